@@ -1,0 +1,15 @@
+# JVM flags for every JVM Reflex starts (same set as reflex.jvm.flags in the parent pom).
+# Chronicle's announcer and analytics ping are off: no part of Reflex phones home.
+REFLEX_JVM_FLAGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED \
+--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED --add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED \
+--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED \
+--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED \
+--add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+--enable-native-access=ALL-UNNAMED \
+-Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true -Dchronicle.disk.monitor.disable=true \
+-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
+_reflex_java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)"
+if [[ -n "$_reflex_java_major" && "$_reflex_java_major" -ge 24 ]]; then
+  REFLEX_JVM_FLAGS="$REFLEX_JVM_FLAGS --sun-misc-unsafe-memory-access=allow"
+fi
+export REFLEX_JVM_FLAGS

@@ -1,0 +1,30 @@
+package io.reflex.tools;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code reflex} command line. */
+@Command(name = "reflex",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "Real-time closed-loop brain-computer-interface runtime.",
+        subcommands = {VersionCommand.class, CommandLine.HelpCommand.class})
+public final class ReflexCli implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Builds the command line; tests use this to run commands in-process. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new ReflexCli()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
