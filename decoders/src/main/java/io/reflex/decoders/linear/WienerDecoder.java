@@ -198,7 +198,11 @@ public final class WienerDecoder implements TrainableDecoder {
         }
         System.arraycopy(rhs, 0, coef, 0, p * outputs);
         for (int j = 0; j < n; j++) {
-            featureMean[j] = phiMean[j];
+            double sum = 0;
+            for (int t = 0; t < set.size(); t++) {
+                sum += set.feature(t, j);
+            }
+            featureMean[j] = sum / set.size();
         }
         fitted = true;
         reset();
