@@ -75,4 +75,22 @@ class LinAlgTest {
         LinAlg.multiplyVector(a, new double[] {1, 0, -1}, y, 2, 3);
         assertThat(y).containsExactly(-2, -2);
     }
+
+    @Test
+    void dotProductsCoverTheUnrolledBodyAndTheTail() {
+        for (int len = 0; len <= 9; len++) {
+            final double[] a = new double[len + 2];
+            final double[] b = new double[len + 3];
+            final float[] f = new float[len];
+            double expected = 0;
+            for (int i = 0; i < len; i++) {
+                a[i + 2] = i + 1;
+                b[i + 3] = 0.5 * (i - 3);
+                f[i] = (float) b[i + 3];
+                expected += a[i + 2] * b[i + 3];
+            }
+            assertThat(LinAlg.dot(a, 2, b, 3, len)).as("len %d", len).isEqualTo(expected);
+            assertThat(LinAlg.dot(a, 2, f, len)).as("len %d", len).isEqualTo(expected);
+        }
+    }
 }
