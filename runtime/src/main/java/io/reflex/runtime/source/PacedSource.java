@@ -2,6 +2,7 @@ package io.reflex.runtime.source;
 
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.time.NanoClock;
+import java.util.List;
 
 /**
  * Turns a {@link SampleGenerator} into a real-time source: sample {@code n} becomes available at
@@ -12,6 +13,7 @@ public final class PacedSource implements SampleSource {
     private final String name;
     private final int channels;
     private final double rateHz;
+    private final List<String> referenceNames;
     private final int referenceCount;
     private final SampleGenerator generator;
     private final NanoClock clock;
@@ -22,9 +24,10 @@ public final class PacedSource implements SampleSource {
     private long produced;
 
     /**
+     * @param referenceNames names of the reference values the generator writes (e.g. px, py, vx, vy)
      * @param maxSamples samples after which the stream ends; {@code Long.MAX_VALUE} for an endless stream
      */
-    public PacedSource(String name, int channels, double rateHz, int referenceCount, SampleGenerator generator,
+    public PacedSource(String name, int channels, double rateHz, List<String> referenceNames, SampleGenerator generator,
                        NanoClock clock, long maxSamples) {
         if (channels < 1) {
             throw new IllegalArgumentException("channels must be >= 1, got " + channels);
@@ -35,7 +38,8 @@ public final class PacedSource implements SampleSource {
         this.name = name;
         this.channels = channels;
         this.rateHz = rateHz;
-        this.referenceCount = referenceCount;
+        this.referenceNames = List.copyOf(referenceNames);
+        this.referenceCount = referenceNames.size();
         this.generator = generator;
         this.clock = clock;
         this.maxSamples = maxSamples;
@@ -61,6 +65,11 @@ public final class PacedSource implements SampleSource {
     @Override
     public int referenceCount() {
         return referenceCount;
+    }
+
+    @Override
+    public List<String> referenceNames() {
+        return referenceNames;
     }
 
     /** Samples produced so far. */

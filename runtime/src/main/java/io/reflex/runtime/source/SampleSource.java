@@ -1,6 +1,7 @@
 package io.reflex.runtime.source;
 
 import io.reflex.runtime.pipeline.SampleBlock;
+import java.util.List;
 
 /**
  * Where samples come from: an LSL inlet, a synthetic generator, a file. The ingest agent calls {@link #poll}
@@ -22,9 +23,18 @@ public interface SampleSource extends AutoCloseable {
     /** Nominal sample rate in Hz (the LSL {@code nominal_srate}); must be positive for binning. */
     double nominalRateHz();
 
-    /** Reference values per sample that the source knows (e.g. 4 true kinematics), 0 if none. */
+    /**
+     * Names of the reference values each sample carries (e.g. the true kinematics {@code px, py, vx, vy} of a
+     * synthetic source, or a task's cursor kinematics), empty if none. Calibration and scoring find the velocity
+     * by the names {@code vx} and {@code vy}.
+     */
+    default List<String> referenceNames() {
+        return List.of();
+    }
+
+    /** Reference values per sample: {@code referenceNames().size()}. */
     default int referenceCount() {
-        return 0;
+        return referenceNames().size();
     }
 
     /**

@@ -30,7 +30,7 @@ class JournalTest {
     void everyFrameWrittenIsReadBackIdentical(@TempDir Path dir) throws Exception {
         ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
         SplittableRandom rnd = new SplittableRandom(7);
-        PacedSource src = new PacedSource("random", CH, 1000, 4, (v, r) -> {
+        PacedSource src = new PacedSource("random", CH, 1000, java.util.List.of("px", "py", "vx", "vy"), (v, r) -> {
             for (int c = 0; c < v.length; c++) {
                 v[c] = rnd.nextInt(4);
             }

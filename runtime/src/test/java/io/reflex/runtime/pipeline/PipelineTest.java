@@ -23,7 +23,7 @@ class PipelineTest {
     /** Sample n has every channel equal to 1, except NaN at sample {@code nanAt}; reference = (n, 2n). */
     private PacedSource source(int channels, long nanAt, long maxSamples) {
         long[] n = {0};
-        return new PacedSource("test", channels, 1000.0, 2, (values, ref) -> {
+        return new PacedSource("test", channels, 1000.0, java.util.List.of("a", "b"), (values, ref) -> {
             for (int c = 0; c < values.length; c++) {
                 values[c] = n[0] == nanAt ? Float.NaN : 1f;
             }
@@ -119,7 +119,7 @@ class PipelineTest {
     @Test
     void infiniteSamplesAreFlaggedToo() throws Exception {
         CollectingSink sink = new CollectingSink(1);
-        PacedSource inf = new PacedSource("inf", CH, 1000, 0, (v, r) -> java.util.Arrays.fill(v, Float.POSITIVE_INFINITY), clock, 20);
+        PacedSource inf = new PacedSource("inf", CH, 1000, java.util.List.of(), (v, r) -> java.util.Arrays.fill(v, Float.POSITIVE_INFINITY), clock, 20);
         try (Pipeline p = new Pipeline(new Pipeline.Context().source(inf).channels(CH).clock(clock)
                 .decoder(new TestDecoders.Sum(CH)).sink(sink))) {
             run(p.startManual(), clock, 20);
@@ -184,7 +184,7 @@ class PipelineTest {
     void runsOnThreadsInEveryTopology() throws Exception {
         for (Topology t : Topology.values()) {
             CollectingSink sink = new CollectingSink(5);
-            PacedSource src = new PacedSource("rt", CH, 1000, 0, (v, r) -> java.util.Arrays.fill(v, 1f),
+            PacedSource src = new PacedSource("rt", CH, 1000, java.util.List.of(), (v, r) -> java.util.Arrays.fill(v, 1f),
                     NanoClock.SYSTEM, 100);
             long[] observed = {0};
             try (Pipeline p = new Pipeline(new Pipeline.Context().source(src).channels(CH).topology(t)
