@@ -181,11 +181,18 @@ public final class ClosedLoopSession {
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
                 long f0 = System.nanoTime();
+                List<Decoder> toFit = new ArrayList<>(compare);
                 if (live instanceof TrainableDecoder) {
-                    ((TrainableDecoder) live).fit(set);
+                    toFit.add(0, live);
                 }
-                for (Decoder d : compare) {
-                    ((TrainableDecoder) d).fit(set);
+                for (Decoder d : toFit) {
+                    try {
+                        ((TrainableDecoder) d).fit(set);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException("calibration.seconds", "fitting " + d.name() + " on " + set.size()
+                                + " calibration bins failed: " + e.getMessage() + "; a longer calibration block"
+                                + " (more reaches) usually helps");
+                    }
                 }
                 report.fitMs = (System.nanoTime() - f0) * 1e-6;
             }
