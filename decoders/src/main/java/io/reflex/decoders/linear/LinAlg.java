@@ -264,6 +264,48 @@ final class LinAlg {
         }
     }
 
+    /**
+     * Dot product of {@code len} elements. Four partial sums break the chain of dependent additions (one add's
+     * latency per element with a single accumulator), which is what bounds a long dot product on the hot path;
+     * the summation order is fixed, so results are deterministic.
+     */
+    static double dot(double[] a, int aOffset, double[] b, int bOffset, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            s0 += a[aOffset + i] * b[bOffset + i];
+            s1 += a[aOffset + i + 1] * b[bOffset + i + 1];
+            s2 += a[aOffset + i + 2] * b[bOffset + i + 2];
+            s3 += a[aOffset + i + 3] * b[bOffset + i + 3];
+        }
+        for (; i < len; i++) {
+            s0 += a[aOffset + i] * b[bOffset + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@link #dot(double[], int, double[], int, int)} against the leading {@code len} floats of {@code b}. */
+    static double dot(double[] a, int aOffset, float[] b, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            s0 += a[aOffset + i] * b[i];
+            s1 += a[aOffset + i + 1] * b[i + 1];
+            s2 += a[aOffset + i + 2] * b[i + 2];
+            s3 += a[aOffset + i + 3] * b[i + 3];
+        }
+        for (; i < len; i++) {
+            s0 += a[aOffset + i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
     /** True when the first {@code n} values are all finite. */
     static boolean allFinite(double[] a, int n) {
         for (int i = 0; i < n; i++) {

@@ -30,7 +30,10 @@ public final class WienerDecoder implements TrainableDecoder {
     private final double lambda;
     private final int p;
 
-    /** Coefficients, (lag·n + channel)·outputs + output; lag 0 is the newest bin. */
+    /**
+     * Coefficients, output·(L·n) + lag·n + channel (lag 0 is the newest bin): each output's weights for one lag
+     * are contiguous, as is each bin of the history, so the decode is L·outputs unit-stride dot products.
+     */
     private final double[] coef;
     private final double[] bias;
     private final double[] featureMean;
@@ -196,9 +199,17 @@ public final class WienerDecoder implements TrainableDecoder {
             }
             bias[o] = b;
         }
-        System.arraycopy(rhs, 0, coef, 0, p * outputs);
+        for (int i = 0; i < p; i++) {
+            for (int o = 0; o < outputs; o++) {
+                coef[o * p + i] = rhs[i * outputs + o];
+            }
+        }
         for (int j = 0; j < n; j++) {
-            featureMean[j] = phiMean[j];
+            double sum = 0;
+            for (int t = 0; t < set.size(); t++) {
+                sum += set.feature(t, j);
+            }
+            featureMean[j] = sum / set.size();
         }
         fitted = true;
         reset();
@@ -206,7 +217,7 @@ public final class WienerDecoder implements TrainableDecoder {
 
     /** Coefficient of channel {@code channel} at lag {@code lag} (0 = current bin) for output {@code output}. */
     public double coefficient(int lag, int channel, int output) {
-        return coef[(lag * n + channel) * outputs + output];
+        return coef[output * p + lag * n + channel];
     }
 
     /** Intercept b of output {@code output}. */
@@ -232,22 +243,16 @@ public final class WienerDecoder implements TrainableDecoder {
         for (int j = 0; j < n; j++) {
             history[base + j] = features[j];
         }
-        for (int o = 0; o < outputs; o++) {
-            y[o] = bias[o];
-        }
         // Ring slot (head + k) mod L holds z_{t−k}.
-        int slot = head;
-        for (int k = 0; k < lags; k++) {
-            final int hb = slot * n;
-            final int cb = k * n * outputs;
-            for (int j = 0; j < n; j++) {
-                final double z = history[hb + j];
-                final int ci = cb + j * outputs;
-                for (int o = 0; o < outputs; o++) {
-                    y[o] += coef[ci + o] * z;
-                }
+        for (int o = 0; o < outputs; o++) {
+            double s = bias[o];
+            int slot = head;
+            for (int k = 0; k < lags; k++) {
+                final int hb = slot * n;
+                s += LinAlg.dot(coef, o * p + k * n, history, hb, n);
+                slot = slot + 1 == lags ? 0 : slot + 1;
             }
-            slot = slot + 1 == lags ? 0 : slot + 1;
+            y[o] = s;
         }
         for (int o = 0; o < outputs; o++) {
             final float v = (float) y[o];
