@@ -232,6 +232,9 @@ public final class ClosedLoopSession {
                     liveStartNs);
         } catch (RuntimeException | InterruptedException e) {
             pipeline.close();
+            if (journal != null) {
+                journal.close();
+            }
             throw e;
         }
     }
@@ -245,6 +248,10 @@ public final class ClosedLoopSession {
         long alloc1 = allocated(pipeline.threads());
         ctx.listener.onPhase("drain", "stopping ingest, draining the ring, closing the journal");
         pipeline.close();
+        if (journal != null) {
+            // The journal thread closed it already; this covers a thread that did not stop in time.
+            journal.close();
+        }
         PipelineCounters c = pipeline.counters();
         boolean wasLive = liveStartNs != 0;
         report.liveSeconds = wasLive ? (liveEndNs - liveStartNs) * 1e-9 : 0;
