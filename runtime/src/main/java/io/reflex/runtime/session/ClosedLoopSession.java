@@ -90,6 +90,17 @@ public final class ClosedLoopSession {
         ReflexConfig cfg = ctx.config.validate();
         NanoClock clock = ctx.clock;
         SampleSource source = ctx.source != null ? ctx.source : Sources.create(cfg.source, clock);
+        try {
+            return run(cfg, source);
+        } finally {
+            if (ctx.source == null) {
+                source.close();
+            }
+        }
+    }
+
+    private SessionReport run(ReflexConfig cfg, SampleSource source) throws InterruptedException {
+        NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
         int vx = source.referenceNames().indexOf("vx");
         int vy = source.referenceNames().indexOf("vy");
