@@ -100,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         c.source.seed = seed;
         c.decoder.name = decoder;
         c.decoder.compare = new ArrayList<>();
-        for (String n : DecoderCatalog.names()) {
+        for (String n : DecoderCatalog.trainableNames()) {
             if (!n.equals(decoder)) {
                 c.decoder.compare.add(n);
             }

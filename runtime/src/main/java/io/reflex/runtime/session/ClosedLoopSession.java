@@ -110,7 +110,10 @@ public final class ClosedLoopSession {
             compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", cfg.decoder.compare.get(i), channels,
                     Map.of()));
         }
-        boolean needsCalibration = live instanceof TrainableDecoder || !compare.isEmpty();
+        boolean needsCalibration = live instanceof TrainableDecoder;
+        for (Decoder d : compare) {
+            needsCalibration |= d instanceof TrainableDecoder;
+        }
         if (needsCalibration && (vx < 0 || vy < 0)) {
             throw new ConfigException("source", "source '" + source.name() + "' carries no reference velocity (vx, vy)"
                     + " to calibrate on; it carries " + source.referenceNames());
@@ -192,11 +195,13 @@ public final class ClosedLoopSession {
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
                 long f0 = System.nanoTime();
-                List<Decoder> toFit = new ArrayList<>(compare);
-                if (live instanceof TrainableDecoder) {
-                    toFit.add(0, live);
-                }
+                List<Decoder> toFit = new ArrayList<>();
+                toFit.add(live);
+                toFit.addAll(compare);
                 for (Decoder d : toFit) {
+                    if (!(d instanceof TrainableDecoder)) {
+                        continue;
+                    }
                     try {
                         ((TrainableDecoder) d).fit(set);
                     } catch (IllegalArgumentException e) {
