@@ -29,7 +29,9 @@ public final class Counter {
 
     /** Adds one. */
     public void increment() {
-        VALUE.getAndAdd(this, 1L);
+        // Called with its exact type (Counter, long)long so the VarHandle links without adaptation.
+        long previous = (long) VALUE.getAndAdd(this, 1L);
+        assert previous >= 0;
     }
 
     public long get() {
