@@ -269,7 +269,11 @@ public final class JavaInlet implements StreamInlet {
 
     private void markLost(String why) {
         lost = true;
-        fail("stream lost: " + why, null);
+        String previous;
+        synchronized (stateLock) {
+            previous = lastFailure;
+        }
+        fail("stream lost (" + why + ")" + (previous.isEmpty() ? "" : " after: " + previous), null);
         queue.wakeConsumer();
     }
 

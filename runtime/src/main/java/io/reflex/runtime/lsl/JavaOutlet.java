@@ -507,12 +507,12 @@ public final class JavaOutlet implements StreamOutlet {
         boolean suppress = !subnormals && format.isFloatingPoint();
         String response = "LSL/110 200 OK\r\nUID: " + info.uid() + "\r\nByte-Order: " + (bigEndian ? 4321 : 1234)
                 + "\r\nSuppress-Subnormals: " + (suppress ? 1 : 0) + "\r\nData-Protocol-Version: 110\r\n\r\n";
-        out.write(response.getBytes(StandardCharsets.US_ASCII));
-        out.write(TestPattern.wire(format, channels, bigEndian));
-        out.flush();
-        socket.setSoTimeout(0);
         if (maxBufferLength == 0) {
             // liblsl sends nothing more to such a consumer; hold the connection until the peer leaves.
+            out.write(response.getBytes(StandardCharsets.US_ASCII));
+            out.write(TestPattern.wire(format, channels, bigEndian));
+            out.flush();
+            socket.setSoTimeout(0);
             while (!closed && in.read() >= 0) {
                 Thread.onSpinWait();
             }
@@ -521,8 +521,14 @@ public final class JavaOutlet implements StreamOutlet {
         int capacity = (int) Math.min(maxBufferLength, config.outletMaxQueueSamples());
         Connection c = new Connection(socket, out, new SampleQueue(capacity,
                 format.isNumeric() ? format.valueBytes() * channels : 64), bigEndian, suppress);
+        // Registered before the response goes out, so every sample pushed after the inlet has seen the test
+        // pattern reaches it (it waits in the queue behind the pattern).
         addConnection(c);
         try {
+            out.write(response.getBytes(StandardCharsets.US_ASCII));
+            out.write(TestPattern.wire(format, channels, bigEndian));
+            out.flush();
+            socket.setSoTimeout(0);
             c.run();
         } finally {
             removeConnection(c);
