@@ -53,7 +53,7 @@ public class PipelineBenchmark {
     private long counter;
 
     @Setup(Level.Trial)
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public void setUp() {
         CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(3));
         int samplesPerBin = 20;
