@@ -75,6 +75,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout (progress still goes to stderr).")
     boolean json;
 
+    @Option(names = "--lsl", description = "Run the synthetic source as a separate process publishing on loopback"
+            + " LSL; the runtime ingests it through an LSL inlet and publishes the decoded output as an LSL outlet."
+            + " The report gains an \"lsl\" object (staleness, time correction).")
+    boolean lsl;
+
+    @Option(names = "--lsl-backend", paramLabel = "NAME", defaultValue = "java",
+            description = "LSL implementation for --lsl: java, native or auto (default: ${DEFAULT-VALUE}).")
+    String lslBackend;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
@@ -137,7 +146,11 @@ final class DemoCommand implements Callable<Integer> {
         SessionReport report;
         try {
             ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
-            report = new ClosedLoopSession(session(c, progress)).run();
+            if (!lsl) {
+                report = new ClosedLoopSession(session(c, progress)).run();
+            } else {
+                return runOverLsl(c, progress);
+            }
         } catch (ConfigException e) {
             progress.endLine();
             System.err.println("reflex demo: " + e.getMessage());
@@ -148,6 +161,32 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println(Reports.json(report).toJson());
         } else {
             System.out.print(Reports.text(report));
+        }
+        return 0;
+    }
+
+    /** The demo with the source in another process, over loopback LSL. */
+    private int runOverLsl(ReflexConfig c, ProgressPrinter progress) throws Exception {
+        progress.onPhase("lsl", "starting 'reflex source' in a separate process on loopback LSL");
+        SessionReport report;
+        Json.Obj lslReport;
+        try (LslDemo demo = new LslDemo(c.source.channels, c.source.sampleRateHz, c.source.seed, seconds,
+                c.pipeline.binWidthUs, lslBackend)) {
+            progress.onPhase("lsl", "ingesting " + demo.source().name());
+            report = new ClosedLoopSession(session(c, progress).listener(demo.liveOnly(progress)).source(demo.source())
+                    .sink(demo.sink())).run();
+            lslReport = demo.report();
+        } catch (IllegalStateException e) {
+            progress.endLine();
+            System.err.println("reflex demo --lsl: " + e.getMessage());
+            return 1;
+        }
+        progress.endLine();
+        if (json) {
+            System.out.println(Reports.json(report).put("lsl", lslReport).toJson());
+        } else {
+            System.out.print(Reports.text(report));
+            System.out.println("  lsl: " + lslReport.toJson());
         }
         return 0;
     }
