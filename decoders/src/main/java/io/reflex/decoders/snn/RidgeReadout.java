@@ -3,14 +3,23 @@ package io.reflex.decoders.snn;
 /**
  * Ridge regression {@code y = W·r + b} from reservoir features to outputs, in double precision (fit time only).
  *
- * <p>Features and targets are centred, so the intercept is not penalised. The penalty is relative:
- * {@code λ_abs = λ · trace(RᵀR) / p} (p features), which makes one λ grid fit any reservoir size and rate. With
- * {@code λ} not given, it is chosen from {@link #LAMBDA_GRID} by the mean R² on the last 20 % of the rows after a
- * fit on the first 80 % (rows are consecutive bins, so this is a forward hold-out), then refitted on all rows.
+ * <p>Features and targets are centred, so the intercept is not penalised; features whose standard deviation is below
+ * {@link #MIN_STD} (neurons that almost never fire) get weight 0. Features are not divided by their standard
+ * deviation: measured on the center-out demo, standardising lifts rare, noisy neurons to the weight of busy ones and
+ * cost about 0.3 of R². The penalty is relative: {@code λ_abs = λ · trace(XᵀX) / p} (p features, X centred), which
+ * makes one λ grid fit any reservoir size and firing rate. With
+ * {@code λ} not given, it is chosen from {@link #LAMBDA_GRID} by the squared error summed over {@link #FOLDS} contiguous
+ * blocks of rows, each predicted by a fit on the others (blocked cross-validation: rows are consecutive bins, and a
+ * short block can hold a single reach direction, so a single hold-out is unreliable), then refitted on all rows.
  */
 final class RidgeReadout {
     /** Relative penalties tried when none is given. */
-    static final double[] LAMBDA_GRID = {1e-5, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0};
+    static final double[] LAMBDA_GRID = {1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0};
+    /** Contiguous cross-validation folds used to choose the penalty. */
+    static final int FOLDS = 5;
+
+    /** Features whose standard deviation (in spikes of filtered trace) is below this get weight 0: too rare to fit. */
+    static final double MIN_STD = 1e-3;
 
     /** Fitted readout. */
     record Fit(float[] weights, float[] intercepts, double lambda) {
@@ -26,55 +35,57 @@ final class RidgeReadout {
      */
     static Fit fit(double[] x, double[] y, int rows, int p, int q, double lambda) {
         if (Double.isNaN(lambda)) {
-            int train = (int) Math.floor(rows * 0.8);
-            if (train < 2 || rows - train < 2) {
-                throw new IllegalArgumentException("calibration needs at least 10 bins to choose the ridge penalty, got "
-                    + rows);
+            if (rows < 5 * FOLDS) {
+                throw new IllegalArgumentException("calibration needs at least " + 5 * FOLDS
+                    + " bins to choose the ridge penalty, got " + rows);
             }
-            double best = Double.NEGATIVE_INFINITY;
+            double best = Double.POSITIVE_INFINITY;
             double bestLambda = LAMBDA_GRID[0];
-            for (double l : LAMBDA_GRID) {
-                Fit f = solve(x, y, 0, train, p, q, l);
-                double score = meanR2(f, x, y, train, rows, p, q);
-                if (score > best) {
-                    best = score;
-                    bestLambda = l;
+            double[] sse = new double[LAMBDA_GRID.length];
+            for (int fold = 0; fold < FOLDS; fold++) {
+                int from = rows * fold / FOLDS;
+                int to = rows * (fold + 1) / FOLDS;
+                for (int g = 0; g < LAMBDA_GRID.length; g++) {
+                    Fit f = solve(x, y, rows, from, to, p, q, LAMBDA_GRID[g]);
+                    sse[g] += sse(f, x, y, from, to, p, q);
+                }
+            }
+            for (int g = 0; g < LAMBDA_GRID.length; g++) {
+                if (sse[g] < best) {
+                    best = sse[g];
+                    bestLambda = LAMBDA_GRID[g];
                 }
             }
             lambda = bestLambda;
         }
-        return solve(x, y, 0, rows, p, q, lambda);
+        return solve(x, y, rows, 0, 0, p, q, lambda);
     }
 
-    private static double meanR2(Fit f, double[] x, double[] y, int from, int to, int p, int q) {
+    /** Squared error summed over outputs and rows {@code [from, to)}. */
+    private static double sse(Fit f, double[] x, double[] y, int from, int to, int p, int q) {
         double sum = 0;
         for (int o = 0; o < q; o++) {
-            double mean = 0;
-            for (int r = from; r < to; r++) {
-                mean += y[r * q + o];
-            }
-            mean /= (to - from);
-            double ssRes = 0;
-            double ssTot = 0;
             for (int r = from; r < to; r++) {
                 double pred = f.intercepts[o];
                 for (int j = 0; j < p; j++) {
                     pred += f.weights[o * p + j] * x[r * p + j];
                 }
-                double t = y[r * q + o];
-                ssRes += (t - pred) * (t - pred);
-                ssTot += (t - mean) * (t - mean);
+                double d = y[r * q + o] - pred;
+                sum += d * d;
             }
-            sum += ssTot > 0 ? 1 - ssRes / ssTot : 0;
         }
-        return sum / q;
+        return sum;
     }
 
-    private static Fit solve(double[] x, double[] y, int from, int to, int p, int q, double lambda) {
-        int rows = to - from;
+    private static Fit solve(double[] x, double[] y, int allRows, int skipFrom, int skipTo, int p, int q,
+                             double lambda) {
+        int rows = allRows - (skipTo - skipFrom);
         double[] mx = new double[p];
         double[] my = new double[q];
-        for (int r = from; r < to; r++) {
+        for (int r = 0; r < allRows; r++) {
+            if (r >= skipFrom && r < skipTo) {
+                continue;
+            }
             for (int j = 0; j < p; j++) {
                 mx[j] += x[r * p + j];
             }
@@ -85,15 +96,32 @@ final class RidgeReadout {
         for (int j = 0; j < p; j++) {
             mx[j] /= rows;
         }
+        double[] keep = new double[p];
+        for (int r = 0; r < allRows; r++) {
+            if (r >= skipFrom && r < skipTo) {
+                continue;
+            }
+            for (int j = 0; j < p; j++) {
+                double d = x[r * p + j] - mx[j];
+                keep[j] += d * d;
+            }
+        }
+        for (int j = 0; j < p; j++) {
+            double sd = Math.sqrt(keep[j] / rows);
+            keep[j] = sd > MIN_STD ? 1.0 : 0.0;
+        }
         for (int o = 0; o < q; o++) {
             my[o] /= rows;
         }
         double[] a = new double[p * p];
         double[] rhs = new double[p * q];
         double[] xc = new double[p];
-        for (int r = from; r < to; r++) {
+        for (int r = 0; r < allRows; r++) {
+            if (r >= skipFrom && r < skipTo) {
+                continue;
+            }
             for (int j = 0; j < p; j++) {
-                xc[j] = x[r * p + j] - mx[j];
+                xc[j] = (x[r * p + j] - mx[j]) * keep[j];
             }
             for (int j = 0; j < p; j++) {
                 double v = xc[j];
@@ -128,8 +156,9 @@ final class RidgeReadout {
             choleskySolve(a, p, col);
             double intercept = my[o];
             for (int j = 0; j < p; j++) {
-                w[o * p + j] = (float) col[j];
-                intercept -= col[j] * mx[j];
+                double wj = col[j] * keep[j];
+                w[o * p + j] = (float) wj;
+                intercept -= wj * mx[j];
             }
             b[o] = (float) intercept;
         }

@@ -1,7 +1,8 @@
 package io.reflex.decoders.snn;
 
+import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.DecodeStatus;
-import io.reflex.decoders.Decoder;
+import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.bundle.ModelBundleWriter;
 import java.util.Arrays;
@@ -13,16 +14,21 @@ import java.util.Arrays;
  * <p>Each {@link #decode} call consumes one bin of counts per channel and runs {@code binTicks} ticks. A count
  * {@code c} (rounded, clamped to {@code [0, binTicks]}) is spread over the bin's ticks deterministically and
  * evenly: spike {@code m = 0 .. c−1} falls on tick {@code floor((2m+1)·binTicks / (2c))}, so the ticks are distinct
- * and centred. After every tick the feature trace of each neuron is {@code r ← r·exp(−1/τ) + s}; the readout reads
- * {@code r} after the bin's last tick: {@code out = W·r + b}.
+ * and centred. After every tick the feature trace of each neuron, an integer in Q16, is
+ * {@code r ← r − (r >> k_filt) + s·2^16} (an exponential filter with τ ≈ 2^k_filt ticks, exact in integers, so the
+ * same features can be computed in hardware and never run into float denormals); the readout reads {@code r} after
+ * the bin's last tick: {@code out = W·(r / 2^16) + b} in float.
  *
  * <p>{@link #fit} runs the reservoir over the calibration bins in order from the initial state, collects the
  * features after each bin and solves a ridge regression ({@link RidgeReadout}); the reservoir weights are not
  * trained (STDP is available in {@link LifPopulation} but is off in the decoder). Decoding allocates nothing.
  */
-public final class SnnDecoder implements Decoder {
+public final class SnnDecoder implements TrainableDecoder {
     /** {@code model_type} in the bundle. */
     public static final String MODEL_TYPE = "snn";
+    /** One spike in a feature trace (Q16). */
+    static final int TRACE_ONE = 1 << 16;
+    private static final float TRACE_SCALE = 1f / TRACE_ONE;
 
     private final Context ctx;
     private final LifPopulation pop;
@@ -30,11 +36,11 @@ public final class SnnDecoder implements Decoder {
     private final int outputs;
     private final int n;
     private final int binTicks;
-    private final float alpha;
+    private final int filterShift;
 
     private final int[][] tickInputs;
     private final int[] tickInputCount;
-    private final float[] trace;
+    private final int[] trace;
     private final float[] lastOut;
 
     private float[] readoutW;
@@ -56,10 +62,10 @@ public final class SnnDecoder implements Decoder {
         this.outputs = ctx.outputCount;
         this.n = ctx.neuronCount;
         this.binTicks = ctx.binTicks;
-        this.alpha = (float) Math.exp(-1.0 / ctx.filterTauTicks);
+        this.filterShift = ctx.filterShift;
         this.tickInputs = new int[binTicks][channels];
         this.tickInputCount = new int[binTicks];
-        this.trace = new float[n];
+        this.trace = new int[n];
         this.lastOut = new float[outputs];
     }
 
@@ -98,6 +104,7 @@ public final class SnnDecoder implements Decoder {
             for (int i = 0; i < n; i++) {
                 acc += readoutW[base + i] * trace[i];
             }
+            acc *= TRACE_SCALE;
             if (!Float.isFinite(acc)) {
                 safeOutput(out);
                 return DecodeStatus.NUMERIC_FAULT;
@@ -125,15 +132,15 @@ public final class SnnDecoder implements Decoder {
                 tickInputs[t][tickInputCount[t]++] = k;
             }
         }
-        final float a = alpha;
-        final float[] r = trace;
+        final int k = filterShift;
+        final int[] r = trace;
         for (int t = 0; t < binTicks; t++) {
             pop.tick(tickInputs[t], tickInputCount[t]);
             for (int i = 0; i < n; i++) {
-                r[i] *= a;
+                r[i] -= r[i] >> k;
             }
             for (int q = 0, s = pop.spikeCount(); q < s; q++) {
-                r[pop.spikeAt(q)] += 1f;
+                r[pop.spikeAt(q)] += TRACE_ONE;
             }
         }
     }
@@ -146,8 +153,28 @@ public final class SnnDecoder implements Decoder {
     @Override
     public void reset() {
         pop.reset();
-        Arrays.fill(trace, 0f);
+        Arrays.fill(trace, 0);
         Arrays.fill(lastOut, 0f);
+    }
+
+    @Override
+    public void fit(CalibrationSet set) {
+        if (set.channels() != channels || set.outputs() != outputs) {
+            throw new IllegalArgumentException("calibration set has " + set.channels() + " channels and "
+                + set.outputs() + " outputs, the SNN decoder " + channels + " and " + outputs);
+        }
+        int rows = set.size();
+        double[] x = new double[rows * channels];
+        double[] y = new double[rows * outputs];
+        for (int r = 0; r < rows; r++) {
+            for (int k = 0; k < channels; k++) {
+                x[r * channels + k] = set.feature(r, k);
+            }
+            for (int o = 0; o < outputs; o++) {
+                y[r * outputs + o] = set.target(r, o);
+            }
+        }
+        fit(x, y, rows);
     }
 
     /**
@@ -179,7 +206,7 @@ public final class SnnDecoder implements Decoder {
             }
             runBin(bin);
             for (int i = 0; i < n; i++) {
-                x[r * n + i] = trace[i];
+                x[r * n + i] = trace[i] * (double) TRACE_SCALE;
             }
         }
         for (int i = 0; i < rows * outputs; i++) {
@@ -196,6 +223,7 @@ public final class SnnDecoder implements Decoder {
     }
 
     /** True once {@link #fit} or a bundle load has set the readout. */
+    @Override
     public boolean fitted() {
         return fitted;
     }
@@ -255,7 +283,7 @@ public final class SnnDecoder implements Decoder {
             .hyperparameter("bin_ticks", binTicks)
             .hyperparameter("input_spread", "even")
             .hyperparameter("readout", "ridge")
-            .hyperparameter("filter_tau_ticks", ctx.filterTauTicks)
+            .hyperparameter("filter_shift", ctx.filterShift)
             .hyperparameter("ridge_lambda", lambda)
             .hyperparameter("seed", ctx.seed)
             .hyperparameter("recurrent_fan_in", ctx.recurrentFanIn)
@@ -300,7 +328,7 @@ public final class SnnDecoder implements Decoder {
         b.requireShape("readout_b", q);
         SynapseMatrix syn = new SynapseMatrix(n, m, rowPtr, b.int32("col"), b.int16("w"));
         Context ctx = new Context().inputCount(m).outputCount(q).neuronCount(n).binTicks(b.hpInt("bin_ticks"))
-            .filterTauTicks(b.hpDouble("filter_tau_ticks")).ridgeLambda(b.hpDouble("ridge_lambda", Double.NaN))
+            .filterShift(b.hpInt("filter_shift")).ridgeLambda(b.hpDouble("ridge_lambda", Double.NaN))
             .seed((long) b.hpDouble("seed", 0)).recurrentFanIn(b.hpDouble("recurrent_fan_in", 0))
             .inputFanIn(b.hpDouble("input_fan_in", 0)).lif(p);
         ctx.conclude();
@@ -325,7 +353,7 @@ public final class SnnDecoder implements Decoder {
         private int recurrentWeightMax = 6000;
         private int inputWeightMax = 16_000;
         private int biasMax = 2000;
-        private double filterTauTicks = 100;
+        private int filterShift = 5;
         private double ridgeLambda = Double.NaN;
         private long seed = 1;
         private LifParams lif = new LifParams().kSyn(3).kMem(4).thetaV(1 << 16).vRest(0).vReset(0).tRefTicks(2)
@@ -386,9 +414,9 @@ public final class SnnDecoder implements Decoder {
             return this;
         }
 
-        /** Time constant τ of the readout's spike-train filter, in ticks, [1, 10000]. */
-        public Context filterTauTicks(double value) {
-            filterTauTicks = value;
+        /** Shift {@code k_filt} in [1, 12] of the readout's spike-train filter; τ ≈ 2^k_filt ticks (5: 32 ms). */
+        public Context filterShift(int value) {
+            filterShift = value;
             return this;
         }
 
@@ -442,8 +470,8 @@ public final class SnnDecoder implements Decoder {
             if (biasMax < 0 || biasMax > (1 << 30)) {
                 throw new IllegalArgumentException("biasMax must be in [0, 2^30], got " + biasMax);
             }
-            if (!(filterTauTicks >= 1 && filterTauTicks <= 10_000)) {
-                throw new IllegalArgumentException("filterTauTicks must be in [1, 10000], got " + filterTauTicks);
+            if (filterShift < 1 || filterShift > 12) {
+                throw new IllegalArgumentException("filterShift must be in [1, 12], got " + filterShift);
             }
             if (!(Double.isNaN(ridgeLambda) || ridgeLambda >= 0 && Double.isFinite(ridgeLambda))) {
                 throw new IllegalArgumentException("ridgeLambda must be >= 0 or NaN (auto), got " + ridgeLambda);
