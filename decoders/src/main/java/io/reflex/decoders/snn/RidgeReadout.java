@@ -45,8 +45,9 @@ final class RidgeReadout {
             for (int fold = 0; fold < FOLDS; fold++) {
                 int from = rows * fold / FOLDS;
                 int to = rows * (fold + 1) / FOLDS;
+                Normal ne = normal(x, y, rows, from, to, p, q);
                 for (int g = 0; g < LAMBDA_GRID.length; g++) {
-                    Fit f = solve(x, y, rows, from, to, p, q, LAMBDA_GRID[g]);
+                    Fit f = solve(ne, LAMBDA_GRID[g]);
                     sse[g] += sse(f, x, y, from, to, p, q);
                 }
             }
@@ -58,7 +59,7 @@ final class RidgeReadout {
             }
             lambda = bestLambda;
         }
-        return solve(x, y, rows, 0, 0, p, q, lambda);
+        return solve(normal(x, y, rows, 0, 0, p, q), lambda);
     }
 
     /** Squared error summed over outputs and rows {@code [from, to)}. */
@@ -77,8 +78,11 @@ final class RidgeReadout {
         return sum;
     }
 
-    private static Fit solve(double[] x, double[] y, int allRows, int skipFrom, int skipTo, int p, int q,
-                             double lambda) {
+    /** Centred normal equations of the rows outside {@code [skipFrom, skipTo)}, built once per fold. */
+    private record Normal(double[] a, double[] rhs, double[] mx, double[] my, double[] keep, int p, int q) {
+    }
+
+    private static Normal normal(double[] x, double[] y, int allRows, int skipFrom, int skipTo, int p, int q) {
         int rows = allRows - (skipTo - skipFrom);
         double[] mx = new double[p];
         double[] my = new double[q];
@@ -137,6 +141,15 @@ final class RidgeReadout {
                 }
             }
         }
+        return new Normal(a, rhs, mx, my, keep, p, q);
+    }
+
+    private static Fit solve(Normal ne, double lambda) {
+        int p = ne.p;
+        int q = ne.q;
+        double[] a = ne.a.clone();
+        double[] rhs = ne.rhs;
+        double[] keep = ne.keep;
         double trace = 0;
         for (int j = 0; j < p; j++) {
             trace += a[j * p + j];
@@ -154,11 +167,11 @@ final class RidgeReadout {
                 col[j] = rhs[j * q + o];
             }
             choleskySolve(a, p, col);
-            double intercept = my[o];
+            double intercept = ne.my[o];
             for (int j = 0; j < p; j++) {
                 double wj = col[j] * keep[j];
                 w[o * p + j] = (float) wj;
-                intercept -= wj * mx[j];
+                intercept -= wj * ne.mx[j];
             }
             b[o] = (float) intercept;
         }
