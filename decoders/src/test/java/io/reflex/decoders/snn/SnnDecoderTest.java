@@ -93,6 +93,27 @@ class SnnDecoderTest {
     }
 
     @Test
+    void bundlesThatDisagreeWithTheirHyperparametersAreRefusedNamingTheTensor() {
+        SnnDecoder a = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256)
+            .ridgeLambda(1.0));
+        a.fit(cal);
+        ModelBundle good = ModelBundle.fromBytes(a.toBundle("snn-test", "test").toZipBytes(), "memory");
+        io.reflex.decoders.bundle.ModelBundleWriter w = new io.reflex.decoders.bundle.ModelBundleWriter("snn", "bad")
+            .hyperparameters(good.hyperparameters());
+        for (String t : new String[] {"row_ptr", "col", "w", "bias", "readout_b"}) {
+            w.copyTensor(good, t);
+        }
+        w.putFloat32("readout_w", new int[] {2, 255}, new float[510]);
+        ModelBundle bad = ModelBundle.fromBytes(w.toZipBytes(), "memory");
+        assertThatThrownBy(() -> SnnDecoder.fromBundle(bad)).hasMessageContaining("readout_w");
+        ModelBundle lfads = ModelBundle.fromBytes(new io.reflex.decoders.bundle.ModelBundleWriter("lfads", "x")
+            .toZipBytes(), "memory");
+        assertThatThrownBy(() -> SnnDecoder.fromBundle(lfads)).hasMessageContaining("snn");
+        assertThatThrownBy(() -> new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256))
+            .toBundle("x", "y")).hasMessageContaining("fitted");
+    }
+
+    @Test
     void notReadyBeforeFitAndInvalidInputKeepsTheLastGoodOutput() {
         SnnDecoder d = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256)
             .ridgeLambda(1.0));
