@@ -7,7 +7,7 @@ import java.util.Arrays;
  *
  * <p>One call of {@link #tick} advances one tick (1 ms in the decoder). Per neuron {@code i}:
  * <pre>
- * in_i = Σ_recurrent w_ij·s_j[t−1] + Σ_input w_ik·u_k[t]                 (exact, long)
+ * in_i = Σ_recurrent w_ij·s_j[t−1] + Σ_input w_ik·u_k[t]                 (exact)
  * I_i  = sat_32(I_i − (I_i &gt;&gt; k_syn) + in_i)
  * V_i  = sat_32(V_i − ((V_i − V_rest) &gt;&gt; k_mem) + I_i + b_i)          (64-bit intermediate)
  * if ref_i &gt; 0: V_i = V_reset; ref_i−−; s_i[t] = 0
@@ -55,7 +55,7 @@ public final class LifPopulation {
     private final int[] cur;
     private final int[] mem;
     private final int[] ref;
-    private final long[] acc;
+    private final int[] acc;
 
     private int[] prevSpikes;
     private int prevCount;
@@ -98,7 +98,7 @@ public final class LifPopulation {
         cur = new int[n];
         mem = new int[n];
         ref = new int[n];
-        acc = new long[n];
+        acc = new int[n];
         prevSpikes = new int[n];
         spikes = new int[n];
         spikedFlag = new byte[n];
@@ -151,19 +151,20 @@ public final class LifPopulation {
             }
         }
         final int[] tPtr = syn.tPtr();
-        final int[] tPost = syn.tPost();
-        final short[] tW = syn.tW();
-        final long[] a = acc;
+        final int[] packed = syn.tPacked();
+        final int[] a = acc;
         for (int q = 0; q < prevCount; q++) {
             int p = prevSpikes[q];
             for (int e = tPtr[p], end = tPtr[p + 1]; e < end; e++) {
-                a[tPost[e]] += tW[e];
+                int x = packed[e];
+                a[x >>> 16] += (short) x;
             }
         }
         for (int q = 0; q < inCount; q++) {
             int p = n + inList[q];
             for (int e = tPtr[p], end = tPtr[p + 1]; e < end; e++) {
-                a[tPost[e]] += tW[e];
+                int x = packed[e];
+                a[x >>> 16] += (short) x;
             }
         }
         integrateAndFire();
@@ -193,7 +194,7 @@ public final class LifPopulation {
         final int[] col = syn.col();
         final short[] w = syn.w();
         for (int i = 0; i < n; i++) {
-            long sum = 0;
+            long sum = 0;   // the reference path sums in 64 bits, as §7 writes it
             for (int e = rowPtr[i]; e < rowPtr[i + 1]; e++) {
                 int c = col[e];
                 boolean active = c < n ? prevFlag[c] != 0 : inFlag[c - n] != 0;
@@ -201,7 +202,7 @@ public final class LifPopulation {
                     sum += w[e];
                 }
             }
-            acc[i] = sum;
+            acc[i] = (int) sum;   // exact: a row has at most 65,536 int16 weights
         }
         integrateAndFire();
         finishTick();
@@ -228,7 +229,7 @@ public final class LifPopulation {
         final int[] iArr = cur;
         final int[] vArr = mem;
         final int[] rArr = ref;
-        final long[] a = acc;
+        final int[] a = acc;
         final int[] b = bias;
         int count = 0;
         for (int i = 0; i < n; i++) {

@@ -17,6 +17,14 @@ import java.util.Arrays;
  * gives the same result.
  */
 public final class SynapseMatrix {
+    /**
+     * Most synapses in one row. With int16 weights a row's exact sum then fits in int32 ({@code 65536 · 2^15}), so
+     * the event-driven accumulators are int; the value equals the 48-bit sum of FIXED_POINT.md §7.
+     */
+    public static final int MAX_ROW_LENGTH = 65536;
+    /** Most neurons: a post index must fit the 16 high bits of a packed transposed synapse. */
+    public static final int MAX_NEURONS = 65536;
+
     private final int neuronCount;
     private final int inputCount;
     private final int[] rowPtr;
@@ -26,7 +34,7 @@ public final class SynapseMatrix {
     private final int[] tPtr;
     private final int[] tPost;
     private final int[] tEdge;
-    private final short[] tW;
+    private final int[] tPacked;
     private final int[] edgeToT;
 
     /**
@@ -59,7 +67,16 @@ public final class SynapseMatrix {
             throw new IllegalArgumentException("col and w must have row_ptr[N] = " + nnz + " entries, got col "
                 + col.length + ", w " + w.length);
         }
+        for (int i = 0; i < neuronCount; i++) {
+            if (rowPtr[i + 1] - rowPtr[i] > MAX_ROW_LENGTH) {
+                throw new IllegalArgumentException("row " + i + " has " + (rowPtr[i + 1] - rowPtr[i])
+                    + " synapses; at most " + MAX_ROW_LENGTH + " are allowed");
+            }
+        }
         int sources = neuronCount + inputCount;
+        if (neuronCount > MAX_NEURONS) {
+            throw new IllegalArgumentException("neuronCount must be <= " + MAX_NEURONS + ", got " + neuronCount);
+        }
         for (int e = 0; e < nnz; e++) {
             if (col[e] < 0 || col[e] >= sources) {
                 throw new IllegalArgumentException("col[" + e + "] must be in [0, " + sources + "), got " + col[e]);
@@ -80,7 +97,7 @@ public final class SynapseMatrix {
         }
         tPost = new int[nnz];
         tEdge = new int[nnz];
-        tW = new short[nnz];
+        tPacked = new int[nnz];
         edgeToT = new int[nnz];
         int[] fill = Arrays.copyOf(tPtr, sources);
         for (int i = 0; i < neuronCount; i++) {
@@ -88,7 +105,7 @@ public final class SynapseMatrix {
                 int t = fill[col[e]]++;
                 tPost[t] = i;
                 tEdge[t] = e;
-                tW[t] = w[e];
+                tPacked[t] = pack(i, w[e]);
                 edgeToT[e] = t;
             }
         }
@@ -132,7 +149,7 @@ public final class SynapseMatrix {
     /** Sets the weight of synapse {@code e} in both the CSR and the transposed copy. */
     public void setWeight(int e, short value) {
         w[e] = value;
-        tW[edgeToT[e]] = value;
+        tPacked[edgeToT[e]] = pack(tPost[edgeToT[e]], value);
     }
 
     /** A copy of {@code row_ptr}. */
@@ -180,7 +197,12 @@ public final class SynapseMatrix {
         return tEdge;
     }
 
-    short[] tW() {
-        return tW;
+    /** Transposed synapses packed as {@code (post << 16) | (w & 0xFFFF)}: one load per delivered synapse. */
+    int[] tPacked() {
+        return tPacked;
+    }
+
+    private static int pack(int post, short w) {
+        return (post << 16) | (w & 0xFFFF);
     }
 }
