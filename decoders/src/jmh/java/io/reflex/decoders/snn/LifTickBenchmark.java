@@ -14,7 +14,8 @@ import org.openjdk.jmh.annotations.State;
 /**
  * One 1 ms tick of the LIF core: 1,024 neurons, 64 synapses per neuron on average (56 recurrent + 8 input), 96 input
  * channels spiking at 20 Hz each (Bernoulli per tick, a precomputed 1,000-tick pattern replayed in a loop), with the
- * SNN decoder's reservoir parameters. The network settles into its driven regime during setup (2,000 ticks).
+ * SNN decoder's reservoir parameters or a sparser regime. The network settles during setup (2,000 ticks). The
+ * event-driven cost grows with the spike count, the dense one does not.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,6 +29,13 @@ public class LifTickBenchmark {
     @Param({"false", "true"})
     boolean stdp;
 
+    /**
+     * {@code decoder}: the SNN decoder's weights (input U[0, 16000], recurrent U[±6000], bias U[0, 2000]), about
+     * 108 Hz per neuron; {@code sparse}: input U[0, 6000], recurrent U[±2000], no bias, about 28 Hz per neuron.
+     */
+    @Param({"decoder", "sparse"})
+    String regime;
+
     private LifPopulation pop;
     private int[][] inputs;
     private int[] inputCounts;
@@ -38,7 +46,9 @@ public class LifTickBenchmark {
     public void setup() {
         int m = 96;
         NetworkGenerator.Network net = new NetworkGenerator().neuronCount(neurons).inputCount(m).recurrentFanIn(56)
-            .inputFanIn(8).recurrentWeights(-6000, 6000).inputWeights(0, 16_000).biases(0, 2000).seed(1).generate();
+            .inputFanIn(8).recurrentWeights(regime.equals("sparse") ? -2000 : -6000, regime.equals("sparse") ? 2000 : 6000)
+            .inputWeights(0, regime.equals("sparse") ? 6000 : 16_000).biases(0, regime.equals("sparse") ? 0 : 2000)
+            .seed(1).generate();
         LifParams p = new LifParams().kSyn(3).kMem(4).thetaV(1 << 16).tRefTicks(2).resetMode(ResetMode.SUBTRACT);
         pop = new LifPopulation(p, net.synapses(), net.bias(),
             stdp ? new StdpParams().aPlus(16).aMinus(16).wMin(-8000).wMax(8000) : null);
@@ -60,8 +70,8 @@ public class LifTickBenchmark {
             spikes += tick();
         }
         // printed in setup, not in a teardown, so that no allocation falls into a measured iteration
-        System.out.printf("%n[LifTickBenchmark] neurons=%d stdp=%b mean spikes per tick=%.1f (%.0f Hz per neuron), "
-            + "synapses=%d%n", neurons, stdp, spikes / 2000.0, 1000.0 * spikes / 2000 / neurons,
+        System.out.printf("%n[LifTickBenchmark] neurons=%d stdp=%b regime=%s mean spikes per tick=%.1f (%.0f Hz per "
+            + "neuron), synapses=%d%n", neurons, stdp, regime, spikes / 2000.0, 1000.0 * spikes / 2000 / neurons,
             pop.synapses().synapseCount());
     }
 
