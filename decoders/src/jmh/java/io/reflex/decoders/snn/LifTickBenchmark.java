@@ -10,6 +10,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * One 1 ms tick of the LIF core: 1,024 neurons, 64 synapses per neuron on average (56 recurrent + 8 input), 96 input
@@ -41,6 +42,8 @@ public class LifTickBenchmark {
     private int[] inputCounts;
     private boolean[][] inputFlags;
     private int t;
+    private long spikes;
+    private long ticks;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -65,20 +68,30 @@ public class LifTickBenchmark {
                 }
             }
         }
-        long spikes = 0;
         for (int i = 0; i < 2000; i++) {
-            spikes += tick();
+            tick();
         }
         // printed in setup, not in a teardown, so that no allocation falls into a measured iteration
         System.out.printf("%n[LifTickBenchmark] neurons=%d stdp=%b regime=%s mean spikes per tick=%.1f (%.0f Hz per "
             + "neuron), synapses=%d%n", neurons, stdp, regime, spikes / 2000.0, 1000.0 * spikes / 2000 / neurons,
             pop.synapses().synapseCount());
+        spikes = 0;
+        ticks = 0;
+    }
+
+    /** The activity over warm-up and measurement: with STDP the weights, and so the rate, keep changing. */
+    @TearDown(Level.Trial)
+    public void report() {
+        System.out.printf("%n[LifTickBenchmark] after the run: neurons=%d stdp=%b regime=%s mean spikes per tick=%.1f "
+            + "over %d ticks%n", neurons, stdp, regime, spikes / (double) Math.max(1, ticks), ticks);
     }
 
     /** One event-driven tick (the production path). */
     @Benchmark
     public int tick() {
         int r = pop.tick(inputs[t], inputCounts[t]);
+        spikes += r;
+        ticks++;
         if (++t == PATTERN_TICKS) {
             t = 0;
         }
@@ -89,6 +102,8 @@ public class LifTickBenchmark {
     @Benchmark
     public int tickDense() {
         int r = pop.tickDense(inputFlags[t]);
+        spikes += r;
+        ticks++;
         if (++t == PATTERN_TICKS) {
             t = 0;
         }
