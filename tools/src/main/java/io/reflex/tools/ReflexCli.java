@@ -26,6 +26,10 @@ public final class ReflexCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Chronicle logs its start-up at INFO through slf4j-simple; keep the console for Reflex's own output.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(commandLine().execute(args));
     }
 }
