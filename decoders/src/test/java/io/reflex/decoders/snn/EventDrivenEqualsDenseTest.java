@@ -11,7 +11,7 @@ import net.jqwik.api.constraints.LongRange;
  * The event-driven path ({@link LifPopulation#tick}), the dense path ({@link LifPopulation#tickDense}) and a naive
  * model written straight from decoders/FIXED_POINT.md §7 agree on every state variable at every tick.
  */
-class EventDrivenEqualsDenseProperties {
+class EventDrivenEqualsDenseTest {
 
     @Property(tries = 60)
     void eventDrivenDenseAndNaiveAgree(@ForAll @IntRange(min = 1, max = 80) int n,
