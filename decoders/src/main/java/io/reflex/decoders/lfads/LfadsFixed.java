@@ -40,15 +40,11 @@ public final class LfadsFixed implements LfadsKernel {
     private final short[] ciH0;
     private final short[] conH0;
     private final short[] g0Learned;
-    private final QuantSource.Weight wIc;
-    private final int[] bIc;
-    private final QuantSource.Weight wG0;
-    private final int[] bG0;
-    private final QuantSource.Weight wCo;
-    private final int[] bCo;
-    private final QuantSource.Weight wFac;
-    private final QuantSource.Weight wRo;
-    private final int[] bRo;
+    private final FixedLinear icLinear;
+    private final FixedLinear icToG0;
+    private final FixedLinear coLinear;
+    private final FixedLinear fac;
+    private final FixedLinear readout;
 
     private final short[] xq;
     private final short[] e;
@@ -102,19 +98,15 @@ public final class LfadsFixed implements LfadsKernel {
             icFwd = new FixedGru(b, IC_FWD, D, d.icEncDim(), 0, clip, q);
             icBwd = new FixedGru(b, IC_BWD, D, d.icEncDim(), 0, clip, q);
             icH0 = q.state(IC_H0, 2L * d.icEncDim());
-            wIc = q.weight(IC_LINEAR + "weight", 2 * d.icDim(), 2 * d.icEncDim());
-            bIc = q.bias(IC_LINEAR + "bias", 2 * d.icDim(), wIc.fracBits() + act);
-            wG0 = q.weight(IC_TO_G0 + "weight", d.genDim(), d.icDim());
-            bG0 = q.bias(IC_TO_G0 + "bias", d.genDim(), wG0.fracBits() + act);
+            icLinear = linear(q, IC_LINEAR, 2 * d.icDim(), 2 * d.icEncDim(), d.icDim(), true);
+            icToG0 = linear(q, IC_TO_G0, d.genDim(), d.icDim(), d.genDim(), true);
             g0Learned = null;
         } else {
             icFwd = null;
             icBwd = null;
             icH0 = null;
-            wIc = null;
-            bIc = null;
-            wG0 = null;
-            bG0 = null;
+            icLinear = null;
+            icToG0 = null;
             g0Learned = q.state(G0, d.genDim());
         }
         if (d.hasController()) {
@@ -123,21 +115,20 @@ public final class LfadsFixed implements LfadsKernel {
             ciH0 = q.state(CI_H0, (d.causal() ? 1L : 2L) * d.ciEncDim());
             con = new FixedGru(b, CON, d.conInputDim(), d.conDim(), act, clip, q);
             conH0 = q.state(CON_H0, d.conDim());
-            wCo = q.weight(CO_LINEAR + "weight", 2 * d.coDim(), d.conDim());
-            bCo = q.bias(CO_LINEAR + "bias", 2 * d.coDim(), wCo.fracBits() + act);
+            coLinear = linear(q, CO_LINEAR, 2 * d.coDim(), d.conDim(), d.coDim(), true);
         } else {
             ciFwd = null;
             ciBwd = null;
             ciH0 = null;
             con = null;
             conH0 = new short[0];
-            wCo = null;
-            bCo = null;
+            coLinear = null;
         }
         gen = new FixedGru(b, GEN, d.coDim(), d.genDim(), act, clip, q);
-        wFac = q.facNorm(d.facDim(), d.genDim());
-        wRo = q.weight(READOUT + "weight", d.readoutDim(), d.facDim());
-        bRo = q.bias(READOUT + "bias", d.readoutDim(), wRo.fracBits() + act);
+        QuantSource.Weight wFac = q.facNorm(d.facDim(), d.genDim());
+        QuantSource.checkAccumulator(b, LfadsTensors.FAC_NORM, wFac.values(), d.facDim(), d.genDim(), null, 32768);
+        fac = new FixedLinear(wFac.values(), d.genDim(), d.facDim(), null, wFac.fracBits());
+        readout = linear(q, READOUT, d.readoutDim(), d.facDim(), d.readoutDim(), true);
 
         int T = d.encSeqLen();
         int Tr = d.reconSeqLen();
@@ -178,10 +169,15 @@ public final class LfadsFixed implements LfadsKernel {
         return "fixed";
     }
 
-    private static void matvec(QuantSource.Weight w, int cols, int rows, int[] bias, short[] v, int vOff, short[] y,
-                               int yOff) {
-        // All matvecs outside the GRUs take Q12 vectors to Q12 outputs: shift = F_W + 12 − 12 = F_W.
-        FixedPoint.matvec(w.values(), cols, 0, rows, bias, v, vOff, w.fracBits(), y, yOff);
+    /**
+     * A linear layer outside the GRUs: Q12 input to Q12 output, so the shift is {@code F_W + 12 − 12 = F_W}; only
+     * the first {@code rowsUsed} rows are computed (ic_mean, u: the logvar rows are unused).
+     */
+    private static FixedLinear linear(QuantSource q, String prefix, int rows, int cols, int rowsUsed, boolean bias) {
+        QuantSource.Weight w = q.weight(prefix + "weight", rows, cols);
+        int[] b = bias ? q.bias(prefix + "bias", rows, w.fracBits() + FixedPoint.ACT) : null;
+        QuantSource.checkAccumulator(q.bundle(), prefix + "weight", w.values(), rows, cols, b, 32768);
+        return new FixedLinear(w.values(), cols, rowsUsed, b, w.fracBits());
     }
 
     /**
@@ -218,8 +214,8 @@ public final class LfadsFixed implements LfadsKernel {
             for (int t = bins - 1; t >= 0; t--) {
                 icBwd.step(counts, t * D, e, E);
             }
-            matvec(wIc, 2 * E, d.icDim(), bIc, e, 0, icMean, 0);
-            matvec(wG0, d.icDim(), d.genDim(), bG0, icMean, 0, g, 0);
+            icLinear.apply(e, 0, icMean, 0);
+            icToG0.apply(icMean, 0, g, 0);
         } else {
             System.arraycopy(g0Learned, 0, g, 0, g.length);
         }
@@ -239,7 +235,7 @@ public final class LfadsFixed implements LfadsKernel {
             }
             System.arraycopy(conH0, 0, c, 0, c.length);
         }
-        matvec(wFac, d.genDim(), d.facDim(), null, g, 0, f, 0);
+        fac.apply(g, 0, f, 0);
         final int L = d.ciLag();
         for (int t = 0; t < steps; t++) {
             if (d.hasController()) {
@@ -261,15 +257,15 @@ public final class LfadsFixed implements LfadsKernel {
                 }
                 System.arraycopy(f, 0, conIn, off, f.length);
                 con.step(conIn, 0, c, 0);
-                matvec(wCo, d.conDim(), d.coDim(), bCo, c, 0, u, 0);
+                coLinear.apply(c, 0, u, 0);
                 System.arraycopy(c, 0, conStates, t * d.conDim(), c.length);
                 System.arraycopy(u, 0, coOut, t * d.coDim(), u.length);
             }
             gen.step(u, 0, g, 0);
             System.arraycopy(g, 0, genStates, t * d.genDim(), g.length);
-            matvec(wFac, d.genDim(), d.facDim(), null, g, 0, f, 0);
+            fac.apply(g, 0, f, 0);
             System.arraycopy(f, 0, factorsQ, t * d.facDim(), f.length);
-            matvec(wRo, d.facDim(), d.readoutDim(), bRo, f, 0, logRatesQ, t * d.readoutDim());
+            readout.apply(f, 0, logRatesQ, t * d.readoutDim());
         }
         return DecodeStatus.OK;
     }
@@ -344,7 +340,7 @@ public final class LfadsFixed implements LfadsKernel {
             System.arraycopy(g0Learned, 0, sG, 0, sG.length);
             System.arraycopy(conH0, 0, sC, 0, sC.length);
             System.arraycopy(ciH0, 0, sCi, 0, C);
-            matvec(wFac, d.genDim(), d.facDim(), null, sG, 0, sF, 0);
+            fac.apply(sG, 0, sF, 0);
         }
         ciFwd.step(counts, off, sCi, 0);
         System.arraycopy(sCi, 0, sRing, (int) (sBins % (L + 1)) * C, C);
@@ -355,11 +351,11 @@ public final class LfadsFixed implements LfadsKernel {
         }
         System.arraycopy(sF, 0, conIn, C, sF.length);
         con.step(conIn, 0, sC, 0);
-        matvec(wCo, d.conDim(), d.coDim(), bCo, sC, 0, u, 0);
+        coLinear.apply(sC, 0, u, 0);
         gen.step(u, 0, sG, 0);
-        matvec(wFac, d.genDim(), d.facDim(), null, sG, 0, sF, 0);
+        fac.apply(sG, 0, sF, 0);
         System.arraycopy(sF, 0, factorsQ, 0, sF.length);
-        matvec(wRo, d.facDim(), d.readoutDim(), bRo, sF, 0, logRatesQ, 0);
+        readout.apply(sF, 0, logRatesQ, 0);
         sBins++;
         return DecodeStatus.OK;
     }

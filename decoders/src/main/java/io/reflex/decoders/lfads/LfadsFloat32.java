@@ -39,15 +39,11 @@ public final class LfadsFloat32 implements LfadsKernel {
     private final float[] ciH0;
     private final float[] conH0;
     private final float[] g0Learned;
-    private final float[] wIc;
-    private final float[] bIc;
-    private final float[] wG0;
-    private final float[] bG0;
-    private final float[] wCo;
-    private final float[] bCo;
-    private final float[] wFac;
-    private final float[] wRo;
-    private final float[] bRo;
+    private final FloatLinear icLinear;
+    private final FloatLinear icToG0;
+    private final FloatLinear coLinear;
+    private final FloatLinear fac;
+    private final FloatLinear readout;
 
     // trial buffers
     private final float[] e;
@@ -87,21 +83,19 @@ public final class LfadsFloat32 implements LfadsKernel {
             icH0 = b.float32(IC_H0);
             b.requireShape(IC_LINEAR + "weight", 2 * d.icDim(), 2 * d.icEncDim());
             b.requireShape(IC_LINEAR + "bias", 2 * d.icDim());
-            wIc = b.float32(IC_LINEAR + "weight");
-            bIc = b.float32(IC_LINEAR + "bias");
+            icLinear = new FloatLinear(b.float32(IC_LINEAR + "weight"), 2 * d.icEncDim(), d.icDim(),
+                    b.float32(IC_LINEAR + "bias"));
             b.requireShape(IC_TO_G0 + "weight", d.genDim(), d.icDim());
             b.requireShape(IC_TO_G0 + "bias", d.genDim());
-            wG0 = b.float32(IC_TO_G0 + "weight");
-            bG0 = b.float32(IC_TO_G0 + "bias");
+            icToG0 = new FloatLinear(b.float32(IC_TO_G0 + "weight"), d.icDim(), d.genDim(),
+                    b.float32(IC_TO_G0 + "bias"));
             g0Learned = null;
         } else {
             icFwd = null;
             icBwd = null;
             icH0 = null;
-            wIc = null;
-            bIc = null;
-            wG0 = null;
-            bG0 = null;
+            icLinear = null;
+            icToG0 = null;
             b.requireShape(G0, d.genDim());
             g0Learned = b.float32(G0);
         }
@@ -115,33 +109,33 @@ public final class LfadsFloat32 implements LfadsKernel {
             conH0 = b.float32(CON_H0);
             b.requireShape(CO_LINEAR + "weight", 2 * d.coDim(), d.conDim());
             b.requireShape(CO_LINEAR + "bias", 2 * d.coDim());
-            wCo = b.float32(CO_LINEAR + "weight");
-            bCo = b.float32(CO_LINEAR + "bias");
+            coLinear = new FloatLinear(b.float32(CO_LINEAR + "weight"), d.conDim(), d.coDim(),
+                    b.float32(CO_LINEAR + "bias"));
         } else {
             ciFwd = null;
             ciBwd = null;
             ciH0 = null;
             con = null;
             conH0 = new float[0];
-            wCo = null;
-            bCo = null;
+            coLinear = null;
         }
         gen = new FloatGru(b, GEN, d.coDim(), d.genDim(), clip);
         b.requireShape(FAC_LINEAR, d.facDim(), d.genDim());
         if (b.hasTensor(FAC_NORM)) {
             b.requireShape(FAC_NORM, d.facDim(), d.genDim());
-            wFac = b.float32(FAC_NORM);
+            fac = new FloatLinear(b.float32(FAC_NORM), d.genDim(), d.facDim(), null);
         } else {
             double[] n = LfadsTensors.facNorm(b.floatAsDouble(FAC_LINEAR), d.facDim(), d.genDim());
-            wFac = new float[n.length];
+            float[] w = new float[n.length];
             for (int k = 0; k < n.length; k++) {
-                wFac[k] = (float) n[k];
+                w[k] = (float) n[k];
             }
+            fac = new FloatLinear(w, d.genDim(), d.facDim(), null);
         }
         b.requireShape(READOUT + "weight", d.readoutDim(), d.facDim());
         b.requireShape(READOUT + "bias", d.readoutDim());
-        wRo = b.float32(READOUT + "weight");
-        bRo = b.float32(READOUT + "bias");
+        readout = new FloatLinear(b.float32(READOUT + "weight"), d.facDim(), d.readoutDim(),
+                b.float32(READOUT + "bias"));
 
         int T = d.encSeqLen();
         int Tr = d.reconSeqLen();
@@ -199,8 +193,8 @@ public final class LfadsFloat32 implements LfadsKernel {
             for (int t = bins - 1; t >= 0; t--) {
                 icBwd.step(counts, t * D, e, E);
             }
-            FloatGru.matvec(wIc, 2 * E, 0, d.icDim(), bIc, e, 0, icMean, 0);
-            FloatGru.matvec(wG0, d.icDim(), 0, d.genDim(), bG0, icMean, 0, g, 0);
+            icLinear.apply(e, 0, icMean, 0);
+            icToG0.apply(icMean, 0, g, 0);
         } else {
             System.arraycopy(g0Learned, 0, g, 0, g.length);
         }
@@ -222,7 +216,7 @@ public final class LfadsFloat32 implements LfadsKernel {
             System.arraycopy(conH0, 0, c, 0, c.length);
         }
         // 3.–4. decoder
-        FloatGru.matvec(wFac, d.genDim(), 0, d.facDim(), null, g, 0, f, 0);
+        fac.apply(g, 0, f, 0);
         final int L = d.ciLag();
         for (int t = 0; t < steps; t++) {
             if (d.hasController()) {
@@ -244,15 +238,15 @@ public final class LfadsFloat32 implements LfadsKernel {
                 }
                 System.arraycopy(f, 0, conIn, off, f.length);
                 con.step(conIn, 0, c, 0);
-                FloatGru.matvec(wCo, d.conDim(), 0, d.coDim(), bCo, c, 0, u, 0);
+                coLinear.apply(c, 0, u, 0);
                 System.arraycopy(c, 0, conStates, t * d.conDim(), c.length);
                 System.arraycopy(u, 0, coOut, t * d.coDim(), u.length);
             }
             gen.step(u, 0, g, 0);
             System.arraycopy(g, 0, genStates, t * d.genDim(), g.length);
-            FloatGru.matvec(wFac, d.genDim(), 0, d.facDim(), null, g, 0, f, 0);
+            fac.apply(g, 0, f, 0);
             System.arraycopy(f, 0, factors, t * d.facDim(), f.length);
-            FloatGru.matvec(wRo, d.facDim(), 0, d.readoutDim(), bRo, f, 0, logRates, t * d.readoutDim());
+            readout.apply(f, 0, logRates, t * d.readoutDim());
         }
         for (int k = 0; k < steps * d.readoutDim(); k++) {
             if (!Float.isFinite(logRates[k])) {
@@ -293,7 +287,7 @@ public final class LfadsFloat32 implements LfadsKernel {
             System.arraycopy(g0Learned, 0, sG, 0, sG.length);
             System.arraycopy(conH0, 0, sC, 0, sC.length);
             System.arraycopy(ciH0, 0, sCi, 0, C);
-            FloatGru.matvec(wFac, d.genDim(), 0, d.facDim(), null, sG, 0, sF, 0);
+            fac.apply(sG, 0, sF, 0);
         }
         ciFwd.step(counts, off, sCi, 0);
         System.arraycopy(sCi, 0, sRing, (int) (sBins % (L + 1)) * C, C);
@@ -304,11 +298,11 @@ public final class LfadsFloat32 implements LfadsKernel {
         }
         System.arraycopy(sF, 0, conIn, C, sF.length);
         con.step(conIn, 0, sC, 0);
-        FloatGru.matvec(wCo, d.conDim(), 0, d.coDim(), bCo, sC, 0, u, 0);
+        coLinear.apply(sC, 0, u, 0);
         gen.step(u, 0, sG, 0);
-        FloatGru.matvec(wFac, d.genDim(), 0, d.facDim(), null, sG, 0, sF, 0);
+        fac.apply(sG, 0, sF, 0);
         System.arraycopy(sF, 0, factors, 0, sF.length);
-        FloatGru.matvec(wRo, d.facDim(), 0, d.readoutDim(), bRo, sF, 0, logRates, 0);
+        readout.apply(sF, 0, logRates, 0);
         sBins++;
         for (int k = 0; k < d.readoutDim(); k++) {
             if (!Float.isFinite(logRates[k])) {
