@@ -61,7 +61,17 @@ class _LenientPickle:
 
 def load_checkpoint(path):
     """Returns (state_dict of CPU tensors, hyper_parameters dict) from a Lightning .ckpt or a bare state_dict."""
-    obj = torch.load(path, map_location="cpu", pickle_module=_LenientPickle)
+    try:
+        obj = torch.load(path, map_location="cpu")
+    except (ImportError, AttributeError):
+        # Debian's torch 1.13 ignores torch.load(pickle_module=...), so swap the Unpickler torch looks up on the
+        # pickle module for the duration of this one load.
+        original = pickle.Unpickler
+        pickle.Unpickler = _LenientUnpickler
+        try:
+            obj = torch.load(path, map_location="cpu", pickle_module=_LenientPickle)
+        finally:
+            pickle.Unpickler = original
     if isinstance(obj, dict) and "state_dict" in obj:
         sd, hp = obj["state_dict"], obj.get("hyper_parameters") or {}
     elif isinstance(obj, dict) and all(torch.is_tensor(v) for v in obj.values()):
