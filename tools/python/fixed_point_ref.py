@@ -129,7 +129,7 @@ class FixedLfads:
         zero = np.zeros((B, E), np.int64)
         for t in range(Tr):
             if con:
-                parts = [fwd[t - L] if 0 <= t - L <= T - 1 else zero]
+                parts = [fwd[t - L] if L <= t < T else zero]
                 if not hp["causal"]:
                     parts.append(bwd[t + L] if t + L <= T - 1 else zero)
                 c = self.gru("decoder.rnn.cell.con_cell.", np.concatenate(parts + [f], 1), ACT, c)

@@ -272,11 +272,12 @@ class LFADS(nn.Module):
         if self.use_con:
             h0 = enc.ci_enc_h0.expand(-1, B, -1)
             f_out, b_out, _, _ = enc.ci_enc(x, h0)
-            # ci_t = [F_{t-L} if 0 <= t-L <= T-1 ; B_{t+L} if t+L <= T-1], zeros elsewhere, t = 0..Tr-1
-            ci_f = F.pad(f_out, (0, 0, L, Tr))[:, :Tr]
+            # ci_t = [F_{t-L} if L <= t < T ; B_{t+L} if t+L <= T-1], zeros elsewhere, in particular for every
+            # forward-prediction step t >= T (lfads-torch pads, truncates to T, then pads the Tr - T steps)
+            ci_f = F.pad(F.pad(f_out, (0, 0, L, 0))[:, :T], (0, 0, 0, Tr - T))
             parts = [ci_f]
             if b_out is not None:
-                ci_b = F.pad(b_out[:, L:], (0, 0, 0, Tr))[:, :Tr]
+                ci_b = F.pad(F.pad(b_out, (0, 0, 0, L))[:, L:L + T], (0, 0, 0, Tr - T))
                 parts.append(ci_b)
             ci = self.dropout(torch.cat(parts, dim=2))
             con_in_ci = cell.con_cell.input_part(

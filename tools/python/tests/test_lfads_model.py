@@ -60,7 +60,7 @@ def np_lfads(p, hp, x):
     facs, logr = [], []
     for t in range(Tr):
         if con:
-            cf = F[t - L] if 0 <= t - L <= T - 1 else np.zeros(E)
+            cf = F[t - L] if L <= t < T else np.zeros(E)
             parts = [cf]
             if not hp["causal"]:
                 parts.append(B[t + L] if t + L <= T - 1 else np.zeros(E))
@@ -133,6 +133,8 @@ class Forward(unittest.TestCase):
         rng = np.random.default_rng(seed)
         x = rng.poisson(0.5, size=(2, hp["encod_seq_len"], hp["encod_data_dim"])).astype(np.float64)
         o = m(torch.as_tensor(x))
+        T = hp["encod_seq_len"]
+        self.assertTrue(torch.all(o["ci"][:, T:] == 0))  # no controller input in forward-prediction steps
         p = {k: v.numpy() for k, v in m.state_dict().items()}
         for i in range(2):
             fac, logr = np_lfads(p, hp, x[i])
