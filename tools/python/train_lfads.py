@@ -134,29 +134,15 @@ def main(argv=None):
               "seconds": round(time.time() - t0, 1), "valid_nll": round(vnll, 5), "latent_r2": round(r2, 4),
               "threads": a.threads, "torch": torch.__version__}
     if a.bundle:
+        import lorenz_eval
         sd = {k: v.float() for k, v in model.state_dict().items()}
         name = "lorenz-%s" % a.model
-        extra = {"training": result, "demo_data": lorenz_demo_manifest(a.data_seed)}
-        ex.export(sd, hp, a.bundle, name, ex.command_line(), extra_tensors=demo_tensors(), extra=extra)
+        result["evaluation"] = lorenz_eval.evaluate(model, a.data_seed)
+        extra = {"training": result, "demo_data": lorenz_eval.demo_manifest(a.data_seed)}
+        ex.export(sd, hp, a.bundle, name, ex.command_line(), extra_tensors=lorenz_eval.demo_tensors(), extra=extra)
         result["bundle"] = a.bundle
         result["bundle_bytes"] = os.path.getsize(a.bundle)
     print(json.dumps(result))
-
-
-def lorenz_demo_manifest(data_seed):
-    """The Lorenz generator's constants (lorenz_data.py), so the Java demo can mirror it exactly."""
-    return {"generator": "tools/python/lorenz_data.py (SplitMix64, Euler, inverse-CDF Poisson)",
-            "sigma": ld.SIGMA, "rho": ld.RHO, "beta": ld.BETA, "dt": ld.DT, "transient_steps": ld.TRANSIENT,
-            "steps_per_bin": ld.STEPS_PER_BIN, "mean": list(ld.MEAN), "scale": list(ld.SCALE),
-            "readout_seed": ld.READOUT_SEED, "w_scale": ld.W_SCALE, "b_center": ld.B_CENTER,
-            "b_spread": ld.B_SPREAD, "neurons": ld.N_NEURONS, "bins": ld.N_BINS, "bin_s": ld.BIN_S,
-            "train_seed": data_seed, "valid_seed": data_seed + 1, "readout_tensors": ["demo.lorenz_w", "demo.lorenz_b"]}
-
-
-def demo_tensors():
-    from reflex_bundle import Tensor
-    w, b = ld.readout()
-    return {"demo.lorenz_w": Tensor(w, "float64"), "demo.lorenz_b": Tensor(b, "float64")}
 
 
 if __name__ == "__main__":

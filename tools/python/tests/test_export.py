@@ -182,6 +182,14 @@ class CheckpointLoading(unittest.TestCase):
             torch.save(lm.checkpoint_dict(m, 2, 5), p2)
             sd, hp = ex.load_checkpoint(p2)
             self.assertTrue(hp["causal"])
+            out = os.path.join(d, "x.rbundle")
+            ckpt = lm.checkpoint_dict(m, 2, 5)
+            ckpt["hyper_parameters"]["created_by"] = "/usr/bin/python3 tools/python/train_lfads.py --seed 3"
+            torch.save(ckpt, p2)
+            ex.main([p2, out])
+            man, _ = rb.read_bundle(out)
+            self.assertTrue(man["created_by"].startswith(
+                "/usr/bin/python3 tools/python/train_lfads.py --seed 3 && /usr/bin/python3 "), man["created_by"])
             p3 = os.path.join(d, "junk.ckpt")
             torch.save([1, 2], p3)
             with self.assertRaisesRegex(ValueError, "neither a Lightning checkpoint"):
