@@ -11,6 +11,7 @@ hyperparameters. A real lfads-torch checkpoint unpickles without lfads_torch ins
 imported (augmentation stacks, hydra objects inside ``hyper_parameters``) load as inert stubs.
 """
 import argparse
+import json
 import os
 import pickle
 import shlex
@@ -61,7 +62,17 @@ class _LenientPickle:
 
 def load_checkpoint(path):
     """Returns (state_dict of CPU tensors, hyper_parameters dict) from a Lightning .ckpt or a bare state_dict."""
-    obj = torch.load(path, map_location="cpu", pickle_module=_LenientPickle)
+    try:
+        obj = torch.load(path, map_location="cpu")
+    except (ImportError, AttributeError):
+        # Debian's torch 1.13 ignores torch.load(pickle_module=...), so swap the Unpickler torch looks up on the
+        # pickle module for the duration of this one load.
+        original = pickle.Unpickler
+        pickle.Unpickler = _LenientUnpickler
+        try:
+            obj = torch.load(path, map_location="cpu", pickle_module=_LenientPickle)
+        finally:
+            pickle.Unpickler = original
     if isinstance(obj, dict) and "state_dict" in obj:
         sd, hp = obj["state_dict"], obj.get("hyper_parameters") or {}
     elif isinstance(obj, dict) and all(torch.is_tensor(v) for v in obj.values()):
@@ -237,13 +248,30 @@ def main(argv=None):
     ap.add_argument("--cell-clip", type=float, help="override hyper_parameters.cell_clip")
     ap.add_argument("--bin-s", type=float, help="bin width in seconds (lfads-torch does not record it; "
                                                 "default 0.02)")
+    ap.add_argument("--lorenz-demo", type=int, metavar="DATA_SEED",
+                    help="a Lorenz demo model trained on lorenz_data seed DATA_SEED: add the generator's constants "
+                         "and neuron population (demo.lorenz_w, demo.lorenz_b) and the latent R² evaluation "
+                         "(float64 and fixed point) to the bundle")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     sd, ckpt_hp = load_checkpoint(a.checkpoint)
     hp = resolve_hparams(sd, ckpt_hp, {"encod_seq_len": a.encod_seq_len, "recon_seq_len": a.recon_seq_len,
                                        "ci_lag": a.ci_lag, "cell_clip": a.cell_clip, "bin_s": a.bin_s})
     name = a.name or os.path.splitext(os.path.basename(a.bundle))[0]
-    m = export(sd, hp, a.bundle, name, command_line())
+    created_by = command_line()
+    if isinstance(ckpt_hp.get("created_by"), str):
+        # the checkpoint came from train_lfads.py: record both commands, in the order they ran
+        created_by = ckpt_hp["created_by"] + " && " + created_by
+    extra_tensors, extra = None, None
+    if a.lorenz_demo is not None:
+        import lorenz_eval
+        model = lm.LFADS(hp)
+        model.load_state_dict(sd)
+        evaluation = lorenz_eval.evaluate(model, a.lorenz_demo)
+        extra_tensors = lorenz_eval.demo_tensors()
+        extra = {"evaluation": evaluation, "demo_data": lorenz_eval.demo_manifest(a.lorenz_demo)}
+        print(json.dumps(evaluation))
+    m = export(sd, hp, a.bundle, name, created_by, extra_tensors=extra_tensors, extra=extra)
     print("wrote %s: %d tensors, %d bytes" % (a.bundle, len(m["tensors"]), os.path.getsize(a.bundle)))
 
 

@@ -15,6 +15,9 @@ Writes lfads-<name>.rbundle for name in {lorenz-small, lorenz-causal, mc-maze-ra
   golden.con_states   float64 [n, Tr, con_dim]
   golden.co           float64 [n, Tr, co_dim]
   golden.logrates_f32 float32 [n, Tr, readout_dim]
+  golden.fixed.<k>    int16 Q12 (frac_bits 12) for k in ic_mean, g0, factors, logrates, gen_states, con_states,
+                      co: the fixed-point forward pass of decoders/FIXED_POINT.md as fixed_point_ref.py (an
+                      independent numpy implementation reading only the :q tensors) computes it
 float64 values come from the torch model in float64 (weights are the bundle's float32 values, upcast), float32
 from the same model in float32. Without --small/--causal the Lorenz models are seeded random initialisations.
 """
@@ -27,6 +30,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import export_lfads as ex  # noqa: E402
+import fixed_point_ref as fx  # noqa: E402
 import lfads_model as lm  # noqa: E402
 import lorenz_data as ld  # noqa: E402
 import reflex_bundle as rb  # noqa: E402
@@ -75,10 +79,22 @@ def run_golden(model, counts):
     return t
 
 
+def fixed_golden(sd, hp, counts):
+    """golden.fixed.* from fixed_point_ref.py, run on exactly the :q tensors the bundle holds."""
+    qt = ex.bundle_tensors(sd, hp)
+    manifest = {"hyperparameters": ex.bundle_hparams(hp),
+                "tensors": {k: {"frac_bits": v.frac_bits} for k, v in qt.items()}}
+    o = fx.FixedLfads(manifest, {k: v.array for k, v in qt.items()}).forward(counts)
+    return {"golden.fixed." + k: rb.Tensor(v.astype(np.int16), "int16", rb.ACT_FRAC) for k, v in o.items()}
+
+
 def write_golden(model, counts, path, name, created_by, note):
     t = run_golden(model, counts)
     sd = {k: v.to(torch.float32) for k, v in model.state_dict().items()}
-    extra = {"golden": {"cases": int(counts.shape[0]), "input": "golden.input", "note": note}}
+    t.update(fixed_golden(sd, model.hp, counts))
+    d = np.abs(t["golden.fixed.logrates"].array / 4096.0 - t["golden.logrates"].array)
+    extra = {"golden": {"cases": int(counts.shape[0]), "input": "golden.input", "note": note,
+                        "fixed_max_abs_dlogrates_vs_float64": round(float(d.max()), 6)}}
     ex.export(sd, model.hp, path, name, created_by, extra_tensors=t, extra=extra)
     return t
 

@@ -272,11 +272,12 @@ class LFADS(nn.Module):
         if self.use_con:
             h0 = enc.ci_enc_h0.expand(-1, B, -1)
             f_out, b_out, _, _ = enc.ci_enc(x, h0)
-            # ci_t = [F_{t-L} if 0 <= t-L <= T-1 ; B_{t+L} if t+L <= T-1], zeros elsewhere, t = 0..Tr-1
-            ci_f = F.pad(f_out, (0, 0, L, Tr))[:, :Tr]
+            # ci_t = [F_{t-L} if L <= t < T ; B_{t+L} if t+L <= T-1], zeros elsewhere, in particular for every
+            # forward-prediction step t >= T (lfads-torch pads, truncates to T, then pads the Tr - T steps)
+            ci_f = F.pad(F.pad(f_out, (0, 0, L, 0))[:, :T], (0, 0, 0, Tr - T))
             parts = [ci_f]
             if b_out is not None:
-                ci_b = F.pad(b_out[:, L:], (0, 0, 0, Tr))[:, :Tr]
+                ci_b = F.pad(F.pad(b_out, (0, 0, 0, L))[:, L:L + T], (0, 0, 0, Tr - T))
                 parts.append(ci_b)
             ci = self.dropout(torch.cat(parts, dim=2))
             con_in_ci = cell.con_cell.input_part(
@@ -312,6 +313,40 @@ class LFADS(nn.Module):
         out["factors"] = torch.stack(facs, 1)
         out["logrates"] = self.readout[0](out["factors"])
         return out
+
+    # ------------------------------------------------------------------------------------------------------------
+    # Streaming (causal) inference: one bin at a time, O(1) per bin
+    # ------------------------------------------------------------------------------------------------------------
+
+    def causal_state(self, batch=1):
+        """Initial streaming state of a causal model: CI encoder state, controller state, generator state,
+        the previous factors and the last ci_lag CI encoder outputs (zeros before the first bins)."""
+        if not self.hp["causal"]:
+            raise ValueError("causal_state needs a causal model (causal=True)")
+        hp = self.hp
+        g = self.decoder.g0.detach().unsqueeze(0).expand(batch, -1).clone()
+        return {"h_ci": self.encoder.ci_enc_h0.detach()[0].expand(batch, -1).clone(),
+                "c": self.decoder.con_h0.detach().expand(batch, -1).clone(),
+                "g": g, "f": self.decoder.rnn.cell.fac_linear(g),
+                "lagged": [g.new_zeros(batch, hp["ci_enc_dim"]) for _ in range(hp["ci_lag"])], "t": 0}
+
+    def causal_step(self, x_t, state):
+        """One bin x_t (batch, D) -> log-rates (batch, readout_dim); updates `state` in place. Equal to forward()'s
+        step t for t < encod_seq_len (tested)."""
+        enc, cell = self.encoder, self.decoder.rnn.cell
+        h = enc.ci_enc.fwd_gru.cell(x_t, state["h_ci"])
+        state["h_ci"] = h
+        if state["lagged"]:
+            ci = state["lagged"].pop(0)
+            state["lagged"].append(h)
+        else:
+            ci = h
+        state["c"] = cell.con_cell(torch.cat([ci, state["f"]], dim=1), state["c"])
+        u = cell.co_linear(state["c"])[:, : self.hp["co_dim"]]
+        state["g"] = cell.gen_cell(u, state["g"])
+        state["f"] = cell.fac_linear(state["g"])
+        state["t"] += 1
+        return self.readout[0](state["f"])
 
 
 def checkpoint_dict(model, epoch=0, global_step=0):

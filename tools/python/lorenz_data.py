@@ -18,7 +18,8 @@ Recipe (all float64):
   x0 = -15 + 30u, y0 = -15 + 30u, z0 = 10 + 30u; then Euler steps of DT with SIGMA, RHO, BETA
   (dx = SIGMA(y-x), dy = x(RHO-z) - y, dz = xy - BETA z; all three from the old state, then s += DT*d):
   TRANSIENT steps, then for t in 0..T-1: latent[t] = (s - MEAN) / SCALE, then STEPS_PER_BIN steps.
-- logλ[t][n] = b[n] + Σ_k W[n][k] latent[t][k];  λ = exp(logλ) counts per bin;
+- logλ[t][n] = b[n] + ((W[n][0] latent[t][0] + W[n][1] latent[t][1]) + W[n][2] latent[t][2]);
+  λ = exp(logλ) counts per bin;
   count[t][n] = inverse-CDF Poisson sample with the uniform at index i*(3+T*N) + 3 + t*N + n:
       k = 0; p = exp(-λ); F = p; while (u > F and k < 1000) { k += 1; p *= λ / k; F += p }
 """
@@ -114,7 +115,10 @@ def make_dataset(seed, n_trials, n_bins=N_BINS, n_neurons=N_NEURONS, first_trial
     """Returns dict: counts int64 [n,T,N], latents [n,T,3], logrates [n,T,N] (true), w, b."""
     w, b = readout(n_neurons)
     lat = lorenz_latents(seed, n_trials, n_bins, n_neurons, first_trial)
-    logr = b[None, None, :] + np.einsum("itk,nk->itn", lat, w)
+    # b + ((w0 z0 + w1 z1) + w2 z2), in this order, so Java repeats it exactly
+    wz = w[None, None, :, 0] * lat[:, :, 0:1] + w[None, None, :, 1] * lat[:, :, 1:2]
+    wz = wz + w[None, None, :, 2] * lat[:, :, 2:3]
+    logr = b[None, None, :] + wz
     stride = 3 + n_bins * n_neurons
     base = (np.arange(first_trial, first_trial + n_trials, dtype=np.int64) * stride)[:, None, None]
     idx = base + 3 + np.arange(n_bins)[None, :, None] * n_neurons + np.arange(n_neurons)[None, None, :]
