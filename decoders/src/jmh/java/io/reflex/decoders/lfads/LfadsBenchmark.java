@@ -83,9 +83,10 @@ public class LfadsBenchmark {
         bins = d.encSeqLen();
         dataDim = d.dataDim();
         window = new float[bins * dataDim];
+        // Poisson(0.4) counts, as tools/python/bench_lfads_torch.py feeds PyTorch (zero counts are skipped here).
         java.util.SplittableRandom r = new java.util.SplittableRandom(3);
         for (int k = 0; k < window.length; k++) {
-            window[k] = r.nextInt(3);
+            window[k] = LorenzData.poisson(0.4, r.nextDouble());
         }
         trialFactors = new float[d.reconSeqLen() * d.facDim()];
         trialLogRates = new float[d.reconSeqLen() * d.readoutDim()];
