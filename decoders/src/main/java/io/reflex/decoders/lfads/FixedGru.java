@@ -72,13 +72,17 @@ final class FixedGru {
         final int n3 = 3 * hs;
         // ax = matvec(W_ih, b_ih, x, F_x → PRE): 3H rows
         System.arraycopy(bih, 0, accX, 0, n3);
-        FixedLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+        if (fx == 0) {
+            FixedLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+        } else {
+            FixedLinear.accumulateDense(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+        }
         for (int i = 0; i < n3; i++) {
             ax[i] = FixedPoint.requant16((long) accX[i], shiftIh);
         }
         // ahz, ahr = matvec(W_hh[z|r], b_hh[z|r], h, 12 → PRE)
         System.arraycopy(bhh, 0, accH, 0, 2 * hs);
-        FixedLinear.accumulate(whhT, n3, 0, 2 * hs, hs, h, hOff, accH, 0);
+        FixedLinear.accumulateDense(whhT, n3, 0, 2 * hs, hs, h, hOff, accH, 0);
         for (int i = 0; i < hs; i++) {
             ah[i] = FixedPoint.requant16((long) accH[i], shiftHh);
             ah[hs + i] = FixedPoint.requant16((long) accH[hs + i], shiftHh);
@@ -88,7 +92,7 @@ final class FixedGru {
         }
         // ahn = matvec(W_hh[n], b_hh[n], r⊙h, 12 → PRE)
         System.arraycopy(bhh, 2 * hs, accH, 2 * hs, hs);
-        FixedLinear.accumulate(whhT, n3, 2 * hs, hs, hs, rh, 0, accH, 2 * hs);
+        FixedLinear.accumulateDense(whhT, n3, 2 * hs, hs, hs, rh, 0, accH, 2 * hs);
         for (int i = 0; i < hs; i++) {
             int ahn = FixedPoint.requant16((long) accH[2 * hs + i], shiftHh);
             int n = ActivationLuts.tanhAt(ax[2 * hs + i] + ahn);

@@ -16,12 +16,15 @@ final class FloatGru {
     private final float[] bih;
     private final float[] bhh;
     private final float clip;
+    private final boolean sparseInput;
     private final float[] ax;
     private final float[] ah;
     private final float[] z;
     private final float[] rh;
 
-    FloatGru(ModelBundle b, String prefix, int in, int hidden, double clip) {
+    /** A GRU on spike counts ({@code sparseInput}: zero counts are skipped) or on dense activations. */
+    FloatGru(ModelBundle b, String prefix, int in, int hidden, double clip, boolean sparseInput) {
+        this.sparseInput = sparseInput;
         LfadsTensors.requireGru(b, prefix, in, hidden, false);
         this.in = in;
         this.hidden = hidden;
@@ -41,16 +44,20 @@ final class FloatGru {
         final int hs = hidden;
         final int n3 = 3 * hs;
         System.arraycopy(bih, 0, ax, 0, n3);
-        FloatLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, ax, 0);
+        if (sparseInput) {
+            FloatLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, ax, 0);
+        } else {
+            FloatLinear.accumulateDense(wihT, n3, 0, n3, in, x, xOff, ax, 0);
+        }
         System.arraycopy(bhh, 0, ah, 0, 2 * hs);
-        FloatLinear.accumulate(whhT, n3, 0, 2 * hs, hs, h, hOff, ah, 0);
+        FloatLinear.accumulateDense(whhT, n3, 0, 2 * hs, hs, h, hOff, ah, 0);
         for (int i = 0; i < hs; i++) {
             z[i] = (float) sigmoid((double) (ax[i] + ah[i]));
             float r = (float) sigmoid((double) (ax[hs + i] + ah[hs + i]));
             rh[i] = r * h[hOff + i];
         }
         System.arraycopy(bhh, 2 * hs, ah, 2 * hs, hs);
-        FloatLinear.accumulate(whhT, n3, 2 * hs, hs, hs, rh, 0, ah, 2 * hs);
+        FloatLinear.accumulateDense(whhT, n3, 2 * hs, hs, hs, rh, 0, ah, 2 * hs);
         for (int i = 0; i < hs; i++) {
             float n = (float) tanh((double) (ax[2 * hs + i] + ah[2 * hs + i]));
             float hv = z[i] * h[hOff + i] + (1f - z[i]) * n;

@@ -77,8 +77,8 @@ public final class LfadsFloat32 implements LfadsKernel {
         double clip = d.cellClip();
         int D = d.dataDim();
         if (!d.causal()) {
-            icFwd = new FloatGru(b, IC_FWD, D, d.icEncDim(), clip);
-            icBwd = new FloatGru(b, IC_BWD, D, d.icEncDim(), clip);
+            icFwd = new FloatGru(b, IC_FWD, D, d.icEncDim(), clip, true);
+            icBwd = new FloatGru(b, IC_BWD, D, d.icEncDim(), clip, true);
             b.requireElementCount(IC_H0, 2L * d.icEncDim());
             icH0 = b.float32(IC_H0);
             b.requireShape(IC_LINEAR + "weight", 2 * d.icDim(), 2 * d.icEncDim());
@@ -100,11 +100,11 @@ public final class LfadsFloat32 implements LfadsKernel {
             g0Learned = b.float32(G0);
         }
         if (d.hasController()) {
-            ciFwd = new FloatGru(b, CI_FWD, D, d.ciEncDim(), clip);
-            ciBwd = d.causal() ? null : new FloatGru(b, CI_BWD, D, d.ciEncDim(), clip);
+            ciFwd = new FloatGru(b, CI_FWD, D, d.ciEncDim(), clip, true);
+            ciBwd = d.causal() ? null : new FloatGru(b, CI_BWD, D, d.ciEncDim(), clip, true);
             b.requireElementCount(CI_H0, (d.causal() ? 1L : 2L) * d.ciEncDim());
             ciH0 = b.float32(CI_H0);
-            con = new FloatGru(b, CON, d.conInputDim(), d.conDim(), clip);
+            con = new FloatGru(b, CON, d.conInputDim(), d.conDim(), clip, false);
             b.requireElementCount(CON_H0, d.conDim());
             conH0 = b.float32(CON_H0);
             b.requireShape(CO_LINEAR + "weight", 2 * d.coDim(), d.conDim());
@@ -119,7 +119,7 @@ public final class LfadsFloat32 implements LfadsKernel {
             conH0 = new float[0];
             coLinear = null;
         }
-        gen = new FloatGru(b, GEN, d.coDim(), d.genDim(), clip);
+        gen = new FloatGru(b, GEN, d.coDim(), d.genDim(), clip, false);
         b.requireShape(FAC_LINEAR, d.facDim(), d.genDim());
         if (b.hasTensor(FAC_NORM)) {
             b.requireShape(FAC_NORM, d.facDim(), d.genDim());
