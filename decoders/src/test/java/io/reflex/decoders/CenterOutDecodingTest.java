@@ -48,6 +48,46 @@ class CenterOutDecodingTest {
         return r2.meanR2();
     }
 
+    /** Decodes the test block and returns the outputs, row-major. */
+    static float[] decodeTrace(String decoder, Map<String, String> options, long seed) {
+        final CenterOutSource source = new CenterOutSource(new CenterOutSource.Context()
+                .channels(CHANNELS).seed(seed));
+        final CalibrationSet set = new CalibrationSet(300, CHANNELS, 2);
+        final float[] counts = new float[CHANNELS];
+        final double[] kin = new double[4];
+        final float[] vel = new float[2];
+        while (!set.full()) {
+            source.nextBin(SAMPLES_PER_BIN, counts, kin);
+            vel[0] = (float) kin[2];
+            vel[1] = (float) kin[3];
+            set.add(counts, vel);
+        }
+        final TrainableDecoder dec = Decoders.create(decoder, CHANNELS, options);
+        dec.fit(set);
+        final float[] trace = new float[2 * 200];
+        final float[] out = new float[2];
+        for (int b = 0; b < 200; b++) {
+            source.nextBin(SAMPLES_PER_BIN, counts, kin);
+            dec.decode(counts, out);
+            trace[2 * b] = out[0];
+            trace[2 * b + 1] = out[1];
+        }
+        return trace;
+    }
+
+    @Test
+    void sameSeedDecodesIdentically() {
+        for (String decoder : new String[] {"kalman", "wiener"}) {
+            final float[] first = decodeTrace(decoder, Map.of(), 21);
+            final float[] second = decodeTrace(decoder, Map.of(), 21);
+            final float[] other = decodeTrace(decoder, Map.of(), 22);
+            assertThat(second).as(decoder).containsExactly(first);
+            assertThat(other).as(decoder).isNotEqualTo(first);
+        }
+        final float[] full = decodeTrace("kalman", Map.of("gain", "full"), 21);
+        assertThat(decodeTrace("kalman", Map.of("gain", "full"), 21)).containsExactly(full);
+    }
+
     @Test
     void kalmanSteadyStateReachesR2OfPointEightOn96Channels() {
         final double r2 = velocityR2("kalman", Map.of("gain", "steady"), 1, 10, 8);

@@ -537,11 +537,7 @@ public final class KalmanDecoder implements TrainableDecoder {
         final double[] k = steadyK;
         final double[] f = steadyF;
         for (int i = 0; i < d; i++) {
-            double s = steadyOffset[i];
-            final int ki = i * n;
-            for (int j = 0; j < n; j++) {
-                s += k[ki + j] * z[j];
-            }
+            double s = steadyOffset[i] + LinAlg.dot(k, i * n, z, n);
             final int fi = i * d;
             for (int j = 0; j < d; j++) {
                 s += f[fi + j] * x[j];
@@ -572,11 +568,7 @@ public final class KalmanDecoder implements TrainableDecoder {
         // Update: x = x⁻ + P·(G·z − G·c − S·x⁻).
         final double[] g = infoG;
         for (int i = 0; i < d; i++) {
-            double s = -infoGc[i];
-            final int gi = i * n;
-            for (int j = 0; j < n; j++) {
-                s += g[gi + j] * z[j];
-            }
+            double s = LinAlg.dot(g, i * n, z, n) - infoGc[i];
             for (int j = 0; j < d; j++) {
                 s -= infoS[i * d + j] * xPrior[j];
             }

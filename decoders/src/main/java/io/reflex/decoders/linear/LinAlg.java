@@ -81,10 +81,7 @@ final class LinAlg {
         }
         for (int j = 0; j < n; j++) {
             final int rj = j * n;
-            double d = a[rj + j];
-            for (int p = 0; p < j; p++) {
-                d -= a[rj + p] * a[rj + p];
-            }
+            final double d = a[rj + j] - dot(a, rj, a, rj, j);
             if (!(d > tolerance)) {
                 return false;
             }
@@ -93,11 +90,7 @@ final class LinAlg {
             final double inv = 1.0 / ljj;
             for (int i = j + 1; i < n; i++) {
                 final int ri = i * n;
-                double s = a[ri + j];
-                for (int p = 0; p < j; p++) {
-                    s -= a[ri + p] * a[rj + p];
-                }
-                a[ri + j] = s * inv;
+                a[ri + j] = (a[ri + j] - dot(a, ri, a, rj, j)) * inv;
             }
             for (int i = 0; i < j; i++) {
                 a[i * n + j] = 0;
@@ -262,6 +255,48 @@ final class LinAlg {
                 a[j * n + i] = v;
             }
         }
+    }
+
+    /**
+     * Dot product of {@code len} elements. Four partial sums break the chain of dependent additions (one add's
+     * latency per element with a single accumulator), which is what bounds a long dot product on the hot path;
+     * the summation order is fixed, so results are deterministic.
+     */
+    static double dot(double[] a, int aOffset, double[] b, int bOffset, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            s0 += a[aOffset + i] * b[bOffset + i];
+            s1 += a[aOffset + i + 1] * b[bOffset + i + 1];
+            s2 += a[aOffset + i + 2] * b[bOffset + i + 2];
+            s3 += a[aOffset + i + 3] * b[bOffset + i + 3];
+        }
+        for (; i < len; i++) {
+            s0 += a[aOffset + i] * b[bOffset + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** {@link #dot(double[], int, double[], int, int)} against the leading {@code len} floats of {@code b}. */
+    static double dot(double[] a, int aOffset, float[] b, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            s0 += a[aOffset + i] * b[i];
+            s1 += a[aOffset + i + 1] * b[i + 1];
+            s2 += a[aOffset + i + 2] * b[i + 2];
+            s3 += a[aOffset + i + 3] * b[i + 3];
+        }
+        for (; i < len; i++) {
+            s0 += a[aOffset + i] * b[i];
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     /** True when the first {@code n} values are all finite. */

@@ -5,9 +5,11 @@ package io.reflex.decoders.synth;
  * that decoding can be scored.
  *
  * <p><b>Task.</b> {@code targetCount} targets evenly spaced on a circle of {@code targetRadiusM}; each trial is a
- * minimum-jerk reach from the centre to a target drawn uniformly at random ({@code reachMs}), a hold there
+ * minimum-jerk reach from the centre to a target ({@code reachMs}), a hold there
  * ({@code holdMs}), a minimum-jerk return to the centre ({@code reachMs}) and a hold at the centre
- * ({@code holdMs}). Minimum-jerk position {@code p0 + (p1−p0)(10s³ − 15s⁴ + 6s⁵)}, s = elapsed/duration.
+ * ({@code holdMs}). Targets come in blocks: each block visits every target once in a random order (as in a
+ * center-out session), so any {@code targetCount} consecutive trials cover all directions; with independent draws
+ * an 8 s window can hold only vertical reaches, leaving vx constant and R² undefined. Minimum-jerk position {@code p0 + (p1−p0)(10s³ − 15s⁴ + 6s⁵)}, s = elapsed/duration.
  *
  * <p><b>Neurons.</b> Channel i is cosine-tuned to velocity (Georgopoulos): rate
  * {@code λ_i = max(0, b_i + m_i·(vx·cos θ_i + vy·sin θ_i))} Hz with {@code b_i ~ U(baseRateMinHz, baseRateMaxHz)},
@@ -178,6 +180,12 @@ public final class CenterOutSource {
             return this;
         }
 
+        private static void requireRange(String field, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], was " + value);
+            }
+        }
+
         private static void requireRange(String field, double value, double min, double max) {
             if (!(value >= min && value <= max)) {
                 throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], was " + value);
@@ -202,6 +210,8 @@ public final class CenterOutSource {
     private final int reachSamples;
     private final int holdSamples;
     private final float[] binCounts;
+    private final int[] targetOrder;
+    private int blockPosition;
     private final double[] binKinematics;
 
     private long trialState;
@@ -227,6 +237,8 @@ public final class CenterOutSource {
         preferredDirectionRad = new double[channels];
         binCounts = new float[channels];
         binKinematics = new double[4];
+        targetOrder = new int[ctx.targetCount()];
+        blockPosition = targetOrder.length;
         long tuning = ctx.seed() ^ TUNING_STREAM;
         for (int i = 0; i < channels; i++) {
             tuning += GOLDEN;
@@ -375,8 +387,21 @@ public final class CenterOutSource {
     }
 
     private void pickTarget() {
-        trialState += GOLDEN;
-        targetIndex = (int) ((mix(trialState) >>> 33) % ctx.targetCount());
+        if (blockPosition == targetOrder.length) {
+            // New block: Fisher-Yates shuffle of all targets.
+            for (int i = 0; i < targetOrder.length; i++) {
+                targetOrder[i] = i;
+            }
+            for (int i = targetOrder.length - 1; i > 0; i--) {
+                trialState += GOLDEN;
+                final int j = (int) ((mix(trialState) >>> 33) % (i + 1));
+                final int t = targetOrder[i];
+                targetOrder[i] = targetOrder[j];
+                targetOrder[j] = t;
+            }
+            blockPosition = 0;
+        }
+        targetIndex = targetOrder[blockPosition++];
         final double angle = 2 * Math.PI * targetIndex / ctx.targetCount();
         targetX = ctx.targetRadiusM() * Math.cos(angle);
         targetY = ctx.targetRadiusM() * Math.sin(angle);
