@@ -8,8 +8,9 @@ REFLEX_JVM_FLAGS="--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exp
 --enable-native-access=ALL-UNNAMED \
 -Dchronicle.analytics.disable=true -Dchronicle.announcer.disable=true -Dchronicle.disk.monitor.disable=true \
 -Dorg.slf4j.simpleLogger.defaultLogLevel=warn"
-_reflex_java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)"
+if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then REFLEX_JAVA="$JAVA_HOME/bin/java"; else REFLEX_JAVA=java; fi
+_reflex_java_major="$("$REFLEX_JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | cut -d. -f1)"
 if [[ -n "$_reflex_java_major" && "$_reflex_java_major" -ge 24 ]]; then
   REFLEX_JVM_FLAGS="$REFLEX_JVM_FLAGS --sun-misc-unsafe-memory-access=allow"
 fi
-export REFLEX_JVM_FLAGS
+export REFLEX_JVM_FLAGS REFLEX_JAVA
