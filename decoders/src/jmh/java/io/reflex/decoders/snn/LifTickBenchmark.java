@@ -31,8 +31,8 @@ public class LifTickBenchmark {
     boolean stdp;
 
     /**
-     * {@code decoder}: the SNN decoder's weights (input U[0, 16000], recurrent U[±6000], bias U[0, 2000]), about
-     * 108 Hz per neuron; {@code sparse}: input U[0, 6000], recurrent U[±2000], no bias, about 28 Hz per neuron.
+     * {@code decoder}: the SNN decoder's weights (input U[0, 16000], recurrent U[±3000], no bias); {@code sparse}:
+     * input U[0, 6000], recurrent U[±2000], no bias, about 27 Hz per neuron. The rates are printed at setup.
      */
     @Param({"decoder", "sparse"})
     String regime;
@@ -49,8 +49,8 @@ public class LifTickBenchmark {
     public void setup() {
         int m = 96;
         NetworkGenerator.Network net = new NetworkGenerator().neuronCount(neurons).inputCount(m).recurrentFanIn(56)
-            .inputFanIn(8).recurrentWeights(regime.equals("sparse") ? -2000 : -6000, regime.equals("sparse") ? 2000 : 6000)
-            .inputWeights(0, regime.equals("sparse") ? 6000 : 16_000).biases(0, regime.equals("sparse") ? 0 : 2000)
+            .inputFanIn(8).recurrentWeights(regime.equals("sparse") ? -2000 : -3000, regime.equals("sparse") ? 2000 : 3000)
+            .inputWeights(0, regime.equals("sparse") ? 6000 : 16_000).biases(0, 0)
             .seed(1).generate();
         LifParams p = new LifParams().kSyn(3).kMem(4).thetaV(1 << 16).tRefTicks(2).resetMode(ResetMode.SUBTRACT);
         pop = new LifPopulation(p, net.synapses(), net.bias(),

@@ -350,9 +350,9 @@ public final class SnnDecoder implements TrainableDecoder {
         private int binTicks = 20;
         private double recurrentFanIn = 32;
         private double inputFanIn = 16;
-        private int recurrentWeightMax = 6000;
+        private int recurrentWeightMax = 3000;
         private int inputWeightMax = 16_000;
-        private int biasMax = 2000;
+        private int biasMax = 0;
         private int filterShift = 5;
         private double ridgeLambda = Double.NaN;
         private long seed = 1;
