@@ -17,6 +17,13 @@ final class RidgeReadout {
     static final double[] LAMBDA_GRID = {1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0};
     /** Contiguous cross-validation folds used to choose the penalty. */
     static final int FOLDS = 5;
+    /**
+     * Above this many features the penalty is not cross-validated (41 Cholesky factorisations of a 4096² system take
+     * minutes on the 2-core machines): {@link #DEFAULT_LAMBDA} is used unless a penalty is given.
+     */
+    static final int CV_MAX_FEATURES = 1024;
+    /** The penalty cross-validation chose on the center-out demo data for 256–1024 neurons (1 or 3). */
+    static final double DEFAULT_LAMBDA = 1.0;
 
     /** Features whose standard deviation (in spikes of filtered trace) is below this get weight 0: too rare to fit. */
     static final double MIN_STD = 1e-3;
@@ -34,6 +41,9 @@ final class RidgeReadout {
      * @param lambda  relative penalty, or NaN to choose it by hold-out
      */
     static Fit fit(double[] x, double[] y, int rows, int p, int q, double lambda) {
+        if (Double.isNaN(lambda) && p > CV_MAX_FEATURES) {
+            lambda = DEFAULT_LAMBDA;
+        }
         if (Double.isNaN(lambda)) {
             if (rows < 5 * FOLDS) {
                 throw new IllegalArgumentException("calibration needs at least " + 5 * FOLDS
