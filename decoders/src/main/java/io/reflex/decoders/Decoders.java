@@ -2,6 +2,7 @@ package io.reflex.decoders;
 
 import io.reflex.decoders.linear.KalmanDecoder;
 import io.reflex.decoders.linear.WienerDecoder;
+import io.reflex.decoders.snn.SnnDecoder;
 
 import java.util.Locale;
 import java.util.Map;
@@ -19,11 +20,17 @@ import java.util.TreeSet;
  *   <tr><td>kalman</td><td>{@code constant}</td><td>true</td><td>true | false (append a constant 1 to the state)</td></tr>
  *   <tr><td>wiener</td><td>{@code lags}</td><td>{@value #DEFAULT_WIENER_LAGS}</td><td>1…1000 bins</td></tr>
  *   <tr><td>wiener</td><td>{@code lambda}</td><td>{@value #DEFAULT_WIENER_LAMBDA}</td><td>finite, ≥ 0</td></tr>
+ *   <tr><td>snn</td><td>{@code outputs}</td><td>2</td><td>1…16</td></tr>
+ *   <tr><td>snn</td><td>{@code neurons}</td><td>512</td><td>256…4096 (reservoir size)</td></tr>
+ *   <tr><td>snn</td><td>{@code bin_ticks}</td><td>20</td><td>1…1000 (1 ms ticks per bin)</td></tr>
+ *   <tr><td>snn</td><td>{@code filter_shift}</td><td>5</td><td>1…12 (readout filter τ ≈ 2^k ms)</td></tr>
+ *   <tr><td>snn</td><td>{@code lambda}</td><td>chosen by 5-fold blocked CV</td><td>finite, ≥ 0 (relative ridge)</td></tr>
+ *   <tr><td>snn</td><td>{@code seed}</td><td>1</td><td>0…2^31−1 (reservoir recipe)</td></tr>
  * </table>
  */
 public final class Decoders {
     /** Names {@link #create} accepts. */
-    public static final Set<String> NAMES = Set.of("kalman", "wiener");
+    public static final Set<String> NAMES = Set.of("kalman", "wiener", "snn");
     /** Default number of Wiener lags (20 ms bins: 200 ms of history). */
     public static final int DEFAULT_WIENER_LAGS = 10;
     /** Default Wiener ridge, in units of ΦᵀΦ (spike counts² summed over the calibration rows). */
@@ -31,6 +38,8 @@ public final class Decoders {
 
     private static final Set<String> KALMAN_OPTIONS = Set.of("outputs", "gain", "constant");
     private static final Set<String> WIENER_OPTIONS = Set.of("outputs", "lags", "lambda");
+    private static final Set<String> SNN_OPTIONS = Set.of("outputs", "neurons", "bin_ticks", "filter_shift", "lambda",
+            "seed");
 
     private Decoders() {
     }
@@ -38,7 +47,7 @@ public final class Decoders {
     /**
      * Creates an unfitted decoder.
      *
-     * @param name     {@code "kalman"} or {@code "wiener"} (case-insensitive)
+     * @param name     {@code "kalman"}, {@code "wiener"} or {@code "snn"} (case-insensitive)
      * @param channels features per bin, at least 1
      * @param options  options of the table above; may be empty or null
      * @throws IllegalArgumentException naming the decoder, option, value and what is allowed
@@ -63,6 +72,19 @@ public final class Decoders {
                 final int lags = intOption(opts, "lags", DEFAULT_WIENER_LAGS, 1, 1000);
                 final double lambda = doubleOption(opts, "lambda", DEFAULT_WIENER_LAMBDA);
                 return new WienerDecoder(channels, outputs, lags, lambda);
+            }
+            case "snn": {
+                checkKeys("snn", opts, SNN_OPTIONS);
+                final SnnDecoder.Context ctx = new SnnDecoder.Context().inputCount(channels)
+                        .outputCount(intOption(opts, "outputs", 2, 1, 16))
+                        .neuronCount(intOption(opts, "neurons", 512, 256, 4096))
+                        .binTicks(intOption(opts, "bin_ticks", 20, 1, 1000))
+                        .filterShift(intOption(opts, "filter_shift", 5, 1, 12))
+                        .seed(intOption(opts, "seed", 1, 0, Integer.MAX_VALUE));
+                if (opts.containsKey("lambda")) {
+                    ctx.ridgeLambda(doubleOption(opts, "lambda", 1.0));
+                }
+                return new SnnDecoder(ctx);
             }
             default:
                 throw new IllegalArgumentException("unknown decoder '" + name + "': allowed are "

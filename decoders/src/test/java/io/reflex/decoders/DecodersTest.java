@@ -42,7 +42,7 @@ class DecodersTest {
     void rejectsUnknownNamesOptionsAndValuesNamingThem() {
         assertThatThrownBy(() -> Decoders.create("lfads-x", 4, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown decoder 'lfads-x': allowed are [kalman, wiener]");
+                .hasMessage("unknown decoder 'lfads-x': allowed are [kalman, snn, wiener]");
         assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("lags", "3")))
                 .hasMessageContaining("unknown option 'lags' for decoder kalman");
         assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("gain", "fast")))

@@ -87,12 +87,39 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
+    @Option(names = "--lfads-mode", paramLabel = "MODE", defaultValue = "trial",
+            description = "With --decoder lfads: trial, sliding or causal (default: ${DEFAULT-VALUE}).")
+    String lfadsMode;
+
+    @Option(names = "--lfads-arithmetic", paramLabel = "A", defaultValue = "float32",
+            description = "With --decoder lfads: float32 or fixed (the bit-exact fixed-point golden model)"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String lfadsArithmetic;
+
+    @Option(names = "--lfads-model", paramLabel = "BUNDLE",
+            description = "With --decoder lfads: model bundle for trial/sliding mode (default: the shipped"
+                    + " lfads-lorenz-small).")
+    Path lfadsModel;
+
+    @Option(names = "--lfads-causal-model", paramLabel = "BUNDLE",
+            description = "With --decoder lfads: causal model bundle (default: the shipped lfads-lorenz-causal).")
+    Path lfadsCausalModel;
+
+    @Option(names = "--lfads-fit-trials", paramLabel = "N", defaultValue = "40",
+            description = "With --decoder lfads: trials that fit the factors-to-Lorenz map (default: ${DEFAULT-VALUE}).")
+    int lfadsFitTrials;
+
+    @Option(names = "--lfads-test-trials", paramLabel = "N", defaultValue = "20",
+            description = "With --decoder lfads: held-out trials scored (default: ${DEFAULT-VALUE}).")
+    int lfadsTestTrials;
+
     /** The decoder names, for help and completion. */
     static final class DecoderNames extends ArrayList<String> {
         private static final long serialVersionUID = 1L;
 
         DecoderNames() {
             super(DecoderCatalog.names());
+            add("lfads");
         }
     }
 
@@ -142,6 +169,10 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ("lfads".equals(decoder)) {
+            return LfadsDemo.run(lfadsModel, lfadsCausalModel, lfadsMode, lfadsArithmetic, seed, lfadsFitTrials,
+                    lfadsTestTrials, json, System.out, System.err);
+        }
         ProgressPrinter progress = new ProgressPrinter(System.err, quiet);
         SessionReport report;
         try {

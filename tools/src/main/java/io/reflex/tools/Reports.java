@@ -24,7 +24,7 @@ final class Reports {
             }
         }
         Double liveR2 = r.velocityR2.get(r.decoder);
-        return Json.object()
+        Json.Obj o = Json.object()
                 .put("decoder", r.decoder)
                 .put("engine", r.engine)
                 .put("channels", r.channels)
@@ -51,6 +51,28 @@ final class Reports {
                 .put("pipeline_allocated_bytes", r.pipelineAllocatedBytes)
                 .put("journal", r.journal == null ? null : r.journal.toString())
                 .put("journal_frames", r.journalFrames);
+        if (r.ticksPerBin > 0) {
+            o.put("snn", snn(r));
+        }
+        return o;
+    }
+
+    /**
+     * For a live SNN decoder: reservoir size, ticks per bin and the per-tick latency, i.e. the decode stage's
+     * per-bin percentiles divided by the ticks per bin (the readout's dot product is included, spread over the
+     * ticks). Only for a live SNN decoder.
+     */
+    private static Json.Obj snn(SessionReport r) {
+        Histogram h = r.latencyNs.get(Stage.DECODE.key());
+        Json.Obj tick = Json.object();
+        if (h == null || h.getTotalCount() == 0) {
+            tick.put("p50", Double.NaN).put("p99", Double.NaN).put("max", Double.NaN);
+        } else {
+            tick.put("p50", round(h.getValueAtPercentile(50) / 1000.0 / r.ticksPerBin, 3))
+                    .put("p99", round(h.getValueAtPercentile(99) / 1000.0 / r.ticksPerBin, 3))
+                    .put("max", round(h.getMaxValue() / 1000.0 / r.ticksPerBin, 3));
+        }
+        return Json.object().put("neurons", r.snnNeurons).put("ticks_per_bin", r.ticksPerBin).put("tick_us", tick);
     }
 
     private static Json.Obj percentiles(Histogram h) {
@@ -105,6 +127,12 @@ final class Reports {
             sb.append(String.format(Locale.ROOT, "    %-28s %9.1f %9.1f %9.1f %9.1f %8d%n", label(e.getKey()),
                     h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
                     h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount()));
+        }
+        Histogram dec = r.latencyNs.get(Stage.DECODE.key());
+        if (r.ticksPerBin > 0 && dec != null && dec.getTotalCount() > 0) {
+            sb.append(String.format(Locale.ROOT, "  snn          %d neurons, %d ticks per bin; per tick (decode / ticks):"
+                            + " p50 %.2f us, p99 %.2f us%n", r.snnNeurons, r.ticksPerBin,
+                    dec.getValueAtPercentile(50) / 1e3 / r.ticksPerBin, dec.getValueAtPercentile(99) / 1e3 / r.ticksPerBin));
         }
         sb.append(String.format(Locale.ROOT, "  GC during live: %d collections (%d ms); pipeline threads allocated"
                 + " %s%n", r.gcCount, r.gcTimeMs, r.pipelineAllocatedBytes < 0 ? "(unknown)"

@@ -4,6 +4,7 @@ import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.snn.SnnDecoder;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
@@ -158,6 +159,10 @@ public final class ClosedLoopSession {
         }
         SessionReport report = new SessionReport();
         report.decoder = live.name();
+        if (live instanceof SnnDecoder snn) {
+            report.ticksPerBin = snn.binTicks();
+            report.snnNeurons = snn.population().neuronCount();
+        }
         report.channels = channels;
         report.binWidthUs = cfg.pipeline.binWidthUs;
         report.deadlineUs = cfg.pipeline.deadlineUs;

@@ -38,6 +38,10 @@ public final class SessionReport {
     public long gcTimeMs;
     /** Bytes allocated by the pipeline's threads during the live phase; -1 if the JVM cannot tell. */
     public long pipelineAllocatedBytes = -1;
+    /** Ticks (1 ms) the live decoder runs per bin when it is a spiking decoder (SNN); 0 otherwise. */
+    public int ticksPerBin;
+    /** Reservoir size of a live SNN decoder; 0 otherwise. */
+    public int snnNeurons;
     /** Journal directory, or null when journaling was off. */
     public Path journal;
     public long journalFrames;

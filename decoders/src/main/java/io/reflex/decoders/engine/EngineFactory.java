@@ -1,0 +1,15 @@
+package io.reflex.decoders.engine;
+
+/**
+ * Creates engines by name; implementations are found with {@link java.util.ServiceLoader} (list them in
+ * {@code META-INF/services/io.reflex.decoders.engine.EngineFactory}), so that modules further up (fpga-driver's
+ * {@code rtl-sim} and {@code xrt}) plug into {@link EngineChain#of} without decoders knowing them.
+ */
+public interface EngineFactory {
+
+    /** The engine name this factory makes, e.g. {@code "cpu"}. */
+    String name();
+
+    /** A new, unloaded engine. May throw {@link EngineException} when the engine cannot exist here. */
+    Engine create();
+}

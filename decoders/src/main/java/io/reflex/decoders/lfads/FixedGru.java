@@ -1,0 +1,104 @@
+package io.reflex.decoders.lfads;
+
+import io.reflex.decoders.bundle.BundleException;
+import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.fixed.ActivationLuts;
+import io.reflex.decoders.fixed.FixedPoint;
+
+/**
+ * The clipped GRU cell of decoders/FIXED_POINT.md §5, bit-exact. Input in Q(fx), state in Q12, gates from the
+ * LUTs in Q14. The three matvecs accumulate exactly ({@link FixedLinear}) and requantise to Q10 as the contract
+ * says. Owns its scratch buffers; allocates nothing per step.
+ */
+final class FixedGru {
+    final int in;
+    final int hidden;
+    private final int fx;
+    private final double[] wihT;
+    private final double[] whhT;
+    private final double[] bih;
+    private final double[] bhh;
+    private final int shiftIh;
+    private final int shiftHh;
+    private final int clipQ;
+    private final double[] accX;
+    private final double[] accH;
+    private final short[] ax;
+    private final short[] ah;
+    private final short[] rh;
+    private final int[] z;
+
+    /**
+     * @param fx fractional bits of the input: 0 for counts, 12 for activations (and for a zero-width input)
+     */
+    FixedGru(ModelBundle b, String prefix, int in, int hidden, int fx, double clip, QuantSource q) {
+        this.in = in;
+        this.hidden = hidden;
+        this.fx = fx;
+        QuantSource.Weight wi = q.weight(prefix + "weight_ih", 3 * hidden, in);
+        QuantSource.Weight wh = q.weight(prefix + "weight_hh", 3 * hidden, hidden);
+        int[] bi = q.bias(prefix + "bias_ih", 3 * hidden, wi.fracBits() + fx);
+        int[] bh = q.bias(prefix + "bias_hh", 3 * hidden, wh.fracBits() + FixedPoint.ACT);
+        QuantSource.checkAccumulator(b, prefix + "weight_ih", wi.values(), 3 * hidden, in, bi,
+                fx == 0 ? Short.MAX_VALUE : 32768);
+        QuantSource.checkAccumulator(b, prefix + "weight_hh", wh.values(), 3 * hidden, hidden, bh, 32768);
+        this.wihT = FixedLinear.transpose(wi.values(), 3 * hidden, in);
+        this.whhT = FixedLinear.transpose(wh.values(), 3 * hidden, hidden);
+        this.bih = FixedLinear.toDouble(bi);
+        this.bhh = FixedLinear.toDouble(bh);
+        this.shiftIh = wi.fracBits() + fx - FixedPoint.PRE;
+        this.shiftHh = wh.fracBits() + FixedPoint.ACT - FixedPoint.PRE;
+        long clipL = (long) FixedPoint.roundHalfAway(clip * (1 << FixedPoint.ACT));
+        if (clipL > Short.MAX_VALUE) {
+            throw new BundleException(b.source() + ": hyperparameter 'cell_clip' " + clip
+                    + " does not fit the Q12 state format (|clip| < 8)");
+        }
+        this.clipQ = (int) clipL;
+        this.accX = new double[3 * hidden];
+        this.accH = new double[3 * hidden];
+        this.ax = new short[3 * hidden];
+        this.ah = new short[3 * hidden];
+        this.rh = new short[hidden];
+        this.z = new int[hidden];
+    }
+
+    int fx() {
+        return fx;
+    }
+
+    /** {@code h ← GRU(x[xOff..xOff+in), h)} in place. */
+    void step(short[] x, int xOff, short[] h, int hOff) {
+        final int hs = hidden;
+        final int n3 = 3 * hs;
+        // ax = matvec(W_ih, b_ih, x, F_x → PRE): 3H rows
+        System.arraycopy(bih, 0, accX, 0, n3);
+        if (fx == 0) {
+            FixedLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+        } else {
+            FixedLinear.accumulateDense(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+        }
+        for (int i = 0; i < n3; i++) {
+            ax[i] = FixedPoint.requant16((long) accX[i], shiftIh);
+        }
+        // ahz, ahr = matvec(W_hh[z|r], b_hh[z|r], h, 12 → PRE)
+        System.arraycopy(bhh, 0, accH, 0, 2 * hs);
+        FixedLinear.accumulateDense(whhT, n3, 0, 2 * hs, hs, h, hOff, accH, 0);
+        for (int i = 0; i < hs; i++) {
+            ah[i] = FixedPoint.requant16((long) accH[i], shiftHh);
+            ah[hs + i] = FixedPoint.requant16((long) accH[hs + i], shiftHh);
+            z[i] = ActivationLuts.sigmoidAt(ax[i] + ah[i]);
+            int r = ActivationLuts.sigmoidAt(ax[hs + i] + ah[hs + i]);
+            rh[i] = FixedPoint.requant16((long) r * h[hOff + i], FixedPoint.GATE);
+        }
+        // ahn = matvec(W_hh[n], b_hh[n], r⊙h, 12 → PRE)
+        System.arraycopy(bhh, 2 * hs, accH, 2 * hs, hs);
+        FixedLinear.accumulateDense(whhT, n3, 2 * hs, hs, hs, rh, 0, accH, 2 * hs);
+        for (int i = 0; i < hs; i++) {
+            int ahn = FixedPoint.requant16((long) accH[2 * hs + i], shiftHh);
+            int n = ActivationLuts.tanhAt(ax[2 * hs + i] + ahn);
+            long acc = ((long) z[i] * h[hOff + i]) * 4 + (long) (FixedPoint.GATE_ONE - z[i]) * n;
+            long hv = FixedPoint.rshiftRound(acc, 16);
+            h[hOff + i] = (short) (hv > clipQ ? clipQ : hv < -clipQ ? -clipQ : hv);
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package io.reflex.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.reflex.decoders.lfads.LfadsBundleBuilder;
+import io.reflex.decoders.lfads.LfadsDims;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LfadsDemoTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void printsLatentR2ModeAndLatencyForBothModels() throws Exception {
+        Path small = LfadsBundleBuilder.random(new LfadsDims(12, 10, 10, 8, 0, 0, 0, 8, 8, 3, 12, 1, 5.0, 0.02, false),
+                1, true).writer("small", "test", true).writeZip(tmp.resolve("small.rbundle"));
+        Path causal = LfadsBundleBuilder.random(new LfadsDims(12, 10, 10, 0, 6, 6, 2, 0, 8, 3, 12, 1, 5.0, 0.02, true),
+                2, true).writer("causal", "test", true).writeZip(tmp.resolve("causal.rbundle"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = LfadsDemo.run(small, causal, "sliding", "fixed", 3, 4, 2, true,
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        JsonNode j = Json.mapper().readTree(out.toString(StandardCharsets.UTF_8));
+        assertThat(j.get("decoder").asText()).isEqualTo("lfads");
+        assertThat(j.get("mode").asText()).isEqualTo("sliding");
+        assertThat(j.get("latent_r2").isNumber()).isTrue();
+        assertThat(j.at("/decode_latency_us/per").asText()).isEqualTo("bin");
+        assertThat(j.at("/decode_latency_us/p50_us").asDouble()).isPositive();
+        assertThat(j.at("/result/engine").asText()).isEqualTo("cpu-fixed");
+        assertThat(j.at("/causal/mode").asText()).isEqualTo("causal");
+        assertThat(j.at("/causal/latent_r2").isNumber()).isTrue();
+        assertThat(j.at("/data/neurons").asInt()).isEqualTo(12);
+    }
+
+    @Test
+    void badModeIsRefusedWithExitCode2() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = LfadsDemo.run(null, null, "backwards", "float32", 1, 4, 2, true, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(rc).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("mode must be one of trial, sliding, causal");
+    }
+}
