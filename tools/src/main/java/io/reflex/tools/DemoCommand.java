@@ -46,6 +46,11 @@ final class DemoCommand implements Callable<Integer> {
             completionCandidates = DecoderNames.class)
     String decoder;
 
+    @Option(names = "--compare", paramLabel = "NAMES", split = ",", defaultValue = "kalman,wiener",
+            description = "Decoders fitted on the same calibration block and scored on the same live frames, off the"
+                    + " critical path (default: ${DEFAULT-VALUE}; the live decoder is left out; 'none' for none).")
+    List<String> compare;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the synthetic source (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -137,10 +142,14 @@ final class DemoCommand implements Callable<Integer> {
         c.source.seed = seed;
         c.decoder.name = decoder;
         c.decoder.compare = new ArrayList<>();
-        for (String n : DecoderCatalog.trainableNames()) {
-            if (!n.equals(decoder)) {
-                c.decoder.compare.add(n);
+        for (String n : compare) {
+            if (n.equals("none") || n.equals(decoder) || c.decoder.compare.contains(n)) {
+                continue;
             }
+            if (!DecoderCatalog.trainableNames().contains(n)) {
+                throw new ConfigException("--compare", n, "one of " + DecoderCatalog.trainableNames() + " or none");
+            }
+            c.decoder.compare.add(n);
         }
         c.calibration.seconds = cal;
         c.run.seconds = seconds - cal;
