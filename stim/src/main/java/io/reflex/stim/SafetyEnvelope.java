@@ -598,12 +598,15 @@ public final class SafetyEnvelope {
                 range(p + "maxFrequencyMilliHz", l.maxFrequencyMilliHz(), 1, HARD_MAX_FREQUENCY_MILLI_HZ);
                 range(p + "maxChargePerSecondPc", l.maxChargePerSecondPc(), 1, HARD_MAX_CHARGE_PER_SECOND_PC);
                 long shannon = shannonMaxChargeAc(l.areaUm2(), l.shannonKMilli());
+                // The configured k may be stricter than 1.85 (then the Shannon check binds on the hot path), but a
+                // charge limit beyond what even k = 1.85 allows on this area is a mistake in the limits: refuse it.
+                long absolute = shannonMaxChargeAc(l.areaUm2(), ElectrodeLimits.MAX_SHANNON_K_MILLI);
                 long declared = l.maxChargePerPhasePc() * AC_PER_PC;
-                if (declared > shannon) {
+                if (declared > absolute) {
                     throw new IllegalArgumentException("stim envelope: " + p + "maxChargePerPhasePc = "
-                            + l.maxChargePerPhasePc() + " is unsafe: the Shannon limit k = "
-                            + l.shannonKMilli() / 1000.0 + " on areaUm2 = " + l.areaUm2() + " allows at most "
-                            + shannon / AC_PER_PC + " pC per phase; lower maxChargePerPhasePc or check the area");
+                            + l.maxChargePerPhasePc() + " is unsafe: on areaUm2 = " + l.areaUm2()
+                            + " the Shannon limit k = 1.85 allows at most " + absolute / AC_PER_PC
+                            + " pC per phase; lower maxChargePerPhasePc or check the area");
                 }
                 shannonMaxChargeAc[e] = shannon;
             }

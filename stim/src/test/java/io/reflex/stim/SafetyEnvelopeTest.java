@@ -41,9 +41,12 @@ class SafetyEnvelopeTest {
     @Test
     void refusesChargePerPhaseAboveTheShannonLimitOfTheArea() {
         SafetyEnvelope.Context ctx = new SafetyEnvelope.Context()
-                .electrode(TestEnvelopes.small().maxChargePerPhasePc(13_000));
-        assertThatThrownBy(ctx::conclude).hasMessageContaining("electrode[0].maxChargePerPhasePc = 13000 is unsafe")
-                .hasMessageContaining("allows at most 12574 pC");
+                .electrode(TestEnvelopes.small().maxChargePerPhasePc(18_900));
+        // k = 1.85 on 500 um^2: Q = sqrt(500 * 10^17.85) aC = 18.81 nC
+        assertThatThrownBy(ctx::conclude).hasMessageContaining("electrode[0].maxChargePerPhasePc = 18900 is unsafe")
+                .hasMessageContaining("k = 1.85 allows at most 18814 pC");
+        assertThat(new SafetyEnvelope.Context().electrode(TestEnvelopes.small().maxChargePerPhasePc(18_800))
+                .conclude().shannonMaxChargeAc(0)).isEqualTo(SafetyEnvelope.shannonMaxChargeAc(500, 1500));
     }
 
     @Test
@@ -108,7 +111,9 @@ class SafetyEnvelopeTest {
         assertThat(shannon).isBetween(12_574_000_000L, 12_575_000_000L);
         small.symmetric(80_000, 150_000, 0).phase1WidthNs((int) (shannon / 80_000)).phase2WidthNs(
                 (int) (shannon / 80_000));
-        assertThat(env.check(small, NOW)).isEqualTo(StimVerdict.CHARGE_PER_PHASE_OVER_LIMIT);
+        assertThat(env.check(small, NOW)).isEqualTo(StimVerdict.ACCEPTED);
+        small.phase1WidthNs(small.phase1WidthNs() + 1).phase2WidthNs(small.phase2WidthNs() + 1);
+        assertThat(env.check(small, NOW)).isEqualTo(StimVerdict.SHANNON_K_OVER_LIMIT);
         assertThat(env.check(new StimCommand().copyFrom(ok).phase2WidthNs(202_001), NOW))
                 .isEqualTo(StimVerdict.CHARGE_IMBALANCE);
         assertThat(env.check(new StimCommand().copyFrom(ok).phase2WidthNs(202_000), NOW))

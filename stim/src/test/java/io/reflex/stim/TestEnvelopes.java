@@ -11,9 +11,9 @@ final class TestEnvelopes {
                 .chargeBalanceTolerancePc(100).maxFrequencyMilliHz(300_000).maxChargePerSecondPc(1_000_000);
     }
 
-    /** A smaller electrode where the Shannon limit binds before the charge limit (500 um^2: 12.57 nC). */
+    /** A smaller electrode where the Shannon limit (500 um^2, k 1.5: 12.57 nC) binds before the 15 nC limit. */
     static ElectrodeLimits small() {
-        return new ElectrodeLimits().areaUm2(500).maxAmplitudeNa(80_000).maxChargePerPhasePc(12_000)
+        return new ElectrodeLimits().areaUm2(500).maxAmplitudeNa(80_000).maxChargePerPhasePc(15_000)
                 .shannonKMilli(1500).chargeBalanceTolerancePc(50).maxFrequencyMilliHz(200_000)
                 .maxChargePerSecondPc(600_000);
     }
