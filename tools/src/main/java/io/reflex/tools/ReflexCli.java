@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Real-time closed-loop brain-computer-interface runtime.",
-        subcommands = {VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, DaemonCommand.class, TestCommand.class, VersionCommand.class,
+            CommandLine.HelpCommand.class})
 public final class ReflexCli implements Runnable {
 
     @CommandLine.Spec
@@ -25,6 +26,10 @@ public final class ReflexCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Chronicle logs its start-up at INFO through slf4j-simple; keep the console for Reflex's own output.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(commandLine().execute(args));
     }
 }

@@ -1,0 +1,61 @@
+package io.reflex.decoders;
+
+import io.reflex.decoders.linear.KalmanDecoder;
+import io.reflex.decoders.linear.WienerDecoder;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DecodersTest {
+
+    @Test
+    void createsKalmanWithDefaultsAndOptions() {
+        final TrainableDecoder d = Decoders.create("kalman", 96, Map.of());
+        assertThat(d).isInstanceOf(KalmanDecoder.class);
+        assertThat(d.name()).isEqualTo("kalman");
+        assertThat(d.inputCount()).isEqualTo(96);
+        assertThat(d.outputCount()).isEqualTo(2);
+        assertThat(((KalmanDecoder) d).gain()).isEqualTo(KalmanDecoder.Gain.STEADY_STATE);
+        assertThat(((KalmanDecoder) d).constantState()).isTrue();
+        final KalmanDecoder full = (KalmanDecoder) Decoders.create("KALMAN", 4,
+                Map.of("gain", "full", "constant", "false", "outputs", "3"));
+        assertThat(full.gain()).isEqualTo(KalmanDecoder.Gain.FULL);
+        assertThat(full.constantState()).isFalse();
+        assertThat(full.outputCount()).isEqualTo(3);
+        assertThat(full.fitted()).isFalse();
+    }
+
+    @Test
+    void createsWienerWithDefaultsAndOptions() {
+        final WienerDecoder w = (WienerDecoder) Decoders.create("wiener", 8, null);
+        assertThat(w.lags()).isEqualTo(Decoders.DEFAULT_WIENER_LAGS);
+        assertThat(w.lambda()).isEqualTo(Decoders.DEFAULT_WIENER_LAMBDA);
+        final WienerDecoder w2 = (WienerDecoder) Decoders.create("wiener", 8, Map.of("lags", "3", "lambda", "0"));
+        assertThat(w2.lags()).isEqualTo(3);
+        assertThat(w2.lambda()).isZero();
+    }
+
+    @Test
+    void rejectsUnknownNamesOptionsAndValuesNamingThem() {
+        assertThatThrownBy(() -> Decoders.create("lfads-x", 4, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown decoder 'lfads-x': allowed are [kalman, wiener]");
+        assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("lags", "3")))
+                .hasMessageContaining("unknown option 'lags' for decoder kalman");
+        assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("gain", "fast")))
+                .hasMessageContaining("gain must be one of full|steady, was 'fast'");
+        assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("constant", "yes")))
+                .hasMessageContaining("constant must be true or false");
+        assertThatThrownBy(() -> Decoders.create("wiener", 4, Map.of("lags", "0")))
+                .hasMessageContaining("lags must be in [1, 1000], was 0");
+        assertThatThrownBy(() -> Decoders.create("wiener", 4, Map.of("lambda", "-1")))
+                .hasMessageContaining("lambda must be finite and >= 0, was -1");
+        assertThatThrownBy(() -> Decoders.create("wiener", 4, Map.of("lambda", "abc")))
+                .hasMessageContaining("lambda must be a number");
+        assertThatThrownBy(() -> Decoders.create("wiener", 0, Map.of()))
+                .hasMessageContaining("channels must be >= 1");
+    }
+}

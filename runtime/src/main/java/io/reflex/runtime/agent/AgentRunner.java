@@ -1,0 +1,80 @@
+package io.reflex.runtime.agent;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one {@link Agent} on a dedicated thread until {@link #close()}: {@code doWork()} then
+ * {@link IdleStrategy#idle(int)}. Exceptions from the agent go to the error handler and a counter; the loop
+ * keeps running.
+ */
+public final class AgentRunner implements AutoCloseable {
+    private final Agent agent;
+    private final IdleStrategy idle;
+    private final ErrorHandler errorHandler;
+    private final Thread thread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile long errors;
+
+    public AgentRunner(Agent agent, IdleStrategy idle, ErrorHandler errorHandler) {
+        this.agent = agent;
+        this.idle = idle;
+        this.errorHandler = errorHandler;
+        this.thread = new Thread(this::run, "reflex-" + agent.roleName());
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts the thread; returns at once. */
+    public AgentRunner start() {
+        thread.start();
+        return this;
+    }
+
+    private void run() {
+        try {
+            agent.onStart();
+            while (running) {
+                int work;
+                try {
+                    work = agent.doWork();
+                } catch (Exception | AssertionError e) {
+                    errors++;
+                    errorHandler.onError(agent.roleName(), e);
+                    work = 0;
+                }
+                idle.idle(work);
+            }
+        } finally {
+            try {
+                agent.onClose();
+            } catch (RuntimeException e) {
+                errorHandler.onError(agent.roleName(), e);
+            }
+            stopped.countDown();
+        }
+    }
+
+    /** The runner's thread, e.g. to read its allocated bytes. */
+    public Thread thread() {
+        return thread;
+    }
+
+    /** Errors caught from the agent so far. */
+    public long errors() {
+        return errors;
+    }
+
+    /** Stops the loop after the current duty cycle and waits up to 5 s for {@link Agent#onClose()} to finish. */
+    @Override
+    public void close() {
+        running = false;
+        try {
+            if (thread.isAlive() && !stopped.await(5, TimeUnit.SECONDS)) {
+                errorHandler.onError(agent.roleName(), new IllegalStateException("did not stop within 5 s"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

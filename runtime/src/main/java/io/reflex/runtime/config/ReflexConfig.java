@@ -1,0 +1,267 @@
+package io.reflex.runtime.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.reflex.runtime.agent.IdleStrategies;
+import io.reflex.runtime.pipeline.Topology;
+import io.reflex.runtime.session.DecoderCatalog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The runtime's configuration: what {@code reflex daemon --config FILE} reads and what {@code reflex demo} builds
+ * from its options. Every field has a default, so {@code {}} is a valid config; {@link #validate()} refuses a bad
+ * value naming its dotted path, the value and what is allowed. The README documents each field.
+ */
+public final class ReflexConfig {
+    /** Source types this build knows. */
+    public static final Set<String> SOURCE_TYPES = Set.of("synthetic");
+
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
+            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+
+    public SourceConfig source = new SourceConfig();
+    public PipelineConfig pipeline = new PipelineConfig();
+    public DecoderConfig decoder = new DecoderConfig();
+    public CalibrationConfig calibration = new CalibrationConfig();
+    public RunConfig run = new RunConfig();
+    public JournalConfig journal = new JournalConfig();
+
+    /** Where samples come from. */
+    public static final class SourceConfig {
+        /** {@code synthetic}: the center-out generator paced in real time. */
+        public String type = "synthetic";
+        /** Channels the pipeline expects; a source delivering another count is refused at start. */
+        public int channels = 96;
+        /** Synthetic source sample rate, Hz. */
+        public double sampleRateHz = 1000;
+        /** Synthetic source seed. */
+        public long seed = 1;
+    }
+
+    /** The Disruptor pipeline. */
+    public static final class PipelineConfig {
+        /** Spike-count bin width, µs; must hold a whole number of samples. */
+        public long binWidthUs = 20_000;
+        /** Ring slots (power of two). */
+        public int ringSize = 1024;
+        /** Per-frame deadline from ingest to emit, µs. */
+        public long deadlineUs = 5_000;
+        /** {@code fused}, {@code per-stage} or {@code single}. */
+        public String topology = Topology.FUSED.key();
+        /** Idle strategy of the ingest thread. */
+        public String hotIdle = "backoff";
+        /** Idle strategy of every other thread. */
+        public String idle = "park";
+    }
+
+    /** The decoder that runs live, and those scored beside it. */
+    public static final class DecoderConfig {
+        /** Decoder run live. */
+        public String name = "kalman";
+        /** Options passed to the decoder factory (all strings). */
+        public Map<String, String> options = new LinkedHashMap<>();
+        /** Decoders fitted on the same calibration block and scored on the same live frames, off the critical path. */
+        public List<String> compare = new ArrayList<>();
+    }
+
+    /** The calibration block recorded before live decoding. */
+    public static final class CalibrationConfig {
+        /** Seconds of calibration frames recorded before the fit. */
+        public double seconds = 10;
+    }
+
+    /** How long the live phase lasts. */
+    public static final class RunConfig {
+        /** Seconds of live decoding; 0 runs until stopped (SIGTERM). */
+        public double seconds = 0;
+    }
+
+    /** The Chronicle Queue journal. */
+    public static final class JournalConfig {
+        /** Record every frame. */
+        public boolean enabled = true;
+        /** Parent directory; each run writes into a new sub-directory. */
+        public String dir = "reflex-journal";
+    }
+
+    /** Reads and validates a config file. */
+    public static ReflexConfig load(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("config", "file " + file.toAbsolutePath() + " does not exist");
+        } catch (IOException e) {
+            throw new ConfigException("config", "cannot read " + file.toAbsolutePath() + ": " + e.getMessage());
+        }
+        return parse(text);
+    }
+
+    /** Parses and validates config JSON. */
+    public static ReflexConfig parse(String json) {
+        com.fasterxml.jackson.databind.JsonNode tree;
+        try {
+            tree = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config", "not valid JSON at line " + e.getLocation().getLineNr()
+                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new ConfigException("config", tree == null ? "nothing" : tree.toString(), "a JSON object");
+        }
+        ReflexConfig c;
+        try {
+            c = MAPPER.treeToValue(tree, ReflexConfig.class);
+        } catch (UnrecognizedPropertyException e) {
+            List<String> known = new ArrayList<>();
+            for (Object o : e.getKnownPropertyIds()) {
+                known.add(String.valueOf(o));
+            }
+            known.sort(null);
+            throw new ConfigException(path(e, e.getPropertyName()), "unknown field; allowed fields here: " + known);
+        } catch (MismatchedInputException e) {
+            throw new ConfigException(path(e, null), valueAt(tree, e), expected(e.getTargetType()));
+        } catch (JsonMappingException e) {
+            throw new ConfigException(path(e, null), "cannot be read: " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw new ConfigException("config", "cannot be read: " + e.getOriginalMessage());
+        }
+        if (c == null) {
+            throw new ConfigException("config", "null", "a JSON object");
+        }
+        return c.validate();
+    }
+
+    private static String path(JsonMappingException e, String leaf) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                if (sb.length() > 0) {
+                    sb.append('.');
+                }
+                sb.append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                sb.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        if (leaf != null && !sb.toString().endsWith(leaf)) {
+            sb.append(sb.length() > 0 ? "." : "").append(leaf);
+        }
+        return sb.length() == 0 ? "config" : sb.toString();
+    }
+
+    /** The offending JSON value, as written in the file. */
+    private static String valueAt(com.fasterxml.jackson.databind.JsonNode tree, JsonMappingException e) {
+        com.fasterxml.jackson.databind.JsonNode n = tree;
+        for (JsonMappingException.Reference r : e.getPath()) {
+            if (n == null) {
+                break;
+            }
+            n = r.getFieldName() != null ? n.get(r.getFieldName()) : n.get(r.getIndex());
+        }
+        return n == null ? "this value" : n.toString();
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "a value of another type";
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "an integer";
+        }
+        if (type == double.class || type == Double.class) {
+            return "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "an object of strings";
+        }
+        return "an object";
+    }
+
+    /**
+     * Checks every value; returns this. Ranges here are the config's; the pipeline and decoders check their own
+     * again at start.
+     */
+    public ReflexConfig validate() {
+        Check.present("source", source, "an object");
+        Check.present("pipeline", pipeline, "an object");
+        Check.present("decoder", decoder, "an object");
+        Check.present("calibration", calibration, "an object");
+        Check.present("run", run, "an object");
+        Check.present("journal", journal, "an object");
+        Check.oneOf("source.type", source.type, new java.util.TreeSet<>(SOURCE_TYPES));
+        Check.range("source.channels", source.channels, 1, 65_536);
+        Check.range("source.sampleRateHz", source.sampleRateHz, 1, 1_000_000);
+        Check.range("pipeline.binWidthUs", pipeline.binWidthUs, 100, 10_000_000);
+        double samples = pipeline.binWidthUs * source.sampleRateHz / 1e6;
+        if (samples < 1 || Math.abs(samples - Math.rint(samples)) > 1e-6) {
+            throw new ConfigException("pipeline.binWidthUs", String.valueOf(pipeline.binWidthUs),
+                    "a width holding a whole number (>= 1) of samples at source.sampleRateHz = "
+                            + source.sampleRateHz + " Hz");
+        }
+        Check.range("pipeline.ringSize", pipeline.ringSize, 2, 1 << 20);
+        if (Integer.bitCount(pipeline.ringSize) != 1) {
+            throw new ConfigException("pipeline.ringSize", String.valueOf(pipeline.ringSize),
+                    "a power of two in [2, 1048576]");
+        }
+        Check.range("pipeline.deadlineUs", pipeline.deadlineUs, 1, 60_000_000);
+        Check.oneOf("pipeline.topology", pipeline.topology, Topology.keys());
+        Check.oneOf("pipeline.hotIdle", pipeline.hotIdle, IdleStrategies.NAMES);
+        Check.oneOf("pipeline.idle", pipeline.idle, IdleStrategies.NAMES);
+        Check.present("decoder.name", decoder.name, "a decoder name");
+        Check.present("decoder.options", decoder.options, "an object of strings");
+        DecoderCatalog.create("decoder.name", decoder.name, source.channels, decoder.options);
+        Check.present("decoder.compare", decoder.compare, "an array of decoder names");
+        for (int i = 0; i < decoder.compare.size(); i++) {
+            String n = decoder.compare.get(i);
+            Check.present("decoder.compare[" + i + "]", n, "a decoder name");
+            Check.oneOf("decoder.compare[" + i + "]", n, DecoderCatalog.names());
+            if (n.equals(decoder.name)) {
+                throw new ConfigException("decoder.compare[" + i + "]", "\"" + n + "\"",
+                        "a decoder other than decoder.name");
+            }
+        }
+        Check.range("calibration.seconds", calibration.seconds, 0, 3_600);
+        Check.range("run.seconds", run.seconds, 0, 30 * 24 * 3_600.0);
+        if (journal.enabled) {
+            Check.present("journal.dir", journal.dir, "a directory path");
+            if (journal.dir.isBlank()) {
+                throw new ConfigException("journal.dir", "\"\"", "a directory path");
+            }
+        }
+        return this;
+    }
+
+    /** This config as pretty JSON (for journals and {@code --print-config}). */
+    public String toJson() {
+        try {
+            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

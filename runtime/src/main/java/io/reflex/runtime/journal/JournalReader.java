@@ -1,0 +1,110 @@
+package io.reflex.runtime.journal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
+
+/** Reads a journal from the start, frame by frame, for replay and export. */
+public final class JournalReader implements AutoCloseable {
+    private final ChronicleQueue queue;
+    private final ExcerptTailer tailer;
+    private String metadataJson;
+
+    /** Opens the journal in {@code dir} read-only. */
+    public JournalReader(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("no journal directory at " + dir.toAbsolutePath());
+        }
+        queue = ChronicleQueue.singleBuilder(dir).rollCycle(RollCycles.FAST_DAILY).readOnly(true).build();
+        tailer = queue.createTailer().toStart();
+    }
+
+    /** The run metadata record, once {@link #next} has passed it; null if none was written. */
+    public String metadataJson() {
+        return metadataJson;
+    }
+
+    /**
+     * Reads the next frame into {@code r}.
+     *
+     * @return false when no more frames are stored
+     * @throws IllegalStateException when a record has an unknown type or version
+     */
+    public boolean next(JournalRecord r) {
+        while (true) {
+            try (DocumentContext dc = tailer.readingDocument()) {
+                if (!dc.isPresent()) {
+                    return false;
+                }
+                Bytes<?> b = dc.wire().bytes();
+                byte type = b.readByte();
+                byte version = b.readByte();
+                if (version != JournalFormat.VERSION) {
+                    throw new IllegalStateException("journal record version " + version + " is not supported; this"
+                            + " reader knows version " + JournalFormat.VERSION);
+                }
+                if (type == JournalFormat.TYPE_META) {
+                    metadataJson = b.readUtf8();
+                    continue;
+                }
+                if (type != JournalFormat.TYPE_FRAME) {
+                    throw new IllegalStateException("unknown journal record type " + type);
+                }
+                read(b, r);
+                return true;
+            }
+        }
+    }
+
+    private static void read(Bytes<?> b, JournalRecord r) {
+        r.sequence = b.readLong();
+        r.sourceSequence = b.readLong();
+        r.acquisitionTimeS = b.readDouble();
+        r.deadlineNs = b.readLong();
+        r.flags = b.readInt();
+        r.decodeStatus = b.readInt();
+        r.decoderGeneration = b.readInt();
+        int stages = b.readByte();
+        if (r.stampNs.length != stages) {
+            r.stampNs = new long[stages];
+        }
+        for (int i = 0; i < stages; i++) {
+            r.stampNs[i] = b.readLong();
+        }
+        r.sampleCount = b.readInt();
+        r.channels = b.readInt();
+        r.referenceCount = b.readInt();
+        r.outputCount = b.readInt();
+        int n = r.sampleCount;
+        if (r.sampleTimestampsS.length < n) {
+            r.sampleTimestampsS = new double[n];
+        }
+        for (int i = 0; i < n; i++) {
+            r.sampleTimestampsS[i] = b.readDouble();
+        }
+        r.samples = readFloats(b, r.samples, n * r.channels);
+        r.reference = readFloats(b, r.reference, n * r.referenceCount);
+        r.features = readFloats(b, r.features, r.channels);
+        r.targets = readFloats(b, r.targets, r.referenceCount);
+        r.output = readFloats(b, r.output, r.outputCount);
+        r.safeOutput = readFloats(b, r.safeOutput, r.outputCount);
+    }
+
+    private static float[] readFloats(Bytes<?> b, float[] into, int count) {
+        float[] a = into.length >= count ? into : new float[count];
+        for (int i = 0; i < count; i++) {
+            a[i] = b.readFloat();
+        }
+        return a;
+    }
+
+    @Override
+    public void close() {
+        tailer.close();
+        queue.close();
+    }
+}

@@ -1,0 +1,44 @@
+package io.reflex.runtime.journal;
+
+import java.util.Arrays;
+
+/**
+ * One frame read back from a journal. A {@link JournalReader} refills the same record for every frame and only
+ * grows its arrays when a frame is larger than any before.
+ */
+public final class JournalRecord {
+    public long sequence;
+    public long sourceSequence;
+    public double acquisitionTimeS;
+    public long deadlineNs;
+    public int flags;
+    public int decodeStatus;
+    public int decoderGeneration;
+    public long[] stampNs = new long[0];
+    public int sampleCount;
+    public int channels;
+    public int referenceCount;
+    public int outputCount;
+    public double[] sampleTimestampsS = new double[0];
+    public float[] samples = new float[0];
+    public float[] reference = new float[0];
+    public float[] features = new float[0];
+    public float[] targets = new float[0];
+    public float[] output = new float[0];
+    public float[] safeOutput = new float[0];
+
+    /** Valid samples as a new array (sample-major). */
+    public float[] samplesCopy() {
+        return Arrays.copyOf(samples, sampleCount * channels);
+    }
+
+    /** Output values as a new array. */
+    public float[] outputCopy() {
+        return Arrays.copyOf(output, outputCount);
+    }
+
+    /** Features as a new array. */
+    public float[] featuresCopy() {
+        return Arrays.copyOf(features, channels);
+    }
+}

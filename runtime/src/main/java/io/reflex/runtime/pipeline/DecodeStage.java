@@ -1,0 +1,110 @@
+package io.reflex.runtime.pipeline;
+
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.Decoder;
+import io.reflex.runtime.time.NanoClock;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Runs the decoder on the frame's features and enforces the deadline: a frame with bad input, a decode that
+ * fails, or a decode that ends past the frame's deadline leaves with the decoder's safe output. A new decoder
+ * (e.g. fitted after calibration) is handed over through {@link #install} and taken up by the decode thread at
+ * the next frame, so only that thread ever touches the decoder.
+ */
+final class DecodeStage implements FrameHandler {
+    private final NanoClock clock;
+    private final PipelineCounters counters;
+    private final int channels;
+    private final int outputCount;
+    private final AtomicReference<Decoder> pending = new AtomicReference<>();
+    private Decoder decoder;
+    private int generation;
+    private volatile int installedGeneration;
+
+    DecodeStage(NanoClock clock, PipelineCounters counters, int channels, int outputCount, Decoder initial) {
+        this.clock = clock;
+        this.counters = counters;
+        this.channels = channels;
+        this.outputCount = outputCount;
+        if (initial != null) {
+            check(initial);
+            decoder = initial;
+            generation = 1;
+            installedGeneration = 1;
+        }
+    }
+
+    private void check(Decoder d) {
+        if (d.inputCount() != channels || d.outputCount() != outputCount) {
+            throw new IllegalArgumentException("decoder '" + d.name() + "' maps " + d.inputCount() + " inputs to "
+                    + d.outputCount() + " outputs, but the pipeline has " + channels + " channels and "
+                    + outputCount + " outputs");
+        }
+    }
+
+    /** Queues {@code next} to replace the decoder at the next frame; callable from any thread. */
+    void install(Decoder next) {
+        check(next);
+        pending.set(next);
+    }
+
+    /** Number of decoders the decode thread has taken up so far. */
+    int installedGeneration() {
+        return installedGeneration;
+    }
+
+    @Override
+    public void onFrame(Frame frame) {
+        if (pending.get() != null) {
+            decoder = pending.getAndSet(null);
+            decoder.reset();
+            generation++;
+            installedGeneration = generation;
+        }
+        frame.decoderGeneration = generation;
+        float[] out = frame.output;
+        if (decoder == null) {
+            zero(frame.safeOutput);
+            zero(out);
+            frame.decodeStatus = DecodeStatus.NOT_READY;
+            frame.flags |= Frame.FLAG_SAFE_OUTPUT;
+            return;
+        }
+        decoder.safeOutput(frame.safeOutput);
+        if ((frame.flags & Frame.FLAG_INVALID_INPUT) != 0) {
+            useSafe(frame);
+            frame.decodeStatus = DecodeStatus.INVALID_INPUT;
+            return;
+        }
+        if (clock.nanoTime() > frame.deadlineNs) {
+            counters.decodeDeadlineMisses.increment();
+            frame.flags |= Frame.FLAG_DEADLINE_MISS;
+            useSafe(frame);
+            frame.decodeStatus = DecodeStatus.OK;
+            return;
+        }
+        int status = decoder.decode(frame.features, out);
+        frame.decodeStatus = status;
+        if (status != DecodeStatus.OK) {
+            if (status != DecodeStatus.NOT_READY) {
+                counters.decodeFaults.increment();
+            }
+            useSafe(frame);
+        } else if (clock.nanoTime() > frame.deadlineNs) {
+            counters.decodeDeadlineMisses.increment();
+            frame.flags |= Frame.FLAG_DEADLINE_MISS;
+            useSafe(frame);
+        }
+    }
+
+    private static void useSafe(Frame frame) {
+        System.arraycopy(frame.safeOutput, 0, frame.output, 0, frame.output.length);
+        frame.flags |= Frame.FLAG_SAFE_OUTPUT;
+    }
+
+    private static void zero(float[] a) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] = 0f;
+        }
+    }
+}

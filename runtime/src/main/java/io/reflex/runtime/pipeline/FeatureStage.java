@@ -1,0 +1,50 @@
+package io.reflex.runtime.pipeline;
+
+/**
+ * Bins the frame's samples: each feature is the sum of its channel over the bin (a spike count when samples are
+ * per-millisecond counts), each target the mean reference value over the bin. Flags NaN or infinite samples.
+ */
+final class FeatureStage implements FrameHandler {
+    private final PipelineCounters counters;
+
+    FeatureStage(PipelineCounters counters) {
+        this.counters = counters;
+    }
+
+    @Override
+    public void onFrame(Frame frame) {
+        SampleBlock in = frame.input;
+        int channels = in.channels();
+        int n = in.size();
+        float[] samples = in.samples();
+        float[] features = frame.features;
+        boolean finite = true;
+        for (int c = 0; c < channels; c++) {
+            features[c] = 0f;
+        }
+        for (int s = 0; s < n; s++) {
+            int base = s * channels;
+            for (int c = 0; c < channels; c++) {
+                float v = samples[base + c];
+                finite &= Float.isFinite(v);
+                features[c] += v;
+            }
+        }
+        if (!finite) {
+            frame.flags |= Frame.FLAG_INVALID_INPUT;
+            counters.invalidInput.increment();
+        }
+        int refs = in.referenceCount();
+        if (refs > 0 && n > 0) {
+            float[] ref = in.reference();
+            float[] targets = frame.targets;
+            for (int k = 0; k < refs; k++) {
+                float sum = 0f;
+                for (int s = 0; s < n; s++) {
+                    sum += ref[s * refs + k];
+                }
+                targets[k] = sum / n;
+            }
+        }
+    }
+}

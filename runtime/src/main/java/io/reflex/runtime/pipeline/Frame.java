@@ -1,0 +1,79 @@
+package io.reflex.runtime.pipeline;
+
+import java.util.Arrays;
+
+/**
+ * One ring slot: a bin of input samples on its way to an output command. Every array is sized when the pipeline
+ * starts and never replaced; {@link #clear()} readies a slot for reuse. Fields are written by the stage that owns
+ * the frame at the time (ingest, features, decode, emit in turn) and read by later stages and observers.
+ */
+public final class Frame {
+    /** The input had NaN or infinite samples; the output is the safe output. */
+    public static final int FLAG_INVALID_INPUT = 1;
+    /** The deadline passed before the output could be emitted; the output is the safe output. */
+    public static final int FLAG_DEADLINE_MISS = 1 << 1;
+    /** The output is the decoder's safe output (for any reason, including an unfitted decoder). */
+    public static final int FLAG_SAFE_OUTPUT = 1 << 2;
+
+    /** Ring sequence of this frame (0, 1, 2, ... in publication order). */
+    public long sequence;
+    /** Index, in the source's sample stream, of the first sample of this frame. */
+    public long sourceSequence;
+    /** Acquisition time of the last sample of the bin, LSL clock (CLOCK_MONOTONIC) seconds. */
+    public double acquisitionTimeS;
+    /** The output must leave the emit stage before this nanoTime, else the safe output leaves instead. */
+    public long deadlineNs;
+    /** {@code FLAG_*} bits. */
+    public int flags;
+    /** The {@link io.reflex.decoders.DecodeStatus} code of the decode. */
+    public int decodeStatus;
+    /** Counts decoder swaps: 0 before the first decoder was installed. */
+    public int decoderGeneration;
+    /** nanoTime at the end of each {@link Stage}, indexed by ordinal. */
+    public final long[] stampNs = new long[Stage.COUNT];
+
+    /** The raw samples of this bin. */
+    public final SampleBlock input;
+    /** One feature per channel (spike counts in the bin). */
+    public final float[] features;
+    /** Mean reference over the bin (e.g. true kinematics), {@code input.referenceCount()} values. */
+    public final float[] targets;
+    /** The command that leaves the emit stage. */
+    public final float[] output;
+    /** The decoder's safe output for this frame, taken before decoding (hold or zero). */
+    public final float[] safeOutput;
+
+    public Frame(int channels, int samplesPerFrame, int referenceCount, int outputCount) {
+        this.input = new SampleBlock(channels, samplesPerFrame, referenceCount);
+        this.features = new float[channels];
+        this.targets = new float[referenceCount];
+        this.output = new float[outputCount];
+        this.safeOutput = new float[outputCount];
+    }
+
+    /** Readies the slot for a new bin; arrays are zeroed, not replaced. */
+    public void clear() {
+        sequence = -1;
+        sourceSequence = -1;
+        acquisitionTimeS = 0;
+        deadlineNs = 0;
+        flags = 0;
+        decodeStatus = 0;
+        decoderGeneration = 0;
+        Arrays.fill(stampNs, 0L);
+        input.clear();
+        Arrays.fill(features, 0f);
+        Arrays.fill(targets, 0f);
+        Arrays.fill(output, 0f);
+        Arrays.fill(safeOutput, 0f);
+    }
+
+    /** Nanoseconds from ingest to the end of {@code stage}. */
+    public long sinceIngestNs(Stage stage) {
+        return stampNs[stage.ordinal()] - stampNs[Stage.INGEST.ordinal()];
+    }
+
+    public boolean hasFlag(int flag) {
+        return (flags & flag) != 0;
+    }
+}

@@ -1,0 +1,112 @@
+package io.reflex.runtime.pipeline;
+
+import com.lmax.disruptor.RingBuffer;
+import io.reflex.runtime.agent.Agent;
+import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.time.NanoClock;
+
+/**
+ * Fills ring slots from the source, one bin per frame, and publishes each full bin with its ingest stamp and
+ * deadline. The slot is claimed when a bin starts so samples land in it without a copy; when the ring is full at
+ * that moment, the bin is read into a scratch block and counted as dropped, so the source never falls behind.
+ */
+final class IngestAgent implements Agent {
+    private final RingBuffer<Frame> ring;
+    private final SampleSource source;
+    private final NanoClock clock;
+    private final PipelineCounters counters;
+    private final LatencyStats latency;
+    private final int ingestTrack;
+    private final long deadlineNs;
+    private final SampleBlock scratch;
+    private long claimed = -1;
+    private Frame frame;
+    private SampleBlock block;
+    private long samplesSeen;
+    private volatile boolean stopRequested;
+    private volatile boolean stopped;
+
+    IngestAgent(RingBuffer<Frame> ring, SampleSource source, NanoClock clock, PipelineCounters counters,
+                LatencyStats latency, int ingestTrack, long deadlineNs, int samplesPerFrame) {
+        this.ring = ring;
+        this.source = source;
+        this.clock = clock;
+        this.counters = counters;
+        this.latency = latency;
+        this.ingestTrack = ingestTrack;
+        this.deadlineNs = deadlineNs;
+        this.scratch = new SampleBlock(source.channels(), samplesPerFrame, source.referenceCount());
+    }
+
+    @Override
+    public int doWork() {
+        if (stopped) {
+            return 0;
+        }
+        if (stopRequested) {
+            stopped = true;
+            return 0;
+        }
+        if (block == null) {
+            begin();
+        }
+        int n = source.poll(block);
+        if (n == SampleSource.END_OF_STREAM) {
+            stopped = true;
+            return 0;
+        }
+        samplesSeen += n;
+        if (block.isFull()) {
+            complete();
+        }
+        return n;
+    }
+
+    private void begin() {
+        if (ring.hasAvailableCapacity(1)) {
+            claimed = ring.next();
+            frame = ring.get(claimed);
+            frame.clear();
+            block = frame.input;
+        } else {
+            claimed = -1;
+            frame = null;
+            scratch.clear();
+            block = scratch;
+        }
+    }
+
+    private void complete() {
+        if (frame == null) {
+            counters.dropped.increment();
+        } else {
+            int n = block.size();
+            long now = clock.nanoTime();
+            frame.sequence = claimed;
+            frame.sourceSequence = samplesSeen - n;
+            frame.acquisitionTimeS = block.timestamps()[n - 1];
+            frame.stampNs[Stage.INGEST.ordinal()] = now;
+            frame.deadlineNs = now + deadlineNs;
+            latency.record(ingestTrack, now - Math.round(frame.acquisitionTimeS * 1e9));
+            ring.publish(claimed);
+            counters.framesIn.increment();
+        }
+        frame = null;
+        block = null;
+    }
+
+    /** Asks the agent to stop taking samples (any partial bin is discarded); callable from any thread. */
+    void requestStop() {
+        stopRequested = true;
+    }
+
+    /** True once the agent has stopped (stop requested, or the source ended). */
+    boolean isStopped() {
+        return stopped;
+    }
+
+    @Override
+    public String roleName() {
+        return "ingest";
+    }
+}

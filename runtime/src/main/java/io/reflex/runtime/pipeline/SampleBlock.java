@@ -1,0 +1,109 @@
+package io.reflex.runtime.pipeline;
+
+/**
+ * A preallocated block of consecutive samples from one source: values (sample-major, {@code channels} per
+ * sample), one acquisition timestamp per sample (LSL clock seconds) and an optional reference vector per sample
+ * (e.g. the true kinematics a synthetic source knows). Sized once, never resized; {@link #clear()} reuses it.
+ */
+public final class SampleBlock {
+    private final int channels;
+    private final int capacity;
+    private final int referenceCount;
+    private final float[] samples;
+    private final double[] timestamps;
+    private final float[] reference;
+    private int size;
+
+    public SampleBlock(int channels, int capacity, int referenceCount) {
+        if (channels < 1 || capacity < 1 || referenceCount < 0) {
+            throw new IllegalArgumentException("channels and capacity must be >= 1, referenceCount >= 0; got "
+                    + channels + ", " + capacity + ", " + referenceCount);
+        }
+        this.channels = channels;
+        this.capacity = capacity;
+        this.referenceCount = referenceCount;
+        this.samples = new float[channels * capacity];
+        this.timestamps = new double[capacity];
+        this.reference = new float[Math.max(1, referenceCount * capacity)];
+    }
+
+    /**
+     * Appends one sample.
+     *
+     * @param values     {@code channels} values starting at {@code offset}
+     * @param timestampS acquisition time, LSL clock seconds
+     * @param ref        {@code referenceCount} reference values (may be null when referenceCount is 0)
+     * @return false (and changes nothing) when the block is full
+     */
+    public boolean append(float[] values, int offset, double timestampS, double[] ref) {
+        if (size == capacity) {
+            return false;
+        }
+        System.arraycopy(values, offset, samples, size * channels, channels);
+        timestamps[size] = timestampS;
+        if (referenceCount > 0) {
+            int base = size * referenceCount;
+            for (int k = 0; k < referenceCount; k++) {
+                reference[base + k] = (float) ref[k];
+            }
+        }
+        size++;
+        return true;
+    }
+
+    /** Copies everything from {@code other} (same shape) into this block. */
+    public void copyFrom(SampleBlock other) {
+        System.arraycopy(other.samples, 0, samples, 0, other.size * channels);
+        System.arraycopy(other.timestamps, 0, timestamps, 0, other.size);
+        if (referenceCount > 0) {
+            System.arraycopy(other.reference, 0, reference, 0, other.size * referenceCount);
+        }
+        size = other.size;
+    }
+
+    /** Empties the block (the arrays are kept). */
+    public void clear() {
+        size = 0;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    public int referenceCount() {
+        return referenceCount;
+    }
+
+    /** Number of samples held. */
+    public int size() {
+        return size;
+    }
+
+    /** Free sample slots. */
+    public int remaining() {
+        return capacity - size;
+    }
+
+    public boolean isFull() {
+        return size == capacity;
+    }
+
+    /** Sample-major values: sample {@code s}, channel {@code c} at {@code s * channels + c}. */
+    public float[] samples() {
+        return samples;
+    }
+
+    /** Acquisition timestamp (LSL clock seconds) of each sample. */
+    public double[] timestamps() {
+        return timestamps;
+    }
+
+    /** Reference values: sample {@code s}, component {@code k} at {@code s * referenceCount + k}. */
+    public float[] reference() {
+        return reference;
+    }
+}

@@ -1,0 +1,469 @@
+package io.reflex.runtime.session;
+
+import io.reflex.decoders.CalibrationSet;
+import io.reflex.decoders.Decoder;
+import io.reflex.decoders.Metrics;
+import io.reflex.decoders.TrainableDecoder;
+import io.reflex.runtime.agent.ErrorHandler;
+import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.journal.Journal;
+import io.reflex.runtime.pipeline.Frame;
+import io.reflex.runtime.pipeline.FrameHandler;
+import io.reflex.runtime.pipeline.OutputSink;
+import io.reflex.runtime.pipeline.Pipeline;
+import io.reflex.runtime.pipeline.PipelineCounters;
+import io.reflex.runtime.pipeline.Topology;
+import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.source.Sources;
+import io.reflex.runtime.time.NanoClock;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One run of the closed loop, as the demo and the daemon drive it: start the pipeline with no decoder (safe
+ * output), record a calibration block of features and true velocity, fit the live decoder and the comparison
+ * decoders on it, install the live decoder, decode live until the configured time or {@link #requestStop()},
+ * then drain and close (the journal holds every frame). Comparison decoders run on the same live frames in an
+ * observer, off the critical path.
+ */
+public final class ClosedLoopSession {
+    /** Receives progress on the thread that called {@link #run()}. */
+    public interface Listener {
+        /** A phase began: {@code calibration}, {@code fit}, {@code live}, {@code drain}. */
+        default void onPhase(String phase, String detail) {
+        }
+
+        /** Called about every {@link Context#tickMs(long)} during calibration and live decoding. */
+        default void onTick(Progress progress) {
+        }
+    }
+
+    /** A progress snapshot. */
+    public static final class Progress {
+        public String phase;
+        public double phaseElapsedS;
+        /** Planned phase length, s; 0 for an open-ended live phase. */
+        public double phaseSeconds;
+        public long frames;
+        public long dropped;
+        public long deadlineMisses;
+        public int calibrationFrames;
+        public int calibrationTarget;
+        /** Running mean velocity R² of the live decoder (NaN before enough live frames). */
+        public double liveR2 = Double.NaN;
+    }
+
+    private final Context ctx;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private volatile boolean stopRequested;
+
+    public ClosedLoopSession(Context ctx) {
+        if (ctx.config == null) {
+            throw new IllegalArgumentException("a session needs a config");
+        }
+        this.ctx = ctx;
+    }
+
+    /** Ends the current phase early and closes the run cleanly; callable from any thread (e.g. a signal hook). */
+    public void requestStop() {
+        stopRequested = true;
+        stop.countDown();
+    }
+
+    /**
+     * Runs calibration, fit and live decoding.
+     *
+     * @throws ConfigException when the config, source, decoder or journal directory is refused at start
+     */
+    public SessionReport run() throws InterruptedException {
+        ReflexConfig cfg = ctx.config.validate();
+        NanoClock clock = ctx.clock;
+        SampleSource source = ctx.source != null ? ctx.source : Sources.create(cfg.source, clock);
+        int channels = cfg.source.channels;
+        int vx = source.referenceNames().indexOf("vx");
+        int vy = source.referenceNames().indexOf("vy");
+        Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, cfg.decoder.options);
+        List<Decoder> compare = new ArrayList<>();
+        for (int i = 0; i < cfg.decoder.compare.size(); i++) {
+            compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", cfg.decoder.compare.get(i), channels,
+                    Map.of()));
+        }
+        boolean needsCalibration = live instanceof TrainableDecoder || !compare.isEmpty();
+        if (needsCalibration && (vx < 0 || vy < 0)) {
+            throw new ConfigException("source", "source '" + source.name() + "' carries no reference velocity (vx, vy)"
+                    + " to calibrate on; it carries " + source.referenceNames());
+        }
+        double binS = cfg.pipeline.binWidthUs * 1e-6;
+        int calibrationBins = needsCalibration ? Math.max(10, (int) Math.round(cfg.calibration.seconds / binS)) : 0;
+        CalibrationSet set = needsCalibration ? new CalibrationSet(calibrationBins, channels, 2) : null;
+        Recorder recorder = new Recorder(set, vx, vy);
+        Scorer scorer = new Scorer(compare, vx, vy);
+
+        Journal journal = null;
+        if (cfg.journal.enabled) {
+            String run = "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                    + "-" + ProcessHandle.current().pid();
+            journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg));
+        }
+        Pipeline.Context pc = new Pipeline.Context().source(source).channels(channels).outputCount(2)
+                .binWidthUs(cfg.pipeline.binWidthUs).ringSize(cfg.pipeline.ringSize)
+                .deadlineUs(cfg.pipeline.deadlineUs).topology(Topology.byKey(cfg.pipeline.topology))
+                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(ctx.errorHandler);
+        for (OutputSink s : ctx.sinks) {
+            pc.sink(s);
+        }
+        if (journal != null) {
+            pc.observer("journal", journal);
+        }
+        if (set != null) {
+            pc.observer("calibration", recorder);
+        }
+        pc.observer("score", scorer);
+        for (Map.Entry<String, FrameHandler> e : ctx.observers.entrySet()) {
+            pc.observer(e.getKey(), e.getValue());
+        }
+        Pipeline pipeline;
+        try {
+            pipeline = new Pipeline(pc);
+        } catch (RuntimeException e) {
+            if (journal != null) {
+                journal.close();
+            }
+            throw e;
+        }
+        SessionReport report = new SessionReport();
+        report.decoder = live.name();
+        report.channels = channels;
+        report.binWidthUs = cfg.pipeline.binWidthUs;
+        report.deadlineUs = cfg.pipeline.deadlineUs;
+        report.topology = cfg.pipeline.topology;
+        report.journal = journal == null ? null : journal.path();
+        report.ending = "completed";
+        PipelineCounters counters = pipeline.counters();
+        List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
+        long gcCount0 = 0;
+        long gcTime0 = 0;
+        long alloc0 = 0;
+        long[] base = new long[6];
+        long liveStartNs = 0;
+        try {
+            pipeline.start();
+            if (set != null) {
+                ctx.listener.onPhase("calibration", calibrationBins + " bins (" + cfg.calibration.seconds + " s)");
+                long t0 = System.nanoTime();
+                while (!stopRequested && !recorder.done.await(ctx.tickMs, TimeUnit.MILLISECONDS)) {
+                    if (pipeline.ingestStopped()) {
+                        report.ending = "source-ended";
+                        break;
+                    }
+                    Progress p = progress("calibration", t0, cfg.calibration.seconds, counters, scorer);
+                    p.calibrationFrames = recorder.recorded;
+                    p.calibrationTarget = calibrationBins;
+                    ctx.listener.onTick(p);
+                }
+                report.calibrationFrames = recorder.recorded;
+                report.calibrationSeconds = (System.nanoTime() - t0) * 1e-9;
+                if (stopRequested || !recorder.done.await(0, TimeUnit.MILLISECONDS)) {
+                    report.ending = stopRequested ? "stopped" : report.ending;
+                    return finish(pipeline, journal, report, scorer, live, compare, gcs, 0, 0, 0, base, 0);
+                }
+                ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
+                        + names(compare)) + " on " + set.size() + " bins");
+                long f0 = System.nanoTime();
+                List<Decoder> toFit = new ArrayList<>(compare);
+                if (live instanceof TrainableDecoder) {
+                    toFit.add(0, live);
+                }
+                for (Decoder d : toFit) {
+                    try {
+                        ((TrainableDecoder) d).fit(set);
+                    } catch (IllegalArgumentException e) {
+                        throw new ConfigException("calibration.seconds", "fitting " + d.name() + " on " + set.size()
+                                + " calibration bins failed: " + e.getMessage() + "; a longer calibration block"
+                                + " (more reaches) usually helps");
+                    }
+                }
+                report.fitMs = (System.nanoTime() - f0) * 1e-6;
+            }
+            // Live phase: everything measured from here on is the live figure.
+            pipeline.latency().reset();
+            gcCount0 = gcCount(gcs);
+            gcTime0 = gcTime(gcs);
+            alloc0 = allocated(pipeline.threads());
+            base = counterBase(counters);
+            liveStartNs = System.nanoTime();
+            pipeline.installDecoder(live);
+            double liveS = cfg.run.seconds;
+            ctx.listener.onPhase("live", live.name() + (liveS > 0 ? " for " + liveS + " s" : " until stopped"));
+            long endNs = liveS > 0 ? liveStartNs + (long) (liveS * 1e9) : Long.MAX_VALUE;
+            while (!stopRequested) {
+                long now = System.nanoTime();
+                if (now >= endNs) {
+                    break;
+                }
+                if (pipeline.ingestStopped()) {
+                    report.ending = "source-ended";
+                    break;
+                }
+                if (stop.await(Math.min(ctx.tickMs * 1_000_000L, endNs - now), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+                Progress p = progress("live", liveStartNs, liveS, counters, scorer);
+                p.frames -= base[0];
+                p.dropped -= base[1];
+                p.deadlineMisses -= base[2];
+                ctx.listener.onTick(p);
+            }
+            if (stopRequested) {
+                report.ending = "stopped";
+            }
+            return finish(pipeline, journal, report, scorer, live, compare, gcs, gcCount0, gcTime0, alloc0, base,
+                    liveStartNs);
+        } catch (RuntimeException | InterruptedException e) {
+            pipeline.close();
+            throw e;
+        }
+    }
+
+    private SessionReport finish(Pipeline pipeline, Journal journal, SessionReport report, Scorer scorer,
+                                 Decoder live, List<Decoder> compare, List<GarbageCollectorMXBean> gcs,
+                                 long gcCount0, long gcTime0, long alloc0, long[] base, long liveStartNs) {
+        long liveEndNs = System.nanoTime();
+        long gcCount1 = gcCount(gcs);
+        long gcTime1 = gcTime(gcs);
+        long alloc1 = allocated(pipeline.threads());
+        ctx.listener.onPhase("drain", "stopping ingest, draining the ring, closing the journal");
+        pipeline.close();
+        PipelineCounters c = pipeline.counters();
+        boolean wasLive = liveStartNs != 0;
+        report.liveSeconds = wasLive ? (liveEndNs - liveStartNs) * 1e-9 : 0;
+        report.frames = c.framesOut.get() - base[0];
+        report.dropped = c.dropped.get() - base[1];
+        report.deadlineMisses = c.deadlineMisses() - base[2];
+        report.invalidInput = c.invalidInput.get() - base[3];
+        report.safeOutputs = c.safeOutputs.get() - base[4];
+        report.decodeFaults = c.decodeFaults.get() - base[5];
+        report.stageErrors = c.stageErrors.get();
+        report.observerErrors = c.observerErrors.get();
+        if (wasLive) {
+            report.gcCount = gcCount1 - gcCount0;
+            report.gcTimeMs = gcTime1 - gcTime0;
+            report.pipelineAllocatedBytes = alloc0 < 0 || alloc1 < 0 ? -1 : alloc1 - alloc0;
+            report.velocityR2.put(live.name(), scorer.live.meanR2());
+            for (int i = 0; i < compare.size(); i++) {
+                report.velocityR2.put(compare.get(i).name(), scorer.others[i].meanR2());
+            }
+        }
+        for (String track : pipeline.latency().trackNames()) {
+            report.latencyNs.put(track, pipeline.latency().snapshot(track));
+        }
+        if (journal != null) {
+            report.journalFrames = journal.framesWritten();
+        }
+        return report;
+    }
+
+    private static long[] counterBase(PipelineCounters c) {
+        return new long[] {c.framesOut.get(), c.dropped.get(), c.deadlineMisses(), c.invalidInput.get(),
+                c.safeOutputs.get(), c.decodeFaults.get()};
+    }
+
+    private static Progress progress(String phase, long t0, double seconds, PipelineCounters c, Scorer scorer) {
+        Progress p = new Progress();
+        p.phase = phase;
+        p.phaseElapsedS = (System.nanoTime() - t0) * 1e-9;
+        p.phaseSeconds = seconds;
+        p.frames = c.framesOut.get();
+        p.dropped = c.dropped.get();
+        p.deadlineMisses = c.deadlineMisses();
+        p.liveR2 = scorer.runningR2;
+        return p;
+    }
+
+    private static String names(List<Decoder> ds) {
+        List<String> n = new ArrayList<>();
+        for (Decoder d : ds) {
+            n.add(d.name());
+        }
+        return String.join(", ", n);
+    }
+
+    private static String metadata(ReflexConfig cfg) {
+        return "{\"format\":\"reflex-journal\",\"version\":1,\"config\":" + cfg.toJson().replace("\n", "") + "}";
+    }
+
+    private static long gcCount(List<GarbageCollectorMXBean> gcs) {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : gcs) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
+    }
+
+    private static long gcTime(List<GarbageCollectorMXBean> gcs) {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : gcs) {
+            n += Math.max(0, gc.getCollectionTime());
+        }
+        return n;
+    }
+
+    /** Bytes allocated so far by {@code threads}, or -1 when the JVM does not measure it. */
+    private static long allocated(List<Thread> threads) {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        if (!(mx instanceof com.sun.management.ThreadMXBean)) {
+            return -1;
+        }
+        com.sun.management.ThreadMXBean sun = (com.sun.management.ThreadMXBean) mx;
+        if (!sun.isThreadAllocatedMemorySupported() || !sun.isThreadAllocatedMemoryEnabled()) {
+            return -1;
+        }
+        long sum = 0;
+        for (Thread t : threads) {
+            long b = sun.getThreadAllocatedBytes(t.getId());
+            if (b < 0) {
+                return -1;
+            }
+            sum += b;
+        }
+        return sum;
+    }
+
+    /** Records calibration rows (features, true vx, vy) from frames decoded before any decoder was installed. */
+    private static final class Recorder implements FrameHandler {
+        final CountDownLatch done = new CountDownLatch(1);
+        private final CalibrationSet set;
+        private final int vx;
+        private final int vy;
+        private final float[] velocity = new float[2];
+        volatile int recorded;
+
+        Recorder(CalibrationSet set, int vx, int vy) {
+            this.set = set;
+            this.vx = vx;
+            this.vy = vy;
+        }
+
+        @Override
+        public void onFrame(Frame frame) {
+            if (set == null || frame.decoderGeneration != 0 || set.full()) {
+                return;
+            }
+            velocity[0] = frame.targets[vx];
+            velocity[1] = frame.targets[vy];
+            if (set.add(frame.features, velocity)) {
+                recorded = set.size();
+            }
+            if (set.full()) {
+                done.countDown();
+            }
+        }
+    }
+
+    /** Scores the live decoder's emitted output and each comparison decoder against the true velocity. */
+    private static final class Scorer implements FrameHandler {
+        final Metrics.R2Accumulator live = new Metrics.R2Accumulator(2);
+        final Metrics.R2Accumulator[] others;
+        private final Decoder[] compare;
+        private final int vx;
+        private final int vy;
+        private final double[] truth = new double[2];
+        private final float[] out = new float[2];
+        volatile double runningR2 = Double.NaN;
+
+        Scorer(List<Decoder> compare, int vx, int vy) {
+            this.compare = compare.toArray(new Decoder[0]);
+            this.others = new Metrics.R2Accumulator[this.compare.length];
+            for (int i = 0; i < others.length; i++) {
+                others[i] = new Metrics.R2Accumulator(2);
+            }
+            this.vx = vx;
+            this.vy = vy;
+        }
+
+        @Override
+        public void onFrame(Frame frame) {
+            if (frame.decoderGeneration == 0 || vx < 0 || vy < 0) {
+                return;
+            }
+            truth[0] = frame.targets[vx];
+            truth[1] = frame.targets[vy];
+            live.add(truth, frame.output);
+            for (int i = 0; i < compare.length; i++) {
+                compare[i].decode(frame.features, out);
+                others[i].add(truth, out);
+            }
+            if ((live.count() & 31) == 0) {
+                runningR2 = live.meanR2();
+            }
+        }
+    }
+
+    /** What a session needs; the config is required, everything else has a default. */
+    public static final class Context {
+        private ReflexConfig config;
+        private NanoClock clock = NanoClock.SYSTEM;
+        private SampleSource source;
+        private Listener listener = new Listener() {
+        };
+        private ErrorHandler errorHandler = ErrorHandler.stderr();
+        private long tickMs = 500;
+        private final List<OutputSink> sinks = new ArrayList<>();
+        private final Map<String, FrameHandler> observers = new LinkedHashMap<>();
+
+        public Context config(ReflexConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /** Overrides the source the config describes (e.g. an LSL inlet opened by the caller). */
+        public Context source(SampleSource source) {
+            this.source = source;
+            return this;
+        }
+
+        public Context clock(NanoClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        public Context listener(Listener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        public Context errorHandler(ErrorHandler errorHandler) {
+            this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /** Progress period, ms (default 500). */
+        public Context tickMs(long tickMs) {
+            this.tickMs = tickMs;
+            return this;
+        }
+
+        /** Adds an output sink (LSL outlet, stimulator) called by the emit stage. */
+        public Context sink(OutputSink sink) {
+            sinks.add(sink);
+            return this;
+        }
+
+        /** Adds an observer that sees every frame after emit, off the critical path. */
+        public Context observer(String name, FrameHandler handler) {
+            observers.put(name, handler);
+            return this;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.reflex.runtime.session;
+
+import io.reflex.decoders.Decoder;
+import io.reflex.decoders.Decoders;
+import io.reflex.runtime.config.ConfigException;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The decoders a session can run, by name. Trainable decoders come from {@link Decoders}; a decoder loaded from a
+ * model bundle (LFADS, SNN) adds its name and a case here.
+ */
+public final class DecoderCatalog {
+    private DecoderCatalog() {
+    }
+
+    /** Names accepted by {@link #create}. */
+    public static Set<String> names() {
+        return new TreeSet<>(Decoders.NAMES);
+    }
+
+    /**
+     * Creates a decoder for {@code channels} inputs.
+     *
+     * @param field the config path to name in errors, e.g. {@code decoder.name}
+     * @throws ConfigException naming the field when the name or an option is refused
+     */
+    public static Decoder create(String field, String name, int channels, Map<String, String> options) {
+        if (!names().contains(name)) {
+            throw new ConfigException(field, "\"" + name + "\"", "one of " + names());
+        }
+        try {
+            return Decoders.create(name, channels, options);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(field.endsWith(".name") ? field.replace(".name", ".options") : field,
+                    e.getMessage());
+        }
+    }
+}

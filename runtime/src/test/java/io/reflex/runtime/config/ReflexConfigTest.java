@@ -1,0 +1,71 @@
+package io.reflex.runtime.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ReflexConfigTest {
+
+    @Test
+    void anEmptyObjectIsAValidConfigWithEveryDefault() {
+        ReflexConfig c = ReflexConfig.parse("{}");
+        assertThat(c.source.channels).isEqualTo(96);
+        assertThat(c.pipeline.binWidthUs).isEqualTo(20_000);
+        assertThat(c.pipeline.topology).isEqualTo("fused");
+        assertThat(c.decoder.name).isEqualTo("kalman");
+        assertThat(c.journal.enabled).isTrue();
+    }
+
+    @Test
+    void theExampleConfigIsValid() {
+        ReflexConfig c = ReflexConfig.load(Path.of("..", "config", "example.json"));
+        assertThat(c.decoder.compare).containsExactly("wiener");
+        assertThat(c.decoder.options).containsEntry("gain", "steady");
+        assertThat(ReflexConfig.parse(c.toJson()).toJson()).isEqualTo(c.toJson());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            {"pipeline":{"binWidthUs":0}}               | pipeline.binWidthUs: 0 is not allowed; expected an integer in [100, 10000000]
+            {"pipeline":{"binWidthUs":1500}}            | pipeline.binWidthUs: 1500 is not allowed; expected a width holding a whole number (>= 1) of samples at source.sampleRateHz = 1000.0 Hz
+            {"pipeline":{"ringSize":1000}}              | pipeline.ringSize: 1000 is not allowed; expected a power of two in [2, 1048576]
+            {"pipeline":{"deadlineUs":-5}}              | pipeline.deadlineUs: -5 is not allowed; expected an integer in [1, 60000000]
+            {"pipeline":{"topology":"triple"}}          | pipeline.topology: "triple" is not allowed; expected one of [single, fused, per-stage]
+            {"pipeline":{"hotIdle":"spin"}}             | pipeline.hotIdle: "spin" is not allowed; expected one of [busy-spin, yield, backoff, park]
+            {"pipeline":{"speed":3}}                    | pipeline.speed: unknown field; allowed fields here: [binWidthUs, deadlineUs, hotIdle, idle, ringSize, topology]
+            {"source":{"channels":"many"}}              | source.channels: "many" is not allowed; expected an integer
+            {"source":{"channels":0}}                   | source.channels: 0 is not allowed; expected an integer in [1, 65536]
+            {"source":{"type":"lsl-typo"}}              | source.type: "lsl-typo" is not allowed; expected one of [synthetic]
+            {"source":{"sampleRateHz":0}}               | source.sampleRateHz: 0.0 is not allowed; expected a number in [1.0, 1000000.0]
+            {"decoder":{"name":"lfadz"}}                | decoder.name: "lfadz" is not allowed; expected one of [kalman, wiener]
+            {"decoder":{"compare":["kalman"]}}          | decoder.compare[0]: "kalman" is not allowed; expected a decoder other than decoder.name
+            {"decoder":{"options":{"gain":"fast"}}}     | decoder.options:
+            {"calibration":{"seconds":-1}}              | calibration.seconds: -1.0 is not allowed; expected a number in [0.0, 3600.0]
+            {"journal":{"dir":""}}                      | journal.dir: "" is not allowed; expected a directory path
+            {"journal":{"enabled":"yes"}}               | journal.enabled: "yes" is not allowed; expected true or false
+            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decoder, journal, pipeline, run, source]
+            """)
+    void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
+        assertThatThrownBy(() -> ReflexConfig.parse(json))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message.strip());
+    }
+
+    @Test
+    void invalidJsonIsRefusedWithItsPosition() {
+        assertThatThrownBy(() -> ReflexConfig.parse("{\"source\": {\n  \"channels\": 96,,\n}}"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("config: not valid JSON at line 2");
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        assertThatThrownBy(() -> ReflexConfig.load(Path.of("no-such-config.json")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("no-such-config.json does not exist");
+    }
+}

@@ -1,0 +1,152 @@
+package io.reflex.runtime.journal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.Decoder;
+import io.reflex.runtime.agent.Agent;
+import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.pipeline.Pipeline;
+import io.reflex.runtime.source.PacedSource;
+import io.reflex.runtime.time.ManualNanoClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JournalTest {
+    private static final int CH = 8;
+
+    /** A copy of what one frame held when the journal wrote it. */
+    private record Expected(long seq, long sourceSeq, double acq, int flags, long[] stamps, double[] ts,
+                            float[] samples, float[] features, float[] targets, float[] output) {
+    }
+
+    @Test
+    void everyFrameWrittenIsReadBackIdentical(@TempDir Path dir) throws Exception {
+        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        SplittableRandom rnd = new SplittableRandom(7);
+        PacedSource src = new PacedSource("random", CH, 1000, java.util.List.of("px", "py", "vx", "vy"), (v, r) -> {
+            for (int c = 0; c < v.length; c++) {
+                v[c] = rnd.nextInt(4);
+            }
+            for (int k = 0; k < r.length; k++) {
+                r[k] = rnd.nextDouble();
+            }
+        }, clock, Long.MAX_VALUE);
+        List<Expected> expected = new ArrayList<>();
+        int frames = 250;
+        Path jdir = dir.resolve("j");
+        try (Journal journal = Journal.open(jdir, "{\"run\":\"test\"}");
+             Pipeline p = new Pipeline(new Pipeline.Context().source(src).channels(CH).binWidthUs(10_000)
+                     .clock(clock).decoder(new Mean(CH))
+                     .observer("expect", f -> expected.add(new Expected(f.sequence, f.sourceSequence,
+                             f.acquisitionTimeS, f.flags, f.stampNs.clone(),
+                             java.util.Arrays.copyOf(f.input.timestamps(), f.input.size()),
+                             java.util.Arrays.copyOf(f.input.samples(), f.input.size() * CH), f.features.clone(),
+                             f.targets.clone(), f.output.clone())))
+                     .observer("journal", journal))) {
+            Agent agent = p.startManual();
+            for (int ms = 0; ms < frames * 10; ms++) {
+                clock.advanceNs(1_000_000);
+                agent.doWork();
+            }
+        }
+        assertThat(expected).hasSize(frames);
+        int read = 0;
+        try (JournalReader reader = new JournalReader(jdir)) {
+            JournalRecord r = new JournalRecord();
+            while (reader.next(r)) {
+                Expected e = expected.get(read++);
+                assertThat(r.sequence).isEqualTo(e.seq);
+                assertThat(r.sourceSequence).isEqualTo(e.sourceSeq);
+                assertThat(r.acquisitionTimeS).isEqualTo(e.acq);
+                assertThat(r.flags).isEqualTo(e.flags);
+                assertThat(r.decodeStatus).isEqualTo(DecodeStatus.OK);
+                assertThat(r.stampNs).containsExactly(e.stamps);
+                assertThat(r.sampleCount).isEqualTo(10);
+                assertThat(java.util.Arrays.copyOf(r.sampleTimestampsS, r.sampleCount)).containsExactly(e.ts);
+                assertThat(r.samplesCopy()).containsExactly(e.samples);
+                assertThat(r.featuresCopy()).containsExactly(e.features);
+                assertThat(java.util.Arrays.copyOf(r.targets, r.referenceCount)).containsExactly(e.targets);
+                assertThat(r.outputCopy()).containsExactly(e.output);
+            }
+            assertThat(reader.metadataJson()).isEqualTo("{\"run\":\"test\"}");
+        }
+        assertThat(read).isEqualTo(frames);
+    }
+
+    @Test
+    void aJournalDirectoryThatCannotBeCreatedStopsStartUp(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        // A path below a regular file can never be a directory, whatever the user's privileges.
+        assertThatThrownBy(() -> Journal.open(file.resolve("journal"), null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("journal.dir: cannot create journal directory")
+                .hasMessageContaining("choose a writable directory");
+    }
+
+    @Test
+    void aReadOnlyJournalDirectoryStopsStartUp(@TempDir Path dir) throws Exception {
+        Path ro = Files.createDirectory(dir.resolve("ro"));
+        ro.toFile().setWritable(false, false);
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(ro),
+                    "skipped: this user (root?) can write to read-only directories");
+            assertThatThrownBy(() -> Journal.open(ro, null))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageStartingWith("journal.dir: cannot write to journal directory");
+        } finally {
+            ro.toFile().setWritable(true, false);
+        }
+    }
+
+    /** out = (mean of features, 0). */
+    private static final class Mean implements Decoder {
+        private final int n;
+
+        Mean(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public String name() {
+            return "mean";
+        }
+
+        @Override
+        public int inputCount() {
+            return n;
+        }
+
+        @Override
+        public int outputCount() {
+            return 2;
+        }
+
+        @Override
+        public int decode(float[] features, float[] out) {
+            float s = 0;
+            for (int i = 0; i < n; i++) {
+                s += features[i];
+            }
+            out[0] = s / n;
+            out[1] = 0;
+            return DecodeStatus.OK;
+        }
+
+        @Override
+        public void safeOutput(float[] out) {
+            out[0] = 0;
+            out[1] = 0;
+        }
+
+        @Override
+        public void reset() {
+        }
+    }
+}

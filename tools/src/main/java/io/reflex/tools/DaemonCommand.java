@@ -1,0 +1,83 @@
+package io.reflex.tools;
+
+import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.session.ClosedLoopSession;
+import io.reflex.runtime.session.SessionReport;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code reflex daemon --config FILE}: the closed loop, headless. SIGTERM (or Ctrl-C) ends the live phase; the
+ * pipeline drains, the journal is closed with every frame in it, the summary is printed, and only then does the
+ * JVM exit.
+ */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+        description = {"Run the closed loop headless from a JSON config file (see config/example.json and the"
+                + " README). Stops cleanly on SIGTERM: ingest stops, in-flight frames drain, the journal is"
+                + " flushed, and the summary is printed (JSON on stdout with --json)."})
+final class DaemonCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", required = true, description = "The JSON config file.")
+    Path config;
+
+    @Option(names = "--json", description = "Print the final summary as one JSON object on stdout.")
+    boolean json;
+
+    @Option(names = "--check", description = "Validate the config, print it with defaults filled in, and exit.")
+    boolean check;
+
+    @Override
+    public Integer call() throws Exception {
+        ReflexConfig cfg;
+        try {
+            cfg = ReflexConfig.load(config);
+        } catch (ConfigException e) {
+            System.err.println("reflex daemon: " + e.getMessage());
+            return 2;
+        }
+        if (check) {
+            System.out.println(cfg.toJson());
+            return 0;
+        }
+        ProgressPrinter progress = new ProgressPrinter(System.err, false);
+        ClosedLoopSession session = new ClosedLoopSession(new ClosedLoopSession.Context().config(cfg)
+                .listener(progress));
+        CountDownLatch reported = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            session.requestStop();
+            try {
+                // The JVM exits when this hook returns: wait until the journal is closed and the summary printed.
+                reported.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "reflex-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            SessionReport report = session.run();
+            progress.endLine();
+            if (json) {
+                System.out.println(Reports.json(report).toJson());
+            } else {
+                System.out.print(Reports.text(report));
+            }
+            System.out.flush();
+            return 0;
+        } catch (ConfigException e) {
+            System.err.println("reflex daemon: " + e.getMessage());
+            return 2;
+        } finally {
+            reported.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // Already shutting down (SIGTERM): the hook is running and now returns.
+            }
+        }
+    }
+}

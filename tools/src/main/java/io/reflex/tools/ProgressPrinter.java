@@ -1,0 +1,68 @@
+package io.reflex.tools;
+
+import io.reflex.runtime.session.ClosedLoopSession;
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** Prints session phases and progress to stderr: one rewritten line on a terminal, a line every 2 s otherwise. */
+final class ProgressPrinter implements ClosedLoopSession.Listener {
+    private final PrintStream err;
+    private final boolean terminal;
+    private final boolean quiet;
+    private long lastLineNs;
+    private boolean lineOpen;
+
+    ProgressPrinter(PrintStream err, boolean quiet) {
+        this.err = err;
+        this.terminal = System.console() != null;
+        this.quiet = quiet;
+    }
+
+    @Override
+    public void onPhase(String phase, String detail) {
+        if (quiet) {
+            return;
+        }
+        endLine();
+        err.println("reflex: phase " + phase + ": " + detail);
+        err.flush();
+    }
+
+    @Override
+    public void onTick(ClosedLoopSession.Progress p) {
+        if (quiet) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (!terminal && now - lastLineNs < 2_000_000_000L) {
+            return;
+        }
+        lastLineNs = now;
+        String time = p.phaseSeconds > 0 ? String.format(Locale.ROOT, "%5.1f/%.0f s", p.phaseElapsedS, p.phaseSeconds)
+                : String.format(Locale.ROOT, "%7.1f s", p.phaseElapsedS);
+        String line;
+        if (p.phase.equals("calibration")) {
+            line = String.format(Locale.ROOT, "  calibrating %s  recorded %d/%d bins  dropped %d", time,
+                    p.calibrationFrames, p.calibrationTarget, p.dropped);
+        } else {
+            line = String.format(Locale.ROOT, "  live %s  frames %d  dropped %d  deadline misses %d  R2 %s", time,
+                    p.frames, p.dropped, p.deadlineMisses,
+                    Double.isNaN(p.liveR2) ? "-" : String.format(Locale.ROOT, "%.3f", p.liveR2));
+        }
+        if (terminal) {
+            err.print("\r" + line + "   ");
+            lineOpen = true;
+        } else {
+            err.println(line);
+        }
+        err.flush();
+    }
+
+    /** Ends a rewritten progress line before other output. */
+    void endLine() {
+        if (lineOpen) {
+            err.println();
+            lineOpen = false;
+        }
+    }
+}

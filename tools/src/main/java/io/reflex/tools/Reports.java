@@ -1,0 +1,131 @@
+package io.reflex.tools;
+
+import io.reflex.runtime.pipeline.Stage;
+import io.reflex.runtime.session.SessionReport;
+import java.util.Locale;
+import java.util.Map;
+import org.HdrHistogram.Histogram;
+
+/** Turns a {@link SessionReport} into the JSON object and the human summary that demo and daemon print. */
+final class Reports {
+    private Reports() {
+    }
+
+    /** The JSON report; keys are documented in the README ("demo --json keys"). */
+    static Json.Obj json(SessionReport r) {
+        Json.Obj r2 = Json.object();
+        for (Map.Entry<String, Double> e : r.velocityR2.entrySet()) {
+            r2.put(e.getKey(), round(e.getValue(), 4));
+        }
+        Json.Obj stages = Json.object();
+        for (Map.Entry<String, Histogram> e : r.latencyNs.entrySet()) {
+            if (!e.getKey().equals("ingest_to_emit")) {
+                stages.put(e.getKey(), percentiles(e.getValue()));
+            }
+        }
+        Double liveR2 = r.velocityR2.get(r.decoder);
+        return Json.object()
+                .put("decoder", r.decoder)
+                .put("engine", r.engine)
+                .put("channels", r.channels)
+                .put("bin_width_us", r.binWidthUs)
+                .put("deadline_us", r.deadlineUs)
+                .put("topology", r.topology)
+                .put("ending", r.ending)
+                .put("calibration_frames", r.calibrationFrames)
+                .put("calibration_seconds", round(r.calibrationSeconds, 3))
+                .put("fit_ms", round(r.fitMs, 3))
+                .put("live_seconds", round(r.liveSeconds, 3))
+                .put("frames", r.frames)
+                .put("dropped", r.dropped)
+                .put("deadline_misses", r.deadlineMisses)
+                .put("invalid_input", r.invalidInput)
+                .put("safe_outputs", r.safeOutputs)
+                .put("errors", r.stageErrors + r.observerErrors)
+                .put("velocity_r2", liveR2 == null ? Double.NaN : round(liveR2, 4))
+                .put("velocity_r2_by_decoder", r2)
+                .put("latency_us", percentiles(r.latencyNs.get("ingest_to_emit")))
+                .put("stage_latency_us", stages)
+                .put("gc_count", r.gcCount)
+                .put("gc_time_ms", r.gcTimeMs)
+                .put("pipeline_allocated_bytes", r.pipelineAllocatedBytes)
+                .put("journal", r.journal == null ? null : r.journal.toString())
+                .put("journal_frames", r.journalFrames);
+    }
+
+    private static Json.Obj percentiles(Histogram h) {
+        Json.Obj o = Json.object();
+        if (h == null || h.getTotalCount() == 0) {
+            return o.put("count", 0L).put("p50", Double.NaN).put("p99", Double.NaN).put("p999", Double.NaN)
+                    .put("max", Double.NaN);
+        }
+        return o.put("count", h.getTotalCount())
+                .put("p50", us(h.getValueAtPercentile(50)))
+                .put("p99", us(h.getValueAtPercentile(99)))
+                .put("p999", us(h.getValueAtPercentile(99.9)))
+                .put("max", us(h.getMaxValue()));
+    }
+
+    private static double us(long ns) {
+        return round(ns / 1000.0, 3);
+    }
+
+    private static double round(double v, int digits) {
+        if (!Double.isFinite(v)) {
+            return v;
+        }
+        double f = Math.pow(10, digits);
+        return Math.round(v * f) / f;
+    }
+
+    /** The human summary. */
+    static String text(SessionReport r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Reflex closed loop: %s decoder on %s, %d channels, %d ms bins,"
+                        + " deadline %d us, topology %s (%s)%n", r.decoder, r.engine, r.channels, r.binWidthUs / 1000,
+                r.deadlineUs, r.topology, r.ending));
+        sb.append(String.format(Locale.ROOT, "  calibration  %d frames in %.1f s, fit in %.0f ms%n",
+                r.calibrationFrames, r.calibrationSeconds, r.fitMs));
+        sb.append(String.format(Locale.ROOT, "  live         %d frames in %.1f s; dropped %d, deadline misses %d,"
+                        + " invalid input %d, safe outputs %d, errors %d%n", r.frames, r.liveSeconds, r.dropped,
+                r.deadlineMisses, r.invalidInput, r.safeOutputs, r.stageErrors + r.observerErrors));
+        sb.append("  velocity R2 ");
+        for (Map.Entry<String, Double> e : r.velocityR2.entrySet()) {
+            sb.append(String.format(Locale.ROOT, " %s %.3f%s", e.getKey(), e.getValue(),
+                    e.getKey().equals(r.decoder) ? " (live)" : " (same frames, off the critical path)"));
+        }
+        sb.append(System.lineSeparator());
+        sb.append(String.format(Locale.ROOT, "  latency, us (live)%-14s %9s %9s %9s %9s %8s%n", "", "p50", "p99",
+                "p99.9", "max", "count"));
+        for (Map.Entry<String, Histogram> e : r.latencyNs.entrySet()) {
+            Histogram h = e.getValue();
+            if (h.getTotalCount() == 0) {
+                continue;
+            }
+            sb.append(String.format(Locale.ROOT, "    %-28s %9.1f %9.1f %9.1f %9.1f %8d%n", label(e.getKey()),
+                    h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
+                    h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount()));
+        }
+        sb.append(String.format(Locale.ROOT, "  GC during live: %d collections (%d ms); pipeline threads allocated"
+                + " %s%n", r.gcCount, r.gcTimeMs, r.pipelineAllocatedBytes < 0 ? "(unknown)"
+                : r.pipelineAllocatedBytes + " bytes"));
+        sb.append("  journal: ").append(r.journal == null ? "off" : r.journal + " (" + r.journalFrames + " frames)")
+                .append(System.lineSeparator());
+        return sb.toString();
+    }
+
+    private static String label(String track) {
+        if (track.equals(Stage.INGEST.key())) {
+            return "ingest (acquisition->ingest)";
+        }
+        if (track.equals("ingest_to_emit")) {
+            return "ingest->emit (end to end)";
+        }
+        for (Stage s : Stage.ALL) {
+            if (s.key().equals(track)) {
+                return track;
+            }
+        }
+        return track + " (lag behind emit)";
+    }
+}

@@ -1,0 +1,110 @@
+package io.reflex.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CliTest {
+
+    /** Runs the CLI in-process; returns {exit code, stdout, stderr}. */
+    private static Object[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = ReflexCli.commandLine().execute(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "daemon", "test", "version"})
+    void everySubcommandHasHelp(String cmd) {
+        Object[] r = run(cmd, "--help");
+        assertThat(r[0]).isEqualTo(0);
+        assertThat((String) r[1]).contains("Usage: reflex " + cmd).contains("--help");
+    }
+
+    @Test
+    void topLevelHelpListsTheSubcommands() {
+        Object[] r = run("--help");
+        assertThat(r[0]).isEqualTo(0);
+        assertThat((String) r[1]).contains("demo", "daemon", "test", "version");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void demoJsonPrintsExactlyOneObjectWithTheDocumentedKeys(@TempDir Path dir) throws Exception {
+        Object[] r = run("demo", "--seconds", "6", "--calibration-seconds", "4", "--channels", "32", "--json", "--quiet",
+                "--journal-dir", dir.toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        String stdout = ((String) r[1]).strip();
+        assertThat(stdout.lines().count()).isEqualTo(1);
+        JsonNode j = Json.mapper().readTree(stdout);
+        for (String key : new String[] {"decoder", "engine", "frames", "dropped", "deadline_misses", "velocity_r2",
+                "velocity_r2_by_decoder", "latency_us", "stage_latency_us", "gc_count", "journal",
+                "calibration_frames", "pipeline_allocated_bytes"}) {
+            assertThat(j.has(key)).as(key).isTrue();
+        }
+        assertThat(j.get("decoder").asText()).isEqualTo("kalman");
+        assertThat(j.get("engine").asText()).isEqualTo("cpu");
+        assertThat(j.get("channels").asInt()).isEqualTo(32);
+        assertThat(j.get("frames").asLong()).isGreaterThan(40);
+        assertThat(j.get("velocity_r2_by_decoder").has("wiener")).isTrue();
+        for (String p : new String[] {"p50", "p99", "p999", "max"}) {
+            assertThat(j.get("latency_us").get(p).isNumber()).as(p).isTrue();
+        }
+        for (String s : new String[] {"ingest", "features", "decode", "emit", "journal"}) {
+            assertThat(j.get("stage_latency_us").has(s)).as(s).isTrue();
+        }
+        assertThat(Path.of(j.get("journal").asText())).startsWith(dir).isDirectory();
+        assertThat(j.get("journal_frames").asLong()).isGreaterThanOrEqualTo(j.get("frames").asLong());
+    }
+
+    @Test
+    void demoRefusesABadOptionNamingIt() {
+        Object[] r = run("demo", "--channels", "0", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("source.channels: 0 is not allowed");
+    }
+
+    @Test
+    void demoRefusesAnUnwritableJournalDirectory(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Object[] r = run("demo", "--seconds", "2", "--quiet", "--journal-dir", file.resolve("j").toString());
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("journal.dir: cannot create journal directory");
+    }
+
+    @Test
+    void daemonRefusesABadConfigNamingTheField(@TempDir Path dir) throws Exception {
+        Path cfg = Files.writeString(dir.resolve("bad.json"), "{\"pipeline\": {\"topology\": \"triple\"}}");
+        Object[] r = run("daemon", "--config", cfg.toString());
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("pipeline.topology: \"triple\" is not allowed; expected one of");
+    }
+
+    @Test
+    void daemonCheckPrintsTheConfigWithDefaults() {
+        Object[] r = run("daemon", "--check", "--config", Path.of("..", "config", "example.json").toString());
+        assertThat(r[0]).isEqualTo(0);
+        assertThat((String) r[1]).contains("\"binWidthUs\" : 20000");
+    }
+}
