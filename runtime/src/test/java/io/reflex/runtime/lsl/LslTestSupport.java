@@ -1,0 +1,54 @@
+package io.reflex.runtime.lsl;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+
+/** Helpers shared by the LSL tests: the loopback configuration, unique names, thread accounting. */
+final class LslTestSupport {
+    private LslTestSupport() {
+    }
+
+    /** Loopback only, quick reconnects so recovery tests finish fast. */
+    static LslConfig config() {
+        return LslConfig.loopback().reconnectDelayS(0.05).handshakeTimeoutS(2.0).timeUpdateIntervalS(0.5)
+                .timeProbeIntervalS(0.005).timeProbeMaxRttS(0.05).conclude();
+    }
+
+    static String uniqueName(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static StreamInfo info(String name, ChannelFormat format, int channels, double srate) {
+        return StreamInfo.builder(name, "Test", channels, srate, format, name + "-sid").build();
+    }
+
+    /** Live threads started by the LSL code (all are named lsl-...). */
+    static List<Thread> lslThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith("lsl-")).toList();
+    }
+
+    /** Spins (yielding) until the condition holds; the caller's @Timeout bounds the wait. */
+    static void await(BooleanSupplier condition) {
+        while (!condition.getAsBoolean()) {
+            Thread.yield();
+        }
+    }
+
+    /** Collects errors reported by LSL components. */
+    static final class Errors implements LslErrorHandler {
+        final java.util.List<String> messages = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        @Override
+        public void onError(String where, String message, Throwable cause) {
+            messages.add(where + ": " + message);
+        }
+
+        boolean contains(String fragment) {
+            synchronized (messages) {
+                return messages.stream().anyMatch(m -> m.contains(fragment));
+            }
+        }
+    }
+}
