@@ -69,6 +69,19 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout (progress still goes to stderr).")
     boolean json;
 
+    @Option(names = "--stim", description = "Close the loop through stimulation: a threshold policy on the decoded x"
+            + " velocity issues pulse trains through the safety envelope, the interlock and the write-ahead journal"
+            + " to a simulated stimulator on loopback TCP, which checks every command it receives.")
+    boolean stim;
+
+    @Option(names = "--stim-udp", paramLabel = "HOST:PORT",
+            description = "With --stim: also mirror accepted commands as UDP frames to this unicast address.")
+    String stimUdp;
+
+    @Option(names = "--stim-lsl", description = "With --stim: also publish accepted commands on an LSL outlet"
+            + " (type StimCommands, loopback-only LSL configuration).")
+    boolean stimLsl;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
@@ -126,19 +139,38 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProgressPrinter progress = new ProgressPrinter(System.err, quiet);
         SessionReport report;
+        StimDemo stimDemo = null;
         try {
             ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
-            report = new ClosedLoopSession(session(c, progress)).run();
+            ClosedLoopSession.Context session = session(c, progress);
+            if (stim || stimUdp != null || stimLsl) {
+                stimDemo = StimDemo.start(c, stimUdp, stimLsl);
+                session.sink(stimDemo.system().stage());
+            }
+            report = new ClosedLoopSession(session).run();
         } catch (ConfigException e) {
             progress.endLine();
             System.err.println("reflex demo: " + e.getMessage());
+            if (stimDemo != null) {
+                stimDemo.close();
+            }
             return 2;
         }
         progress.endLine();
+        if (stimDemo != null) {
+            stimDemo.close();
+        }
         if (json) {
-            System.out.println(Reports.json(report).toJson());
+            Json.Obj o = Reports.json(report);
+            if (stimDemo != null) {
+                stimDemo.addJson(o);
+            }
+            System.out.println(o.toJson());
         } else {
             System.out.print(Reports.text(report));
+            if (stimDemo != null) {
+                System.out.print(stimDemo.text());
+            }
         }
         return 0;
     }

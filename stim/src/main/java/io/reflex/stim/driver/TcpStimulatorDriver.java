@@ -298,6 +298,11 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
         return alarm;
     }
 
+    /** Frames sent and not yet acknowledged. */
+    public int outstanding() {
+        return outCount;
+    }
+
     /** Frames written. */
     public long framesSent() {
         return framesSent;
