@@ -36,7 +36,7 @@ final class StimDemo implements AutoCloseable {
         sc.lsl = lsl;
         String run = "stim-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
                 + ProcessHandle.current().pid();
-        Path dir = Path.of(c.journal.dir).resolve(run);
+        Path dir = sc.journalDir != null ? Path.of(sc.journalDir) : Path.of(c.journal.dir).resolve(run);
         LslBackend backend = lsl ? LslBackend.select("java", LslConfig.loopback(),
                 (where, message, cause) -> System.err.println("reflex lsl: " + where + ": " + message)) : null;
         ErrorHandler errors = (source, error) -> {
