@@ -16,6 +16,8 @@ public final class StimEvent {
     public static final int IDLE = 6;
     /** An arm request was refused (reason says why). */
     public static final int ARM_REFUSED = 7;
+    /** The journal was opened (first record of a journal that writes one). */
+    public static final int JOURNAL_OPENED = 8;
 
     private StimEvent() {
     }
@@ -30,6 +32,7 @@ public final class StimEvent {
             case ACTIVE -> "active";
             case IDLE -> "idle";
             case ARM_REFUSED -> "arm_refused";
+            case JOURNAL_OPENED -> "journal_opened";
             default -> "event_" + event;
         };
     }

@@ -2,6 +2,7 @@ package io.reflex.runtime.stim;
 
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.stim.StimCommand;
+import io.reflex.stim.StimEvent;
 import io.reflex.stim.StimJournal;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
     /** Record type of a command with its verdict. */
     public static final byte TYPE_COMMAND = 1;
-    /** Record type of a controller event. */
+    /** Record type of a controller event (the first one is {@code StimEvent.JOURNAL_OPENED}). */
     public static final byte TYPE_EVENT = 2;
     /** Layout version. */
     public static final byte VERSION = 1;
@@ -59,8 +60,19 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                     + e + "); stimulation needs a writable journal");
         }
         try {
-            return new ChronicleStimJournal(abs, ChronicleQueue.singleBuilder(abs).rollCycle(RollCycles.FAST_DAILY)
-                    .build());
+            ChronicleQueue queue = ChronicleQueue.singleBuilder(abs).rollCycle(RollCycles.FAST_DAILY).build();
+            // Pay Chronicle's first-write costs (file creation, mapping, class loading) here, at start-up, not
+            // in the first write-ahead record on the stimulation thread, where they could outlast the watchdog.
+            try (ExcerptAppender warm = queue.createAppender(); DocumentContext dc = warm.writingDocument()) {
+                Bytes<?> b = dc.wire().bytes();
+                b.writeByte(TYPE_EVENT);
+                b.writeByte(VERSION);
+                b.writeLong(System.nanoTime());
+                b.writeInt(StimEvent.JOURNAL_OPENED);
+                b.writeInt(0);
+                b.writeUtf8("stimulation journal opened");
+            }
+            return new ChronicleStimJournal(abs, queue);
         } catch (RuntimeException e) {
             throw new ConfigException("stim.journal", "cannot open a stimulation journal in " + abs + " (" + e + ")");
         }

@@ -25,14 +25,18 @@ public final class StimStage implements OutputSink {
     private final String autoArmReason;
     private final Runnable beforeArm;
     private final StimCommand command = new StimCommand();
-    private boolean armAttempted;
+    /** Auto-arming is retried on this many fresh frames (opening the link may outlast a watchdog timeout). */
+    static final int AUTO_ARM_ATTEMPTS = 3;
+    private int armAttempts;
+    private boolean autoArmed;
     private volatile long proposals;
     private volatile long deadlineMisses;
     private volatile long frames;
 
     /**
-     * @param autoArmReason when not null, the stage arms the controller once, with this reason, at the first fresh
-     *                      decoder output (the demo); null leaves arming to the operator
+     * @param autoArmReason when not null, the stage arms the controller, with this reason, at the first fresh
+     *                      decoder output (the demo; retried on the next {@value #AUTO_ARM_ATTEMPTS} fresh frames
+     *                      at most, never again after it once succeeded); null leaves arming to the operator
      * @param beforeArm     run on the stage's thread just before that arming (e.g. open the stimulator link, so
      *                      that its heartbeats start with the frames that carry them); may be null
      */
@@ -64,20 +68,26 @@ public final class StimStage implements OutputSink {
             controller.doWork();
             return;
         }
+        boolean armingFrame = false;
         final boolean fresh = frame.decodeStatus == DecodeStatus.OK && !frame.hasFlag(Frame.FLAG_SAFE_OUTPUT)
                 && frame.decoderGeneration > 0;
         if (fresh) {
             watchdog.onDecoderOutput(now);
-            if (autoArmReason != null && !armAttempted) {
-                armAttempted = true;
+            if (autoArmReason != null && !autoArmed && armAttempts < AUTO_ARM_ATTEMPTS) {
+                armingFrame = true;
+                // Only until the first success: after a fault, re-arming is the operator's decision.
+                armAttempts++;
                 if (beforeArm != null) {
                     beforeArm.run();
                 }
-                controller.arm(autoArmReason);
+                autoArmed = controller.arm(autoArmReason);
             }
         }
         controller.doWork();
-        if (fresh && policy.evaluate(now, frame.output, frame.output.length, command)) {
+        // Decide on a fresh reading: arming may have opened the stimulator link in between, and a trigger time
+        // computed from a stale clock would fall in the past (and be refused).
+        // Nothing is proposed in a frame that opened the link and armed: that frame's time budget is spent.
+        if (fresh && !armingFrame && policy.evaluate(clock.nanoTime(), frame.output, frame.output.length, command)) {
             proposals++;
             controller.submit(command, frame.deadlineNs);
         }

@@ -55,8 +55,8 @@ class StimRuntimeTest {
                 seen.add(StimEvent.name(event) + " " + reason);
             }
         });
-        assertThat(n).isEqualTo(2);
-        assertThat(seen).containsExactly("armed go", "9 accepted true");
+        assertThat(n).isEqualTo(3);
+        assertThat(seen).containsExactly("journal_opened stimulation journal opened", "armed go", "9 accepted true");
     }
 
     @Test
@@ -121,6 +121,43 @@ class StimRuntimeTest {
                 Thread.onSpinWait();
             }
             assertThat(s.simulator().violations()).isZero();
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aStalledPipelineTripsTheWatchdogThreadWhichCutsTheStimulatorLink() {
+        StimConfig cfg = new StimConfig();
+        cfg.threshold = -100; // every fresh frame proposes; the policy's rate limit keeps it within the envelope
+        cfg.heartbeatTimeoutUs = 100_000; // generous: first-use costs (class loading, JIT) must not trip it early
+        cfg.decoderTimeoutUs = 100_000;
+        try (StimSystem s = StimSystem.start(cfg, dir.resolve("j2"), 5_000, System::nanoTime, null,
+                (src, err) -> { })) {
+            StimStage stage = s.stage();
+            for (int i = 0; i < 5; i++) {
+                stage.emit(frame(i, i % 2 == 0 ? 1f : -200f, System.nanoTime() + 500_000_000L));
+            }
+            long lastFrameNs = System.nanoTime();
+            assertThat(s.controller().issued()).as("refusal %s, rejected %s", s.controller().lastRefusal(),
+                    s.rejectedByReason()).isPositive();
+            // frames stop: the watchdog thread (100 ms timeouts, 1 ms poll) must cut the link on its own
+            while (s.watchdog().trips() == 0) {
+                Thread.onSpinWait();
+            }
+            assertThat(s.watchdog().lastTripAtNs() - lastFrameNs).as("tripped for lateness, not before")
+                    .isGreaterThan(95_000_000L);
+            while (s.simulator().commandsReceived() < s.controller().issued()) {
+                Thread.onSpinWait();
+            }
+            while (s.simulator().stimulating()) {
+                Thread.onSpinWait();
+            }
+            assertThat(s.simulator().linkLossStops()).isEqualTo(1);
+            assertThat(s.simulator().violations()).isZero();
+            stage.emit(frame(9, 1f, System.nanoTime() + 50_000_000L));
+            assertThat(s.controller().faultCode()).isEqualTo(StimFault.WATCHDOG);
+            assertThat(s.controller().faultReason()).contains("late");
+            assertThat(s.watchdog().boundNs()).isEqualTo(101_000_000L);
         }
     }
 
