@@ -91,6 +91,44 @@ public final class CalibrationSet {
         return true;
     }
 
+    /**
+     * Appends one row whose targets are doubles (e.g. the kinematics of
+     * {@link io.reflex.decoders.synth.CenterOutSource}); the targets are stored as given, not rounded to float.
+     * Otherwise identical to {@link #add(float[], float[])}.
+     */
+    public boolean add(float[] features, double[] targets) {
+        if (features.length < channels || targets.length < outputs) {
+            throw new IllegalArgumentException("row too short: features " + features.length + " (need " + channels
+                    + "), targets " + targets.length + " (need " + outputs + ")");
+        }
+        if (size == capacityBins) {
+            rejectedFull++;
+            return false;
+        }
+        for (int j = 0; j < channels; j++) {
+            if (!Float.isFinite(features[j])) {
+                rejectedNonFinite++;
+                return false;
+            }
+        }
+        for (int j = 0; j < outputs; j++) {
+            if (!Double.isFinite(targets[j])) {
+                rejectedNonFinite++;
+                return false;
+            }
+        }
+        final int fo = size * channels;
+        for (int j = 0; j < channels; j++) {
+            this.features[fo + j] = features[j];
+        }
+        final int to = size * outputs;
+        for (int j = 0; j < outputs; j++) {
+            this.targets[to + j] = targets[j];
+        }
+        size++;
+        return true;
+    }
+
     /** Number of rows stored. */
     public int size() {
         return size;

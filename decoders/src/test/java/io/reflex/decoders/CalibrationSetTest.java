@@ -42,6 +42,19 @@ class CalibrationSetTest {
     }
 
     @Test
+    void acceptsDoubleTargetsWithTheSameRules() {
+        final CalibrationSet set = new CalibrationSet(2, 2, 2);
+        assertThat(set.add(new float[] {1, 2}, new double[] {0.1, Double.NaN})).isFalse();
+        assertThat(set.rejectedNonFiniteCount()).isEqualTo(1);
+        assertThat(set.add(new float[] {1, 2}, new double[] {0.1, -0.2})).isTrue();
+        assertThat(set.target(0, 0)).isEqualTo(0.1);
+        assertThat(set.add(new float[] {1, 2}, new double[] {0.1, -0.2, 99})).isTrue();
+        assertThat(set.add(new float[] {1, 2}, new double[] {0.1, -0.2})).isFalse();
+        assertThat(set.rejectedFullCount()).isEqualTo(1);
+        assertThatThrownBy(() -> set.add(new float[] {1, 2}, new double[] {0.1})).hasMessageContaining("row too short");
+    }
+
+    @Test
     void clearEmptiesAndResetsCounters() {
         final CalibrationSet set = new CalibrationSet(1, 1, 1);
         set.add(new float[] {1}, new float[] {1});

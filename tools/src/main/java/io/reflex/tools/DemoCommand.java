@@ -52,6 +52,11 @@ final class DemoCommand implements Callable<Integer> {
             description = "Thread layout: fused, per-stage or single (default: fused).")
     String topology;
 
+    @Option(names = "--hot-idle", paramLabel = "S",
+            description = "Idle strategy of the ingest thread: busy-spin, yield, backoff or park (default: backoff)."
+                    + " busy-spin gives the lowest acquisition-to-ingest latency and uses a whole core.")
+    String hotIdle;
+
     @Option(names = "--deadline-us", paramLabel = "US", description = "Per-frame deadline, ingest to emit, in µs (default: 5000).")
     Long deadlineUs;
 
@@ -108,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
         c.source.seed = seed;
         c.decoder.name = decoder;
         c.decoder.compare = new ArrayList<>();
-        for (String n : DecoderCatalog.names()) {
+        for (String n : DecoderCatalog.trainableNames()) {
             if (!n.equals(decoder)) {
                 c.decoder.compare.add(n);
             }
@@ -117,6 +122,9 @@ final class DemoCommand implements Callable<Integer> {
         c.run.seconds = seconds - cal;
         if (topology != null) {
             c.pipeline.topology = topology;
+        }
+        if (hotIdle != null) {
+            c.pipeline.hotIdle = hotIdle;
         }
         if (deadlineUs != null) {
             c.pipeline.deadlineUs = deadlineUs;

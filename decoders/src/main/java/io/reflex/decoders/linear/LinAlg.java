@@ -81,10 +81,7 @@ final class LinAlg {
         }
         for (int j = 0; j < n; j++) {
             final int rj = j * n;
-            double d = a[rj + j];
-            for (int p = 0; p < j; p++) {
-                d -= a[rj + p] * a[rj + p];
-            }
+            final double d = a[rj + j] - dot(a, rj, a, rj, j);
             if (!(d > tolerance)) {
                 return false;
             }
@@ -93,11 +90,7 @@ final class LinAlg {
             final double inv = 1.0 / ljj;
             for (int i = j + 1; i < n; i++) {
                 final int ri = i * n;
-                double s = a[ri + j];
-                for (int p = 0; p < j; p++) {
-                    s -= a[ri + p] * a[rj + p];
-                }
-                a[ri + j] = s * inv;
+                a[ri + j] = (a[ri + j] - dot(a, ri, a, rj, j)) * inv;
             }
             for (int i = 0; i < j; i++) {
                 a[i * n + j] = 0;

@@ -125,60 +125,70 @@ public final class WienerDecoder implements TrainableDecoder {
             throw new IllegalArgumentException("Wiener fit needs at least " + minimumCalibrationBins()
                     + " calibration bins for " + lags + " lags, got " + set.size());
         }
-        final double[] phi = new double[rows * p];
-        final double[] ys = new double[rows * outputs];
-        final double[] phiMean = new double[p];
+        final double[] phiSum = new double[p];
         final double[] yMean = new double[outputs];
         for (int r = 0; r < rows; r++) {
             final int t = r + lags - 1;
             for (int k = 0; k < lags; k++) {
                 for (int j = 0; j < n; j++) {
-                    final double v = set.feature(t - k, j);
-                    phi[r * p + k * n + j] = v;
-                    phiMean[k * n + j] += v;
+                    phiSum[k * n + j] += set.feature(t - k, j);
                 }
             }
             for (int o = 0; o < outputs; o++) {
-                final double v = set.target(t, o);
-                ys[r * outputs + o] = v;
-                yMean[o] += v;
+                yMean[o] += set.target(t, o);
             }
-        }
-        for (int i = 0; i < p; i++) {
-            phiMean[i] /= rows;
         }
         for (int o = 0; o < outputs; o++) {
             yMean[o] /= rows;
         }
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < p; i++) {
-                phi[r * p + i] -= phiMean[i];
-            }
-            for (int o = 0; o < outputs; o++) {
-                ys[r * outputs + o] -= yMean[o];
-            }
-        }
-        // Normal equations, lower triangle then mirrored: (ΦᵀΦ + λI)·W = ΦᵀY.
+        // Normal equations on the raw (uncentred) lagged rows, lower triangle only. Spike counts are mostly 0 in
+        // short bins, so each row's products run over its non-zero entries only (about 10x fewer at 20 ms bins);
+        // the centring is applied afterwards: ΦcᵀΦc = ΦᵀΦ − S·Sᵀ/rows with S the column sums, and ΦcᵀYc = ΦᵀYc.
         final double[] gram = new double[p * p];
         final double[] rhs = new double[p * outputs];
+        final double[] row = new double[p];
+        final int[] nonZero = new int[p];
+        final double[] yc = new double[outputs];
         for (int r = 0; r < rows; r++) {
-            final int ro = r * p;
-            for (int i = 0; i < p; i++) {
-                final double vi = phi[ro + i];
-                if (vi == 0) {
-                    continue;
+            final int t = r + lags - 1;
+            int count = 0;
+            for (int k = 0; k < lags; k++) {
+                for (int j = 0; j < n; j++) {
+                    final double v = set.feature(t - k, j);
+                    row[k * n + j] = v;
+                    if (v != 0) {
+                        nonZero[count++] = k * n + j;
+                    }
                 }
+            }
+            for (int o = 0; o < outputs; o++) {
+                yc[o] = set.target(t, o) - yMean[o];
+            }
+            for (int a = 0; a < count; a++) {
+                final int i = nonZero[a];
+                final double vi = row[i];
                 final int gi = i * p;
-                for (int j = 0; j <= i; j++) {
-                    gram[gi + j] += vi * phi[ro + j];
+                for (int b = 0; b <= a; b++) {
+                    final int j = nonZero[b];
+                    gram[gi + j] += vi * row[j];
                 }
                 for (int o = 0; o < outputs; o++) {
-                    rhs[i * outputs + o] += vi * ys[r * outputs + o];
+                    rhs[i * outputs + o] += vi * yc[o];
                 }
             }
         }
+        final double[] phiMean = new double[p];
         for (int i = 0; i < p; i++) {
-            gram[i * p + i] += lambda;
+            phiMean[i] = phiSum[i] / rows;
+        }
+        for (int i = 0; i < p; i++) {
+            final int gi = i * p;
+            for (int j = 0; j <= i; j++) {
+                gram[gi + j] -= phiSum[i] * phiMean[j];
+            }
+            gram[gi + i] += lambda;
+        }
+        for (int i = 0; i < p; i++) {
             for (int j = 0; j < i; j++) {
                 gram[j * p + i] = gram[i * p + j];
             }

@@ -180,6 +180,12 @@ public final class CenterOutSource {
             return this;
         }
 
+        private static void requireRange(String field, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], was " + value);
+            }
+        }
+
         private static void requireRange(String field, double value, double min, double max) {
             if (!(value >= min && value <= max)) {
                 throw new IllegalArgumentException(field + " must be in [" + min + ", " + max + "], was " + value);

@@ -334,7 +334,7 @@ class KalmanDecoderTest {
     static long allocatedBytes() {
         final com.sun.management.ThreadMXBean bean =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        return bean.getThreadAllocatedBytes(Thread.currentThread().getId());
+        return bean.getCurrentThreadAllocatedBytes();
     }
 
     private static KalmanDecoder fitted(KalmanDecoder.Gain gain) {

@@ -157,13 +157,15 @@ class CenterOutSourceTest {
     @Test
     void contextRejectsBadValuesNamingTheField() {
         assertThatThrownBy(() -> new CenterOutSource.Context().channels(0).conclude())
-                .hasMessage("channels must be in [1.0, 100000.0], was 0.0");
+                .hasMessage("channels must be in [1, 100000], was 0");
         assertThatThrownBy(() -> new CenterOutSource.Context().baseRateMinHz(10).baseRateMaxHz(5).conclude())
                 .hasMessageContaining("baseRateMaxHz must be in [10.0");
         assertThatThrownBy(() -> new CenterOutSource.Context().sampleRateHz(0).conclude())
                 .hasMessageContaining("sampleRateHz");
         assertThatThrownBy(() -> new CenterOutSource.Context().targetRadiusM(-1).conclude())
                 .hasMessageContaining("targetRadiusM must be in (0, 10]");
+        assertThatThrownBy(() -> new CenterOutSource.Context().targetCount(0).conclude())
+                .hasMessage("targetCount must be in [1, 360], was 0");
         assertThatThrownBy(() -> new CenterOutSource.Context().modulationMinHzPerMps(Double.NaN).conclude())
                 .hasMessageContaining("modulationMinHzPerMps");
     }

@@ -28,11 +28,13 @@ public final class ReflexConfig {
     /** Source types this build knows. */
     public static final Set<String> SOURCE_TYPES = Set.of("synthetic");
 
-    private static final ObjectMapper MAPPER = new ObjectMapper()
+    private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS);
+            // "channels": "96" or "enabled": "yes" is a mistake worth naming, not something to coerce.
+            .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
 
     public SourceConfig source = new SourceConfig();
     public PipelineConfig pipeline = new PipelineConfig();

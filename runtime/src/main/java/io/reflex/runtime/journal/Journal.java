@@ -21,6 +21,10 @@ import net.openhft.chronicle.wire.DocumentContext;
  * allocate nothing in steady state. Layout: {@link JournalFormat}; read it back with {@link JournalReader}.
  */
 public final class Journal implements FrameHandler, AutoCloseable {
+    static {
+        ChronicleSettings.disablePhoneHome();
+    }
+
     private final Path dir;
     private final ChronicleQueue queue;
     private final String metadataJson;

@@ -10,6 +10,10 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 /** Reads a journal from the start, frame by frame, for replay and export. */
 public final class JournalReader implements AutoCloseable {
+    static {
+        ChronicleSettings.disablePhoneHome();
+    }
+
     private final ChronicleQueue queue;
     private final ExcerptTailer tailer;
     private String metadataJson;

@@ -4,7 +4,9 @@ import java.util.Arrays;
 
 /**
  * One frame read back from a journal. A {@link JournalReader} refills the same record for every frame and only
- * grows its arrays when a frame is larger than any before.
+ * grows its arrays when a frame is larger than any before. Fields mirror {@link io.reflex.runtime.pipeline.Frame}
+ * (see {@link JournalFormat}); array fields may be longer than their counts ({@code sampleCount}, {@code channels},
+ * {@code referenceCount}, {@code outputCount}) say.
  */
 public final class JournalRecord {
     public long sequence;

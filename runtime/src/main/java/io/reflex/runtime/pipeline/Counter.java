@@ -3,7 +3,11 @@ package io.reflex.runtime.pipeline;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
-/** A counter with one writing thread and any number of readers; increments allocate nothing. */
+/**
+ * A counter any thread may bump and read; increments are atomic and allocate nothing. Most counters have one
+ * writing stage, but error counters are shared by the stages of a per-stage topology, so all are atomic (a few
+ * nanoseconds per frame).
+ */
 public final class Counter {
     private static final VarHandle VALUE;
 
@@ -23,9 +27,9 @@ public final class Counter {
         this.name = name;
     }
 
-    /** Adds one; call only from the owning thread. */
+    /** Adds one. */
     public void increment() {
-        VALUE.setRelease(this, (long) VALUE.getOpaque(this) + 1);
+        VALUE.getAndAdd(this, 1L);
     }
 
     public long get() {

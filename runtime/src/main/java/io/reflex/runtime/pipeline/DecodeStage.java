@@ -80,7 +80,7 @@ final class DecodeStage implements FrameHandler {
             counters.decodeDeadlineMisses.increment();
             frame.flags |= Frame.FLAG_DEADLINE_MISS;
             useSafe(frame);
-            frame.decodeStatus = DecodeStatus.OK;
+            frame.decodeStatus = Frame.DECODE_SKIPPED;
             return;
         }
         int status = decoder.decode(frame.features, out);

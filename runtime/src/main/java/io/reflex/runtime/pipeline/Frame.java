@@ -25,7 +25,10 @@ public final class Frame {
     public long deadlineNs;
     /** {@code FLAG_*} bits. */
     public int flags;
-    /** The {@link io.reflex.decoders.DecodeStatus} code of the decode. */
+    /** {@link #decodeStatus} when the decoder was not called because the deadline had already passed. */
+    public static final int DECODE_SKIPPED = -1;
+
+    /** The {@link io.reflex.decoders.DecodeStatus} code of the decode, or {@link #DECODE_SKIPPED}. */
     public int decodeStatus;
     /** Counts decoder swaps: 0 before the first decoder was installed. */
     public int decoderGeneration;

@@ -3,7 +3,7 @@ package io.reflex.runtime.pipeline;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The counters an operator reads; each is written by the one thread that owns the stage named in its Javadoc. */
+/** The counters an operator reads; the Javadoc of each names the stage that bumps it. */
 public final class PipelineCounters {
     /** Frames published into the ring (ingest). */
     public final Counter framesIn = new Counter("frames_in");

@@ -90,6 +90,17 @@ public final class ClosedLoopSession {
         ReflexConfig cfg = ctx.config.validate();
         NanoClock clock = ctx.clock;
         SampleSource source = ctx.source != null ? ctx.source : Sources.create(cfg.source, clock);
+        try {
+            return run(cfg, source);
+        } finally {
+            if (ctx.source == null) {
+                source.close();
+            }
+        }
+    }
+
+    private SessionReport run(ReflexConfig cfg, SampleSource source) throws InterruptedException {
+        NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
         int vx = source.referenceNames().indexOf("vx");
         int vy = source.referenceNames().indexOf("vy");
@@ -99,7 +110,10 @@ public final class ClosedLoopSession {
             compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", cfg.decoder.compare.get(i), channels,
                     Map.of()));
         }
-        boolean needsCalibration = live instanceof TrainableDecoder || !compare.isEmpty();
+        boolean needsCalibration = live instanceof TrainableDecoder;
+        for (Decoder d : compare) {
+            needsCalibration |= d instanceof TrainableDecoder;
+        }
         if (needsCalibration && (vx < 0 || vy < 0)) {
             throw new ConfigException("source", "source '" + source.name() + "' carries no reference velocity (vx, vy)"
                     + " to calibrate on; it carries " + source.referenceNames());
@@ -181,11 +195,13 @@ public final class ClosedLoopSession {
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
                 long f0 = System.nanoTime();
-                List<Decoder> toFit = new ArrayList<>(compare);
-                if (live instanceof TrainableDecoder) {
-                    toFit.add(0, live);
-                }
+                List<Decoder> toFit = new ArrayList<>();
+                toFit.add(live);
+                toFit.addAll(compare);
                 for (Decoder d : toFit) {
+                    if (!(d instanceof TrainableDecoder)) {
+                        continue;
+                    }
                     try {
                         ((TrainableDecoder) d).fit(set);
                     } catch (IllegalArgumentException e) {
@@ -232,6 +248,9 @@ public final class ClosedLoopSession {
                     liveStartNs);
         } catch (RuntimeException | InterruptedException e) {
             pipeline.close();
+            if (journal != null) {
+                journal.close();
+            }
             throw e;
         }
     }
@@ -245,6 +264,10 @@ public final class ClosedLoopSession {
         long alloc1 = allocated(pipeline.threads());
         ctx.listener.onPhase("drain", "stopping ingest, draining the ring, closing the journal");
         pipeline.close();
+        if (journal != null) {
+            // The journal thread closed it already; this covers a thread that did not stop in time.
+            journal.close();
+        }
         PipelineCounters c = pipeline.counters();
         boolean wasLive = liveStartNs != 0;
         report.liveSeconds = wasLive ? (liveEndNs - liveStartNs) * 1e-9 : 0;

@@ -20,6 +20,11 @@ public final class DecoderCatalog {
         return new TreeSet<>(Decoders.NAMES);
     }
 
+    /** Names of decoders fitted on a calibration block (the demo compares the live decoder with these). */
+    public static Set<String> trainableNames() {
+        return new TreeSet<>(Decoders.NAMES);
+    }
+
     /**
      * Creates a decoder for {@code channels} inputs.
      *

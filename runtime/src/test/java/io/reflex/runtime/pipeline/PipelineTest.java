@@ -100,6 +100,24 @@ class PipelineTest {
     }
 
     @Test
+    void aFrameAlreadyLateWhenDecodeStartsIsNotDecoded() throws Exception {
+        CollectingSink sink = new CollectingSink(1);
+        TestDecoders.Sum decoder = new TestDecoders.Sum(CH);
+        try (Pipeline p = new Pipeline(new Pipeline.Context().source(source(CH, -1, 20)).channels(CH)
+                .deadlineUs(5_000).clock(clock).decoder(decoder).sink(sink))) {
+            run(p.ingestAgent(), clock, 19);
+            assertThat(p.counters().framesIn.get()).isEqualTo(1);
+            // The stages behind ingest get to the frame 6 ms after it was published.
+            clock.advanceNs(6 * MS);
+            p.startManual().doWork();
+            assertThat(p.counters().decodeDeadlineMisses.get()).isEqualTo(1);
+        }
+        assertThat(decoder.decodes).isZero();
+        assertThat(sink.outputs.get(0)).containsExactly(0f, 0f);
+        assertThat(sink.flags.get(0) & Frame.FLAG_DEADLINE_MISS).isNotZero();
+    }
+
+    @Test
     void nanSamplesAreFlaggedAndYieldTheSafeOutput() throws Exception {
         CollectingSink sink = new CollectingSink(3);
         TestDecoders.Sum decoder = new TestDecoders.Sum(CH);

@@ -1,0 +1,7 @@
+/**
+ * Classic linear decoders fitted by least squares on a calibration block (inference-spec.md §7): the velocity
+ * {@link io.reflex.decoders.linear.KalmanDecoder} (full or steady-state gain) and the lagged ridge
+ * {@link io.reflex.decoders.linear.WienerDecoder}. Fitting allocates; decoding does not. Create them by name through
+ * {@link io.reflex.decoders.Decoders#create}.
+ */
+package io.reflex.decoders.linear;

@@ -1,0 +1,79 @@
+package io.reflex.runtime.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.time.NanoClock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClosedLoopSessionTest {
+
+    /** Synthetic time running 40 times faster than the wall clock: 10 s of data in a quarter of a second. */
+    private static final NanoClock FAST = () -> 40 * System.nanoTime();
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void calibratesFitsAndDecodesLiveWithEveryFrameJournaled(@TempDir Path dir) throws Exception {
+        ReflexConfig c = new ReflexConfig();
+        c.decoder.compare = new ArrayList<>(List.of("wiener"));
+        c.calibration.seconds = 10;
+        c.run.seconds = 0.25;
+        c.pipeline.deadlineUs = 60_000_000;
+        c.journal.dir = dir.toString();
+        List<String> phases = new ArrayList<>();
+        SessionReport r = new ClosedLoopSession(new ClosedLoopSession.Context().config(c).clock(FAST)
+                .listener(new ClosedLoopSession.Listener() {
+                    @Override
+                    public void onPhase(String phase, String detail) {
+                        phases.add(phase);
+                    }
+                })).run();
+        assertThat(phases).containsExactly("calibration", "fit", "live", "drain");
+        assertThat(r.ending).isEqualTo("completed");
+        assertThat(r.calibrationFrames).isEqualTo(500);
+        assertThat(r.frames).isGreaterThan(100);
+        assertThat(r.dropped).isZero();
+        assertThat(r.velocityR2).containsOnlyKeys("kalman", "wiener");
+        assertThat(r.velocityR2.get("kalman")).isGreaterThan(0.8);
+        assertThat(r.latencyNs).containsKeys("ingest", "features", "decode", "emit", "ingest_to_emit", "journal");
+        assertThat(r.journal).startsWith(dir);
+        assertThat(r.journalFrames).isGreaterThanOrEqualTo(r.calibrationFrames + r.frames);
+    }
+
+    @Test
+    void aStopDuringCalibrationEndsTheRunCleanly(@TempDir Path dir) throws Exception {
+        ReflexConfig c = new ReflexConfig();
+        c.journal.dir = dir.toString();
+        ClosedLoopSession[] s = new ClosedLoopSession[1];
+        s[0] = new ClosedLoopSession(new ClosedLoopSession.Context().config(c).tickMs(10)
+                .listener(new ClosedLoopSession.Listener() {
+                    @Override
+                    public void onTick(ClosedLoopSession.Progress p) {
+                        s[0].requestStop();
+                    }
+                }));
+        SessionReport r = s[0].run();
+        assertThat(r.ending).isEqualTo("stopped");
+        assertThat(r.velocityR2).isEmpty();
+        assertThat(Files.isDirectory(r.journal)).isTrue();
+    }
+
+    @Test
+    void anUnwritableJournalDirectoryStopsStartUp(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "x");
+        ReflexConfig c = new ReflexConfig();
+        c.journal.dir = file.toString();
+        assertThatThrownBy(() -> new ClosedLoopSession(new ClosedLoopSession.Context().config(c)).run())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("journal.dir: cannot create journal directory");
+    }
+}
