@@ -87,6 +87,15 @@ final class DemoCommand implements Callable<Integer> {
             + " (type StimCommands, loopback-only LSL configuration).")
     boolean stimLsl;
 
+    @Option(names = "--lsl", description = "Run the synthetic source as a separate process publishing on loopback"
+            + " LSL; the runtime ingests it through an LSL inlet and publishes the decoded output as an LSL outlet."
+            + " The report gains an \"lsl\" object (staleness, time correction).")
+    boolean lsl;
+
+    @Option(names = "--lsl-backend", paramLabel = "NAME", defaultValue = "java",
+            description = "LSL implementation for --lsl: java, native or auto (default: ${DEFAULT-VALUE}).")
+    String lslBackend;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
@@ -138,47 +147,94 @@ final class DemoCommand implements Callable<Integer> {
         return c.validate();
     }
 
+    /** The stimulation part of the run ({@code --stim}), or null. */
+    private StimDemo stimDemo;
+
     /** The session context: where sinks and observers of other features are added. */
     ClosedLoopSession.Context session(ReflexConfig c, ProgressPrinter progress) {
-        return new ClosedLoopSession.Context().config(c).listener(progress);
+        ClosedLoopSession.Context ctx = new ClosedLoopSession.Context().config(c).listener(progress);
+        if (stimDemo != null) {
+            ctx.sink(stimDemo.system().stage());
+        }
+        return ctx;
     }
 
     @Override
     public Integer call() throws Exception {
         ProgressPrinter progress = new ProgressPrinter(System.err, quiet);
-        SessionReport report;
-        StimDemo stimDemo = null;
         try {
-            ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
-            ClosedLoopSession.Context session = session(c, progress);
-            if (stim || stimUdp != null || stimLsl) {
-                stimDemo = StimDemo.start(c, stimUdp, stimLsl);
-                session.sink(stimDemo.system().stage());
+            SessionReport report;
+            try {
+                ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
+                if (stim || stimUdp != null || stimLsl) {
+                    stimDemo = StimDemo.start(c, stimUdp, stimLsl);
+                }
+                if (lsl) {
+                    return runOverLsl(c, progress);
+                }
+                report = new ClosedLoopSession(session(c, progress)).run();
+            } catch (ConfigException e) {
+                progress.endLine();
+                System.err.println("reflex demo: " + e.getMessage());
+                return 2;
             }
-            report = new ClosedLoopSession(session).run();
-        } catch (ConfigException e) {
             progress.endLine();
-            System.err.println("reflex demo: " + e.getMessage());
-            if (stimDemo != null) {
-                stimDemo.close();
+            closeStim();
+            if (json) {
+                System.out.println(withStim(Reports.json(report)).toJson());
+            } else {
+                System.out.print(Reports.text(report));
+                printStim();
             }
-            return 2;
+            return 0;
+        } finally {
+            closeStim();
         }
-        progress.endLine();
+    }
+
+    private void closeStim() {
         if (stimDemo != null) {
             stimDemo.close();
         }
+    }
+
+    private Json.Obj withStim(Json.Obj o) {
+        if (stimDemo != null) {
+            stimDemo.addJson(o);
+        }
+        return o;
+    }
+
+    private void printStim() {
+        if (stimDemo != null) {
+            System.out.print(stimDemo.text());
+        }
+    }
+
+    /** The demo with the source in another process, over loopback LSL. */
+    private int runOverLsl(ReflexConfig c, ProgressPrinter progress) throws Exception {
+        progress.onPhase("lsl", "starting 'reflex source' in a separate process on loopback LSL");
+        SessionReport report;
+        Json.Obj lslReport;
+        try (LslDemo demo = new LslDemo(c.source.channels, c.source.sampleRateHz, c.source.seed, seconds,
+                c.pipeline.binWidthUs, lslBackend)) {
+            progress.onPhase("lsl", "ingesting " + demo.source().name());
+            report = new ClosedLoopSession(session(c, progress).listener(demo.liveOnly(progress)).source(demo.source())
+                    .sink(demo.sink())).run();
+            lslReport = demo.report();
+        } catch (IllegalStateException e) {
+            progress.endLine();
+            System.err.println("reflex demo --lsl: " + e.getMessage());
+            return 1;
+        }
+        progress.endLine();
+        closeStim();
         if (json) {
-            Json.Obj o = Reports.json(report);
-            if (stimDemo != null) {
-                stimDemo.addJson(o);
-            }
-            System.out.println(o.toJson());
+            System.out.println(withStim(Reports.json(report).put("lsl", lslReport)).toJson());
         } else {
             System.out.print(Reports.text(report));
-            if (stimDemo != null) {
-                System.out.print(stimDemo.text());
-            }
+            System.out.println("  lsl: " + lslReport.toJson());
+            printStim();
         }
         return 0;
     }

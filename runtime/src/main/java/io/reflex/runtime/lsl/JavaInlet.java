@@ -631,7 +631,7 @@ public final class JavaInlet implements StreamInlet {
     private static final int INTO_LONG = 5;
     private static final int INTO_STRING = 6;
 
-    private double lastPulledRaw;
+    private volatile boolean stalenessResetRequested;
 
     private double pull(Object dst, int kind, int dstOff, double timeoutS) {
         startIfNeeded();
@@ -651,7 +651,6 @@ public final class JavaInlet implements StreamInlet {
             byte[] b = queue.buffer(slot);
             copyOut(b, dst, kind, dstOff);
             if (queue.commitRead()) {
-                lastPulledRaw = ts;
                 return finish(ts);
             }
         }
@@ -706,6 +705,10 @@ public final class JavaInlet implements StreamInlet {
     }
 
     private double finish(double ts) {
+        if (stalenessResetRequested) {
+            stalenessResetRequested = false;
+            staleness.reset();
+        }
         TimeCorrector c = corrector;
         double corr = c == null ? Double.NaN : c.correctionS();
         double corrected = Double.isNaN(corr) ? ts : ts + corr;
@@ -794,9 +797,6 @@ public final class JavaInlet implements StreamInlet {
         int n = 0;
         while (n < max) {
             double ts = pull(dst, kind, n * channels, n == 0 ? timeoutS : 0.0);
-            if (ts == 0.0 && queue.size() == 0 && lastPulledRaw != 0.0 && n > 0) {
-                break;
-            }
             if (ts == 0.0) {
                 break;
             }
@@ -848,6 +848,11 @@ public final class JavaInlet implements StreamInlet {
      */
     public Histogram staleness() {
         return staleness;
+    }
+
+    /** Asks the pulling thread to clear the staleness histogram at its next pull (e.g. when a live phase starts). */
+    public void requestStalenessReset() {
+        stalenessResetRequested = true;
     }
 
     public long connects() { return connects.get(); }

@@ -36,6 +36,9 @@ public final class LslConfig {
     /** liblsl's default number of ports scanned from the base port. */
     public static final int DEFAULT_PORT_RANGE = 32;
 
+    /** The IPv4 multicast range, for routing it to lo inside a private network namespace (tests, rigs). */
+    public static final String IPV4_MULTICAST_RANGE = "224.0.0.0/4";
+
     /** Discovery scopes, widening; each includes the addresses of the narrower ones. */
     public enum ResolveScope { MACHINE, LINK, SITE, ORGANIZATION, GLOBAL }
 

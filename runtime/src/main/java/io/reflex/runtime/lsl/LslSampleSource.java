@@ -1,0 +1,189 @@
+package io.reflex.runtime.lsl;
+
+import io.reflex.runtime.pipeline.SampleBlock;
+import io.reflex.runtime.source.SampleSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The pipeline's source for an LSL stream: resolves it by name, type and/or source_id, opens an inlet (clock
+ * post-processing on, so timestamps are on the local LSL clock) and appends pulled samples to the ingest block
+ * without blocking or allocating.
+ *
+ * <p>Channels labelled {@code px}, {@code py}, {@code vx} or {@code vy} in the stream's
+ * {@code desc/channels/channel/label} are reference values (the true kinematics a synthetic source publishes,
+ * used for calibration and scoring), not neural channels.
+ */
+public final class LslSampleSource implements SampleSource {
+    /** Labels of channels that carry reference kinematics rather than neural data. */
+    public static final Set<String> REFERENCE_LABELS = Set.of("px", "py", "vx", "vy");
+
+    private final StreamInlet inlet;
+    private final StreamInfo info;
+    private final int totalChannels;
+    private final int[] neuralIndex;
+    private final int[] referenceIndex;
+    private final List<String> referenceNames;
+    private final float[] sample;
+    private final float[] neural;
+    private final double[] reference;
+    private long pulled;
+
+    /** What stream to take. */
+    public static final class Selector {
+        private String name = "";
+        private String type = "";
+        private String sourceId = "";
+
+        public Selector name(String v) { name = v == null ? "" : v; return this; }
+        public Selector type(String v) { type = v == null ? "" : v; return this; }
+        public Selector sourceId(String v) { sourceId = v == null ? "" : v; return this; }
+
+        /** The XPath predicate; throws if nothing is selected. */
+        public String predicate() {
+            List<String> parts = new ArrayList<>();
+            if (!name.isEmpty()) {
+                parts.add(Resolver.byProperty("name", name));
+            }
+            if (!type.isEmpty()) {
+                parts.add(Resolver.byProperty("type", type));
+            }
+            if (!sourceId.isEmpty()) {
+                parts.add(Resolver.byProperty("source_id", sourceId));
+            }
+            if (parts.isEmpty()) {
+                throw new IllegalArgumentException("choose the LSL stream by name, type or source_id");
+            }
+            return String.join(" and ", parts);
+        }
+    }
+
+    /**
+     * Resolves and opens the stream.
+     *
+     * @throws IllegalStateException if no single numeric stream matches within the timeout
+     */
+    public static LslSampleSource open(LslBackend backend, Selector selector, double resolveTimeoutS) {
+        String predicate = selector.predicate();
+        List<StreamInfo> found = backend.resolve(predicate, 1, resolveTimeoutS);
+        if (found.isEmpty()) {
+            throw new IllegalStateException("no LSL stream matches " + predicate + " within " + resolveTimeoutS + " s");
+        }
+        if (found.size() > 1) {
+            throw new IllegalStateException(found.size() + " LSL streams match " + predicate
+                    + "; add source_id to choose one");
+        }
+        StreamInfo info = found.get(0);
+        if (!info.channelFormat().isNumeric()) {
+            throw new IllegalStateException("LSL stream '" + info.name() + "' carries strings; a numeric stream is needed");
+        }
+        StreamInlet inlet = backend.createInlet(info, new InletOptions().postprocessClockSync(true));
+        try {
+            StreamInfo full = inlet.fullInfo(Math.max(1.0, resolveTimeoutS));
+            inlet.open(Math.max(1.0, resolveTimeoutS));
+            return new LslSampleSource(inlet, full);
+        } catch (RuntimeException e) {
+            inlet.close();
+            throw e;
+        }
+    }
+
+    /** Wraps an open inlet; {@code fullInfo} supplies the channel labels. */
+    public LslSampleSource(StreamInlet inlet, StreamInfo fullInfo) {
+        this.inlet = inlet;
+        this.info = fullInfo;
+        this.totalChannels = fullInfo.channelCount();
+        List<String> labels = new ArrayList<>();
+        XmlElement chans = fullInfo.desc().child("channels");
+        if (chans != null) {
+            for (XmlElement c : chans.children()) {
+                labels.add(c.childValue("label"));
+            }
+        }
+        List<Integer> neuralIdx = new ArrayList<>();
+        List<Integer> refIdx = new ArrayList<>();
+        List<String> refNames = new ArrayList<>();
+        for (int i = 0; i < totalChannels; i++) {
+            String label = i < labels.size() ? labels.get(i) : "";
+            if (REFERENCE_LABELS.contains(label)) {
+                refIdx.add(i);
+                refNames.add(label);
+            } else {
+                neuralIdx.add(i);
+            }
+        }
+        if (neuralIdx.isEmpty()) {
+            throw new IllegalStateException("LSL stream '" + fullInfo.name() + "' has no neural channels");
+        }
+        this.neuralIndex = neuralIdx.stream().mapToInt(Integer::intValue).toArray();
+        this.referenceIndex = refIdx.stream().mapToInt(Integer::intValue).toArray();
+        this.referenceNames = List.copyOf(refNames);
+        this.sample = new float[totalChannels];
+        this.neural = new float[neuralIndex.length];
+        this.reference = new double[Math.max(1, referenceIndex.length)];
+    }
+
+    @Override
+    public String name() {
+        return "LSL '" + info.name() + "' (" + info.type() + ", source_id '" + info.sourceId() + "', "
+                + info.v4address() + ":" + info.v4dataPort() + ")";
+    }
+
+    @Override
+    public int channels() {
+        return neuralIndex.length;
+    }
+
+    @Override
+    public double nominalRateHz() {
+        return info.nominalSrate();
+    }
+
+    @Override
+    public List<String> referenceNames() {
+        return referenceNames;
+    }
+
+    @Override
+    public int poll(SampleBlock block) {
+        int n = 0;
+        while (block.remaining() > 0) {
+            double ts = inlet.pullSample(sample, 0.0);
+            if (ts == 0.0) {
+                break;
+            }
+            for (int i = 0; i < neuralIndex.length; i++) {
+                neural[i] = sample[neuralIndex[i]];
+            }
+            for (int i = 0; i < referenceIndex.length; i++) {
+                reference[i] = sample[referenceIndex[i]];
+            }
+            block.append(neural, 0, ts, reference);
+            n++;
+        }
+        pulled += n;
+        if (n == 0 && inlet.lost()) {
+            return END_OF_STREAM;
+        }
+        return n;
+    }
+
+    /** The inlet (for staleness, time correction and counters after the run). */
+    public StreamInlet inlet() {
+        return inlet;
+    }
+
+    public StreamInfo info() {
+        return info;
+    }
+
+    public long pulled() {
+        return pulled;
+    }
+
+    @Override
+    public void close() {
+        inlet.close();
+    }
+}

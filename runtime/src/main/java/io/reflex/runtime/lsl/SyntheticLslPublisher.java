@@ -1,0 +1,97 @@
+package io.reflex.runtime.lsl;
+
+import io.reflex.decoders.synth.CenterOutSource;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Publishes the synthetic center-out neural source ({@link CenterOutSource}) as an LSL outlet in real time:
+ * {@code channels} spike-count channels plus four reference channels labelled px, py, vx, vy (the true
+ * kinematics), one sample per period, stamped with the LSL clock at the moment it is due.
+ */
+public final class SyntheticLslPublisher implements AutoCloseable {
+    private final CenterOutSource generator;
+    private final StreamOutlet outlet;
+    private final int channels;
+    private final double rateHz;
+    private final float[] spikes;
+    private final double[] kinematics = new double[4];
+    private final float[] sample;
+    private long published;
+
+    /** Describes the stream: name, type "Spikes", channel labels and units in desc. */
+    public static StreamInfo describe(String name, String sourceId, int channels, double rateHz, long seed) {
+        StreamInfo.Builder b = StreamInfo.builder(name, "Spikes", channels + 4, rateHz, ChannelFormat.FLOAT32,
+                sourceId);
+        XmlElement chans = b.desc().appendChild("channels");
+        for (int i = 0; i < channels; i++) {
+            chans.appendChild("channel").appendChildValue("label", "n" + i).appendChildValue("unit", "spikes")
+                    .appendChildValue("type", "SpikeCount");
+        }
+        for (String k : new String[] {"px", "py", "vx", "vy"}) {
+            chans.appendChild("channel").appendChildValue("label", k)
+                    .appendChildValue("unit", k.startsWith("p") ? "m" : "m/s").appendChildValue("type", "Reference");
+        }
+        b.desc().appendChild("synthetic").appendChildValue("model", "center-out cosine-tuned Poisson")
+                .appendChildValue("seed", Long.toString(seed));
+        return b.build();
+    }
+
+    public SyntheticLslPublisher(LslBackend backend, String name, String sourceId, int channels, double rateHz,
+                                 long seed) {
+        this.generator = new CenterOutSource(new CenterOutSource.Context().channels(channels).sampleRateHz(rateHz)
+                .seed(seed));
+        this.channels = channels;
+        this.rateHz = rateHz;
+        this.spikes = new float[channels];
+        this.sample = new float[channels + 4];
+        this.outlet = backend.createOutlet(describe(name, sourceId, channels, rateHz, seed));
+    }
+
+    public StreamOutlet outlet() {
+        return outlet;
+    }
+
+    /** Samples published so far. */
+    public long published() {
+        return published;
+    }
+
+    /** Produces the next sample and pushes it with timestamp {@code timestampS}. */
+    public void publishOne(double timestampS) {
+        generator.nextSample(spikes, kinematics);
+        System.arraycopy(spikes, 0, sample, 0, channels);
+        for (int k = 0; k < 4; k++) {
+            sample[channels + k] = (float) kinematics[k];
+        }
+        outlet.pushSample(sample, timestampS);
+        published++;
+    }
+
+    /**
+     * Publishes in real time until {@code durationS} passed (0 = until {@code stop} returns true), each sample at
+     * its due time.
+     */
+    public void run(double durationS, java.util.function.BooleanSupplier stop) {
+        long periodNs = (long) (1e9 / rateHz);
+        long start = System.nanoTime();
+        long end = durationS > 0 ? start + (long) (durationS * 1e9) : Long.MAX_VALUE;
+        long next = start;
+        while (!stop.getAsBoolean()) {
+            long now = System.nanoTime();
+            if (now >= end) {
+                return;
+            }
+            if (now < next) {
+                LockSupport.parkNanos(next - now);
+                continue;
+            }
+            publishOne(next * 1e-9);
+            next += periodNs;
+        }
+    }
+
+    @Override
+    public void close() {
+        outlet.close();
+    }
+}

@@ -1,0 +1,83 @@
+package io.reflex.runtime.lsl;
+
+import static io.reflex.runtime.lsl.LslTestSupport.config;
+import static io.reflex.runtime.lsl.LslTestSupport.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reflex.runtime.pipeline.Frame;
+import io.reflex.runtime.pipeline.SampleBlock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class LslSampleSourceTest {
+    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+
+    @Test
+    void syntheticStreamArrivesAsNeuralChannelsPlusReferenceKinematics() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("synth");
+        try (SyntheticLslPublisher pub = new SyntheticLslPublisher(backend, name, name, 8, 1000, 3);
+             LslSampleSource src = LslSampleSource.open(backend, new LslSampleSource.Selector().name(name)
+                     .sourceId(name), 5)) {
+            assertThat(src.channels()).isEqualTo(8);
+            assertThat(src.nominalRateHz()).isEqualTo(1000);
+            assertThat(src.referenceNames()).containsExactly("px", "py", "vx", "vy");
+            for (int i = 0; i < 50; i++) {
+                pub.publishOne(100.0 + i * 0.001);
+            }
+            SampleBlock block = new SampleBlock(8, 50, 4);
+            LslTestSupport.await(() -> {
+                src.poll(block);
+                return block.isFull();
+            });
+            assertThat(block.timestamps()[0]).isCloseTo(100.0, org.assertj.core.data.Offset.offset(0.01));
+            assertThat(block.timestamps()[49] - block.timestamps()[0]).isCloseTo(0.049,
+                    org.assertj.core.data.Offset.offset(1e-9));
+            for (float v : block.samples()) {
+                assertThat(v).isGreaterThanOrEqualTo(0f);
+            }
+            assertThat(src.pulled()).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void selectorNeedsSomethingToSelectBy() {
+        assertThatThrownBy(() -> new LslSampleSource.Selector().predicate()).hasMessageContaining("name, type or source_id");
+        assertThat(new LslSampleSource.Selector().name("a").type("b").sourceId("c").predicate())
+                .isEqualTo("name='a' and type='b' and source_id='c'");
+    }
+
+    @Test
+    void missingStreamIsAClearError() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        assertThatThrownBy(() -> LslSampleSource.open(backend, new LslSampleSource.Selector().name(uniqueName("nope")),
+                0.6)).isInstanceOf(IllegalStateException.class).hasMessageContaining("no LSL stream matches");
+    }
+
+    @Test
+    void outputSinkCarriesTheInputTimestamp() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("out");
+        StreamInfo desc = LslOutputSink.describe(name, name, 2, 20_000, List.of("vx", "vy"));
+        assertThat(desc.nominalSrate()).isEqualTo(50.0);
+        try (StreamOutlet outlet = backend.createOutlet(desc);
+             JavaInlet in = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),
+                     new InletOptions(), QUIET)) {
+            in.open(5);
+            LslOutputSink sink = new LslOutputSink(outlet);
+            Frame f = new Frame(4, 20, 0, 2);
+            f.acquisitionTimeS = 1234.5;
+            f.output[0] = 0.25f;
+            f.output[1] = -0.5f;
+            sink.emit(f);
+            float[] v = new float[2];
+            assertThat(in.pullSample(v, 5)).isEqualTo(1234.5);
+            assertThat(v).containsExactly(0.25f, -0.5f);
+            assertThat(sink.published()).isEqualTo(1);
+            assertThat(in.fullInfo(5).desc().child("channels").children().get(1).childValue("label")).isEqualTo("vy");
+        }
+    }
+}

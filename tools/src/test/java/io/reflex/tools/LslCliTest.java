@@ -1,0 +1,113 @@
+package io.reflex.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.reflex.runtime.lsl.ChannelFormat;
+import io.reflex.runtime.lsl.JavaOutlet;
+import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.runtime.lsl.StreamInfo;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The LSL commands, always with --loopback (nothing leaves 127.0.0.1). */
+class LslCliTest {
+
+    private static Object[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int code = ReflexCli.commandLine().execute(args);
+            return new Object[] {code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"source", "streams"})
+    void lslCommandsHaveHelp(String cmd) {
+        Object[] r = run(cmd, "--help");
+        assertThat(r[0]).isEqualTo(0);
+        assertThat((String) r[1]).contains("Usage: reflex " + cmd).contains("--loopback", "--backend");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void streamsJsonListsAVisibleOutlet() throws Exception {
+        String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        try (JavaOutlet outlet = new JavaOutlet(StreamInfo.builder(name, "EEG", 4, 250, ChannelFormat.INT16, "cli")
+                .build(), LslConfig.loopback(), (w, m, c) -> { })) {
+            Object[] r = run("streams", "--loopback", "--json", "--timeout", "1", "--query", "name='" + name + "'");
+            assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+            JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+            assertThat(j.get("count").asInt()).isEqualTo(1);
+            assertThat(j.get("network").asText()).isEqualTo("loopback");
+            JsonNode s = j.get("streams").get(0);
+            assertThat(s.get("name").asText()).isEqualTo(name);
+            assertThat(s.get("channel_format").asText()).isEqualTo("int16");
+            assertThat(s.get("channel_count").asInt()).isEqualTo(4);
+            assertThat(s.get("uid").asText()).isEqualTo(outlet.info().uid());
+            assertThat(s.get("address").asText()).isEqualTo("127.0.0.1");
+            assertThat(s.get("data_port").asInt()).isEqualTo(outlet.info().v4dataPort());
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void sourceRunsForItsSecondsAndReports() throws Exception {
+        String name = "cli-src-" + UUID.randomUUID().toString().substring(0, 8);
+        Object[] r = run("source", "--loopback", "--json", "--quiet", "--seconds", "0.5", "--channels", "8",
+                "--rate", "200", "--name", name);
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("name").asText()).isEqualTo(name);
+        assertThat(j.get("samples").asLong()).isBetween(90L, 101L);
+        assertThat(j.get("backend").asText()).isEqualTo("java");
+    }
+
+    @Test
+    void badOptionsAreRefused() {
+        Object[] r = run("streams", "--loopback", "--timeout", "0");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--timeout");
+        r = run("source", "--loopback", "--channels", "0");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--channels");
+        r = run("streams", "--loopback", "--backend", "quantum");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("java, native or auto");
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void demoOverLslReportsTheDemoKeysPlusLsl() throws Exception {
+        Object[] r = run("demo", "--lsl", "--seconds", "6", "--calibration-seconds", "4", "--channels", "16",
+                "--json", "--quiet", "--no-journal");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        String stdout = ((String) r[1]).strip();
+        assertThat(stdout.lines().count()).isEqualTo(1);
+        JsonNode j = Json.mapper().readTree(stdout);
+        assertThat(j.has("velocity_r2")).isTrue();
+        assertThat(j.get("frames").asLong()).isPositive();
+        JsonNode lsl = j.get("lsl");
+        assertThat(lsl.get("samples_pulled").asLong()).isGreaterThan(3000);
+        assertThat(lsl.get("source_pid").asLong()).isNotEqualTo(ProcessHandle.current().pid());
+        assertThat(lsl.get("staleness_us").get("count").asLong()).isPositive();
+        assertThat(lsl.get("staleness_us").get("p50").asDouble()).isPositive();
+        assertThat(Math.abs(lsl.get("time_correction_us").asDouble())).isLessThan(5000);
+        assertThat(lsl.get("output_samples").asLong()).isGreaterThanOrEqualTo(j.get("frames").asLong());
+    }
+}
