@@ -59,7 +59,7 @@ public final class StimConfig {
     public int dwellBins = 2;
     public long refractoryMs = 200;
     public int maxTriggersPerSecond = 3;
-    public long leadUs = 2_000;
+    public long leadUs = 10_000;
 
     // Pulse template
     public List<Integer> channels = new ArrayList<>(List.of(0, 1));
