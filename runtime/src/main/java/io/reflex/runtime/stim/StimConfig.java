@@ -71,6 +71,10 @@ public final class StimConfig {
     /** {@code cathodic-first} or {@code anodic-first}. */
     public String polarity = "cathodic-first";
 
+    // Stimulator link (host side; the stimulator stops everything when the host is silent this long)
+    public long linkHeartbeatIntervalMs = 100;
+    public long linkHeartbeatTimeoutMs = 300;
+
     // Watchdog (0: derived from the bin width, 3 bins)
     public long heartbeatTimeoutUs;
     public long decoderTimeoutUs;
@@ -86,6 +90,14 @@ public final class StimConfig {
         }
         if (!polarity.equals("cathodic-first") && !polarity.equals("anodic-first")) {
             throw new ConfigException("stim.polarity", polarity, "cathodic-first or anodic-first");
+        }
+        if (linkHeartbeatIntervalMs < 1 || linkHeartbeatIntervalMs > 1_000) {
+            throw new ConfigException("stim.linkHeartbeatIntervalMs", String.valueOf(linkHeartbeatIntervalMs),
+                    "[1, 1000]");
+        }
+        if (linkHeartbeatTimeoutMs <= 2 * linkHeartbeatIntervalMs || linkHeartbeatTimeoutMs > 10_000) {
+            throw new ConfigException("stim.linkHeartbeatTimeoutMs", String.valueOf(linkHeartbeatTimeoutMs),
+                    "(2 x linkHeartbeatIntervalMs, 10000]");
         }
         if (watchdogPollUs < 10 || watchdogPollUs > 1_000_000) {
             throw new ConfigException("stim.watchdogPollUs", String.valueOf(watchdogPollUs), "[10, 1000000]");

@@ -5,9 +5,13 @@ import io.reflex.runtime.agent.AgentRunner;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.config.ConfigException;
+import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.lsl.LslBackend;
+import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.time.NanoClock;
+import io.reflex.stim.InMemoryStimJournal;
 import io.reflex.stim.SafetyEnvelope;
+import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimErrorHandler;
 import io.reflex.stim.StimVerdict;
@@ -86,7 +90,9 @@ public final class StimSystem implements AutoCloseable {
                 host = InetAddress.getByName(hp[0]);
                 port = Integer.parseInt(hp[1]);
             }
-            tcp = new TcpStimulatorDriver.Context().host(host).port(port).clock(clock::nanoTime).conclude();
+            tcp = new TcpStimulatorDriver.Context().host(host).port(port).clock(clock::nanoTime)
+                    .heartbeatIntervalNs(cfg.linkHeartbeatIntervalMs * 1_000_000L)
+                    .heartbeatTimeoutNs(cfg.linkHeartbeatTimeoutMs * 1_000_000L).conclude();
             try {
                 // Probe now so that an unreachable stimulator is refused at start-up; the session's link is opened
                 // when stimulation is armed, because its heartbeats ride on the frames.
@@ -155,6 +161,75 @@ public final class StimSystem implements AutoCloseable {
         }, errorHandler).start();
         stage = new StimStage(controller, watchdog, policy, clock, cfg.autoArm ? "closed loop started" : null,
                 this::connectIfNeeded);
+        warmUp(cfg);
+    }
+
+    /**
+     * Runs the stimulation code path (policy, controller, envelope, in-memory journal, a null driver) a few
+     * thousand times on throwaway instances so that the JIT compiles it before the first frame: at 50 frames per
+     * second it would otherwise stay interpreted for minutes, and interpreted atomics cost tens of microseconds.
+     */
+    private static void warmUp(StimConfig cfg) {
+        long[] t = {1_000_000_000L};
+        StimController c = new StimController.Context().envelope(cfg.envelope())
+                .journal(new InMemoryStimJournal(16)).driver(new WarmUpDriver()).clock(() -> t[0])
+                .errorHandler((fatal, m) -> { }).conclude();
+        InMemoryStimJournal j = (InMemoryStimJournal) c.context().journal();
+        StimWatchdog w = new StimWatchdog.Context().clock(() -> t[0]).conclude();
+        StimStage stage = new StimStage(c, w, cfg.policy(), () -> t[0], "jit warm-up (throwaway controller)", null);
+        Frame f = new Frame(1, 1, 1, Math.max(2, cfg.variable + cfg.stateCount + 1));
+        f.decoderGeneration = 1;
+        f.decodeStatus = DecodeStatus.OK;
+        for (int i = 0; i < 20_000; i++) {
+            t[0] += 20_000_000L;
+            f.deadlineNs = t[0] + 1_000_000_000L;
+            f.output[cfg.variable] = (i & 1) == 0 ? 1e6f : -1e6f;
+            stage.emit(f);
+            if (j.size() > 8) {
+                j.clear();
+            }
+        }
+    }
+
+    /** Accepts everything; only for {@link #warmUp}. */
+    private static final class WarmUpDriver implements StimulatorDriver {
+        @Override
+        public String name() {
+            return "warm-up";
+        }
+
+        @Override
+        public int send(long sequence, StimCommand command) {
+            return OK;
+        }
+
+        @Override
+        public int stopAll(long sequence) {
+            return OK;
+        }
+
+        @Override
+        public int doWork(long nowNs) {
+            return 0;
+        }
+
+        @Override
+        public boolean isConnected() {
+            return true;
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public String alarm() {
+            return null;
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** Opens the stimulator link if it is down (the owner thread, before arming); failures are reported. */

@@ -17,7 +17,8 @@ import java.nio.channels.SocketChannel;
  *
  * <p>{@link #connect()} (blocking, at start-up) opens the session; afterwards the socket is non-blocking and the
  * owning thread's {@link #send}, {@link #stopAll} and {@link #doWork} never block and allocate nothing on the normal
- * path. Any of these drops the link and raises an {@link #alarm()}: end of stream, an I/O error, a corrupt frame,
+ * path. While no acknowledgement is outstanding, {@link #doWork} touches the socket only when a heartbeat is due
+ * (one read and one write per heartbeat interval), so an idle closed loop makes few system calls. Any of these drops the link and raises an {@link #alarm()}: end of stream, an I/O error, a corrupt frame,
  * a negative acknowledgement (the stimulator judged a command unsafe or late), an ALARM frame, an ACK missing for
  * longer than {@code ackTimeoutNs}, silence from the stimulator for longer than {@code heartbeatTimeoutNs}, or a
  * frame the socket cannot take at once. A dropped link stays down until {@link #connect()} is called again.
@@ -180,6 +181,12 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
     @Override
     public int doWork(long nowNs) {
         if (!connected) {
+            return 0;
+        }
+        // Idle and no heartbeat due: skip the read system call (on a busy machine each one costs microseconds and
+        // is a chance to be descheduled). The link is still read at least once per heartbeat interval, which the
+        // heartbeat timeout (more than two intervals) allows for.
+        if (outCount == 0 && nowNs - lastTxNs < ctx.heartbeatIntervalNs) {
             return 0;
         }
         int work = 0;
