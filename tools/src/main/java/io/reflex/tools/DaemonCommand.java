@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
  * JVM exit.
  */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
+        header = "Run the closed loop headless from a JSON config; SIGTERM stops it cleanly.",
         description = {"Run the closed loop headless from a JSON config file (see config/example.json and the"
                 + " README). Stops cleanly on SIGTERM: ingest stops, in-flight frames drain, the journal is"
                 + " flushed, and the summary is printed (JSON on stdout with --json)."})

@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
  * it, and a new output ({@code --stim}) adds a sink to the session context.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Closed-loop decoding of synthetic motor-cortex activity, with a latency summary.",
         description = {"Closed-loop decoding of synthetic motor-cortex activity (center-out reaching, cosine-tuned"
                 + " Poisson neurons), paced in real time: a calibration block recorded by the runtime, a fit of"
                 + " the Kalman and Wiener decoders on it, then live decoding with the selected one while the other"

@@ -14,6 +14,7 @@ import picocli.CommandLine.Parameters;
  * script directly (it must work before anything is built); this command does the same from the jar.
  */
 @Command(name = "test", mixinStandardHelpOptions = true,
+        header = "Run the whole test suite (mvn -B verify).",
         description = {"Run the whole test suite: installs the Debian packages it needs when run as root (or prints"
                 + " the command), then 'mvn -B verify'. Extra arguments go to Maven, e.g. -pl runtime -am."})
 final class TestCommand implements Callable<Integer> {

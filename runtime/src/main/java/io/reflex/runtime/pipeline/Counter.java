@@ -29,7 +29,8 @@ public final class Counter {
 
     /** Adds one. */
     public void increment() {
-        VALUE.getAndAdd(this, 1L);
+        // Called with its exact type (Counter, long)long so the VarHandle links without adaptation.
+        long ignored = (long) VALUE.getAndAdd(this, 1L);
     }
 
     public long get() {

@@ -26,7 +26,7 @@ class ClosedLoopSessionTest {
         ReflexConfig c = new ReflexConfig();
         c.decoder.compare = new ArrayList<>(List.of("wiener"));
         c.calibration.seconds = 10;
-        c.run.seconds = 0.25;
+        c.run.seconds = 0.5;
         c.pipeline.deadlineUs = 60_000_000;
         c.journal.dir = dir.toString();
         List<String> phases = new ArrayList<>();
