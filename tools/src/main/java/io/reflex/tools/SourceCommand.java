@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code reflex source}: the synthetic center-out neural source as an LSL outlet. */
 @Command(name = "source", mixinStandardHelpOptions = true,
+        header = "Publish the synthetic neural source as an LSL outlet (use --loopback on shared machines).",
         description = {"Publish the synthetic center-out neural source (cosine-tuned Poisson spike counts) as an LSL"
                 + " outlet in real time: CHANNELS spike-count channels plus px, py, vx, vy reference channels"
                 + " (labelled in the stream's desc). Runs until --seconds pass or SIGTERM; prints a summary"

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 
 /** {@code reflex streams}: the LSL streams visible from here. */
 @Command(name = "streams", mixinStandardHelpOptions = true,
+        header = "List the LSL streams visible from here (use --loopback on shared machines).",
         description = {"List the LSL streams that answer discovery within --timeout seconds (a table, or one JSON"
                 + " object with --json)."})
 final class StreamsCommand implements Callable<Integer> {

@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class ReflexConfig {
     /** Source types this build knows. */
-    public static final Set<String> SOURCE_TYPES = Set.of("synthetic");
+    public static final Set<String> SOURCE_TYPES = Set.of("synthetic", "lsl");
 
     private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -53,6 +53,24 @@ public final class ReflexConfig {
         public double sampleRateHz = 1000;
         /** Synthetic source seed. */
         public long seed = 1;
+        /** The stream to ingest when {@code type} is {@code lsl}. */
+        public LslSourceConfig lsl = new LslSourceConfig();
+    }
+
+    /** An LSL stream as the pipeline's source (chosen by name, type and/or source_id). */
+    public static final class LslSourceConfig {
+        /** Stream name ("" = any). */
+        public String name = "";
+        /** Stream type ("" = any). */
+        public String type = "";
+        /** Stream source_id ("" = any); set it so that a restarted outlet is followed. */
+        public String sourceId = "";
+        /** {@code java}, {@code native} (liblsl) or {@code auto}. */
+        public String backend = "java";
+        /** {@code loopback}, {@code default} (liblsl's lsl_api.cfg search path, else site multicast) or a file. */
+        public String network = "default";
+        /** How long to look for the stream at start, s. */
+        public double resolveTimeoutS = 10;
     }
 
     /** The Disruptor pipeline. */
@@ -217,6 +235,19 @@ public final class ReflexConfig {
         Check.present("journal", journal, "an object");
         Check.oneOf("source.type", source.type, new java.util.TreeSet<>(SOURCE_TYPES));
         Check.range("source.channels", source.channels, 1, 65_536);
+        if ("lsl".equals(source.type)) {
+            Check.present("source.lsl", source.lsl, "an object");
+            Check.present("source.lsl.name", source.lsl.name, "a string");
+            Check.present("source.lsl.type", source.lsl.type, "a string");
+            Check.present("source.lsl.sourceId", source.lsl.sourceId, "a string");
+            if (source.lsl.name.isEmpty() && source.lsl.type.isEmpty() && source.lsl.sourceId.isEmpty()) {
+                throw new ConfigException("source.lsl", "choose the stream by name, type or sourceId");
+            }
+            Check.oneOf("source.lsl.backend", source.lsl.backend, new java.util.TreeSet<>(Set.of("java", "native",
+                    "auto")));
+            Check.present("source.lsl.network", source.lsl.network, "loopback, default or an lsl_api.cfg path");
+            Check.range("source.lsl.resolveTimeoutS", source.lsl.resolveTimeoutS, 0.1, 3_600);
+        }
         Check.range("source.sampleRateHz", source.sampleRateHz, 1, 1_000_000);
         Check.range("pipeline.binWidthUs", pipeline.binWidthUs, 100, 10_000_000);
         double samples = pipeline.binWidthUs * source.sampleRateHz / 1e6;

@@ -2,7 +2,12 @@ package io.reflex.runtime.source;
 
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.config.Check;
+import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.lsl.LslBackend;
+import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.runtime.lsl.LslErrorHandler;
+import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.runtime.time.NanoClock;
 import java.util.List;
 import java.util.TreeSet;
@@ -15,6 +20,34 @@ public final class Sources {
     private Sources() {
     }
 
+    /** Resolves and opens the configured LSL stream; refuses a stream whose rate differs from the config's. */
+    private static SampleSource openLsl(ReflexConfig.SourceConfig config) {
+        ReflexConfig.LslSourceConfig c = config.lsl;
+        LslConfig net;
+        try {
+            net = switch (c.network) {
+                case "loopback" -> LslConfig.loopback().conclude();
+                case "default" -> LslConfig.fromEnvironment().conclude();
+                default -> LslConfig.load(java.nio.file.Path.of(c.network)).conclude();
+            };
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("source.lsl.network", e.getMessage());
+        }
+        LslSampleSource source;
+        try {
+            source = LslSampleSource.open(LslBackend.select(c.backend, net, LslErrorHandler.logging()),
+                    new LslSampleSource.Selector().name(c.name).type(c.type).sourceId(c.sourceId), c.resolveTimeoutS);
+        } catch (IllegalStateException e) {
+            throw new ConfigException("source.lsl", e.getMessage());
+        }
+        if (Math.abs(source.nominalRateHz() - config.sampleRateHz) > 1e-9) {
+            source.close();
+            throw new ConfigException("source.sampleRateHz", String.valueOf(config.sampleRateHz),
+                    "the stream's nominal rate " + source.nominalRateHz() + " Hz (" + source.name() + ")");
+        }
+        return source;
+    }
+
     /** A started-on-first-poll source for {@code config}, on {@code clock}. */
     public static SampleSource create(ReflexConfig.SourceConfig config, NanoClock clock) {
         Check.oneOf("source.type", config.type, new TreeSet<>(ReflexConfig.SOURCE_TYPES));
@@ -25,6 +58,8 @@ public final class Sources {
                 return new PacedSource("synthetic center-out (seed " + config.seed + ")", config.channels,
                         config.sampleRateHz, KINEMATICS, gen::nextSample, clock, Long.MAX_VALUE);
             }
+            case "lsl":
+                return openLsl(config);
             default:
                 throw new IllegalStateException("source type " + config.type);
         }

@@ -39,8 +39,12 @@ class DataPathAllocationTest {
                 outlet.pushSample(out, 1.0 + i);
                 inlet.pullSample(in, 10);
             }
+            // The data path: the outlet's sender and the inlet's receiver (the service and acceptor threads answer
+            // discovery and time probes from anyone on the port range, which is not the data path).
             List<Thread> lsl = LslTestSupport.lslThreads().stream()
-                    .filter(t -> t.getName().contains(name)).toList();
+                    .filter(t -> t.getName().contains(name))
+                    .filter(t -> t.getName().startsWith("lsl-outlet-conn-") || t.getName().startsWith("lsl-inlet-"))
+                    .toList();
             assertThat(lsl).extracting(Thread::getName)
                     .anyMatch(n -> n.startsWith("lsl-outlet-conn-")).anyMatch(n -> n.startsWith("lsl-inlet-"));
             Map<Thread, Long> before = new HashMap<>();

@@ -77,8 +77,10 @@ class DiscoveryTest {
             List<StreamInfo> found = new Resolver(config()).resolve(Resolver.byProperty("name", o.info().name()), 1, 5);
             try (JavaInlet in = new JavaInlet(found.get(0), config(), new InletOptions(), QUIET)) {
                 double corr = in.timeCorrection(10);
-                assertThat(corr).isBetween(-0.005, 0.005);
-                assertThat(in.timeCorrector().uncertaintyS()).isBetween(0.0, 0.05);
+                double rtt = in.timeCorrector().uncertaintyS();
+                // Same clock: the true offset is 0 and the min-RTT estimate is off by at most half its round trip.
+                assertThat(rtt).isBetween(0.0, 0.1);
+                assertThat(Math.abs(corr)).isLessThanOrEqualTo(rtt / 2 + 1e-4);
                 assertThat(o.timeProbesAnswered()).isGreaterThanOrEqualTo(6);
             }
         }

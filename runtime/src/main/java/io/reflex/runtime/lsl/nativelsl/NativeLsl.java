@@ -59,7 +59,12 @@ public final class NativeLsl implements LslBackend {
         String text = config.conclude().toCfgText();
         synchronized (LOAD_LOCK) {
             if (configured == null) {
-                l.lsl_set_config_content(text);
+                try {
+                    l.lsl_set_config_content(text);
+                } catch (UnsatisfiedLinkError e) {
+                    throw new IllegalStateException("liblsl " + l.lsl_library_version() + " lacks"
+                            + " lsl_set_config_content (needs 1.16 or newer) so the network mode cannot be set", e);
+                }
                 configured = text;
             } else if (!configured.equals(text)) {
                 throw new IllegalStateException("liblsl is already configured differently in this process");
