@@ -80,6 +80,19 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout (progress still goes to stderr).")
     boolean json;
 
+    @Option(names = "--stim", description = "Close the loop through stimulation: a threshold policy on the decoded x"
+            + " velocity issues pulse trains through the safety envelope, the interlock and the write-ahead journal"
+            + " to a simulated stimulator on loopback TCP, which checks every command it receives.")
+    boolean stim;
+
+    @Option(names = "--stim-udp", paramLabel = "HOST:PORT",
+            description = "With --stim: also mirror accepted commands as UDP frames to this unicast address.")
+    String stimUdp;
+
+    @Option(names = "--stim-lsl", description = "With --stim: also publish accepted commands on an LSL outlet"
+            + " (type StimCommands, loopback-only LSL configuration).")
+    boolean stimLsl;
+
     @Option(names = "--lsl", description = "Run the synthetic source as a separate process publishing on loopback"
             + " LSL; the runtime ingests it through an LSL inlet and publishes the decoded output as an LSL outlet."
             + " The report gains an \"lsl\" object (staleness, time correction).")
@@ -171,9 +184,16 @@ final class DemoCommand implements Callable<Integer> {
         return c.validate();
     }
 
+    /** The stimulation part of the run ({@code --stim}), or null. */
+    private StimDemo stimDemo;
+
     /** The session context: where sinks and observers of other features are added. */
     ClosedLoopSession.Context session(ReflexConfig c, ProgressPrinter progress) {
-        return new ClosedLoopSession.Context().config(c).listener(progress);
+        ClosedLoopSession.Context ctx = new ClosedLoopSession.Context().config(c).listener(progress);
+        if (stimDemo != null) {
+            ctx.sink(stimDemo.system().stage());
+        }
+        return ctx;
     }
 
     @Override
@@ -183,26 +203,53 @@ final class DemoCommand implements Callable<Integer> {
                     lfadsTestTrials, json, System.out, System.err);
         }
         ProgressPrinter progress = new ProgressPrinter(System.err, quiet);
-        SessionReport report;
         try {
-            ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
-            if (!lsl) {
+            SessionReport report;
+            try {
+                ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
+                if (stim || stimUdp != null || stimLsl) {
+                    stimDemo = StimDemo.start(c, stimUdp, stimLsl);
+                }
+                if (lsl) {
+                    return runOverLsl(c, progress);
+                }
                 report = new ClosedLoopSession(session(c, progress)).run();
-            } else {
-                return runOverLsl(c, progress);
+            } catch (ConfigException e) {
+                progress.endLine();
+                System.err.println("reflex demo: " + e.getMessage());
+                return 2;
             }
-        } catch (ConfigException e) {
             progress.endLine();
-            System.err.println("reflex demo: " + e.getMessage());
-            return 2;
+            closeStim();
+            if (json) {
+                System.out.println(withStim(Reports.json(report)).toJson());
+            } else {
+                System.out.print(Reports.text(report));
+                printStim();
+            }
+            return 0;
+        } finally {
+            closeStim();
         }
-        progress.endLine();
-        if (json) {
-            System.out.println(Reports.json(report).toJson());
-        } else {
-            System.out.print(Reports.text(report));
+    }
+
+    private void closeStim() {
+        if (stimDemo != null) {
+            stimDemo.close();
         }
-        return 0;
+    }
+
+    private Json.Obj withStim(Json.Obj o) {
+        if (stimDemo != null) {
+            stimDemo.addJson(o);
+        }
+        return o;
+    }
+
+    private void printStim() {
+        if (stimDemo != null) {
+            System.out.print(stimDemo.text());
+        }
     }
 
     /** The demo with the source in another process, over loopback LSL. */
@@ -222,11 +269,13 @@ final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         progress.endLine();
+        closeStim();
         if (json) {
-            System.out.println(Reports.json(report).put("lsl", lslReport).toJson());
+            System.out.println(withStim(Reports.json(report).put("lsl", lslReport)).toJson());
         } else {
             System.out.print(Reports.text(report));
             System.out.println("  lsl: " + lslReport.toJson());
+            printStim();
         }
         return 0;
     }

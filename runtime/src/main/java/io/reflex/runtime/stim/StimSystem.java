@@ -1,0 +1,338 @@
+package io.reflex.runtime.stim;
+
+import io.reflex.runtime.agent.Agent;
+import io.reflex.runtime.agent.AgentRunner;
+import io.reflex.runtime.agent.ErrorHandler;
+import io.reflex.runtime.agent.IdleStrategy;
+import io.reflex.runtime.config.ConfigException;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.runtime.lsl.LslBackend;
+import io.reflex.runtime.pipeline.Frame;
+import io.reflex.runtime.time.NanoClock;
+import io.reflex.stim.InMemoryStimJournal;
+import io.reflex.stim.SafetyEnvelope;
+import io.reflex.stim.StimCommand;
+import io.reflex.stim.StimController;
+import io.reflex.stim.StimErrorHandler;
+import io.reflex.stim.StimVerdict;
+import io.reflex.stim.StimWatchdog;
+import io.reflex.stim.StimulatorDriver;
+import io.reflex.stim.driver.SimulatedStimulator;
+import io.reflex.stim.driver.TcpStimulatorDriver;
+import io.reflex.stim.driver.TeeDriver;
+import io.reflex.stim.driver.UdpStimSink;
+import io.reflex.stim.policy.StimPolicy;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Everything closed-loop stimulation needs for one run, built from a {@link StimConfig}: the envelope, the
+ * write-ahead {@link ChronicleStimJournal}, the stimulator (an in-process {@link SimulatedStimulator} on loopback,
+ * or a TCP stimulator), optional UDP and LSL monitor outputs, the {@link StimController}, the {@link StimWatchdog}
+ * on a thread of its own, the policy, and the {@link StimStage} to add to the pipeline as a sink.
+ *
+ * <p>Start-up refuses unsafe envelopes, unreachable stimulators and unwritable journals with a
+ * {@link ConfigException}. {@link #close()} stops the watchdog, the outputs and the simulator, in that order.
+ */
+public final class StimSystem implements AutoCloseable {
+    private final StimConfig cfg;
+    private final SafetyEnvelope envelope;
+    private final ChronicleStimJournal journal;
+    private final SimulatedStimulator simulator;
+    private final TcpStimulatorDriver stimulator;
+    private final List<StimulatorDriver> monitors = new ArrayList<>();
+    private final StimController controller;
+    private final StimWatchdog watchdog;
+    private final AgentRunner watchdogRunner;
+    private final StimPolicy policy;
+    private final StimStage stage;
+    private final List<String> alarms = new ArrayList<>();
+
+    private StimSystem(StimConfig cfg, Path journalDir, long binWidthUs, NanoClock clock, LslBackend lsl,
+                       ErrorHandler errorHandler) throws IOException {
+        this.cfg = cfg.validate();
+        this.envelope = cfg.envelope();
+        this.policy = cfg.policy();
+        StimErrorHandler stimErrors = (fatal, message) -> {
+            synchronized (alarms) {
+                if (alarms.size() < 100) {
+                    alarms.add((fatal ? "fatal: " : "warning: ") + message);
+                }
+            }
+            errorHandler.onError("stim", new IllegalStateException(message));
+        };
+        long defaultTimeoutUs = 3 * binWidthUs;
+        watchdog = new StimWatchdog.Context().clock(clock::nanoTime)
+                .heartbeatTimeoutNs((cfg.heartbeatTimeoutUs > 0 ? cfg.heartbeatTimeoutUs : defaultTimeoutUs) * 1000)
+                .decoderTimeoutNs((cfg.decoderTimeoutUs > 0 ? cfg.decoderTimeoutUs : defaultTimeoutUs) * 1000)
+                .pollIntervalNs(cfg.watchdogPollUs * 1000).conclude();
+        SimulatedStimulator sim = null;
+        TcpStimulatorDriver tcp = null;
+        ChronicleStimJournal j = null;
+        try {
+            InetAddress host;
+            int port;
+            if (cfg.stimulator.equals("simulated")) {
+                sim = new SimulatedStimulator(cfg.envelope(), 0, null);
+                host = InetAddress.getLoopbackAddress();
+                port = sim.port();
+            } else {
+                String[] hp = cfg.stimulator.substring(4).split(":");
+                if (hp.length != 2) {
+                    throw new ConfigException("stim.stimulator", cfg.stimulator, "tcp:HOST:PORT");
+                }
+                host = InetAddress.getByName(hp[0]);
+                port = Integer.parseInt(hp[1]);
+            }
+            tcp = new TcpStimulatorDriver.Context().host(host).port(port).clock(clock::nanoTime)
+                    .heartbeatIntervalNs(cfg.linkHeartbeatIntervalMs * 1_000_000L)
+                    .heartbeatTimeoutNs(cfg.linkHeartbeatTimeoutMs * 1_000_000L).conclude();
+            try {
+                // Probe now so that an unreachable stimulator is refused at start-up; the session's link is opened
+                // when stimulation is armed, because its heartbeats ride on the frames.
+                tcp.connect();
+                tcp.close();
+            } catch (IOException e) {
+                throw new ConfigException("stim.stimulator", e.getMessage());
+            }
+            if (cfg.udp != null) {
+                String[] hp = cfg.udp.split(":");
+                if (hp.length != 2) {
+                    throw new ConfigException("stim.udp", cfg.udp, "HOST:PORT (unicast)");
+                }
+                monitors.add(new UdpStimSink(InetAddress.getByName(hp[0]), Integer.parseInt(hp[1])));
+            }
+            if (cfg.lsl) {
+                if (lsl == null) {
+                    throw new ConfigException("stim.lsl", "an LSL outlet was asked for but no LSL backend is set up");
+                }
+                monitors.add(LslStimOutlet.open(lsl, cfg.lslName, envelope.context().maxChannelsPerCommand()));
+            }
+            j = ChronicleStimJournal.open(journalDir);
+        } catch (IOException | RuntimeException e) {
+            for (StimulatorDriver m : monitors) {
+                m.close();
+            }
+            if (tcp != null) {
+                tcp.close();
+            }
+            if (sim != null) {
+                sim.close();
+            }
+            if (e instanceof NumberFormatException) {
+                throw new ConfigException("stim", "bad port number: " + e.getMessage());
+            }
+            throw e;
+        }
+        simulator = sim;
+        stimulator = tcp;
+        journal = j;
+        StimulatorDriver driver = monitors.isEmpty() ? tcp
+                : new TeeDriver(tcp, stimErrors, monitors.toArray(new StimulatorDriver[0]));
+        controller = new StimController.Context().envelope(envelope).journal(journal).driver(driver)
+                .clock(clock::nanoTime).errorHandler(stimErrors).interlocks(watchdog).conclude();
+        watchdog.controller(controller);
+        long parkNs = Math.max(10_000L, cfg.watchdogPollUs * 1000 / 4);
+        watchdogRunner = new AgentRunner(new Agent() {
+            @Override
+            public int doWork() {
+                return watchdog.doWork();
+            }
+
+            @Override
+            public String roleName() {
+                return watchdog.roleName();
+            }
+        }, new IdleStrategy() {
+            @Override
+            public void idle(int workCount) {
+                LockSupport.parkNanos(parkNs);
+            }
+
+            @Override
+            public void reset() {
+            }
+        }, errorHandler).start();
+        stage = new StimStage(controller, watchdog, policy, clock, cfg.autoArm ? "closed loop started" : null,
+                this::connectIfNeeded);
+        warmUp(cfg);
+    }
+
+    /**
+     * Runs the stimulation code path (policy, controller, envelope, in-memory journal, a null driver) a few
+     * thousand times on throwaway instances so that the JIT compiles it before the first frame: at 50 frames per
+     * second it would otherwise stay interpreted for minutes, and interpreted atomics cost tens of microseconds.
+     */
+    private static void warmUp(StimConfig cfg) {
+        long[] t = {1_000_000_000L};
+        StimController c = new StimController.Context().envelope(cfg.envelope())
+                .journal(new InMemoryStimJournal(16)).driver(new WarmUpDriver()).clock(() -> t[0])
+                .errorHandler((fatal, m) -> { }).conclude();
+        InMemoryStimJournal j = (InMemoryStimJournal) c.context().journal();
+        StimWatchdog w = new StimWatchdog.Context().clock(() -> t[0]).conclude();
+        StimStage stage = new StimStage(c, w, cfg.policy(), () -> t[0], "jit warm-up (throwaway controller)", null);
+        Frame f = new Frame(1, 1, 1, Math.max(2, cfg.variable + cfg.stateCount + 1));
+        f.decoderGeneration = 1;
+        f.decodeStatus = DecodeStatus.OK;
+        for (int i = 0; i < 20_000; i++) {
+            t[0] += 20_000_000L;
+            f.deadlineNs = t[0] + 1_000_000_000L;
+            f.output[cfg.variable] = (i & 1) == 0 ? 1e6f : -1e6f;
+            stage.emit(f);
+            if (j.size() > 8) {
+                j.clear();
+            }
+        }
+    }
+
+    /** Accepts everything; only for {@link #warmUp}. */
+    private static final class WarmUpDriver implements StimulatorDriver {
+        @Override
+        public String name() {
+            return "warm-up";
+        }
+
+        @Override
+        public int send(long sequence, StimCommand command) {
+            return OK;
+        }
+
+        @Override
+        public int stopAll(long sequence) {
+            return OK;
+        }
+
+        @Override
+        public int doWork(long nowNs) {
+            return 0;
+        }
+
+        @Override
+        public boolean isConnected() {
+            return true;
+        }
+
+        @Override
+        public void abort() {
+        }
+
+        @Override
+        public String alarm() {
+            return null;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /** Opens the stimulator link if it is down (the owner thread, before arming); failures are reported. */
+    public void connectIfNeeded() {
+        if (!stimulator.isConnected()) {
+            try {
+                stimulator.connect();
+            } catch (IOException e) {
+                synchronized (alarms) {
+                    alarms.add("fatal: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Builds and starts stimulation for a run.
+     *
+     * @param journalDir  write-ahead journal directory
+     * @param binWidthUs  the pipeline's bin width (the watchdog's default timeouts are 3 bins)
+     * @param lsl         LSL backend for the outlet (may be null when {@code stim.lsl} is false)
+     * @throws ConfigException naming the key when something is refused
+     */
+    public static StimSystem start(StimConfig cfg, Path journalDir, long binWidthUs, NanoClock clock, LslBackend lsl,
+                                   ErrorHandler errorHandler) {
+        try {
+            return new StimSystem(cfg, journalDir, binWidthUs, clock, lsl, errorHandler);
+        } catch (IOException e) {
+            throw new ConfigException("stim", "cannot start stimulation outputs: " + e.getMessage());
+        }
+    }
+
+    /** The pipeline sink. */
+    public StimStage stage() {
+        return stage;
+    }
+
+    public StimController controller() {
+        return controller;
+    }
+
+    public StimWatchdog watchdog() {
+        return watchdog;
+    }
+
+    public SafetyEnvelope envelope() {
+        return envelope;
+    }
+
+    public ChronicleStimJournal journal() {
+        return journal;
+    }
+
+    /** The in-process simulated stimulator, or null when a real one is configured. */
+    public SimulatedStimulator simulator() {
+        return simulator;
+    }
+
+    /** Monitor outputs (UDP, LSL). */
+    public List<StimulatorDriver> monitors() {
+        return monitors;
+    }
+
+    /** Alarms and warnings reported so far (first 100). */
+    public List<String> alarms() {
+        synchronized (alarms) {
+            return new ArrayList<>(alarms);
+        }
+    }
+
+    /** Commands rejected, by reason name (only reasons that occurred). */
+    public Map<String, Long> rejectedByReason() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (int v = 1; v < StimVerdict.COUNT; v++) {
+            long n = controller.rejected(v);
+            if (n > 0) {
+                m.put(StimVerdict.name(v), n);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Disarms, waits (up to 500 ms) for the stimulator to acknowledge every frame sent, then stops the watchdog and
+     * closes the outputs, the journal and the simulator. Call after the pipeline has stopped: the calling thread
+     * becomes the controller's owner.
+     */
+    @Override
+    public void close() {
+        controller.disarm("stimulation shut down");
+        long until = System.nanoTime() + 500_000_000L;
+        while (stimulator.isConnected() && stimulator.outstanding() > 0 && System.nanoTime() < until) {
+            controller.doWork();
+            Thread.onSpinWait();
+        }
+        watchdogRunner.close();
+        for (StimulatorDriver m : monitors) {
+            m.close();
+        }
+        stimulator.close();
+        journal.close();
+        if (simulator != null) {
+            simulator.close();
+        }
+    }
+}

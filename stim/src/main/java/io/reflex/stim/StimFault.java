@@ -1,0 +1,32 @@
+package io.reflex.stim;
+
+/** Causes of a latched fault in the {@link StimController}; each stops stimulation until an explicit reset. */
+public final class StimFault {
+    /** No fault latched. */
+    public static final int NONE = 0;
+    /** Emergency stop requested. */
+    public static final int ESTOP = 1;
+    /** The watchdog saw the pipeline heartbeat or the decoder output late beyond its bound. */
+    public static final int WATCHDOG = 2;
+    /** The journal failed to record a command or an event. */
+    public static final int JOURNAL = 3;
+    /** The stimulator link was lost, a send failed, or the stimulator reported an alarm or rejected a command. */
+    public static final int DRIVER = 4;
+    /** A frame missed its deadline on the way to stimulation. */
+    public static final int DEADLINE_MISS = 5;
+
+    /** Number of fault codes. */
+    public static final int COUNT = 6;
+
+    private static final String[] NAMES = {
+        "none", "estop", "watchdog", "journal", "driver", "deadline_miss",
+    };
+
+    private StimFault() {
+    }
+
+    /** Stable snake_case name. */
+    public static String name(int code) {
+        return code >= 0 && code < COUNT ? NAMES[code] : "fault_" + code;
+    }
+}
