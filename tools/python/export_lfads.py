@@ -209,6 +209,34 @@ def bundle_tensors(sd, hp):
     return out
 
 
+def check_bundle(manifest, tensors):
+    """Check a read LFADS bundle against its hyperparameters: every model tensor present with the shape they
+    imply, every :q tensor with the shape of its float tensor and its frac_bits. Raises ValueError naming the
+    tensor."""
+    hp = dict(manifest["hyperparameters"])
+    want = expected_shapes(hp)
+    want[FAC_NORM] = (hp["fac_dim"], hp["gen_dim"])
+    for name, shape in want.items():
+        if name not in tensors:
+            raise ValueError("tensor %s: missing (shape %s expected)" % (name, list(shape)))
+        if tuple(tensors[name].shape) != tuple(shape):
+            raise ValueError("tensor %s: shape %s, the hyperparameters need %s"
+                             % (name, list(tensors[name].shape), list(shape)))
+    for name, meta in manifest["tensors"].items():
+        if name.endswith(":q"):
+            base = name[:-2]
+            if base not in want:
+                raise ValueError("tensor %s: no float tensor %s" % (name, base))
+            if tuple(tensors[name].shape) != tuple(want[base]):
+                raise ValueError("tensor %s: shape %s differs from %s" % (name, list(tensors[name].shape), base))
+            if meta.get("frac_bits") is None:
+                raise ValueError("tensor %s: no frac_bits" % name)
+    for lut in ("lut_sigmoid", "lut_tanh"):
+        ref = rb.lut_sigmoid() if lut == "lut_sigmoid" else rb.lut_tanh()
+        if lut not in tensors or not np.array_equal(tensors[lut], ref):
+            raise ValueError("tensor %s: missing or not the FIXED_POINT.md table" % lut)
+
+
 def export(sd, hp, path, name, created_by, extra_tensors=None, extra=None):
     """Write `sd` (state_dict) with hyperparameters `hp` as an LFADS bundle at `path`; returns the manifest."""
     tensors = bundle_tensors(sd, hp)

@@ -96,6 +96,7 @@ def write_golden(model, counts, path, name, created_by, note):
     extra = {"golden": {"cases": int(counts.shape[0]), "input": "golden.input", "note": note,
                         "fixed_max_abs_dlogrates_vs_float64": round(float(d.max()), 6)}}
     ex.export(sd, model.hp, path, name, created_by, extra_tensors=t, extra=extra)
+    ex.check_bundle(*rb.read_bundle(path))
     return t
 
 

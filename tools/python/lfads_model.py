@@ -68,6 +68,8 @@ class ClippedGRUCell(nn.GRUCell):
     def __init__(self, input_size, hidden_size, clip_value=float("inf")):
         super().__init__(input_size, hidden_size, bias=True)
         self.clip_value = clip_value
+        # Training only: std of Gaussian noise added to each new state (robustness to fixed-point rounding).
+        self.state_noise = 0.0
         with torch.no_grad():
             self.bias_hh.zero_()
             self.bias_ih.zero_()
@@ -89,6 +91,8 @@ class ClippedGRUCell(nn.GRUCell):
         h_n = F.linear(r * hidden, self.weight_hh[2 * H:], self.bias_hh[2 * H:])
         n = torch.tanh(x_n + h_n)
         hidden = hidden * z + (1.0 - z) * n
+        if self.training and self.state_noise > 0.0:
+            hidden = hidden + self.state_noise * torch.randn_like(hidden)
         return torch.clamp(hidden, -self.clip_value, self.clip_value)
 
     def forward(self, input, hidden):

@@ -75,6 +75,9 @@ def main(argv=None):
     ap.add_argument("--dropout", type=float, default=0.05)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
+    ap.add_argument("--state-noise", type=float, default=0.0,
+                    help="std of Gaussian noise added to every GRU state in training (fixed-point robustness)")
     ap.add_argument("--out", required=True, help="checkpoint (.ckpt) to write")
     ap.add_argument("--bundle", help="also export the trained model to this .rbundle")
     a = ap.parse_args(argv)
@@ -84,6 +87,11 @@ def main(argv=None):
 
     hp = (lm.default_hparams if a.model == "small" else lm.causal_hparams)(dropout_rate=a.dropout)
     model = lm.LFADS(hp)
+    if a.init:
+        model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"])
+    for mod in model.modules():
+        if isinstance(mod, lm.ClippedGRUCell):
+            mod.state_noise = a.state_noise
     tr = ld.make_dataset(a.data_seed, a.train_trials)
     va = ld.make_dataset(a.data_seed + 1, a.valid_trials)
     train = {"x": torch.as_tensor(tr["counts"], dtype=torch.float32), "latents": tr["latents"]}

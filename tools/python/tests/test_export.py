@@ -84,6 +84,22 @@ class ExportMcMaze(unittest.TestCase):
         np.testing.assert_array_equal(self.t["decoder.rnn.cell.fac_norm"], want)
         np.testing.assert_allclose(np.linalg.norm(self.t["decoder.rnn.cell.fac_norm"], axis=1), 1.0, atol=1e-6)
 
+    def test_bundle_checks_against_its_hyperparameters(self):
+        ex.check_bundle(self.manifest, self.t)
+        bad = dict(self.t)
+        bad["decoder.rnn.cell.gen_cell.weight_hh"] = np.zeros((600, 199), np.float32)
+        with self.assertRaisesRegex(ValueError, r"tensor decoder.rnn.cell.gen_cell.weight_hh: shape \[600, 199\]"):
+            ex.check_bundle(self.manifest, bad)
+        bad = dict(self.t)
+        bad["lut_tanh"] = bad["lut_tanh"].copy()
+        bad["lut_tanh"][7] += 1
+        with self.assertRaisesRegex(ValueError, "tensor lut_tanh"):
+            ex.check_bundle(self.manifest, bad)
+        bad = dict(self.t)
+        del bad["readout.0.bias"]
+        with self.assertRaisesRegex(ValueError, "tensor readout.0.bias: missing"):
+            ex.check_bundle(self.manifest, bad)
+
     def test_fixed_point_copies(self):
         T, M = self.t, self.manifest["tensors"]
         checks = {  # weight -> (bias, F_v)
@@ -153,6 +169,7 @@ class ExportSmallModels(unittest.TestCase):
                 p = os.path.join(d, "m.rbundle")
                 ex.export(m.state_dict(), hp, p, "x", "test")
                 man, t = rb.read_bundle(p)
+                ex.check_bundle(man, t)
                 h = man["hyperparameters"]
                 self.assertEqual(h["causal"], hp["causal"])
                 if hp["causal"]:

@@ -254,8 +254,7 @@ public final class ModelBundle {
 
     private static Map<String, TensorInfo> parseTensors(JsonNode manifest, String source) {
         Map<String, TensorInfo> infos = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = manifest.get("tensors").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : manifest.get("tensors").properties()) {
             String t = e.getKey();
             checkTensorName(t);
             JsonNode n = e.getValue();

@@ -14,15 +14,18 @@ final class FixedGru {
     final int in;
     final int hidden;
     private final int fx;
-    private final double[] wihT;
-    private final double[] whhT;
+    private final double[][] wih;
+    private final double[][] whhZr;
+    private final double[][] whhN;
     private final double[] bih;
-    private final double[] bhh;
+    private final double[] bhhZr;
+    private final double[] bhhN;
     private final int shiftIh;
     private final int shiftHh;
     private final int clipQ;
     private final double[] accX;
-    private final double[] accH;
+    private final double[] accZr;
+    private final double[] accN;
     private final short[] ax;
     private final short[] ah;
     private final short[] rh;
@@ -42,10 +45,12 @@ final class FixedGru {
         QuantSource.checkAccumulator(b, prefix + "weight_ih", wi.values(), 3 * hidden, in, bi,
                 fx == 0 ? Short.MAX_VALUE : 32768);
         QuantSource.checkAccumulator(b, prefix + "weight_hh", wh.values(), 3 * hidden, hidden, bh, 32768);
-        this.wihT = FixedLinear.transpose(wi.values(), 3 * hidden, in);
-        this.whhT = FixedLinear.transpose(wh.values(), 3 * hidden, hidden);
-        this.bih = FixedLinear.toDouble(bi);
-        this.bhh = FixedLinear.toDouble(bh);
+        this.wih = FixedLinear.columns(wi.values(), in, 0, 3 * hidden);
+        this.whhZr = FixedLinear.columns(wh.values(), hidden, 0, 2 * hidden);
+        this.whhN = FixedLinear.columns(wh.values(), hidden, 2 * hidden, hidden);
+        this.bih = FixedLinear.toDouble(bi, 0, 3 * hidden);
+        this.bhhZr = FixedLinear.toDouble(bh, 0, 2 * hidden);
+        this.bhhN = FixedLinear.toDouble(bh, 2 * hidden, hidden);
         this.shiftIh = wi.fracBits() + fx - FixedPoint.PRE;
         this.shiftHh = wh.fracBits() + FixedPoint.ACT - FixedPoint.PRE;
         long clipL = (long) FixedPoint.roundHalfAway(clip * (1 << FixedPoint.ACT));
@@ -55,7 +60,8 @@ final class FixedGru {
         }
         this.clipQ = (int) clipL;
         this.accX = new double[3 * hidden];
-        this.accH = new double[3 * hidden];
+        this.accZr = new double[2 * hidden];
+        this.accN = new double[hidden];
         this.ax = new short[3 * hidden];
         this.ah = new short[3 * hidden];
         this.rh = new short[hidden];
@@ -73,28 +79,28 @@ final class FixedGru {
         // ax = matvec(W_ih, b_ih, x, F_x → PRE): 3H rows
         System.arraycopy(bih, 0, accX, 0, n3);
         if (fx == 0) {
-            FixedLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+            FixedLinear.accumulate(wih, n3, in, x, xOff, accX);
         } else {
-            FixedLinear.accumulateDense(wihT, n3, 0, n3, in, x, xOff, accX, 0);
+            FixedLinear.accumulateDense(wih, n3, in, x, xOff, accX);
         }
         for (int i = 0; i < n3; i++) {
             ax[i] = FixedPoint.requant16((long) accX[i], shiftIh);
         }
         // ahz, ahr = matvec(W_hh[z|r], b_hh[z|r], h, 12 → PRE)
-        System.arraycopy(bhh, 0, accH, 0, 2 * hs);
-        FixedLinear.accumulateDense(whhT, n3, 0, 2 * hs, hs, h, hOff, accH, 0);
+        System.arraycopy(bhhZr, 0, accZr, 0, 2 * hs);
+        FixedLinear.accumulateDense(whhZr, 2 * hs, hs, h, hOff, accZr);
         for (int i = 0; i < hs; i++) {
-            ah[i] = FixedPoint.requant16((long) accH[i], shiftHh);
-            ah[hs + i] = FixedPoint.requant16((long) accH[hs + i], shiftHh);
+            ah[i] = FixedPoint.requant16((long) accZr[i], shiftHh);
+            ah[hs + i] = FixedPoint.requant16((long) accZr[hs + i], shiftHh);
             z[i] = ActivationLuts.sigmoidAt(ax[i] + ah[i]);
             int r = ActivationLuts.sigmoidAt(ax[hs + i] + ah[hs + i]);
             rh[i] = FixedPoint.requant16((long) r * h[hOff + i], FixedPoint.GATE);
         }
         // ahn = matvec(W_hh[n], b_hh[n], r⊙h, 12 → PRE)
-        System.arraycopy(bhh, 2 * hs, accH, 2 * hs, hs);
-        FixedLinear.accumulateDense(whhT, n3, 2 * hs, hs, hs, rh, 0, accH, 2 * hs);
+        System.arraycopy(bhhN, 0, accN, 0, hs);
+        FixedLinear.accumulateDense(whhN, hs, hs, rh, 0, accN);
         for (int i = 0; i < hs; i++) {
-            int ahn = FixedPoint.requant16((long) accH[2 * hs + i], shiftHh);
+            int ahn = FixedPoint.requant16((long) accN[i], shiftHh);
             int n = ActivationLuts.tanhAt(ax[2 * hs + i] + ahn);
             long acc = ((long) z[i] * h[hOff + i]) * 4 + (long) (FixedPoint.GATE_ONE - z[i]) * n;
             long hv = FixedPoint.rshiftRound(acc, 16);

@@ -16,7 +16,7 @@ final class FixedLinear {
     final int rows;
     final int cols;
     final int shift;
-    private final double[] wt;
+    private final double[][] columns;
     private final double[] bias;
     private final double[] acc;
 
@@ -30,7 +30,7 @@ final class FixedLinear {
         this.rows = rows;
         this.cols = cols;
         this.shift = shift;
-        this.wt = transpose(w, rows, cols);
+        this.columns = columns(w, cols, 0, rows);
         this.bias = new double[rows];
         if (bias != null) {
             for (int i = 0; i < rows; i++) {
@@ -43,73 +43,71 @@ final class FixedLinear {
     /** {@code y[yOff + i] = requant16(b_i + Σ_j W_ij·v[vOff + j], shift)}. */
     void apply(short[] v, int vOff, short[] y, int yOff) {
         System.arraycopy(bias, 0, acc, 0, rows);
-        accumulateDense(wt, rows, 0, rows, cols, v, vOff, acc, 0);
+        accumulateDense(columns, rows, cols, v, vOff, acc);
         for (int i = 0; i < rows; i++) {
             y[yOff + i] = FixedPoint.requant16((long) acc[i], shift);
         }
     }
 
     /**
-     * {@code acc[accOff + i] += Σ_j wt[j·stride + row0 + i]·v[vOff + j]} for {@code i < n} (exact, see the class
-     * comment).
+     * {@code acc[i] += Σ_j c[j][i]·v[vOff + j]} for {@code i < n} (exact, see the class comment), skipping zero
+     * inputs. Column arrays start at index 0, the form C2 vectorises.
      */
-    static void accumulate(double[] wt, int stride, int row0, int n, int cols, short[] v, int vOff, double[] acc,
-                           int accOff) {
+    static void accumulate(double[][] c, int n, int cols, short[] v, int vOff, double[] acc) {
         for (int j = 0; j < cols; j++) {
             int vj = v[vOff + j];
             if (vj == 0) {
                 continue;
             }
             double dv = vj;
-            int base = j * stride + row0;
+            double[] cj = c[j];
             for (int i = 0; i < n; i++) {
-                acc[accOff + i] += wt[base + i] * dv;
+                acc[i] += cj[i] * dv;
             }
         }
     }
 
     /** As {@link #accumulate}, four columns per pass, for dense inputs (still exact). */
-    static void accumulateDense(double[] wt, int stride, int row0, int n, int cols, short[] v, int vOff, double[] acc,
-                                int accOff) {
+    static void accumulateDense(double[][] c, int n, int cols, short[] v, int vOff, double[] acc) {
         int j = 0;
         for (; j + 3 < cols; j += 4) {
             double v0 = v[vOff + j];
             double v1 = v[vOff + j + 1];
             double v2 = v[vOff + j + 2];
             double v3 = v[vOff + j + 3];
-            int b0 = j * stride + row0;
-            int b1 = b0 + stride;
-            int b2 = b1 + stride;
-            int b3 = b2 + stride;
+            double[] c0 = c[j];
+            double[] c1 = c[j + 1];
+            double[] c2 = c[j + 2];
+            double[] c3 = c[j + 3];
             for (int i = 0; i < n; i++) {
-                acc[accOff + i] += (wt[b0 + i] * v0 + wt[b1 + i] * v1) + (wt[b2 + i] * v2 + wt[b3 + i] * v3);
+                acc[i] += (c0[i] * v0 + c1[i] * v1) + (c2[i] * v2 + c3[i] * v3);
             }
         }
         for (; j < cols; j++) {
             double vj = v[vOff + j];
-            int base = j * stride + row0;
+            double[] cj = c[j];
             for (int i = 0; i < n; i++) {
-                acc[accOff + i] += wt[base + i] * vj;
+                acc[i] += cj[i] * vj;
             }
         }
     }
 
-    /** Transposes the first {@code rows} rows of a row-major int16 {@code [·][cols]} matrix into doubles. */
-    static double[] transpose(short[] w, int rows, int cols) {
-        double[] t = new double[rows * cols];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                t[j * rows + i] = w[i * cols + j];
+    /** Rows {@code [row0, row0 + n)} of a row-major int16 {@code [·][cols]} matrix as one double array per column. */
+    static double[][] columns(short[] w, int cols, int row0, int n) {
+        double[][] c = new double[cols][n];
+        for (int j = 0; j < cols; j++) {
+            for (int i = 0; i < n; i++) {
+                c[j][i] = w[(row0 + i) * cols + j];
             }
         }
-        return t;
+        return c;
     }
 
-    /** An int32 bias vector as doubles (exact). */
-    static double[] toDouble(int[] b) {
-        double[] d = new double[b.length];
-        for (int i = 0; i < b.length; i++) {
-            d[i] = b[i];
+    /** An int32 bias vector (or a slice of it) as doubles (exact). */
+    static double[] toDouble(int[] b, int from, int n) {
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = b[from + i];
         }
         return d;
     }

@@ -11,30 +11,39 @@ import io.reflex.decoders.bundle.ModelBundle;
 final class FloatGru {
     final int in;
     final int hidden;
-    private final float[] wihT;
-    private final float[] whhT;
+    private final float[][] wih;
+    private final float[][] whhZr;
+    private final float[][] whhN;
     private final float[] bih;
-    private final float[] bhh;
+    private final float[] bhhZr;
+    private final float[] bhhN;
     private final float clip;
     private final boolean sparseInput;
     private final float[] ax;
-    private final float[] ah;
+    private final float[] ahZr;
+    private final float[] ahN;
     private final float[] z;
     private final float[] rh;
 
     /** A GRU on spike counts ({@code sparseInput}: zero counts are skipped) or on dense activations. */
     FloatGru(ModelBundle b, String prefix, int in, int hidden, double clip, boolean sparseInput) {
-        this.sparseInput = sparseInput;
         LfadsTensors.requireGru(b, prefix, in, hidden, false);
+        this.sparseInput = sparseInput;
         this.in = in;
         this.hidden = hidden;
-        this.wihT = FloatLinear.transpose(b.float32(prefix + "weight_ih"), 3 * hidden, in);
-        this.whhT = FloatLinear.transpose(b.float32(prefix + "weight_hh"), 3 * hidden, hidden);
+        float[] wi = b.float32(prefix + "weight_ih");
+        float[] wh = b.float32(prefix + "weight_hh");
+        float[] bh = b.float32(prefix + "bias_hh");
+        this.wih = FloatLinear.columns(wi, in, 0, 3 * hidden);
+        this.whhZr = FloatLinear.columns(wh, hidden, 0, 2 * hidden);
+        this.whhN = FloatLinear.columns(wh, hidden, 2 * hidden, hidden);
         this.bih = b.float32(prefix + "bias_ih");
-        this.bhh = b.float32(prefix + "bias_hh");
+        this.bhhZr = java.util.Arrays.copyOfRange(bh, 0, 2 * hidden);
+        this.bhhN = java.util.Arrays.copyOfRange(bh, 2 * hidden, 3 * hidden);
         this.clip = (float) clip;
         this.ax = new float[3 * hidden];
-        this.ah = new float[3 * hidden];
+        this.ahZr = new float[2 * hidden];
+        this.ahN = new float[hidden];
         this.z = new float[hidden];
         this.rh = new float[hidden];
     }
@@ -42,24 +51,23 @@ final class FloatGru {
     /** {@code h ← GRU(x[xOff..xOff+in), h)} in place ({@code h} at {@code hOff}). */
     void step(float[] x, int xOff, float[] h, int hOff) {
         final int hs = hidden;
-        final int n3 = 3 * hs;
-        System.arraycopy(bih, 0, ax, 0, n3);
+        System.arraycopy(bih, 0, ax, 0, 3 * hs);
         if (sparseInput) {
-            FloatLinear.accumulate(wihT, n3, 0, n3, in, x, xOff, ax, 0);
+            FloatLinear.accumulate(wih, 3 * hs, in, x, xOff, ax);
         } else {
-            FloatLinear.accumulateDense(wihT, n3, 0, n3, in, x, xOff, ax, 0);
+            FloatLinear.accumulateDense(wih, 3 * hs, in, x, xOff, ax);
         }
-        System.arraycopy(bhh, 0, ah, 0, 2 * hs);
-        FloatLinear.accumulateDense(whhT, n3, 0, 2 * hs, hs, h, hOff, ah, 0);
+        System.arraycopy(bhhZr, 0, ahZr, 0, 2 * hs);
+        FloatLinear.accumulateDense(whhZr, 2 * hs, hs, h, hOff, ahZr);
         for (int i = 0; i < hs; i++) {
-            z[i] = (float) sigmoid((double) (ax[i] + ah[i]));
-            float r = (float) sigmoid((double) (ax[hs + i] + ah[hs + i]));
+            z[i] = (float) sigmoid((double) (ax[i] + ahZr[i]));
+            float r = (float) sigmoid((double) (ax[hs + i] + ahZr[hs + i]));
             rh[i] = r * h[hOff + i];
         }
-        System.arraycopy(bhh, 2 * hs, ah, 2 * hs, hs);
-        FloatLinear.accumulateDense(whhT, n3, 2 * hs, hs, hs, rh, 0, ah, 2 * hs);
+        System.arraycopy(bhhN, 0, ahN, 0, hs);
+        FloatLinear.accumulateDense(whhN, hs, hs, rh, 0, ahN);
         for (int i = 0; i < hs; i++) {
-            float n = (float) tanh((double) (ax[2 * hs + i] + ah[2 * hs + i]));
+            float n = (float) tanh((double) (ax[2 * hs + i] + ahN[i]));
             float hv = z[i] * h[hOff + i] + (1f - z[i]) * n;
             h[hOff + i] = hv > clip ? clip : hv < -clip ? -clip : hv;
         }

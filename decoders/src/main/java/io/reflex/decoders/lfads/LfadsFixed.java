@@ -411,6 +411,16 @@ public final class LfadsFixed implements LfadsKernel {
         return genStates;
     }
 
+    /** Q12 controller states {@code [steps][conDim]} of the last trial (live view). */
+    public short[] lastConStatesQ() {
+        return conStates;
+    }
+
+    /** Q12 controller outputs {@code [steps][coDim]} of the last trial (live view). */
+    public short[] lastCoQ() {
+        return coOut;
+    }
+
     /** Q12 ic_mean of the last trial (live view). */
     public short[] lastIcMeanQ() {
         return icMean;

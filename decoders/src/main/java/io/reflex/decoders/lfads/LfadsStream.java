@@ -69,6 +69,11 @@ public final class LfadsStream {
      */
     public int push(float[] counts, int off, float[] factors, float[] logRates) {
         final int D = d.dataDim();
+        if (off < 0 || counts.length < off + D || factors.length < d.facDim() || logRates.length < d.readoutDim()) {
+            java.util.Arrays.fill(factors, 0f);
+            java.util.Arrays.fill(logRates, 0f);
+            return DecodeStatus.INVALID_INPUT;
+        }
         if (mode == LfadsMode.CAUSAL) {
             int s = kernel.step(counts, off, factors, logRates);
             if (s == DecodeStatus.OK) {

@@ -141,6 +141,47 @@ class LfadsGoldenTest {
         assertThat(worst).isLessThan(0.125);
     }
 
+    private static void assertSlice(short[] actual, short[] golden, int n, int len, String what) {
+        for (int i = 0; i < len; i++) {
+            if (actual[i] != golden[n * len + i]) {
+                throw new AssertionError(what + " case " + n + " index " + i + ": Java " + actual[i] + ", reference "
+                        + golden[n * len + i]);
+            }
+        }
+    }
+
+    /**
+     * Two independent implementations of FIXED_POINT.md agree at 0 LSB: this Java golden model and
+     * tools/python/fixed_point_ref.py (numpy), which wrote {@code golden.fixed.*}.
+     */
+    @ParameterizedTest
+    @MethodSource("goldenBundles")
+    void fixedPointEqualsTheNumpyReferenceBitForBit(Path file) throws IOException {
+        ModelBundle b = ModelBundle.open(file);
+        Assumptions.assumeTrue(b.hasTensor("golden.fixed.logrates"), "skipped: " + file + " has no golden.fixed.*");
+        int cases = b.sectionInt("golden", "cases");
+        LfadsFixed fx = new LfadsFixed(b);
+        LfadsDims d = fx.dims();
+        int T = d.encSeqLen();
+        int Tr = d.reconSeqLen();
+        short[] in = b.int16("golden.input");
+        short[] x = new short[T * d.dataDim()];
+        short[] fac = new short[Tr * d.facDim()];
+        short[] lr = new short[Tr * d.readoutDim()];
+        for (int n = 0; n < cases; n++) {
+            System.arraycopy(in, n * x.length, x, 0, x.length);
+            assertThat(fx.trialQ(x, T, fac, lr)).isEqualTo(DecodeStatus.OK);
+            assertSlice(lr, b.int16("golden.fixed.logrates"), n, lr.length, "logrates");
+            assertSlice(fac, b.int16("golden.fixed.factors"), n, fac.length, "factors");
+            assertSlice(fx.lastGenStatesQ(), b.int16("golden.fixed.gen_states"), n, Tr * d.genDim(), "gen_states");
+            assertSlice(fx.lastConStatesQ(), b.int16("golden.fixed.con_states"), n, Tr * d.conDim(), "con_states");
+            assertSlice(fx.lastCoQ(), b.int16("golden.fixed.co"), n, Tr * d.coDim(), "co");
+            assertSlice(fx.lastIcMeanQ(), b.int16("golden.fixed.ic_mean"), n, d.icDim(), "ic_mean");
+        }
+        System.out.printf("golden %s: Java fixed point equals tools/python/fixed_point_ref.py at 0 LSB on %d cases"
+                + " (log-rates, factors, generator and controller states, co, ic_mean)%n", file.getFileName(), cases);
+    }
+
     @ParameterizedTest
     @MethodSource("goldenBundles")
     void javaQuantiserReproducesExporterTensors(Path file) throws IOException {

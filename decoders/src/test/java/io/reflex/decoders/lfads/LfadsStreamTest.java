@@ -64,6 +64,8 @@ class LfadsStreamTest {
         assertThat(dec.decode(in, out)).isEqualTo(DecodeStatus.INVALID_INPUT);
         assertThat(out).containsExactly(good);
         assertThat(dec.stream().binsPushed()).isEqualTo(1);
+        assertThat(dec.decode(new float[3], out)).isEqualTo(DecodeStatus.INVALID_INPUT);
+        assertThat(out).containsExactly(good);
         dec.reset();
         dec.safeOutput(out);
         assertThat(out).containsOnly(0f);
