@@ -208,10 +208,14 @@ class HostilePeerTest {
 
     private void expectInletError(byte[] reply, ChannelFormat format, int channels, String fragment,
                                   int completeSamples) throws Exception {
+        expectInletError(reply, format, channels, fragment, completeSamples, new InletOptions());
+    }
+
+    private void expectInletError(byte[] reply, ChannelFormat format, int channels, String fragment,
+                                  int completeSamples, InletOptions options) throws Exception {
         LslTestSupport.Errors errors = new LslTestSupport.Errors();
         try (FakeOutlet fake = new FakeOutlet(reply, false);
-             JavaInlet inlet = new JavaInlet(fake.info(format, channels), config(),
-                     new InletOptions().recover(false), errors)) {
+             JavaInlet inlet = new JavaInlet(fake.info(format, channels), config(), options.recover(false), errors)) {
             try {
                 inlet.open(5);
             } catch (IllegalStateException e) {
@@ -230,6 +234,14 @@ class HostilePeerTest {
         byte[] half = {2, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0};
         expectInletError(concat(ok(ChannelFormat.FLOAT32, 2), good, half), ChannelFormat.FLOAT32, 2,
                 "inside a sample", 1);
+    }
+
+    @Test
+    void truncatedSampleInLatestModeKeepsTheLastCompleteOne() throws Exception {
+        byte[] good = {2, 0, 0, 0, 0, 0, 0, (byte) 0xf0, 0x3f, 0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40};
+        byte[] half = {2, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0};
+        expectInletError(concat(ok(ChannelFormat.FLOAT32, 2), good, half), ChannelFormat.FLOAT32, 2,
+                "inside a sample", 1, new InletOptions().mode(InletOptions.Mode.LATEST));
     }
 
     @Test
