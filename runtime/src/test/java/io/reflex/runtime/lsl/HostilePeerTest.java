@@ -80,7 +80,7 @@ class HostilePeerTest {
         for (int i = 0; i < binary.length; i++) {
             binary[i] = (byte) (i * 31);
         }
-        assertThat(ask(port, binary)).isNotNull();
+        assertThat(ask(port, binary)).isEqualTo("LSL/110 400 Bad request");
         // A peer that connects and says nothing is dropped after the handshake timeout.
         try (Socket idle = new Socket("127.0.0.1", port)) {
             idle.setSoTimeout(5000);
