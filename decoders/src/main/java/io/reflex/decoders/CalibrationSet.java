@@ -59,19 +59,8 @@ public final class CalibrationSet {
      * @throws IllegalArgumentException when an array is shorter than the set's row width (a wiring error, not data)
      */
     public boolean add(float[] features, float[] targets) {
-        if (features.length < channels || targets.length < outputs) {
-            throw new IllegalArgumentException("row too short: features " + features.length + " (need " + channels
-                    + "), targets " + targets.length + " (need " + outputs + ")");
-        }
-        if (size == capacityBins) {
-            rejectedFull++;
+        if (!admitFeatures(features, targets.length)) {
             return false;
-        }
-        for (int j = 0; j < channels; j++) {
-            if (!Float.isFinite(features[j])) {
-                rejectedNonFinite++;
-                return false;
-            }
         }
         for (int j = 0; j < outputs; j++) {
             if (!Float.isFinite(targets[j])) {
@@ -79,15 +68,11 @@ public final class CalibrationSet {
                 return false;
             }
         }
-        final int fo = size * channels;
-        for (int j = 0; j < channels; j++) {
-            this.features[fo + j] = features[j];
-        }
         final int to = size * outputs;
         for (int j = 0; j < outputs; j++) {
             this.targets[to + j] = targets[j];
         }
-        size++;
+        commitFeatures(features);
         return true;
     }
 
@@ -97,9 +82,28 @@ public final class CalibrationSet {
      * Otherwise identical to {@link #add(float[], float[])}.
      */
     public boolean add(float[] features, double[] targets) {
-        if (features.length < channels || targets.length < outputs) {
+        if (!admitFeatures(features, targets.length)) {
+            return false;
+        }
+        for (int j = 0; j < outputs; j++) {
+            if (!Double.isFinite(targets[j])) {
+                rejectedNonFinite++;
+                return false;
+            }
+        }
+        System.arraycopy(targets, 0, this.targets, size * outputs, outputs);
+        commitFeatures(features);
+        return true;
+    }
+
+    /**
+     * The checks both {@code add} overloads share, before their targets are looked at: row widths (a wiring error,
+     * thrown), capacity and finite features (data, counted and refused).
+     */
+    private boolean admitFeatures(float[] features, int targetsLength) {
+        if (features.length < channels || targetsLength < outputs) {
             throw new IllegalArgumentException("row too short: features " + features.length + " (need " + channels
-                    + "), targets " + targets.length + " (need " + outputs + ")");
+                    + "), targets " + targetsLength + " (need " + outputs + ")");
         }
         if (size == capacityBins) {
             rejectedFull++;
@@ -111,22 +115,16 @@ public final class CalibrationSet {
                 return false;
             }
         }
-        for (int j = 0; j < outputs; j++) {
-            if (!Double.isFinite(targets[j])) {
-                rejectedNonFinite++;
-                return false;
-            }
-        }
+        return true;
+    }
+
+    /** Stores the features of the row whose targets are already in place, and counts the row. */
+    private void commitFeatures(float[] features) {
         final int fo = size * channels;
         for (int j = 0; j < channels; j++) {
             this.features[fo + j] = features[j];
         }
-        final int to = size * outputs;
-        for (int j = 0; j < outputs; j++) {
-            this.targets[to + j] = targets[j];
-        }
         size++;
-        return true;
     }
 
     /** Number of rows stored. */

@@ -103,8 +103,11 @@ final class Reports {
     /** The human summary. */
     static String text(SessionReport r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Reflex closed loop: %s decoder on %s, %d channels, %d ms bins,"
-                        + " deadline %d us, topology %s (%s)%n", r.decoder, r.engine, r.channels, r.binWidthUs / 1000,
+        // Bins need not be whole milliseconds (500 us at 2 kHz), which integer division would print as "0 ms".
+        String binMs = r.binWidthUs % 1000 == 0 ? Long.toString(r.binWidthUs / 1000)
+                : Double.toString(r.binWidthUs / 1000.0);
+        sb.append(String.format(Locale.ROOT, "Reflex closed loop: %s decoder on %s, %d channels, %s ms bins,"
+                        + " deadline %d us, topology %s (%s)%n", r.decoder, r.engine, r.channels, binMs,
                 r.deadlineUs, r.topology, r.ending));
         sb.append(String.format(Locale.ROOT, "  calibration  %d frames in %.1f s, fit in %.0f ms%n",
                 r.calibrationFrames, r.calibrationSeconds, r.fitMs));

@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs one {@link Agent} on a dedicated thread until {@link #close()}: {@code doWork()} then
  * {@link IdleStrategy#idle(int)}. Exceptions from the agent go to the error handler and a counter; the loop
- * keeps running.
+ * keeps running, unless {@link Agent#onStart()} failed: then the agent never runs (it is still closed).
  */
 public final class AgentRunner implements AutoCloseable {
     private final Agent agent;
@@ -33,7 +33,15 @@ public final class AgentRunner implements AutoCloseable {
 
     private void run() {
         try {
-            agent.onStart();
+            try {
+                agent.onStart();
+            } catch (RuntimeException | AssertionError e) {
+                // An agent that could not start must not run; its failure goes to the handler and the counter like
+                // any other, not only to the thread's uncaught-exception handler.
+                errors++;
+                errorHandler.onError(agent.roleName(), e);
+                return;
+            }
             while (running) {
                 int work;
                 try {

@@ -565,12 +565,15 @@ public final class JavaInlet implements StreamInlet {
         } else {
             throw new IOException("bad sample tag " + (tag & 0xFF) + " (stream out of sync)");
         }
-        int slot = queue.claim();
+        int slot;
         int length;
         if (format.isNumeric()) {
             int w = format.valueBytes();
             length = w * channels;
+            // Claim only once the whole sample is here: a claim on a full queue (always, in latest mode) drops the
+            // oldest sample, which must not be lost for one that the connection then cuts short.
             need(length);
+            slot = queue.claim();
             byte[] dst = queue.slotBuffer(slot, length);
             if (bigEndian && w > 1) {
                 Wire.swapInto(rx, pos, dst, 0, w, channels);
@@ -579,6 +582,7 @@ public final class JavaInlet implements StreamInlet {
             }
             pos += length;
         } else {
+            slot = queue.claim();
             length = readStrings(slot, bigEndian);
         }
         queue.slotMeta(slot, ts, true, length);

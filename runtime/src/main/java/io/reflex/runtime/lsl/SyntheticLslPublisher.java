@@ -69,18 +69,20 @@ public final class SyntheticLslPublisher implements AutoCloseable {
 
     /**
      * Publishes in real time until {@code durationS} passed (0 = until {@code stop} returns true), each sample at
-     * its due time.
+     * its due time: every sample due within the duration goes out (late ones at once), so a run of D s at R Hz
+     * publishes D·R samples however the thread was scheduled.
      */
     public void run(double durationS, java.util.function.BooleanSupplier stop) {
         long periodNs = (long) (1e9 / rateHz);
         long start = System.nanoTime();
-        long end = durationS > 0 ? start + (long) (durationS * 1e9) : Long.MAX_VALUE;
+        boolean bounded = durationS > 0;
+        long end = bounded ? start + (long) (durationS * 1e9) : 0;
         long next = start;
         while (!stop.getAsBoolean()) {
-            long now = System.nanoTime();
-            if (now >= end) {
+            if (bounded && next - end >= 0) {
                 return;
             }
+            long now = System.nanoTime();
             if (now < next) {
                 LockSupport.parkNanos(next - now);
                 continue;

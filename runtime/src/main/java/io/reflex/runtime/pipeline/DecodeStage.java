@@ -83,7 +83,18 @@ final class DecodeStage implements FrameHandler {
             frame.decodeStatus = Frame.DECODE_SKIPPED;
             return;
         }
-        int status = decoder.decode(frame.features, out);
+        int status;
+        try {
+            status = decoder.decode(frame.features, out);
+        } catch (RuntimeException e) {
+            // Decoders report faults by return code; one that throws anyway may have half-written the output, and
+            // the frame still reads as OK (cleared status): it must leave with the safe output. The stage agent
+            // reports the exception itself.
+            frame.decodeStatus = DecodeStatus.ENGINE_FAULT;
+            counters.decodeFaults.increment();
+            useSafe(frame);
+            throw e;
+        }
         frame.decodeStatus = status;
         if (status != DecodeStatus.OK) {
             if (status != DecodeStatus.NOT_READY) {

@@ -68,6 +68,54 @@ class AgentTest {
         }
     }
 
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anAgentThatFailsToStartIsReportedCountedAndNeverRun() throws Exception {
+        List<String> calls = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        Agent broken = new Agent() {
+            @Override
+            public void onStart() {
+                throw new IllegalStateException("no appender");
+            }
+
+            @Override
+            public int doWork() {
+                synchronized (calls) {
+                    calls.add("work");
+                }
+                return 0;
+            }
+
+            @Override
+            public void onClose() {
+                synchronized (calls) {
+                    calls.add("close");
+                }
+            }
+
+            @Override
+            public String roleName() {
+                return "broken";
+            }
+        };
+        AgentRunner runner = new AgentRunner(broken, IdleStrategies.byName("yield"), (src, e) -> {
+            synchronized (errors) {
+                errors.add(src + ": " + e.getMessage());
+            }
+        }).start();
+        runner.thread().join(5_000);
+        assertThat(runner.thread().isAlive()).isFalse();
+        runner.close();
+        assertThat(runner.errors()).isEqualTo(1);
+        synchronized (errors) {
+            assertThat(errors).containsExactly("broken: no appender");
+        }
+        synchronized (calls) {
+            assertThat(calls).containsExactly("close");
+        }
+    }
+
     private static Agent agent(String name, List<String> calls, int work) {
         return new Agent() {
             @Override

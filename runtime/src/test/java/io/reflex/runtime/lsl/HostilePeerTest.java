@@ -80,7 +80,7 @@ class HostilePeerTest {
         for (int i = 0; i < binary.length; i++) {
             binary[i] = (byte) (i * 31);
         }
-        assertThat(ask(port, binary)).isNotNull();
+        assertThat(ask(port, binary)).isEqualTo("LSL/110 400 Bad request");
         // A peer that connects and says nothing is dropped after the handshake timeout.
         try (Socket idle = new Socket("127.0.0.1", port)) {
             idle.setSoTimeout(5000);
@@ -208,10 +208,14 @@ class HostilePeerTest {
 
     private void expectInletError(byte[] reply, ChannelFormat format, int channels, String fragment,
                                   int completeSamples) throws Exception {
+        expectInletError(reply, format, channels, fragment, completeSamples, new InletOptions());
+    }
+
+    private void expectInletError(byte[] reply, ChannelFormat format, int channels, String fragment,
+                                  int completeSamples, InletOptions options) throws Exception {
         LslTestSupport.Errors errors = new LslTestSupport.Errors();
         try (FakeOutlet fake = new FakeOutlet(reply, false);
-             JavaInlet inlet = new JavaInlet(fake.info(format, channels), config(),
-                     new InletOptions().recover(false), errors)) {
+             JavaInlet inlet = new JavaInlet(fake.info(format, channels), config(), options.recover(false), errors)) {
             try {
                 inlet.open(5);
             } catch (IllegalStateException e) {
@@ -230,6 +234,14 @@ class HostilePeerTest {
         byte[] half = {2, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0};
         expectInletError(concat(ok(ChannelFormat.FLOAT32, 2), good, half), ChannelFormat.FLOAT32, 2,
                 "inside a sample", 1);
+    }
+
+    @Test
+    void truncatedSampleInLatestModeKeepsTheLastCompleteOne() throws Exception {
+        byte[] good = {2, 0, 0, 0, 0, 0, 0, (byte) 0xf0, 0x3f, 0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40};
+        byte[] half = {2, 0, 0, 0, 0, 0, 0, 0, 0x40, 0, 0};
+        expectInletError(concat(ok(ChannelFormat.FLOAT32, 2), good, half), ChannelFormat.FLOAT32, 2,
+                "inside a sample", 1, new InletOptions().mode(InletOptions.Mode.LATEST));
     }
 
     @Test

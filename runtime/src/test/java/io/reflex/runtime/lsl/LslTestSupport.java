@@ -36,6 +36,21 @@ final class LslTestSupport {
         }
     }
 
+    /**
+     * Polls (yielding) until the condition holds or {@code timeoutS} passes; returns whether it held. For counters
+     * a service thread bumps just after its reply has gone out, so a test that has the reply may read them early.
+     */
+    static boolean eventually(BooleanSupplier condition, double timeoutS) {
+        long deadlineNs = System.nanoTime() + (long) (timeoutS * 1e9);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadlineNs > 0) {
+                return condition.getAsBoolean();
+            }
+            Thread.yield();
+        }
+        return true;
+    }
+
     /** Collects errors reported by LSL components. */
     static final class Errors implements LslErrorHandler {
         final java.util.List<String> messages = java.util.Collections.synchronizedList(new java.util.ArrayList<>());

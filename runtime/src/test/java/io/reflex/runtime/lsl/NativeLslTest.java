@@ -3,6 +3,7 @@ package io.reflex.runtime.lsl;
 import static io.reflex.runtime.lsl.LslTestSupport.config;
 import static io.reflex.runtime.lsl.LslTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.runtime.lsl.nativelsl.NativeLsl;
 import java.util.List;
@@ -54,6 +55,34 @@ class NativeLslTest {
                 assertThat(in.pullSample(v, 5)).isEqualTo(5.0);
                 assertThat(v[0]).isEmpty();
                 assertThat(v[1]).hasSize(300);
+            }
+        }
+    }
+
+    @Test
+    void shortArraysAreRefusedBeforeLiblslCanOverrunThem() {
+        LslBackend nat = LslBackend.select("native", config(), QUIET);
+        String name = uniqueName("nshort");
+        try (StreamOutlet outlet = nat.createOutlet(StreamInfo.builder(name, "T", 3, 100, ChannelFormat.FLOAT32, name)
+                .build())) {
+            List<StreamInfo> found = nat.resolve(Resolver.byProperty("name", name), 1, 5);
+            assertThat(found).hasSize(1);
+            try (StreamInlet in = nat.createInlet(found.get(0), new InletOptions())) {
+                in.open(5);
+                assertThatThrownBy(() -> outlet.pushSample(new float[2], 1.0))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 channels");
+                assertThatThrownBy(() -> outlet.pushChunk(new float[5], 2, 1.0))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got 5");
+                assertThatThrownBy(() -> outlet.pushChunk(new float[6], 2, new double[1]))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timestamps");
+                assertThatThrownBy(() -> in.pullSample(new float[2], 0.0))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 channels");
+                outlet.pushSample(new float[] {1, 2, 3}, 8.0);
+                float[] chunk = new float[4];
+                double[] ts = new double[5];
+                assertThat(in.pullChunk(chunk, ts, 5, 5)).as("one sample fits the 4-value destination").isEqualTo(1);
+                assertThat(ts[0]).isEqualTo(8.0);
+                assertThat(chunk).startsWith(1, 2, 3);
             }
         }
     }

@@ -135,6 +135,35 @@ class PipelineTest {
     }
 
     @Test
+    void aDecoderThatThrowsLeavesTheSafeOutputNotAHalfWrittenOne() throws Exception {
+        CollectingSink sink = new CollectingSink(3);
+        java.util.List<String> reported = new java.util.ArrayList<>();
+        TestDecoders.Sum decoder = new TestDecoders.Sum(CH) {
+            @Override
+            public int decode(float[] features, float[] out) {
+                if (decodes == 1) {
+                    decodes++;
+                    out[0] = -999f;
+                    throw new IllegalStateException("decoder bug");
+                }
+                return super.decode(features, out);
+            }
+        };
+        try (Pipeline p = new Pipeline(new Pipeline.Context().source(source(CH, -1, Long.MAX_VALUE)).channels(CH)
+                .clock(clock).decoder(decoder).sink(sink)
+                .errorHandler((where, e) -> reported.add(where + ": " + e.getMessage())))) {
+            run(p.startManual(), clock, 59);
+            assertThat(p.counters().decodeFaults.get()).isEqualTo(1);
+            assertThat(p.counters().stageErrors.get()).isEqualTo(1);
+            assertThat(p.counters().safeOutputs.get()).isEqualTo(1);
+        }
+        assertThat(reported).singleElement().asString().contains("decoder bug");
+        assertThat(sink.flags.get(1) & Frame.FLAG_SAFE_OUTPUT).isNotZero();
+        assertThat(sink.outputs.get(1)).as("the last good output, not the half-written one").containsExactly(80f, 20f);
+        assertThat(sink.flags.get(2)).isZero();
+    }
+
+    @Test
     void infiniteSamplesAreFlaggedToo() throws Exception {
         CollectingSink sink = new CollectingSink(1);
         PacedSource inf = new PacedSource("inf", CH, 1000, java.util.List.of(), (v, r) -> java.util.Arrays.fill(v, Float.POSITIVE_INFINITY), clock, 20);

@@ -32,6 +32,23 @@ final class NativeInlet implements StreamInlet {
         return handle;
     }
 
+    /**
+     * The handle, once {@code length} is known to hold a sample: liblsl writes channel-count values whatever the
+     * array holds, so a short one would be overrun in native memory (heap corruption, a crash of the JVM).
+     */
+    private Pointer into(int length) {
+        if (length < channels) {
+            throw new IllegalArgumentException("destination holds " + length + " values; the stream has "
+                    + channels + " channels");
+        }
+        return h();
+    }
+
+    /** Samples a chunk pull may write: what the caller asked for, bounded by both destination arrays. */
+    private int chunkSamples(int length, double[] timestamps, int maxSamples) {
+        return Math.max(0, Math.min(Math.min(maxSamples, timestamps.length), length / channels));
+    }
+
     private double result(double ts) {
         int code = ec.getValue();
         if (code == LslLibrary.LOST_ERROR) {
@@ -68,38 +85,39 @@ final class NativeInlet implements StreamInlet {
 
     @Override
     public double pullSample(float[] dst, double timeoutS) {
-        return result(lib.lsl_pull_sample_f(h(), dst, channels, timeoutS, ec));
+        return result(lib.lsl_pull_sample_f(into(dst.length), dst, channels, timeoutS, ec));
     }
 
     @Override
     public double pullSample(double[] dst, double timeoutS) {
-        return result(lib.lsl_pull_sample_d(h(), dst, channels, timeoutS, ec));
+        return result(lib.lsl_pull_sample_d(into(dst.length), dst, channels, timeoutS, ec));
     }
 
     @Override
     public double pullSample(int[] dst, double timeoutS) {
-        return result(lib.lsl_pull_sample_i(h(), dst, channels, timeoutS, ec));
+        return result(lib.lsl_pull_sample_i(into(dst.length), dst, channels, timeoutS, ec));
     }
 
     @Override
     public double pullSample(short[] dst, double timeoutS) {
-        return result(lib.lsl_pull_sample_s(h(), dst, channels, timeoutS, ec));
+        return result(lib.lsl_pull_sample_s(into(dst.length), dst, channels, timeoutS, ec));
     }
 
     @Override
     public double pullSample(byte[] dst, double timeoutS) {
-        return result(lib.lsl_pull_sample_c(h(), dst, channels, timeoutS, ec));
+        return result(lib.lsl_pull_sample_c(into(dst.length), dst, channels, timeoutS, ec));
     }
 
     @Override
     public double pullSample(long[] dst, double timeoutS) {
-        return result(lib.lsl_pull_sample_l(h(), dst, channels, timeoutS, ec));
+        return result(lib.lsl_pull_sample_l(into(dst.length), dst, channels, timeoutS, ec));
     }
 
     @Override
     public double pullSample(String[] dst, double timeoutS) {
+        Pointer inlet = into(dst.length);
         Pointer[] raw = new Pointer[channels];
-        double ts = result(lib.lsl_pull_sample_str(h(), raw, channels, timeoutS, ec));
+        double ts = result(lib.lsl_pull_sample_str(inlet, raw, channels, timeoutS, ec));
         for (int i = 0; i < channels; i++) {
             if (raw[i] != null) {
                 dst[i] = raw[i].getString(0, StandardCharsets.UTF_8.name());
@@ -111,14 +129,22 @@ final class NativeInlet implements StreamInlet {
 
     @Override
     public int pullChunk(float[] dst, double[] timestamps, int maxSamples, double timeoutS) {
-        long n = lib.lsl_pull_chunk_f(h(), dst, timestamps, (long) maxSamples * channels, maxSamples, timeoutS, ec);
+        int max = chunkSamples(dst.length, timestamps, maxSamples);
+        if (max == 0) {
+            return 0;
+        }
+        long n = lib.lsl_pull_chunk_f(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec);
         result(0);
         return (int) (n / channels);
     }
 
     @Override
     public int pullChunk(double[] dst, double[] timestamps, int maxSamples, double timeoutS) {
-        long n = lib.lsl_pull_chunk_d(h(), dst, timestamps, (long) maxSamples * channels, maxSamples, timeoutS, ec);
+        int max = chunkSamples(dst.length, timestamps, maxSamples);
+        if (max == 0) {
+            return 0;
+        }
+        long n = lib.lsl_pull_chunk_d(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec);
         result(0);
         return (int) (n / channels);
     }

@@ -34,59 +34,91 @@ final class NativeOutlet implements StreamOutlet {
         return handle;
     }
 
+    /**
+     * The handle, once {@code length} values are known to hold {@code samples} samples: liblsl reads
+     * channels x samples values whatever the array holds, so a short array would be read past its end in native
+     * memory (garbage sent, or a crash of the JVM).
+     */
+    private Pointer forValues(int length, int samples) {
+        if (samples < 0 || length < (long) samples * channels) {
+            throw new IllegalArgumentException("need " + (long) samples * channels + " values for " + samples
+                    + " sample(s) of " + channels + " channels, got " + length);
+        }
+        return h();
+    }
+
+    /** As {@link #forValues}, and one timestamp per sample. */
+    private Pointer forValues(int length, int samples, double[] timestamps) {
+        if (timestamps.length < samples) {
+            throw new IllegalArgumentException("need " + samples + " timestamps, got " + timestamps.length);
+        }
+        return forValues(length, samples);
+    }
+
     @Override
     public void pushSample(float[] values, double timestamp) {
-        lib.lsl_push_sample_ftp(h(), values, timestamp, 1);
+        lib.lsl_push_sample_ftp(forValues(values.length, 1), values, timestamp, 1);
     }
 
     @Override
     public void pushSample(double[] values, double timestamp) {
-        lib.lsl_push_sample_dtp(h(), values, timestamp, 1);
+        lib.lsl_push_sample_dtp(forValues(values.length, 1), values, timestamp, 1);
     }
 
     @Override
     public void pushSample(int[] values, double timestamp) {
-        lib.lsl_push_sample_itp(h(), values, timestamp, 1);
+        lib.lsl_push_sample_itp(forValues(values.length, 1), values, timestamp, 1);
     }
 
     @Override
     public void pushSample(short[] values, double timestamp) {
-        lib.lsl_push_sample_stp(h(), values, timestamp, 1);
+        lib.lsl_push_sample_stp(forValues(values.length, 1), values, timestamp, 1);
     }
 
     @Override
     public void pushSample(byte[] values, double timestamp) {
-        lib.lsl_push_sample_ctp(h(), values, timestamp, 1);
+        lib.lsl_push_sample_ctp(forValues(values.length, 1), values, timestamp, 1);
     }
 
     @Override
     public void pushSample(long[] values, double timestamp) {
-        lib.lsl_push_sample_ltp(h(), values, timestamp, 1);
+        lib.lsl_push_sample_ltp(forValues(values.length, 1), values, timestamp, 1);
     }
 
     @Override
     public void pushSample(String[] values, double timestamp) {
-        lib.lsl_push_sample_strtp(h(), values, timestamp, 1);
+        Pointer outlet = forValues(values.length, 1);
+        String[] strings = values;
+        for (int i = 0; i < channels; i++) {
+            if (values[i] == null) {
+                // liblsl would take a null as a C string and crash the JVM; send "" as the Java outlet does.
+                if (strings == values) {
+                    strings = values.clone();
+                }
+                strings[i] = "";
+            }
+        }
+        lib.lsl_push_sample_strtp(outlet, strings, timestamp, 1);
     }
 
     @Override
     public void pushChunk(float[] data, int samples, double timestamp) {
-        lib.lsl_push_chunk_ftp(h(), data, (long) samples * channels, timestamp, 1);
+        lib.lsl_push_chunk_ftp(forValues(data.length, samples), data, (long) samples * channels, timestamp, 1);
     }
 
     @Override
     public void pushChunk(double[] data, int samples, double timestamp) {
-        lib.lsl_push_chunk_dtp(h(), data, (long) samples * channels, timestamp, 1);
+        lib.lsl_push_chunk_dtp(forValues(data.length, samples), data, (long) samples * channels, timestamp, 1);
     }
 
     @Override
     public void pushChunk(float[] data, int samples, double[] timestamps) {
-        lib.lsl_push_chunk_ftnp(h(), data, (long) samples * channels, timestamps, 1);
+        lib.lsl_push_chunk_ftnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1);
     }
 
     @Override
     public void pushChunk(double[] data, int samples, double[] timestamps) {
-        lib.lsl_push_chunk_dtnp(h(), data, (long) samples * channels, timestamps, 1);
+        lib.lsl_push_chunk_dtnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1);
     }
 
     @Override
