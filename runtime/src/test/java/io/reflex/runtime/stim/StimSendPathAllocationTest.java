@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The whole per-command send path (envelope, controller, Chronicle write-ahead journal, TCP driver to the simulated
- * stimulator on loopback, ACK handling) allocates nothing in steady state, measured with the JVM's per-thread
- * allocation counter.
+ * The whole per-command send path (envelope, controller, Chronicle write-ahead journal with the controller's state
+ * events, TCP driver to the simulated stimulator on loopback, ACK handling, idle heartbeats) allocates nothing in
+ * steady state, measured with the JVM's per-thread allocation counter on the sending thread (the simulated
+ * stimulator's oracle runs, and allocates, on a thread of its own).
  */
 class StimSendPathAllocationTest {
     static final int WARM_UP = 30_000;
@@ -41,6 +42,7 @@ class StimSendPathAllocationTest {
             path.run(MEASURED);
             long allocated = mx.getCurrentThreadAllocatedBytes() - before - probe;
             assertThat(path.simulator.violations()).isZero();
+            assertThat(path.simulator.heartbeats()).isGreaterThanOrEqualTo(WARM_UP + MEASURED);
             assertThat(path.controller.issued()).isEqualTo(WARM_UP + MEASURED);
             assertThat(path.journal.records()).isGreaterThanOrEqualTo(WARM_UP + MEASURED);
             assertThat(allocated).as("bytes allocated over %d commands (%.2f B/command)", MEASURED,
@@ -62,15 +64,24 @@ class StimSendPathAllocationTest {
         final StimCommand command = new StimCommand();
 
         StimSendPath(Path dir) throws Exception {
+            this(dir, 0);
+        }
+
+        /**
+         * @param stimulatorPort a loopback stimulator to talk to; 0 starts the in-process simulated stimulator (whose
+         *                       envelope oracle allocates on its own thread)
+         */
+        StimSendPath(Path dir, int stimulatorPort) throws Exception {
             ElectrodeLimits e = new ElectrodeLimits().areaUm2(2000).maxAmplitudeNa(100_000)
                     .maxChargePerPhasePc(20_000).chargeBalanceTolerancePc(100).maxFrequencyMilliHz(300_000)
                     .maxChargePerSecondPc(60_000);
             SafetyEnvelope.Context ec = new SafetyEnvelope.Context().electrodes(16, e).maxChannelsPerCommand(4)
                     .maxSimultaneousChannels(4).globalCurrentCapNa(400_000).maxPulsesPerCommand(100);
-            simulator = new SimulatedStimulator(new SafetyEnvelope.Context().electrodes(16, e)
-                    .maxChannelsPerCommand(4).maxSimultaneousChannels(4).globalCurrentCapNa(400_000)
+            simulator = stimulatorPort != 0 ? null : new SimulatedStimulator(new SafetyEnvelope.Context()
+                    .electrodes(16, e).maxChannelsPerCommand(4).maxSimultaneousChannels(4).globalCurrentCapNa(400_000)
                     .maxPulsesPerCommand(100).conclude(), 0, null);
-            driver = new TcpStimulatorDriver.Context().port(simulator.port()).clock(clock)
+            int port = simulator != null ? simulator.port() : stimulatorPort;
+            driver = new TcpStimulatorDriver.Context().port(port).clock(clock)
                     .heartbeatIntervalNs(1_000_000_000L).heartbeatTimeoutNs(10_000_000_000L).conclude();
             driver.connect();
             journal = ChronicleStimJournal.open(dir.resolve("stim"));
@@ -84,10 +95,27 @@ class StimSendPathAllocationTest {
             }
         }
 
-        /** Sends {@code n} commands, each awaited until the stimulator acknowledged it. */
+        /**
+         * Sends {@code n} commands, each awaited until the stimulator acknowledged it, each followed by an idle
+         * heartbeat interval (host HEARTBEAT out, the stimulator's reply read back).
+         */
         void run(int n) {
             for (int i = 0; i < n; i++) {
                 once();
+                idleHeartbeat();
+            }
+        }
+
+        /** One idle heartbeat interval: the driver sends a HEARTBEAT; waits until the stimulator has it. */
+        void idleHeartbeat() {
+            long before = simulator.heartbeats();
+            clock.advance(1_000_000_000L);
+            controller.doWork();
+            while (simulator.heartbeats() == before) {
+                if (!driver.isConnected()) {
+                    throw new IllegalStateException("link lost: " + driver.alarm());
+                }
+                Thread.onSpinWait();
             }
         }
 
@@ -113,7 +141,9 @@ class StimSendPathAllocationTest {
         public void close() {
             driver.close();
             journal.close();
-            simulator.close();
+            if (simulator != null) {
+                simulator.close();
+            }
         }
     }
 }
