@@ -28,13 +28,23 @@ final class StimRun implements AutoCloseable {
         this.journalDir = journalDir;
     }
 
-    /** The demo's stimulation: the default section, armed at the first fresh decode, with optional mirrors. */
+    /**
+     * The demo's stimulation: the {@code stim} section of {@code --config} when it has one, else the defaults;
+     * armed at the first fresh decode (with the section's {@code armOnStart} reason, else "closed loop started");
+     * {@code --stim-udp} / {@code --stim-lsl} add mirrors.
+     */
     static StimRun startDemo(ReflexConfig c, String udp, boolean lsl) {
-        StimConfig sc = new StimConfig();
-        sc.udp = udp;
-        sc.lsl = lsl;
-        sc.armOnStart = "closed loop started";
-        return start(c, sc);
+        StimConfig sc = c.stim != null ? c.stim : new StimConfig();
+        if (udp != null) {
+            sc.udp = udp;
+        }
+        if (lsl) {
+            sc.lsl = true;
+        }
+        if (sc.armOnStart == null) {
+            sc.armOnStart = "closed loop started";
+        }
+        return start(c, sc.validate());
     }
 
     /**
