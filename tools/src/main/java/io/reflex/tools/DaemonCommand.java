@@ -46,10 +46,27 @@ final class DaemonCommand implements Callable<Integer> {
             return 0;
         }
         ProgressPrinter progress = new ProgressPrinter(System.err, false);
-        ClosedLoopSession session = new ClosedLoopSession(new ClosedLoopSession.Context().config(cfg)
-                .listener(progress));
+        StimRun stim = null;
+        if (cfg.stim != null) {
+            try {
+                stim = StimRun.start(cfg, cfg.stim);
+            } catch (ConfigException e) {
+                System.err.println("reflex daemon: " + e.getMessage());
+                return 2;
+            }
+        }
+        ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg).listener(progress);
+        if (stim != null) {
+            sc.sink(stim.system().stage());
+        }
+        ClosedLoopSession session = new ClosedLoopSession(sc);
         CountDownLatch reported = new CountDownLatch(1);
+        final StimRun stimRun = stim;
         Thread hook = new Thread(() -> {
+            // Stimulation stops first (the next frame disarms and sends a stop-all), then the pipeline drains.
+            if (stimRun != null) {
+                stimRun.requestShutdown("SIGTERM: daemon shutting down");
+            }
             session.requestStop();
             try {
                 // The JVM exits when this hook returns: wait until the journal is closed and the summary printed.
@@ -62,10 +79,22 @@ final class DaemonCommand implements Callable<Integer> {
         try {
             SessionReport report = session.run();
             progress.endLine();
+            if (stim != null) {
+                // Disarm (stop-all), wait for the stimulator's ACKs, stop the watchdog, close the outputs and
+                // flush and close the stimulation journal, before the summary is written.
+                stim.close();
+            }
             if (json) {
-                System.out.println(Reports.json(report).toJson());
+                Json.Obj o = Reports.json(report);
+                if (stim != null) {
+                    stim.addJson(o);
+                }
+                System.out.println(o.toJson());
             } else {
                 System.out.print(Reports.text(report));
+                if (stim != null) {
+                    System.out.print(stim.text());
+                }
             }
             System.out.flush();
             return 0;
@@ -73,6 +102,9 @@ final class DaemonCommand implements Callable<Integer> {
             System.err.println("reflex daemon: " + e.getMessage());
             return 2;
         } finally {
+            if (stim != null) {
+                stim.close();
+            }
             reported.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

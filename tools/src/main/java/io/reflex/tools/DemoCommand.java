@@ -185,7 +185,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The stimulation part of the run ({@code --stim}), or null. */
-    private StimDemo stimDemo;
+    private StimRun stimDemo;
 
     /** The session context: where sinks and observers of other features are added. */
     ClosedLoopSession.Context session(ReflexConfig c, ProgressPrinter progress) {
@@ -208,7 +208,7 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
                 if (stim || stimUdp != null || stimLsl) {
-                    stimDemo = StimDemo.start(c, stimUdp, stimLsl);
+                    stimDemo = StimRun.startDemo(c, stimUdp, stimLsl);
                 }
                 if (lsl) {
                     return runOverLsl(c, progress);

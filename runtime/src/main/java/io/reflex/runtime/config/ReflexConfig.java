@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.reflex.runtime.agent.IdleStrategies;
 import io.reflex.runtime.pipeline.Topology;
 import io.reflex.runtime.session.DecoderCatalog;
+import io.reflex.runtime.stim.StimConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -42,6 +43,11 @@ public final class ReflexConfig {
     public CalibrationConfig calibration = new CalibrationConfig();
     public RunConfig run = new RunConfig();
     public JournalConfig journal = new JournalConfig();
+    /**
+     * Closed-loop stimulation ({@link StimConfig}); null (the default, or {@code "stim": null}) runs without it.
+     * stim/README.md documents every key.
+     */
+    public StimConfig stim;
 
     /** Where samples come from. */
     public static final class SourceConfig {
@@ -284,6 +290,15 @@ public final class ReflexConfig {
             Check.present("journal.dir", journal.dir, "a directory path");
             if (journal.dir.isBlank()) {
                 throw new ConfigException("journal.dir", "\"\"", "a directory path");
+            }
+        }
+        if (stim != null) {
+            stim.validate();
+            int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;
+            if (outputs > 2) {
+                throw new ConfigException("stim.variable", String.valueOf(stim.variable), "a decoded output index"
+                        + " the pipeline produces: the decoders emit 2 outputs (vx, vy), and the " + stim.policy
+                        + " policy reads outputs [" + stim.variable + ", " + outputs + ")");
             }
         }
         return this;

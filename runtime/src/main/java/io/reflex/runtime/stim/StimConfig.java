@@ -1,36 +1,52 @@
 package io.reflex.runtime.stim;
 
+import io.reflex.runtime.config.Check;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.stim.ElectrodeLimits;
 import io.reflex.stim.SafetyEnvelope;
 import io.reflex.stim.StimCommand;
+import io.reflex.stim.StimVerdict;
 import io.reflex.stim.policy.StateTrainPolicy;
 import io.reflex.stim.policy.StimPolicy;
 import io.reflex.stim.policy.ThresholdPolicy;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
- * The {@code stim} section of a configuration: envelope, policy, pulse template, outputs and watchdog. Every field
- * has a default (the demo's), so an empty section is valid; {@link #envelope()}, {@link #policy()} and
- * {@link #validate()} refuse bad values naming the key ({@code stim.<field>}). Units are in the names. The defaults
- * describe a 16-electrode microelectrode array (2000 um^2 sites) driven from the decoder's x velocity.
+ * The {@code stim} section of a configuration (the daemon's {@code ReflexConfig.stim}, and what {@code reflex demo
+ * --stim} builds): envelope, policy, pulse template, outputs, stimulator link, watchdog and arming. Every field has
+ * a default (the demo's), so an empty section is valid; {@link #validate()} refuses bad values naming the key
+ * ({@code stim.<field>}), the value and the allowed range, and refuses unsafe envelopes and pulse trains the
+ * envelope would never accept. Units are in the names. The defaults describe a 16-electrode microelectrode array
+ * (2000 um^2 sites) driven from the decoder's x velocity. stim/README.md documents every key.
  */
 public final class StimConfig {
     /** Outputs: {@code simulated} (an in-process simulated stimulator on loopback) or {@code tcp:HOST:PORT}. */
     public String stimulator = "simulated";
     /** Also mirror accepted commands as UDP frames to {@code HOST:PORT} (unicast only); null for none. */
     public String udp;
+    /** Also write accepted commands as protocol frames to this file (created or truncated); null for none. */
+    public String file;
     /** Also publish accepted commands on an LSL outlet (stream type {@code StimCommands}). */
     public boolean lsl;
     /** LSL stream name of the outlet. */
     public String lslName = "ReflexStim";
-    /** Write-ahead journal directory; null: {@code <journal.dir>/stim-<run>}. */
+    /** LSL network of the outlet: {@code loopback}, {@code default} (lsl_api.cfg search path) or a config file. */
+    public String lslNetwork = "loopback";
+    /** Write-ahead journal directory; null: {@code <journal.dir>/stim-<time>-<pid>}. */
     public String journalDir;
-    /** Arm automatically when the first fresh decoder output arrives (demo); otherwise arm through the API. */
-    public boolean autoArm = true;
+    /**
+     * Arm at the first fresh decoder output, journaling this text as the operator's reason (who, why); null (the
+     * default) leaves stimulation disarmed. A fault latched during the run stays latched until the process ends;
+     * a restart with this set is the operator's explicit reset and re-arm.
+     */
+    public String armOnStart;
 
-    // Envelope (every electrode alike)
+    // Envelope: every electrode alike, then per-electrode overrides
     public int electrodes = 16;
     public long areaUm2 = 2000;
     public int maxAmplitudeNa = 100_000;
@@ -39,11 +55,19 @@ public final class StimConfig {
     public long chargeBalanceTolerancePc = 100;
     public long maxFrequencyMilliHz = 300_000;
     public long maxChargePerSecondPc = 60_000;
+    /** Limits of single electrodes that differ from the section-wide ones above. */
+    public List<ElectrodeConfig> electrodeLimits = new ArrayList<>();
     public int maxChannelsPerCommand = 4;
     public int maxSimultaneousChannels = 4;
     public long globalCurrentCapNa = 400_000;
     public int maxPulsesPerCommand = 100;
     public long maxTrainDurationMs = 2_000;
+    public int maxPhaseWidthNs = 1_000_000;
+    public int maxInterphaseGapNs = 1_000_000;
+    /** Latest trigger time accepted, after the decision, ms. */
+    public long maxScheduleAheadMs = 1_000;
+    /** Trains the envelope remembers for its time-dependent limits. */
+    public int historyCapacity = 1024;
 
     // Policy
     /** {@code threshold} or {@code state-train}. */
@@ -74,49 +98,200 @@ public final class StimConfig {
     // Stimulator link (host side; the stimulator stops everything when the host is silent this long)
     public long linkHeartbeatIntervalMs = 100;
     public long linkHeartbeatTimeoutMs = 300;
+    public long ackTimeoutMs = 100;
+    public int connectTimeoutMs = 2_000;
 
     // Watchdog (0: derived from the bin width, 3 bins)
     public long heartbeatTimeoutUs;
     public long decoderTimeoutUs;
     public long watchdogPollUs = 1_000;
 
-    /** Validates what the other builders do not (outputs, template shape). */
+    /** One electrode's limits; a field left out (null) takes the section-wide value. */
+    public static final class ElectrodeConfig {
+        /** Electrode index, in [0, electrodes). */
+        public int electrode = -1;
+        public Long areaUm2;
+        public Integer maxAmplitudeNa;
+        public Long maxChargePerPhasePc;
+        public Double shannonK;
+        public Long chargeBalanceTolerancePc;
+        public Long maxFrequencyMilliHz;
+        public Long maxChargePerSecondPc;
+    }
+
+    /**
+     * Checks every value (outputs, link, watchdog, template shape), builds the envelope (unsafe limits refused) and
+     * the policy, and refuses a pulse train that the envelope would reject on its own; returns this.
+     */
     public StimConfig validate() {
+        Check.range("stim.electrodes", electrodes, 1, SafetyEnvelope.MAX_ELECTRODES);
         if (stimulator == null || !(stimulator.equals("simulated") || stimulator.startsWith("tcp:"))) {
-            throw new ConfigException("stim.stimulator", String.valueOf(stimulator), "simulated or tcp:HOST:PORT");
+            throw new ConfigException("stim.stimulator", quoted(stimulator), "simulated or tcp:HOST:PORT");
         }
-        if (channels == null || channels.isEmpty() || channels.size() > StimCommand.MAX_CHANNELS) {
+        if (stimulator.startsWith("tcp:")) {
+            InetAddress host = hostOf("stim.stimulator", stimulator, 4, "tcp:HOST:PORT");
+            if (host.isMulticastAddress() || host.isAnyLocalAddress()) {
+                throw new ConfigException("stim.stimulator", quoted(stimulator), "a unicast stimulator address");
+            }
+        }
+        if (udp != null) {
+            InetAddress host = hostOf("stim.udp", udp, 0, "HOST:PORT (unicast)");
+            if (host.isMulticastAddress() || host.isAnyLocalAddress()) {
+                throw new ConfigException("stim.udp", quoted(udp), "a unicast HOST:PORT");
+            }
+        }
+        if (file != null && file.isBlank()) {
+            throw new ConfigException("stim.file", "\"\"", "a file path or null");
+        }
+        if (journalDir != null && journalDir.isBlank()) {
+            throw new ConfigException("stim.journalDir", "\"\"", "a directory path or null");
+        }
+        if (lsl) {
+            Check.present("stim.lslName", lslName, "a stream name");
+            Check.present("stim.lslNetwork", lslNetwork, "loopback, default or an lsl_api.cfg path");
+        }
+        if (armOnStart != null && armOnStart.isBlank()) {
+            throw new ConfigException("stim.armOnStart", quoted(armOnStart),
+                    "the operator's reason for arming (who, why) or null to stay disarmed");
+        }
+        Check.present("stim.channels", channels, "1 to 64 electrode indices");
+        if (channels.isEmpty() || channels.size() > StimCommand.MAX_CHANNELS) {
             throw new ConfigException("stim.channels", String.valueOf(channels), "1 to 64 electrode indices");
         }
-        if (!polarity.equals("cathodic-first") && !polarity.equals("anodic-first")) {
-            throw new ConfigException("stim.polarity", polarity, "cathodic-first or anodic-first");
+        for (int i = 0; i < channels.size(); i++) {
+            Check.present("stim.channels[" + i + "]", channels.get(i), "an electrode index");
+            Check.range("stim.channels[" + i + "]", channels.get(i), 0, electrodes - 1L);
         }
-        if (linkHeartbeatIntervalMs < 1 || linkHeartbeatIntervalMs > 1_000) {
-            throw new ConfigException("stim.linkHeartbeatIntervalMs", String.valueOf(linkHeartbeatIntervalMs),
-                    "[1, 1000]");
+        Check.oneOf("stim.polarity", polarity, List.of("cathodic-first", "anodic-first"));
+        Check.oneOf("stim.policy", policy, List.of("threshold", "state-train"));
+        Check.range("stim.linkHeartbeatIntervalMs", linkHeartbeatIntervalMs, 1, 1_000);
+        Check.range("stim.linkHeartbeatTimeoutMs", linkHeartbeatTimeoutMs, 2 * linkHeartbeatIntervalMs + 1, 10_000);
+        Check.range("stim.ackTimeoutMs", ackTimeoutMs, 1, 10_000);
+        Check.range("stim.connectTimeoutMs", connectTimeoutMs, 1, 60_000);
+        Check.range("stim.watchdogPollUs", watchdogPollUs, 10, 1_000_000);
+        if (heartbeatTimeoutUs != 0) {
+            Check.range("stim.heartbeatTimeoutUs", heartbeatTimeoutUs, 100, 10_000_000);
         }
-        if (linkHeartbeatTimeoutMs <= 2 * linkHeartbeatIntervalMs || linkHeartbeatTimeoutMs > 10_000) {
-            throw new ConfigException("stim.linkHeartbeatTimeoutMs", String.valueOf(linkHeartbeatTimeoutMs),
-                    "(2 x linkHeartbeatIntervalMs, 10000]");
+        if (decoderTimeoutUs != 0) {
+            Check.range("stim.decoderTimeoutUs", decoderTimeoutUs, 100, 10_000_000);
         }
-        if (watchdogPollUs < 10 || watchdogPollUs > 1_000_000) {
-            throw new ConfigException("stim.watchdogPollUs", String.valueOf(watchdogPollUs), "[10, 1000000]");
+        Check.range("stim.maxTrainDurationMs", maxTrainDurationMs, 1, 10_000);
+        Check.range("stim.maxScheduleAheadMs", maxScheduleAheadMs, 0, 10_000);
+        Check.range("stim.refractoryMs", refractoryMs, 0, 3_600_000);
+        Check.range("stim.leadUs", leadUs, 0, maxScheduleAheadMs * 1_000);
+        SafetyEnvelope env = envelope();
+        policy();
+        // A template the envelope refuses on its own would make every trigger a rejected command.
+        StimCommand t = template();
+        t.triggerTimeNs(leadUs * 1_000);
+        int verdict = env.check(t, 0);
+        if (verdict != StimVerdict.ACCEPTED) {
+            throw new ConfigException("stim", "the configured pulse train (channels " + channels + ", amplitudeNa "
+                    + amplitudeNa + ", phaseWidthNs " + phaseWidthNs + ", interphaseGapNs " + interphaseGapNs
+                    + ", pulses " + pulses + ", frequencyMilliHz " + frequencyMilliHz + ", leadUs " + leadUs
+                    + ") lies outside the envelope (" + StimVerdict.name(verdict) + "); every trigger would be"
+                    + " refused");
         }
         return this;
     }
 
+    private static String quoted(String s) {
+        return s == null ? "null" : "\"" + s + "\"";
+    }
+
+    /** Parses {@code value.substring(skip)} as {@code HOST:PORT} (port 1..65535); the host must resolve. */
+    private static InetAddress hostOf(String field, String value, int skip, String allowed) {
+        String hostPort = value.substring(skip);
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new ConfigException(field, quoted(value), allowed);
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(field, quoted(value), allowed + " with a numeric port");
+        }
+        if (port < 1 || port > 65_535) {
+            throw new ConfigException(field, quoted(value), allowed + " with a port in [1, 65535]");
+        }
+        try {
+            return InetAddress.getByName(hostPort.substring(0, colon));
+        } catch (UnknownHostException e) {
+            throw new ConfigException(field, quoted(value), allowed + " with a host that resolves");
+        }
+    }
+
+    /** Host of a validated {@code HOST:PORT}. */
+    static InetAddress host(String hostPort) throws UnknownHostException {
+        return InetAddress.getByName(hostPort.substring(0, hostPort.lastIndexOf(':')));
+    }
+
+    /** Port of a validated {@code HOST:PORT}. */
+    static int port(String hostPort) {
+        return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    }
+
     /** Builds and validates the envelope; unsafe limits are refused with the key named. */
     public SafetyEnvelope envelope() {
-        ElectrodeLimits e = new ElectrodeLimits().areaUm2(areaUm2).maxAmplitudeNa(maxAmplitudeNa)
+        Check.range("stim.electrodes", electrodes, 1, SafetyEnvelope.MAX_ELECTRODES);
+        Check.present("stim.electrodeLimits", electrodeLimits, "an array of per-electrode limits");
+        ElectrodeLimits[] limits = new ElectrodeLimits[electrodes];
+        ElectrodeLimits common = new ElectrodeLimits().areaUm2(areaUm2).maxAmplitudeNa(maxAmplitudeNa)
                 .maxChargePerPhasePc(maxChargePerPhasePc).chargeBalanceTolerancePc(chargeBalanceTolerancePc)
                 .maxFrequencyMilliHz(maxFrequencyMilliHz).maxChargePerSecondPc(maxChargePerSecondPc);
         try {
-            e.shannonK(shannonK);
-            return new SafetyEnvelope.Context().electrodes(Math.max(0, Math.min(electrodes,
-                            SafetyEnvelope.MAX_ELECTRODES + 1)), e)
-                    .maxChannelsPerCommand(maxChannelsPerCommand).maxSimultaneousChannels(maxSimultaneousChannels)
+            common.shannonK(shannonK);
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException("stim.shannonK", ex.getMessage());
+        }
+        Set<Integer> seen = new HashSet<>();
+        for (int i = 0; i < electrodeLimits.size(); i++) {
+            String p = "stim.electrodeLimits[" + i + "]";
+            ElectrodeConfig o = Check.present(p, electrodeLimits.get(i), "an object");
+            Check.range(p + ".electrode", o.electrode, 0, electrodes - 1L);
+            if (!seen.add(o.electrode)) {
+                throw new ConfigException(p + ".electrode", String.valueOf(o.electrode),
+                        "an electrode not listed before in stim.electrodeLimits");
+            }
+            ElectrodeLimits l = common.copy();
+            if (o.areaUm2 != null) {
+                l.areaUm2(o.areaUm2);
+            }
+            if (o.maxAmplitudeNa != null) {
+                l.maxAmplitudeNa(o.maxAmplitudeNa);
+            }
+            if (o.maxChargePerPhasePc != null) {
+                l.maxChargePerPhasePc(o.maxChargePerPhasePc);
+            }
+            if (o.chargeBalanceTolerancePc != null) {
+                l.chargeBalanceTolerancePc(o.chargeBalanceTolerancePc);
+            }
+            if (o.maxFrequencyMilliHz != null) {
+                l.maxFrequencyMilliHz(o.maxFrequencyMilliHz);
+            }
+            if (o.maxChargePerSecondPc != null) {
+                l.maxChargePerSecondPc(o.maxChargePerSecondPc);
+            }
+            if (o.shannonK != null) {
+                try {
+                    l.shannonK(o.shannonK);
+                } catch (IllegalArgumentException ex) {
+                    throw new ConfigException(p + ".shannonK", ex.getMessage());
+                }
+            }
+            limits[o.electrode] = l;
+        }
+        SafetyEnvelope.Context ctx = new SafetyEnvelope.Context();
+        for (ElectrodeLimits l : limits) {
+            ctx.electrode(l != null ? l : common);
+        }
+        try {
+            return ctx.maxChannelsPerCommand(maxChannelsPerCommand).maxSimultaneousChannels(maxSimultaneousChannels)
                     .globalCurrentCapNa(globalCurrentCapNa).maxPulsesPerCommand(maxPulsesPerCommand)
-                    .maxTrainDurationNs(maxTrainDurationMs * 1_000_000L).conclude();
+                    .maxTrainDurationNs(maxTrainDurationMs * 1_000_000L).maxPhaseWidthNs(maxPhaseWidthNs)
+                    .maxInterphaseGapNs(maxInterphaseGapNs).maxScheduleAheadNs(maxScheduleAheadMs * 1_000_000L)
+                    .historyCapacity(historyCapacity).conclude();
         } catch (IllegalArgumentException ex) {
             throw new ConfigException("stim", ex.getMessage().replace("stim envelope: ", "stim envelope: stim.")
                     .replace("stim.electrode[", "electrode["));
@@ -149,7 +324,7 @@ public final class StimConfig {
                             .maxTrainsPerWindow(maxTriggersPerSecond).rateWindowNs(1_000_000_000L)
                             .leadNs(leadUs * 1_000L).template(template()).conclude();
                 default:
-                    throw new ConfigException("stim.policy", policy, "threshold or state-train");
+                    throw new ConfigException("stim.policy", quoted(policy), "one of [threshold, state-train]");
             }
         } catch (ConfigException e) {
             throw e;

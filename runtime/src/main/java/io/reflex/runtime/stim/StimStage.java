@@ -32,6 +32,8 @@ public final class StimStage implements OutputSink {
     private volatile long proposals;
     private volatile long deadlineMisses;
     private volatile long frames;
+    /** Set from any thread by {@link #requestShutdown}; read once per frame. */
+    private volatile String shutdownReason;
 
     /**
      * @param autoArmReason when not null, the stage arms the controller, with this reason, at the first fresh
@@ -60,6 +62,13 @@ public final class StimStage implements OutputSink {
         final long now = clock.nanoTime();
         frames++;
         watchdog.onHeartbeat(now);
+        final String shutdown = shutdownReason;
+        if (shutdown != null) {
+            // Stopping: nothing is proposed or armed again; the first frame after the request disarms (stop-all).
+            controller.disarm(shutdown);
+            controller.doWork();
+            return;
+        }
         if (frame.hasFlag(Frame.FLAG_DEADLINE_MISS)) {
             deadlineMisses++;
             if (controller.isArmed()) {
@@ -91,6 +100,21 @@ public final class StimStage implements OutputSink {
             proposals++;
             controller.submit(command, frame.deadlineNs);
         }
+    }
+
+    /**
+     * Stops stimulation from any thread (e.g. a SIGTERM hook) before the pipeline is drained: the next frame
+     * disarms the controller with this reason (a stop-all goes to the stimulator and the reason to the journal) and
+     * no later frame proposes or arms. {@link #onClose()} disarms too, should no frame come.
+     */
+    public void requestShutdown(String reason) {
+        shutdownReason = reason == null || reason.isBlank() ? "shutdown" : reason;
+        controller.requestDisarm(shutdownReason);
+    }
+
+    /** Whether {@link #requestShutdown} was called. */
+    public boolean shutdownRequested() {
+        return shutdownReason != null;
     }
 
     @Override

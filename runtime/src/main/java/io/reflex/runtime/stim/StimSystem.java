@@ -17,6 +17,7 @@ import io.reflex.stim.StimErrorHandler;
 import io.reflex.stim.StimVerdict;
 import io.reflex.stim.StimWatchdog;
 import io.reflex.stim.StimulatorDriver;
+import io.reflex.stim.driver.FileStimSink;
 import io.reflex.stim.driver.SimulatedStimulator;
 import io.reflex.stim.driver.TcpStimulatorDriver;
 import io.reflex.stim.driver.TeeDriver;
@@ -83,16 +84,13 @@ public final class StimSystem implements AutoCloseable {
                 host = InetAddress.getLoopbackAddress();
                 port = sim.port();
             } else {
-                String[] hp = cfg.stimulator.substring(4).split(":");
-                if (hp.length != 2) {
-                    throw new ConfigException("stim.stimulator", cfg.stimulator, "tcp:HOST:PORT");
-                }
-                host = InetAddress.getByName(hp[0]);
-                port = Integer.parseInt(hp[1]);
+                host = StimConfig.host(cfg.stimulator.substring(4));
+                port = StimConfig.port(cfg.stimulator.substring(4));
             }
             tcp = new TcpStimulatorDriver.Context().host(host).port(port).clock(clock::nanoTime)
                     .heartbeatIntervalNs(cfg.linkHeartbeatIntervalMs * 1_000_000L)
-                    .heartbeatTimeoutNs(cfg.linkHeartbeatTimeoutMs * 1_000_000L).conclude();
+                    .heartbeatTimeoutNs(cfg.linkHeartbeatTimeoutMs * 1_000_000L)
+                    .ackTimeoutNs(cfg.ackTimeoutMs * 1_000_000L).connectTimeoutMs(cfg.connectTimeoutMs).conclude();
             try {
                 // Probe now so that an unreachable stimulator is refused at start-up; the session's link is opened
                 // when stimulation is armed, because its heartbeats ride on the frames.
@@ -102,11 +100,14 @@ public final class StimSystem implements AutoCloseable {
                 throw new ConfigException("stim.stimulator", e.getMessage());
             }
             if (cfg.udp != null) {
-                String[] hp = cfg.udp.split(":");
-                if (hp.length != 2) {
-                    throw new ConfigException("stim.udp", cfg.udp, "HOST:PORT (unicast)");
+                monitors.add(new UdpStimSink(StimConfig.host(cfg.udp), StimConfig.port(cfg.udp)));
+            }
+            if (cfg.file != null) {
+                try {
+                    monitors.add(new FileStimSink(Path.of(cfg.file)));
+                } catch (IOException e) {
+                    throw new ConfigException("stim.file", e.getMessage());
                 }
-                monitors.add(new UdpStimSink(InetAddress.getByName(hp[0]), Integer.parseInt(hp[1])));
             }
             if (cfg.lsl) {
                 if (lsl == null) {
@@ -124,9 +125,6 @@ public final class StimSystem implements AutoCloseable {
             }
             if (sim != null) {
                 sim.close();
-            }
-            if (e instanceof NumberFormatException) {
-                throw new ConfigException("stim", "bad port number: " + e.getMessage());
             }
             throw e;
         }
@@ -159,7 +157,7 @@ public final class StimSystem implements AutoCloseable {
             public void reset() {
             }
         }, errorHandler).start();
-        stage = new StimStage(controller, watchdog, policy, clock, cfg.autoArm ? "closed loop started" : null,
+        stage = new StimStage(controller, watchdog, policy, clock, cfg.armOnStart,
                 this::connectIfNeeded);
         warmUp(cfg);
     }
@@ -260,6 +258,19 @@ public final class StimSystem implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException("stim", "cannot start stimulation outputs: " + e.getMessage());
         }
+    }
+
+    /**
+     * The write-ahead journal directory of a run: {@code stim.journalDir} when set, else a new
+     * {@code stim-<yyyyMMdd-HHmmss>-<pid>} directory under {@code journalRoot} (the run journal's parent).
+     */
+    public static Path journalDir(StimConfig cfg, String journalRoot) {
+        if (cfg.journalDir != null) {
+            return Path.of(cfg.journalDir);
+        }
+        String run = "stim-" + java.time.LocalDateTime.now().format(
+                java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + ProcessHandle.current().pid();
+        return Path.of(journalRoot).resolve(run);
     }
 
     /** The pipeline sink. */

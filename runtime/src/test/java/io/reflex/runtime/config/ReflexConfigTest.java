@@ -50,7 +50,7 @@ class ReflexConfigTest {
             {"calibration":{"seconds":-1}}              | calibration.seconds: -1.0 is not allowed; expected a number in [0.0, 3600.0]
             {"journal":{"dir":""}}                      | journal.dir: "" is not allowed; expected a directory path
             {"journal":{"enabled":"yes"}}               | journal.enabled: "yes" is not allowed; expected true or false
-            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decoder, journal, pipeline, run, source]
+            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decoder, journal, pipeline, run, source, stim]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
         assertThatThrownBy(() -> ReflexConfig.parse(json))

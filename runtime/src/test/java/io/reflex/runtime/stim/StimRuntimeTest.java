@@ -87,6 +87,7 @@ class StimRuntimeTest {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void stageArmsOnFirstDecodeStimulatesOnThresholdAndStopsOnADeadlineMiss() {
         StimConfig cfg = new StimConfig();
+        cfg.armOnStart = "test: closed loop started";
         ManualNanoClock clock = new ManualNanoClock(System.nanoTime());
         try (StimSystem s = StimSystem.start(cfg, dir.resolve("j"), 20_000, clock::nanoTime, null,
                 (src, err) -> { })) {
@@ -128,6 +129,7 @@ class StimRuntimeTest {
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aStalledPipelineTripsTheWatchdogThreadWhichCutsTheStimulatorLink() {
         StimConfig cfg = new StimConfig();
+        cfg.armOnStart = "test: closed loop started";
         cfg.threshold = -100; // every fresh frame proposes; the policy's rate limit keeps it within the envelope
         cfg.heartbeatTimeoutUs = 100_000; // generous: first-use costs (class loading, JIT) must not trip it early
         cfg.decoderTimeoutUs = 100_000;

@@ -73,11 +73,21 @@ public final class StimWire {
     public void finish(ByteBuffer buf, int frameStart) {
         int payload = buf.position() - frameStart - HEADER_BYTES;
         buf.putShort(frameStart + 6, (short) payload);
-        ByteBuffer view = buf.duplicate();
-        view.position(frameStart).limit(buf.position());
+        buf.putInt(crc(buf, frameStart, buf.position()));
+    }
+
+    /**
+     * CRC-32 of {@code buf[from, to)}, leaving the buffer's position and limit as they were. Narrows the buffer in
+     * place instead of through a {@code duplicate()}, which would allocate a buffer object per frame.
+     */
+    private int crc(ByteBuffer buf, int from, int to) {
+        int position = buf.position();
+        int limit = buf.limit();
+        buf.limit(to).position(from);
         crc.reset();
-        crc.update(view);
-        buf.putInt((int) crc.getValue());
+        crc.update(buf);
+        buf.limit(limit).position(position);
+        return (int) crc.getValue();
     }
 
     /** Appends a whole COMMAND frame. */
@@ -134,11 +144,7 @@ public final class StimWire {
         if (buf.remaining() < total) {
             return NEED_MORE;
         }
-        ByteBuffer view = buf.duplicate();
-        view.position(start).limit(start + HEADER_BYTES + len);
-        crc.reset();
-        crc.update(view);
-        if ((int) crc.getValue() != buf.getInt(start + HEADER_BYTES + len)) {
+        if (crc(buf, start, start + HEADER_BYTES + len) != buf.getInt(start + HEADER_BYTES + len)) {
             return CORRUPT;
         }
         type = buf.get(start + 5) & 0xFF;

@@ -11,13 +11,11 @@ import io.reflex.stim.StimController;
 import io.reflex.stim.StimFault;
 import io.reflex.stim.driver.SimulatedStimulator;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
 
 /** The stimulation part of {@code reflex demo --stim}: builds the {@link StimSystem} and reports on it. */
-final class StimDemo implements AutoCloseable {
+final class StimRun implements AutoCloseable {
     private final StimSystem system;
     private final Path journalDir;
     private boolean closed;
@@ -25,25 +23,53 @@ final class StimDemo implements AutoCloseable {
     private long simulatorReceived;
     private long stopAllReceived;
 
-    private StimDemo(StimSystem system, Path journalDir) {
+    private StimRun(StimSystem system, Path journalDir) {
         this.system = system;
         this.journalDir = journalDir;
     }
 
-    static StimDemo start(ReflexConfig c, String udp, boolean lsl) {
-        StimConfig sc = new StimConfig();
-        sc.udp = udp;
-        sc.lsl = lsl;
-        String run = "stim-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
-                + ProcessHandle.current().pid();
-        Path dir = sc.journalDir != null ? Path.of(sc.journalDir) : Path.of(c.journal.dir).resolve(run);
-        LslBackend backend = lsl ? LslBackend.select("java", LslConfig.loopback(),
-                (where, message, cause) -> System.err.println("reflex lsl: " + where + ": " + message)) : null;
+    /**
+     * The demo's stimulation: the {@code stim} section of {@code --config} when it has one, else the defaults;
+     * armed at the first fresh decode (with the section's {@code armOnStart} reason, else "closed loop started");
+     * {@code --stim-udp} / {@code --stim-lsl} add mirrors.
+     */
+    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl) {
+        StimConfig sc = c.stim != null ? c.stim : new StimConfig();
+        if (udp != null) {
+            sc.udp = udp;
+        }
+        if (lsl) {
+            sc.lsl = true;
+        }
+        if (sc.armOnStart == null) {
+            sc.armOnStart = "closed loop started";
+        }
+        return start(c, sc.validate());
+    }
+
+    /**
+     * Starts stimulation as {@code sc} describes, its journal under {@code c.journal.dir} unless
+     * {@code sc.journalDir} is set.
+     *
+     * @throws io.reflex.runtime.config.ConfigException naming the key when something is refused
+     */
+    static StimRun start(ReflexConfig c, StimConfig sc) {
+        Path dir = StimSystem.journalDir(sc, c.journal.dir);
+        LslBackend backend = null;
+        if (sc.lsl) {
+            LslConfig net = switch (sc.lslNetwork) {
+                case "loopback" -> LslConfig.loopback();
+                case "default" -> LslConfig.fromEnvironment();
+                default -> LslConfig.load(Path.of(sc.lslNetwork));
+            };
+            backend = LslBackend.select("java", net,
+                    (where, message, cause) -> System.err.println("reflex lsl: " + where + ": " + message));
+        }
         ErrorHandler errors = (source, error) -> {
             // stimulation alarms are reported in the summary; nothing is printed mid-run
         };
         StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors);
-        return new StimDemo(s, dir);
+        return new StimRun(s, dir);
     }
 
     StimSystem system() {
@@ -79,6 +105,11 @@ final class StimDemo implements AutoCloseable {
                 system.watchdog().trips(), StimFault.name(ctl.faultCode()),
                 ctl.faultReason() == null ? "" : " (" + ctl.faultReason() + ")", journalDir.toAbsolutePath(),
                 system.journal().records());
+    }
+
+    /** Stops stimulation from any thread (e.g. the SIGTERM hook): the next frame disarms, nothing more is issued. */
+    void requestShutdown(String reason) {
+        system.stage().requestShutdown(reason);
     }
 
     /** Closes stimulation and takes the simulator's final counts. Idempotent. */
