@@ -87,8 +87,11 @@ def main(argv=None):
 
     hp = (lm.default_hparams if a.model == "small" else lm.causal_hparams)(dropout_rate=a.dropout)
     model = lm.LFADS(hp)
+    init_created_by = None
     if a.init:
-        model.load_state_dict(torch.load(a.init, map_location="cpu")["state_dict"])
+        init = torch.load(a.init, map_location="cpu")
+        model.load_state_dict(init["state_dict"])
+        init_created_by = init.get("hyper_parameters", {}).get("created_by")
     for mod in model.modules():
         if isinstance(mod, lm.ClippedGRUCell):
             mod.state_noise = a.state_noise
@@ -135,7 +138,11 @@ def main(argv=None):
         epoch += 1
     r2, vnll = latent_r2(model, train, valid)
     ckpt = lm.checkpoint_dict(model, epoch=epoch, global_step=step)
-    ckpt["hyper_parameters"]["created_by"] = ex.command_line()
+    # the whole chain of commands that made these weights, in the order they ran
+    created_by = ex.command_line()
+    if init_created_by:
+        created_by = init_created_by + " && " + created_by
+    ckpt["hyper_parameters"]["created_by"] = created_by
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.save(ckpt, a.out)
     result = {"model": a.model, "checkpoint": a.out, "steps": step, "epochs": epoch,
@@ -147,7 +154,7 @@ def main(argv=None):
         name = "lorenz-%s" % a.model
         result["evaluation"] = lorenz_eval.evaluate(model, a.data_seed)
         extra = {"training": result, "demo_data": lorenz_eval.demo_manifest(a.data_seed)}
-        ex.export(sd, hp, a.bundle, name, ex.command_line(), extra_tensors=lorenz_eval.demo_tensors(), extra=extra)
+        ex.export(sd, hp, a.bundle, name, created_by, extra_tensors=lorenz_eval.demo_tensors(), extra=extra)
         result["bundle"] = a.bundle
         result["bundle_bytes"] = os.path.getsize(a.bundle)
     print(json.dumps(result))
