@@ -1,0 +1,27 @@
+`default_nettype none
+// Simple dual-port RAM: one synchronous write port, one synchronous read port (one cycle of latency).
+// Maps onto BRAM/URAM (or LUTRAM when small). A read of the address written in the same cycle returns the old word.
+module ram_sdp #(
+    parameter integer WIDTH = 32,    // word width (bits)
+    parameter integer DEPTH = 1024   // words
+) (
+    input  wire                     clk,
+    input  wire                     we,
+    input  wire [$clog2(DEPTH)-1:0] waddr,
+    input  wire [WIDTH-1:0]         wdata,
+    input  wire                     re,
+    input  wire [$clog2(DEPTH)-1:0] raddr,
+    output reg  [WIDTH-1:0]         rdata
+);
+    initial begin
+        if (WIDTH < 1 || DEPTH < 2) begin
+            $display("ram_sdp: illegal WIDTH=%0d DEPTH=%0d", WIDTH, DEPTH);
+            $finish;
+        end
+    end
+    reg [WIDTH-1:0] mem [0:DEPTH-1];
+    always @(posedge clk) begin
+        if (we) mem[waddr] <= wdata;
+        if (re) rdata <= mem[raddr];
+    end
+endmodule
