@@ -1,0 +1,137 @@
+package io.reflex.decoders.snn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.reflex.decoders.CalibrationSet;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.Decoders;
+import io.reflex.decoders.Metrics;
+import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.synth.CenterOutSource;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class SnnDecoderTest {
+    static final int CHANNELS = 96;
+    static final int CAL_BINS = 500;
+    static final int TEST_BINS = 400;
+    static CalibrationSet cal;
+    static float[][] testCounts;
+    static double[][] testVel;
+
+    @BeforeAll
+    static void data() {
+        CenterOutSource src = new CenterOutSource(new CenterOutSource.Context().channels(CHANNELS).seed(1));
+        cal = new CalibrationSet(CAL_BINS, CHANNELS, 2);
+        float[] c = new float[CHANNELS];
+        double[] kin = new double[4];
+        float[] v = new float[2];
+        for (int b = 0; b < CAL_BINS; b++) {
+            src.nextBin(20, c, kin);
+            v[0] = (float) kin[2];
+            v[1] = (float) kin[3];
+            cal.add(c, v);
+        }
+        testCounts = new float[TEST_BINS][CHANNELS];
+        testVel = new double[TEST_BINS][2];
+        for (int b = 0; b < TEST_BINS; b++) {
+            src.nextBin(20, testCounts[b], kin);
+            testVel[b][0] = kin[2];
+            testVel[b][1] = kin[3];
+        }
+    }
+
+    static double r2(TrainableDecoder d, float[][] outs) {
+        Metrics.R2Accumulator acc = new Metrics.R2Accumulator(2);
+        float[] out = new float[2];
+        for (int b = 0; b < TEST_BINS; b++) {
+            assertThat(d.decode(testCounts[b], out)).isEqualTo(DecodeStatus.OK);
+            if (outs != null) {
+                outs[b][0] = out[0];
+                outs[b][1] = out[1];
+            }
+            acc.add(testVel[b], out);
+        }
+        return acc.meanR2();
+    }
+
+    @Test
+    void decodesCenterOutVelocityNextToKalman() {
+        TrainableDecoder snn = Decoders.create("snn", CHANNELS, Map.of());
+        assertThat(snn).isInstanceOf(SnnDecoder.class);
+        snn.fit(cal);
+        double snnR2 = r2(snn, null);
+        TrainableDecoder kalman = Decoders.create("kalman", CHANNELS, Map.of());
+        kalman.fit(cal);
+        double kalmanR2 = r2(kalman, null);
+        System.out.printf("center-out 96 ch, 10 s calibration, 8 s test: snn R2 = %.3f, kalman R2 = %.3f%n",
+            snnR2, kalmanR2);
+        assertThat(snnR2).isGreaterThan(0.75);
+    }
+
+    @Test
+    void bundleRoundTripDecodesBitIdentically() {
+        SnnDecoder a = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256).seed(9)
+            .ridgeLambda(1.0));
+        a.fit(cal);
+        byte[] zip = a.toBundle("snn-test", "SnnDecoderTest").toZipBytes();
+        ModelBundle bundle = ModelBundle.fromBytes(zip, "memory");
+        assertThat(bundle.modelType()).isEqualTo("snn");
+        assertThat(bundle.hpString("reset_mode")).isEqualTo("subtract");
+        SnnDecoder b = SnnDecoder.fromBundle(bundle);
+        assertThat(b.fitted()).isTrue();
+        float[][] oa = new float[TEST_BINS][2];
+        float[][] ob = new float[TEST_BINS][2];
+        a.reset();
+        double ra = r2(a, oa);
+        double rb = r2(b, ob);
+        assertThat(ob).isDeepEqualTo(oa);
+        assertThat(rb).isEqualTo(ra);
+    }
+
+    @Test
+    void notReadyBeforeFitAndInvalidInputKeepsTheLastGoodOutput() {
+        SnnDecoder d = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256)
+            .ridgeLambda(1.0));
+        float[] out = {5f, 5f};
+        assertThat(d.decode(testCounts[0], out)).isEqualTo(DecodeStatus.NOT_READY);
+        assertThat(out).containsExactly(0f, 0f);
+        d.fit(cal);
+        assertThat(d.decode(testCounts[0], out)).isEqualTo(DecodeStatus.OK);
+        float[] good = out.clone();
+        float[] bad = testCounts[1].clone();
+        bad[3] = Float.NaN;
+        assertThat(d.decode(bad, out)).isEqualTo(DecodeStatus.INVALID_INPUT);
+        assertThat(out).containsExactly(good);
+        assertThat(d.inputsRejected()).isEqualTo(1);
+    }
+
+    @Test
+    void countsAboveOneSpikePerTickAreClippedAndCounted() {
+        SnnDecoder d = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256)
+            .ridgeLambda(1.0));
+        d.fit(cal);
+        float[] in = new float[CHANNELS];
+        in[0] = 25;   // 20 ticks per bin
+        in[1] = 20;
+        assertThat(d.decode(in, new float[2])).isEqualTo(DecodeStatus.OK);
+        assertThat(d.countsClipped()).isEqualTo(5);
+    }
+
+    @Test
+    void badConfigurationAndShortCalibrationAreRefused() {
+        assertThatThrownBy(() -> new SnnDecoder(new SnnDecoder.Context().inputCount(4).neuronCount(100)))
+            .hasMessageContaining("neuronCount");
+        assertThatThrownBy(() -> new SnnDecoder(new SnnDecoder.Context().inputCount(0)))
+            .hasMessageContaining("inputCount");
+        assertThatThrownBy(() -> Decoders.create("snn", 4, Map.of("neurons", "10")))
+            .hasMessageContaining("neurons");
+        SnnDecoder d = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256));
+        assertThatThrownBy(() -> d.fit(new CalibrationSet(5, CHANNELS, 2))).hasMessageContaining("at least");
+        assertThatThrownBy(() -> d.fit(new CalibrationSet(50, 3, 2))).hasMessageContaining("channels");
+        assertThat(d.fitted()).isFalse();
+    }
+}
