@@ -1,0 +1,422 @@
+package io.reflex.decoders.lfads;
+
+import static io.reflex.decoders.lfads.LfadsTensors.CI_BWD;
+import static io.reflex.decoders.lfads.LfadsTensors.CI_FWD;
+import static io.reflex.decoders.lfads.LfadsTensors.CI_H0;
+import static io.reflex.decoders.lfads.LfadsTensors.CON;
+import static io.reflex.decoders.lfads.LfadsTensors.CON_H0;
+import static io.reflex.decoders.lfads.LfadsTensors.CO_LINEAR;
+import static io.reflex.decoders.lfads.LfadsTensors.G0;
+import static io.reflex.decoders.lfads.LfadsTensors.GEN;
+import static io.reflex.decoders.lfads.LfadsTensors.IC_BWD;
+import static io.reflex.decoders.lfads.LfadsTensors.IC_FWD;
+import static io.reflex.decoders.lfads.LfadsTensors.IC_H0;
+import static io.reflex.decoders.lfads.LfadsTensors.IC_LINEAR;
+import static io.reflex.decoders.lfads.LfadsTensors.IC_TO_G0;
+import static io.reflex.decoders.lfads.LfadsTensors.READOUT;
+
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.fixed.ActivationLuts;
+import io.reflex.decoders.fixed.FixedPoint;
+import java.util.Arrays;
+
+/**
+ * The fixed-point LFADS golden model: decoders/FIXED_POINT.md §5–6, bit for bit. This class is the definition
+ * the HDL, the RTL simulation and the FPGA must match at 0 LSB. The {@code *Q} methods take and give the raw
+ * integers (counts Q0, factors and log-rates Q12); the float methods of {@link LfadsKernel} convert at the edges
+ * (counts rounded half away from zero and saturated to [0, 32767]; outputs divided by 4096).
+ */
+public final class LfadsFixed implements LfadsKernel {
+
+    private final LfadsDims d;
+    private final FixedGru icFwd;
+    private final FixedGru icBwd;
+    private final FixedGru ciFwd;
+    private final FixedGru ciBwd;
+    private final FixedGru con;
+    private final FixedGru gen;
+    private final short[] icH0;
+    private final short[] ciH0;
+    private final short[] conH0;
+    private final short[] g0Learned;
+    private final QuantSource.Weight wIc;
+    private final int[] bIc;
+    private final QuantSource.Weight wG0;
+    private final int[] bG0;
+    private final QuantSource.Weight wCo;
+    private final int[] bCo;
+    private final QuantSource.Weight wFac;
+    private final QuantSource.Weight wRo;
+    private final int[] bRo;
+
+    private final short[] xq;
+    private final short[] e;
+    private final short[] icMean;
+    private final short[] fwdOut;
+    private final short[] bwdOut;
+    private final short[] h;
+    private final short[] g;
+    private final short[] c;
+    private final short[] f;
+    private final short[] u;
+    private final short[] conIn;
+    private final short[] genStates;
+    private final short[] conStates;
+    private final short[] coOut;
+    private final short[] facQ;
+    private final short[] lrQ;
+    private final float[] icMeanF;
+    private final float[] genStatesF;
+    private final float[] conStatesF;
+    private final float[] coF;
+    private final short[] sCi;
+    private final short[] sRing;
+    private final short[] sG;
+    private final short[] sC;
+    private final short[] sF;
+    private long sBins;
+
+    /**
+     * Loads the fixed-point model of a bundle: checks the arithmetic section and the LUTs, then reads the
+     * exporter's {@code :q} tensors.
+     */
+    public LfadsFixed(ModelBundle b) {
+        this(b, true);
+    }
+
+    /**
+     * @param useBundleQ true: use the bundle's {@code :q} tensors and LUTs (which must match FIXED_POINT.md);
+     *                   false: quantise the float32 tensors here (for bundles without a fixed-point copy)
+     */
+    public LfadsFixed(ModelBundle b, boolean useBundleQ) {
+        if (useBundleQ) {
+            ActivationLuts.verify(b);
+        }
+        this.d = LfadsDims.from(b);
+        QuantSource q = new QuantSource(b, useBundleQ);
+        double clip = d.cellClip();
+        int D = d.dataDim();
+        int act = FixedPoint.ACT;
+        if (!d.causal()) {
+            icFwd = new FixedGru(b, IC_FWD, D, d.icEncDim(), 0, clip, q);
+            icBwd = new FixedGru(b, IC_BWD, D, d.icEncDim(), 0, clip, q);
+            icH0 = q.state(IC_H0, 2L * d.icEncDim());
+            wIc = q.weight(IC_LINEAR + "weight", 2 * d.icDim(), 2 * d.icEncDim());
+            bIc = q.bias(IC_LINEAR + "bias", 2 * d.icDim(), wIc.fracBits() + act);
+            wG0 = q.weight(IC_TO_G0 + "weight", d.genDim(), d.icDim());
+            bG0 = q.bias(IC_TO_G0 + "bias", d.genDim(), wG0.fracBits() + act);
+            g0Learned = null;
+        } else {
+            icFwd = null;
+            icBwd = null;
+            icH0 = null;
+            wIc = null;
+            bIc = null;
+            wG0 = null;
+            bG0 = null;
+            g0Learned = q.state(G0, d.genDim());
+        }
+        if (d.hasController()) {
+            ciFwd = new FixedGru(b, CI_FWD, D, d.ciEncDim(), 0, clip, q);
+            ciBwd = d.causal() ? null : new FixedGru(b, CI_BWD, D, d.ciEncDim(), 0, clip, q);
+            ciH0 = q.state(CI_H0, (d.causal() ? 1L : 2L) * d.ciEncDim());
+            con = new FixedGru(b, CON, d.conInputDim(), d.conDim(), act, clip, q);
+            conH0 = q.state(CON_H0, d.conDim());
+            wCo = q.weight(CO_LINEAR + "weight", 2 * d.coDim(), d.conDim());
+            bCo = q.bias(CO_LINEAR + "bias", 2 * d.coDim(), wCo.fracBits() + act);
+        } else {
+            ciFwd = null;
+            ciBwd = null;
+            ciH0 = null;
+            con = null;
+            conH0 = new short[0];
+            wCo = null;
+            bCo = null;
+        }
+        gen = new FixedGru(b, GEN, d.coDim(), d.genDim(), act, clip, q);
+        wFac = q.facNorm(d.facDim(), d.genDim());
+        wRo = q.weight(READOUT + "weight", d.readoutDim(), d.facDim());
+        bRo = q.bias(READOUT + "bias", d.readoutDim(), wRo.fracBits() + act);
+
+        int T = d.encSeqLen();
+        int Tr = d.reconSeqLen();
+        xq = new short[T * D];
+        e = new short[2 * d.icEncDim()];
+        icMean = new short[d.icDim()];
+        fwdOut = new short[T * d.ciEncDim()];
+        bwdOut = new short[T * d.ciEncDim()];
+        h = new short[Math.max(d.icEncDim(), d.ciEncDim())];
+        g = new short[d.genDim()];
+        c = new short[d.conDim()];
+        f = new short[d.facDim()];
+        u = new short[d.coDim()];
+        conIn = new short[d.conInputDim()];
+        genStates = new short[Tr * d.genDim()];
+        conStates = new short[Tr * d.conDim()];
+        coOut = new short[Tr * d.coDim()];
+        facQ = new short[Tr * d.facDim()];
+        lrQ = new short[Tr * d.readoutDim()];
+        icMeanF = new float[d.icDim()];
+        genStatesF = new float[genStates.length];
+        conStatesF = new float[conStates.length];
+        coF = new float[coOut.length];
+        sCi = new short[d.ciEncDim()];
+        sRing = new short[(d.ciLag() + 1) * d.ciEncDim()];
+        sG = new short[d.genDim()];
+        sC = new short[d.conDim()];
+        sF = new short[d.facDim()];
+    }
+
+    @Override
+    public LfadsDims dims() {
+        return d;
+    }
+
+    @Override
+    public String arithmetic() {
+        return "fixed";
+    }
+
+    private static void matvec(QuantSource.Weight w, int cols, int rows, int[] bias, short[] v, int vOff, short[] y,
+                               int yOff) {
+        // All matvecs outside the GRUs take Q12 vectors to Q12 outputs: shift = F_W + 12 − 12 = F_W.
+        FixedPoint.matvec(w.values(), cols, 0, rows, bias, v, vOff, w.fracBits(), y, yOff);
+    }
+
+    /**
+     * The bit-exact trial (FIXED_POINT.md §6).
+     *
+     * @param counts    Q0 counts {@code [bins][dataDim]}, each in [0, 32767]
+     * @param factorsQ  receives Q12 factors {@code [steps][facDim]}
+     * @param logRatesQ receives Q12 log-rates {@code [steps][readoutDim]}
+     * @return a DecodeStatus code
+     */
+    public int trialQ(short[] counts, int bins, short[] factorsQ, short[] logRatesQ) {
+        final int D = d.dataDim();
+        final int steps = bins + d.reconSeqLen() - d.encSeqLen();
+        if (bins < 1 || bins > d.encSeqLen() || counts.length < bins * D
+                || factorsQ.length < steps * d.facDim() || logRatesQ.length < steps * d.readoutDim()) {
+            Arrays.fill(factorsQ, (short) 0);
+            Arrays.fill(logRatesQ, (short) 0);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        for (int k = 0; k < bins * D; k++) {
+            if (counts[k] < 0) {
+                Arrays.fill(factorsQ, (short) 0);
+                Arrays.fill(logRatesQ, (short) 0);
+                return DecodeStatus.INVALID_INPUT;
+            }
+        }
+        if (!d.causal()) {
+            int E = d.icEncDim();
+            System.arraycopy(icH0, 0, e, 0, E);
+            for (int t = 0; t < bins; t++) {
+                icFwd.step(counts, t * D, e, 0);
+            }
+            System.arraycopy(icH0, E, e, E, E);
+            for (int t = bins - 1; t >= 0; t--) {
+                icBwd.step(counts, t * D, e, E);
+            }
+            matvec(wIc, 2 * E, d.icDim(), bIc, e, 0, icMean, 0);
+            matvec(wG0, d.icDim(), d.genDim(), bG0, icMean, 0, g, 0);
+        } else {
+            System.arraycopy(g0Learned, 0, g, 0, g.length);
+        }
+        final int C = d.ciEncDim();
+        if (d.hasController()) {
+            System.arraycopy(ciH0, 0, h, 0, C);
+            for (int t = 0; t < bins; t++) {
+                ciFwd.step(counts, t * D, h, 0);
+                System.arraycopy(h, 0, fwdOut, t * C, C);
+            }
+            if (!d.causal()) {
+                System.arraycopy(ciH0, C, h, 0, C);
+                for (int t = bins - 1; t >= 0; t--) {
+                    ciBwd.step(counts, t * D, h, 0);
+                    System.arraycopy(h, 0, bwdOut, t * C, C);
+                }
+            }
+            System.arraycopy(conH0, 0, c, 0, c.length);
+        }
+        matvec(wFac, d.genDim(), d.facDim(), null, g, 0, f, 0);
+        final int L = d.ciLag();
+        for (int t = 0; t < steps; t++) {
+            if (d.hasController()) {
+                int tf = t - L;
+                if (tf >= 0 && t < bins) {
+                    System.arraycopy(fwdOut, tf * C, conIn, 0, C);
+                } else {
+                    Arrays.fill(conIn, 0, C, (short) 0);
+                }
+                int off = C;
+                if (!d.causal()) {
+                    int tb = t + L;
+                    if (tb <= bins - 1) {
+                        System.arraycopy(bwdOut, tb * C, conIn, C, C);
+                    } else {
+                        Arrays.fill(conIn, C, 2 * C, (short) 0);
+                    }
+                    off = 2 * C;
+                }
+                System.arraycopy(f, 0, conIn, off, f.length);
+                con.step(conIn, 0, c, 0);
+                matvec(wCo, d.conDim(), d.coDim(), bCo, c, 0, u, 0);
+                System.arraycopy(c, 0, conStates, t * d.conDim(), c.length);
+                System.arraycopy(u, 0, coOut, t * d.coDim(), u.length);
+            }
+            gen.step(u, 0, g, 0);
+            System.arraycopy(g, 0, genStates, t * d.genDim(), g.length);
+            matvec(wFac, d.genDim(), d.facDim(), null, g, 0, f, 0);
+            System.arraycopy(f, 0, factorsQ, t * d.facDim(), f.length);
+            matvec(wRo, d.facDim(), d.readoutDim(), bRo, f, 0, logRatesQ, t * d.readoutDim());
+        }
+        return DecodeStatus.OK;
+    }
+
+    /** Float counts to Q0: round half away from zero, saturate to [0, 32767]; false on NaN or infinity. */
+    private static boolean toCounts(float[] src, int srcOff, short[] dst, int dstOff, int n) {
+        for (int k = 0; k < n; k++) {
+            float v = src[srcOff + k];
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+            double r = FixedPoint.roundHalfAway(v);
+            dst[dstOff + k] = (short) (r <= 0 ? 0 : r >= Short.MAX_VALUE ? Short.MAX_VALUE : (int) r);
+        }
+        return true;
+    }
+
+    private static final float Q12 = 1f / (1 << FixedPoint.ACT);
+
+    @Override
+    public int trial(float[] counts, int bins, float[] factors, float[] logRates) {
+        final int D = d.dataDim();
+        final int steps = bins + d.reconSeqLen() - d.encSeqLen();
+        if (bins < 1 || bins > d.encSeqLen() || counts.length < bins * D
+                || factors.length < steps * d.facDim() || logRates.length < steps * d.readoutDim()
+                || !toCounts(counts, 0, xq, 0, bins * D)) {
+            Arrays.fill(factors, 0f);
+            Arrays.fill(logRates, 0f);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int status = trialQ(xq, bins, facQ, lrQ);
+        for (int k = 0; k < steps * d.facDim(); k++) {
+            factors[k] = facQ[k] * Q12;
+        }
+        for (int k = 0; k < steps * d.readoutDim(); k++) {
+            logRates[k] = lrQ[k] * Q12;
+        }
+        for (int k = 0; k < icMean.length; k++) {
+            icMeanF[k] = icMean[k] * Q12;
+        }
+        for (int k = 0; k < steps * d.genDim(); k++) {
+            genStatesF[k] = genStates[k] * Q12;
+        }
+        for (int k = 0; k < steps * d.conDim(); k++) {
+            conStatesF[k] = conStates[k] * Q12;
+        }
+        for (int k = 0; k < steps * d.coDim(); k++) {
+            coF[k] = coOut[k] * Q12;
+        }
+        return status;
+    }
+
+    @Override
+    public void resetStream() {
+        sBins = 0;
+    }
+
+    /**
+     * The bit-exact causal step (FIXED_POINT.md §6, "Causal step").
+     *
+     * @param counts    Q0 counts of the new bin at {@code off}
+     * @param factorsQ  receives {@code facDim} Q12 factors
+     * @param logRatesQ receives {@code readoutDim} Q12 log-rates
+     */
+    public int stepQ(short[] counts, int off, short[] factorsQ, short[] logRatesQ) {
+        if (!d.causal()) {
+            throw new IllegalStateException("causal steps need a causal bundle (hyperparameter causal = true)");
+        }
+        final int C = d.ciEncDim();
+        final int L = d.ciLag();
+        if (sBins == 0) {
+            System.arraycopy(g0Learned, 0, sG, 0, sG.length);
+            System.arraycopy(conH0, 0, sC, 0, sC.length);
+            System.arraycopy(ciH0, 0, sCi, 0, C);
+            matvec(wFac, d.genDim(), d.facDim(), null, sG, 0, sF, 0);
+        }
+        ciFwd.step(counts, off, sCi, 0);
+        System.arraycopy(sCi, 0, sRing, (int) (sBins % (L + 1)) * C, C);
+        if (sBins >= L) {
+            System.arraycopy(sRing, (int) ((sBins - L) % (L + 1)) * C, conIn, 0, C);
+        } else {
+            Arrays.fill(conIn, 0, C, (short) 0);
+        }
+        System.arraycopy(sF, 0, conIn, C, sF.length);
+        con.step(conIn, 0, sC, 0);
+        matvec(wCo, d.conDim(), d.coDim(), bCo, sC, 0, u, 0);
+        gen.step(u, 0, sG, 0);
+        matvec(wFac, d.genDim(), d.facDim(), null, sG, 0, sF, 0);
+        System.arraycopy(sF, 0, factorsQ, 0, sF.length);
+        matvec(wRo, d.facDim(), d.readoutDim(), bRo, sF, 0, logRatesQ, 0);
+        sBins++;
+        return DecodeStatus.OK;
+    }
+
+    @Override
+    public int step(float[] counts, int off, float[] factors, float[] logRates) {
+        if (!d.causal()) {
+            throw new IllegalStateException("causal steps need a causal bundle (hyperparameter causal = true)");
+        }
+        if (off < 0 || counts.length < off + d.dataDim() || factors.length < d.facDim()
+                || logRates.length < d.readoutDim() || !toCounts(counts, off, xq, 0, d.dataDim())) {
+            Arrays.fill(factors, 0f);
+            Arrays.fill(logRates, 0f);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int status = stepQ(xq, 0, facQ, lrQ);
+        for (int k = 0; k < d.facDim(); k++) {
+            factors[k] = facQ[k] * Q12;
+        }
+        for (int k = 0; k < d.readoutDim(); k++) {
+            logRates[k] = lrQ[k] * Q12;
+        }
+        return status;
+    }
+
+    @Override
+    public long streamBins() {
+        return sBins;
+    }
+
+    @Override
+    public float[] lastIcMean() {
+        return icMeanF;
+    }
+
+    @Override
+    public float[] lastGenStates() {
+        return genStatesF;
+    }
+
+    @Override
+    public float[] lastConStates() {
+        return conStatesF;
+    }
+
+    @Override
+    public float[] lastCo() {
+        return coF;
+    }
+
+    /** Q12 generator states {@code [steps][genDim]} of the last trial (live view), for golden vectors. */
+    public short[] lastGenStatesQ() {
+        return genStates;
+    }
+
+    /** Q12 ic_mean of the last trial (live view). */
+    public short[] lastIcMeanQ() {
+        return icMean;
+    }
+}

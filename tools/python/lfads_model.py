@@ -1,0 +1,352 @@
+"""A compact PyTorch LFADS whose parameter names and shapes are exactly lfads-torch's
+(arsedler9/lfads-torch@007a555; ../shared/design/inference-spec.md section 2), so that its checkpoints and
+lfads-torch's export the same way.
+
+Inference semantics (inference-spec.md section 1.3): the posterior mean (``sample_posteriors=False``), dropout
+off in eval mode, ``ClippedGRUCell`` with gate blocks z | r | n, the reset applied before the hidden matmul, the
+state clamped to +-cell_clip, ``bias_hh`` frozen. The readin is the identity and ``ext_input_dim`` is 0.
+
+Two structural options beyond lfads-torch:
+- no controller: ``ci_enc_dim = con_dim = co_dim = 0`` (the published FPGA design's shape). As in lfads-torch the
+  controller modules (``encoder.ci_enc*``, ``decoder.rnn.cell.con_cell``, ``co_linear``) are then absent,
+  ``decoder.con_h0`` is (1, 0) and ``decoder.rnn.cell.gen_cell.weight_ih`` is (3*gen_dim, 0).
+- ``causal=True``: the CI encoder has only its forward GRU (``encoder.ci_enc.fwd_gru.cell.*``,
+  ``encoder.ci_enc_h0`` of shape (1, 1, ci_enc_dim)), the controller input is ``[F_{t-ci_lag} or 0 ; f_{t-1}]``
+  (width ci_enc_dim + fac_dim), and there is no IC encoder: the initial generator state is a learned parameter
+  ``decoder.g0`` of shape (gen_dim,) (``causal_ic = "learned_g0"``; ic_enc_dim = ic_dim = 0, and
+  ``encoder.ic_enc*``, ``encoder.ic_linear``, ``decoder.ic_to_g0`` and ``ic_prior.*`` are absent). Every output at
+  bin t then depends only on bins 0..t-ci_lag, and one bin costs one CI step, one controller step and one
+  generator step.
+"""
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+HP_KEYS = ("encod_data_dim", "encod_seq_len", "recon_seq_len", "ic_enc_dim", "ci_enc_dim", "con_dim", "co_dim",
+           "ic_dim", "gen_dim", "fac_dim", "ext_input_dim", "ci_lag", "cell_clip", "readout_dim", "causal",
+           "bin_s", "dropout_rate")
+
+
+def default_hparams(**kw):
+    """The published FPGA design's shape (uw-acme fake_Lfads.py test model): 70 neurons x 73 bins, GRU 64
+    encoders, IC 64, GRU 64 generator, 4 factors, 70 log-rates, no controller."""
+    hp = dict(encod_data_dim=70, encod_seq_len=73, recon_seq_len=73, ic_enc_dim=64, ci_enc_dim=0, con_dim=0,
+              co_dim=0, ic_dim=64, gen_dim=64, fac_dim=4, ext_input_dim=0, ci_lag=1, cell_clip=5.0,
+              readout_dim=70, causal=False, bin_s=0.02, dropout_rate=0.0)
+    hp.update(kw)
+    return hp
+
+
+def causal_hparams(**kw):
+    """The causal variant of the FPGA-sized model: forward CI encoder 64, controller 64, 4 controller outputs,
+    learned g0, no IC encoder."""
+    hp = default_hparams(ic_enc_dim=0, ic_dim=0, ci_enc_dim=64, con_dim=64, co_dim=4, causal=True)
+    hp.update(kw)
+    return hp
+
+
+def mc_maze_hparams(**kw):
+    """lfads-torch's NLB MC_Maze configuration (inference-spec.md section 1.1)."""
+    hp = dict(encod_data_dim=137, encod_seq_len=35, recon_seq_len=45, ic_enc_dim=64, ci_enc_dim=64, con_dim=64,
+              co_dim=4, ic_dim=64, gen_dim=200, fac_dim=100, ext_input_dim=0, ci_lag=1, cell_clip=5.0,
+              readout_dim=182, causal=False, bin_s=0.02, dropout_rate=0.3)
+    hp.update(kw)
+    return hp
+
+
+def use_controller(hp):
+    return hp["ci_enc_dim"] > 0 and hp["con_dim"] > 0 and hp["co_dim"] > 0
+
+
+class ClippedGRUCell(nn.GRUCell):
+    """lfads-torch's GRU cell: rows [0,H) = z (update), [H,2H) = r (reset), [2H,3H) = n (candidate);
+    n = tanh(W_ih[n] x + b_ih[n] + W_hh[n] (r * h) + b_hh[n]); h' = clamp(z h + (1 - z) n, -clip, clip).
+    bias_hh is frozen (zero at init) but part of the state_dict and applied."""
+
+    def __init__(self, input_size, hidden_size, clip_value=float("inf")):
+        super().__init__(input_size, hidden_size, bias=True)
+        self.clip_value = clip_value
+        with torch.no_grad():
+            self.bias_hh.zero_()
+            self.bias_ih.zero_()
+            self.bias_ih[: 2 * hidden_size] = 1.0
+        self.bias_hh.requires_grad = False
+
+    def input_part(self, x):
+        """W_ih x + b_ih for a batch (any leading shape); lets a sequence precompute its input projections."""
+        return F.linear(x, self.weight_ih, self.bias_ih)
+
+    def step(self, x_all, hidden):
+        """One step given the precomputed input projection x_all = W_ih x + b_ih."""
+        H = self.hidden_size
+        x_z, x_r, x_n = torch.split(x_all, H, dim=-1)
+        h_zr = F.linear(hidden, self.weight_hh[: 2 * H], self.bias_hh[: 2 * H])
+        h_z, h_r = torch.split(h_zr, H, dim=-1)
+        z = torch.sigmoid(x_z + h_z)
+        r = torch.sigmoid(x_r + h_r)
+        h_n = F.linear(r * hidden, self.weight_hh[2 * H:], self.bias_hh[2 * H:])
+        n = torch.tanh(x_n + h_n)
+        hidden = hidden * z + (1.0 - z) * n
+        return torch.clamp(hidden, -self.clip_value, self.clip_value)
+
+    def forward(self, input, hidden):
+        return self.step(self.input_part(input), hidden)
+
+
+class ClippedGRU(nn.Module):
+    """Runs a ClippedGRUCell over a (batch, time, features) sequence; returns all states and the last one."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self.cell = cell
+
+    def forward(self, x, h0):
+        xa = self.cell.input_part(x)
+        h = h0
+        out = []
+        for t in range(x.shape[1]):
+            h = self.cell.step(xa[:, t], h)
+            out.append(h)
+        return torch.stack(out, dim=1), h
+
+
+class BidirectionalClippedGRU(nn.Module):
+    def __init__(self, input_size, hidden_size, clip_value, backward=True):
+        super().__init__()
+        self.fwd_gru = ClippedGRU(ClippedGRUCell(input_size, hidden_size, clip_value))
+        if backward:
+            self.bwd_gru = ClippedGRU(ClippedGRUCell(input_size, hidden_size, clip_value))
+
+    def forward(self, x, h0):
+        """h0: (2 or 1, batch, H). Returns (fwd outputs, bwd outputs or None, fwd last, bwd last or None).
+        The backward outputs are in forward time order: B_t has seen x_t..x_{T-1}."""
+        f_out, f_last = self.fwd_gru(x, h0[0])
+        if not hasattr(self, "bwd_gru"):
+            return f_out, None, f_last, None
+        b_out, b_last = self.bwd_gru(torch.flip(x, [1]), h0[1])
+        return f_out, torch.flip(b_out, [1]), f_last, b_last
+
+
+class KernelNormalizedLinear(nn.Linear):
+    """y = W_hat x with W_hat[i,:] = W[i,:] / max(||W[i,:]||_2, 1e-12); no bias (as lfads-torch's)."""
+
+    def forward(self, x):
+        return F.linear(x, F.normalize(self.weight, p=2, dim=1), self.bias)
+
+
+def fac_norm(weight):
+    """The kernel-normalised factor matrix in float64 (what the bundle's decoder.rnn.cell.fac_norm holds)."""
+    w = weight.detach().to(torch.float64)
+    return w / torch.clamp(torch.linalg.norm(w, dim=1, keepdim=True), min=1e-12)
+
+
+def _init_linear(lin):
+    # lfads-torch init_linear_: weight ~ N(0, 1/fan_in), bias 0.
+    nn.init.normal_(lin.weight, std=1.0 / math.sqrt(max(lin.in_features, 1)))
+    if lin.bias is not None:
+        nn.init.zeros_(lin.bias)
+
+
+class Encoder(nn.Module):
+    def __init__(self, hp):
+        super().__init__()
+        D, clip = hp["encod_data_dim"], hp["cell_clip"]
+        if not hp["causal"]:
+            self.ic_enc_h0 = nn.Parameter(torch.zeros(2, 1, hp["ic_enc_dim"]))
+            self.ic_enc = BidirectionalClippedGRU(D, hp["ic_enc_dim"], clip)
+            self.ic_linear = nn.Linear(2 * hp["ic_enc_dim"], 2 * hp["ic_dim"])
+            _init_linear(self.ic_linear)
+        if use_controller(hp):
+            ndir = 1 if hp["causal"] else 2
+            self.ci_enc_h0 = nn.Parameter(torch.zeros(ndir, 1, hp["ci_enc_dim"]))
+            self.ci_enc = BidirectionalClippedGRU(D, hp["ci_enc_dim"], clip, backward=not hp["causal"])
+
+
+class DecoderCell(nn.Module):
+    def __init__(self, hp):
+        super().__init__()
+        clip = hp["cell_clip"]
+        self.gen_cell = ClippedGRUCell(hp["ext_input_dim"] + hp["co_dim"], hp["gen_dim"], clip)
+        self.fac_linear = KernelNormalizedLinear(hp["gen_dim"], hp["fac_dim"], bias=False)
+        if use_controller(hp):
+            ci_width = hp["ci_enc_dim"] * (1 if hp["causal"] else 2)
+            self.con_cell = ClippedGRUCell(ci_width + hp["fac_dim"], hp["con_dim"], clip)
+            self.co_linear = nn.Linear(hp["con_dim"], 2 * hp["co_dim"])
+            _init_linear(self.co_linear)
+
+
+class DecoderRNN(nn.Module):
+    def __init__(self, hp):
+        super().__init__()
+        self.cell = DecoderCell(hp)
+
+
+class Decoder(nn.Module):
+    def __init__(self, hp):
+        super().__init__()
+        if hp["causal"]:
+            self.g0 = nn.Parameter(torch.zeros(hp["gen_dim"]))
+        else:
+            self.ic_to_g0 = nn.Linear(hp["ic_dim"], hp["gen_dim"])
+            _init_linear(self.ic_to_g0)
+        self.rnn = DecoderRNN(hp)
+        self.con_h0 = nn.Parameter(torch.zeros(1, hp["con_dim"]))
+
+
+class MultivariateNormal(nn.Module):
+    """Prior parameter holder with lfads-torch's names (unused at inference)."""
+
+    def __init__(self, size, mean=0.0, variance=0.1):
+        super().__init__()
+        self.mean = nn.Parameter(torch.full((size,), float(mean)))
+        self.logvar = nn.Parameter(torch.full((size,), math.log(variance)))
+
+
+class AutoregressiveMultivariateNormal(nn.Module):
+    def __init__(self, size, tau=10.0, nvar=0.1):
+        super().__init__()
+        self.logtaus = nn.Parameter(torch.full((size,), math.log(tau)))
+        self.lognvars = nn.Parameter(torch.full((size,), math.log(nvar)))
+
+
+class LFADS(nn.Module):
+    """LFADS with lfads-torch parameter names. forward(x) takes counts (batch, encod_seq_len, encod_data_dim)
+    and returns a dict of the posterior-mean quantities of inference-spec.md section 1.3."""
+
+    def __init__(self, hp):
+        super().__init__()
+        hp = dict(hp)
+        for k in HP_KEYS:
+            if k not in hp:
+                raise ValueError("hyperparameter %s missing" % k)
+        if hp["ext_input_dim"] != 0:
+            raise ValueError("ext_input_dim must be 0 (external inputs are not supported)")
+        if hp["recon_seq_len"] < hp["encod_seq_len"]:
+            raise ValueError("recon_seq_len %d < encod_seq_len %d" % (hp["recon_seq_len"], hp["encod_seq_len"]))
+        if hp["causal"] and not use_controller(hp):
+            raise ValueError("a causal model needs a controller (ci_enc_dim, con_dim, co_dim > 0)")
+        if not use_controller(hp) and (hp["ci_enc_dim"] or hp["con_dim"] or hp["co_dim"]):
+            raise ValueError("without a controller ci_enc_dim, con_dim and co_dim must all be 0")
+        if hp["causal"] and (hp["ic_enc_dim"] or hp["ic_dim"]):
+            raise ValueError("a causal model (learned g0) has ic_enc_dim = ic_dim = 0")
+        if not hp["causal"] and (hp["ic_enc_dim"] <= 0 or hp["ic_dim"] <= 0):
+            raise ValueError("ic_enc_dim and ic_dim must be > 0")
+        self.hp = hp
+        self.encoder = Encoder(hp)
+        self.decoder = Decoder(hp)
+        self.readout = nn.ModuleList([nn.Linear(hp["fac_dim"], hp["readout_dim"])])
+        # lfads-torch FanInLinear: weight ~ N(0, 1/fan_in), bias 0.
+        _init_linear(self.readout[0])
+        if not hp["causal"]:
+            self.ic_prior = MultivariateNormal(hp["ic_dim"])
+        self.co_prior = AutoregressiveMultivariateNormal(hp["co_dim"])
+        self.dropout = nn.Dropout(hp["dropout_rate"])
+
+    @property
+    def use_con(self):
+        return use_controller(self.hp)
+
+    def forward(self, x):
+        hp = self.hp
+        B, T, _ = x.shape
+        if T != hp["encod_seq_len"]:
+            raise ValueError("input has %d bins, the model expects encod_seq_len %d" % (T, hp["encod_seq_len"]))
+        Tr, L = hp["recon_seq_len"], hp["ci_lag"]
+        x = self.dropout(x)
+        enc = self.encoder
+        out = {}
+        cell = self.decoder.rnn.cell
+        if hp["causal"]:
+            g = self.decoder.g0.unsqueeze(0).expand(B, -1)
+            out["ic_mean"] = x.new_zeros(B, 0)
+        else:
+            h0 = enc.ic_enc_h0.expand(-1, B, -1)
+            _, _, hf, hb = enc.ic_enc(x, h0)
+            e = self.dropout(torch.cat([hf, hb], dim=1))
+            ic_mean = enc.ic_linear(e)[:, : hp["ic_dim"]]
+            out["ic_mean"] = ic_mean
+            g = self.decoder.ic_to_g0(ic_mean)
+        out["g0"] = g
+        if self.use_con:
+            h0 = enc.ci_enc_h0.expand(-1, B, -1)
+            f_out, b_out, _, _ = enc.ci_enc(x, h0)
+            # ci_t = [F_{t-L} if 0 <= t-L <= T-1 ; B_{t+L} if t+L <= T-1], zeros elsewhere, t = 0..Tr-1
+            ci_f = F.pad(f_out, (0, 0, L, Tr))[:, :Tr]
+            parts = [ci_f]
+            if b_out is not None:
+                ci_b = F.pad(b_out[:, L:], (0, 0, 0, Tr))[:, :Tr]
+                parts.append(ci_b)
+            ci = self.dropout(torch.cat(parts, dim=2))
+            con_in_ci = cell.con_cell.input_part(
+                torch.cat([ci, ci.new_zeros(B, Tr, hp["fac_dim"])], dim=2))
+            # The factor part of the controller input is added per step (it depends on the previous step).
+            w_fac_in = cell.con_cell.weight_ih[:, ci.shape[2]:]
+            c = self.decoder.con_h0.expand(B, -1)
+            out["ci"] = ci
+        else:
+            c = x.new_zeros(B, 0)
+            out["ci"] = x.new_zeros(B, Tr, 0)
+        f = cell.fac_linear(g)
+        gens, cons, cos, facs = [], [], [], []
+        zero_u = x.new_zeros(B, 0)
+        gen_in_bias = cell.gen_cell.input_part(zero_u) if not self.use_con else None
+        for t in range(Tr):
+            if self.use_con:
+                xa = con_in_ci[:, t] + F.linear(self.dropout(f), w_fac_in)
+                c = cell.con_cell.step(xa, c)
+                u = cell.co_linear(c)[:, : hp["co_dim"]]
+                g = cell.gen_cell.step(cell.gen_cell.input_part(u), g)
+            else:
+                u = zero_u
+                g = cell.gen_cell.step(gen_in_bias, g)
+            f = cell.fac_linear(self.dropout(g))
+            gens.append(g)
+            cons.append(c)
+            cos.append(u)
+            facs.append(f)
+        out["gen_states"] = torch.stack(gens, 1)
+        out["con_states"] = torch.stack(cons, 1)
+        out["co"] = torch.stack(cos, 1)
+        out["factors"] = torch.stack(facs, 1)
+        out["logrates"] = self.readout[0](out["factors"])
+        return out
+
+
+def checkpoint_dict(model, epoch=0, global_step=0):
+    """A Lightning-style checkpoint dict, as lfads-torch's .ckpt files hold (keys without a prefix)."""
+    return {"state_dict": {k: v.detach().clone() for k, v in model.state_dict().items()},
+            "hyper_parameters": dict(model.hp), "epoch": int(epoch), "global_step": int(global_step),
+            "pytorch-lightning_version": "none (tools/python/train_lfads.py)"}
+
+
+def hparams_from_state_dict(sd, base=None):
+    """Infer the structural hyperparameters of an lfads-torch state_dict from its tensor shapes.
+
+    Sequence lengths, ci_lag, cell_clip and bin_s cannot be inferred; they come from `base` (a dict, e.g. the
+    checkpoint's hyper_parameters) or the MC_Maze defaults."""
+    hp = mc_maze_hparams()
+    if base:
+        hp.update({k: base[k] for k in base if k in HP_KEYS})
+    g = "decoder.rnn.cell.gen_cell."
+    gen_dim = sd[g + "weight_hh"].shape[1]
+    fac_dim = sd["decoder.rnn.cell.fac_linear.weight"].shape[0]
+    hp.update(gen_dim=int(gen_dim), fac_dim=int(fac_dim), readout_dim=int(sd["readout.0.weight"].shape[0]))
+    causal = "decoder.g0" in sd
+    hp["causal"] = bool(causal)
+    if causal:
+        hp.update(ic_enc_dim=0, ic_dim=0)
+        hp["encod_data_dim"] = int(sd["encoder.ci_enc.fwd_gru.cell.weight_ih"].shape[1])
+    else:
+        hp["ic_enc_dim"] = int(sd["encoder.ic_enc.fwd_gru.cell.weight_hh"].shape[1])
+        hp["ic_dim"] = int(sd["decoder.ic_to_g0.weight"].shape[1])
+        hp["encod_data_dim"] = int(sd["encoder.ic_enc.fwd_gru.cell.weight_ih"].shape[1])
+    if "decoder.rnn.cell.con_cell.weight_hh" in sd:
+        hp["con_dim"] = int(sd["decoder.rnn.cell.con_cell.weight_hh"].shape[1])
+        hp["ci_enc_dim"] = int(sd["encoder.ci_enc.fwd_gru.cell.weight_hh"].shape[1])
+        hp["co_dim"] = int(sd["decoder.rnn.cell.co_linear.weight"].shape[0] // 2)
+    else:
+        hp.update(con_dim=0, ci_enc_dim=0, co_dim=0)
+    hp["ext_input_dim"] = int(sd[g + "weight_ih"].shape[1]) - hp["co_dim"]
+    return hp
