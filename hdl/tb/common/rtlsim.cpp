@@ -9,11 +9,27 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 double sc_time_stamp() { return 0; }
 
 namespace {
+
+// One data beat of the m_axi_gmem port: a 32-bit word (IData) or a wide vector (VlWide<N>).
+inline constexpr uint64_t beat_bytes(const uint32_t &) { return 4; }
+template <std::size_t N> inline constexpr uint64_t beat_bytes(const VlWide<N> &) { return 4 * N; }
+inline void put_beat(uint32_t &port, const uint8_t *src) { std::memcpy(&port, src, 4); }
+template <std::size_t N> inline void put_beat(VlWide<N> &port, const uint8_t *src) {
+    for (std::size_t i = 0; i < N; i++) std::memcpy(&port[i], src + 4 * i, 4);
+}
+inline void get_beat(const uint32_t &port, uint8_t *dst) { std::memcpy(dst, &port, 4); }
+template <std::size_t N> inline void get_beat(const VlWide<N> &port, uint8_t *dst) {
+    for (std::size_t i = 0; i < N; i++) std::memcpy(dst + 4 * i, &port[i], 4);
+}
+constexpr uint64_t BEAT = beat_bytes(std::remove_reference_t<decltype(RTLSIM_TOP::m_axi_gmem_rdata)>{});
+constexpr uint64_t STRB_ALL = BEAT >= 64 ? ~0ull : ((1ull << BEAT) - 1);
+constexpr uint32_t LG_BEAT = BEAT == 4 ? 2 : BEAT == 8 ? 3 : BEAT == 16 ? 4 : BEAT == 32 ? 5 : 6;
 
 struct Burst {
     uint64_t addr;
@@ -36,7 +52,7 @@ struct rtlsim {
     uint32_t rd_beat = 0;
     std::deque<Burst> wr_q;          // accepted write bursts awaiting data
     uint32_t wr_beat = 0;
-    std::deque<std::pair<uint32_t, bool>> w_buf;  // W beats received before their AW
+    std::deque<std::pair<std::vector<uint8_t>, bool>> w_buf;  // W beats not yet matched to an AW
     int b_pending = 0;
     bool irq_prev = false;
     uint64_t start_cycle = 0;        // cycle the ap_start write was accepted
@@ -51,23 +67,22 @@ void fail(rtlsim *s, const std::string &msg) {
     if (s->error.empty()) s->error = msg;
 }
 
-void mem_write32(rtlsim *s, uint64_t addr, uint32_t v) {
-    if (addr + 4 > s->mem.size()) { fail(s, "write outside memory at 0x" + std::to_string(addr)); return; }
-    std::memcpy(&s->mem[addr], &v, 4);
+void mem_write_beat(rtlsim *s, uint64_t addr, const uint8_t *v) {
+    if (addr + BEAT > s->mem.size()) { fail(s, "write outside memory at 0x" + std::to_string(addr)); return; }
+    std::memcpy(&s->mem[addr], v, BEAT);
 }
 
-uint32_t mem_read32(rtlsim *s, uint64_t addr) {
-    if (addr + 4 > s->mem.size()) { fail(s, "read outside memory at 0x" + std::to_string(addr)); return 0; }
-    uint32_t v;
-    std::memcpy(&v, &s->mem[addr], 4);
-    return v;
+const uint8_t *mem_read_beat(rtlsim *s, uint64_t addr) {
+    static const uint8_t zero[64] = {0};
+    if (addr + BEAT > s->mem.size()) { fail(s, "read outside memory at 0x" + std::to_string(addr)); return zero; }
+    return &s->mem[addr];
 }
 
 void check_burst(rtlsim *s, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst, const char *ch) {
     if (burst != 1) fail(s, std::string(ch) + ": burst type is not INCR");
-    if (size != 2) fail(s, std::string(ch) + ": size is not 4 bytes");
-    if (addr & 3) fail(s, std::string(ch) + ": unaligned address");
-    if ((addr & 0xFFF) + (uint64_t)(len + 1) * 4 > 0x1000) fail(s, std::string(ch) + ": burst crosses 4 KiB");
+    if (size != LG_BEAT) fail(s, std::string(ch) + ": size is not the data width");
+    if (addr & (BEAT - 1)) fail(s, std::string(ch) + ": unaligned address");
+    if ((addr & 0xFFF) + (uint64_t)(len + 1) * BEAT > 0x1000) fail(s, std::string(ch) + ": burst crosses 4 KiB");
 }
 
 // One clock cycle: drive the memory side, settle, record handshakes, clock edge, update the model.
@@ -79,11 +94,12 @@ void tick(rtlsim *s) {
     t->m_axi_gmem_rvalid = r_can;
     if (r_can) {
         const Burst &b = s->rd_q.front();
-        t->m_axi_gmem_rdata = mem_read32(s, b.addr + 4ull * s->rd_beat);
+        put_beat(t->m_axi_gmem_rdata, mem_read_beat(s, b.addr + BEAT * s->rd_beat));
         t->m_axi_gmem_rlast = s->rd_beat + 1 == b.beats;
         t->m_axi_gmem_rresp = 0;
     } else {
-        t->m_axi_gmem_rdata = 0xDEADBEEF;
+        static const uint8_t junk[64] = {0xEF, 0xBE, 0xAD, 0xDE};
+        put_beat(t->m_axi_gmem_rdata, junk);
         t->m_axi_gmem_rlast = 0;
     }
     t->m_axi_gmem_awready = !s->stall();
@@ -103,7 +119,9 @@ void tick(rtlsim *s) {
     uint32_t arlen = t->m_axi_gmem_arlen, arsize = t->m_axi_gmem_arsize, arburst = t->m_axi_gmem_arburst;
     uint64_t awaddr = t->m_axi_gmem_awaddr;
     uint32_t awlen = t->m_axi_gmem_awlen, awsize = t->m_axi_gmem_awsize, awburst = t->m_axi_gmem_awburst;
-    uint32_t wdata = t->m_axi_gmem_wdata, wstrb = t->m_axi_gmem_wstrb;
+    std::vector<uint8_t> wdata(BEAT);
+    get_beat(t->m_axi_gmem_wdata, wdata.data());
+    uint64_t wstrb = t->m_axi_gmem_wstrb;
     bool wlast = t->m_axi_gmem_wlast;
 
     t->ap_clk = 1;
@@ -127,15 +145,15 @@ void tick(rtlsim *s) {
         s->wr_q.push_back({awaddr, awlen + 1});
     }
     if (w_fire) {
-        if (wstrb != 0xF) fail(s, "W: partial strobe");
-        s->w_buf.push_back({wdata, wlast});
+        if (wstrb != STRB_ALL) fail(s, "W: partial strobe");
+        s->w_buf.push_back({std::move(wdata), wlast});
     }
     // retire buffered W beats against accepted AW bursts (W may lead AW in AXI4)
     while (!s->w_buf.empty() && !s->wr_q.empty()) {
         const Burst &b = s->wr_q.front();
         auto beat = s->w_buf.front();
         s->w_buf.pop_front();
-        mem_write32(s, b.addr + 4ull * s->wr_beat, beat.first);
+        mem_write_beat(s, b.addr + BEAT * s->wr_beat, beat.first.data());
         bool last = ++s->wr_beat == b.beats;
         if (beat.second != last) fail(s, "W: WLAST does not match AWLEN");
         if (last) { s->wr_q.pop_front(); s->wr_beat = 0; s->b_pending++; }
