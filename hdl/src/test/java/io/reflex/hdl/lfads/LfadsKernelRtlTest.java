@@ -110,4 +110,88 @@ class LfadsKernelRtlTest {
         }
         assertThat(total).isGreaterThanOrEqualTo(1000);
     }
+
+    /** Demo bundles of the published size shipped with decoders (test golden set and, when present, models/). */
+    static List<Path> demoBundles() throws java.io.IOException {
+        List<Path> out = new java.util.ArrayList<>();
+        for (String dir : List.of("../decoders/src/main/resources/models", "../decoders/src/test/resources/golden")) {
+            Path p = Verilator.HDL.resolve(dir);
+            if (Files.isDirectory(p)) {
+                try (var s = Files.list(p)) {
+                    s.filter(f -> f.getFileName().toString().endsWith(".rbundle")).sorted().forEach(out::add);
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    @Timeout(1800)
+    void publishedSizeDemoModelBitExactAndCycles() throws Exception {
+        Build k = PUBLISHED;
+        List<ModelBundle> demos = new java.util.ArrayList<>();
+        for (Path p : demoBundles()) {
+            ModelBundle b = ModelBundle.open(p);
+            LfadsDims d = LfadsDims.from(b);
+            if (!d.causal() && !d.hasController() && d.dataDim() == k.d() && d.icEncDim() == k.h()
+                    && d.genDim() == k.h() && d.icDim() == k.icd() && d.facDim() == k.f() && d.readoutDim() == k.ro()
+                    && d.encSeqLen() <= k.tMax()) {
+                demos.add(b);
+            }
+        }
+        assertThat(demos).as("a demo bundle of the published size (lfads-lorenz-small)").isNotEmpty();
+        Path build = Verilator.build(KERNEL, "published", k.verilatorParams());
+        Path vec = Verilator.HDL.resolve("target/vectors/lfads_published.txt");
+        SplittableRandom r = new SplittableRandom(73);
+        int trials = 0;
+        try (VectorWriter vw = new VectorWriter(vec)) {
+            // a random model of the same size first (every bias random), then each demo model
+            LfadsDims rd = dims(k, k.tMax(), k.tMax());
+            ModelBundle rand = LfadsBundleBuilder.random(rd, 5, true).build("published-random", true);
+            List<ModelBundle> all = new java.util.ArrayList<>(List.of(rand));
+            all.addAll(demos);
+            for (ModelBundle b : all) {
+                LfadsFixed golden = new LfadsFixed(b);
+                int t = golden.dims().encSeqLen();
+                vw.begin(b.name() + "_load").mem(W_ADDR, Bytes.words(LfadsKernelImage.model(b, k)));
+                for (int i = 0; i < 3; i++) {
+                    int bins = i == 0 ? t : 1 + r.nextInt(t);
+                    trial(vw.begin(b.name() + "_trial" + i), k, golden, randomCounts(r, bins * k.d()), bins, i == 0);
+                    trials++;
+                }
+            }
+        }
+        Path cyc = Verilator.HDL.resolve("target/vectors/lfads_published_cycles.jsonl");
+        Verilator.Summary s = Verilator.run(build, KERNEL, vec, 3, 0, MEM_BYTES, cyc);
+        assertThat(s.failures()).as(s.output()).isZero();
+        assertThat(s.runs()).isEqualTo(trials);
+        // cycles of a full 73-bin trial with the model already loaded: the second run of the random model is
+        // shorter, so take a dedicated run: the first trial's cycles include the load
+        List<String> lines = Files.readAllLines(cyc);
+        long loadAndTrial = cycles(lines.get(0));
+        CycleReport.record(KERNEL, "load_and_trial", "published size " + k + ", model load included",
+                loadAndTrial);
+        Path vec2 = Verilator.HDL.resolve("target/vectors/lfads_published_trial.txt");
+        try (VectorWriter vw = new VectorWriter(vec2)) {
+            LfadsFixed golden = new LfadsFixed(rand(k));
+            vw.begin("load").mem(W_ADDR, Bytes.words(LfadsKernelImage.model(rand(k), k)));
+            trial(vw.begin("load_trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), true);
+            trial(vw.begin("trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), false);
+        }
+        Path cyc2 = Verilator.HDL.resolve("target/vectors/lfads_published_trial_cycles.jsonl");
+        Verilator.Summary s2 = Verilator.run(build, KERNEL, vec2, 3, 0, MEM_BYTES, cyc2);
+        assertThat(s2.failures()).as(s2.output()).isZero();
+        long trial = cycles(Files.readAllLines(cyc2).get(1));
+        CycleReport.record(KERNEL, "trial", "published size " + k + ": 73 bins in, 73 steps out", trial);
+        assertThat(trial).isPositive().isLessThan(loadAndTrial);
+    }
+
+    static ModelBundle rand(Build k) {
+        return LfadsBundleBuilder.random(dims(k, k.tMax(), k.tMax()), 5, true).build("published-random", true);
+    }
+
+    static long cycles(String jsonLine) {
+        int i = jsonLine.indexOf("\"cycles\":") + 9;
+        return Long.parseLong(jsonLine.substring(i, jsonLine.indexOf('}', i)));
+    }
 }
