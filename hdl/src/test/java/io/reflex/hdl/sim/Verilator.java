@@ -50,8 +50,14 @@ public final class Verilator {
      * @return the build folder
      */
     public static Path build(String kernel, String tag, String params) throws IOException, InterruptedException {
+        return build(kernel, tag, params, "all");
+    }
+
+    /** Builds a make target of hdl/tb/Makefile (all, smoke) for a kernel configuration. */
+    public static Path build(String kernel, String tag, String params, String target)
+            throws IOException, InterruptedException {
         List<String> cmd = List.of("make", "-s", "-C", HDL.resolve("tb").toString(), "KERNEL=" + kernel,
-                "TAG=" + tag, "OUT=" + HDL.resolve("target/verilator"), "PARAMS=" + params, "JOBS=2");
+                "TAG=" + tag, "OUT=" + HDL.resolve("target/verilator"), "PARAMS=" + params, "JOBS=2", target);
         Result r = exec(cmd, 1800);
         if (r.exit != 0) {
             throw new IllegalStateException("verilator build of " + kernel + " failed:\n" + r.output);
@@ -85,10 +91,12 @@ public final class Verilator {
         return s;
     }
 
-    private record Result(int exit, String output) {
+    /** Exit status and combined output of a program. */
+    public record Result(int exit, String output) {
     }
 
-    private static Result exec(List<String> cmd, long timeoutS) throws IOException, InterruptedException {
+    /** Runs a program (combined output, time limit in seconds). */
+    public static Result exec(List<String> cmd, long timeoutS) throws IOException, InterruptedException {
         Path log = Files.createTempFile("reflex-hdl", ".log");
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

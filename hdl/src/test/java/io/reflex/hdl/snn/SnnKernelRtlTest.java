@@ -3,6 +3,10 @@ package io.reflex.hdl.snn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.reflex.decoders.snn.LifParams;
+import io.reflex.decoders.snn.LifPopulation;
+import io.reflex.decoders.snn.ResetMode;
+import io.reflex.decoders.snn.SynapseMatrix;
 import io.reflex.hdl.sim.CycleReport;
 import io.reflex.hdl.sim.VectorWriter;
 import io.reflex.hdl.sim.Verilator;
@@ -16,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * snn_kernel in Verilator against the LIF golden model, bit for bit: random networks through the AXI harness with
+ * snn_kernel in Verilator against the LIF golden model {@link LifPopulation} of io.reflex.decoders.snn (cross-checked
+ * with this module's bring-up reference {@link LifReference}), bit for bit: random networks through the AXI harness with
  * random stalls on every channel, each case loaded, run, continued (state carried across runs) and compared.
  */
 class SnnKernelRtlTest {
@@ -86,12 +91,47 @@ class SnnKernelRtlTest {
         return out;
     }
 
-    /** Writes one case: load + reset + run, then continue without reset; expectations from the reference. */
+    /** The golden population of a network (decoders/FIXED_POINT.md section 7, no STDP). */
+    static LifPopulation golden(LifNet net) {
+        LifParams p = new LifParams().kSyn(net.kSyn()).kMem(net.kMem()).thetaV(net.theta()).vRest(net.vRest())
+                .vReset(net.vReset()).tRefTicks(net.tRef())
+                .resetMode(net.subtract() ? ResetMode.SUBTRACT : ResetMode.ZERO);
+        SynapseMatrix syn = new SynapseMatrix(net.n(), net.nIn(), net.rowPtr(), net.col(), net.w());
+        return new LifPopulation(p, syn, net.bias(), null);
+    }
+
+    /** One golden tick (alternating the sparse and the dense golden paths) as a spike vector. */
+    static boolean[] goldenTick(LifPopulation pop, boolean[] u, boolean dense) {
+        if (dense) {
+            pop.tickDense(u);
+        } else {
+            int[] list = new int[u.length];
+            int count = 0;
+            for (int k = 0; k < u.length; k++) {
+                if (u[k]) {
+                    list[count++] = k;
+                }
+            }
+            assertThat(pop.tick(list, count)).isGreaterThanOrEqualTo(0);
+        }
+        boolean[] s = new boolean[pop.neuronCount()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = pop.spiked(i);
+        }
+        return s;
+    }
+
+    /**
+     * Writes one case: load + reset + run, then continue without reset; expectations from the golden model,
+     * which must agree with the bring-up reference.
+     */
     static void writeCase(VectorWriter vw, String name, LifNet net, SplittableRandom r, int[] ticks) {
         long netAddr = 0x1000L + 4L * r.nextInt(1024);
         long inAddr = 0x40000L + 4L * r.nextInt(1024);
         long outAddr = 0x100000L + 4L * r.nextInt(1024);
         LifReference ref = new LifReference(net);
+        LifPopulation pop = golden(net);
+        boolean dense = r.nextBoolean();
         vw.begin(name).mem(netAddr, net.image());
         double pIn = r.nextDouble();
         for (int run = 0; run < ticks.length; run++) {
@@ -106,11 +146,17 @@ class SnnKernelRtlTest {
                     u[c] = r.nextDouble() < pIn;
                 }
                 System.arraycopy(packBits(u, wi), 0, in, k * wi, wi);
-                System.arraycopy(packBits(ref.step(u), wn), 0, expect, k * wn, wn);
+                boolean[] gs = goldenTick(pop, u, dense);
+                assertThat(ref.step(u)).as("bring-up reference vs golden, " + name).containsExactly(gs);
+                System.arraycopy(packBits(gs, wn), 0, expect, k * wn, wn);
             }
-            System.arraycopy(ref.v(), 0, expect, t * wn, net.n());
-            System.arraycopy(ref.i(), 0, expect, t * wn + net.n(), net.n());
-            System.arraycopy(ref.ref(), 0, expect, t * wn + 2 * net.n(), net.n());
+            for (int i = 0; i < net.n(); i++) {
+                expect[t * wn + i] = pop.membrane(i);
+                expect[t * wn + net.n() + i] = pop.current(i);
+                expect[t * wn + 2 * net.n() + i] = pop.refractory(i);
+                assertThat(new int[] {ref.v()[i], ref.i()[i], ref.ref()[i]}).as("state vs golden, " + name)
+                        .containsExactly(pop.membrane(i), pop.current(i), pop.refractory(i));
+            }
             int flags = FLAG_STATE | (run == 0 ? FLAG_LOAD | FLAG_RESET : 0);
             vw.mem(inAddr, in).poison(outAddr, expect.length)
                     .arg(0, netAddr).arg(1, inAddr).arg(2, outAddr).arg(3, t).arg(4, flags)
