@@ -4,6 +4,10 @@
 // Engine: L = 3H row lanes (lfads_lane), P columns per cycle each; lane l holds row l of every matrix.
 // A GRU step issues the input projection (tag X), the z/r/n hidden rows on h (tag H; z and r gates are read),
 // r.h (requant to Q12), the hidden rows again on r.h (n gate), then updates h in one cycle.
+// Schedule: two GRU threads share the lanes job by job (thread 0: forward encoder, then generator; thread 1:
+// backward encoder), so one thread's jobs fill the other's pipeline waits; a thread issues its next input
+// projection right after its n-row job; an output thread issues the factor and read-out jobs of generator
+// step t while the generator computes step t+1. Jobs are atomic (contiguous chunks); hidden-row jobs first.
 //
 // Model buffer (512-bit beats, little-endian; hdl/README.md has the full layout):
 //   beat 0: words [0] magic 0x3144464C "LFD1", [1] D, [2] T_MAX, [3] H, [4] ic_dim, [5] F, [6] RO, [7] P,
@@ -68,7 +72,7 @@ module lfads_core #(
     localparam integer NB = 16;
     // vector chunks
     localparam integer C_HF = 1, C_HB = 1 + K, C_RH = 1 + 2 * K, C_IC = 1 + 3 * K, C_G = 1 + 3 * K + KIC;
-    localparam integer C_FV = 1 + 4 * K + KIC, NCH = 1 + 4 * K + KIC + KF;
+    localparam integer C_FV = 1 + 4 * K + KIC, C_RH1 = 1 + 4 * K + KIC + KF, NCH = 1 + 5 * K + KIC + KF;
     localparam integer RESW = (L > KIC * P ? L : KIC * P) > KF * P ? (L > KIC * P ? L : KIC * P) : KF * P;
     localparam [31:0] MAGIC = 32'h3144464C;
 
@@ -123,11 +127,11 @@ module lfads_core #(
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
     // ------------------------------------------------------------------ vectors
-    reg [16*H-1:0]     hf_reg, hb_reg, rh_reg, g_reg, h0f_reg, h0b_reg;
+    reg [16*H-1:0]     hf_reg, hb_reg, rh_reg, rh1_reg, g_reg, h0f_reg, h0b_reg;
     reg [16*KIC*P-1:0] ic_reg;
     reg [16*KF*P-1:0]  fv_reg;
-    reg [16*H-1:0]     zg_reg;                                  // z gates of the running step
-    wire [16*P*NCH-1:0] vf_all = {fv_reg, g_reg, ic_reg, rh_reg, hb_reg, hf_reg, {(16*P){1'b0}}};
+    reg [16*H-1:0]     zg_reg, zg1_reg;                         // z gates of the running step, per thread
+    wire [16*P*NCH-1:0] vf_all = {rh1_reg, fv_reg, g_reg, ic_reg, rh_reg, hb_reg, hf_reg, {(16*P){1'b0}}};
     reg [512*REC_BEATS-1:0] rec_reg;
 
     // ------------------------------------------------------------------ output FIFO
@@ -145,27 +149,49 @@ module lfads_core #(
     reg [31:0] extra_reg, clip_reg;
     reg        loaded_reg;
 
-    // ------------------------------------------------------------------ FSM
-    localparam [5:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
-                     S_RUN = 7, S_X_CMD = 8, S_X = 9, S_OUT_CMD = 10, S_STEP_IN = 11, S_STEP_A = 12,
-                     S_WAIT_A = 13, S_STEP_B = 14, S_WAIT_B = 15, S_IC = 16, S_IC_W = 17, S_G0 = 18,
-                     S_G0_W = 19, S_GAX = 20, S_FAC = 21, S_FAC_W = 22, S_RO = 23, S_RO_W = 24, S_PUSH = 25,
-                     S_FLUSH = 26, S_DONE = 27;
-    reg [5:0]  state_reg, state_next;
+    // ------------------------------------------------------------------ main FSM
+    localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
+                     S_RUN = 7, S_X_CMD = 8, S_X = 9, S_OUT_CMD = 10, S_ENC = 11, S_IC = 12, S_IC_W = 13,
+                     S_G0 = 14, S_G0_W = 15, S_GEN = 16, S_FLUSH = 17, S_DONE = 18;
+    // GRU thread states
+    localparam [2:0] T_IDLE = 0, T_IN = 1, T_A = 2, T_WA = 3, T_B = 4, T_WB = 5;
+    // output thread states
+    localparam [2:0] O_IDLE = 0, O_FAC = 1, O_FAC_W = 2, O_RO = 3, O_RO_W = 4, O_PUSH = 5;
+
+    reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
     reg [63:0] wa_reg, ia_reg, oa_reg;
     reg [31:0] bins_reg, flags_reg;
-    reg [31:0] cnt_reg, cnt_next;          // beat counter / chunk counter
-    reg [31:0] sec_reg, sec_next;          // body section, or step counter
-    reg [31:0] sub_reg, sub_next;          // counter within a section
-    reg [31:0] t_reg, t_next;              // bin / step
-    reg [1:0]  dir_reg, dir_next;          // 0 fwd encoder, 1 bwd encoder, 2 generator
+    reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
+    reg [31:0] sec_reg, sec_next;          // body section
+    reg [31:0] sub_reg, sub_next;          // lane within a body section
     reg [31:0] steps_reg;
     reg [31:0] tmod_reg;                   // the model's encod_seq_len
-    // evm_reg[n] / evh_reg[n]: the last chunk of an M / H job was in the lanes' issue stage n cycles ago
-    reg [9:0]  evm_reg, evh_reg;
-    wire ev_res  = evm_reg[6];
-    wire ev_gate = evh_reg[9];
+
+    // thread 0 (forward encoder, then generator), thread 1 (backward encoder)
+    reg [2:0]  t0s_reg, t0s_next, t1s_reg, t1s_next, os_reg, os_next;
+    reg [31:0] t0t_reg, t0t_next, t1t_reg, t1t_next;   // bin (encoder) / step (generator)
+    reg        t0gen_reg, t0gen_next;                  // thread 0 runs the generator
+    reg        t0in_reg, t0in_next, t1in_reg, t1in_next; // next step's input projection already issued
+    reg [31:0] ot_reg, ot_next;                        // output thread: step being written
+    reg [31:0] gdone_reg, gdone_next;                  // generator steps completed
+    reg [31:0] ofac_reg, ofac_next;                    // factor jobs issued
+    reg [31:0] ocnt_reg, ocnt_next;                    // record beat
+
+    // job port: requests, arbiter, active job
+    reg        jact_reg;  reg [31:0] jcnt_reg, jn_reg, jchunk_reg, jwbase_reg;
+    reg [1:0]  jtag_reg;  reg jthr_reg, jx_reg;  reg [3:0] jop_reg;
+    reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_thr, g_x; reg [3:0] g_op;
+    reg        gr_t0, gr_t1, gr_o, gr_m;                // grants this cycle
+    reg        rq_t0, rq_t1, rq_o, rq_m;                // requests this cycle
+    reg [31:0] r0_n, r0_chunk, r0_wbase, r1_n, r1_chunk, r1_wbase, ro_n, ro_chunk, ro_wbase, rm_n, rm_chunk, rm_wbase;
+    reg [1:0]  r0_tag, r1_tag; reg r0_x, r1_x; reg [3:0] r0_op, r1_op, ro_op, rm_op;
+
+    // events: the last chunk of a job was in the lanes' issue stage n cycles ago
+    reg [9:0]  evm_reg, evh0_reg, evh1_reg;
+    wire ev_res   = evm_reg[6];
+    wire ev_gate0 = evh0_reg[9];
+    wire ev_gate1 = evh1_reg[9];
 
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
@@ -176,8 +202,10 @@ module lfads_core #(
     // body sections: 0 h0, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
     wire [31:0] body_beats = NH0 + WD * L + NB * L + 256;
 
-    // GRU arithmetic of the running step (FIXED_POINT.md section 5)
-    wire [16*H-1:0] h_cur = dir_reg == 2'd0 ? hf_reg : dir_reg == 2'd1 ? hb_reg : g_reg;
+    // GRU arithmetic of the thread whose gate event is now (FIXED_POINT.md section 5); events never coincide
+    wire            ev_thr = ev_gate1;
+    wire [16*H-1:0] h_cur  = ev_thr ? hb_reg : (t0gen_reg ? g_reg : hf_reg);
+    wire [16*H-1:0] zg_cur = ev_thr ? zg1_reg : zg_reg;
     reg  [16*H-1:0] rh_new, h_new;
     integer i;
     reg signed [31:0] prod_rh;
@@ -187,8 +215,8 @@ module lfads_core #(
         for (i = 0; i < H; i = i + 1) begin
             prod_rh = $signed(gate_all[16*(H+i) +: 16]) * $signed(h_cur[16*i +: 16]);
             rh_new[16*i +: 16] = sat16(($signed({{8{prod_rh[31]}}, prod_rh}) + 40'sd8192) >>> 14);
-            acc_u = ($signed({{24{zg_reg[16*i+15]}}, zg_reg[16*i +: 16]}) * $signed({{24{h_cur[16*i+15]}}, h_cur[16*i +: 16]})) * 4
-                  + ($signed(40'sd16384) - $signed({{24{zg_reg[16*i+15]}}, zg_reg[16*i +: 16]}))
+            acc_u = ($signed({{24{zg_cur[16*i+15]}}, zg_cur[16*i +: 16]}) * $signed({{24{h_cur[16*i+15]}}, h_cur[16*i +: 16]})) * 4
+                  + ($signed(40'sd16384) - $signed({{24{zg_cur[16*i+15]}}, zg_cur[16*i +: 16]}))
                     * $signed({{24{gate_all[16*(2*H+i)+15]}}, gate_all[16*(2*H+i) +: 16]});
             hv = (acc_u + 40'sd32768) >>> 16;
             if (hv > $signed({8'd0, clip_reg})) h_new[16*i +: 16] = clip_reg[15:0];
@@ -206,16 +234,6 @@ module lfads_core #(
         end
     endfunction
 
-    // job issue helper values
-    reg        job_issue;          // issue a chunk this cycle
-    reg        job_x;              // operand from the X RAM
-    reg [31:0] job_chunk;          // vf chunk index, or X chunk index
-    reg [31:0] job_n;              // chunks in the job
-    reg [1:0]  job_tag;
-    reg        job_thr;            // input-projection register of the lanes (1: backward encoder)
-    reg [3:0]  job_op;             // shift / bias index
-    reg [31:0] job_wbase;
-
     function [3:0] bias_slot;      // bias slot of an op (0 = no bias)
         input [3:0] op;
         begin
@@ -223,19 +241,135 @@ module lfads_core #(
         end
     endfunction
 
+    wire port_free = !jact_reg || jcnt_reg == jn_reg - 1;   // a new job may be granted this cycle
+    wire enc_last0 = t0t_reg == bins_reg - 1;                // forward encoder: last bin
+    wire enc_last1 = t1t_reg == 0;                           // backward encoder: last bin (t runs down)
+
     always @* begin
         state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
-        sub_next = sub_reg; t_next = t_reg; dir_next = dir_reg;
+        sub_next = sub_reg;
+        t0s_next = t0s_reg; t1s_next = t1s_reg; os_next = os_reg; t0t_next = t0t_reg; t1t_next = t1t_reg;
+        t0gen_next = t0gen_reg; t0in_next = t0in_reg; t1in_next = t1in_reg; ot_next = ot_reg;
+        gdone_next = gdone_reg; ofac_next = ofac_reg; ocnt_next = ocnt_reg;
         rd_cmd_valid = 1'b0; rd_cmd_addr = 64'd0; rd_cmd_len = 32'd0;
         wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
         ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
         ld_la = cnt_reg[6:0];
         x_we = 1'b0; x_wa = cnt_reg[$clog2(XW+1)-1:0];
-        fifo_push = 1'b0; fifo_din = rec_reg[511:0];
-        job_issue = 1'b0; job_x = 1'b0; job_chunk = 32'd0; job_n = 32'd1; job_tag = 2'd0; job_op = 4'd0;
-        job_wbase = 32'd0; job_thr = dir_reg == 2'd1;
+        fifo_push = 1'b0; fifo_din = rec_reg[512*ocnt_reg +: 512];
 
+        // ---- requests
+        // thread 0: forward encoder (X, then H on hf / rh0) or generator (H on g / rh0)
+        rq_t0 = 1'b0; r0_n = K; r0_chunk = 0; r0_wbase = 0; r0_tag = 2'd2; r0_x = 1'b0; r0_op = 0;
+        case (t0s_reg)
+            T_IN: begin rq_t0 = 1'b1; r0_n = KX; r0_chunk = t0t_reg * KX; r0_wbase = WA_IHF; r0_tag = 2'd1;
+                        r0_x = 1'b1; r0_op = 4'd0; end
+            T_A:  begin rq_t0 = 1'b1; r0_chunk = t0gen_reg ? C_G : C_HF; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF;
+                        r0_op = t0gen_reg ? 4'd7 : 4'd1; end
+            T_B:  begin rq_t0 = !t0gen_reg || ofac_reg == t0t_reg; // fac(t-1) read g before g changes
+                        r0_chunk = C_RH; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF; r0_op = t0gen_reg ? 4'd7 : 4'd1; end
+            T_WB: begin // the next bin's input projection goes right after the n rows
+                        rq_t0 = !t0gen_reg && !t0in_reg && !enc_last0; r0_n = KX; r0_chunk = (t0t_reg + 1) * KX;
+                        r0_wbase = WA_IHF; r0_tag = 2'd1; r0_x = 1'b1; r0_op = 4'd0; end
+            default: ;
+        endcase
+        // thread 1: backward encoder
+        rq_t1 = 1'b0; r1_n = K; r1_chunk = 0; r1_wbase = 0; r1_tag = 2'd2; r1_x = 1'b0; r1_op = 0;
+        case (t1s_reg)
+            T_IN: begin rq_t1 = 1'b1; r1_n = KX; r1_chunk = t1t_reg * KX; r1_wbase = WA_IHB; r1_tag = 2'd1;
+                        r1_x = 1'b1; r1_op = 4'd2; end
+            T_A:  begin rq_t1 = 1'b1; r1_chunk = C_HB; r1_wbase = WA_HHB; r1_op = 4'd3; end
+            T_B:  begin rq_t1 = 1'b1; r1_chunk = C_RH1; r1_wbase = WA_HHB; r1_op = 4'd3; end
+            T_WB: begin rq_t1 = !t1in_reg && !enc_last1; r1_n = KX; r1_chunk = (t1t_reg - 1) * KX;
+                        r1_wbase = WA_IHB; r1_tag = 2'd1; r1_x = 1'b1; r1_op = 4'd2; end
+            default: ;
+        endcase
+        // output thread: factors of step ot from g, then read-out from the factors
+        rq_o = 1'b0; ro_n = K; ro_chunk = C_G; ro_wbase = WA_FAC; ro_op = 4'd8;
+        if (os_reg == O_FAC) rq_o = 1'b1;
+        if (os_reg == O_RO) begin rq_o = 1'b1; ro_n = KF; ro_chunk = C_FV; ro_wbase = WA_RO; ro_op = 4'd9; end
+        // main FSM jobs: ic_mean, g0, the generator's constant input projection
+        rq_m = 1'b0; rm_n = 2 * K; rm_chunk = C_HF; rm_wbase = WA_IC; rm_op = 4'd4;
+        if (state_reg == S_IC) rq_m = 1'b1;
+        if (state_reg == S_G0) begin rq_m = 1'b1; rm_n = KIC; rm_chunk = C_IC; rm_wbase = WA_G0; rm_op = 4'd5; end
+
+        // ---- arbiter: hidden-row jobs first (they carry the recurrences), then inputs, outputs, the rest
+        gr_t0 = 1'b0; gr_t1 = 1'b0; gr_o = 1'b0; gr_m = 1'b0;
+        g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = 2'd0; g_thr = 1'b0; g_x = 1'b0; g_op = 0;
+        if (port_free) begin
+            if (rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
+            else if (rq_t1 && r1_tag == 2'd2) gr_t1 = 1'b1;
+            else if (rq_t0) gr_t0 = 1'b1;
+            else if (rq_t1) gr_t1 = 1'b1;
+            else if (rq_o) gr_o = 1'b1;
+            else if (rq_m) gr_m = 1'b1;
+        end
+        if (gr_t0) begin g_valid = 1'b1; g_n = r0_n; g_chunk = r0_chunk; g_wbase = r0_wbase; g_tag = r0_tag;
+                         g_thr = 1'b0; g_x = r0_x; g_op = r0_op; end
+        if (gr_t1) begin g_valid = 1'b1; g_n = r1_n; g_chunk = r1_chunk; g_wbase = r1_wbase; g_tag = r1_tag;
+                         g_thr = 1'b1; g_x = r1_x; g_op = r1_op; end
+        if (gr_o)  begin g_valid = 1'b1; g_n = ro_n; g_chunk = ro_chunk; g_wbase = ro_wbase; g_tag = 2'd0;
+                         g_op = ro_op; end
+        if (gr_m)  begin g_valid = 1'b1; g_n = rm_n; g_chunk = rm_chunk; g_wbase = rm_wbase; g_tag = 2'd0;
+                         g_op = rm_op; end
+
+        // ---- thread 0
+        case (t0s_reg)
+            T_IN: if (gr_t0) t0s_next = T_A;
+            T_A:  if (gr_t0) t0s_next = T_WA;
+            T_WA: if (ev_gate0) t0s_next = T_B;
+            T_B:  if (gr_t0) begin t0s_next = T_WB; t0in_next = 1'b0; end
+            T_WB: begin
+                if (gr_t0) t0in_next = 1'b1;
+                if (ev_gate0) begin
+                    if (t0gen_reg) begin
+                        gdone_next = gdone_reg + 1;
+                        if (t0t_reg == steps_reg - 1) t0s_next = T_IDLE;
+                        else begin t0t_next = t0t_reg + 1; t0s_next = T_A; end
+                    end else if (enc_last0) t0s_next = T_IDLE;
+                    else begin
+                        t0t_next = t0t_reg + 1;
+                        t0s_next = (t0in_reg || gr_t0) ? T_A : T_IN;
+                    end
+                end
+            end
+            default: ;
+        endcase
+        // ---- thread 1
+        case (t1s_reg)
+            T_IN: if (gr_t1) t1s_next = T_A;
+            T_A:  if (gr_t1) t1s_next = T_WA;
+            T_WA: if (ev_gate1) t1s_next = T_B;
+            T_B:  if (gr_t1) begin t1s_next = T_WB; t1in_next = 1'b0; end
+            T_WB: begin
+                if (gr_t1) t1in_next = 1'b1;
+                if (ev_gate1) begin
+                    if (enc_last1) t1s_next = T_IDLE;
+                    else begin
+                        t1t_next = t1t_reg - 1;
+                        t1s_next = (t1in_reg || gr_t1) ? T_A : T_IN;
+                    end
+                end
+            end
+            default: ;
+        endcase
+        // ---- output thread
+        case (os_reg)
+            O_IDLE: if (state_reg == S_GEN && gdone_reg > ot_reg) os_next = O_FAC;
+            O_FAC:  if (gr_o) begin os_next = O_FAC_W; ofac_next = ofac_reg + 1; end
+            O_FAC_W: if (ev_res) os_next = O_RO;
+            O_RO:   if (gr_o) os_next = O_RO_W;
+            O_RO_W: if (ev_res) begin os_next = O_PUSH; ocnt_next = 0; end
+            O_PUSH: if (fifo_in_ready) begin
+                fifo_push = 1'b1;
+                ocnt_next = ocnt_reg + 1;
+                if (ocnt_reg == REC_BEATS - 1) begin os_next = O_IDLE; ot_next = ot_reg + 1; end
+            end
+            default: os_next = O_IDLE;
+        endcase
+
+        // ---- main FSM
         case (state_reg)
             S_IDLE: if (start) begin
                 status_next = 32'd0;
@@ -251,8 +385,9 @@ module lfads_core #(
             S_HDR1: if (rd_fire) state_next = S_CHECK;
             S_CHECK: begin
                 if (hdr_reg[0] != MAGIC) begin status_next = 32'd1; state_next = S_DONE; end
-                else if (hdr_reg[1] != D || hdr_reg[2] == 0 || hdr_reg[2] > T_MAX || hdr_reg[3] != H || hdr_reg[4] != ICD
-                         || hdr_reg[5] != F || hdr_reg[6] != RO || hdr_reg[7] != P || hdr_reg[9] > 32767) begin
+                else if (hdr_reg[1] != D || hdr_reg[2] == 0 || hdr_reg[2] > T_MAX || hdr_reg[3] != H
+                         || hdr_reg[4] != ICD || hdr_reg[5] != F || hdr_reg[6] != RO || hdr_reg[7] != P
+                         || hdr_reg[9] > 32767) begin
                     status_next = 32'd2; state_next = S_DONE;
                 end else state_next = S_BODY_CMD;
             end
@@ -261,7 +396,6 @@ module lfads_core #(
                 if (rd_cmd_ready) begin state_next = S_BODY; sec_next = 32'd0; cnt_next = 32'd0; sub_next = 32'd0; end
             end
             S_BODY: if (rd_fire) begin
-                // cnt: word / slot / table beat; sub: lane
                 case (sec_reg)
                     0: begin
                         cnt_next = cnt_reg + 1;
@@ -309,114 +443,76 @@ module lfads_core #(
             S_OUT_CMD: begin
                 wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = steps_reg * REC_BEATS;
                 if (wr_cmd_ready) begin
-                    state_next = S_STEP_IN; dir_next = 2'd0; t_next = 32'd0; cnt_next = 0;
+                    state_next = S_ENC;
+                    t0s_next = T_IN; t0t_next = 0; t0gen_next = 1'b0; t0in_next = 1'b0;
+                    t1s_next = T_IN; t1t_next = bins_reg - 1; t1in_next = 1'b0;
                 end
             end
-            // ---- one GRU step of dir on bin t
-            S_STEP_IN: begin
-                job_issue = 1'b1; job_x = 1'b1; job_chunk = t_reg * KX + cnt_reg; job_n = KX; job_tag = 2'd1;
-                job_op = dir_reg == 2'd0 ? 4'd0 : 4'd2; job_wbase = dir_reg == 2'd0 ? WA_IHF : WA_IHB;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == KX - 1) begin state_next = S_STEP_A; cnt_next = 0; end
-            end
-            S_STEP_A: begin
-                job_issue = 1'b1; job_n = K; job_tag = 2'd2;
-                job_chunk = (dir_reg == 2'd0 ? C_HF : dir_reg == 2'd1 ? C_HB : C_G) + cnt_reg;
-                job_op = dir_reg == 2'd0 ? 4'd1 : dir_reg == 2'd1 ? 4'd3 : 4'd7;
-                job_wbase = dir_reg == 2'd0 ? WA_HHF : dir_reg == 2'd1 ? WA_HHB : WA_HHG;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == K - 1) begin state_next = S_WAIT_A; cnt_next = 0; end
-            end
-            S_WAIT_A: if (ev_gate) state_next = S_STEP_B;    // z, r gates now; r.h registered
-            S_STEP_B: begin
-                job_issue = 1'b1; job_n = K; job_tag = 2'd2; job_chunk = C_RH + cnt_reg;
-                job_op = dir_reg == 2'd0 ? 4'd1 : dir_reg == 2'd1 ? 4'd3 : 4'd7;
-                job_wbase = dir_reg == 2'd0 ? WA_HHF : dir_reg == 2'd1 ? WA_HHB : WA_HHG;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == K - 1) begin state_next = S_WAIT_B; cnt_next = 0; end
-            end
-            S_WAIT_B: if (ev_gate) begin                      // n gates now; h updated
-                if (dir_reg == 2'd0) begin
-                    if (t_reg == bins_reg - 1) begin dir_next = 2'd1; state_next = S_STEP_IN; end
-                    else begin t_next = t_reg + 1; state_next = S_STEP_IN; end
-                end else if (dir_reg == 2'd1) begin
-                    if (t_reg == 0) state_next = S_IC;
-                    else begin t_next = t_reg - 1; state_next = S_STEP_IN; end
-                end else state_next = S_FAC;
-            end
-            // ---- ic_mean, g0, generator input projection (constant: width 0)
-            S_IC: begin
-                job_issue = 1'b1; job_n = 2 * K; job_chunk = C_HF + cnt_reg; job_op = 4'd4; job_wbase = WA_IC;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == 2 * K - 1) begin state_next = S_IC_W; cnt_next = 0; end
-            end
+            S_ENC: if (t0s_reg == T_IDLE && t1s_reg == T_IDLE) state_next = S_IC;
+            S_IC: if (gr_m) state_next = S_IC_W;
             S_IC_W: if (ev_res) state_next = S_G0;
-            S_G0: begin
-                job_issue = 1'b1; job_n = KIC; job_chunk = C_IC + cnt_reg; job_op = 4'd5; job_wbase = WA_G0;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == KIC - 1) begin state_next = S_G0_W; cnt_next = 0; end
+            S_G0: if (gr_m) state_next = S_G0_W;
+            S_G0_W: if (ev_res) begin
+                // the generator's input projection has width 0: one X job on the zero chunk gives ax = b_ih
+                state_next = S_GEN;
+                t0s_next = T_IN; t0gen_next = 1'b1; t0t_next = 0;
+                ot_next = 0; gdone_next = 0; ofac_next = 0;
             end
-            S_G0_W: if (ev_res) state_next = S_GAX;
-            S_GAX: begin
-                job_issue = 1'b1; job_n = 1; job_chunk = 0; job_tag = 2'd1; job_op = 4'd6; job_wbase = 0; job_thr = 1'b0;
-                state_next = S_STEP_A; dir_next = 2'd2; t_next = 0; cnt_next = 0;
-            end
-            S_FAC: begin
-                job_issue = 1'b1; job_n = K; job_chunk = C_G + cnt_reg; job_op = 4'd8; job_wbase = WA_FAC;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == K - 1) begin state_next = S_FAC_W; cnt_next = 0; end
-            end
-            S_FAC_W: if (ev_res) state_next = S_RO;
-            S_RO: begin
-                job_issue = 1'b1; job_n = KF; job_chunk = C_FV + cnt_reg; job_op = 4'd9; job_wbase = WA_RO;
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == KF - 1) begin state_next = S_RO_W; cnt_next = 0; end
-            end
-            S_RO_W: if (ev_res) state_next = S_PUSH;
-            S_PUSH: if (fifo_in_ready) begin
-                fifo_push = 1'b1; fifo_din = rec_reg[512*cnt_reg +: 512];
-                cnt_next = cnt_reg + 1;
-                if (cnt_reg == REC_BEATS - 1) begin
-                    cnt_next = 0;
-                    if (t_reg == steps_reg - 1) state_next = S_FLUSH;
-                    else begin t_next = t_reg + 1; state_next = S_STEP_A; end
-                end
-            end
+            S_GEN: if (t0s_reg == T_IDLE && os_reg == O_IDLE && ot_reg == steps_reg) state_next = S_FLUSH;
             S_FLUSH: if (wr_idle && !wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
+        // the generator's T_IN is the zero-chunk projection of bias b_ih (op 6), not a data bin
+        if (t0gen_reg && t0s_reg == T_IN) begin
+            r0_n = 1; r0_chunk = 0; r0_wbase = 0; r0_op = 4'd6; r0_x = 1'b0;
+            if (gr_t0) begin g_n = 1; g_chunk = 0; g_wbase = 0; g_op = 4'd6; g_x = 1'b0; end
+        end
     end
 
+    // ------------------------------------------------------------------ job port
+    wire        j_issue = jact_reg;
+    wire        j_last  = jcnt_reg == jn_reg - 1;
     always @(posedge clk) begin
+        if (g_valid) begin
+            jact_reg <= 1'b1; jcnt_reg <= 0; jn_reg <= g_n; jchunk_reg <= g_chunk; jwbase_reg <= g_wbase;
+            jtag_reg <= g_tag; jthr_reg <= g_thr; jx_reg <= g_x; jop_reg <= g_op;
+        end else if (jact_reg) begin
+            jcnt_reg <= jcnt_reg + 1;
+            if (j_last) jact_reg <= 1'b0;
+        end
         // chunk issue (registered into the lanes)
-        iss_valid <= job_issue;
-        iss_first <= cnt_reg == 0;
-        iss_last  <= cnt_reg == job_n - 1;
-        iss_tag   <= job_tag;
-        iss_thr   <= job_thr;
-        iss_shift <= sh_reg[job_op];
-        iss_waddr <= job_wbase + cnt_reg;
-        iss_baddr <= bias_slot(job_op);
-        // operand: the VF chunk is registered here and the X word is read now, both ready next cycle
-        vbus_vf   <= vf_all[16*P*job_chunk[$clog2(NCH+1)-1:0] +: 16*P];
+        iss_valid <= j_issue;
+        iss_first <= jcnt_reg == 0;
+        iss_last  <= j_last;
+        iss_tag   <= jtag_reg;
+        iss_thr   <= jthr_reg;
+        iss_shift <= sh_reg[jop_reg];
+        iss_waddr <= jwbase_reg + jcnt_reg;
+        iss_baddr <= bias_slot(jop_reg);
+        // operand: the VF chunk is registered twice and the X word is read one cycle later, both aligned
+        // with the lanes' weight read
+        vbus_vf   <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
         vbus_vf1  <= vbus_vf;
         x_re <= 1'b0;
-        if (job_issue && job_x) begin
+        if (j_issue && jx_reg) begin
             x_re <= 1'b1;
-            x_ra <= job_chunk / CPB;
-            xsel_reg <= job_chunk % CPB;
+            x_ra <= (jchunk_reg + jcnt_reg) / CPB;
+            xsel_reg <= (jchunk_reg + jcnt_reg) % CPB;
         end
-        evm_reg <= {evm_reg[8:0], job_issue && cnt_reg == job_n - 1 && job_tag == 2'd0};
-        evh_reg <= {evh_reg[8:0], job_issue && cnt_reg == job_n - 1 && job_tag == 2'd2};
-        if (rst) begin iss_valid <= 1'b0; evm_reg <= 10'd0; evh_reg <= 10'd0; end
+        evm_reg  <= {evm_reg[8:0], j_issue && j_last && jtag_reg == 2'd0};
+        evh0_reg <= {evh0_reg[8:0], j_issue && j_last && jtag_reg == 2'd2 && !jthr_reg};
+        evh1_reg <= {evh1_reg[8:0], j_issue && j_last && jtag_reg == 2'd2 && jthr_reg};
+        if (rst) begin
+            jact_reg <= 1'b0; iss_valid <= 1'b0; evm_reg <= 10'd0; evh0_reg <= 10'd0; evh1_reg <= 10'd0;
+        end
     end
-    // the X RAM is read one cycle after the issue decision: delay the operand select to match
     always @(posedge clk) begin
         vsrc_x_reg <= x_re;
         xsel_d <= xsel_reg;
     end
 
+    // ------------------------------------------------------------------ state registers and data
     integer h;
     always @(posedge clk) begin
         if (state_reg == S_IDLE && start) begin
@@ -435,31 +531,33 @@ module lfads_core #(
             steps_reg <= bins_reg + extra_reg;
             hf_reg <= h0f_reg; hb_reg <= h0b_reg;
         end
-        // gates: after the first hidden job the z gates are kept and r.h written; after the second, h updates
-        if (state_reg == S_WAIT_A && ev_gate) begin
-            zg_reg <= gate_all[16*H-1:0];
-            rh_reg <= rh_new;
+        // gate events: after a thread's z/r job its z gates are kept and r.h written; after its n job, h updates
+        if (ev_gate0 && t0s_reg == T_WA) begin zg_reg <= gate_all[16*H-1:0]; rh_reg <= rh_new; end
+        if (ev_gate1 && t1s_reg == T_WA) begin zg1_reg <= gate_all[16*H-1:0]; rh1_reg <= rh_new; end
+        if (ev_gate0 && t0s_reg == T_WB) begin
+            if (t0gen_reg) g_reg <= h_new; else hf_reg <= h_new;
         end
-        if (state_reg == S_WAIT_B && ev_gate) begin
-            if (dir_reg == 2'd0) hf_reg <= h_new;
-            else if (dir_reg == 2'd1) hb_reg <= h_new;
-            else g_reg <= h_new;
-        end
+        if (ev_gate1 && t1s_reg == T_WB) hb_reg <= h_new;
         if (state_reg == S_IC_W && ev_res) ic_reg <= res_ext[16*KIC*P-1:0];
         if (state_reg == S_G0_W && ev_res) g_reg <= res_all[16*H-1:0];
-        if (state_reg == S_FAC_W && ev_res) begin
+        if (os_reg == O_FAC_W && ev_res) begin
             fv_reg <= res_ext[16*KF*P-1:0];
             rec_reg <= {(512*REC_BEATS){1'b0}};
             rec_reg[16*F-1:0] <= res_all[16*F-1:0];
         end
-        if (state_reg == S_RO_W && ev_res) rec_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        if (os_reg == O_RO_W && ev_res) rec_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
         if (rst) begin
             state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0;
+            t0s_reg <= T_IDLE; t1s_reg <= T_IDLE; os_reg <= O_IDLE;
         end else begin
             state_reg <= state_next; status_reg <= status_next;
+            t0s_reg <= t0s_next; t1s_reg <= t1s_next; os_reg <= os_next;
             if (state_reg == S_CHECK) loaded_reg <= 1'b0;
             if (state_reg == S_BODY && rd_fire && sec_reg == 4 && cnt_reg == 127) loaded_reg <= 1'b1;
         end
-        cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next; t_reg <= t_next; dir_reg <= dir_next;
+        cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next;
+        t0t_reg <= t0t_next; t1t_reg <= t1t_next; t0gen_reg <= t0gen_next; t0in_reg <= t0in_next;
+        t1in_reg <= t1in_next; ot_reg <= ot_next; gdone_reg <= gdone_next; ofac_reg <= ofac_next;
+        ocnt_reg <= ocnt_next;
     end
 endmodule
