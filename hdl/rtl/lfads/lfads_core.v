@@ -93,13 +93,13 @@ module lfads_core #(
     reg                    iss_valid, iss_first, iss_last, iss_thr;
     reg  [1:0]             iss_tag;
     reg  signed [5:0]      iss_shift;
-    reg  [$clog2(WD)-1:0]  iss_waddr;
-    reg  [$clog2(NB)-1:0]  iss_baddr;
-    reg  [16*P-1:0]        vbus_vf, vbus_vf1;
+    wire [$clog2(WD)-1:0]  pre_waddr;
+    wire [$clog2(NB)-1:0]  pre_baddr;
+    reg  [16*P-1:0]        vbus_vf;
     reg                    vsrc_x_reg;     // operand of the chunk in the lanes' RAM stage comes from the X RAM
-    reg  [$clog2(CPB+1)-1:0] xsel_reg, xsel_d;
+    reg  [$clog2(CPB+1)-1:0] xsel_reg;
     wire [511:0]           x_q;
-    wire [16*P-1:0]        vbus = vsrc_x_reg ? x_q[16*P*xsel_d +: 16*P] : vbus_vf1;
+    wire [16*P-1:0]        vbus = vsrc_x_reg ? x_q[16*P*xsel_reg +: 16*P] : vbus_vf;
     wire [16*L-1:0]        res_all;
     wire [16*L-1:0]        gate_all;
 
@@ -112,7 +112,8 @@ module lfads_core #(
                 .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
                 .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(rd_data),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
-                .iss_thr(iss_thr), .iss_shift(iss_shift), .iss_waddr(iss_waddr), .iss_baddr(iss_baddr),
+                .iss_thr(iss_thr), .iss_shift(iss_shift),
+                .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
                 .vbus(vbus), .resq(res_all[16*gl +: 16]), .gate(gate_all[16*gl +: 16]));
         end
     endgenerate
@@ -121,8 +122,8 @@ module lfads_core #(
     // ------------------------------------------------------------------ X RAM (input counts)
     reg                  x_we;
     reg [$clog2(XW+1)-1:0] x_wa;
-    reg                  x_re;
-    reg [$clog2(XW+1)-1:0] x_ra;
+    wire                 x_re;
+    wire [$clog2(XW+1)-1:0] x_ra;
     ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(rd_data),
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
@@ -189,9 +190,9 @@ module lfads_core #(
 
     // events: the last chunk of a job was in the lanes' issue stage n cycles ago
     reg [9:0]  evm_reg, evh0_reg, evh1_reg;
-    wire ev_res   = evm_reg[6];
-    wire ev_gate0 = evh0_reg[9];
-    wire ev_gate1 = evh1_reg[9];
+    wire ev_res   = evm_reg[5];
+    wire ev_gate0 = evh0_reg[8];
+    wire ev_gate1 = evh1_reg[8];
 
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
@@ -267,9 +268,15 @@ module lfads_core #(
                         r0_x = 1'b1; r0_op = 4'd0; end
             T_A:  begin rq_t0 = 1'b1; r0_chunk = t0gen_reg ? C_G : C_HF; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF;
                         r0_op = t0gen_reg ? 4'd7 : 4'd1; end
+            T_WA: begin rq_t0 = ev_gate0 && (!t0gen_reg || ofac_reg == t0t_reg); // B as soon as r.h is written
+                        r0_chunk = C_RH; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF; r0_op = t0gen_reg ? 4'd7 : 4'd1; end
             T_B:  begin rq_t0 = !t0gen_reg || ofac_reg == t0t_reg; // fac(t-1) read g before g changes
                         r0_chunk = C_RH; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF; r0_op = t0gen_reg ? 4'd7 : 4'd1; end
-            T_WB: begin // the next bin's input projection goes right after the n rows
+            T_WB: if (ev_gate0) begin // h updates now: the next step's z/r job may start at once
+                        rq_t0 = t0gen_reg ? t0t_reg != steps_reg - 1 : (!enc_last0 && t0in_reg);
+                        r0_chunk = t0gen_reg ? C_G : C_HF; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF;
+                        r0_op = t0gen_reg ? 4'd7 : 4'd1;
+                  end else begin // the next bin's input projection goes right after the n rows
                         rq_t0 = !t0gen_reg && !t0in_reg && !enc_last0; r0_n = KX; r0_chunk = (t0t_reg + 1) * KX;
                         r0_wbase = WA_IHF; r0_tag = 2'd1; r0_x = 1'b1; r0_op = 4'd0; end
             default: ;
@@ -280,8 +287,12 @@ module lfads_core #(
             T_IN: begin rq_t1 = 1'b1; r1_n = KX; r1_chunk = t1t_reg * KX; r1_wbase = WA_IHB; r1_tag = 2'd1;
                         r1_x = 1'b1; r1_op = 4'd2; end
             T_A:  begin rq_t1 = 1'b1; r1_chunk = C_HB; r1_wbase = WA_HHB; r1_op = 4'd3; end
+            T_WA: begin rq_t1 = ev_gate1; r1_chunk = C_RH1; r1_wbase = WA_HHB; r1_op = 4'd3; end
             T_B:  begin rq_t1 = 1'b1; r1_chunk = C_RH1; r1_wbase = WA_HHB; r1_op = 4'd3; end
-            T_WB: begin rq_t1 = !t1in_reg && !enc_last1; r1_n = KX; r1_chunk = (t1t_reg - 1) * KX;
+            T_WB: if (ev_gate1) begin
+                        rq_t1 = !enc_last1 && t1in_reg; r1_chunk = C_HB; r1_wbase = WA_HHB; r1_op = 4'd3;
+                  end else begin
+                        rq_t1 = !t1in_reg && !enc_last1; r1_n = KX; r1_chunk = (t1t_reg - 1) * KX;
                         r1_wbase = WA_IHB; r1_tag = 2'd1; r1_x = 1'b1; r1_op = 4'd2; end
             default: ;
         endcase
@@ -318,19 +329,21 @@ module lfads_core #(
         case (t0s_reg)
             T_IN: if (gr_t0) t0s_next = T_A;
             T_A:  if (gr_t0) t0s_next = T_WA;
-            T_WA: if (ev_gate0) t0s_next = T_B;
+            T_WA: if (ev_gate0) begin
+                if (gr_t0) begin t0s_next = T_WB; t0in_next = 1'b0; end else t0s_next = T_B;
+            end
             T_B:  if (gr_t0) begin t0s_next = T_WB; t0in_next = 1'b0; end
             T_WB: begin
-                if (gr_t0) t0in_next = 1'b1;
+                if (gr_t0 && !ev_gate0) t0in_next = 1'b1;
                 if (ev_gate0) begin
                     if (t0gen_reg) begin
                         gdone_next = gdone_reg + 1;
                         if (t0t_reg == steps_reg - 1) t0s_next = T_IDLE;
-                        else begin t0t_next = t0t_reg + 1; t0s_next = T_A; end
+                        else begin t0t_next = t0t_reg + 1; t0s_next = gr_t0 ? T_WA : T_A; end
                     end else if (enc_last0) t0s_next = T_IDLE;
                     else begin
                         t0t_next = t0t_reg + 1;
-                        t0s_next = (t0in_reg || gr_t0) ? T_A : T_IN;
+                        t0s_next = gr_t0 ? T_WA : (t0in_reg ? T_A : T_IN);
                     end
                 end
             end
@@ -340,15 +353,17 @@ module lfads_core #(
         case (t1s_reg)
             T_IN: if (gr_t1) t1s_next = T_A;
             T_A:  if (gr_t1) t1s_next = T_WA;
-            T_WA: if (ev_gate1) t1s_next = T_B;
+            T_WA: if (ev_gate1) begin
+                if (gr_t1) begin t1s_next = T_WB; t1in_next = 1'b0; end else t1s_next = T_B;
+            end
             T_B:  if (gr_t1) begin t1s_next = T_WB; t1in_next = 1'b0; end
             T_WB: begin
-                if (gr_t1) t1in_next = 1'b1;
+                if (gr_t1 && !ev_gate1) t1in_next = 1'b1;
                 if (ev_gate1) begin
                     if (enc_last1) t1s_next = T_IDLE;
                     else begin
                         t1t_next = t1t_reg - 1;
-                        t1s_next = (t1in_reg || gr_t1) ? T_A : T_IN;
+                        t1s_next = gr_t1 ? T_WA : (t1in_reg ? T_A : T_IN);
                     end
                 end
             end
@@ -488,18 +503,9 @@ module lfads_core #(
         iss_tag   <= jtag_reg;
         iss_thr   <= jthr_reg;
         iss_shift <= sh_reg[jop_reg];
-        iss_waddr <= jwbase_reg + jcnt_reg;
-        iss_baddr <= bias_slot(jop_reg);
-        // operand: the VF chunk is registered twice and the X word is read one cycle later, both aligned
-        // with the lanes' weight read
+        // operand: the VF chunk is registered and the X word read now, aligned with the lanes' weight read
         vbus_vf   <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
-        vbus_vf1  <= vbus_vf;
-        x_re <= 1'b0;
-        if (j_issue && jx_reg) begin
-            x_re <= 1'b1;
-            x_ra <= (jchunk_reg + jcnt_reg) / CPB;
-            xsel_reg <= (jchunk_reg + jcnt_reg) % CPB;
-        end
+        xsel_reg  <= (jchunk_reg + jcnt_reg) % CPB;
         evm_reg  <= {evm_reg[8:0], j_issue && j_last && jtag_reg == 2'd0};
         evh0_reg <= {evh0_reg[8:0], j_issue && j_last && jtag_reg == 2'd2 && !jthr_reg};
         evh1_reg <= {evh1_reg[8:0], j_issue && j_last && jtag_reg == 2'd2 && jthr_reg};
@@ -507,10 +513,11 @@ module lfads_core #(
             jact_reg <= 1'b0; iss_valid <= 1'b0; evm_reg <= 10'd0; evh0_reg <= 10'd0; evh1_reg <= 10'd0;
         end
     end
-    always @(posedge clk) begin
-        vsrc_x_reg <= x_re;
-        xsel_d <= xsel_reg;
-    end
+    assign pre_waddr = jwbase_reg + jcnt_reg;
+    assign pre_baddr = bias_slot(jop_reg);
+    assign x_re = j_issue && jx_reg;
+    assign x_ra = (jchunk_reg + jcnt_reg) / CPB;
+    always @(posedge clk) vsrc_x_reg <= x_re;
 
     // ------------------------------------------------------------------ state registers and data
     integer h;

@@ -2,9 +2,10 @@
 // One row lane of the LFADS MAC array (decoders/FIXED_POINT.md sections 3-5): P 16x16 multipliers (DSP48E2),
 // a two-stage adder tree, a 48-bit accumulator initialised with the row's int32 bias, requant16 with a
 // per-job shift, and the lane's activation table (sigmoid for z/r rows, tanh for n rows).
-// Timing from the issue cycle c of a chunk: weight RAM and v-bus at c+1, products c+2, partial sums c+3,
-// chunk sum c+4, accumulator c+5; the requantised result of a job is valid at c_last+6 and, for tag H,
-// the gate (table value at index(ax + ah)) at c_last+9.
+// Timing from the issue cycle c of a chunk: the weight and bias RAMs are read one cycle earlier (pre_*), so
+// weights and the v-bus are at c, products c+1, partial sums c+2, chunk sum c+3, accumulator c+4; the
+// requantised result of a job is valid at c_last+5 and, for tag H, the gate (table value at index(ax + ah))
+// at c_last+8.
 // Tags: 0 M (plain matvec), 1 X (input projection: result kept as ax of thread thr), 2 H (hidden: gate).
 module lfads_lane #(
     parameter integer P  = 16,   // columns per cycle (multipliers)
@@ -22,6 +23,11 @@ module lfads_lane #(
     input  wire                    l_we,
     input  wire [6:0]              l_wa,
     input  wire [511:0]            l_wd,
+    // weight / bias read for the chunk issued next cycle
+    input  wire                    pre_valid,
+    input  wire                    pre_first,
+    input  wire [$clog2(WD)-1:0]   pre_waddr,
+    input  wire [$clog2(NB)-1:0]   pre_baddr,
     // issue (cycle c)
     input  wire                    iss_valid,
     input  wire                    iss_first,
@@ -29,13 +35,11 @@ module lfads_lane #(
     input  wire [1:0]              iss_tag,
     input  wire                    iss_thr,
     input  wire signed [5:0]       iss_shift,
-    input  wire [$clog2(WD)-1:0]   iss_waddr,
-    input  wire [$clog2(NB)-1:0]   iss_baddr,
-    // operand vector, aligned at c+1
+    // operand vector, aligned at c
     input  wire [16*P-1:0]         vbus,
     // results
-    output reg  signed [15:0]      resq,     // valid at c_last+6
-    output reg  signed [15:0]      gate      // valid at c_last+9 (tag H)
+    output reg  signed [15:0]      resq,     // valid at c_last+5
+    output reg  signed [15:0]      gate      // valid at c_last+8 (tag H)
 );
     initial begin
         if (P < 4 || (P & (P - 1)) != 0 || P > 32) begin
@@ -50,16 +54,16 @@ module lfads_lane #(
     wire [31:0]     b_q;
     wire [511:0]    l_q;
     ram_sdp #(.WIDTH(16 * P), .DEPTH(WD)) u_w (.clk(clk), .we(w_we), .waddr(w_wa), .wdata(w_wd),
-        .re(iss_valid), .raddr(iss_waddr), .rdata(w_q));
+        .re(pre_valid), .raddr(pre_waddr), .rdata(w_q));
     ram_sdp #(.WIDTH(32), .DEPTH(NB)) u_b (.clk(clk), .we(b_we), .waddr(b_wa), .wdata(b_wd),
-        .re(iss_valid && iss_first), .raddr(iss_baddr), .rdata(b_q));
+        .re(pre_valid && pre_first), .raddr(pre_baddr), .rdata(b_q));
 
-    // control pipeline c+1 .. c+5
-    reg        v1, f1, l1, v2, f2, l2, v3, f3, l3, v4, f4, l4, v5, l5;
-    reg [1:0]  t1, t2, t3, t4, t5;
-    reg        h1, h2, h3, h4, h5;
-    reg signed [5:0] s1, s2, s3, s4, s5;
-    reg signed [31:0] b2, b3, b4;
+    // control pipeline c+1 .. c+4
+    reg        v1, f1, l1, v2, f2, l2, v3, f3, l3, v4, l4;
+    reg [1:0]  t1, t2, t3, t4;
+    reg        h1, h2, h3, h4;
+    reg signed [5:0] s1, s2, s3, s4;
+    reg signed [31:0] b1, b2, b3;
     reg signed [31:0] prod [0:P-1];
     reg signed [35:0] part [0:NG-1];
     reg signed [40:0] csum;
@@ -71,24 +75,23 @@ module lfads_lane #(
         for (g = 0; g < NG; g = g + 1) tmp = tmp + part[g];
     end
     always @(posedge clk) begin
-        v1 <= iss_valid; f1 <= iss_first; l1 <= iss_last; t1 <= iss_tag; h1 <= iss_thr; s1 <= iss_shift;
-        v2 <= v1; f2 <= f1; l2 <= l1; t2 <= t1; h2 <= h1; s2 <= s1; b2 <= b_q;
+        v1 <= iss_valid; f1 <= iss_first; l1 <= iss_last; t1 <= iss_tag; h1 <= iss_thr; s1 <= iss_shift; b1 <= b_q;
+        v2 <= v1; f2 <= f1; l2 <= l1; t2 <= t1; h2 <= h1; s2 <= s1; b2 <= b1;
         v3 <= v2; f3 <= f2; l3 <= l2; t3 <= t2; h3 <= h2; s3 <= s2; b3 <= b2;
-        v4 <= v3; f4 <= f3; l4 <= l3; t4 <= t3; h4 <= h3; s4 <= s3; b4 <= b3;
-        v5 <= v4 && l4; l5 <= l4; t5 <= t4; h5 <= h4; s5 <= s4;
-        // c+2: products
+        v4 <= v3 && l3; l4 <= l3; t4 <= t3; h4 <= h3; s4 <= s3;
+        // c+1: products
         for (k = 0; k < P; k = k + 1)
             prod[k] <= $signed(w_q[16*k +: 16]) * $signed(vbus[16*k +: 16]);
-        // c+3: groups of four
+        // c+2: groups of four
         for (g = 0; g < NG; g = g + 1)
             part[g] <= prod[G*g] + prod[G*g+1] + prod[G*g+2] + prod[G*g+3];
-        // c+4: chunk sum
+        // c+3: chunk sum
         csum <= tmp;
-        // c+5: accumulate
-        if (v4) acc <= (f4 ? {{16{b4[31]}}, b4} : acc) + {{7{csum[40]}}, csum};
+        // c+4: accumulate
+        if (v3) acc <= (f3 ? {{16{b3[31]}}, b3} : acc) + {{7{csum[40]}}, csum};
     end
 
-    // c+6: requant16(acc, shift) (FIXED_POINT.md section 1)
+    // c+5: requant16(acc, shift) (FIXED_POINT.md section 1)
     function signed [15:0] requant16;
         input signed [47:0] a;
         input signed [5:0]  s;
@@ -102,20 +105,20 @@ module lfads_lane #(
         end
     endfunction
 
-    reg        v6, h6; reg [1:0] t6;
+    reg        v5, h5; reg [1:0] t5;
     reg signed [15:0] ax0, ax1;              // input projections of threads 0 and 1
     reg        v7; reg [11:0] idx7;
     reg [4:0]  sel8;
     always @(posedge clk) begin
-        v6 <= v5; t6 <= t5; h6 <= h5;
-        if (v5) resq <= requant16(acc, s5);
-        if (v6 && t6 == 2'd1) begin
-            if (h6) ax1 <= resq; else ax0 <= resq;
+        v5 <= v4; t5 <= t4; h5 <= h4;
+        if (v4) resq <= requant16(acc, s4);
+        if (v5 && t5 == 2'd1) begin
+            if (h5) ax1 <= resq; else ax0 <= resq;
         end
-        // c+7: LUT index of p = ax + ah (int32 sum of two Q10), FIXED_POINT.md section 4
-        v7 <= v6 && t6 == 2'd2;
-        idx7 <= lut_index((h6 ? ax1 : ax0) + resq);
-        // c+8: table word; c+9: entry
+        // c+6: LUT index of p = ax + ah (int32 sum of two Q10), FIXED_POINT.md section 4
+        v7 <= v5 && t5 == 2'd2;
+        idx7 <= lut_index((h5 ? ax1 : ax0) + resq);
+        // c+7: table word; c+8: entry
         sel8 <= idx7[4:0];
         gate <= l_q[16*sel8 +: 16];
     end
