@@ -3,7 +3,8 @@
 // Maps onto BRAM/URAM (or LUTRAM when small). A read of the address written in the same cycle returns the old word.
 module ram_sdp #(
     parameter integer WIDTH = 32,    // word width (bits)
-    parameter integer DEPTH = 1024   // words
+    parameter integer DEPTH = 1024,  // words
+    parameter integer LUTRAM = 0     // 1: ask synthesis for distributed (LUT) RAM, for shallow wide memories
 ) (
     input  wire                     clk,
     input  wire                     we,
@@ -19,9 +20,19 @@ module ram_sdp #(
             $finish;
         end
     end
-    reg [WIDTH-1:0] mem [0:DEPTH-1];
-    always @(posedge clk) begin
-        if (we) mem[waddr] <= wdata;
-        if (re) rdata <= mem[raddr];
-    end
+    generate
+        if (LUTRAM != 0) begin : g_lutram
+            (* ram_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];
+            always @(posedge clk) begin
+                if (we) mem[waddr] <= wdata;
+                if (re) rdata <= mem[raddr];
+            end
+        end else begin : g_bram
+            reg [WIDTH-1:0] mem [0:DEPTH-1];
+            always @(posedge clk) begin
+                if (we) mem[waddr] <= wdata;
+                if (re) rdata <= mem[raddr];
+            end
+        end
+    endgenerate
 endmodule

@@ -89,7 +89,9 @@ module lfads_core #(
     reg  [15:0]            ld_lane;        // lane addressed by the loader
     reg  [$clog2(WD)-1:0]  ld_wa;
     reg  [$clog2(NB)-1:0]  ld_ba;
-    reg  [6:0]             ld_la;
+    reg  [11:0]            ld_la;
+    reg  [511:0]           lbuf_reg;       // table beat being written entry by entry
+    reg                    lbusy_reg;
     reg                    iss_valid, iss_first, iss_last, iss_thr;
     reg  [1:0]             iss_tag;
     reg  signed [5:0]      iss_shift;
@@ -110,7 +112,7 @@ module lfads_core #(
                 .clk(clk),
                 .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
                 .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
-                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(rd_data),
+                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
                 .iss_thr(iss_thr), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
@@ -197,7 +199,8 @@ module lfads_core #(
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || state_reg == S_BODY || state_reg == S_X;
+    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || state_reg == S_X
+                      || (state_reg == S_BODY && !lbusy_reg);
     wire rd_fire = rd_valid && rd_ready;
 
     // body sections: 0 h0, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
@@ -256,7 +259,7 @@ module lfads_core #(
         wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
         ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
-        ld_la = cnt_reg[6:0];
+        ld_la = {cnt_reg[6:0], sub_reg[4:0]};
         x_we = 1'b0; x_wa = cnt_reg[$clog2(XW+1)-1:0];
         fifo_push = 1'b0; fifo_din = rec_reg[512*ocnt_reg +: 512];
 
@@ -432,15 +435,19 @@ module lfads_core #(
                             if (cnt_reg == NB - 1) begin sec_next = 3; cnt_next = 0; end
                         end
                     end
-                    3: begin
-                        ln_l_we_sig = 1'b1; cnt_next = cnt_reg + 1;
-                        if (cnt_reg == 127) begin sec_next = 4; cnt_next = 0; end
-                    end
-                    default: begin
-                        ln_l_we_tanh = 1'b1; cnt_next = cnt_reg + 1;
-                        if (cnt_reg == 127) state_next = flags_reg[1] ? S_RUN : S_DONE;
-                    end
+                    default: sub_next = 0;   // tables: the beat is written entry by entry below
                 endcase
+            end else if (state_reg == S_BODY && lbusy_reg) begin
+                // 32 table entries per beat, one per cycle, into every lane's table (4096 x 16)
+                if (sec_reg == 3) ln_l_we_sig = 1'b1; else ln_l_we_tanh = 1'b1;
+                sub_next = sub_reg + 1;
+                if (sub_reg == 31) begin
+                    sub_next = 0; cnt_next = cnt_reg + 1;
+                    if (cnt_reg == 127) begin
+                        if (sec_reg == 3) begin sec_next = 4; cnt_next = 0; end
+                        else state_next = flags_reg[1] ? S_RUN : S_DONE;
+                    end
+                end
             end
             S_RUN: begin
                 if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
@@ -534,6 +541,10 @@ module lfads_core #(
             for (h = 0; h < 32; h = h + 1)
                 if (32 * cnt_reg + h < H) h0f_reg[16*(32*cnt_reg+h) +: 16] <= rd_data[16*h +: 16];
                 else if (32 * cnt_reg + h < 2 * H) h0b_reg[16*(32*cnt_reg+h-H) +: 16] <= rd_data[16*h +: 16];
+        if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbuf_reg <= rd_data;
+        if (rst) lbusy_reg <= 1'b0;
+        else if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbusy_reg <= 1'b1;
+        else if (state_reg == S_BODY && lbusy_reg && sub_reg == 31) lbusy_reg <= 1'b0;
         if (state_reg == S_RUN) begin
             steps_reg <= bins_reg + extra_reg;
             hf_reg <= h0f_reg; hb_reg <= h0b_reg;
@@ -560,7 +571,7 @@ module lfads_core #(
             state_reg <= state_next; status_reg <= status_next;
             t0s_reg <= t0s_next; t1s_reg <= t1s_next; os_reg <= os_next;
             if (state_reg == S_CHECK) loaded_reg <= 1'b0;
-            if (state_reg == S_BODY && rd_fire && sec_reg == 4 && cnt_reg == 127) loaded_reg <= 1'b1;
+            if (state_reg == S_BODY && lbusy_reg && sec_reg == 4 && cnt_reg == 127 && sub_reg == 31) loaded_reg <= 1'b1;
         end
         cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next;
         t0t_reg <= t0t_next; t1t_reg <= t1t_next; t0gen_reg <= t0gen_next; t0in_reg <= t0in_next;

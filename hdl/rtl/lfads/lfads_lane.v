@@ -21,8 +21,8 @@ module lfads_lane #(
     input  wire [$clog2(NB)-1:0]   b_wa,
     input  wire [31:0]             b_wd,
     input  wire                    l_we,
-    input  wire [6:0]              l_wa,
-    input  wire [511:0]            l_wd,
+    input  wire [11:0]             l_wa,
+    input  wire [15:0]             l_wd,
     // weight / bias read for the chunk issued next cycle
     input  wire                    pre_valid,
     input  wire                    pre_first,
@@ -52,10 +52,10 @@ module lfads_lane #(
 
     wire [16*P-1:0] w_q;
     wire [31:0]     b_q;
-    wire [511:0]    l_q;
-    ram_sdp #(.WIDTH(16 * P), .DEPTH(WD)) u_w (.clk(clk), .we(w_we), .waddr(w_wa), .wdata(w_wd),
+    wire [15:0]     l_q;
+    ram_sdp #(.WIDTH(16 * P), .DEPTH(WD), .LUTRAM(WD <= 64 ? 1 : 0)) u_w (.clk(clk), .we(w_we), .waddr(w_wa), .wdata(w_wd),
         .re(pre_valid), .raddr(pre_waddr), .rdata(w_q));
-    ram_sdp #(.WIDTH(32), .DEPTH(NB)) u_b (.clk(clk), .we(b_we), .waddr(b_wa), .wdata(b_wd),
+    ram_sdp #(.WIDTH(32), .DEPTH(NB), .LUTRAM(1)) u_b (.clk(clk), .we(b_we), .waddr(b_wa), .wdata(b_wd),
         .re(pre_valid && pre_first), .raddr(pre_baddr), .rdata(b_q));
 
     // control pipeline c+1 .. c+4
@@ -108,7 +108,6 @@ module lfads_lane #(
     reg        v5, h5; reg [1:0] t5;
     reg signed [15:0] ax0, ax1;              // input projections of threads 0 and 1
     reg        v7; reg [11:0] idx7;
-    reg [4:0]  sel8;
     always @(posedge clk) begin
         v5 <= v4; t5 <= t4; h5 <= h4;
         if (v4) resq <= requant16(acc, s4);
@@ -118,9 +117,8 @@ module lfads_lane #(
         // c+6: LUT index of p = ax + ah (int32 sum of two Q10), FIXED_POINT.md section 4
         v7 <= v5 && t5 == 2'd2;
         idx7 <= lut_index((h5 ? ax1 : ax0) + resq);
-        // c+7: table word; c+8: entry
-        sel8 <= idx7[4:0];
-        gate <= l_q[16*sel8 +: 16];
+        // c+7: table entry (BRAM), c+8: registered
+        gate <= l_q;
     end
 
     function [11:0] lut_index;
@@ -134,6 +132,6 @@ module lfads_lane #(
         end
     endfunction
 
-    ram_sdp #(.WIDTH(512), .DEPTH(128)) u_lut (.clk(clk), .we(l_we), .waddr(l_wa), .wdata(l_wd),
-        .re(1'b1), .raddr(idx7[11:5]), .rdata(l_q));
+    ram_sdp #(.WIDTH(16), .DEPTH(4096)) u_lut (.clk(clk), .we(l_we), .waddr(l_wa), .wdata(l_wd),
+        .re(1'b1), .raddr(idx7), .rdata(l_q));
 endmodule

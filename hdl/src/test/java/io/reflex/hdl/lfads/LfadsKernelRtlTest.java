@@ -194,4 +194,29 @@ class LfadsKernelRtlTest {
         int i = jsonLine.indexOf("\"cycles\":") + 9;
         return Long.parseLong(jsonLine.substring(i, jsonLine.indexOf('}', i)));
     }
+
+    @Test
+    @Timeout(1800)
+    void publishedSizeWithThirtyTwoColumnsPerLane() throws Exception {
+        // the same model with P = 32 multipliers per lane (6,144 lane DSPs): the hidden jobs take 2 chunks, not 4
+        Build k = new Build(70, 73, 64, 64, 4, 70, 32);
+        Path build = Verilator.build(KERNEL, "published_p32", k.verilatorParams());
+        Path vec = Verilator.HDL.resolve("target/vectors/lfads_published_p32.txt");
+        SplittableRandom r = new SplittableRandom(32);
+        ModelBundle m = rand(k);
+        LfadsFixed golden = new LfadsFixed(m);
+        try (VectorWriter vw = new VectorWriter(vec)) {
+            vw.begin("load").mem(W_ADDR, Bytes.words(LfadsKernelImage.model(m, k)));
+            trial(vw.begin("load_trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), true);
+            trial(vw.begin("trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), false);
+            int bins = 1 + r.nextInt(k.tMax());
+            trial(vw.begin("short"), k, golden, randomCounts(r, bins * k.d()), bins, false);
+        }
+        Path cyc = Verilator.HDL.resolve("target/vectors/lfads_published_p32_cycles.jsonl");
+        Verilator.Summary s = Verilator.run(build, KERNEL, vec, 9, 0, MEM_BYTES, cyc);
+        assertThat(s.failures()).as(s.output()).isZero();
+        long trial = cycles(Files.readAllLines(cyc).get(1));
+        CycleReport.record(KERNEL, "trial_p32", "published size " + k + ": 73 bins in, 73 steps out", trial);
+        assertThat(trial).isPositive();
+    }
 }

@@ -203,7 +203,7 @@ class SnnKernelRtlTest {
     @Test
     @Timeout(600)
     void cycleReportWithoutStalls() throws Exception {
-        // a 256-neuron population, 96 inputs, ~10 % connectivity: the size of an SNN BCI decoder layer
+        // the largest random population of the small build with at least 400 synapses
         SplittableRandom r = new SplittableRandom(5);
         Path build = Verilator.build(KERNEL, "small", SMALL);
         Path vec = Verilator.HDL.resolve("target/vectors/snn_cycles.txt");
