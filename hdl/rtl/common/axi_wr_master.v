@@ -43,6 +43,12 @@ module axi_wr_master #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (DATA_W < 32 || DATA_W > 512 || (DATA_W & (DATA_W - 1)) != 0 || MAX_BEATS < 1 || MAX_BEATS > 256) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
 
     reg [ADDR_W-1:0] addr_reg, addr_next;
     reg [31:0]       left_reg, left_next;     // words not yet put into a burst

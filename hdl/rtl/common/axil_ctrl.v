@@ -44,6 +44,12 @@ module axil_ctrl #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (N_ARGS < 1 || 16 + 12 * N_ARGS + 4 > (1 << ADDR_W)) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
 
     localparam integer ARG_BASE = 16;
     localparam integer STATUS_ADDR = ARG_BASE + 12 * N_ARGS;

@@ -20,6 +20,12 @@ module ram_sdp #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (WIDTH < 1 || DEPTH < 2) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
     generate
         if (LUTRAM != 0) begin : g_lutram
             (* ram_style = "distributed" *) reg [WIDTH-1:0] mem [0:DEPTH-1];

@@ -21,6 +21,12 @@ module sync_fifo #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (DEPTH < 2 || (1 << AW) != DEPTH) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
     reg [WIDTH-1:0] mem [0:DEPTH-1];
     reg [AW:0] wp_reg, rp_reg;
     wire push = in_valid && in_ready;

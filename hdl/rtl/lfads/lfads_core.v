@@ -83,6 +83,12 @@ module lfads_core #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (H % P != 0 || ICD > L || F > L || RO > L || H < P || D < 1 || T_MAX < 1 || F < 1 || RO < 1 || ICD < 1 || F + RO > 32 * 16) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
 
     // ------------------------------------------------------------------ lanes
     reg                    ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;

@@ -68,6 +68,12 @@ module lfads_kernel #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (C_M_AXI_GMEM_DATA_WIDTH != 512 || C_M_AXI_GMEM_ADDR_WIDTH != 64) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
 
     localparam integer N_ARGS = 5;
     reg rst;

@@ -47,6 +47,12 @@ module lfads_lane #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (P < 4 || (P & (P - 1)) != 0 || P > 32) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
     localparam integer G = 4;          // products per first-stage group
     localparam integer NG = P / G;
 

@@ -60,6 +60,12 @@ module snn_core #(
             $finish;
         end
     end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (MAX_N < 1 || MAX_IN < 0 || MAX_N + MAX_IN > 65536 || MAX_NNZ < 2) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
 
     localparam [4:0] S_IDLE = 5'd0, S_HDR_CMD = 5'd1, S_HDR = 5'd2, S_CHECK = 5'd3, S_BODY_CMD = 5'd4,
                      S_BODY = 5'd5, S_RESET = 5'd6, S_TICK = 5'd7, S_IN_CMD = 5'd8, S_IN = 5'd9,
