@@ -1,0 +1,126 @@
+`default_nettype none
+// Vitis RTL kernel `snn_kernel` (ap_ctrl_hs): the LIF core of decoders/FIXED_POINT.md section 7.
+// Arguments (hdl/abi/snn_kernel.json): 0 net (gmem), 1 spikes_in (gmem), 2 spikes_out (gmem), 3 n_ticks, 4 flags.
+module snn_kernel #(
+    parameter integer C_S_AXI_CONTROL_ADDR_WIDTH = 12,  // control port address bits (bytes)
+    parameter integer C_M_AXI_GMEM_ADDR_WIDTH    = 64,  // memory address bits (bytes)
+    parameter integer C_M_AXI_GMEM_DATA_WIDTH    = 32,  // memory data bits (must be 32)
+    parameter integer MAX_N                      = 1024,   // neurons (count)
+    parameter integer MAX_IN                     = 256,    // input channels (count)
+    parameter integer MAX_NNZ                    = 32768,  // synapses (count)
+    parameter integer MAX_BEATS                  = 64      // longest AXI burst (beats)
+) (
+    input  wire        ap_clk,
+    input  wire        ap_rst_n,
+    output wire        interrupt,
+    // s_axi_control
+    input  wire [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_awaddr,
+    input  wire        s_axi_control_awvalid,
+    output wire        s_axi_control_awready,
+    input  wire [31:0] s_axi_control_wdata,
+    input  wire [3:0]  s_axi_control_wstrb,
+    input  wire        s_axi_control_wvalid,
+    output wire        s_axi_control_wready,
+    output wire [1:0]  s_axi_control_bresp,
+    output wire        s_axi_control_bvalid,
+    input  wire        s_axi_control_bready,
+    input  wire [C_S_AXI_CONTROL_ADDR_WIDTH-1:0] s_axi_control_araddr,
+    input  wire        s_axi_control_arvalid,
+    output wire        s_axi_control_arready,
+    output wire [31:0] s_axi_control_rdata,
+    output wire [1:0]  s_axi_control_rresp,
+    output wire        s_axi_control_rvalid,
+    input  wire        s_axi_control_rready,
+    // m_axi_gmem
+    output wire [C_M_AXI_GMEM_ADDR_WIDTH-1:0] m_axi_gmem_awaddr,
+    output wire [7:0]  m_axi_gmem_awlen,
+    output wire [2:0]  m_axi_gmem_awsize,
+    output wire [1:0]  m_axi_gmem_awburst,
+    output wire        m_axi_gmem_awvalid,
+    input  wire        m_axi_gmem_awready,
+    output wire [C_M_AXI_GMEM_DATA_WIDTH-1:0] m_axi_gmem_wdata,
+    output wire [C_M_AXI_GMEM_DATA_WIDTH/8-1:0] m_axi_gmem_wstrb,
+    output wire        m_axi_gmem_wlast,
+    output wire        m_axi_gmem_wvalid,
+    input  wire        m_axi_gmem_wready,
+    input  wire [1:0]  m_axi_gmem_bresp,
+    input  wire        m_axi_gmem_bvalid,
+    output wire        m_axi_gmem_bready,
+    output wire [C_M_AXI_GMEM_ADDR_WIDTH-1:0] m_axi_gmem_araddr,
+    output wire [7:0]  m_axi_gmem_arlen,
+    output wire [2:0]  m_axi_gmem_arsize,
+    output wire [1:0]  m_axi_gmem_arburst,
+    output wire        m_axi_gmem_arvalid,
+    input  wire        m_axi_gmem_arready,
+    input  wire [C_M_AXI_GMEM_DATA_WIDTH-1:0] m_axi_gmem_rdata,
+    input  wire [1:0]  m_axi_gmem_rresp,
+    input  wire        m_axi_gmem_rlast,
+    input  wire        m_axi_gmem_rvalid,
+    output wire        m_axi_gmem_rready
+);
+    initial begin
+        if (C_M_AXI_GMEM_DATA_WIDTH != 32 || C_M_AXI_GMEM_ADDR_WIDTH != 64) begin
+            $display("snn_kernel: the memory port must be 32-bit data, 64-bit address");
+            $finish;
+        end
+    end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (C_M_AXI_GMEM_DATA_WIDTH != 32 || C_M_AXI_GMEM_ADDR_WIDTH != 64) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
+
+    localparam integer N_ARGS = 5;
+    reg rst;
+    always @(posedge ap_clk) rst <= !ap_rst_n;
+
+    wire                 ap_start, ap_done, ap_idle;
+    wire [31:0]          status;
+    wire [N_ARGS*64-1:0] args;
+
+    axil_ctrl #(.ADDR_W(C_S_AXI_CONTROL_ADDR_WIDTH), .N_ARGS(N_ARGS)) u_ctrl (
+        .clk(ap_clk), .rst(rst),
+        .awaddr(s_axi_control_awaddr), .awvalid(s_axi_control_awvalid), .awready(s_axi_control_awready),
+        .wdata(s_axi_control_wdata), .wstrb(s_axi_control_wstrb), .wvalid(s_axi_control_wvalid),
+        .wready(s_axi_control_wready), .bresp(s_axi_control_bresp), .bvalid(s_axi_control_bvalid),
+        .bready(s_axi_control_bready), .araddr(s_axi_control_araddr), .arvalid(s_axi_control_arvalid),
+        .arready(s_axi_control_arready), .rdata(s_axi_control_rdata), .rresp(s_axi_control_rresp),
+        .rvalid(s_axi_control_rvalid), .rready(s_axi_control_rready),
+        .ap_start(ap_start), .ap_done(ap_done), .ap_ready(ap_done), .ap_idle(ap_idle), .status(status),
+        .args(args), .interrupt(interrupt));
+
+    wire        rd_cmd_valid, rd_cmd_ready, rd_valid, rd_ready, rd_idle;
+    wire [63:0] rd_cmd_addr;
+    wire [31:0] rd_cmd_len, rd_data;
+    wire        wr_cmd_valid, wr_cmd_ready, wr_valid, wr_ready, wr_idle;
+    wire [63:0] wr_cmd_addr;
+    wire [31:0] wr_cmd_len, wr_data;
+
+    axi_rd_master #(.ADDR_W(64), .DATA_W(32), .MAX_BEATS(MAX_BEATS)) u_rd (
+        .clk(ap_clk), .rst(rst), .cmd_valid(rd_cmd_valid), .cmd_ready(rd_cmd_ready), .cmd_addr(rd_cmd_addr),
+        .cmd_len(rd_cmd_len), .out_valid(rd_valid), .out_ready(rd_ready), .out_data(rd_data), .idle(rd_idle),
+        .araddr(m_axi_gmem_araddr), .arlen(m_axi_gmem_arlen), .arsize(m_axi_gmem_arsize),
+        .arburst(m_axi_gmem_arburst), .arvalid(m_axi_gmem_arvalid), .arready(m_axi_gmem_arready),
+        .rdata(m_axi_gmem_rdata), .rresp(m_axi_gmem_rresp), .rlast(m_axi_gmem_rlast),
+        .rvalid(m_axi_gmem_rvalid), .rready(m_axi_gmem_rready));
+
+    axi_wr_master #(.ADDR_W(64), .DATA_W(32), .MAX_BEATS(MAX_BEATS)) u_wr (
+        .clk(ap_clk), .rst(rst), .cmd_valid(wr_cmd_valid), .cmd_ready(wr_cmd_ready), .cmd_addr(wr_cmd_addr),
+        .cmd_len(wr_cmd_len), .in_valid(wr_valid), .in_ready(wr_ready), .in_data(wr_data), .idle(wr_idle),
+        .awaddr(m_axi_gmem_awaddr), .awlen(m_axi_gmem_awlen), .awsize(m_axi_gmem_awsize),
+        .awburst(m_axi_gmem_awburst), .awvalid(m_axi_gmem_awvalid), .awready(m_axi_gmem_awready),
+        .wdata(m_axi_gmem_wdata), .wstrb(m_axi_gmem_wstrb), .wlast(m_axi_gmem_wlast),
+        .wvalid(m_axi_gmem_wvalid), .wready(m_axi_gmem_wready), .bresp(m_axi_gmem_bresp),
+        .bvalid(m_axi_gmem_bvalid), .bready(m_axi_gmem_bready));
+
+    snn_core #(.MAX_N(MAX_N), .MAX_IN(MAX_IN), .MAX_NNZ(MAX_NNZ)) u_core (
+        .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
+        .net_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
+        .n_ticks(args[223:192]), .flags(args[287:256]),
+        .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
+        .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),
+        .wr_cmd_valid(wr_cmd_valid), .wr_cmd_ready(wr_cmd_ready), .wr_cmd_addr(wr_cmd_addr),
+        .wr_cmd_len(wr_cmd_len), .wr_valid(wr_valid), .wr_ready(wr_ready), .wr_data(wr_data),
+        .wr_idle(wr_idle));
+endmodule

@@ -1,0 +1,73 @@
+package io.reflex.hdl.abi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A kernel's ABI (hdl/abi/&lt;kernel&gt;.json): argument index, register offset, width and memory bundle. The single
+ * source from which kernel.xml is generated and against which the RTL register map and the testbench are checked.
+ */
+public final class KernelAbi {
+    /** First argument register (Vitis layout: one 64-bit slot every 12 bytes). */
+    public static final int ARG_BASE = 0x10;
+    /** Bytes between argument registers. */
+    public static final int ARG_STRIDE = 12;
+
+    private final JsonNode root;
+
+    private KernelAbi(JsonNode root) {
+        this.root = root;
+    }
+
+    /** Reads hdl/abi/&lt;kernel&gt;.json. */
+    public static KernelAbi read(Path file) throws IOException {
+        return new KernelAbi(new ObjectMapper().readTree(file.toFile()));
+    }
+
+    /** The JSON tree. */
+    public JsonNode json() {
+        return root;
+    }
+
+    /** Kernel name. */
+    public String name() {
+        return root.path("kernel").asText();
+    }
+
+    /** The Vitis kernel.xml of this ABI. */
+    public String kernelXml() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        sb.append("<!-- Generated from hdl/abi/").append(name()).append(".json by io.reflex.hdl.abi.KernelAbi;")
+                .append(" KernelAbiTest checks that this file is current. -->\n");
+        sb.append("<root versionMajor=\"1\" versionMinor=\"6\">\n");
+        sb.append("  <kernel name=\"").append(name()).append("\" language=\"ip_c\" vlnv=\"")
+                .append(root.path("vlnv").asText())
+                .append("\" attributes=\"\" preferredWorkGroupSizeMultiple=\"0\" workGroupSize=\"1\"")
+                .append(" interrupt=\"true\" hwControlProtocol=\"ap_ctrl_hs\">\n");
+        sb.append("    <ports>\n");
+        JsonNode c = root.path("control");
+        sb.append("      <port name=\"").append(c.path("port").asText()).append("\" mode=\"slave\" range=\"0x")
+                .append(Integer.toHexString(c.path("range").asInt()))
+                .append("\" dataWidth=\"32\" portType=\"addressable\" base=\"0x0\"/>\n");
+        for (JsonNode m : root.path("memory_ports")) {
+            sb.append("      <port name=\"").append(m.path("name").asText())
+                    .append("\" mode=\"master\" range=\"0xFFFFFFFFFFFFFFFF\" dataWidth=\"")
+                    .append(m.path("data_width").asInt()).append("\" portType=\"addressable\" base=\"0x0\"/>\n");
+        }
+        sb.append("    </ports>\n    <args>\n");
+        for (JsonNode a : root.path("args")) {
+            boolean buffer = a.path("kind").asText().equals("buffer");
+            sb.append("      <arg name=\"").append(a.path("name").asText()).append("\" addressQualifier=\"")
+                    .append(buffer ? 1 : 0).append("\" id=\"").append(a.path("id").asInt()).append("\" port=\"")
+                    .append(a.path("port").asText()).append("\" size=\"0x").append(Integer.toHexString(a.path("size").asInt()))
+                    .append("\" offset=\"0x").append(String.format("%03x", a.path("offset").asInt()))
+                    .append("\" type=\"").append(a.path("type").asText()).append("\" hostOffset=\"0x0\" hostSize=\"0x")
+                    .append(Integer.toHexString(a.path("size").asInt())).append("\"/>\n");
+        }
+        sb.append("    </args>\n  </kernel>\n</root>\n");
+        return sb.toString();
+    }
+}
