@@ -92,7 +92,7 @@ class SynthesisReportTest {
     @Test
     @Timeout(3600)
     void kernelsFitTheU55C() throws Exception {
-        Path out = Verilator.HDL.resolve("target/syn");
+        Path out = Files.createDirectories(Verilator.HDL.resolve("target/syn"));
         ObjectNode all = JSON.createObjectNode();
         all.put("tool", "yosys 0.23 synth_xilinx -family xcup -noiopad -flatten");
         all.put("device", "xcu55c");
