@@ -61,9 +61,12 @@ class SinksTest {
 
     @Test
     void udpSinkRefusesMulticastAndBroadcast() {
-        assertThatThrownBy(() -> new UdpStimSink(InetAddress.getByName("239.255.172.215"), 9000))
+        // The sink must refuse these at construction; nothing is ever sent to them.
+        byte[] adminScopedMulticast = {(byte) 239, 1, 2, 3};
+        byte[] limitedBroadcast = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        assertThatThrownBy(() -> new UdpStimSink(InetAddress.getByAddress(adminScopedMulticast), 9000))
                 .hasMessageContaining("must be unicast");
-        assertThatThrownBy(() -> new UdpStimSink(InetAddress.getByName("255.255.255.255"), 9000))
+        assertThatThrownBy(() -> new UdpStimSink(InetAddress.getByAddress(limitedBroadcast), 9000))
                 .hasMessageContaining("must be unicast");
     }
 
