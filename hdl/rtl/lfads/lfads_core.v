@@ -122,7 +122,7 @@ module lfads_core #(
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
                 .iss_thr(iss_thr), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
-                .vbus(vbus), .resq(res_all[16*gl +: 16]), .gate(gate_all[16*gl +: 16]));
+                .vbus(vbus), .resq(res_all[16*gl +: 16]), .resq_v(), .gate(gate_all[16*gl +: 16]), .gate_v());
         end
     endgenerate
     wire [16*RESW-1:0] res_ext = {{(16*(RESW-L)){1'b0}}, res_all};

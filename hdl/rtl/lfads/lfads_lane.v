@@ -39,7 +39,9 @@ module lfads_lane #(
     input  wire [16*P-1:0]         vbus,
     // results
     output reg  signed [15:0]      resq,     // valid at c_last+5
-    output reg  signed [15:0]      gate      // valid at c_last+8 (tag H)
+    output wire                    resq_v,   // resq holds a new job result (one cycle, c_last+5)
+    output reg  signed [15:0]      gate,     // valid at c_last+8 (tag H)
+    output reg                     gate_v    // gate holds a new gate (one cycle, c_last+8)
 );
     initial begin
         if (P < 4 || (P & (P - 1)) != 0 || P > 32) begin
@@ -113,7 +115,8 @@ module lfads_lane #(
 
     reg        v5, h5; reg [1:0] t5;
     reg signed [15:0] ax0, ax1;              // input projections of threads 0 and 1
-    reg        v7; reg [11:0] idx7;
+    reg        v7, v8; reg [11:0] idx7;
+    assign resq_v = v5;
     always @(posedge clk) begin
         v5 <= v4; t5 <= t4; h5 <= h4;
         if (v4) resq <= requant16(acc, s4);
@@ -125,6 +128,8 @@ module lfads_lane #(
         idx7 <= lut_index((h5 ? ax1 : ax0) + resq);
         // c+7: table entry (BRAM), c+8: registered
         gate <= l_q;
+        v8 <= v7;
+        gate_v <= v8;
     end
 
     function [11:0] lut_index;
