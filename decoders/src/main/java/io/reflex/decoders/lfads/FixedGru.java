@@ -7,28 +7,24 @@ import io.reflex.decoders.fixed.FixedPoint;
 
 /**
  * The clipped GRU cell of decoders/FIXED_POINT.md §5, bit-exact. Input in Q(fx), state in Q12, gates from the
- * LUTs in Q14. The three matvecs accumulate exactly ({@link FixedLinear}) and requantise to Q10 as the contract
+ * LUTs in Q14. The three matvecs accumulate exactly ({@link ExactMatvec}) and requantise to Q10 as the contract
  * says. Owns its scratch buffers; allocates nothing per step.
  */
 final class FixedGru {
     final int in;
     final int hidden;
     private final int fx;
-    private final double[][] wih;
-    private final double[][] whhZr;
-    private final double[][] whhN;
-    private final double[] bih;
-    private final double[] bhhZr;
-    private final double[] bhhN;
+    private final ExactMatvec wih;
+    private final ExactMatvec whhZr;
+    private final ExactMatvec whhN;
+    private final long[] bih;
+    private final long[] bhhZr;
+    private final long[] bhhN;
     private final int shiftIh;
     private final int shiftHh;
     private final int clipQ;
-    private final double[] accX;
-    private final double[] accZr;
-    private final double[] accN;
     private final short[] ax;
-    private final short[] ah;
-    private final short[] rh;
+        private final short[] rh;
     private final int[] z;
 
     /**
@@ -45,12 +41,12 @@ final class FixedGru {
         QuantSource.checkAccumulator(b, prefix + "weight_ih", wi.values(), 3 * hidden, in, bi,
                 fx == 0 ? Short.MAX_VALUE : 32768);
         QuantSource.checkAccumulator(b, prefix + "weight_hh", wh.values(), 3 * hidden, hidden, bh, 32768);
-        this.wih = FixedLinear.columns(wi.values(), in, 0, 3 * hidden);
-        this.whhZr = FixedLinear.columns(wh.values(), hidden, 0, 2 * hidden);
-        this.whhN = FixedLinear.columns(wh.values(), hidden, 2 * hidden, hidden);
-        this.bih = FixedLinear.toDouble(bi, 0, 3 * hidden);
-        this.bhhZr = FixedLinear.toDouble(bh, 0, 2 * hidden);
-        this.bhhN = FixedLinear.toDouble(bh, 2 * hidden, hidden);
+        this.wih = new ExactMatvec(wi.values(), in, 0, 3 * hidden);
+        this.whhZr = new ExactMatvec(wh.values(), hidden, 0, 2 * hidden);
+        this.whhN = new ExactMatvec(wh.values(), hidden, 2 * hidden, hidden);
+        this.bih = FixedLinear.widen(bi, 0, 3 * hidden);
+        this.bhhZr = FixedLinear.widen(bh, 0, 2 * hidden);
+        this.bhhN = FixedLinear.widen(bh, 2 * hidden, hidden);
         this.shiftIh = wi.fracBits() + fx - FixedPoint.PRE;
         this.shiftHh = wh.fracBits() + FixedPoint.ACT - FixedPoint.PRE;
         long clipL = (long) FixedPoint.roundHalfAway(clip * (1 << FixedPoint.ACT));
@@ -59,11 +55,7 @@ final class FixedGru {
                     + " does not fit the Q12 state format (|clip| < 8)");
         }
         this.clipQ = (int) clipL;
-        this.accX = new double[3 * hidden];
-        this.accZr = new double[2 * hidden];
-        this.accN = new double[hidden];
         this.ax = new short[3 * hidden];
-        this.ah = new short[3 * hidden];
         this.rh = new short[hidden];
         this.z = new int[hidden];
     }
@@ -76,31 +68,28 @@ final class FixedGru {
     void step(short[] x, int xOff, short[] h, int hOff) {
         final int hs = hidden;
         final int n3 = 3 * hs;
-        // ax = matvec(W_ih, b_ih, x, F_x → PRE): 3H rows
-        System.arraycopy(bih, 0, accX, 0, n3);
+        // ax = matvec(W_ih, b_ih, x, F_x → PRE): 3H rows; counts (F_x = 0) are mostly zero
         if (fx == 0) {
-            FixedLinear.accumulate(wih, n3, in, x, xOff, accX);
+            wih.sparse(x, xOff);
         } else {
-            FixedLinear.accumulateDense(wih, n3, in, x, xOff, accX);
+            wih.dense(x, xOff);
         }
         for (int i = 0; i < n3; i++) {
-            ax[i] = FixedPoint.requant16((long) accX[i], shiftIh);
+            ax[i] = FixedPoint.requant16(bih[i] + wih.sum(i), shiftIh);
         }
-        // ahz, ahr = matvec(W_hh[z|r], b_hh[z|r], h, 12 → PRE)
-        System.arraycopy(bhhZr, 0, accZr, 0, 2 * hs);
-        FixedLinear.accumulateDense(whhZr, 2 * hs, hs, h, hOff, accZr);
+        // ahz, ahr = matvec(W_hh[z|r], b_hh[z|r], h, 12 → PRE): one pass over the 2H rows of both gates
+        whhZr.dense(h, hOff);
         for (int i = 0; i < hs; i++) {
-            ah[i] = FixedPoint.requant16((long) accZr[i], shiftHh);
-            ah[hs + i] = FixedPoint.requant16((long) accZr[hs + i], shiftHh);
-            z[i] = ActivationLuts.sigmoidAt(ax[i] + ah[i]);
-            int r = ActivationLuts.sigmoidAt(ax[hs + i] + ah[hs + i]);
+            int ahz = FixedPoint.requant16(bhhZr[i] + whhZr.sum(i), shiftHh);
+            int ahr = FixedPoint.requant16(bhhZr[hs + i] + whhZr.sum(hs + i), shiftHh);
+            z[i] = ActivationLuts.sigmoidAt(ax[i] + ahz);
+            int r = ActivationLuts.sigmoidAt(ax[hs + i] + ahr);
             rh[i] = FixedPoint.requant16((long) r * h[hOff + i], FixedPoint.GATE);
         }
         // ahn = matvec(W_hh[n], b_hh[n], r⊙h, 12 → PRE)
-        System.arraycopy(bhhN, 0, accN, 0, hs);
-        FixedLinear.accumulateDense(whhN, hs, hs, rh, 0, accN);
+        whhN.dense(rh, 0);
         for (int i = 0; i < hs; i++) {
-            int ahn = FixedPoint.requant16((long) accN[i], shiftHh);
+            int ahn = FixedPoint.requant16(bhhN[i] + whhN.sum(i), shiftHh);
             int n = ActivationLuts.tanhAt(ax[2 * hs + i] + ahn);
             long acc = ((long) z[i] * h[hOff + i]) * 4 + (long) (FixedPoint.GATE_ONE - z[i]) * n;
             long hv = FixedPoint.rshiftRound(acc, 16);
