@@ -38,6 +38,7 @@ final class ExactMatvec {
     private final int[] acc;
     private final int[] flushHi;
     private final int[] flushLo;
+    private final int[] nonZero;
     private boolean flushed;
 
     /**
@@ -66,6 +67,7 @@ final class ExactMatvec {
         this.acc = new int[rows];
         this.flushHi = new int[rows];
         this.flushLo = new int[rows];
+        this.nonZero = new int[cols];
     }
 
     /** Exact {@code Σ_j W_ij·v[vOff + j]} of row {@code i} of the last {@link #dense} or {@link #sparse} call. */
@@ -111,14 +113,33 @@ final class ExactMatvec {
     }
 
     private void sparseChunk(short[] v, int vOff, int j0, int j1) {
+        // Gather the non-zero columns, then add them four per pass as in denseChunk.
+        final int[] idx = nonZero;
+        int k = 0;
+        for (int j = j0; j < j1; j++) {
+            if (v[vOff + j] != 0) {
+                idx[k++] = j;
+            }
+        }
         final int n = rows;
         final int[] a = acc;
-        for (int j = j0; j < j1; j++) {
-            int vj = v[vOff + j];
-            if (vj == 0) {
-                continue;
+        int q = 0;
+        for (; q + 3 < k; q += 4) {
+            int v0 = v[vOff + idx[q]];
+            int v1 = v[vOff + idx[q + 1]];
+            int v2 = v[vOff + idx[q + 2]];
+            int v3 = v[vOff + idx[q + 3]];
+            int[] c0 = columns[idx[q]];
+            int[] c1 = columns[idx[q + 1]];
+            int[] c2 = columns[idx[q + 2]];
+            int[] c3 = columns[idx[q + 3]];
+            for (int i = 0; i < n; i++) {
+                a[i] += (c0[i] * v0 + c1[i] * v1) + (c2[i] * v2 + c3[i] * v3);
             }
-            int[] c = columns[j];
+        }
+        for (; q < k; q++) {
+            int vj = v[vOff + idx[q]];
+            int[] c = columns[idx[q]];
             for (int i = 0; i < n; i++) {
                 a[i] += c[i] * vj;
             }
