@@ -14,9 +14,10 @@ import java.util.Arrays;
  * their low 16 bits and their arithmetic high part separately ({@code p = 65536·(p >> 16) + (p & 0xFFFF)}), which
  * cannot overflow for fewer than 32768 flushes (at most one per column; matrices are limited to 32767 columns).
  * The row sum is {@code 65536·hi + lo + acc} in long. The result equals the long accumulator of
- * {@code FixedPoint.matvec} bit for bit for every input (checked by {@code ExactMatvecTest} and
- * {@code FixedLinearTest} with extreme values). Typical LFADS activations (|v| ≲ 1.0 in Q12) give chunks of tens
- * of columns; counts (mostly 0 or 1) rarely need a flush.
+ * {@code FixedPoint.matvec} bit for bit for every input (checked by {@code ExactMatvecTest}, {@code FixedLinearTest}
+ * and {@code FixedGruTest} with extreme values, where every chunk is a single column). In the MC_Maze-sized benchmark
+ * model every matrix is a single chunk (no flush) at every step; only inputs near full scale against weights near
+ * full scale need several.
  *
  * <p>Layout: one int array per column ({@code acc += W[:, j]·v_j}), each starting at index 0, the form C2 on
  * JDK 17 vectorises (it vectorises neither a flat array with a column offset nor the short→int widening of a
