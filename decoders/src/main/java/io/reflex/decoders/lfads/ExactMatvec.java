@@ -15,9 +15,9 @@ import java.util.Arrays;
  * cannot overflow for fewer than 32768 flushes (at most one per column; matrices are limited to 32767 columns).
  * The row sum is {@code 65536·hi + lo + acc} in long. The result equals the long accumulator of
  * {@code FixedPoint.matvec} bit for bit for every input (checked by {@code ExactMatvecTest}, {@code FixedLinearTest}
- * and {@code FixedGruTest} with extreme values, where every chunk is a single column). In the MC_Maze-sized benchmark
- * model every matrix is a single chunk (no flush) at every step; only inputs near full scale against weights near
- * full scale need several.
+ * and {@code FixedGruTest} with extreme values, where every chunk is a single column). With the random-initialised
+ * benchmark models ({@code LfadsBenchmark}) the causal step never flushes (0 flushes in 5000 MC_Maze-sized steps)
+ * and an MC_Maze-sized trial flushes once in its ≈ 830 matvecs; inputs and weights near full scale need more.
  *
  * <p>Layout: one int array per column ({@code acc += W[:, j]·v_j}), each starting at index 0, the form C2 on
  * JDK 17 vectorises (it vectorises neither a flat array with a column offset nor the short→int widening of a
