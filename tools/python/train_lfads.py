@@ -96,6 +96,9 @@ def main(argv=None):
                          "FIXED_POINT.md's roundings simulated (lfads_model.FixedPointSim, straight-through), and add "
                          "W * mean((logλ_fixed - logλ_float)^2) to the loss (the Poisson NLL is the float copy's); "
                          "needs --dropout 0")
+    ap.add_argument("--stability-max", type=float, default=0.0, metavar="W",
+                    help="with --stability: also add W * mean over the batch's trials of max over bins and neurons "
+                         "of (logλ_fixed - logλ_float)^2 (weights the worst bins, which set the max |Δ| target)")
     ap.add_argument("--sim-noise", type=float, default=0.0, metavar="K",
                     help="with --stability: also add uniform noise of K times the tables' half step (2^-9) to "
                          "every table input of the simulated copy")
@@ -146,13 +149,15 @@ def main(argv=None):
                     torch.cat([torch.zeros(a.batch, 1), torch.ones(a.batch, 1)]), a.sim_noise))
                 o2 = model(torch.cat([xb, xb]))
                 o = {k: v[:a.batch] for k, v in o2.items()}
-                stab = torch.mean((o2["logrates"][a.batch:] - o["logrates"]) ** 2)
+                d2 = (o2["logrates"][a.batch:] - o["logrates"]) ** 2
+                stab = torch.mean(d2)
+                stab_max = torch.mean(torch.amax(d2, dim=(1, 2)))
             else:
                 o = model(xb)
                 stab = None
             loss = poisson_nll(o["logrates"], xb)
             if stab is not None:
-                loss = loss + a.stability * stab
+                loss = loss + a.stability * stab + a.stability_max * stab_max
             loss = loss + L2_GEN * torch.mean(cell.gen_cell.weight_hh ** 2)
             if model.use_con:
                 loss = loss + L2_CON * torch.mean(cell.con_cell.weight_hh ** 2)
@@ -171,6 +176,7 @@ def main(argv=None):
                                 "latent_r2": round(r2, 4), "seconds": round(time.time() - t0, 1)})
                 if stab is not None:
                     history[-1]["stability_msq"] = float("%.4g" % float(stab))
+                    history[-1]["stability_max_sq"] = float("%.4g" % float(stab_max))
                 if a.fixed_eval:
                     history[-1].update(fixed_error(model, valid["x"]))
                 print(json.dumps(history[-1]), file=sys.stderr, flush=True)
