@@ -13,6 +13,9 @@ and at inference. Loss per batch = Poisson NLL (mean over trials, bins and neuro
   + L2_GEN * ||gen_cell.weight_hh||^2 / numel + L2_CON * ||con_cell.weight_hh||^2 / numel
   + IC_PEN * mean(ic_mean^2) + CO_PEN * mean(co^2)
 with dropout on the inputs and hidden quantities (lfads-torch's dropout placement), Adam, gradient-norm clip.
+Fixed-point-aware fine-tuning (--stability, --stability-max, --sim-noise; with --init and --dropout 0): each batch
+also runs with decoders/FIXED_POINT.md's roundings simulated (lfads_model.FixedPointSim, straight-through) and the
+squared log-rate difference to the float copy is penalised (mean, and each trial's worst bin).
 Data: lorenz_data.make_dataset(seed=--data-seed) for training, seed --data-seed + 1 for validation.
 Saves a Lightning-style checkpoint dict {"state_dict", "hyper_parameters", "epoch", "global_step"} and prints
 one JSON line with the validation Poisson NLL and the latent R² (factors -> true Lorenz state, linear map fitted
