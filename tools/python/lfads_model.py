@@ -56,6 +56,51 @@ def mc_maze_hparams(**kw):
     return hp
 
 
+ACT_FRAC, PRE_FRAC, GATE_FRAC = 12, 10, 14     # FIXED_POINT.md section 2: states Q12, pre-activations Q10, gates Q14
+LUT_N, LUT_LO = 4096, -8.0                      # FIXED_POINT.md section 4: 4096 entries over [-8, 8), step 2^-8
+
+
+class FixedPointSim:
+    """Training only: imitates decoders/FIXED_POINT.md's roundings inside the float forward pass, on the trials
+    (rows) that `mask` selects, with straight-through gradients (the rounding error is a constant to autograd).
+
+    Simulated: Q10 rounding (half up) of the input and hidden pre-activations, each separately; the activation
+    tables' lookup (index = floor of the Q10 sum over 4, entry = the function at the cell's centre rounded to Q14);
+    Q12 rounding of r*h, of every GRU state, of ic_mean, g0, the factors and the log-rates. Not simulated: the
+    per-tensor weight quantisation (its effect on the demo model's log-rates is below 4e-3) and int16 saturation.
+    `noise` > 0 adds uniform noise of `noise` times the table's half step (2^-9) to every table input of the
+    selected rows, on top of the exact rounding."""
+
+    def __init__(self, mask, noise=0.0):
+        self.mask = mask            # (batch,) or (batch, 1): 1 = round this trial as the fixed-point model, 0 = float
+        self.noise = float(noise)
+        centres = LUT_LO + (torch.arange(LUT_N, dtype=torch.float64) + 0.5) * 2.0 ** -8
+        self.tables = {}
+        for fn in (torch.sigmoid, torch.tanh):
+            t = fn(centres) * 2.0 ** GATE_FRAC
+            t = torch.sign(t) * torch.floor(torch.abs(t) + 0.5) / 2.0 ** GATE_FRAC     # round half away
+            self.tables[fn] = t.to(torch.float32)
+
+    def _apply(self, v, exact):
+        mask = self.mask.reshape((-1,) + (1,) * (v.dim() - 1))
+        return v + mask * (exact - v).detach()
+
+    def round(self, v, frac):
+        """v rounded half up to Q(frac) on the selected rows."""
+        return self._apply(v, torch.floor(v.detach() * 2.0 ** frac + 0.5) / 2.0 ** frac)
+
+    def lut(self, fn, p):
+        """fn(p) (sigmoid or tanh) on float rows, the FIXED_POINT.md table entry on the selected rows. `p` is the
+        sum of two Q10 pre-activations (already rounded by round())."""
+        p_tab = p.detach()
+        if self.noise > 0.0:
+            p_tab = p_tab + (2.0 * torch.rand_like(p_tab) - 1.0) * (self.noise * 2.0 ** -9)
+        q = torch.floor(p_tab * 2.0 ** PRE_FRAC + 0.5)                                # Q10 integer (exact)
+        idx = torch.clamp(torch.floor((q + 8.0 * 2 ** PRE_FRAC) / 2 ** (PRE_FRAC - 8)), 0, LUT_N - 1).long()
+        y = fn(p)
+        return self._apply(y, self.tables[fn][idx])
+
+
 def use_controller(hp):
     return hp["ci_enc_dim"] > 0 and hp["con_dim"] > 0 and hp["co_dim"] > 0
 
@@ -70,6 +115,8 @@ class ClippedGRUCell(nn.GRUCell):
         self.clip_value = clip_value
         # Training only: std of Gaussian noise added to each new state (robustness to fixed-point rounding).
         self.state_noise = 0.0
+        # Training only: a FixedPointSim that rounds the rows it selects as FIXED_POINT.md does (None = off).
+        self.fixed_sim = None
         with torch.no_grad():
             self.bias_hh.zero_()
             self.bias_ih.zero_()
@@ -86,6 +133,9 @@ class ClippedGRUCell(nn.GRUCell):
         x_z, x_r, x_n = torch.split(x_all, H, dim=-1)
         h_zr = F.linear(hidden, self.weight_hh[: 2 * H], self.bias_hh[: 2 * H])
         h_z, h_r = torch.split(h_zr, H, dim=-1)
+        sim = self.fixed_sim if self.training else None
+        if sim is not None:
+            return self._step_fixed_sim(sim, x_all, h_zr, hidden)
         z = torch.sigmoid(x_z + h_z)
         r = torch.sigmoid(x_r + h_r)
         h_n = F.linear(r * hidden, self.weight_hh[2 * H:], self.bias_hh[2 * H:])
@@ -93,6 +143,19 @@ class ClippedGRUCell(nn.GRUCell):
         hidden = hidden * z + (1.0 - z) * n
         if self.training and self.state_noise > 0.0:
             hidden = hidden + self.state_noise * torch.randn_like(hidden)
+        return torch.clamp(hidden, -self.clip_value, self.clip_value)
+
+    def _step_fixed_sim(self, sim, x_all, h_zr, hidden):
+        """step() with FIXED_POINT.md section 5's roundings on the rows sim selects (straight-through)."""
+        H = self.hidden_size
+        ax = sim.round(x_all, PRE_FRAC)
+        a_zr = sim.round(h_zr, PRE_FRAC)
+        z = sim.lut(torch.sigmoid, ax[..., :H] + a_zr[..., :H])
+        r = sim.lut(torch.sigmoid, ax[..., H:2 * H] + a_zr[..., H:])
+        rh = sim.round(r * hidden, ACT_FRAC)
+        a_n = sim.round(F.linear(rh, self.weight_hh[2 * H:], self.bias_hh[2 * H:]), PRE_FRAC)
+        n = sim.lut(torch.tanh, ax[..., 2 * H:] + a_n)
+        hidden = sim.round(hidden * z + (1.0 - z) * n, ACT_FRAC)
         return torch.clamp(hidden, -self.clip_value, self.clip_value)
 
     def forward(self, input, hidden):
@@ -247,6 +310,15 @@ class LFADS(nn.Module):
             self.ic_prior = MultivariateNormal(hp["ic_dim"])
         self.co_prior = AutoregressiveMultivariateNormal(hp["co_dim"])
         self.dropout = nn.Dropout(hp["dropout_rate"])
+        self.fixed_sim = None
+
+    def set_fixed_sim(self, sim):
+        """Training only: a FixedPointSim (or None) for every rounding of the forward pass; eval mode (inference,
+        export, evaluation) never simulates."""
+        self.fixed_sim = sim
+        for mod in self.modules():
+            if isinstance(mod, ClippedGRUCell):
+                mod.fixed_sim = sim
 
     @property
     def use_con(self):
@@ -270,8 +342,13 @@ class LFADS(nn.Module):
             _, _, hf, hb = enc.ic_enc(x, h0)
             e = self.dropout(torch.cat([hf, hb], dim=1))
             ic_mean = enc.ic_linear(e)[:, : hp["ic_dim"]]
+            sim = self.fixed_sim if self.training else None
+            if sim is not None:
+                ic_mean = sim.round(ic_mean, ACT_FRAC)
             out["ic_mean"] = ic_mean
             g = self.decoder.ic_to_g0(ic_mean)
+            if sim is not None:
+                g = sim.round(g, ACT_FRAC)
         out["g0"] = g
         if self.use_con:
             h0 = enc.ci_enc_h0.expand(-1, B, -1)
@@ -307,6 +384,8 @@ class LFADS(nn.Module):
                 u = zero_u
                 g = cell.gen_cell.step(gen_in_bias, g)
             f = cell.fac_linear(self.dropout(g))
+            if self.training and self.fixed_sim is not None:
+                f = self.fixed_sim.round(f, ACT_FRAC)
             gens.append(g)
             cons.append(c)
             cos.append(u)
@@ -316,6 +395,8 @@ class LFADS(nn.Module):
         out["co"] = torch.stack(cos, 1)
         out["factors"] = torch.stack(facs, 1)
         out["logrates"] = self.readout[0](out["factors"])
+        if self.training and self.fixed_sim is not None:
+            out["logrates"] = self.fixed_sim.round(out["logrates"], ACT_FRAC)
         return out
 
     # ------------------------------------------------------------------------------------------------------------

@@ -13,6 +13,9 @@ and at inference. Loss per batch = Poisson NLL (mean over trials, bins and neuro
   + L2_GEN * ||gen_cell.weight_hh||^2 / numel + L2_CON * ||con_cell.weight_hh||^2 / numel
   + IC_PEN * mean(ic_mean^2) + CO_PEN * mean(co^2)
 with dropout on the inputs and hidden quantities (lfads-torch's dropout placement), Adam, gradient-norm clip.
+Fixed-point-aware fine-tuning (--stability, --stability-max, --sim-noise; with --init and --dropout 0): each batch
+also runs with decoders/FIXED_POINT.md's roundings simulated (lfads_model.FixedPointSim, straight-through) and the
+squared log-rate difference to the float copy is penalised (mean, and each trial's worst bin).
 Data: lorenz_data.make_dataset(seed=--data-seed) for training, seed --data-seed + 1 for validation.
 Saves a Lightning-style checkpoint dict {"state_dict", "hyper_parameters", "epoch", "global_step"} and prints
 one JSON line with the validation Poisson NLL and the latent R² (factors -> true Lorenz state, linear map fitted
@@ -54,6 +57,19 @@ def evaluate(model, counts, batch=200):
     return {k: torch.cat(v).numpy() for k, v in outs.items()}
 
 
+def fixed_error(model, counts):
+    """max |Δ logλ| of the fixed-point model (FIXED_POINT.md, via fixed_point_ref.py) against the float32 model on
+    `counts`, and how many trials exceed 2e-2 anywhere."""
+    import fixed_point_ref as fx
+    sd = {k: v.detach().float() for k, v in model.state_dict().items()}
+    qt = ex.bundle_tensors(sd, model.hp)
+    man = {"hyperparameters": ex.bundle_hparams(model.hp),
+           "tensors": {k: {"frac_bits": v.frac_bits} for k, v in qt.items()}}
+    q = fx.FixedLfads(man, {k: v.array for k, v in qt.items()}).forward(counts.numpy().astype(np.int64))
+    d = np.abs(q["logrates"] / 4096.0 - evaluate(model, counts)["logrates"]).max(axis=(1, 2))
+    return {"fixed_max_dlog": round(float(d.max()), 5), "fixed_trials_over_2e-2": int(np.sum(d > 2e-2))}
+
+
 def latent_r2(model, train, valid, n_fit=400):
     ftr = evaluate(model, train["x"][:n_fit])["factors"]
     ev = evaluate(model, valid["x"])
@@ -78,9 +94,25 @@ def main(argv=None):
     ap.add_argument("--init", help="start from this checkpoint's weights (fine-tuning)")
     ap.add_argument("--state-noise", type=float, default=0.0,
                     help="std of Gaussian noise added to every GRU state in training (fixed-point robustness)")
+    ap.add_argument("--stability", type=float, default=0.0, metavar="W",
+                    help="fixed-point-aware training: run every batch twice in one pass, as float and with "
+                         "FIXED_POINT.md's roundings simulated (lfads_model.FixedPointSim, straight-through), and add "
+                         "W * mean((logλ_fixed - logλ_float)^2) to the loss (the Poisson NLL is the float copy's); "
+                         "needs --dropout 0")
+    ap.add_argument("--stability-max", type=float, default=0.0, metavar="W",
+                    help="with --stability: also add W * mean over the batch's trials of max over bins and neurons "
+                         "of (logλ_fixed - logλ_float)^2 (weights the worst bins, which set the max |Δ| target)")
+    ap.add_argument("--sim-noise", type=float, default=0.0, metavar="K",
+                    help="with --stability: also add uniform noise of K times the tables' half step (2^-9) to "
+                         "every table input of the simulated copy")
+    ap.add_argument("--fixed-eval", action="store_true",
+                    help="at every evaluation also report the fixed-point model's log-rate error on the validation "
+                         "trials (fixed_point_ref.py vs float32: max and the number of trials above 2e-2)")
     ap.add_argument("--out", required=True, help="checkpoint (.ckpt) to write")
     ap.add_argument("--bundle", help="also export the trained model to this .rbundle")
     a = ap.parse_args(argv)
+    if a.stability > 0 and a.dropout != 0:
+        ap.error("--stability needs --dropout 0 (both copies of a batch must see the same network)")
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     np.random.seed(a.seed)
@@ -114,8 +146,21 @@ def main(argv=None):
         perm = torch.randperm(n, generator=gen)
         for i in range(0, n - a.batch + 1, a.batch):
             xb = train["x"][perm[i:i + a.batch]]
-            o = model(xb)
+            if a.stability > 0:
+                # float copy (rows 0..B-1) and fixed-point-simulated copy (rows B..2B-1) in one pass
+                model.set_fixed_sim(lm.FixedPointSim(
+                    torch.cat([torch.zeros(a.batch, 1), torch.ones(a.batch, 1)]), a.sim_noise))
+                o2 = model(torch.cat([xb, xb]))
+                o = {k: v[:a.batch] for k, v in o2.items()}
+                d2 = (o2["logrates"][a.batch:] - o["logrates"]) ** 2
+                stab = torch.mean(d2)
+                stab_max = torch.mean(torch.amax(d2, dim=(1, 2)))
+            else:
+                o = model(xb)
+                stab = None
             loss = poisson_nll(o["logrates"], xb)
+            if stab is not None:
+                loss = loss + a.stability * stab + a.stability_max * stab_max
             loss = loss + L2_GEN * torch.mean(cell.gen_cell.weight_hh ** 2)
             if model.use_con:
                 loss = loss + L2_CON * torch.mean(cell.con_cell.weight_hh ** 2)
@@ -132,6 +177,11 @@ def main(argv=None):
                 r2, vnll = latent_r2(model, train, valid)
                 history.append({"step": step, "train_loss": round(float(loss), 5), "valid_nll": round(vnll, 5),
                                 "latent_r2": round(r2, 4), "seconds": round(time.time() - t0, 1)})
+                if stab is not None:
+                    history[-1]["stability_msq"] = float("%.4g" % float(stab))
+                    history[-1]["stability_max_sq"] = float("%.4g" % float(stab_max))
+                if a.fixed_eval:
+                    history[-1].update(fixed_error(model, valid["x"]))
                 print(json.dumps(history[-1]), file=sys.stderr, flush=True)
             if step >= a.steps:
                 break

@@ -105,3 +105,52 @@ class FixedReference(unittest.TestCase):
         self.assertLess(d.max(), 2e-2)
         self.assertGreater(d.max(), 0.0)
         self.assertEqual(got["logrates"].shape, (2, 15, 182))
+
+
+class FixedPointSimulation(unittest.TestCase):
+    """lfads_model.FixedPointSim (train_lfads.py --stability): the rows it selects track fixed_point_ref.py much
+    more closely than the float model does, the other rows are the float model exactly, and eval mode ignores it."""
+
+    def test_selected_rows_track_the_fixed_point_model(self):
+        import torch
+        import export_lfads as ex
+        import fixed_point_ref as fx
+        import lfads_model as lm
+        torch.manual_seed(1)
+        hp = lm.default_hparams(encod_data_dim=20, encod_seq_len=15, recon_seq_len=15, ic_enc_dim=16, ic_dim=16,
+                                gen_dim=16, fac_dim=3, readout_dim=20)
+        m = lm.LFADS(hp)
+        qt = ex.bundle_tensors(m.state_dict(), hp)
+        man = {"hyperparameters": ex.bundle_hparams(hp), "tensors": {k: {"frac_bits": v.frac_bits}
+                                                                      for k, v in qt.items()}}
+        x = np.random.default_rng(1).poisson(0.6, size=(8, 15, 20))
+        fixed = fx.FixedLfads(man, {k: v.array for k, v in qt.items()}).forward(x)["logrates"] / 4096.0
+        xt = torch.as_tensor(x, dtype=torch.float32)
+        m.eval()
+        with torch.no_grad():
+            flt = m(xt)["logrates"].numpy()
+            m.set_fixed_sim(lm.FixedPointSim(torch.ones(8)))
+            self.assertTrue(np.array_equal(m(xt)["logrates"].numpy(), flt))        # eval mode: no simulation
+            m.train()
+            mask = torch.tensor([1.0, 0.0] * 4)
+            m.set_fixed_sim(lm.FixedPointSim(mask))
+            sim = m(xt)["logrates"].numpy()
+        self.assertTrue(np.array_equal(sim[1::2], flt[1::2]))                     # unselected rows: float
+        err_float = np.abs(flt - fixed)[0::2].mean()
+        err_sim = np.abs(sim - fixed)[0::2].mean()
+        self.assertGreater(err_float, 0.0)
+        self.assertLess(err_sim, 0.5 * err_float)
+        q = sim[0::2] * 4096.0                                                   # log-rates on the Q12 grid
+        self.assertTrue(np.allclose(q, np.round(q), atol=1e-2))
+
+    def test_straight_through_gradient(self):
+        import torch
+        import lfads_model as lm
+        sim = lm.FixedPointSim(torch.ones(2))
+        v = torch.tensor([[0.3, -1.7], [2.2, 0.01]], requires_grad=True)
+        y = sim.lut(torch.tanh, sim.round(v, 10))
+        y.sum().backward()
+        p = torch.floor(v.detach() * 1024 + 0.5) / 1024                          # the rounded pre-activation
+        self.assertTrue(torch.allclose(v.grad, 1.0 - torch.tanh(p) ** 2))       # d tanh/dp there, rounding = identity
+        i = int(np.floor((np.floor(0.3 * 1024 + 0.5) + 8192) / 4))
+        self.assertAlmostEqual(float(y[0, 0]), float(rb.lut_tanh()[i]) / 16384.0, places=6)
