@@ -1,0 +1,532 @@
+`default_nettype none
+// LFADS causal step (decoders/FIXED_POINT.md section 6, "Causal step") for causal models with a controller,
+// bit-exact with LfadsFixed.stepQ. Per bin: forward CI-encoder GRU step on the counts, ci_t = F_{t-ci_lag}
+// (zero while t < ci_lag), controller GRU step on [ci_t ; f_{t-1}], u = co rows of W_co (posterior mean),
+// generator GRU step on u, factors f_t = W_fac.g_t, log-rates W_ro.f_t + b_ro.
+// Engine: L = 3H row lanes (lfads_lane), P columns per cycle each; lane l holds row l of every matrix. The CI
+// encoder, controller and generator share the lanes and must have the same size H (ci_enc_dim = con_dim =
+// gen_dim, checked at load: status 2 otherwise). A GRU step is an input-projection job (tag X), a hidden job on h
+// (tag H: z and r gates read), r.h, a hidden job on r.h (n gate) and the state update in one cycle. The steps are
+// dependent (CI -> controller -> co -> generator -> factors -> read-out), so jobs are issued one after the other;
+// completion is taken from the lanes' resq_v / gate_v strobes, not from a copy of their latency.
+//
+// Model buffer (512-bit beats, little-endian; hdl/README.md has the full layout):
+//   beat 0: words [0] magic 0x3143464C "LFC1", [1] D, [2] ci_enc_dim, [3] con_dim, [4] gen_dim, [5] co_dim,
+//           [6] F, [7] RO, [8] P, [9] ci_lag, [10] clip (Q12);
+//   beat 1: words [0..8] requant shifts (int32): ih_ci, hh_ci, ih_con, hh_con, co, ih_gen, hh_gen, fac, ro;
+//   then ceil(3H/32) beats of int16 initial states (ci_enc_h0, con_h0, g0), WD*L beats of lane weights (word a
+//   of lane l at beat a*L + l, P int16 in the low bits; matrices in the order W_ih ci, W_hh ci, W_ih con,
+//   W_hh con, W_co (mean rows), W_ih gen, W_hh gen, W_fac, W_ro), NB*L beats of biases (slot s of lane l at
+//   s*L + l, int32 in bits 31:0; slot s = op + 1, slot 0 and 8 zero), 128 beats of lut_sigmoid, 128 of lut_tanh.
+// Input: bins*KX chunks of P int16 counts (bin t, chunk k at t*KX + k, zero beyond D), CPB chunks per beat.
+// Output: per bin one record of REC_BEATS beats: int16 factors[F] then int16 log-rates[RO], zero padded.
+// flags: bit0 LOAD the model (and reset the state), bit2 RESET the state to the initial states (ci_enc_h0,
+//        con_h0, g0, no past CI outputs), bit1 RUN n_bins causal steps; in that order when combined. Without
+//        RESET a RUN continues from the state the previous RUN left (closed-loop use, one call per bin or few).
+// status: 0 ok, 1 bad magic, 2 dimensions differ from the build (or ci_lag > LAG_MAX, or clip > 32767),
+//         3 no model loaded, 4 n_bins outside [1, T_MAX].
+module lfads_step_core #(
+    parameter integer D       = 70,   // input channels (count)
+    parameter integer T_MAX   = 73,   // most bins per invocation (input buffer depth)
+    parameter integer H       = 64,   // CI encoder, controller and generator size (units)
+    parameter integer CO      = 4,    // controller outputs co_dim (units)
+    parameter integer F       = 4,    // factors (count)
+    parameter integer RO      = 70,   // log-rate outputs (count)
+    parameter integer P       = 16,   // columns per cycle per lane (multipliers)
+    parameter integer LAG_MAX = 4     // largest ci_lag accepted (bins)
+) (
+    input  wire         clk,
+    input  wire         rst,
+    input  wire         start,
+    output wire         done,
+    output wire         idle,
+    output wire [31:0]  status,
+    input  wire [63:0]  w_addr,
+    input  wire [63:0]  in_addr,
+    input  wire [63:0]  out_addr,
+    input  wire [31:0]  n_bins,
+    input  wire [31:0]  flags,
+    output reg          rd_cmd_valid,
+    input  wire         rd_cmd_ready,
+    output reg  [63:0]  rd_cmd_addr,
+    output reg  [31:0]  rd_cmd_len,
+    input  wire         rd_valid,
+    output wire         rd_ready,
+    input  wire [511:0] rd_data,
+    output reg          wr_cmd_valid,
+    input  wire         wr_cmd_ready,
+    output reg  [63:0]  wr_cmd_addr,
+    output reg  [31:0]  wr_cmd_len,
+    output wire         wr_valid,
+    input  wire         wr_ready,
+    output wire [511:0] wr_data,
+    input  wire         wr_idle
+);
+    localparam integer L    = 3 * H;
+    localparam integer K    = H / P;
+    localparam integer KX   = (D + P - 1) / P;
+    localparam integer KF   = (F + P - 1) / P;
+    localparam integer KCO  = (CO + P - 1) / P;
+    localparam integer CPB  = 512 / (16 * P);            // input chunks per beat
+    localparam integer XW   = (T_MAX * KX + CPB - 1) / CPB;
+    localparam integer NH0  = (3 * H + 31) / 32;
+    localparam integer REC_BEATS = (F + RO + 31) / 32;
+    // weight words (per lane)
+    localparam integer WA_IHCI = 0, WA_HHCI = KX, WA_IHCON = KX + K, WA_HHCON = KX + 2 * K + KF;
+    localparam integer WA_CO = KX + 3 * K + KF, WA_IHG = KX + 4 * K + KF, WA_HHG = KX + 4 * K + KF + KCO;
+    localparam integer WA_FAC = KX + 5 * K + KF + KCO, WA_RO = KX + 6 * K + KF + KCO;
+    localparam integer WD = KX + 6 * K + 2 * KF + KCO;
+    localparam integer NB = 10;
+    // vector chunks: ci input and factors adjacent (the controller input [ci ; f] is one job)
+    localparam integer C_CIH = 1, C_RH = 1 + K, C_CIIN = 1 + 2 * K, C_FV = 1 + 3 * K, C_CONH = 1 + 3 * K + KF;
+    localparam integer C_U = 1 + 4 * K + KF, C_GH = 1 + 4 * K + KF + KCO, NCH = 1 + 5 * K + KF + KCO;
+    // ops (requant shift index; bias slot op + 1, none for the factors)
+    localparam [3:0] OP_IHCI = 0, OP_HHCI = 1, OP_IHCON = 2, OP_HHCON = 3, OP_CO = 4, OP_IHG = 5, OP_HHG = 6,
+                     OP_FAC = 7, OP_RO = 8;
+    localparam [1:0] TAG_M = 2'd0, TAG_X = 2'd1, TAG_H = 2'd2;
+    localparam [31:0] MAGIC = 32'h3143464C;
+
+    initial begin
+        if (H % P != 0 || H < P || CO < 1 || CO > L || F > L || RO > L || D < 1 || T_MAX < 1 || F < 1 || RO < 1
+            || F + RO > 32 * 16 || LAG_MAX < 1) begin
+            $display("lfads_step_core: illegal D=%0d T_MAX=%0d H=%0d CO=%0d F=%0d RO=%0d P=%0d LAG_MAX=%0d",
+                     D, T_MAX, H, CO, F, RO, P, LAG_MAX);
+            $finish;
+        end
+    end
+    // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
+    generate
+        if (H % P != 0 || H < P || CO < 1 || CO > L || F > L || RO > L || D < 1 || T_MAX < 1 || F < 1 || RO < 1
+            || F + RO > 32 * 16 || LAG_MAX < 1) begin : g_illegal_parameters
+            illegal_parameter_combination u_stop ();
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ lanes
+    // job port: the grant of this cycle and the active job
+    reg        jact_reg;  reg [31:0] jcnt_reg, jn_reg, jchunk_reg, jwbase_reg;
+    reg [1:0]  jtag_reg;  reg jx_reg;  reg [3:0] jop_reg;
+    reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_x; reg [3:0] g_op;
+    reg                    ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;
+    reg  [15:0]            ld_lane;        // lane addressed by the loader
+    reg  [$clog2(WD)-1:0]  ld_wa;
+    reg  [$clog2(NB)-1:0]  ld_ba;
+    reg  [11:0]            ld_la;
+    reg  [511:0]           lbuf_reg;       // table beat being written entry by entry
+    reg                    lbusy_reg;
+    reg                    iss_valid, iss_first, iss_last;
+    reg  [1:0]             iss_tag;
+    reg  signed [5:0]      iss_shift;
+    wire [$clog2(WD)-1:0]  pre_waddr;
+    wire [$clog2(NB)-1:0]  pre_baddr;
+    reg  [16*P-1:0]        vbus_vf;
+    reg                    vsrc_x_reg;     // operand of the chunk in the lanes' RAM stage comes from the X RAM
+    reg  [$clog2(CPB+1)-1:0] xsel_reg;
+    wire [511:0]           x_q;
+    wire [16*P-1:0]        vbus = vsrc_x_reg ? x_q[16*P*xsel_reg +: 16*P] : vbus_vf;
+    wire [16*L-1:0]        res_all;
+    wire [16*L-1:0]        gate_all;
+    wire [L-1:0]           resq_v_all, gate_v_all;
+    wire                   res_v  = resq_v_all[0];   // every lane runs the same job: lane 0 speaks for all
+    wire                   gate_v = gate_v_all[0];
+    reg  [31:0]            sub_reg;
+
+    genvar gl;
+    generate
+        for (gl = 0; gl < L; gl = gl + 1) begin : lane
+            lfads_lane #(.P(P), .WD(WD), .NB(NB)) u_lane (
+                .clk(clk),
+                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
+                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
+                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
+                .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
+                .iss_thr(1'b0), .iss_shift(iss_shift),
+                .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
+                .vbus(vbus), .resq(res_all[16*gl +: 16]), .resq_v(resq_v_all[gl]), .gate(gate_all[16*gl +: 16]),
+                .gate_v(gate_v_all[gl]));
+        end
+    endgenerate
+
+    // ------------------------------------------------------------------ X RAM (input counts)
+    reg                  x_we;
+    reg [$clog2(XW+1)-1:0] x_wa;
+    wire                 x_re;
+    wire [$clog2(XW+1)-1:0] x_ra;
+    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(rd_data),
+        .re(x_re), .raddr(x_ra), .rdata(x_q));
+
+    // ------------------------------------------------------------------ vectors and state
+    reg [16*H-1:0]       cih_reg, conh_reg, gh_reg, rh_reg, ciin_reg, zg_reg;
+    reg [16*H-1:0]       h0ci_reg, h0con_reg, h0g_reg;
+    reg [16*H*LAG_MAX-1:0] hist_reg;                     // hist j: CI output of j bins ago (0 before the start)
+    reg [16*KF*P-1:0]    fv_reg;
+    reg [16*KCO*P-1:0]   u_reg;
+    wire [16*P*NCH-1:0]  vf_all = {gh_reg, u_reg, conh_reg, fv_reg, ciin_reg, rh_reg, cih_reg, {(16*P){1'b0}}};
+    reg [512*REC_BEATS-1:0] rec_reg, out_reg;
+
+    // ------------------------------------------------------------------ output FIFO
+    reg          fifo_push;
+    wire         fifo_in_ready;
+    wire [$clog2(16):0] fifo_count;
+    reg          push_busy_reg;
+    reg [31:0]   pcnt_reg;
+    sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
+        .in_ready(fifo_in_ready), .in_data(out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
+        .out_ready(wr_ready), .out_data(wr_data), .count(fifo_count));
+    always @* fifo_push = push_busy_reg && fifo_in_ready;
+
+    // ------------------------------------------------------------------ model registers
+    reg [31:0] hdr_reg [0:10];
+    reg signed [5:0] sh_reg [0:15];
+    reg [31:0] clip_reg, lag_reg;
+    reg        loaded_reg;
+
+    // ------------------------------------------------------------------ main FSM
+    localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
+                     S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_X = 11, S_OUT_CMD = 12, S_CI_X = 13,
+                     S_CI_A = 14, S_CI_WA = 15, S_CI_WB = 16, S_CON_A = 17, S_CON_WA = 18, S_CON_WB = 19,
+                     S_CO_W = 20, S_GEN_A = 21, S_GEN_WA = 22, S_GEN_WB = 23, S_FAC_W = 24, S_RO_W = 25,
+                     S_REC = 26, S_FLUSH = 27, S_DONE = 28;
+
+    reg [4:0]  state_reg, state_next;
+    reg [31:0] status_reg, status_next;
+    reg [63:0] wa_reg, ia_reg, oa_reg;
+    reg [31:0] bins_reg, flags_reg;
+    reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
+    reg [31:0] sec_reg, sec_next;          // body section
+    reg [31:0] sub_next;                   // lane within a body section
+    reg [31:0] bin_reg, bin_next;          // bin of this invocation being stepped
+
+
+    assign done     = state_reg == S_DONE;
+    assign idle     = state_reg == S_IDLE;
+    assign status   = status_reg;
+    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || state_reg == S_X
+                      || (state_reg == S_BODY && !lbusy_reg);
+    wire rd_fire = rd_valid && rd_ready;
+
+    // body sections: 0 initial states, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
+    wire [31:0] body_beats = NH0 + WD * L + NB * L + 256;
+
+    // GRU arithmetic of the cell whose gate event is now (FIXED_POINT.md section 5)
+    wire in_ci  = state_reg == S_CI_WA || state_reg == S_CI_WB;
+    wire in_con = state_reg == S_CON_WA || state_reg == S_CON_WB;
+    wire [16*H-1:0] h_cur = in_ci ? cih_reg : (in_con ? conh_reg : gh_reg);
+    reg  [16*H-1:0] rh_new, h_new;
+    integer i;
+    reg signed [31:0] prod_rh;
+    reg signed [39:0] acc_u;
+    reg signed [39:0] hv;
+    always @* begin
+        for (i = 0; i < H; i = i + 1) begin
+            prod_rh = $signed(gate_all[16*(H+i) +: 16]) * $signed(h_cur[16*i +: 16]);
+            rh_new[16*i +: 16] = sat16(($signed({{8{prod_rh[31]}}, prod_rh}) + 40'sd8192) >>> 14);
+            acc_u = ($signed({{24{zg_reg[16*i+15]}}, zg_reg[16*i +: 16]}) * $signed({{24{h_cur[16*i+15]}}, h_cur[16*i +: 16]})) * 4
+                  + ($signed(40'sd16384) - $signed({{24{zg_reg[16*i+15]}}, zg_reg[16*i +: 16]}))
+                    * $signed({{24{gate_all[16*(2*H+i)+15]}}, gate_all[16*(2*H+i) +: 16]});
+            hv = (acc_u + 40'sd32768) >>> 16;
+            if (hv > $signed({8'd0, clip_reg})) h_new[16*i +: 16] = clip_reg[15:0];
+            else if (hv < -$signed({8'd0, clip_reg})) h_new[16*i +: 16] = -clip_reg[15:0];
+            else h_new[16*i +: 16] = hv[15:0];
+        end
+    end
+
+    function [15:0] sat16;
+        input signed [39:0] x;
+        begin
+            if (x > 40'sd32767) sat16 = 16'h7FFF;
+            else if (x < -40'sd32768) sat16 = 16'h8000;
+            else sat16 = x[15:0];
+        end
+    endfunction
+
+    function [3:0] bias_slot;      // bias slot of an op (0 = no bias)
+        input [3:0] op;
+        begin
+            bias_slot = op == OP_FAC ? 4'd0 : op + 4'd1;
+        end
+    endfunction
+
+    wire [16*H*(LAG_MAX+1)-1:0] hist_shift = {hist_reg, h_new};   // after a CI update: hist j <- hist j-1
+    // ci_t of the step whose CI update is now: F_t itself (ci_lag 0) or hist[lag-1] before it shifts
+    reg [16*H-1:0] ci_sel;
+    integer j;
+    always @* begin
+        ci_sel = h_new;
+        for (j = 1; j <= LAG_MAX; j = j + 1)
+            if (lag_reg == j) ci_sel = hist_reg[16*H*(j-1) +: 16*H];
+    end
+
+    wire port_free = !jact_reg || jcnt_reg == jn_reg - 1;   // a new job may be granted this cycle
+    wire last_bin  = bin_reg == bins_reg - 1;
+
+    // a job request of the FSM: granted when the port is free
+    task want;
+        input [31:0] n, chunk, wbase;
+        input [1:0]  tag;
+        input        x;
+        input [3:0]  op;
+        begin
+            g_valid = port_free; g_n = n; g_chunk = chunk; g_wbase = wbase; g_tag = tag; g_x = x; g_op = op;
+        end
+    endtask
+
+    always @* begin
+        state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
+        sub_next = sub_reg; bin_next = bin_reg;
+        rd_cmd_valid = 1'b0; rd_cmd_addr = 64'd0; rd_cmd_len = 32'd0;
+        wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
+        ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
+        ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
+        ld_la = {cnt_reg[6:0], sub_reg[4:0]};
+        x_we = 1'b0; x_wa = cnt_reg[$clog2(XW+1)-1:0];
+        g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_op = 0;
+
+        case (state_reg)
+            S_IDLE: if (start) begin
+                status_next = 32'd0;
+                if (flags[0]) state_next = S_HDR_CMD;
+                else if (flags[2]) state_next = S_RESET;
+                else if (flags[1]) state_next = S_RUN;
+                else state_next = S_DONE;
+            end
+            S_HDR_CMD: begin
+                rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg; rd_cmd_len = 32'd2;
+                if (rd_cmd_ready) state_next = S_HDR0;
+            end
+            S_HDR0: if (rd_fire) state_next = S_HDR1;
+            S_HDR1: if (rd_fire) state_next = S_CHECK;
+            S_CHECK: begin
+                if (hdr_reg[0] != MAGIC) begin status_next = 32'd1; state_next = S_DONE; end
+                else if (hdr_reg[1] != D || hdr_reg[2] != H || hdr_reg[3] != H || hdr_reg[4] != H
+                         || hdr_reg[5] != CO || hdr_reg[6] != F || hdr_reg[7] != RO || hdr_reg[8] != P
+                         || hdr_reg[9] > LAG_MAX || hdr_reg[10] > 32767) begin
+                    status_next = 32'd2; state_next = S_DONE;
+                end else state_next = S_BODY_CMD;
+            end
+            S_BODY_CMD: begin
+                rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg + 64'd128; rd_cmd_len = body_beats;
+                if (rd_cmd_ready) begin state_next = S_BODY; sec_next = 32'd0; cnt_next = 32'd0; sub_next = 32'd0; end
+            end
+            S_BODY: if (rd_fire) begin
+                case (sec_reg)
+                    0: begin
+                        cnt_next = cnt_reg + 1;
+                        if (cnt_reg == NH0 - 1) begin sec_next = 1; cnt_next = 0; end
+                    end
+                    1: begin
+                        ln_w_we_any = 1'b1;
+                        sub_next = sub_reg + 1;
+                        if (sub_reg == L - 1) begin
+                            sub_next = 0; cnt_next = cnt_reg + 1;
+                            if (cnt_reg == WD - 1) begin sec_next = 2; cnt_next = 0; end
+                        end
+                    end
+                    2: begin
+                        ln_b_we_any = 1'b1;
+                        sub_next = sub_reg + 1;
+                        if (sub_reg == L - 1) begin
+                            sub_next = 0; cnt_next = cnt_reg + 1;
+                            if (cnt_reg == NB - 1) begin sec_next = 3; cnt_next = 0; end
+                        end
+                    end
+                    default: sub_next = 0;   // tables: the beat is written entry by entry below
+                endcase
+            end else if (lbusy_reg) begin
+                // 32 table entries per beat, one per cycle, into every lane's table (4096 x 16)
+                if (sec_reg == 3) ln_l_we_sig = 1'b1; else ln_l_we_tanh = 1'b1;
+                sub_next = sub_reg + 1;
+                if (sub_reg == 31) begin
+                    sub_next = 0; cnt_next = cnt_reg + 1;
+                    if (cnt_reg == 127) begin
+                        if (sec_reg == 3) begin sec_next = 4; cnt_next = 0; end
+                        else state_next = S_RESET;   // a new model starts from its initial states
+                    end
+                end
+            end
+            // initial states are copied in the register block; f_0 = W_fac.g0 is the controller's first input
+            S_RESET: begin
+                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                else begin
+                    want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
+                    if (g_valid) state_next = S_F0_W;
+                end
+            end
+            S_F0_W: if (res_v) state_next = flags_reg[1] ? S_RUN : S_DONE;
+            S_RUN: begin
+                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                else if (bins_reg == 0 || bins_reg > T_MAX) begin status_next = 32'd4; state_next = S_DONE; end
+                else begin state_next = S_X_CMD; cnt_next = 0; end
+            end
+            S_X_CMD: begin
+                rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg; rd_cmd_len = (bins_reg * KX + CPB - 1) / CPB;
+                if (rd_cmd_ready) state_next = S_X;
+            end
+            S_X: if (rd_fire) begin
+                x_we = 1'b1; cnt_next = cnt_reg + 1;
+                if (cnt_reg == (bins_reg * KX + CPB - 1) / CPB - 1) state_next = S_OUT_CMD;
+            end
+            S_OUT_CMD: begin
+                wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = bins_reg * REC_BEATS;
+                if (wr_cmd_ready) begin state_next = S_CI_X; bin_next = 0; end
+            end
+            // CI encoder: input projection of the bin's counts, z/r on h, n on r.h, update
+            S_CI_X: begin
+                want(KX, bin_reg * KX, WA_IHCI, TAG_X, 1'b1, OP_IHCI);
+                if (g_valid) state_next = S_CI_A;
+            end
+            S_CI_A: begin
+                want(K, C_CIH, WA_HHCI, TAG_H, 1'b0, OP_HHCI);
+                if (g_valid) state_next = S_CI_WA;
+            end
+            S_CI_WA: if (gate_v) begin
+                want(K, C_RH, WA_HHCI, TAG_H, 1'b0, OP_HHCI);   // r.h is written now, read from next cycle
+                state_next = S_CI_WB;
+            end
+            // controller: input [ci_t ; f_{t-1}] (ci_t written with the CI update, read from next cycle)
+            S_CI_WB: if (gate_v) begin
+                want(K + KF, C_CIIN, WA_IHCON, TAG_X, 1'b0, OP_IHCON);
+                state_next = S_CON_A;
+            end
+            S_CON_A: begin
+                want(K, C_CONH, WA_HHCON, TAG_H, 1'b0, OP_HHCON);
+                if (g_valid) state_next = S_CON_WA;
+            end
+            S_CON_WA: if (gate_v) begin
+                want(K, C_RH, WA_HHCON, TAG_H, 1'b0, OP_HHCON);
+                state_next = S_CON_WB;
+            end
+            S_CON_WB: if (gate_v) begin
+                want(K, C_CONH, WA_CO, TAG_M, 1'b0, OP_CO);   // u = W_co[0:co_dim].c + b_co
+                state_next = S_CO_W;
+            end
+            // generator on u
+            S_CO_W: if (res_v) begin
+                want(KCO, C_U, WA_IHG, TAG_X, 1'b0, OP_IHG);
+                state_next = S_GEN_A;
+            end
+            S_GEN_A: begin
+                want(K, C_GH, WA_HHG, TAG_H, 1'b0, OP_HHG);
+                if (g_valid) state_next = S_GEN_WA;
+            end
+            S_GEN_WA: if (gate_v) begin
+                want(K, C_RH, WA_HHG, TAG_H, 1'b0, OP_HHG);
+                state_next = S_GEN_WB;
+            end
+            S_GEN_WB: if (gate_v) begin
+                want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
+                state_next = S_FAC_W;
+            end
+            S_FAC_W: if (res_v) begin
+                want(KF, C_FV, WA_RO, TAG_M, 1'b0, OP_RO);
+                state_next = S_RO_W;
+            end
+            S_RO_W: if (res_v) state_next = S_REC;
+            // hand the record to the pusher (it is free unless the memory stalls writes), next bin
+            S_REC: if (!push_busy_reg) begin
+                if (last_bin) state_next = S_FLUSH;
+                else begin bin_next = bin_reg + 1; state_next = S_CI_X; end
+            end
+            S_FLUSH: if (!push_busy_reg && wr_idle && !wr_valid) state_next = S_DONE;
+            S_DONE: state_next = S_IDLE;
+            default: state_next = S_IDLE;
+        endcase
+    end
+
+    // ------------------------------------------------------------------ job port
+    wire        j_issue = jact_reg;
+    wire        j_last  = jcnt_reg == jn_reg - 1;
+    always @(posedge clk) begin
+        if (g_valid) begin
+            jact_reg <= 1'b1; jcnt_reg <= 0; jn_reg <= g_n; jchunk_reg <= g_chunk; jwbase_reg <= g_wbase;
+            jtag_reg <= g_tag; jx_reg <= g_x; jop_reg <= g_op;
+        end else if (jact_reg) begin
+            jcnt_reg <= jcnt_reg + 1;
+            if (j_last) jact_reg <= 1'b0;
+        end
+        // chunk issue (registered into the lanes)
+        iss_valid <= j_issue;
+        iss_first <= jcnt_reg == 0;
+        iss_last  <= j_last;
+        iss_tag   <= jtag_reg;
+        iss_shift <= sh_reg[jop_reg];
+        // operand: the VF chunk is registered and the X word read now, aligned with the lanes' weight read
+        vbus_vf   <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
+        xsel_reg  <= (jchunk_reg + jcnt_reg) % CPB;
+        if (rst) begin
+            jact_reg <= 1'b0; iss_valid <= 1'b0;
+        end
+    end
+    assign pre_waddr = jwbase_reg + jcnt_reg;
+    assign pre_baddr = bias_slot(jop_reg);
+    assign x_re = j_issue && jx_reg;
+    assign x_ra = (jchunk_reg + jcnt_reg) / CPB;
+    always @(posedge clk) vsrc_x_reg <= x_re;
+
+    // ------------------------------------------------------------------ state registers and data
+    integer h;
+    always @(posedge clk) begin
+        if (state_reg == S_IDLE && start) begin
+            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; flags_reg <= flags;
+        end
+        if (state_reg == S_HDR0 && rd_fire)
+            for (h = 0; h < 11; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
+        if (state_reg == S_HDR1 && rd_fire)
+            for (h = 0; h < 16; h = h + 1) sh_reg[h] <= h < 9 ? rd_data[32*h +: 6] : 6'd0;
+        if (state_reg == S_CHECK) begin lag_reg <= hdr_reg[9]; clip_reg <= hdr_reg[10]; end
+        if (state_reg == S_BODY && rd_fire && sec_reg == 0)
+            for (h = 0; h < 32; h = h + 1)
+                if (32 * cnt_reg + h < H) h0ci_reg[16*(32*cnt_reg+h) +: 16] <= rd_data[16*h +: 16];
+                else if (32 * cnt_reg + h < 2 * H) h0con_reg[16*(32*cnt_reg+h-H) +: 16] <= rd_data[16*h +: 16];
+                else if (32 * cnt_reg + h < 3 * H) h0g_reg[16*(32*cnt_reg+h-2*H) +: 16] <= rd_data[16*h +: 16];
+        if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbuf_reg <= rd_data;
+        if (rst) lbusy_reg <= 1'b0;
+        else if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbusy_reg <= 1'b1;
+        else if (state_reg == S_BODY && lbusy_reg && sub_reg == 31) lbusy_reg <= 1'b0;
+        // RESET: the golden model's initial states; no CI output is older than the start
+        if (state_reg == S_RESET && loaded_reg) begin
+            cih_reg <= h0ci_reg; conh_reg <= h0con_reg; gh_reg <= h0g_reg;
+            hist_reg <= {(16*H*LAG_MAX){1'b0}};
+        end
+        // gate events: after a z/r job the z gates are kept and r.h written; after the n job, h updates
+        if (gate_v && (state_reg == S_CI_WA || state_reg == S_CON_WA || state_reg == S_GEN_WA)) begin
+            zg_reg <= gate_all[16*H-1:0]; rh_reg <= rh_new;
+        end
+        if (gate_v && state_reg == S_CI_WB) begin
+            cih_reg <= h_new;
+            ciin_reg <= ci_sel;
+            hist_reg <= hist_shift[16*H*LAG_MAX-1:0];
+        end
+        if (gate_v && state_reg == S_CON_WB) conh_reg <= h_new;
+        if (gate_v && state_reg == S_GEN_WB) gh_reg <= h_new;
+        if (res_v && state_reg == S_CO_W) begin
+            u_reg <= {(16*KCO*P){1'b0}};
+            u_reg[16*CO-1:0] <= res_all[16*CO-1:0];
+        end
+        if (res_v && (state_reg == S_F0_W || state_reg == S_FAC_W)) begin
+            fv_reg <= {(16*KF*P){1'b0}};
+            fv_reg[16*F-1:0] <= res_all[16*F-1:0];
+            rec_reg <= {(512*REC_BEATS){1'b0}};
+            rec_reg[16*F-1:0] <= res_all[16*F-1:0];
+        end
+        if (res_v && state_reg == S_RO_W) rec_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        // pusher: one record into the output FIFO while the next bin runs
+        if (state_reg == S_REC && !push_busy_reg) out_reg <= rec_reg;
+        if (rst) begin
+            push_busy_reg <= 1'b0; pcnt_reg <= 0;
+        end else if (state_reg == S_REC && !push_busy_reg) begin
+            push_busy_reg <= 1'b1; pcnt_reg <= 0;
+        end else if (fifo_push) begin
+            pcnt_reg <= pcnt_reg + 1;
+            if (pcnt_reg == REC_BEATS - 1) push_busy_reg <= 1'b0;
+        end
+        if (rst) begin
+            state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0;
+        end else begin
+            state_reg <= state_next; status_reg <= status_next;
+            if (state_reg == S_CHECK) loaded_reg <= 1'b0;
+            if (state_reg == S_BODY && lbusy_reg && sec_reg == 4 && cnt_reg == 127 && sub_reg == 31) loaded_reg <= 1'b1;
+        end
+        cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next; bin_reg <= bin_next;
+    end
+endmodule
