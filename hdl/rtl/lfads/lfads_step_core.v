@@ -6,9 +6,14 @@
 // Engine: L = 3H row lanes (lfads_lane), P columns per cycle each; lane l holds row l of every matrix. The CI
 // encoder, controller and generator share the lanes and must have the same size H (ci_enc_dim = con_dim =
 // gen_dim, checked at load: status 2 otherwise). A GRU step is an input-projection job (tag X), a hidden job on h
-// (tag H: z and r gates read), r.h, a hidden job on r.h (n gate) and the state update in one cycle. The steps are
-// dependent (CI -> controller -> co -> generator -> factors -> read-out), so jobs are issued one after the other;
-// completion is taken from the lanes' resq_v / gate_v strobes, not from a copy of their latency.
+// (tag H: z and r gates read), r.h, a hidden job on r.h (n gate) and the state update in one cycle.
+// Schedule: two threads share the lanes job by job. The main thread (lane thread 0) runs the dependent chain of a
+// bin: controller -> co -> generator -> factors, then issues the read-out and goes on to the next bin while the
+// read-out result is still in the pipeline. The CI thread (lane thread 1) runs the CI-encoder step of the same bin
+// alongside: with ci_lag >= 1 the controller's input F_{t-lag} is already known when the bin starts, so only
+// ci_lag = 0 waits for the CI step. Main-thread jobs win the port. Completion is taken from the lanes' resq_v /
+// gate_v strobes (one per job, in issue order) through two small queues of the issued jobs' kinds, not from a
+// copy of the lane latency.
 //
 // Model buffer (512-bit beats, little-endian; hdl/README.md has the full layout):
 //   beat 0: words [0] magic 0x3143464C "LFC1", [1] D, [2] ci_enc_dim, [3] con_dim, [4] gen_dim, [5] co_dim,
@@ -79,7 +84,8 @@ module lfads_step_core #(
     localparam integer NB = 10;
     // vector chunks: ci input and factors adjacent (the controller input [ci ; f] is one job)
     localparam integer C_CIH = 1, C_RH = 1 + K, C_CIIN = 1 + 2 * K, C_FV = 1 + 3 * K, C_CONH = 1 + 3 * K + KF;
-    localparam integer C_U = 1 + 4 * K + KF, C_GH = 1 + 4 * K + KF + KCO, NCH = 1 + 5 * K + KF + KCO;
+    localparam integer C_U = 1 + 4 * K + KF, C_GH = 1 + 4 * K + KF + KCO, C_RHCI = 1 + 5 * K + KF + KCO;
+    localparam integer NCH = 1 + 6 * K + KF + KCO;
     // ops (requant shift index; bias slot op + 1, none for the factors)
     localparam [3:0] OP_IHCI = 0, OP_HHCI = 1, OP_IHCON = 2, OP_HHCON = 3, OP_CO = 4, OP_IHG = 5, OP_HHG = 6,
                      OP_FAC = 7, OP_RO = 8;
@@ -105,8 +111,9 @@ module lfads_step_core #(
     // ------------------------------------------------------------------ lanes
     // job port: the grant of this cycle and the active job
     reg        jact_reg;  reg [31:0] jcnt_reg, jn_reg, jchunk_reg, jwbase_reg;
-    reg [1:0]  jtag_reg;  reg jx_reg;  reg [3:0] jop_reg;
-    reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_x; reg [3:0] g_op;
+    reg [1:0]  jtag_reg;  reg jx_reg, jthr_reg;  reg [3:0] jop_reg;
+    reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_x, g_thr; reg [3:0] g_op;
+    reg        main_req;  // the main thread requests the port this cycle (it has priority)
     reg                    ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;
     reg  [15:0]            ld_lane;        // lane addressed by the loader
     reg  [$clog2(WD)-1:0]  ld_wa;
@@ -114,7 +121,7 @@ module lfads_step_core #(
     reg  [11:0]            ld_la;
     reg  [511:0]           lbuf_reg;       // table beat being written entry by entry
     reg                    lbusy_reg;
-    reg                    iss_valid, iss_first, iss_last;
+    reg                    iss_valid, iss_first, iss_last, iss_thr;
     reg  [1:0]             iss_tag;
     reg  signed [5:0]      iss_shift;
     wire [$clog2(WD)-1:0]  pre_waddr;
@@ -140,7 +147,7 @@ module lfads_step_core #(
                 .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
                 .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
-                .iss_thr(1'b0), .iss_shift(iss_shift),
+                .iss_thr(iss_thr), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
                 .vbus(vbus), .resq(res_all[16*gl +: 16]), .resq_v(resq_v_all[gl]), .gate(gate_all[16*gl +: 16]),
                 .gate_v(gate_v_all[gl]));
@@ -156,12 +163,13 @@ module lfads_step_core #(
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
     // ------------------------------------------------------------------ vectors and state
-    reg [16*H-1:0]       cih_reg, conh_reg, gh_reg, rh_reg, ciin_reg, zg_reg;
+    reg [16*H-1:0]       cih_reg, conh_reg, gh_reg, rh_reg, rhci_reg, ciin_reg, zg_reg, zgci_reg;
     reg [16*H-1:0]       h0ci_reg, h0con_reg, h0g_reg;
     reg [16*H*LAG_MAX-1:0] hist_reg;                     // hist j: CI output of j bins ago (0 before the start)
     reg [16*KF*P-1:0]    fv_reg;
     reg [16*KCO*P-1:0]   u_reg;
-    wire [16*P*NCH-1:0]  vf_all = {gh_reg, u_reg, conh_reg, fv_reg, ciin_reg, rh_reg, cih_reg, {(16*P){1'b0}}};
+    wire [16*P*NCH-1:0]  vf_all = {rhci_reg, gh_reg, u_reg, conh_reg, fv_reg, ciin_reg, rh_reg, cih_reg,
+                                   {(16*P){1'b0}}};
     reg [512*REC_BEATS-1:0] rec_reg, out_reg;
 
     // ------------------------------------------------------------------ output FIFO
@@ -170,6 +178,7 @@ module lfads_step_core #(
     wire [$clog2(16):0] fifo_count;
     reg          push_busy_reg;
     reg [31:0]   pcnt_reg;
+    reg          ro_pend_reg;     // a read-out job is in the pipeline; its result completes the record
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
         .in_ready(fifo_in_ready), .in_data(out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
         .out_ready(wr_ready), .out_data(wr_data), .count(fifo_count));
@@ -183,10 +192,12 @@ module lfads_step_core #(
 
     // ------------------------------------------------------------------ main FSM
     localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
-                     S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_X = 11, S_OUT_CMD = 12, S_CI_X = 13,
-                     S_CI_A = 14, S_CI_WA = 15, S_CI_WB = 16, S_CON_A = 17, S_CON_WA = 18, S_CON_WB = 19,
-                     S_CO_W = 20, S_GEN_A = 21, S_GEN_WA = 22, S_GEN_WB = 23, S_FAC_W = 24, S_RO_W = 25,
-                     S_REC = 26, S_FLUSH = 27, S_DONE = 28;
+                     S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_X = 11, S_OUT_CMD = 12, S_BIN = 13,
+                     S_CI_WAIT = 14, S_CON_X = 15, S_CON_A = 16, S_CON_WA = 17, S_CON_B = 18, S_CON_WB = 19,
+                     S_CO = 20, S_CO_W = 21, S_GEN_X = 22, S_GEN_A = 23, S_GEN_WA = 24, S_GEN_B = 25,
+                     S_GEN_WB = 26, S_FAC = 27, S_FAC_W = 28, S_RO = 29, S_FLUSH = 30, S_DONE = 31;
+    // CI thread states
+    localparam [2:0] CI_IDLE = 0, CI_X = 1, CI_A = 2, CI_WA = 3, CI_B = 4, CI_WB = 5;
 
     reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
@@ -195,7 +206,9 @@ module lfads_step_core #(
     reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
     reg [31:0] sec_reg, sec_next;          // body section
     reg [31:0] sub_next;                   // lane within a body section
-    reg [31:0] bin_reg, bin_next;          // bin of this invocation being stepped
+    reg [31:0] bin_reg, bin_next;          // bin of this invocation being stepped (main thread)
+    reg [2:0]  cis_reg, cis_next;          // CI thread state
+    reg [31:0] cibin_reg, cibin_next;      // bin of the CI thread's step
 
 
     assign done     = state_reg == S_DONE;
@@ -208,10 +221,39 @@ module lfads_step_core #(
     // body sections: 0 initial states, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
     wire [31:0] body_beats = NH0 + WD * L + NB * L + 256;
 
-    // GRU arithmetic of the cell whose gate event is now (FIXED_POINT.md section 5)
-    wire in_ci  = state_reg == S_CI_WA || state_reg == S_CI_WB;
+    // ------------------------------------------------------------------ job completion events
+    // Every job gives one resq_v and every H job one gate_v, in issue order: queue what each one means.
+    localparam [1:0] EV_NONE = 2'd0, EV_MAIN = 2'd1, EV_RO = 2'd2;   // resq_v kinds
+    reg [1:0] qres_mem [0:15];
+    reg       qgate_mem [0:15];
+    reg [3:0] qres_wp, qres_rp, qgate_wp, qgate_rp;
+    wire [1:0] qres_head  = qres_mem[qres_rp];
+    wire       qgate_head = qgate_mem[qgate_rp];
+    wire ev_res_m  = res_v && qres_head == EV_MAIN;   // co, factors (also f_0 after RESET)
+    wire ev_ro     = res_v && qres_head == EV_RO;     // read-out
+    wire ev_gate_m = gate_v && !qgate_head;           // main thread's hidden job
+    wire ev_gate_c = gate_v && qgate_head;            // CI thread's hidden job
+    always @(posedge clk) begin
+        if (g_valid) begin
+            qres_mem[qres_wp] <= g_tag != TAG_M ? EV_NONE : (g_op == OP_RO ? EV_RO : EV_MAIN);
+            qres_wp <= qres_wp + 4'd1;
+        end
+        if (g_valid && g_tag == TAG_H) begin
+            qgate_mem[qgate_wp] <= g_thr;
+            qgate_wp <= qgate_wp + 4'd1;
+        end
+        if (res_v) qres_rp <= qres_rp + 4'd1;
+        if (gate_v) qgate_rp <= qgate_rp + 4'd1;
+        if (rst) begin
+            qres_wp <= 4'd0; qres_rp <= 4'd0; qgate_wp <= 4'd0; qgate_rp <= 4'd0;
+        end
+    end
+
+    // GRU arithmetic of the cell whose gate event is now (FIXED_POINT.md section 5): the CI thread's or the
+    // main thread's (controller or generator); at most one gate event per cycle
     wire in_con = state_reg == S_CON_WA || state_reg == S_CON_WB;
-    wire [16*H-1:0] h_cur = in_ci ? cih_reg : (in_con ? conh_reg : gh_reg);
+    wire [16*H-1:0] h_cur  = ev_gate_c ? cih_reg : (in_con ? conh_reg : gh_reg);
+    wire [16*H-1:0] zg_cur = ev_gate_c ? zgci_reg : zg_reg;
     reg  [16*H-1:0] rh_new, h_new;
     integer i;
     reg signed [31:0] prod_rh;
@@ -221,8 +263,8 @@ module lfads_step_core #(
         for (i = 0; i < H; i = i + 1) begin
             prod_rh = $signed(gate_all[16*(H+i) +: 16]) * $signed(h_cur[16*i +: 16]);
             rh_new[16*i +: 16] = sat16(($signed({{8{prod_rh[31]}}, prod_rh}) + 40'sd8192) >>> 14);
-            acc_u = ($signed({{24{zg_reg[16*i+15]}}, zg_reg[16*i +: 16]}) * $signed({{24{h_cur[16*i+15]}}, h_cur[16*i +: 16]})) * 4
-                  + ($signed(40'sd16384) - $signed({{24{zg_reg[16*i+15]}}, zg_reg[16*i +: 16]}))
+            acc_u = ($signed({{24{zg_cur[16*i+15]}}, zg_cur[16*i +: 16]}) * $signed({{24{h_cur[16*i+15]}}, h_cur[16*i +: 16]})) * 4
+                  + ($signed(40'sd16384) - $signed({{24{zg_cur[16*i+15]}}, zg_cur[16*i +: 16]}))
                     * $signed({{24{gate_all[16*(2*H+i)+15]}}, gate_all[16*(2*H+i) +: 16]});
             hv = (acc_u + 40'sd32768) >>> 16;
             if (hv > $signed({8'd0, clip_reg})) h_new[16*i +: 16] = clip_reg[15:0];
@@ -247,41 +289,61 @@ module lfads_step_core #(
         end
     endfunction
 
+    // history of CI outputs: hist j = F_{t-j} after the CI step of bin t (zero before the start), so the
+    // controller input of bin t is hist[lag-1] before that bin's CI step (lag >= 1) or hist[0] after it (lag 0)
     wire [16*H*(LAG_MAX+1)-1:0] hist_shift = {hist_reg, h_new};   // after a CI update: hist j <- hist j-1
-    // ci_t of the step whose CI update is now: F_t itself (ci_lag 0) or hist[lag-1] before it shifts
-    reg [16*H-1:0] ci_sel;
+    reg [16*H-1:0] ci_src;
     integer j;
     always @* begin
-        ci_sel = h_new;
-        for (j = 1; j <= LAG_MAX; j = j + 1)
-            if (lag_reg == j) ci_sel = hist_reg[16*H*(j-1) +: 16*H];
+        ci_src = hist_reg[16*H-1:0];
+        for (j = 2; j <= LAG_MAX; j = j + 1)
+            if (lag_reg == j) ci_src = hist_reg[16*H*(j-1) +: 16*H];
     end
 
     wire port_free = !jact_reg || jcnt_reg == jn_reg - 1;   // a new job may be granted this cycle
     wire last_bin  = bin_reg == bins_reg - 1;
+    wire ci_idle   = cis_reg == CI_IDLE;
+    wire ro_free   = !ro_pend_reg && !push_busy_reg;        // a read-out may start: its record has a place
 
-    // a job request of the FSM: granted when the port is free
+    // a job request of the main thread: granted when the port is free
     task want;
         input [31:0] n, chunk, wbase;
         input [1:0]  tag;
         input        x;
         input [3:0]  op;
         begin
-            g_valid = port_free; g_n = n; g_chunk = chunk; g_wbase = wbase; g_tag = tag; g_x = x; g_op = op;
+            main_req = 1'b1;
+            g_valid = port_free; g_n = n; g_chunk = chunk; g_wbase = wbase; g_tag = tag; g_x = x; g_thr = 1'b0;
+            g_op = op;
+        end
+    endtask
+    // a job request of the CI thread: granted when the port is free and the main thread does not want it
+    task want_ci;
+        input [31:0] n, chunk, wbase;
+        input [1:0]  tag;
+        input        x;
+        input [3:0]  op;
+        begin
+            if (!main_req) begin
+                g_valid = port_free; g_n = n; g_chunk = chunk; g_wbase = wbase; g_tag = tag; g_x = x;
+                g_thr = 1'b1; g_op = op;
+            end
         end
     endtask
 
     always @* begin
         state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
-        sub_next = sub_reg; bin_next = bin_reg;
+        sub_next = sub_reg; bin_next = bin_reg; cis_next = cis_reg; cibin_next = cibin_reg;
         rd_cmd_valid = 1'b0; rd_cmd_addr = 64'd0; rd_cmd_len = 32'd0;
         wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
         ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
         ld_la = {cnt_reg[6:0], sub_reg[4:0]};
         x_we = 1'b0; x_wa = cnt_reg[$clog2(XW+1)-1:0];
-        g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_op = 0;
+        main_req = 1'b0;
+        g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_thr = 1'b0; g_op = 0;
 
+        // ---- main thread and control
         case (state_reg)
             S_IDLE: if (start) begin
                 status_next = 32'd0;
@@ -352,7 +414,7 @@ module lfads_step_core #(
                     if (g_valid) state_next = S_F0_W;
                 end
             end
-            S_F0_W: if (res_v) state_next = flags_reg[1] ? S_RUN : S_DONE;
+            S_F0_W: if (ev_res_m) state_next = flags_reg[1] ? S_RUN : S_DONE;
             S_RUN: begin
                 if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
                 else if (bins_reg == 0 || bins_reg > T_MAX) begin status_next = 32'd4; state_next = S_DONE; end
@@ -368,68 +430,103 @@ module lfads_step_core #(
             end
             S_OUT_CMD: begin
                 wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = bins_reg * REC_BEATS;
-                if (wr_cmd_ready) begin state_next = S_CI_X; bin_next = 0; end
+                if (wr_cmd_ready) begin state_next = S_BIN; bin_next = 0; end
             end
-            // CI encoder: input projection of the bin's counts, z/r on h, n on r.h, update
-            S_CI_X: begin
-                want(KX, bin_reg * KX, WA_IHCI, TAG_X, 1'b1, OP_IHCI);
-                if (g_valid) state_next = S_CI_A;
+            // a bin starts when the CI thread has finished the previous one (hist is current): the CI step of
+            // this bin starts now; the controller input is taken now (lag >= 1) or after that step (lag 0)
+            S_BIN: if (ci_idle) begin
+                cis_next = CI_X; cibin_next = bin_reg;
+                state_next = lag_reg == 0 ? S_CI_WAIT : S_CON_X;
             end
-            S_CI_A: begin
-                want(K, C_CIH, WA_HHCI, TAG_H, 1'b0, OP_HHCI);
-                if (g_valid) state_next = S_CI_WA;
-            end
-            S_CI_WA: if (gate_v) begin
-                want(K, C_RH, WA_HHCI, TAG_H, 1'b0, OP_HHCI);   // r.h is written now, read from next cycle
-                state_next = S_CI_WB;
-            end
-            // controller: input [ci_t ; f_{t-1}] (ci_t written with the CI update, read from next cycle)
-            S_CI_WB: if (gate_v) begin
+            S_CI_WAIT: if (ci_idle) state_next = S_CON_X;
+            // controller: input [ci_t ; f_{t-1}]
+            S_CON_X: begin
                 want(K + KF, C_CIIN, WA_IHCON, TAG_X, 1'b0, OP_IHCON);
-                state_next = S_CON_A;
+                if (g_valid) state_next = S_CON_A;
             end
             S_CON_A: begin
                 want(K, C_CONH, WA_HHCON, TAG_H, 1'b0, OP_HHCON);
                 if (g_valid) state_next = S_CON_WA;
             end
-            S_CON_WA: if (gate_v) begin
+            S_CON_WA: if (ev_gate_m) begin   // r.h is written now, read from the next cycle
                 want(K, C_RH, WA_HHCON, TAG_H, 1'b0, OP_HHCON);
-                state_next = S_CON_WB;
+                state_next = g_valid ? S_CON_WB : S_CON_B;
             end
-            S_CON_WB: if (gate_v) begin
-                want(K, C_CONH, WA_CO, TAG_M, 1'b0, OP_CO);   // u = W_co[0:co_dim].c + b_co
-                state_next = S_CO_W;
+            S_CON_B: begin
+                want(K, C_RH, WA_HHCON, TAG_H, 1'b0, OP_HHCON);
+                if (g_valid) state_next = S_CON_WB;
+            end
+            S_CON_WB: if (ev_gate_m) begin   // u = W_co[0:co_dim].c + b_co on the state written now
+                want(K, C_CONH, WA_CO, TAG_M, 1'b0, OP_CO);
+                state_next = g_valid ? S_CO_W : S_CO;
+            end
+            S_CO: begin
+                want(K, C_CONH, WA_CO, TAG_M, 1'b0, OP_CO);
+                if (g_valid) state_next = S_CO_W;
             end
             // generator on u
-            S_CO_W: if (res_v) begin
+            S_CO_W: if (ev_res_m) begin
                 want(KCO, C_U, WA_IHG, TAG_X, 1'b0, OP_IHG);
-                state_next = S_GEN_A;
+                state_next = g_valid ? S_GEN_A : S_GEN_X;
+            end
+            S_GEN_X: begin
+                want(KCO, C_U, WA_IHG, TAG_X, 1'b0, OP_IHG);
+                if (g_valid) state_next = S_GEN_A;
             end
             S_GEN_A: begin
                 want(K, C_GH, WA_HHG, TAG_H, 1'b0, OP_HHG);
                 if (g_valid) state_next = S_GEN_WA;
             end
-            S_GEN_WA: if (gate_v) begin
+            S_GEN_WA: if (ev_gate_m) begin
                 want(K, C_RH, WA_HHG, TAG_H, 1'b0, OP_HHG);
-                state_next = S_GEN_WB;
+                state_next = g_valid ? S_GEN_WB : S_GEN_B;
             end
-            S_GEN_WB: if (gate_v) begin
+            S_GEN_B: begin
+                want(K, C_RH, WA_HHG, TAG_H, 1'b0, OP_HHG);
+                if (g_valid) state_next = S_GEN_WB;
+            end
+            S_GEN_WB: if (ev_gate_m) begin
                 want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
-                state_next = S_FAC_W;
+                state_next = g_valid ? S_FAC_W : S_FAC;
             end
-            S_FAC_W: if (res_v) begin
+            S_FAC: begin
+                want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
+                if (g_valid) state_next = S_FAC_W;
+            end
+            // factors of this bin (the next controller's input); the read-out runs while the next bin starts
+            S_FAC_W: if (ev_res_m) state_next = S_RO;
+            S_RO: if (ro_free) begin
                 want(KF, C_FV, WA_RO, TAG_M, 1'b0, OP_RO);
-                state_next = S_RO_W;
+                if (g_valid) begin
+                    if (last_bin) state_next = S_FLUSH;
+                    else begin bin_next = bin_reg + 1; state_next = S_BIN; end
+                end
             end
-            S_RO_W: if (res_v) state_next = S_REC;
-            // hand the record to the pusher (it is free unless the memory stalls writes), next bin
-            S_REC: if (!push_busy_reg) begin
-                if (last_bin) state_next = S_FLUSH;
-                else begin bin_next = bin_reg + 1; state_next = S_CI_X; end
-            end
-            S_FLUSH: if (!push_busy_reg && wr_idle && !wr_valid) state_next = S_DONE;
+            S_FLUSH: if (ci_idle && ro_free && wr_idle && !wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
+        endcase
+
+        // ---- CI thread: input projection of the bin's counts, z/r on h, n on r.h, update
+        case (cis_reg)
+            CI_X: begin
+                want_ci(KX, cibin_reg * KX, WA_IHCI, TAG_X, 1'b1, OP_IHCI);
+                if (g_valid && g_thr) cis_next = CI_A;
+            end
+            CI_A: begin
+                want_ci(K, C_CIH, WA_HHCI, TAG_H, 1'b0, OP_HHCI);
+                if (g_valid && g_thr) cis_next = CI_WA;
+            end
+            CI_WA: if (ev_gate_c) begin
+                want_ci(K, C_RHCI, WA_HHCI, TAG_H, 1'b0, OP_HHCI);
+                cis_next = g_valid && g_thr ? CI_WB : CI_B;
+            end
+            CI_B: begin
+                want_ci(K, C_RHCI, WA_HHCI, TAG_H, 1'b0, OP_HHCI);
+                if (g_valid && g_thr) cis_next = CI_WB;
+            end
+            CI_WB: if (ev_gate_c) cis_next = CI_IDLE;
+            default: ;
         endcase
     end
 
@@ -439,7 +536,7 @@ module lfads_step_core #(
     always @(posedge clk) begin
         if (g_valid) begin
             jact_reg <= 1'b1; jcnt_reg <= 0; jn_reg <= g_n; jchunk_reg <= g_chunk; jwbase_reg <= g_wbase;
-            jtag_reg <= g_tag; jx_reg <= g_x; jop_reg <= g_op;
+            jtag_reg <= g_tag; jx_reg <= g_x; jthr_reg <= g_thr; jop_reg <= g_op;
         end else if (jact_reg) begin
             jcnt_reg <= jcnt_reg + 1;
             if (j_last) jact_reg <= 1'b0;
@@ -449,6 +546,7 @@ module lfads_step_core #(
         iss_first <= jcnt_reg == 0;
         iss_last  <= j_last;
         iss_tag   <= jtag_reg;
+        iss_thr   <= jthr_reg;
         iss_shift <= sh_reg[jop_reg];
         // operand: the VF chunk is registered and the X word read now, aligned with the lanes' weight read
         vbus_vf   <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
@@ -488,45 +586,50 @@ module lfads_step_core #(
             cih_reg <= h0ci_reg; conh_reg <= h0con_reg; gh_reg <= h0g_reg;
             hist_reg <= {(16*H*LAG_MAX){1'b0}};
         end
+        // controller input of the bin: before its CI step (lag >= 1) or after it (lag 0)
+        if ((state_reg == S_BIN || state_reg == S_CI_WAIT) && ci_idle) ciin_reg <= ci_src;
         // gate events: after a z/r job the z gates are kept and r.h written; after the n job, h updates
-        if (gate_v && (state_reg == S_CI_WA || state_reg == S_CON_WA || state_reg == S_GEN_WA)) begin
+        if (ev_gate_c && cis_reg == CI_WA) begin zgci_reg <= gate_all[16*H-1:0]; rhci_reg <= rh_new; end
+        if (ev_gate_c && cis_reg == CI_WB) begin cih_reg <= h_new; hist_reg <= hist_shift[16*H*LAG_MAX-1:0]; end
+        if (ev_gate_m && (state_reg == S_CON_WA || state_reg == S_GEN_WA)) begin
             zg_reg <= gate_all[16*H-1:0]; rh_reg <= rh_new;
         end
-        if (gate_v && state_reg == S_CI_WB) begin
-            cih_reg <= h_new;
-            ciin_reg <= ci_sel;
-            hist_reg <= hist_shift[16*H*LAG_MAX-1:0];
-        end
-        if (gate_v && state_reg == S_CON_WB) conh_reg <= h_new;
-        if (gate_v && state_reg == S_GEN_WB) gh_reg <= h_new;
-        if (res_v && state_reg == S_CO_W) begin
+        if (ev_gate_m && state_reg == S_CON_WB) conh_reg <= h_new;
+        if (ev_gate_m && state_reg == S_GEN_WB) gh_reg <= h_new;
+        if (ev_res_m && state_reg == S_CO_W) begin
             u_reg <= {(16*KCO*P){1'b0}};
             u_reg[16*CO-1:0] <= res_all[16*CO-1:0];
         end
-        if (res_v && (state_reg == S_F0_W || state_reg == S_FAC_W)) begin
+        if (ev_res_m && (state_reg == S_F0_W || state_reg == S_FAC_W)) begin
             fv_reg <= {(16*KF*P){1'b0}};
             fv_reg[16*F-1:0] <= res_all[16*F-1:0];
             rec_reg <= {(512*REC_BEATS){1'b0}};
             rec_reg[16*F-1:0] <= res_all[16*F-1:0];
         end
-        if (res_v && state_reg == S_RO_W) rec_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
-        // pusher: one record into the output FIFO while the next bin runs
-        if (state_reg == S_REC && !push_busy_reg) out_reg <= rec_reg;
+        // the read-out completes the record (factors kept in rec_reg), which goes to the pusher at once
+        if (ev_ro) begin
+            out_reg <= rec_reg;
+            out_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        end
+        if (rst) ro_pend_reg <= 1'b0;
+        else if (g_valid && g_op == OP_RO) ro_pend_reg <= 1'b1;
+        else if (ev_ro) ro_pend_reg <= 1'b0;
         if (rst) begin
             push_busy_reg <= 1'b0; pcnt_reg <= 0;
-        end else if (state_reg == S_REC && !push_busy_reg) begin
+        end else if (ev_ro) begin
             push_busy_reg <= 1'b1; pcnt_reg <= 0;
         end else if (fifo_push) begin
             pcnt_reg <= pcnt_reg + 1;
             if (pcnt_reg == REC_BEATS - 1) push_busy_reg <= 1'b0;
         end
         if (rst) begin
-            state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0;
+            state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0; cis_reg <= CI_IDLE;
         end else begin
-            state_reg <= state_next; status_reg <= status_next;
+            state_reg <= state_next; status_reg <= status_next; cis_reg <= cis_next;
             if (state_reg == S_CHECK) loaded_reg <= 1'b0;
             if (state_reg == S_BODY && lbusy_reg && sec_reg == 4 && cnt_reg == 127 && sub_reg == 31) loaded_reg <= 1'b1;
         end
         cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next; bin_reg <= bin_next;
+        cibin_reg <= cibin_next;
     end
 endmodule
