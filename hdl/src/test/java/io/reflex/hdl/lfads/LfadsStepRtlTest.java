@@ -80,6 +80,18 @@ class LfadsStepRtlTest {
         return bins;
     }
 
+    /**
+     * An invocation without RUN (LOAD and/or RESET): status 0 and nothing written; the golden model's stream is
+     * reset as the kernel's state is.
+     */
+    static void noRun(VectorWriter vw, String name, LfadsFixed golden, int flags) {
+        golden.resetStream();
+        int[] poison = new int[64];
+        java.util.Arrays.fill(poison, 0xA5A5A5A5);
+        vw.begin(name).poison(OUT_ADDR, poison.length).arg(0, W_ADDR).arg(1, IN_ADDR).arg(2, OUT_ADDR)
+                .arg(3, 0).arg(4, flags).run(name).expect(OUT_ADDR, poison).reg(STATUS_OFFSET, 0);
+    }
+
     /** An invocation that must fail with a status and write nothing (the output stays poisoned). */
     static void refused(VectorWriter vw, String name, int bins, int flags, int status) {
         int[] poison = new int[64];
@@ -122,9 +134,21 @@ class LfadsStepRtlTest {
                     ModelBundle b = LfadsBundleBuilder.random(dims(k, lag), r.nextLong(), true).build("rand" + m, true);
                     LfadsFixed golden = new LfadsFixed(b);
                     vw.begin("model" + m).mem(W_ADDR, Bytes.words(LfadsStepImage.model(b, k)));
+                    // 1 in 5 models: LOAD alone first (it resets the state), then RUN without RESET
+                    boolean loadAlone = r.nextInt(5) == 0;
+                    if (loadAlone) {
+                        noRun(vw, "model" + m + "_load", golden, FLAG_LOAD);
+                        runs++;
+                    }
                     for (int i = 0; i < callsPerModel; i++) {
                         int bins = r.nextInt(3) == 0 ? 1 + r.nextInt(k.tMax()) : 1 + r.nextInt(2);
-                        int flags = i == 0 ? FLAG_LOAD | FLAG_RUN : r.nextInt(5) == 0 ? FLAG_RESET | FLAG_RUN : FLAG_RUN;
+                        int flags = i == 0 && !loadAlone ? FLAG_LOAD | FLAG_RUN
+                                : r.nextInt(5) == 0 ? FLAG_RESET | FLAG_RUN : FLAG_RUN;
+                        if (i > 0 && r.nextInt(10) == 0) {
+                            // RESET alone, then a RUN that starts from the initial states
+                            noRun(vw, "model" + m + "_reset" + i, golden, FLAG_RESET);
+                            runs++;
+                        }
                         vw.begin("model" + m + "_call" + i);
                         steps += invoke(vw, k, golden, LfadsKernelRtlTest.randomCounts(r, bins * k.d()), bins, flags);
                         calls++;
