@@ -11,6 +11,7 @@ import io.reflex.decoders.lfads.LfadsFixed;
 import io.reflex.decoders.lfads.LfadsKernelImage;
 import io.reflex.decoders.lfads.LfadsStepImage;
 import io.reflex.decoders.lfads.LfadsStepImage.Build;
+import io.reflex.decoders.lfads.LfadsTensors;
 import io.reflex.hdl.sim.Bytes;
 import io.reflex.hdl.sim.CycleReport;
 import io.reflex.hdl.sim.VectorWriter;
@@ -50,8 +51,31 @@ class LfadsStepRtlTest {
     }
 
     static LfadsDims dims(Build k, int lag) {
-        return new LfadsDims(k.d(), k.tMax(), k.tMax(), 0, k.h(), k.h(), k.co(), 0, k.h(), k.f(), k.ro(), lag, 5.0,
+        return dims(k, lag, 5.0);
+    }
+
+    static LfadsDims dims(Build k, int lag, double clip) {
+        return new LfadsDims(k.d(), k.tMax(), k.tMax(), 0, k.h(), k.h(), k.co(), 0, k.h(), k.f(), k.ro(), lag, clip,
                 0.02, true);
+    }
+
+    /**
+     * A random causal model; "hot" ones have every GRU and linear weight scaled up (pre-activations beyond the
+     * LUT domain, requantisation saturating) and a small cell clip (states clipped often).
+     */
+    static ModelBundle randomModel(Build k, int lag, long seed, boolean hot, String name) {
+        LfadsBundleBuilder bb = LfadsBundleBuilder.random(dims(k, lag, hot ? 0.75 : 5.0), seed, true);
+        if (hot) {
+            for (String t : List.of(LfadsTensors.CI_FWD + "weight_ih", LfadsTensors.CI_FWD + "weight_hh",
+                    LfadsTensors.CON + "weight_ih", LfadsTensors.CON + "weight_hh", LfadsTensors.GEN + "weight_ih",
+                    LfadsTensors.GEN + "weight_hh", LfadsTensors.CO_LINEAR + "weight", LfadsTensors.READOUT + "weight")) {
+                float[] w = bb.get(t);
+                for (int i = 0; i < w.length; i++) {
+                    w[i] *= 6f;
+                }
+            }
+        }
+        return bb.build(name, true);
     }
 
     /**
@@ -131,7 +155,7 @@ class LfadsStepRtlTest {
                 runs += 6;
                 for (int m = 0; m < models; m++) {
                     int lag = r.nextInt(k.lagMax() + 1);
-                    ModelBundle b = LfadsBundleBuilder.random(dims(k, lag), r.nextLong(), true).build("rand" + m, true);
+                    ModelBundle b = randomModel(k, lag, r.nextLong(), r.nextInt(6) == 0, "rand" + m);
                     LfadsFixed golden = new LfadsFixed(b);
                     vw.begin("model" + m).mem(W_ADDR, Bytes.words(LfadsStepImage.model(b, k)));
                     // 1 in 5 models: LOAD alone first (it resets the state), then RUN without RESET
