@@ -8,10 +8,11 @@
 // gen_dim, checked at load: status 2 otherwise). A GRU step is an input-projection job (tag X), a hidden job on h
 // (tag H: z and r gates read), r.h, a hidden job on r.h (n gate) and the state update in one cycle.
 // Schedule: two threads share the lanes job by job. The main thread (lane thread 0) runs the dependent chain of a
-// bin: controller -> co -> generator -> factors, then issues the read-out and goes on to the next bin while the
-// read-out result is still in the pipeline. The CI thread (lane thread 1) runs the CI-encoder step of the same bin
-// alongside: with ci_lag >= 1 the controller's input F_{t-lag} is already known when the bin starts, so only
-// ci_lag = 0 waits for the CI step. Main-thread jobs win the port. Completion is taken from the lanes' resq_v /
+// bin: controller -> co -> generator -> factors, and goes on to the next bin's controller at once; the bin's
+// read-out is issued in the next gap of the main thread. The CI thread (lane thread 1) runs the CI-encoder step
+// of the same bin alongside: with ci_lag >= 1 the controller's input F_{t-lag} is already known when the bin
+// starts, so only ci_lag = 0 waits for the CI step. The counts stream into the input RAM under the first steps
+// (the CI thread waits for its bin's beats). Port priority: main thread, read-out, CI thread. Completion is taken from the lanes' resq_v /
 // gate_v strobes (one per job, in issue order) through two small queues of the issued jobs' kinds, not from a
 // copy of the lane latency.
 //
@@ -179,6 +180,7 @@ module lfads_step_core #(
     reg          push_busy_reg;
     reg [31:0]   pcnt_reg;
     reg          ro_pend_reg;     // a read-out job is in the pipeline; its result completes the record
+    reg          ro_req_reg, ro_req_next;   // the factors of a bin are in: its read-out is to be issued
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
         .in_ready(fifo_in_ready), .in_data(out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
         .out_ready(wr_ready), .out_data(wr_data), .count(fifo_count));
@@ -192,10 +194,10 @@ module lfads_step_core #(
 
     // ------------------------------------------------------------------ main FSM
     localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
-                     S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_X = 11, S_OUT_CMD = 12, S_BIN = 13,
+                     S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_OUT_CMD = 12, S_BIN = 13,
                      S_CI_WAIT = 14, S_CON_X = 15, S_CON_A = 16, S_CON_WA = 17, S_CON_B = 18, S_CON_WB = 19,
                      S_CO = 20, S_CO_W = 21, S_GEN_X = 22, S_GEN_A = 23, S_GEN_WA = 24, S_GEN_B = 25,
-                     S_GEN_WB = 26, S_FAC = 27, S_FAC_W = 28, S_RO = 29, S_FLUSH = 30, S_DONE = 31;
+                     S_GEN_WB = 26, S_FAC = 27, S_FAC_W = 28, S_FLUSH = 29, S_DONE = 30;
     // CI thread states
     localparam [2:0] CI_IDLE = 0, CI_X = 1, CI_A = 2, CI_WA = 3, CI_B = 4, CI_WB = 5;
 
@@ -209,12 +211,15 @@ module lfads_step_core #(
     reg [31:0] bin_reg, bin_next;          // bin of this invocation being stepped (main thread)
     reg [2:0]  cis_reg, cis_next;          // CI thread state
     reg [31:0] cibin_reg, cibin_next;      // bin of the CI thread's step
+    reg        ciin_load;                  // the controller input of the next bin is taken from the history now
+    reg        xload_reg;                  // counts beats are arriving (under the first steps)
+    reg [31:0] xcnt_reg;                   // counts beats written to the input RAM
 
 
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || state_reg == S_X
+    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || xload_reg
                       || (state_reg == S_BODY && !lbusy_reg);
     wire rd_fire = rd_valid && rd_ready;
 
@@ -304,6 +309,9 @@ module lfads_step_core #(
     wire last_bin  = bin_reg == bins_reg - 1;
     wire ci_idle   = cis_reg == CI_IDLE;
     wire ro_free   = !ro_pend_reg && !push_busy_reg;        // a read-out may start: its record has a place
+    wire [31:0] x_beats = (bins_reg * KX + CPB - 1) / CPB;  // counts beats of this invocation
+    // the CI step of bin cibin may read its counts: all beats up to its last chunk are in the input RAM
+    wire ci_counts = !xload_reg || xcnt_reg >= ((cibin_reg + 1) * KX + CPB - 1) / CPB;
 
     // a job request of the main thread: granted when the port is free
     task want;
@@ -339,8 +347,8 @@ module lfads_step_core #(
         ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
         ld_la = {cnt_reg[6:0], sub_reg[4:0]};
-        x_we = 1'b0; x_wa = cnt_reg[$clog2(XW+1)-1:0];
-        main_req = 1'b0;
+        x_we = xload_reg && rd_fire; x_wa = xcnt_reg[$clog2(XW+1)-1:0];
+        main_req = 1'b0; ciin_load = 1'b0; ro_req_next = ro_req_reg;
         g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_thr = 1'b0; g_op = 0;
 
         // ---- main thread and control
@@ -420,13 +428,10 @@ module lfads_step_core #(
                 else if (bins_reg == 0 || bins_reg > T_MAX) begin status_next = 32'd4; state_next = S_DONE; end
                 else begin state_next = S_X_CMD; cnt_next = 0; end
             end
+            // the counts stream into the input RAM under the first steps (the CI thread waits for its beats)
             S_X_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg; rd_cmd_len = (bins_reg * KX + CPB - 1) / CPB;
-                if (rd_cmd_ready) state_next = S_X;
-            end
-            S_X: if (rd_fire) begin
-                x_we = 1'b1; cnt_next = cnt_reg + 1;
-                if (cnt_reg == (bins_reg * KX + CPB - 1) / CPB - 1) state_next = S_OUT_CMD;
+                rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg; rd_cmd_len = x_beats;
+                if (rd_cmd_ready) state_next = S_OUT_CMD;
             end
             S_OUT_CMD: begin
                 wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = bins_reg * REC_BEATS;
@@ -435,10 +440,10 @@ module lfads_step_core #(
             // a bin starts when the CI thread has finished the previous one (hist is current): the CI step of
             // this bin starts now; the controller input is taken now (lag >= 1) or after that step (lag 0)
             S_BIN: if (ci_idle) begin
-                cis_next = CI_X; cibin_next = bin_reg;
+                cis_next = CI_X; cibin_next = bin_reg; ciin_load = 1'b1;
                 state_next = lag_reg == 0 ? S_CI_WAIT : S_CON_X;
             end
-            S_CI_WAIT: if (ci_idle) state_next = S_CON_X;
+            S_CI_WAIT: if (ci_idle) begin ciin_load = 1'b1; state_next = S_CON_X; end
             // controller: input [ci_t ; f_{t-1}]
             S_CON_X: begin
                 want(K + KF, C_CIIN, WA_IHCON, TAG_X, 1'b0, OP_IHCON);
@@ -485,31 +490,42 @@ module lfads_step_core #(
                 want(K, C_RH, WA_HHG, TAG_H, 1'b0, OP_HHG);
                 if (g_valid) state_next = S_GEN_WB;
             end
+            // the factors overwrite the record of the previous bin: its read-out must have been issued
             S_GEN_WB: if (ev_gate_m) begin
-                want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
+                if (!ro_req_reg) want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
                 state_next = g_valid ? S_FAC_W : S_FAC;
             end
-            S_FAC: begin
+            S_FAC: if (!ro_req_reg) begin
                 want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
                 if (g_valid) state_next = S_FAC_W;
             end
-            // factors of this bin (the next controller's input); the read-out runs while the next bin starts
-            S_FAC_W: if (ev_res_m) state_next = S_RO;
-            S_RO: if (ro_free) begin
-                want(KF, C_FV, WA_RO, TAG_M, 1'b0, OP_RO);
-                if (g_valid) begin
-                    if (last_bin) state_next = S_FLUSH;
-                    else begin bin_next = bin_reg + 1; state_next = S_BIN; end
+            // factors of this bin (the next controller's input): the read-out is queued behind the next bin's
+            // controller projection, which (ci_lag >= 1, CI step of this bin done) is granted at once
+            S_FAC_W: if (ev_res_m) begin
+                ro_req_next = 1'b1;
+                if (last_bin) state_next = S_FLUSH;
+                else if (lag_reg != 0 && ci_idle) begin
+                    ciin_load = 1'b1; cis_next = CI_X; cibin_next = bin_reg + 1; bin_next = bin_reg + 1;
+                    want(K + KF, C_CIIN, WA_IHCON, TAG_X, 1'b0, OP_IHCON);
+                    state_next = g_valid ? S_CON_A : S_CON_X;
+                end else begin
+                    bin_next = bin_reg + 1; state_next = S_BIN;
                 end
             end
-            S_FLUSH: if (ci_idle && ro_free && wr_idle && !wr_valid) state_next = S_DONE;
+            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
 
+        // ---- read-out of the last factors: after the main thread's jobs, before the CI thread's
+        if (ro_req_reg && ro_free && !main_req) begin
+            want(KF, C_FV, WA_RO, TAG_M, 1'b0, OP_RO);
+            if (g_valid) ro_req_next = 1'b0;
+        end
+
         // ---- CI thread: input projection of the bin's counts, z/r on h, n on r.h, update
         case (cis_reg)
-            CI_X: begin
+            CI_X: if (ci_counts) begin
                 want_ci(KX, cibin_reg * KX, WA_IHCI, TAG_X, 1'b1, OP_IHCI);
                 if (g_valid && g_thr) cis_next = CI_A;
             end
@@ -587,7 +603,15 @@ module lfads_step_core #(
             hist_reg <= {(16*H*LAG_MAX){1'b0}};
         end
         // controller input of the bin: before its CI step (lag >= 1) or after it (lag 0)
-        if ((state_reg == S_BIN || state_reg == S_CI_WAIT) && ci_idle) ciin_reg <= ci_src;
+        if (ciin_load) ciin_reg <= ci_src;
+        // counts loader
+        if (rst) xload_reg <= 1'b0;
+        else if (state_reg == S_X_CMD && rd_cmd_ready) begin xload_reg <= 1'b1; xcnt_reg <= 0; end
+        else if (xload_reg && rd_fire) begin
+            xcnt_reg <= xcnt_reg + 1;
+            if (xcnt_reg == x_beats - 1) xload_reg <= 1'b0;
+        end
+        if (rst) ro_req_reg <= 1'b0; else ro_req_reg <= ro_req_next;
         // gate events: after a z/r job the z gates are kept and r.h written; after the n job, h updates
         if (ev_gate_c && cis_reg == CI_WA) begin zgci_reg <= gate_all[16*H-1:0]; rhci_reg <= rh_new; end
         if (ev_gate_c && cis_reg == CI_WB) begin cih_reg <= h_new; hist_reg <= hist_shift[16*H*LAG_MAX-1:0]; end
