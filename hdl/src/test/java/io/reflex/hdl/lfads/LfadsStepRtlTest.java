@@ -232,6 +232,14 @@ class LfadsStepRtlTest {
                     FLAG_RESET | FLAG_RUN);
             invoke(vw.begin("after_reset"), k, golden, LfadsKernelRtlTest.randomCounts(r, k.d()), 1, FLAG_RUN);
             runs += 3;
+            // a random model of the same size with ci_lag 0 (the controller waits for the bin's CI step)
+            ModelBundle lag0 = randomModel(k, 0, 17, false, "full-lag0");
+            LfadsFixed g0 = new LfadsFixed(lag0);
+            vw.begin("load_lag0").mem(W_ADDR, Bytes.words(LfadsStepImage.model(lag0, k)));
+            invoke(vw.begin("lag0_load_4"), k, g0, LfadsKernelRtlTest.randomCounts(r, 4 * k.d()), 4, FLAG_LOAD | FLAG_RUN);
+            invoke(vw.begin("lag0_bin"), k, g0, LfadsKernelRtlTest.randomCounts(r, k.d()), 1, FLAG_RUN);
+            invoke(vw.begin("lag0_stream8"), k, g0, LfadsKernelRtlTest.randomCounts(r, 8 * k.d()), 8, FLAG_RUN);
+            runs += 3;
         }
         Path cyc = Verilator.HDL.resolve("target/vectors/lfads_step_full_cycles.jsonl");
         Verilator.Summary s = Verilator.run(build, KERNEL, vec, 5, 0, MEM_BYTES, cyc);
@@ -246,5 +254,12 @@ class LfadsStepRtlTest {
         CycleReport.record(KERNEL, "causal_step_streaming", "CAUSAL=1 " + k + ": per bin within an invocation of 8"
                 + " bins ((cycles(8) - cycles(1)) / 7)", perBin);
         assertThat(perBin).isPositive().isLessThan(oneBin);
+        long lag0OneBin = LfadsKernelRtlTest.cycles(lines.get(11));
+        long lag0PerBin = (LfadsKernelRtlTest.cycles(lines.get(12)) - lag0OneBin) / 7;
+        CycleReport.record(KERNEL, "causal_step_lag0", "CAUSAL=1 " + k + ", random model with ci_lag 0: one"
+                + " invocation of one bin", lag0OneBin);
+        CycleReport.record(KERNEL, "causal_step_lag0_streaming", "CAUSAL=1 " + k + ", random model with ci_lag 0:"
+                + " per bin within an invocation of 8 bins", lag0PerBin);
+        assertThat(lag0PerBin).isGreaterThan(perBin);
     }
 }
