@@ -12,7 +12,7 @@ module lfads_kernel #(
     parameter integer CAUSAL                     = 0,   // 0 trial core (lfads_core), 1 causal-step core
     parameter integer D                          = 70,  // input channels (count)
     parameter integer T_MAX                      = 73,  // longest trial / most causal steps per call (bins)
-    parameter integer H                          = 64,  // encoder and generator hidden size (units)
+    parameter integer H                          = 64,  // encoder and generator size (units; CAUSAL 1: CI, controller, generator)
     parameter integer ICD                        = 64,  // ic_dim (units, CAUSAL 0)
     parameter integer CO                         = 4,   // co_dim (units, CAUSAL 1)
     parameter integer LAG_MAX                    = 4,   // largest ci_lag accepted (bins, CAUSAL 1)
