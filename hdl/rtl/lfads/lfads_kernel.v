@@ -1,14 +1,21 @@
 `default_nettype none
-// Vitis RTL kernel `lfads_kernel` (ap_ctrl_hs): LFADS trial inference of decoders/FIXED_POINT.md sections 5-6.
+// Vitis RTL kernel `lfads_kernel` (ap_ctrl_hs): LFADS inference of decoders/FIXED_POINT.md sections 5-6.
 // Arguments (hdl/abi/lfads_kernel.json): 0 model (gmem), 1 counts (gmem), 2 out (gmem), 3 n_bins, 4 flags.
+// Build parameter CAUSAL selects the core (one per bitstream; the register map is the same):
+//   0: lfads_core, trial inference of models without a controller ("LFD1" model buffer; ICD used, CO and LAG_MAX not);
+//   1: lfads_step_core, the causal step of causal models with a controller ("LFC1" model buffer; T_MAX is the
+//      most bins per invocation, CO and LAG_MAX used, ICD not).
 module lfads_kernel #(
     parameter integer C_S_AXI_CONTROL_ADDR_WIDTH = 12,  // control port address bits (bytes)
     parameter integer C_M_AXI_GMEM_ADDR_WIDTH    = 64,  // memory address bits (bytes)
     parameter integer C_M_AXI_GMEM_DATA_WIDTH    = 512, // memory data bits (must be 512)
+    parameter integer CAUSAL                     = 0,   // 0 trial core (lfads_core), 1 causal-step core
     parameter integer D                          = 70,  // input channels (count)
-    parameter integer T_MAX                      = 73,  // longest trial (bins)
-    parameter integer H                          = 64,  // encoder and generator hidden size (units)
-    parameter integer ICD                        = 64,  // ic_dim (units)
+    parameter integer T_MAX                      = 73,  // longest trial / most causal steps per call (bins)
+    parameter integer H                          = 64,  // encoder and generator size (units; CAUSAL 1: CI, controller, generator)
+    parameter integer ICD                        = 64,  // ic_dim (units, CAUSAL 0)
+    parameter integer CO                         = 4,   // co_dim (units, CAUSAL 1)
+    parameter integer LAG_MAX                    = 4,   // largest ci_lag accepted (bins, CAUSAL 1)
     parameter integer F                          = 4,   // factors (count)
     parameter integer RO                         = 70,  // log-rate outputs (count)
     parameter integer P                          = 16,  // columns per cycle per lane (multipliers)
@@ -63,14 +70,14 @@ module lfads_kernel #(
     output wire        m_axi_gmem_rready
 );
     initial begin
-        if (C_M_AXI_GMEM_DATA_WIDTH != 512 || C_M_AXI_GMEM_ADDR_WIDTH != 64) begin
-            $display("lfads_kernel: the memory port must be 512-bit data, 64-bit address");
+        if (C_M_AXI_GMEM_DATA_WIDTH != 512 || C_M_AXI_GMEM_ADDR_WIDTH != 64 || (CAUSAL != 0 && CAUSAL != 1)) begin
+            $display("lfads_kernel: the memory port must be 512-bit data, 64-bit address; CAUSAL 0 or 1");
             $finish;
         end
     end
     // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
     generate
-        if (C_M_AXI_GMEM_DATA_WIDTH != 512 || C_M_AXI_GMEM_ADDR_WIDTH != 64) begin : g_illegal_parameters
+        if (C_M_AXI_GMEM_DATA_WIDTH != 512 || C_M_AXI_GMEM_ADDR_WIDTH != 64 || (CAUSAL != 0 && CAUSAL != 1)) begin : g_illegal_parameters
             illegal_parameter_combination u_stop ();
         end
     endgenerate
@@ -120,13 +127,27 @@ module lfads_kernel #(
         .wvalid(m_axi_gmem_wvalid), .wready(m_axi_gmem_wready), .bresp(m_axi_gmem_bresp),
         .bvalid(m_axi_gmem_bvalid), .bready(m_axi_gmem_bready));
 
-    lfads_core #(.D(D), .T_MAX(T_MAX), .H(H), .ICD(ICD), .F(F), .RO(RO), .P(P)) u_core (
-        .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
-        .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
-        .n_bins(args[223:192]), .flags(args[287:256]),
-        .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
-        .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),
-        .wr_cmd_valid(wr_cmd_valid), .wr_cmd_ready(wr_cmd_ready), .wr_cmd_addr(wr_cmd_addr),
-        .wr_cmd_len(wr_cmd_len), .wr_valid(wr_valid), .wr_ready(wr_ready), .wr_data(wr_data),
-        .wr_idle(wr_idle));
+    generate
+        if (CAUSAL == 0) begin : g_trial
+            lfads_core #(.D(D), .T_MAX(T_MAX), .H(H), .ICD(ICD), .F(F), .RO(RO), .P(P)) u_core (
+                .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
+                .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
+                .n_bins(args[223:192]), .flags(args[287:256]),
+                .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
+                .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),
+                .wr_cmd_valid(wr_cmd_valid), .wr_cmd_ready(wr_cmd_ready), .wr_cmd_addr(wr_cmd_addr),
+                .wr_cmd_len(wr_cmd_len), .wr_valid(wr_valid), .wr_ready(wr_ready), .wr_data(wr_data),
+                .wr_idle(wr_idle));
+        end else begin : g_causal
+            lfads_step_core #(.D(D), .T_MAX(T_MAX), .H(H), .CO(CO), .F(F), .RO(RO), .P(P), .LAG_MAX(LAG_MAX)) u_core (
+                .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
+                .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
+                .n_bins(args[223:192]), .flags(args[287:256]),
+                .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
+                .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),
+                .wr_cmd_valid(wr_cmd_valid), .wr_cmd_ready(wr_cmd_ready), .wr_cmd_addr(wr_cmd_addr),
+                .wr_cmd_len(wr_cmd_len), .wr_valid(wr_valid), .wr_ready(wr_ready), .wr_data(wr_data),
+                .wr_idle(wr_idle));
+        end
+    endgenerate
 endmodule
