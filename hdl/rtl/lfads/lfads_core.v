@@ -148,7 +148,7 @@ module lfads_core #(
     reg [16*KF*P-1:0]  fv_reg;
     reg [16*H-1:0]     zg_reg, zg1_reg;                         // z gates of the running step, per thread
     wire [16*P*NCH-1:0] vf_all = {rh1_reg, fv_reg, g_reg, ic_reg, rh_reg, hb_reg, hf_reg, {(16*P){1'b0}}};
-    reg [512*REC_BEATS-1:0] rec_reg;
+    reg [512*REC_BEATS-1:0] rec_reg, pbuf_reg;              // record being built / being pushed
 
     // ------------------------------------------------------------------ output FIFO
     reg          fifo_push;
@@ -173,12 +173,13 @@ module lfads_core #(
     // T_B n job requested, T_WB n job issued
     localparam [2:0] T_IDLE = 0, T_IN = 1, T_A = 2, T_WA = 3, T_B = 4, T_WB = 5;
     // output thread states
-    localparam [2:0] O_IDLE = 0, O_FAC = 1, O_FAC_W = 2, O_RO = 3, O_RO_W = 4, O_PUSH = 5;
+    localparam [2:0] O_IDLE = 0, O_FAC = 1, O_FAC_W = 2, O_RO = 3, O_RO_W = 4;
     // lane latency from the issue of a job's last chunk (lfads_lane): result, gate; the dependent job is granted
     // one cycle before the gate so that its first chunk takes the new vector from the update logic (bypass)
     localparam integer RT = 4, GT = 6, PT = GT - 1;
-    // input bursts: the first two (front, back) just cover one bin each, the rest are long
-    localparam integer BL0 = (KX + CPB - 1) / CPB + 1, BL1 = 16;
+    // input bursts: the first two (front, back) just cover one bin each, the rest about two bins
+    localparam integer BL0 = (KX + CPB - 1) / CPB + 1;
+    localparam integer BL1 = 2 * ((KX + CPB - 1) / CPB) > 4 ? 2 * ((KX + CPB - 1) / CPB) : 4;
 
     reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
@@ -207,7 +208,7 @@ module lfads_core #(
     reg [31:0] ot_reg, ot_next;                        // output thread: step being written
     reg [31:0] gdone_reg, gdone_next;                  // generator steps completed
     reg [31:0] ofac_reg, ofac_next;                    // factor jobs issued
-    reg [31:0] ocnt_reg, ocnt_next;                    // record beat
+    reg [31:0] ocnt_reg, ocnt_next;                    // beats of the finished record still to push
 
     // job port: requests, arbiter, active job
     reg        jact_reg;  reg [31:0] jcnt_reg, jn_reg, jchunk_reg, jwbase_reg;
@@ -344,7 +345,7 @@ module lfads_core #(
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
         ld_la = {cnt_reg[6:0], sub_reg[4:0]};
         x_we = 1'b0; x_wa = wptr_reg[$clog2(XW+1)-1:0];
-        fifo_push = 1'b0; fifo_din = rec_reg[512*ocnt_reg +: 512];
+        fifo_push = 1'b0; fifo_din = pbuf_reg[512*(REC_BEATS-ocnt_reg) +: 512];
         blen = 32'd0; bstart = 32'd0;
 
         // ---- requests
@@ -401,8 +402,8 @@ module lfads_core #(
         endcase
         // output thread: factors of step ot from g, then read-out from the factors
         rq_o = 1'b0; ro_n = K; ro_chunk = C_G; ro_wbase = WA_FAC; ro_op = 4'd8;
-        if (os_reg == O_FAC) rq_o = 1'b1;
-        if (os_reg == O_RO) begin rq_o = 1'b1; ro_n = KF; ro_chunk = C_FV; ro_wbase = WA_RO; ro_op = 4'd9; end
+        if (os_reg == O_FAC) rq_o = gdone_reg > ot_reg;
+        if (os_reg == O_RO) begin rq_o = ocnt_reg == 0; ro_n = KF; ro_chunk = C_FV; ro_wbase = WA_RO; ro_op = 4'd9; end
         // main FSM jobs: ic_mean, g0
         rq_m = 1'b0; rm_n = 2 * K; rm_chunk = C_HF; rm_wbase = WA_IC; rm_op = 4'd4;
         if (state_reg == S_IC) rq_m = 1'b1;
@@ -467,18 +468,18 @@ module lfads_core #(
         endcase
         // ---- output thread
         case (os_reg)
-            O_IDLE: if (state_reg == S_GEN && gdone_reg > ot_reg) os_next = O_FAC;
+            O_IDLE: if (state_reg == S_GEN) os_next = O_FAC;
             O_FAC:  if (gr_o) begin os_next = O_FAC_W; ofac_next = ofac_reg + 1; end
             O_FAC_W: if (ev_res) os_next = O_RO;
             O_RO:   if (gr_o) os_next = O_RO_W;
-            O_RO_W: if (ev_res) begin os_next = O_PUSH; ocnt_next = 0; end
-            O_PUSH: if (fifo_in_ready) begin
-                fifo_push = 1'b1;
-                ocnt_next = ocnt_reg + 1;
-                if (ocnt_reg == REC_BEATS - 1) begin os_next = O_IDLE; ot_next = ot_reg + 1; end
-            end
+            O_RO_W: if (ev_res) begin os_next = O_FAC; ot_next = ot_reg + 1; ocnt_next = REC_BEATS; end
             default: os_next = O_IDLE;
         endcase
+        // the finished record goes to the FIFO while the next step's factors are computed
+        if (ocnt_reg != 0 && fifo_in_ready) begin
+            fifo_push = 1'b1;
+            ocnt_next = ocnt_reg - 1;
+        end
 
         // ---- input reader (runs while the encoders do)
         if (rdr_on_reg && !rdr_busy_reg && fp_reg + bp_reg < nbt_reg) begin
@@ -589,8 +590,9 @@ module lfads_core #(
                 t0s_next = T_IN; t0gen_next = 1'b1; t0t_next = 0; t0in_next = 1'b0;
                 ot_next = 0; gdone_next = 0; ofac_next = 0;
             end
-            S_GEN: if (t0s_reg == T_IDLE && os_reg == O_IDLE && ot_reg == steps_reg && gdone_reg == steps_reg)
-                state_next = S_FLUSH;
+            S_GEN: if (t0s_reg == T_IDLE && ot_reg == steps_reg && ocnt_reg == 0) begin
+                state_next = S_FLUSH; os_next = O_IDLE;
+            end
             S_FLUSH: if (wr_idle && !wr_valid && !wcmd_reg) begin state_next = S_DONE; rdr_on_next = 1'b0; end
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
@@ -633,6 +635,16 @@ module lfads_core #(
             evb1_reg <= 0;
         end
     end
+`ifdef LFADS_TRACE
+    reg [31:0] dbg_cyc;
+    always @(posedge clk) begin
+        dbg_cyc <= (state_reg == S_IDLE) ? 0 : dbg_cyc + 1;
+        if (g_valid) $display("TR %0d grant n=%0d tag=%0d thr=%0d ph=%0d op=%0d st=%0d t0=%0d/%0d t1=%0d/%0d", dbg_cyc, g_n, g_tag, g_thr, g_ph, g_op, state_reg, t0s_reg, t0t_reg, t1s_reg, t1t_reg);
+        if (ev_any) $display("TR %0d event thr=%0d b=%0d", dbg_cyc, ev_thr, ev_b);
+        if (rd_cmd_valid && rd_cmd_ready) $display("TR %0d rdcmd len=%0d", dbg_cyc, rd_cmd_len);
+        if (state_reg != state_next) $display("TR %0d state %0d -> %0d", dbg_cyc, state_reg, state_next);
+    end
+`endif
     assign pre_waddr = jwbase_reg + jcnt_reg;
     assign pre_baddr = bias_slot(jop_reg);
     assign x_re = j_issue && jx_reg;
@@ -689,10 +701,13 @@ module lfads_core #(
             rec_reg <= {(512*REC_BEATS){1'b0}};
             rec_reg[16*F-1:0] <= res_all[16*F-1:0];
         end
-        if (os_reg == O_RO_W && ev_res) rec_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        if (os_reg == O_RO_W && ev_res) begin
+            pbuf_reg <= rec_reg;
+            pbuf_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        end
         if (rst) begin
             state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0;
-            t0s_reg <= T_IDLE; t1s_reg <= T_IDLE; os_reg <= O_IDLE;
+            t0s_reg <= T_IDLE; t1s_reg <= T_IDLE; os_reg <= O_IDLE; ocnt_reg <= 0;
             rdr_on_reg <= 1'b0; rdr_busy_reg <= 1'b0; wcmd_reg <= 1'b0;
         end else begin
             state_reg <= state_next; status_reg <= status_next;
@@ -704,7 +719,7 @@ module lfads_core #(
         cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next;
         t0t_reg <= t0t_next; t1t_reg <= t1t_next; t0gen_reg <= t0gen_next; t0in_reg <= t0in_next;
         t1in_reg <= t1in_next; ot_reg <= ot_next; gdone_reg <= gdone_next; ofac_reg <= ofac_next;
-        ocnt_reg <= ocnt_next;
+        if (!rst) ocnt_reg <= ocnt_next;
         rdir_reg <= rdir_next; fp_reg <= fp_next; bp_reg <= bp_next; fb_reg <= fb_next; bb_reg <= bb_next;
         ncmd_reg <= ncmd_next; wptr_reg <= wptr_next; rrem_reg <= rrem_next; rlen_reg <= rlen_next;
     end
