@@ -127,31 +127,22 @@ module lfads_lane #(
         end
     endfunction
 
-    reg signed [15:0] ax [0:3];              // input projections, index {thread, bank}
+    reg signed [17:0] ax8 [0:3];             // input projection + 8192 (the index offset), index {thread, bank}
     reg               v5;
     wire [1:0]        axi4 = {h4, x4};
-    wire [11:0]       idx4 = lut_index(ax[axi4] + resq);
+    wire signed [17:0] q4 = (ax8[axi4] + resq) >>> 2;
+    wire [11:0]       idx4 = q4 < 0 ? 12'd0 : (q4 > 18'sd4095 ? 12'd4095 : q4[11:0]);
     assign resq_v = v4;
     always @(posedge clk) begin
         v4 <= r3; t4 <= t3; h4 <= h3; x4 <= x3;
         if (r3) resq <= requant16(acc, s3);
-        if (v4 && t4 == 2'd1) ax[axi4] <= resq;
-        // c+5: table entry at index(p), p = ax + ah (int32 sum of two Q10, FIXED_POINT.md section 4); c+6: gate
+        if (v4 && t4 == 2'd1) ax8[axi4] <= resq + 18'sd8192;
+        // c+5: table entry at index(p) = clamp((p + 8192) >> 2, 0, 4095), p = ax + ah (the int32 sum of two Q10,
+        // FIXED_POINT.md section 4): one 18-bit add and a clamp in front of the table's address register; c+6: gate
         v5 <= v4 && t4 == 2'd2;
         gate <= l_q;
         gate_v <= v5;
     end
-
-    function [11:0] lut_index;
-        input signed [16:0] p;
-        reg signed [17:0] q;
-        begin
-            q = ($signed({p[16], p}) + 18'sd8192) >>> 2;
-            if (q < 0) lut_index = 12'd0;
-            else if (q > 18'sd4095) lut_index = 12'd4095;
-            else lut_index = q[11:0];
-        end
-    endfunction
 
     ram_sdp #(.WIDTH(16), .DEPTH(4096)) u_lut (.clk(clk), .we(l_we), .waddr(l_wa), .wdata(l_wd),
         .re(1'b1), .raddr(idx4), .rdata(l_q));
