@@ -329,6 +329,7 @@ module lfads_core #(
     wire enc_last0 = t0t_reg == bins_reg - 1;                // forward encoder: last bin
     wire enc_last1 = t1t_reg == 0;                           // backward encoder: last bin (t runs down)
     wire gen_last  = t0t_reg == steps_reg - 1;
+    wire t1_first  = !t0gen_reg && bins_reg - 1 - t1t_reg < t0t_reg;   // the backward encoder is behind
 
     always @* begin
         state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
@@ -414,11 +415,15 @@ module lfads_core #(
         gr_t0 = 1'b0; gr_t1 = 1'b0; gr_o = 1'b0; gr_m = 1'b0;
         g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = 2'd0; g_thr = 1'b0; g_x = 1'b0; g_op = 0;
         g_ph = 1'b0; g_axb = 1'b0;
+        // between the encoder threads the one with fewer finished bins goes first; a thread that waits for its
+        // input projection (T_IN) is not held back for the other's dependent job
         if (port_free) begin
-            if (rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
+            if (!t1_first && rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
             else if (rq_t1 && r1_tag == 2'd2) gr_t1 = 1'b1;
-            else if (rq_t0 && !blocked(r0_n, evh_any, cur_h)) gr_t0 = 1'b1;
-            else if (rq_t1 && !blocked(r1_n, evh_any, cur_h)) gr_t1 = 1'b1;
+            else if (rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
+            else if (!t1_first && rq_t0 && (t0s_reg == T_IN || !blocked(r0_n, evh_any, cur_h))) gr_t0 = 1'b1;
+            else if (rq_t1 && (t1s_reg == T_IN || !blocked(r1_n, evh_any, cur_h))) gr_t1 = 1'b1;
+            else if (rq_t0 && (t0s_reg == T_IN || !blocked(r0_n, evh_any, cur_h))) gr_t0 = 1'b1;
             else if (rq_o && !blocked(ro_n, evh_any, cur_h)) gr_o = 1'b1;
             else if (rq_m && !blocked(rm_n, evh_any, cur_h)) gr_m = 1'b1;
         end
