@@ -33,8 +33,8 @@ class SynthesisReportTest {
             new Config("snn_kernel", "full", "-set MAX_N 1024 -set MAX_IN 256 -set MAX_NNZ 32768",
                     "the published build: 1,024 neurons, 256 inputs, 32,768 synapses"),
             new Config("lfads_kernel", "rep", "-set D 16 -set T_MAX 16 -set H 16 -set ICD 16 -set F 4 -set RO 16 -set P 8",
-                    "a representative LFADS build (H 16, P 8: 48 lanes of 8 multipliers); the published size"
-                            + " (H 64, P 16: 192 lanes of 16) scales lane resources by 8x, see hdl/README.md"));
+                    "a representative LFADS build (H 16, P 8: 48 lanes of 8 multipliers); the published-size build"
+                            + " (H 64, P 32: 192 lanes of 32) scales lane multipliers by 16x, see hdl/README.md"));
 
     static final ObjectMapper JSON = new ObjectMapper();
 
