@@ -667,10 +667,13 @@ module lfads_core #(
         if (state_reg == S_HDR1 && rd_fire)
             for (h = 0; h < 10; h = h + 1) sh_reg[h] <= rd_data[32*h +: 6];
         if (state_reg == S_CHECK) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9]; tmod_reg <= hdr_reg[2]; end
+        // h0: unit h is word h % 32 of beat h / 32 (constant indices: a compare per unit, no shifter)
         if (state_reg == S_BODY && rd_fire && sec_reg == 0)
-            for (h = 0; h < 32; h = h + 1)
-                if (32 * cnt_reg + h < H) h0f_reg[16*(32*cnt_reg+h) +: 16] <= rd_data[16*h +: 16];
-                else if (32 * cnt_reg + h < 2 * H) h0b_reg[16*(32*cnt_reg+h-H) +: 16] <= rd_data[16*h +: 16];
+            for (h = 0; h < 2 * H; h = h + 1)
+                if (cnt_reg == h / 32) begin
+                    if (h < H) h0f_reg[16*h +: 16] <= rd_data[16*(h%32) +: 16];
+                    else h0b_reg[16*(h-H) +: 16] <= rd_data[16*(h%32) +: 16];
+                end
         if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbuf_reg <= rd_data;
         if (rst) lbusy_reg <= 1'b0;
         else if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbusy_reg <= 1'b1;
