@@ -33,7 +33,7 @@ module lfads_core #(
     parameter integer ICD   = 64,   // ic_dim (units)
     parameter integer F     = 4,    // factors (count)
     parameter integer RO    = 70,   // log-rate outputs (count)
-    parameter integer P     = 16    // columns per cycle per lane (multipliers)
+    parameter integer P     = 32    // columns per cycle per lane (multipliers)
 ) (
     input  wire         clk,
     input  wire         rst,

@@ -11,7 +11,7 @@ module lfads_kernel #(
     parameter integer ICD                        = 64,  // ic_dim (units)
     parameter integer F                          = 4,   // factors (count)
     parameter integer RO                         = 70,  // log-rate outputs (count)
-    parameter integer P                          = 16,  // columns per cycle per lane (multipliers)
+    parameter integer P                          = 32,  // columns per cycle per lane (multipliers)
     parameter integer MAX_BEATS                  = 64   // longest AXI burst (beats)
 ) (
     input  wire        ap_clk,
