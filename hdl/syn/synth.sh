@@ -9,7 +9,7 @@ set -euo pipefail
 KERNEL="$1"; TAG="$2"; PARAMS="$3"; OUT="$4"; MODE="${5:-flat}"
 case "$MODE" in
   flat) FLAT="-flatten"; STAT="stat -json" ;;
-  hier) FLAT=""; STAT="stat -top $KERNEL -json" ;;
+  hier) FLAT=""; STAT="stat -top $KERNEL -json" ;;   # totals per instance in the "design" block
   *) echo "synth.sh: mode must be flat or hier, not $MODE" >&2; exit 2 ;;
 esac
 HDL="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,3 +23,9 @@ yosys -q -l "$OUT/${KERNEL}_${TAG}.log" -p "
   synth_xilinx -family xcup -noiopad $FLAT -top $KERNEL
   tee -o $OUT/${KERNEL}_${TAG}.json $STAT
 " >/dev/null
+# Yosys 0.23 prints the hierarchy tree of stat -top as bare text lines inside the JSON: keep the JSON lines
+# (every line of stat -json starts with a quote, a brace or a bracket, or is empty)
+if [ "$MODE" = hier ]; then
+  grep -E '^[[:space:]]*(["{}]|\[|\]|$)' "$OUT/${KERNEL}_${TAG}.json" > "$OUT/${KERNEL}_${TAG}.json.tmp"
+  mv "$OUT/${KERNEL}_${TAG}.json.tmp" "$OUT/${KERNEL}_${TAG}.json"
+fi
