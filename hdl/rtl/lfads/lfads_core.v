@@ -2,12 +2,18 @@
 // LFADS trial inference (decoders/FIXED_POINT.md sections 5-6) for models without a controller (co_dim = 0):
 // bidirectional IC encoder, ic_mean, g0, generator, factors and log-rates, bit-exact.
 // Engine: L = 3H row lanes (lfads_lane), P columns per cycle each; lane l holds row l of every matrix.
-// A GRU step issues the input projection (tag X), the z/r/n hidden rows on h (tag H; z and r gates are read),
-// r.h (requant to Q12), the hidden rows again on r.h (n gate), then updates h in one cycle.
+// A GRU step issues the input projection (tag X, into the thread's ax bank of the step's parity), the z/r/n
+// hidden rows on h (job A, tag H; z and r gates are read), then the hidden rows again on r.h (job B, n gate),
+// and updates h. The lanes give a job's gates 6 cycles after its last chunk; the dependent job is granted one
+// cycle earlier, so its first chunk takes r.h (after A) or the new h (after B) straight from the update logic
+// (bypass) and issues 7 cycles after the last chunk: a step costs 2 (K + 6) cycles, K = H / P.
 // Schedule: two GRU threads share the lanes job by job (thread 0: forward encoder, then generator; thread 1:
-// backward encoder), so one thread's jobs fill the other's pipeline waits; a thread issues its next input
-// projection right after its n-row job; an output thread issues the factor and read-out jobs of generator
-// step t while the generator computes step t+1. Jobs are atomic (contiguous chunks); hidden-row jobs first.
+// backward encoder), so one thread's jobs fill the other's pipeline waits; the next bin's input projection
+// goes into the free gaps of the running step (it writes the other ax bank); an output thread issues the factor
+// and read-out jobs of generator step t while the generator computes step t+1. Jobs are atomic (contiguous
+// chunks); hidden-row jobs first, and no other job is granted if it would hold the port when a dependent hidden
+// job is due. The counts stream in under the encoders: bursts alternate between the first bins (forward
+// encoder) and the last (backward encoder); a thread waits only for a bin that has not arrived.
 //
 // Model buffer (512-bit beats, little-endian; hdl/README.md has the full layout):
 //   beat 0: words [0] magic 0x3144464C "LFD1", [1] D, [2] T_MAX, [3] H, [4] ic_dim, [5] F, [6] RO, [7] P,
@@ -27,7 +33,7 @@ module lfads_core #(
     parameter integer ICD   = 64,   // ic_dim (units)
     parameter integer F     = 4,    // factors (count)
     parameter integer RO    = 70,   // log-rate outputs (count)
-    parameter integer P     = 16    // columns per cycle per lane (multipliers)
+    parameter integer P     = 32    // columns per cycle per lane (multipliers)
 ) (
     input  wire         clk,
     input  wire         rst,
@@ -98,29 +104,30 @@ module lfads_core #(
     reg  [11:0]            ld_la;
     reg  [511:0]           lbuf_reg;       // table beat being written entry by entry
     reg                    lbusy_reg;
-    reg                    iss_valid, iss_first, iss_last, iss_thr;
+    reg                    iss_valid, iss_first, iss_last, iss_thr, iss_axb;
     reg  [1:0]             iss_tag;
     reg  signed [5:0]      iss_shift;
     wire [$clog2(WD)-1:0]  pre_waddr;
     wire [$clog2(NB)-1:0]  pre_baddr;
-    reg  [16*P-1:0]        vbus_vf;
+    (* max_fanout = 16 *) reg [16*P-1:0] vbus_vf;   // replicated per lane group by synthesis
     reg                    vsrc_x_reg;     // operand of the chunk in the lanes' RAM stage comes from the X RAM
     reg  [$clog2(CPB+1)-1:0] xsel_reg;
     wire [511:0]           x_q;
     wire [16*P-1:0]        vbus = vsrc_x_reg ? x_q[16*P*xsel_reg +: 16*P] : vbus_vf;
     wire [16*L-1:0]        res_all;
     wire [16*L-1:0]        gate_all;
+    reg  [31:0]            sub_reg;
 
     genvar gl;
     generate
         for (gl = 0; gl < L; gl = gl + 1) begin : lane
-            lfads_lane #(.P(P), .WD(WD), .NB(NB)) u_lane (
+            lfads_lane #(.P(P), .WD(WD), .NB(NB), .AXB(1)) u_lane (
                 .clk(clk),
                 .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
                 .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
                 .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
-                .iss_thr(iss_thr), .iss_shift(iss_shift),
+                .iss_thr(iss_thr), .iss_axb(iss_axb), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
                 .vbus(vbus), .resq(res_all[16*gl +: 16]), .resq_v(), .gate(gate_all[16*gl +: 16]), .gate_v());
         end
@@ -141,7 +148,7 @@ module lfads_core #(
     reg [16*KF*P-1:0]  fv_reg;
     reg [16*H-1:0]     zg_reg, zg1_reg;                         // z gates of the running step, per thread
     wire [16*P*NCH-1:0] vf_all = {rh1_reg, fv_reg, g_reg, ic_reg, rh_reg, hb_reg, hf_reg, {(16*P){1'b0}}};
-    reg [512*REC_BEATS-1:0] rec_reg;
+    reg [512*REC_BEATS-1:0] rec_reg, pbuf_reg;              // record being built / being pushed
 
     // ------------------------------------------------------------------ output FIFO
     reg          fifo_push;
@@ -160,12 +167,19 @@ module lfads_core #(
 
     // ------------------------------------------------------------------ main FSM
     localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
-                     S_RUN = 7, S_X_CMD = 8, S_X = 9, S_OUT_CMD = 10, S_ENC = 11, S_IC = 12, S_IC_W = 13,
-                     S_G0 = 14, S_G0_W = 15, S_GEN = 16, S_FLUSH = 17, S_DONE = 18;
-    // GRU thread states
+                     S_RUN = 7, S_ENC = 11, S_IC = 12, S_IC_W = 13, S_G0 = 14, S_G0_W = 15, S_GEN = 16,
+                     S_FLUSH = 17, S_DONE = 18;
+    // GRU thread states: T_IN input projection of the step's bin, T_A z/r job requested, T_WA z/r job issued,
+    // T_B n job requested, T_WB n job issued
     localparam [2:0] T_IDLE = 0, T_IN = 1, T_A = 2, T_WA = 3, T_B = 4, T_WB = 5;
     // output thread states
-    localparam [2:0] O_IDLE = 0, O_FAC = 1, O_FAC_W = 2, O_RO = 3, O_RO_W = 4, O_PUSH = 5;
+    localparam [2:0] O_IDLE = 0, O_FAC = 1, O_FAC_W = 2, O_RO = 3, O_RO_W = 4;
+    // lane latency from the issue of a job's last chunk (lfads_lane): result, gate; the dependent job is granted
+    // one cycle before the gate so that its first chunk takes the new vector from the update logic (bypass)
+    localparam integer RT = 4, GT = 6, PT = GT - 1;
+    // input bursts: the first two (front, back) just cover one bin each, the rest about two bins
+    localparam integer BL0 = (KX + CPB - 1) / CPB + 1;
+    localparam integer BL1 = 2 * ((KX + CPB - 1) / CPB) > 4 ? 2 * ((KX + CPB - 1) / CPB) : 4;
 
     reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
@@ -173,9 +187,18 @@ module lfads_core #(
     reg [31:0] bins_reg, flags_reg;
     reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
     reg [31:0] sec_reg, sec_next;          // body section
-    reg [31:0] sub_reg, sub_next;          // lane within a body section
+    reg [31:0] sub_next;                   // lane within a body section
     reg [31:0] steps_reg;
     reg [31:0] tmod_reg;                   // the model's encod_seq_len
+
+    // input reader: bursts alternate between the front (forward encoder) and the back (backward encoder)
+    reg        rdr_on_reg, rdr_on_next, rdr_busy_reg, rdr_busy_next, rdir_reg, rdir_next;
+    reg [31:0] nbt_reg;                    // beats of the trial's counts
+    reg [31:0] fp_reg, fp_next, bp_reg, bp_next;   // beats requested from the front / the back
+    reg [31:0] fb_reg, fb_next, bb_reg, bb_next;   // beats arrived from the front / the back
+    reg [31:0] ncmd_reg, ncmd_next, wptr_reg, wptr_next, rrem_reg, rrem_next, rlen_reg, rlen_next;
+    reg [31:0] blen, bstart;
+    reg        wcmd_reg, wcmd_next;        // the output write command is still to be issued
 
     // thread 0 (forward encoder, then generator), thread 1 (backward encoder)
     reg [2:0]  t0s_reg, t0s_next, t1s_reg, t1s_next, os_reg, os_next;
@@ -185,64 +208,78 @@ module lfads_core #(
     reg [31:0] ot_reg, ot_next;                        // output thread: step being written
     reg [31:0] gdone_reg, gdone_next;                  // generator steps completed
     reg [31:0] ofac_reg, ofac_next;                    // factor jobs issued
-    reg [31:0] ocnt_reg, ocnt_next;                    // record beat
+    reg [31:0] ocnt_reg, ocnt_next;                    // beats of the finished record still to push
 
     // job port: requests, arbiter, active job
     reg        jact_reg;  reg [31:0] jcnt_reg, jn_reg, jchunk_reg, jwbase_reg;
-    reg [1:0]  jtag_reg;  reg jthr_reg, jx_reg;  reg [3:0] jop_reg;
-    reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_thr, g_x; reg [3:0] g_op;
+    reg [1:0]  jtag_reg;  reg jthr_reg, jx_reg, jph_reg, jaxb_reg;  reg [3:0] jop_reg;
+    reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_thr, g_x, g_ph, g_axb;
+    reg [3:0]  g_op;
     reg        gr_t0, gr_t1, gr_o, gr_m;                // grants this cycle
     reg        rq_t0, rq_t1, rq_o, rq_m;                // requests this cycle
     reg [31:0] r0_n, r0_chunk, r0_wbase, r1_n, r1_chunk, r1_wbase, ro_n, ro_chunk, ro_wbase, rm_n, rm_chunk, rm_wbase;
-    reg [1:0]  r0_tag, r1_tag; reg r0_x, r1_x; reg [3:0] r0_op, r1_op, ro_op, rm_op;
+    reg [1:0]  r0_tag, r1_tag; reg r0_x, r1_x, r0_ph, r1_ph, r0_axb, r1_axb; reg [3:0] r0_op, r1_op, ro_op, rm_op;
 
-    // events: the last chunk of a job was in the lanes' issue stage n cycles ago
-    reg [9:0]  evm_reg, evh0_reg, evh1_reg;
-    wire ev_res   = evm_reg[5];
-    wire ev_gate0 = evh0_reg[8];
-    wire ev_gate1 = evh1_reg[8];
+    // events: the last chunk of a job was in the lanes' issue stage n cycles ago (bit n); hidden jobs per thread
+    // and phase (A: z/r rows on h, B: n rows on r.h)
+    reg [GT:0] evm_reg, eva0_reg, evb0_reg, eva1_reg, evb1_reg;
+    wire ev_res = evm_reg[RT];
+    wire ea0 = eva0_reg[GT], eb0 = evb0_reg[GT], ea1 = eva1_reg[GT], eb1 = evb1_reg[GT];
+    wire pa0 = eva0_reg[PT], pb0 = evb0_reg[PT], pa1 = eva1_reg[PT], pb1 = evb1_reg[PT];
+    wire [PT-1:0] evh_any = eva0_reg[PT-1:0] | evb0_reg[PT-1:0] | eva1_reg[PT-1:0] | evb1_reg[PT-1:0];
 
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || state_reg == S_X
+    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || rdr_busy_reg
                       || (state_reg == S_BODY && !lbusy_reg);
     wire rd_fire = rd_valid && rd_ready;
 
     // body sections: 0 h0, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
     wire [31:0] body_beats = NH0 + WD * L + NB * L + 256;
 
-    // GRU arithmetic of the thread whose gate event is now (FIXED_POINT.md section 5); events never coincide
-    wire            ev_thr = ev_gate1;
-    wire [16*H-1:0] h_cur  = ev_thr ? hb_reg : (t0gen_reg ? g_reg : hf_reg);
-    wire [16*H-1:0] zg_cur = ev_thr ? zg1_reg : zg_reg;
+    // ---------------------------------------------------------------- GRU arithmetic (FIXED_POINT.md section 5)
+    // One cycle before a thread's gate event its state h (and, before the n gate, its stored 16384 - z and
+    // 4.z.h + 2^15) are selected into registers; at the event one multiply-add per unit and quantity remains.
+    // The saturation / clip decisions come from the same product with the thresholds folded into the addend
+    // (sign tests of parallel multiply-adds), so no compare follows the adder.
+    wire            ev_thr = ea1 || eb1;                   // events never coincide (one issue port)
+    wire            ev_b   = eb0 || eb1;
+    wire            ev_any = ea0 || eb0 || ea1 || eb1;
+    wire            pre_any = pa0 || pb0 || pa1 || pb1;
+    wire            pre_thr = pa1 || pb1;
+    reg  [16*H-1:0] hs_reg;                               // h of the thread whose event is next
+    reg  [18*H-1:0] zc0_reg, zc1_reg, zcs_reg;            // 16384 - z per unit (18-bit)
+    reg  [40*H-1:0] zh0_reg, zh1_reg, zhs_reg, zhhs_reg, zhls_reg;   // 4.z.h + 2^15 (and - (clip+1).2^16, + clip.2^16)
     reg  [16*H-1:0] rh_new, h_new;
+    reg  [18*H-1:0] zc_new;
+    reg  [40*H-1:0] zh_new;
     integer i;
-    reg signed [31:0] prod_rh;
-    reg signed [39:0] acc_u;
-    reg signed [39:0] hv;
+    reg signed [31:0] prh;
+    reg signed [39:0] rh_u, rh_hi, rh_lo, acc_n, u_n, u_hi, u_lo;
     always @* begin
         for (i = 0; i < H; i = i + 1) begin
-            prod_rh = $signed(gate_all[16*(H+i) +: 16]) * $signed(h_cur[16*i +: 16]);
-            rh_new[16*i +: 16] = sat16(($signed({{8{prod_rh[31]}}, prod_rh}) + 40'sd8192) >>> 14);
-            acc_u = ($signed({{24{zg_cur[16*i+15]}}, zg_cur[16*i +: 16]}) * $signed({{24{h_cur[16*i+15]}}, h_cur[16*i +: 16]})) * 4
-                  + ($signed(40'sd16384) - $signed({{24{zg_cur[16*i+15]}}, zg_cur[16*i +: 16]}))
-                    * $signed({{24{gate_all[16*(2*H+i)+15]}}, gate_all[16*(2*H+i) +: 16]});
-            hv = (acc_u + 40'sd32768) >>> 16;
-            if (hv > $signed({8'd0, clip_reg})) h_new[16*i +: 16] = clip_reg[15:0];
-            else if (hv < -$signed({8'd0, clip_reg})) h_new[16*i +: 16] = -clip_reg[15:0];
-            else h_new[16*i +: 16] = hv[15:0];
+            // r.h: requant16(r.h, 14)
+            prh   = $signed(gate_all[16*(H+i) +: 16]) * $signed(hs_reg[16*i +: 16]);
+            rh_u  = $signed(prh) + 40'sd8192;
+            rh_hi = $signed(prh) + (40'sd8192 - 40'sd536870912);     // >= 0: rh > 32767
+            rh_lo = $signed(prh) + (40'sd8192 + 40'sd536870912);     // <  0: rh < -32768
+            if (!rh_hi[39]) rh_new[16*i +: 16] = 16'h7FFF;
+            else if (rh_lo[39]) rh_new[16*i +: 16] = 16'h8000;
+            else rh_new[16*i +: 16] = rh_u[29:14];
+            // kept for the update: 16384 - z and 4.z.h + 2^15 (the rounding constant of >> 16)
+            zc_new[18*i +: 18] = 18'sd16384 - $signed(gate_all[16*i +: 16]);
+            zh_new[40*i +: 40] = $signed(gate_all[16*i +: 16]) * $signed({hs_reg[16*i +: 16], 2'b00}) + 40'sd32768;
+            // h' = clamp((4.z.h + (16384 - z).n + 2^15) >> 16, -clip, clip)
+            acc_n = $signed(zcs_reg[18*i +: 18]) * $signed(gate_all[16*(2*H+i) +: 16]);
+            u_n  = $signed(zhs_reg[40*i +: 40]) + acc_n;
+            u_hi = $signed(zhhs_reg[40*i +: 40]) + acc_n;            // >= 0: h' > clip
+            u_lo = $signed(zhls_reg[40*i +: 40]) + acc_n;            // <  0: h' < -clip
+            if (!u_hi[39]) h_new[16*i +: 16] = clip_reg[15:0];
+            else if (u_lo[39]) h_new[16*i +: 16] = -clip_reg[15:0];
+            else h_new[16*i +: 16] = u_n[31:16];
         end
     end
-
-    function [15:0] sat16;
-        input signed [39:0] x;
-        begin
-            if (x > 40'sd32767) sat16 = 16'h7FFF;
-            else if (x < -40'sd32768) sat16 = 16'h8000;
-            else sat16 = x[15:0];
-        end
-    endfunction
 
     function [3:0] bias_slot;      // bias slot of an op (0 = no bias)
         input [3:0] op;
@@ -251,9 +288,48 @@ module lfads_core #(
         end
     endfunction
 
+    // a job of n chunks granted now must not hold the port when a hidden job's dependent job is due (PT)
+    function blocked;
+        input [31:0] n;
+        input [PT-1:0] ev;
+        input cur;                 // the chunk in the job stage now is the last of a hidden job
+        integer j;
+        begin
+            blocked = 1'b0;
+            for (j = 1; j < PT + 2; j = j + 1)
+                if (j < n) begin
+                    if (j <= PT - 1) begin if (ev[PT-j]) blocked = 1'b1; end
+                    else if (j == PT + 1) begin if (cur) blocked = 1'b1; end
+                    else if (j == PT) begin if (ev[0]) blocked = 1'b1; end
+                end
+        end
+    endfunction
+
+    // bins whose counts are in the X RAM: first / last beat of bin t
+    function [31:0] bin_first_beat;
+        input [31:0] t;
+        begin
+            bin_first_beat = (t * KX) / CPB;
+        end
+    endfunction
+    function [31:0] bin_last_beat;
+        input [31:0] t;
+        begin
+            bin_last_beat = (t * KX + KX - 1) / CPB;
+        end
+    endfunction
+    wire all_in = fb_reg + bb_reg >= nbt_reg;
+    wire av0_cur  = all_in || bin_last_beat(t0t_reg) < fb_reg || bin_first_beat(t0t_reg) >= nbt_reg - bb_reg;
+    wire av0_next = all_in || bin_last_beat(t0t_reg + 1) < fb_reg || bin_first_beat(t0t_reg + 1) >= nbt_reg - bb_reg;
+    wire av1_cur  = all_in || bin_last_beat(t1t_reg) < fb_reg || bin_first_beat(t1t_reg) >= nbt_reg - bb_reg;
+    wire av1_next = all_in || bin_last_beat(t1t_reg - 1) < fb_reg || bin_first_beat(t1t_reg - 1) >= nbt_reg - bb_reg;
+
     wire port_free = !jact_reg || jcnt_reg == jn_reg - 1;   // a new job may be granted this cycle
+    wire cur_h = jact_reg && jcnt_reg == jn_reg - 1 && jtag_reg == 2'd2;
     wire enc_last0 = t0t_reg == bins_reg - 1;                // forward encoder: last bin
     wire enc_last1 = t1t_reg == 0;                           // backward encoder: last bin (t runs down)
+    wire gen_last  = t0t_reg == steps_reg - 1;
+    wire t1_first  = !t0gen_reg && bins_reg - 1 - t1t_reg < t0t_reg;   // the backward encoder is behind
 
     always @* begin
         state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
@@ -261,74 +337,100 @@ module lfads_core #(
         t0s_next = t0s_reg; t1s_next = t1s_reg; os_next = os_reg; t0t_next = t0t_reg; t1t_next = t1t_reg;
         t0gen_next = t0gen_reg; t0in_next = t0in_reg; t1in_next = t1in_reg; ot_next = ot_reg;
         gdone_next = gdone_reg; ofac_next = ofac_reg; ocnt_next = ocnt_reg;
+        rdr_on_next = rdr_on_reg; rdr_busy_next = rdr_busy_reg; rdir_next = rdir_reg; fp_next = fp_reg;
+        bp_next = bp_reg; fb_next = fb_reg; bb_next = bb_reg; ncmd_next = ncmd_reg; wptr_next = wptr_reg;
+        rrem_next = rrem_reg; rlen_next = rlen_reg; wcmd_next = wcmd_reg;
         rd_cmd_valid = 1'b0; rd_cmd_addr = 64'd0; rd_cmd_len = 32'd0;
         wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
         ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
         ld_la = {cnt_reg[6:0], sub_reg[4:0]};
-        x_we = 1'b0; x_wa = cnt_reg[$clog2(XW+1)-1:0];
-        fifo_push = 1'b0; fifo_din = rec_reg[512*ocnt_reg +: 512];
+        x_we = 1'b0; x_wa = wptr_reg[$clog2(XW+1)-1:0];
+        fifo_push = 1'b0; fifo_din = pbuf_reg[512*(REC_BEATS-ocnt_reg) +: 512];
+        blen = 32'd0; bstart = 32'd0;
 
         // ---- requests
         // thread 0: forward encoder (X, then H on hf / rh0) or generator (H on g / rh0)
-        rq_t0 = 1'b0; r0_n = K; r0_chunk = 0; r0_wbase = 0; r0_tag = 2'd2; r0_x = 1'b0; r0_op = 0;
+        rq_t0 = 1'b0; r0_n = K; r0_chunk = t0gen_reg ? C_G : C_HF; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF;
+        r0_tag = 2'd2; r0_x = 1'b0; r0_op = t0gen_reg ? 4'd7 : 4'd1; r0_ph = 1'b0;
+        r0_axb = t0gen_reg ? 1'b0 : t0t_reg[0];
         case (t0s_reg)
-            T_IN: begin rq_t0 = 1'b1; r0_n = KX; r0_chunk = t0t_reg * KX; r0_wbase = WA_IHF; r0_tag = 2'd1;
-                        r0_x = 1'b1; r0_op = 4'd0; end
-            T_A:  begin rq_t0 = 1'b1; r0_chunk = t0gen_reg ? C_G : C_HF; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF;
-                        r0_op = t0gen_reg ? 4'd7 : 4'd1; end
-            T_WA: begin rq_t0 = ev_gate0 && (!t0gen_reg || ofac_reg == t0t_reg); // B as soon as r.h is written
-                        r0_chunk = C_RH; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF; r0_op = t0gen_reg ? 4'd7 : 4'd1; end
-            T_B:  begin rq_t0 = !t0gen_reg || ofac_reg == t0t_reg; // fac(t-1) read g before g changes
-                        r0_chunk = C_RH; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF; r0_op = t0gen_reg ? 4'd7 : 4'd1; end
-            T_WB: if (ev_gate0) begin // h updates now: the next step's z/r job may start at once
-                        rq_t0 = t0gen_reg ? t0t_reg != steps_reg - 1 : (!enc_last0 && t0in_reg);
-                        r0_chunk = t0gen_reg ? C_G : C_HF; r0_wbase = t0gen_reg ? WA_HHG : WA_HHF;
-                        r0_op = t0gen_reg ? 4'd7 : 4'd1;
-                  end else begin // the next bin's input projection goes right after the n rows
-                        rq_t0 = !t0gen_reg && !t0in_reg && !enc_last0; r0_n = KX; r0_chunk = (t0t_reg + 1) * KX;
-                        r0_wbase = WA_IHF; r0_tag = 2'd1; r0_x = 1'b1; r0_op = 4'd0; end
+            T_IN: if (t0gen_reg) begin // the generator's input has width 0: ax = b_ih from the zero chunk
+                        rq_t0 = 1'b1; r0_n = 1; r0_chunk = 0; r0_wbase = 0; r0_tag = 2'd1; r0_op = 4'd6;
+                  end else begin
+                        rq_t0 = av0_cur; r0_n = KX; r0_chunk = t0t_reg * KX; r0_wbase = WA_IHF; r0_tag = 2'd1;
+                        r0_x = 1'b1; r0_op = 4'd0;
+                  end
+            T_A:  rq_t0 = 1'b1;
+            T_WA: if (pa0) begin // n rows on r.h, granted so that the first chunk takes r.h from the update
+                        rq_t0 = !t0gen_reg || ofac_reg == t0t_reg;   // fac(t-1) reads g before g changes
+                        r0_chunk = C_RH; r0_ph = 1'b1;
+                  end else begin // the next bin's input projection, into the other ax bank
+                        rq_t0 = !t0gen_reg && !t0in_reg && !enc_last0 && av0_next; r0_n = KX;
+                        r0_chunk = (t0t_reg + 1) * KX; r0_wbase = WA_IHF; r0_tag = 2'd1; r0_x = 1'b1; r0_op = 4'd0;
+                        r0_axb = !t0t_reg[0];
+                  end
+            T_B:  begin rq_t0 = !t0gen_reg || ofac_reg == t0t_reg; r0_chunk = C_RH; r0_ph = 1'b1; end
+            T_WB: if (pb0) begin // the next step's z/r rows, first chunk from the update
+                        rq_t0 = t0gen_reg ? !gen_last : (!enc_last0 && t0in_reg);
+                        r0_axb = t0gen_reg ? 1'b0 : !t0t_reg[0];
+                  end else begin
+                        rq_t0 = !t0gen_reg && !t0in_reg && !enc_last0 && av0_next; r0_n = KX;
+                        r0_chunk = (t0t_reg + 1) * KX; r0_wbase = WA_IHF; r0_tag = 2'd1; r0_x = 1'b1; r0_op = 4'd0;
+                        r0_axb = !t0t_reg[0];
+                  end
             default: ;
         endcase
-        // thread 1: backward encoder
-        rq_t1 = 1'b0; r1_n = K; r1_chunk = 0; r1_wbase = 0; r1_tag = 2'd2; r1_x = 1'b0; r1_op = 0;
+        // thread 1: backward encoder (bins T-1 down to 0)
+        rq_t1 = 1'b0; r1_n = K; r1_chunk = C_HB; r1_wbase = WA_HHB; r1_tag = 2'd2; r1_x = 1'b0; r1_op = 4'd3;
+        r1_ph = 1'b0; r1_axb = t1t_reg[0];
         case (t1s_reg)
-            T_IN: begin rq_t1 = 1'b1; r1_n = KX; r1_chunk = t1t_reg * KX; r1_wbase = WA_IHB; r1_tag = 2'd1;
+            T_IN: begin rq_t1 = av1_cur; r1_n = KX; r1_chunk = t1t_reg * KX; r1_wbase = WA_IHB; r1_tag = 2'd1;
                         r1_x = 1'b1; r1_op = 4'd2; end
-            T_A:  begin rq_t1 = 1'b1; r1_chunk = C_HB; r1_wbase = WA_HHB; r1_op = 4'd3; end
-            T_WA: begin rq_t1 = ev_gate1; r1_chunk = C_RH1; r1_wbase = WA_HHB; r1_op = 4'd3; end
-            T_B:  begin rq_t1 = 1'b1; r1_chunk = C_RH1; r1_wbase = WA_HHB; r1_op = 4'd3; end
-            T_WB: if (ev_gate1) begin
-                        rq_t1 = !enc_last1 && t1in_reg; r1_chunk = C_HB; r1_wbase = WA_HHB; r1_op = 4'd3;
-                  end else begin
-                        rq_t1 = !t1in_reg && !enc_last1; r1_n = KX; r1_chunk = (t1t_reg - 1) * KX;
-                        r1_wbase = WA_IHB; r1_tag = 2'd1; r1_x = 1'b1; r1_op = 4'd2; end
+            T_A:  rq_t1 = 1'b1;
+            T_WA: if (pa1) begin rq_t1 = 1'b1; r1_chunk = C_RH1; r1_ph = 1'b1; end
+                  else begin
+                        rq_t1 = !t1in_reg && !enc_last1 && av1_next; r1_n = KX; r1_chunk = (t1t_reg - 1) * KX;
+                        r1_wbase = WA_IHB; r1_tag = 2'd1; r1_x = 1'b1; r1_op = 4'd2; r1_axb = !t1t_reg[0];
+                  end
+            T_B:  begin rq_t1 = 1'b1; r1_chunk = C_RH1; r1_ph = 1'b1; end
+            T_WB: if (pb1) begin rq_t1 = !enc_last1 && t1in_reg; r1_axb = !t1t_reg[0]; end
+                  else begin
+                        rq_t1 = !t1in_reg && !enc_last1 && av1_next; r1_n = KX; r1_chunk = (t1t_reg - 1) * KX;
+                        r1_wbase = WA_IHB; r1_tag = 2'd1; r1_x = 1'b1; r1_op = 4'd2; r1_axb = !t1t_reg[0];
+                  end
             default: ;
         endcase
         // output thread: factors of step ot from g, then read-out from the factors
         rq_o = 1'b0; ro_n = K; ro_chunk = C_G; ro_wbase = WA_FAC; ro_op = 4'd8;
-        if (os_reg == O_FAC) rq_o = 1'b1;
-        if (os_reg == O_RO) begin rq_o = 1'b1; ro_n = KF; ro_chunk = C_FV; ro_wbase = WA_RO; ro_op = 4'd9; end
-        // main FSM jobs: ic_mean, g0, the generator's constant input projection
+        if (os_reg == O_FAC) rq_o = gdone_reg > ot_reg;
+        if (os_reg == O_RO) begin rq_o = ocnt_reg == 0; ro_n = KF; ro_chunk = C_FV; ro_wbase = WA_RO; ro_op = 4'd9; end
+        // main FSM jobs: ic_mean, g0
         rq_m = 1'b0; rm_n = 2 * K; rm_chunk = C_HF; rm_wbase = WA_IC; rm_op = 4'd4;
         if (state_reg == S_IC) rq_m = 1'b1;
         if (state_reg == S_G0) begin rq_m = 1'b1; rm_n = KIC; rm_chunk = C_IC; rm_wbase = WA_G0; rm_op = 4'd5; end
 
-        // ---- arbiter: hidden-row jobs first (they carry the recurrences), then inputs, outputs, the rest
+        // ---- arbiter: hidden-row jobs first (they carry the recurrences), then inputs, outputs, the rest; a
+        // job that is not a hidden-row job waits rather than delay a dependent hidden job that is due
         gr_t0 = 1'b0; gr_t1 = 1'b0; gr_o = 1'b0; gr_m = 1'b0;
         g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = 2'd0; g_thr = 1'b0; g_x = 1'b0; g_op = 0;
+        g_ph = 1'b0; g_axb = 1'b0;
+        // between the encoder threads the one with fewer finished bins goes first; a thread that waits for its
+        // input projection (T_IN) is not held back for the other's dependent job
         if (port_free) begin
-            if (rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
+            if (!t1_first && rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
             else if (rq_t1 && r1_tag == 2'd2) gr_t1 = 1'b1;
-            else if (rq_t0) gr_t0 = 1'b1;
-            else if (rq_t1) gr_t1 = 1'b1;
-            else if (rq_o) gr_o = 1'b1;
-            else if (rq_m) gr_m = 1'b1;
+            else if (rq_t0 && r0_tag == 2'd2) gr_t0 = 1'b1;
+            else if (!t1_first && rq_t0 && (t0s_reg == T_IN || !blocked(r0_n, evh_any, cur_h))) gr_t0 = 1'b1;
+            else if (rq_t1 && (t1s_reg == T_IN || !blocked(r1_n, evh_any, cur_h))) gr_t1 = 1'b1;
+            else if (rq_t0 && (t0s_reg == T_IN || !blocked(r0_n, evh_any, cur_h))) gr_t0 = 1'b1;
+            else if (rq_o && !blocked(ro_n, evh_any, cur_h)) gr_o = 1'b1;
+            else if (rq_m && !blocked(rm_n, evh_any, cur_h)) gr_m = 1'b1;
         end
         if (gr_t0) begin g_valid = 1'b1; g_n = r0_n; g_chunk = r0_chunk; g_wbase = r0_wbase; g_tag = r0_tag;
-                         g_thr = 1'b0; g_x = r0_x; g_op = r0_op; end
+                         g_thr = 1'b0; g_x = r0_x; g_op = r0_op; g_ph = r0_ph; g_axb = r0_axb; end
         if (gr_t1) begin g_valid = 1'b1; g_n = r1_n; g_chunk = r1_chunk; g_wbase = r1_wbase; g_tag = r1_tag;
-                         g_thr = 1'b1; g_x = r1_x; g_op = r1_op; end
+                         g_thr = 1'b1; g_x = r1_x; g_op = r1_op; g_ph = r1_ph; g_axb = r1_axb; end
         if (gr_o)  begin g_valid = 1'b1; g_n = ro_n; g_chunk = ro_chunk; g_wbase = ro_wbase; g_tag = 2'd0;
                          g_op = ro_op; end
         if (gr_m)  begin g_valid = 1'b1; g_n = rm_n; g_chunk = rm_chunk; g_wbase = rm_wbase; g_tag = 2'd0;
@@ -338,60 +440,77 @@ module lfads_core #(
         case (t0s_reg)
             T_IN: if (gr_t0) t0s_next = T_A;
             T_A:  if (gr_t0) t0s_next = T_WA;
-            T_WA: if (ev_gate0) begin
-                if (gr_t0) begin t0s_next = T_WB; t0in_next = 1'b0; end else t0s_next = T_B;
-            end
-            T_B:  if (gr_t0) begin t0s_next = T_WB; t0in_next = 1'b0; end
-            T_WB: begin
-                if (gr_t0 && !ev_gate0) t0in_next = 1'b1;
-                if (ev_gate0) begin
-                    if (t0gen_reg) begin
-                        gdone_next = gdone_reg + 1;
-                        if (t0t_reg == steps_reg - 1) t0s_next = T_IDLE;
-                        else begin t0t_next = t0t_reg + 1; t0s_next = gr_t0 ? T_WA : T_A; end
-                    end else if (enc_last0) t0s_next = T_IDLE;
+            T_WA: if (pa0) t0s_next = gr_t0 ? T_WB : T_B;
+                  else if (gr_t0) t0in_next = 1'b1;
+            T_B:  if (gr_t0) t0s_next = T_WB;
+            T_WB: if (pb0) begin
+                    t0in_next = 1'b0;
+                    if (t0gen_reg ? gen_last : enc_last0) t0s_next = T_IDLE;
                     else begin
                         t0t_next = t0t_reg + 1;
-                        t0s_next = gr_t0 ? T_WA : (t0in_reg ? T_A : T_IN);
+                        t0s_next = gr_t0 ? T_WA : ((t0gen_reg || t0in_reg) ? T_A : T_IN);
                     end
-                end
-            end
+                  end else if (gr_t0) t0in_next = 1'b1;
             default: ;
         endcase
+        if (t0gen_reg && eb0) gdone_next = gdone_reg + 1;
         // ---- thread 1
         case (t1s_reg)
             T_IN: if (gr_t1) t1s_next = T_A;
             T_A:  if (gr_t1) t1s_next = T_WA;
-            T_WA: if (ev_gate1) begin
-                if (gr_t1) begin t1s_next = T_WB; t1in_next = 1'b0; end else t1s_next = T_B;
-            end
-            T_B:  if (gr_t1) begin t1s_next = T_WB; t1in_next = 1'b0; end
-            T_WB: begin
-                if (gr_t1 && !ev_gate1) t1in_next = 1'b1;
-                if (ev_gate1) begin
+            T_WA: if (pa1) t1s_next = gr_t1 ? T_WB : T_B;
+                  else if (gr_t1) t1in_next = 1'b1;
+            T_B:  if (gr_t1) t1s_next = T_WB;
+            T_WB: if (pb1) begin
+                    t1in_next = 1'b0;
                     if (enc_last1) t1s_next = T_IDLE;
                     else begin
                         t1t_next = t1t_reg - 1;
                         t1s_next = gr_t1 ? T_WA : (t1in_reg ? T_A : T_IN);
                     end
-                end
-            end
+                  end else if (gr_t1) t1in_next = 1'b1;
             default: ;
         endcase
         // ---- output thread
         case (os_reg)
-            O_IDLE: if (state_reg == S_GEN && gdone_reg > ot_reg) os_next = O_FAC;
+            O_IDLE: if (state_reg == S_GEN) os_next = O_FAC;
             O_FAC:  if (gr_o) begin os_next = O_FAC_W; ofac_next = ofac_reg + 1; end
             O_FAC_W: if (ev_res) os_next = O_RO;
             O_RO:   if (gr_o) os_next = O_RO_W;
-            O_RO_W: if (ev_res) begin os_next = O_PUSH; ocnt_next = 0; end
-            O_PUSH: if (fifo_in_ready) begin
-                fifo_push = 1'b1;
-                ocnt_next = ocnt_reg + 1;
-                if (ocnt_reg == REC_BEATS - 1) begin os_next = O_IDLE; ot_next = ot_reg + 1; end
-            end
+            O_RO_W: if (ev_res) begin os_next = O_FAC; ot_next = ot_reg + 1; ocnt_next = REC_BEATS; end
             default: os_next = O_IDLE;
         endcase
+        // the finished record goes to the FIFO while the next step's factors are computed
+        if (ocnt_reg != 0 && fifo_in_ready) begin
+            fifo_push = 1'b1;
+            ocnt_next = ocnt_reg - 1;
+        end
+
+        // ---- input reader (runs while the encoders do)
+        if (rdr_on_reg && !rdr_busy_reg && fp_reg + bp_reg < nbt_reg) begin
+            blen = nbt_reg - fp_reg - bp_reg;
+            if (ncmd_reg < 2) begin if (blen > BL0) blen = BL0; end
+            else if (blen > BL1) blen = BL1;
+            bstart = ncmd_reg[0] ? nbt_reg - bp_reg - blen : fp_reg;
+            rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg + {bstart, 6'd0}; rd_cmd_len = blen;
+            if (rd_cmd_ready) begin
+                rdr_busy_next = 1'b1; wptr_next = bstart; rrem_next = blen; rlen_next = blen;
+                rdir_next = ncmd_reg[0]; ncmd_next = ncmd_reg + 1;
+                if (ncmd_reg[0]) bp_next = bp_reg + blen; else fp_next = fp_reg + blen;
+            end
+        end
+        if (rdr_busy_reg && rd_fire) begin
+            x_we = 1'b1; wptr_next = wptr_reg + 1; rrem_next = rrem_reg - 1;
+            if (!rdir_reg) fb_next = fb_reg + 1;
+            if (rrem_reg == 1) begin
+                rdr_busy_next = 1'b0;
+                if (rdir_reg) bb_next = bb_reg + rlen_reg;
+            end
+        end
+        if (wcmd_reg) begin
+            wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = steps_reg * REC_BEATS;
+            if (wr_cmd_ready) wcmd_next = 1'b0;
+        end
 
         // ---- main FSM
         case (state_reg)
@@ -458,20 +577,11 @@ module lfads_core #(
             S_RUN: begin
                 if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
                 else if (bins_reg == 0 || bins_reg > tmod_reg) begin status_next = 32'd4; state_next = S_DONE; end
-                else begin state_next = S_X_CMD; cnt_next = 0; end
-            end
-            S_X_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg; rd_cmd_len = (bins_reg * KX + CPB - 1) / CPB;
-                if (rd_cmd_ready) state_next = S_X;
-            end
-            S_X: if (rd_fire) begin
-                x_we = 1'b1; cnt_next = cnt_reg + 1;
-                if (cnt_reg == (bins_reg * KX + CPB - 1) / CPB - 1) state_next = S_OUT_CMD;
-            end
-            S_OUT_CMD: begin
-                wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = steps_reg * REC_BEATS;
-                if (wr_cmd_ready) begin
+                else begin
+                    // the counts stream in under the encoders; the output command goes out meanwhile
                     state_next = S_ENC;
+                    rdr_on_next = 1'b1; rdr_busy_next = 1'b0; fp_next = 0; bp_next = 0; fb_next = 0; bb_next = 0;
+                    ncmd_next = 0; wcmd_next = 1'b1;
                     t0s_next = T_IN; t0t_next = 0; t0gen_next = 1'b0; t0in_next = 1'b0;
                     t1s_next = T_IN; t1t_next = bins_reg - 1; t1in_next = 1'b0;
                 end
@@ -481,30 +591,29 @@ module lfads_core #(
             S_IC_W: if (ev_res) state_next = S_G0;
             S_G0: if (gr_m) state_next = S_G0_W;
             S_G0_W: if (ev_res) begin
-                // the generator's input projection has width 0: one X job on the zero chunk gives ax = b_ih
                 state_next = S_GEN;
-                t0s_next = T_IN; t0gen_next = 1'b1; t0t_next = 0;
+                t0s_next = T_IN; t0gen_next = 1'b1; t0t_next = 0; t0in_next = 1'b0;
                 ot_next = 0; gdone_next = 0; ofac_next = 0;
             end
-            S_GEN: if (t0s_reg == T_IDLE && os_reg == O_IDLE && ot_reg == steps_reg) state_next = S_FLUSH;
-            S_FLUSH: if (wr_idle && !wr_valid) state_next = S_DONE;
+            S_GEN: if (t0s_reg == T_IDLE && ot_reg == steps_reg && ocnt_reg == 0) begin
+                state_next = S_FLUSH; os_next = O_IDLE;
+            end
+            S_FLUSH: if (wr_idle && !wr_valid && !wcmd_reg) begin state_next = S_DONE; rdr_on_next = 1'b0; end
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
-        // the generator's T_IN is the zero-chunk projection of bias b_ih (op 6), not a data bin
-        if (t0gen_reg && t0s_reg == T_IN) begin
-            r0_n = 1; r0_chunk = 0; r0_wbase = 0; r0_op = 4'd6; r0_x = 1'b0;
-            if (gr_t0) begin g_n = 1; g_chunk = 0; g_wbase = 0; g_op = 4'd6; g_x = 1'b0; end
-        end
     end
 
     // ------------------------------------------------------------------ job port
     wire        j_issue = jact_reg;
     wire        j_last  = jcnt_reg == jn_reg - 1;
+    wire        j_h     = j_issue && j_last && jtag_reg == 2'd2;
+    // the first chunk of a hidden job whose vector is being written this cycle takes it from the update logic
+    wire        bypass  = jact_reg && jcnt_reg == 0 && jtag_reg == 2'd2 && ev_any && jthr_reg == ev_thr;
     always @(posedge clk) begin
         if (g_valid) begin
             jact_reg <= 1'b1; jcnt_reg <= 0; jn_reg <= g_n; jchunk_reg <= g_chunk; jwbase_reg <= g_wbase;
-            jtag_reg <= g_tag; jthr_reg <= g_thr; jx_reg <= g_x; jop_reg <= g_op;
+            jtag_reg <= g_tag; jthr_reg <= g_thr; jx_reg <= g_x; jop_reg <= g_op; jph_reg <= g_ph; jaxb_reg <= g_axb;
         end else if (jact_reg) begin
             jcnt_reg <= jcnt_reg + 1;
             if (j_last) jact_reg <= 1'b0;
@@ -515,17 +624,32 @@ module lfads_core #(
         iss_last  <= j_last;
         iss_tag   <= jtag_reg;
         iss_thr   <= jthr_reg;
+        iss_axb   <= jaxb_reg;
         iss_shift <= sh_reg[jop_reg];
         // operand: the VF chunk is registered and the X word read now, aligned with the lanes' weight read
-        vbus_vf   <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
+        if (bypass) vbus_vf <= ev_b ? h_new[16*P-1:0] : rh_new[16*P-1:0];
+        else vbus_vf <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
         xsel_reg  <= (jchunk_reg + jcnt_reg) % CPB;
-        evm_reg  <= {evm_reg[8:0], j_issue && j_last && jtag_reg == 2'd0};
-        evh0_reg <= {evh0_reg[8:0], j_issue && j_last && jtag_reg == 2'd2 && !jthr_reg};
-        evh1_reg <= {evh1_reg[8:0], j_issue && j_last && jtag_reg == 2'd2 && jthr_reg};
+        evm_reg  <= {evm_reg[GT-1:0], j_issue && j_last && jtag_reg == 2'd0};
+        eva0_reg <= {eva0_reg[GT-1:0], j_h && !jthr_reg && !jph_reg};
+        evb0_reg <= {evb0_reg[GT-1:0], j_h && !jthr_reg && jph_reg};
+        eva1_reg <= {eva1_reg[GT-1:0], j_h && jthr_reg && !jph_reg};
+        evb1_reg <= {evb1_reg[GT-1:0], j_h && jthr_reg && jph_reg};
         if (rst) begin
-            jact_reg <= 1'b0; iss_valid <= 1'b0; evm_reg <= 10'd0; evh0_reg <= 10'd0; evh1_reg <= 10'd0;
+            jact_reg <= 1'b0; iss_valid <= 1'b0; evm_reg <= 0; eva0_reg <= 0; evb0_reg <= 0; eva1_reg <= 0;
+            evb1_reg <= 0;
         end
     end
+`ifdef LFADS_TRACE
+    reg [31:0] dbg_cyc;
+    always @(posedge clk) begin
+        dbg_cyc <= (state_reg == S_IDLE) ? 0 : dbg_cyc + 1;
+        if (g_valid) $display("TR %0d grant n=%0d tag=%0d thr=%0d ph=%0d op=%0d st=%0d t0=%0d/%0d t1=%0d/%0d", dbg_cyc, g_n, g_tag, g_thr, g_ph, g_op, state_reg, t0s_reg, t0t_reg, t1s_reg, t1t_reg);
+        if (ev_any) $display("TR %0d event thr=%0d b=%0d", dbg_cyc, ev_thr, ev_b);
+        if (rd_cmd_valid && rd_cmd_ready) $display("TR %0d rdcmd len=%0d", dbg_cyc, rd_cmd_len);
+        if (state_reg != state_next) $display("TR %0d state %0d -> %0d", dbg_cyc, state_reg, state_next);
+    end
+`endif
     assign pre_waddr = jwbase_reg + jcnt_reg;
     assign pre_baddr = bias_slot(jop_reg);
     assign x_re = j_issue && jx_reg;
@@ -543,25 +667,41 @@ module lfads_core #(
         if (state_reg == S_HDR1 && rd_fire)
             for (h = 0; h < 10; h = h + 1) sh_reg[h] <= rd_data[32*h +: 6];
         if (state_reg == S_CHECK) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9]; tmod_reg <= hdr_reg[2]; end
+        // h0: unit h is word h % 32 of beat h / 32 (constant indices: a compare per unit, no shifter)
         if (state_reg == S_BODY && rd_fire && sec_reg == 0)
-            for (h = 0; h < 32; h = h + 1)
-                if (32 * cnt_reg + h < H) h0f_reg[16*(32*cnt_reg+h) +: 16] <= rd_data[16*h +: 16];
-                else if (32 * cnt_reg + h < 2 * H) h0b_reg[16*(32*cnt_reg+h-H) +: 16] <= rd_data[16*h +: 16];
+            for (h = 0; h < 2 * H; h = h + 1)
+                if (cnt_reg == h / 32) begin
+                    if (h < H) h0f_reg[16*h +: 16] <= rd_data[16*(h%32) +: 16];
+                    else h0b_reg[16*(h-H) +: 16] <= rd_data[16*(h%32) +: 16];
+                end
         if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbuf_reg <= rd_data;
         if (rst) lbusy_reg <= 1'b0;
         else if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbusy_reg <= 1'b1;
         else if (state_reg == S_BODY && lbusy_reg && sub_reg == 31) lbusy_reg <= 1'b0;
         if (state_reg == S_RUN) begin
             steps_reg <= bins_reg + extra_reg;
+            nbt_reg <= (bins_reg * KX + CPB - 1) / CPB;
             hf_reg <= h0f_reg; hb_reg <= h0b_reg;
         end
-        // gate events: after a thread's z/r job its z gates are kept and r.h written; after its n job, h updates
-        if (ev_gate0 && t0s_reg == T_WA) begin zg_reg <= gate_all[16*H-1:0]; rh_reg <= rh_new; end
-        if (ev_gate1 && t1s_reg == T_WA) begin zg1_reg <= gate_all[16*H-1:0]; rh1_reg <= rh_new; end
-        if (ev_gate0 && t0s_reg == T_WB) begin
+        // one cycle before a thread's gate event: its h and stored update terms
+        if (pre_any) begin
+            hs_reg <= pre_thr ? hb_reg : (t0gen_reg ? g_reg : hf_reg);
+            zcs_reg <= pre_thr ? zc1_reg : zc0_reg;
+            for (h = 0; h < H; h = h + 1) begin
+                zhs_reg[40*h +: 40]  <= pre_thr ? zh1_reg[40*h +: 40] : zh0_reg[40*h +: 40];
+                zhhs_reg[40*h +: 40] <= $signed(pre_thr ? zh1_reg[40*h +: 40] : zh0_reg[40*h +: 40])
+                                        - $signed({7'd0, clip_reg[16:0] + 17'd1, 16'd0});
+                zhls_reg[40*h +: 40] <= $signed(pre_thr ? zh1_reg[40*h +: 40] : zh0_reg[40*h +: 40])
+                                        + $signed({8'd0, clip_reg[15:0], 16'd0});
+            end
+        end
+        // gate events: after a thread's z/r job r.h is written and the update terms kept; after its n job, h
+        if (ea0) begin rh_reg <= rh_new; zc0_reg <= zc_new; zh0_reg <= zh_new; end
+        if (ea1) begin rh1_reg <= rh_new; zc1_reg <= zc_new; zh1_reg <= zh_new; end
+        if (eb0) begin
             if (t0gen_reg) g_reg <= h_new; else hf_reg <= h_new;
         end
-        if (ev_gate1 && t1s_reg == T_WB) hb_reg <= h_new;
+        if (eb1) hb_reg <= h_new;
         if (state_reg == S_IC_W && ev_res) ic_reg <= res_ext[16*KIC*P-1:0];
         if (state_reg == S_G0_W && ev_res) g_reg <= res_all[16*H-1:0];
         if (os_reg == O_FAC_W && ev_res) begin
@@ -569,19 +709,26 @@ module lfads_core #(
             rec_reg <= {(512*REC_BEATS){1'b0}};
             rec_reg[16*F-1:0] <= res_all[16*F-1:0];
         end
-        if (os_reg == O_RO_W && ev_res) rec_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        if (os_reg == O_RO_W && ev_res) begin
+            pbuf_reg <= rec_reg;
+            pbuf_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
+        end
         if (rst) begin
             state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0;
-            t0s_reg <= T_IDLE; t1s_reg <= T_IDLE; os_reg <= O_IDLE;
+            t0s_reg <= T_IDLE; t1s_reg <= T_IDLE; os_reg <= O_IDLE; ocnt_reg <= 0;
+            rdr_on_reg <= 1'b0; rdr_busy_reg <= 1'b0; wcmd_reg <= 1'b0;
         end else begin
             state_reg <= state_next; status_reg <= status_next;
             t0s_reg <= t0s_next; t1s_reg <= t1s_next; os_reg <= os_next;
+            rdr_on_reg <= rdr_on_next; rdr_busy_reg <= rdr_busy_next; wcmd_reg <= wcmd_next;
             if (state_reg == S_CHECK) loaded_reg <= 1'b0;
             if (state_reg == S_BODY && lbusy_reg && sec_reg == 4 && cnt_reg == 127 && sub_reg == 31) loaded_reg <= 1'b1;
         end
         cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next;
         t0t_reg <= t0t_next; t1t_reg <= t1t_next; t0gen_reg <= t0gen_next; t0in_reg <= t0in_next;
         t1in_reg <= t1in_next; ot_reg <= ot_next; gdone_reg <= gdone_next; ofac_reg <= ofac_next;
-        ocnt_reg <= ocnt_next;
+        if (!rst) ocnt_reg <= ocnt_next;
+        rdir_reg <= rdir_next; fp_reg <= fp_next; bp_reg <= bp_next; fb_reg <= fb_next; bb_reg <= bb_next;
+        ncmd_reg <= ncmd_next; wptr_reg <= wptr_next; rrem_reg <= rrem_next; rlen_reg <= rlen_next;
     end
 endmodule

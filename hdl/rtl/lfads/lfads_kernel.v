@@ -18,7 +18,7 @@ module lfads_kernel #(
     parameter integer LAG_MAX                    = 4,   // largest ci_lag accepted (bins, CAUSAL 1)
     parameter integer F                          = 4,   // factors (count)
     parameter integer RO                         = 70,  // log-rate outputs (count)
-    parameter integer P                          = 16,  // columns per cycle per lane (multipliers)
+    parameter integer P                          = 32,  // columns per cycle per lane (multipliers)
     parameter integer MAX_BEATS                  = 64   // longest AXI burst (beats)
 ) (
     input  wire        ap_clk,

@@ -148,7 +148,7 @@ module lfads_step_core #(
                 .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
                 .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
-                .iss_thr(iss_thr), .iss_shift(iss_shift),
+                .iss_thr(iss_thr), .iss_axb(1'b0), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
                 .vbus(vbus), .resq(res_all[16*gl +: 16]), .resq_v(resq_v_all[gl]), .gate(gate_all[16*gl +: 16]),
                 .gate_v(gate_v_all[gl]));
