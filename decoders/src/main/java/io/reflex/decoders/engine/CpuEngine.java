@@ -53,9 +53,9 @@ public final class CpuEngine implements Engine {
         return arithmetic == LfadsArithmetic.FLOAT32 ? "cpu" : "cpu-fixed";
     }
 
-    /** The arithmetic this engine runs. */
-    public LfadsArithmetic arithmetic() {
-        return arithmetic;
+    @Override
+    public String arithmetic() {
+        return arithmetic.jsonName();
     }
 
     /** The streaming mode of the loaded model (null before load). */

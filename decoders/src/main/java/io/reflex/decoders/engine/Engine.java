@@ -6,16 +6,36 @@ import io.reflex.decoders.bundle.ModelBundle;
  * Runs a compiled model on one kind of hardware (docs/ARCHITECTURE.md, "Engines"): {@code cpu} (plain Java, float32
  * or fixed point) here; {@code rtl-sim} and {@code xrt} in fpga-driver.
  *
+ * <p>Models: LFADS bundles ({@code model_type} {@code lfads}: causal steps or sliding windows per bin, whole windows
+ * through {@link #trial}) and SNN reservoirs ({@code model_type} {@code snn}: one bin of spike counts in, the
+ * reservoir's filtered spike traces out, decoders/SNN.md).
+ *
  * <p>Life cycle: {@link #load} once (throws at this edge, with a message naming what is wrong), then per bin
- * {@link #step} (streaming) or per window {@link #trial}; {@link #close} at the end. {@code step} and
- * {@code trial} are hot-path calls: they allocate nothing, never throw for bad data, and return a
- * {@link io.reflex.decoders.DecodeStatus} code ({@code ENGINE_FAULT} when the engine itself failed). Whenever the
- * status is not OK, {@code out} holds no NaN. An engine is owned by one thread.
+ * {@link #step} (streaming) or per window {@link #trial}; {@link #close} at the end. {@code step}, {@code trial},
+ * {@link #saveCheckpoint} and {@link #restoreCheckpoint} are hot-path calls: they allocate nothing, never throw for
+ * bad data, and return a {@link io.reflex.decoders.DecodeStatus} code: {@code INVALID_INPUT} for bad data (which is
+ * not a fault of the engine), {@code ENGINE_FAULT} when the engine itself failed. Whenever the status is not OK,
+ * {@code out} holds no NaN. An engine is owned by one thread.
+ *
+ * <p>Checkpoints make a failover bumpless: the stream state after a step (a few hundred bytes for LFADS) in a
+ * layout fixed per model type, so that any engine of the same {@link #arithmetic()} family continues exactly where
+ * another stopped. Engines of the {@code fixed} family agree bit for bit.
  */
 public interface Engine extends AutoCloseable {
 
     /** Stable short name, e.g. {@code "cpu"}. */
     String name();
+
+    /**
+     * The arithmetic family: {@code "fixed"} (the bit-exact golden arithmetic of decoders/FIXED_POINT.md, shared by
+     * {@code cpu-fixed}, {@code rtl-sim} and {@code xrt}) or {@code "float32"}.
+     */
+    String arithmetic();
+
+    /** What the engine runs on, for reports, e.g. {@code "librtlsim_lfads_kernel.so (CAUSAL=1 D=70 H=64 P=16)"}. */
+    default String device() {
+        return name();
+    }
 
     /**
      * Loads (compiles, uploads) the model of a bundle; replaces any model loaded before.
@@ -57,6 +77,40 @@ public interface Engine extends AutoCloseable {
 
     /** Forgets the stream state (a new trial starts with the next {@link #step}). */
     void reset();
+
+    /**
+     * Bytes of a checkpoint of the loaded model's stream state, or 0 when this engine cannot checkpoint it (then a
+     * failover to the next engine starts from that engine's reset state).
+     */
+    default int checkpointBytes() {
+        return 0;
+    }
+
+    /**
+     * Writes the stream state as it stands now (after the last {@link #step} or {@link #reset}) into
+     * {@code dst[0, checkpointBytes())}.
+     *
+     * @return a DecodeStatus code; {@code NOT_READY} when the engine cannot checkpoint
+     */
+    default int saveCheckpoint(byte[] dst) {
+        return io.reflex.decoders.DecodeStatus.NOT_READY;
+    }
+
+    /**
+     * Continues the stream from a checkpoint written by any engine of the same family for the same model: the next
+     * {@link #step} gives what the writer's next step would have given.
+     *
+     * @return a DecodeStatus code; {@code INVALID_INPUT} for a checkpoint of another model or layout,
+     *         {@code NOT_READY} when the engine cannot restore
+     */
+    default int restoreCheckpoint(byte[] src) {
+        return io.reflex.decoders.DecodeStatus.NOT_READY;
+    }
+
+    /** Device cycles the last call took (kernel cycles on a card or in the RTL simulation), or -1 when unknown. */
+    default long lastCallCycles() {
+        return -1;
+    }
 
     /** Current health; cheap, allocation-free when nothing changed. */
     EngineHealth health();

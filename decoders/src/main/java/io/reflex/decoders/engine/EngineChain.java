@@ -102,6 +102,11 @@ public final class EngineChain implements Engine {
         return active < 0 ? "chain" : engines[active].name();
     }
 
+    @Override
+    public String arithmetic() {
+        return engines[active < 0 ? 0 : active].arithmetic();
+    }
+
     /**
      * Loads the model on every engine; an engine that refuses it is left out (its reason is kept).
      *

@@ -12,4 +12,16 @@ public interface EngineFactory {
 
     /** A new, unloaded engine. May throw {@link EngineException} when the engine cannot exist here. */
     Engine create();
+
+    /**
+     * A new, unloaded engine configured by engine-specific options (e.g. {@code xclbin} for {@code xrt}).
+     *
+     * @throws EngineException when an option is unknown or refused, or the engine cannot exist here
+     */
+    default Engine create(java.util.Map<String, String> options) {
+        if (options != null && !options.isEmpty()) {
+            throw new EngineException(name() + " takes no options; found " + new java.util.TreeSet<>(options.keySet()));
+        }
+        return create();
+    }
 }

@@ -8,11 +8,13 @@ import io.reflex.decoders.fixed.FixedPoint;
 /**
  * Fixed-point tensors of an LFADS bundle: the exporter's {@code <name>:q} copies when the bundle has them
  * (checked for dtype, shape and {@code frac_bits}), otherwise quantised here from the float32 tensor by the same
- * rules (decoders/FIXED_POINT.md §2).
+ * rules (decoders/FIXED_POINT.md §2). Public so that the kernel images of fpga-driver pack exactly the integers
+ * the golden model {@link LfadsFixed} computes with.
  */
-final class QuantSource {
+public final class QuantSource {
 
-    record Weight(short[] values, int fracBits) {
+    /** A quantised weight matrix, row-major, with its fraction bits. */
+    public record Weight(short[] values, int fracBits) {
     }
 
     private final ModelBundle b;
@@ -21,16 +23,18 @@ final class QuantSource {
     /**
      * @param useBundle true to read the {@code :q} tensors (required to exist), false to quantise the float tensors
      */
-    QuantSource(ModelBundle b, boolean useBundle) {
+    public QuantSource(ModelBundle b, boolean useBundle) {
         this.b = b;
         this.useBundle = useBundle;
     }
 
-    ModelBundle bundle() {
+    /** The bundle the tensors come from. */
+    public ModelBundle bundle() {
         return b;
     }
 
-    Weight weight(String name, int rows, int cols) {
+    /** A {@code rows × cols} weight matrix. */
+    public Weight weight(String name, int rows, int cols) {
         if (useBundle) {
             String q = name + LfadsTensors.Q;
             b.requireShape(q, rows, cols);
@@ -46,7 +50,7 @@ final class QuantSource {
     }
 
     /** The kernel-normalised factor matrix: the bundle's {@code fac_norm:q}, or quantised from float64 Ŵ_fac. */
-    Weight facNorm(int fac, int gen) {
+    public Weight facNorm(int fac, int gen) {
         if (useBundle) {
             return weight(LfadsTensors.FAC_NORM, fac, gen);
         }
@@ -59,7 +63,8 @@ final class QuantSource {
         return new Weight(FixedPoint.quantizeWeights(w, f), f);
     }
 
-    int[] bias(String name, int rows, int fracBits) {
+    /** An int32 bias at the accumulator scale {@code fracBits}. */
+    public int[] bias(String name, int rows, int fracBits) {
         if (useBundle) {
             String q = name + LfadsTensors.Q;
             b.requireShape(q, rows);
@@ -75,7 +80,7 @@ final class QuantSource {
     }
 
     /** An initial state in Q12: the bundle's {@code :q} copy or quantised here. */
-    short[] state(String name, long count) {
+    public short[] state(String name, long count) {
         if (useBundle && b.hasTensor(name + LfadsTensors.Q)) {
             String q = name + LfadsTensors.Q;
             b.requireElementCount(q, count);

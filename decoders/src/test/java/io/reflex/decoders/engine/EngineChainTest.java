@@ -35,6 +35,11 @@ class EngineChainTest {
         }
 
         @Override
+        public String arithmetic() {
+            return inner.arithmetic();
+        }
+
+        @Override
         public void load(ModelBundle bundle) {
             inner.load(bundle);
         }

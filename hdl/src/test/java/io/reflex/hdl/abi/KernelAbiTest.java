@@ -3,6 +3,7 @@ package io.reflex.hdl.abi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.reflex.fpga.abi.KernelAbi;
 import io.reflex.hdl.sim.Verilator;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

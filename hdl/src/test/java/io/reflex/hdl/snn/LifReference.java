@@ -1,5 +1,7 @@
 package io.reflex.hdl.snn;
 
+import io.reflex.fpga.snn.LifNet;
+
 /**
  * Bring-up reference of the LIF core, written from decoders/FIXED_POINT.md section 7 alone. The tests compare it
  * with the golden model of io.reflex.decoders.snn when that is on the classpath, and the RTL with both.

@@ -7,6 +7,7 @@ import io.reflex.decoders.snn.LifParams;
 import io.reflex.decoders.snn.LifPopulation;
 import io.reflex.decoders.snn.ResetMode;
 import io.reflex.decoders.snn.SynapseMatrix;
+import io.reflex.fpga.snn.LifNet;
 import io.reflex.hdl.sim.CycleReport;
 import io.reflex.hdl.sim.VectorWriter;
 import io.reflex.hdl.sim.Verilator;

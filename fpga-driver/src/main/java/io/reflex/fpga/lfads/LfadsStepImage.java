@@ -1,6 +1,10 @@
-package io.reflex.decoders.lfads;
+package io.reflex.fpga.lfads;
 
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.lfads.LfadsFixed;
+import io.reflex.decoders.lfads.LfadsTensors;
+import io.reflex.decoders.lfads.QuantSource;
 import io.reflex.decoders.fixed.ActivationLuts;
 import io.reflex.decoders.fixed.FixedPoint;
 import java.nio.ByteBuffer;

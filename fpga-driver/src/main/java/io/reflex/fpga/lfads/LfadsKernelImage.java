@@ -1,6 +1,10 @@
-package io.reflex.decoders.lfads;
+package io.reflex.fpga.lfads;
 
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.lfads.LfadsFixed;
+import io.reflex.decoders.lfads.LfadsTensors;
+import io.reflex.decoders.lfads.QuantSource;
 import io.reflex.decoders.fixed.ActivationLuts;
 import io.reflex.decoders.fixed.FixedPoint;
 import java.nio.ByteBuffer;
@@ -8,9 +12,8 @@ import java.nio.ByteOrder;
 
 /**
  * The model buffer, input layout and output records of lfads_kernel (hdl/rtl/lfads/lfads_core.v), built from an
- * LFADS bundle with the same fixed-point tensors the golden model {@link LfadsFixed} uses. It lives in the
- * golden model's package (test sources of the hdl module) to read the quantised tensors exactly as the golden
- * model does.
+ * LFADS bundle with the same fixed-point tensors the golden model {@link LfadsFixed} uses (read through
+ * {@link QuantSource}, exactly as the golden model reads them).
  */
 public final class LfadsKernelImage {
     /** Magic word "LFD1". */

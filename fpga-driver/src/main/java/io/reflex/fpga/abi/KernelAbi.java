@@ -1,13 +1,17 @@
-package io.reflex.hdl.abi;
+package io.reflex.fpga.abi;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
  * A kernel's ABI (hdl/abi/&lt;kernel&gt;.json): argument index, register offset, width and memory bundle. The single
- * source from which kernel.xml is generated and against which the RTL register map and the testbench are checked.
+ * source from which kernel.xml is generated, against which the RTL register map is checked, and from which the
+ * host programs take their register offsets. The build copies hdl/abi/*.json into this module's resources
+ * ({@link #load}).
  */
 public final class KernelAbi {
     /** First argument register (Vitis layout: one 64-bit slot every 12 bytes). */
@@ -21,9 +25,26 @@ public final class KernelAbi {
         this.root = root;
     }
 
-    /** Reads hdl/abi/&lt;kernel&gt;.json. */
+    /** Reads an ABI file (e.g. hdl/abi/&lt;kernel&gt;.json). */
     public static KernelAbi read(Path file) throws IOException {
         return new KernelAbi(new ObjectMapper().readTree(file.toFile()));
+    }
+
+    /**
+     * The ABI of a kernel as packaged with this module ({@code io/reflex/fpga/abi/<kernel>.json} on the class path).
+     *
+     * @throws IllegalArgumentException when no ABI of that name is packaged
+     */
+    public static KernelAbi load(String kernel) {
+        String res = "/io/reflex/fpga/abi/" + kernel + ".json";
+        try (InputStream in = KernelAbi.class.getResourceAsStream(res)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no kernel ABI named '" + kernel + "' (" + res + ")");
+            }
+            return new KernelAbi(new ObjectMapper().readTree(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + res, e);
+        }
     }
 
     /** The JSON tree. */
@@ -40,7 +61,7 @@ public final class KernelAbi {
     public String kernelXml() {
         StringBuilder sb = new StringBuilder();
         sb.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        sb.append("<!-- Generated from hdl/abi/").append(name()).append(".json by io.reflex.hdl.abi.KernelAbi;")
+        sb.append("<!-- Generated from hdl/abi/").append(name()).append(".json by io.reflex.fpga.abi.KernelAbi;")
                 .append(" KernelAbiTest checks that this file is current. -->\n");
         sb.append("<root versionMajor=\"1\" versionMinor=\"6\">\n");
         sb.append("  <kernel name=\"").append(name()).append("\" language=\"ip_c\" vlnv=\"")

@@ -1,4 +1,4 @@
-package io.reflex.hdl.snn;
+package io.reflex.fpga.snn;
 
 /**
  * A LIF population in the form snn_kernel consumes (decoders/FIXED_POINT.md section 7): CSR over
