@@ -199,7 +199,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if ("lfads".equals(decoder)) {
-            return LfadsDemo.run(lfadsModel, lfadsCausalModel, lfadsMode, lfadsArithmetic, seed, lfadsFitTrials,
+            return EvalCommand.run(lfadsModel, lfadsCausalModel, lfadsMode, lfadsArithmetic, seed, lfadsFitTrials,
                     lfadsTestTrials, json, System.out, System.err);
         }
         ProgressPrinter progress = new ProgressPrinter(System.err, quiet);

@@ -14,7 +14,7 @@ final class Reports {
     /** The JSON report; keys are documented in the README ("demo --json keys"). */
     static Json.Obj json(SessionReport r) {
         Json.Obj r2 = Json.object();
-        for (Map.Entry<String, Double> e : r.velocityR2.entrySet()) {
+        for (Map.Entry<String, Double> e : r.r2.entrySet()) {
             r2.put(e.getKey(), round(e.getValue(), 4));
         }
         Json.Obj stages = Json.object();
@@ -23,7 +23,8 @@ final class Reports {
                 stages.put(e.getKey(), percentiles(e.getValue()));
             }
         }
-        Double liveR2 = r.velocityR2.get(r.decoder);
+        Double liveR2 = r.r2.get(r.decoder);
+        String kind = r.targetKind;
         Json.Obj o = Json.object()
                 .put("decoder", r.decoder)
                 .put("engine", r.engine)
@@ -42,8 +43,9 @@ final class Reports {
                 .put("invalid_input", r.invalidInput)
                 .put("safe_outputs", r.safeOutputs)
                 .put("errors", r.stageErrors + r.observerErrors)
-                .put("velocity_r2", liveR2 == null ? Double.NaN : round(liveR2, 4))
-                .put("velocity_r2_by_decoder", r2)
+                .put("targets", kind)
+                .put(kind + "_r2", liveR2 == null ? Double.NaN : round(liveR2, 4))
+                .put(kind + "_r2_by_decoder", r2)
                 .put("latency_us", percentiles(r.latencyNs.get("ingest_to_emit")))
                 .put("stage_latency_us", stages)
                 .put("gc_count", r.gcCount)
@@ -114,8 +116,8 @@ final class Reports {
         sb.append(String.format(Locale.ROOT, "  live         %d frames in %.1f s; dropped %d, deadline misses %d,"
                         + " invalid input %d, safe outputs %d, errors %d%n", r.frames, r.liveSeconds, r.dropped,
                 r.deadlineMisses, r.invalidInput, r.safeOutputs, r.stageErrors + r.observerErrors));
-        sb.append("  velocity R2 ");
-        for (Map.Entry<String, Double> e : r.velocityR2.entrySet()) {
+        sb.append("  ").append(r.targetKind).append(" R2 ");
+        for (Map.Entry<String, Double> e : r.r2.entrySet()) {
             sb.append(String.format(Locale.ROOT, " %s %.3f%s", e.getKey(), e.getValue(),
                     e.getKey().equals(r.decoder) ? " (live)" : " (same frames, off the critical path)"));
         }

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 public final class ReflexConfig {
     /** Source types this build knows. */
-    public static final Set<String> SOURCE_TYPES = Set.of("synthetic", "lsl");
+    public static final Set<String> SOURCE_TYPES = Set.of("synthetic", "lorenz", "lsl");
 
     private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -51,7 +51,10 @@ public final class ReflexConfig {
 
     /** Where samples come from. */
     public static final class SourceConfig {
-        /** {@code synthetic}: the center-out generator paced in real time. */
+        /**
+         * {@code synthetic}: the center-out generator paced in real time; {@code lorenz}: Lorenz-driven Poisson
+         * spikes in trials (the data the LFADS demo models were trained on); {@code lsl}: an LSL stream.
+         */
         public String type = "synthetic";
         /** Channels the pipeline expects; a source delivering another count is refused at start. */
         public int channels = 96;
@@ -59,6 +62,8 @@ public final class ReflexConfig {
         public double sampleRateHz = 1000;
         /** Synthetic source seed. */
         public long seed = 1;
+        /** Bins per trial of the {@code lorenz} source. */
+        public int trialBins = 73;
         /** The stream to ingest when {@code type} is {@code lsl}. */
         public LslSourceConfig lsl = new LslSourceConfig();
     }
@@ -103,7 +108,18 @@ public final class ReflexConfig {
         public Map<String, String> options = new LinkedHashMap<>();
         /** Decoders fitted on the same calibration block and scored on the same live frames, off the critical path. */
         public List<String> compare = new ArrayList<>();
+        /**
+         * The engine chain of a model decoder ({@code lfads}, {@code snn}), in order of preference: the first healthy
+         * engine decodes; on a fault the next one takes the same bin over from the same state. Engines that cannot
+         * run here (no card, no library) are left out with their reason.
+         */
+        public List<String> engines = new ArrayList<>(DEFAULT_ENGINES);
+        /** Options per engine, e.g. {@code {"xrt": {"xclbin": "/opt/reflex/reflex.xclbin"}}}. */
+        public Map<String, Map<String, String>> engineOptions = new LinkedHashMap<>();
     }
+
+    /** The default engine chain: the card when one is configured and present, else the bit-exact Java model. */
+    public static final List<String> DEFAULT_ENGINES = List.of("xrt", "cpu-fixed");
 
     /** The calibration block recorded before live decoding. */
     public static final class CalibrationConfig {
@@ -241,6 +257,7 @@ public final class ReflexConfig {
         Check.present("journal", journal, "an object");
         Check.oneOf("source.type", source.type, new java.util.TreeSet<>(SOURCE_TYPES));
         Check.range("source.channels", source.channels, 1, 65_536);
+        Check.range("source.trialBins", source.trialBins, 1, 100_000);
         if ("lsl".equals(source.type)) {
             Check.present("source.lsl", source.lsl, "an object");
             Check.present("source.lsl.name", source.lsl.name, "a string");
@@ -273,7 +290,26 @@ public final class ReflexConfig {
         Check.oneOf("pipeline.idle", pipeline.idle, IdleStrategies.NAMES);
         Check.present("decoder.name", decoder.name, "a decoder name");
         Check.present("decoder.options", decoder.options, "an object of strings");
-        DecoderCatalog.create("decoder.name", decoder.name, source.channels, decoder.options);
+        DecoderCatalog.check("decoder.name", decoder.name, source.channels, decoder.options);
+        Check.present("decoder.engines", decoder.engines, "an array of engine names");
+        if (decoder.engines.isEmpty()) {
+            throw new ConfigException("decoder.engines", "[]", "at least one engine name");
+        }
+        java.util.Set<String> knownEngines = new java.util.TreeSet<>(
+                io.reflex.decoders.engine.EngineChain.availableEngineNames());
+        for (int i = 0; i < decoder.engines.size(); i++) {
+            String e = decoder.engines.get(i);
+            Check.present("decoder.engines[" + i + "]", e, "an engine name");
+            Check.oneOf("decoder.engines[" + i + "]", e, knownEngines);
+            if (decoder.engines.indexOf(e) != i) {
+                throw new ConfigException("decoder.engines[" + i + "]", "\"" + e + "\"", "each engine once");
+            }
+        }
+        Check.present("decoder.engineOptions", decoder.engineOptions, "an object of engine names to option objects");
+        for (Map.Entry<String, Map<String, String>> e : decoder.engineOptions.entrySet()) {
+            Check.oneOf("decoder.engineOptions", e.getKey(), knownEngines);
+            Check.present("decoder.engineOptions." + e.getKey(), e.getValue(), "an object of strings");
+        }
         Check.present("decoder.compare", decoder.compare, "an array of decoder names");
         for (int i = 0; i < decoder.compare.size(); i++) {
             String n = decoder.compare.get(i);
@@ -295,9 +331,11 @@ public final class ReflexConfig {
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;
-            if (outputs > 2) {
+            int produced = "lorenz".equals(source.type) ? 3 : 2;
+            if (outputs > produced) {
                 throw new ConfigException("stim.variable", String.valueOf(stim.variable), "a decoded output index"
-                        + " the pipeline produces: the decoders emit 2 outputs (vx, vy), and the " + stim.policy
+                        + " the pipeline produces: the decoders emit " + produced + " outputs ("
+                        + (produced == 3 ? "lx, ly, lz" : "vx, vy") + "), and the " + stim.policy
                         + " policy reads outputs [" + stim.variable + ", " + outputs + ")");
             }
         }

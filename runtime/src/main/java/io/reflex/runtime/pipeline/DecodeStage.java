@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs the decoder on the frame's features and enforces the deadline: a frame with bad input, a decode that
- * fails, or a decode that ends past the frame's deadline leaves with the decoder's safe output. A new decoder
+ * fails, or a decode that ends past the frame's deadline leaves with the decoder's safe output. A frame that starts a
+ * trial ({@link Frame#FLAG_TRIAL_START}) resets the decoder's stream state first. A new decoder
  * (e.g. fitted after calibration) is handed over through {@link #install} and taken up by the decode thread at
  * the next frame, so only that thread ever touches the decoder.
  */
@@ -63,6 +64,10 @@ final class DecodeStage implements FrameHandler {
         }
         frame.decoderGeneration = generation;
         float[] out = frame.output;
+        if (decoder != null && (frame.flags & Frame.FLAG_TRIAL_START) != 0) {
+            // A new trial: the stream state of a recurrent decoder (LFADS, SNN) starts again, as it did in training.
+            decoder.reset();
+        }
         if (decoder == null) {
             zero(frame.safeOutput);
             zero(out);

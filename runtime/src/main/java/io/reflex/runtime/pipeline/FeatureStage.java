@@ -2,13 +2,17 @@ package io.reflex.runtime.pipeline;
 
 /**
  * Bins the frame's samples: each feature is the sum of its channel over the bin (a spike count when samples are
- * per-millisecond counts), each target the mean reference value over the bin. Flags NaN or infinite samples.
+ * per-millisecond counts), each target the mean reference value over the bin. Flags NaN or infinite samples, and
+ * the bins in which a trial starts (the source's {@code trial_start} reference is non-zero in one of the samples).
  */
 final class FeatureStage implements FrameHandler {
     private final PipelineCounters counters;
+    private final int trialStartReference;
 
-    FeatureStage(PipelineCounters counters) {
+    /** @param trialStartReference index of the {@code trial_start} reference, or −1 when the source has none */
+    FeatureStage(PipelineCounters counters, int trialStartReference) {
         this.counters = counters;
+        this.trialStartReference = trialStartReference;
     }
 
     @Override
@@ -47,6 +51,9 @@ final class FeatureStage implements FrameHandler {
                     sum += ref[s * refs + k];
                 }
                 targets[k] = sum / n;
+            }
+            if (trialStartReference >= 0 && targets[trialStartReference] != 0f) {
+                frame.flags |= Frame.FLAG_TRIAL_START;
             }
         }
     }

@@ -14,6 +14,11 @@ public final class Frame {
     public static final int FLAG_DEADLINE_MISS = 1 << 1;
     /** The output is the decoder's safe output (for any reason, including an unfitted decoder). */
     public static final int FLAG_SAFE_OUTPUT = 1 << 2;
+    /**
+     * A trial starts in this bin (the source's {@code trial_start} reference was set in one of its samples): the
+     * decode stage resets the decoder's stream state before decoding it.
+     */
+    public static final int FLAG_TRIAL_START = 1 << 3;
 
     /** Ring sequence of this frame (0, 1, 2, ... in publication order). */
     public long sequence;
@@ -32,6 +37,10 @@ public final class Frame {
     public int decodeStatus;
     /** Counts decoder swaps: 0 before the first decoder was installed. */
     public int decoderGeneration;
+    /** Index, in the decoder's engine chain, of the engine that decoded this frame; −1 when none did. */
+    public int engine;
+    /** Device cycles of the engine call that decoded this frame (kernel cycles in the RTL simulation), or −1. */
+    public long engineCycles;
     /** nanoTime at the end of each {@link Stage}, indexed by ordinal. */
     public final long[] stampNs = new long[Stage.COUNT];
 
@@ -63,6 +72,8 @@ public final class Frame {
         flags = 0;
         decodeStatus = 0;
         decoderGeneration = 0;
+        engine = -1;
+        engineCycles = -1;
         Arrays.fill(stampNs, 0L);
         input.clear();
         Arrays.fill(features, 0f);

@@ -72,7 +72,7 @@ public final class Pipeline implements AutoCloseable {
         decodeStage = new DecodeStage(ctx.clock, counters, ctx.channels, ctx.outputCount, ctx.decoder);
         FrameHandler[] handlers = {
             null,
-            new FeatureStage(counters),
+            new FeatureStage(counters, ctx.source.referenceNames().indexOf(SampleSource.TRIAL_START)),
             decodeStage,
             new EmitStage(ctx.clock, counters, ctx.sinks.toArray(new OutputSink[0]), ctx.errorHandler)
         };

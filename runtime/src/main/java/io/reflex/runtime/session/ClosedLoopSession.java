@@ -90,7 +90,7 @@ public final class ClosedLoopSession {
     public SessionReport run() throws InterruptedException {
         ReflexConfig cfg = ctx.config.validate();
         NanoClock clock = ctx.clock;
-        SampleSource source = ctx.source != null ? ctx.source : Sources.create(cfg.source, clock);
+        SampleSource source = ctx.source != null ? ctx.source : Sources.create(cfg, clock);
         try {
             return run(cfg, source);
         } finally {
@@ -103,27 +103,27 @@ public final class ClosedLoopSession {
     private SessionReport run(ReflexConfig cfg, SampleSource source) throws InterruptedException {
         NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
-        int vx = source.referenceNames().indexOf("vx");
-        int vy = source.referenceNames().indexOf("vy");
-        Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, cfg.decoder.options);
+        DecodeTargets targets = DecodeTargets.of(source.referenceNames());
+        int outputs = targets == null ? 2 : targets.count();
+        Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs, cfg.decoder.options);
         List<Decoder> compare = new ArrayList<>();
         for (int i = 0; i < cfg.decoder.compare.size(); i++) {
             compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", cfg.decoder.compare.get(i), channels,
-                    Map.of()));
+                    outputs, Map.of()));
         }
         boolean needsCalibration = live instanceof TrainableDecoder;
         for (Decoder d : compare) {
             needsCalibration |= d instanceof TrainableDecoder;
         }
-        if (needsCalibration && (vx < 0 || vy < 0)) {
-            throw new ConfigException("source", "source '" + source.name() + "' carries no reference velocity (vx, vy)"
-                    + " to calibrate on; it carries " + source.referenceNames());
+        if (needsCalibration && targets == null) {
+            throw new ConfigException("source", "source '" + source.name() + "' carries no reference to calibrate on"
+                    + " (velocity vx, vy or Lorenz state lx, ly, lz); it carries " + source.referenceNames());
         }
         double binS = cfg.pipeline.binWidthUs * 1e-6;
         int calibrationBins = needsCalibration ? Math.max(10, (int) Math.round(cfg.calibration.seconds / binS)) : 0;
-        CalibrationSet set = needsCalibration ? new CalibrationSet(calibrationBins, channels, 2) : null;
-        Recorder recorder = new Recorder(set, vx, vy);
-        Scorer scorer = new Scorer(compare, vx, vy);
+        CalibrationSet set = needsCalibration ? new CalibrationSet(calibrationBins, channels, outputs) : null;
+        Recorder recorder = new Recorder(set, targets);
+        Scorer scorer = new Scorer(compare, targets);
 
         Journal journal = null;
         if (cfg.journal.enabled) {
@@ -131,7 +131,7 @@ public final class ClosedLoopSession {
                     + "-" + ProcessHandle.current().pid();
             journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg));
         }
-        Pipeline.Context pc = new Pipeline.Context().source(source).channels(channels).outputCount(2)
+        Pipeline.Context pc = new Pipeline.Context().source(source).channels(channels).outputCount(outputs)
                 .binWidthUs(cfg.pipeline.binWidthUs).ringSize(cfg.pipeline.ringSize)
                 .deadlineUs(cfg.pipeline.deadlineUs).topology(Topology.byKey(cfg.pipeline.topology))
                 .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(ctx.errorHandler);
@@ -159,6 +159,7 @@ public final class ClosedLoopSession {
         }
         SessionReport report = new SessionReport();
         report.decoder = live.name();
+        report.targetKind = targets == null ? DecodeTargets.VELOCITY : targets.kind();
         if (live instanceof SnnDecoder snn) {
             report.ticksPerBin = snn.binTicks();
             report.snnNeurons = snn.population().neuronCount();
@@ -288,9 +289,9 @@ public final class ClosedLoopSession {
             report.gcCount = gcCount1 - gcCount0;
             report.gcTimeMs = gcTime1 - gcTime0;
             report.pipelineAllocatedBytes = alloc0 < 0 || alloc1 < 0 ? -1 : alloc1 - alloc0;
-            report.velocityR2.put(live.name(), scorer.live.meanR2());
+            report.r2.put(live.name(), scorer.live.meanR2());
             for (int i = 0; i < compare.size(); i++) {
-                report.velocityR2.put(compare.get(i).name(), scorer.others[i].meanR2());
+                report.r2.put(compare.get(i).name(), scorer.others[i].meanR2());
             }
         }
         for (String track : pipeline.latency().trackNames()) {
@@ -368,19 +369,18 @@ public final class ClosedLoopSession {
         return sum;
     }
 
-    /** Records calibration rows (features, true vx, vy) from frames decoded before any decoder was installed. */
+    /** Records calibration rows (features, true targets) from frames decoded before any decoder was installed. */
     private static final class Recorder implements FrameHandler {
         final CountDownLatch done = new CountDownLatch(1);
         private final CalibrationSet set;
-        private final int vx;
-        private final int vy;
-        private final float[] velocity = new float[2];
+        private final int[] targetIndex;
+        private final float[] truth;
         volatile int recorded;
 
-        Recorder(CalibrationSet set, int vx, int vy) {
+        Recorder(CalibrationSet set, DecodeTargets targets) {
             this.set = set;
-            this.vx = vx;
-            this.vy = vy;
+            this.targetIndex = targets == null ? new int[0] : targets.indices();
+            this.truth = new float[targetIndex.length];
         }
 
         @Override
@@ -388,9 +388,10 @@ public final class ClosedLoopSession {
             if (set == null || frame.decoderGeneration != 0 || set.full()) {
                 return;
             }
-            velocity[0] = frame.targets[vx];
-            velocity[1] = frame.targets[vy];
-            if (set.add(frame.features, velocity)) {
+            for (int k = 0; k < targetIndex.length; k++) {
+                truth[k] = frame.targets[targetIndex[k]];
+            }
+            if (set.add(frame.features, truth)) {
                 recorded = set.size();
             }
             if (set.full()) {
@@ -399,36 +400,45 @@ public final class ClosedLoopSession {
         }
     }
 
-    /** Scores the live decoder's emitted output and each comparison decoder against the true velocity. */
+    /**
+     * Scores the live decoder's emitted output and each comparison decoder against the true targets. A comparison
+     * decoder is reset at trial starts, as the decode stage resets the live one.
+     */
     private static final class Scorer implements FrameHandler {
-        final Metrics.R2Accumulator live = new Metrics.R2Accumulator(2);
+        final Metrics.R2Accumulator live;
         final Metrics.R2Accumulator[] others;
         private final Decoder[] compare;
-        private final int vx;
-        private final int vy;
-        private final double[] truth = new double[2];
-        private final float[] out = new float[2];
+        private final int[] targetIndex;
+        private final double[] truth;
+        private final float[] out;
         volatile double runningR2 = Double.NaN;
 
-        Scorer(List<Decoder> compare, int vx, int vy) {
+        Scorer(List<Decoder> compare, DecodeTargets targets) {
+            this.targetIndex = targets == null ? new int[0] : targets.indices();
+            int n = Math.max(1, targetIndex.length);
+            this.truth = new double[n];
+            this.out = new float[n];
+            this.live = new Metrics.R2Accumulator(n);
             this.compare = compare.toArray(new Decoder[0]);
             this.others = new Metrics.R2Accumulator[this.compare.length];
             for (int i = 0; i < others.length; i++) {
-                others[i] = new Metrics.R2Accumulator(2);
+                others[i] = new Metrics.R2Accumulator(n);
             }
-            this.vx = vx;
-            this.vy = vy;
         }
 
         @Override
         public void onFrame(Frame frame) {
-            if (frame.decoderGeneration == 0 || vx < 0 || vy < 0) {
+            if (frame.decoderGeneration == 0 || targetIndex.length == 0) {
                 return;
             }
-            truth[0] = frame.targets[vx];
-            truth[1] = frame.targets[vy];
+            for (int k = 0; k < targetIndex.length; k++) {
+                truth[k] = frame.targets[targetIndex[k]];
+            }
             live.add(truth, frame.output);
             for (int i = 0; i < compare.length; i++) {
+                if (frame.hasFlag(Frame.FLAG_TRIAL_START)) {
+                    compare[i].reset();
+                }
                 compare[i].decode(frame.features, out);
                 others[i].add(truth, out);
             }

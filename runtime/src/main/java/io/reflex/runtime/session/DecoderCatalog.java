@@ -26,17 +26,35 @@ public final class DecoderCatalog {
     }
 
     /**
-     * Creates a decoder for {@code channels} inputs.
+     * Checks a decoder name and its options without building anything heavy (no model is loaded and no engine is
+     * opened), for config validation.
+     *
+     * @throws ConfigException naming the field when the name or an option is refused
+     */
+    public static void check(String field, String name, int channels, Map<String, String> options) {
+        if (!names().contains(name)) {
+            throw new ConfigException(field, "\"" + name + "\"", "one of " + names());
+        }
+        if (name.equals("kalman") || name.equals("wiener")) {
+            create(field, name, channels, 2, options);
+        }
+    }
+
+    /**
+     * Creates a decoder for {@code channels} inputs and {@code outputs} outputs (unless the options set
+     * {@code outputs} themselves).
      *
      * @param field the config path to name in errors, e.g. {@code decoder.name}
      * @throws ConfigException naming the field when the name or an option is refused
      */
-    public static Decoder create(String field, String name, int channels, Map<String, String> options) {
+    public static Decoder create(String field, String name, int channels, int outputs, Map<String, String> options) {
         if (!names().contains(name)) {
             throw new ConfigException(field, "\"" + name + "\"", "one of " + names());
         }
+        Map<String, String> opts = new java.util.LinkedHashMap<>(options == null ? Map.of() : options);
+        opts.putIfAbsent("outputs", Integer.toString(outputs));
         try {
-            return Decoders.create(name, channels, options);
+            return Decoders.create(name, channels, opts);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(field.endsWith(".name") ? field.replace(".name", ".options") : field,
                     e.getMessage());

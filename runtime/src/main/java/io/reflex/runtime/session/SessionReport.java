@@ -29,8 +29,10 @@ public final class SessionReport {
     public long decodeFaults;
     public long stageErrors;
     public long observerErrors;
-    /** Mean velocity R² (vx, vy) of each decoder on the live frames; the live decoder first. */
-    public final Map<String, Double> velocityR2 = new LinkedHashMap<>();
+    /** What the decoders were fitted to and scored against: {@code velocity} (vx, vy) or {@code latent} (lx, ly, lz). */
+    public String targetKind = "velocity";
+    /** Mean R² over the targets of each decoder on the live frames; the live decoder first. */
+    public final Map<String, Double> r2 = new LinkedHashMap<>();
     /** Live-phase latency per track (stages, ingest_to_emit, observers), nanoseconds. */
     public final Map<String, Histogram> latencyNs = new LinkedHashMap<>();
     /** Garbage collections (all collectors) during the live phase. */

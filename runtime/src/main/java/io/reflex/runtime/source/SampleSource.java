@@ -14,6 +14,12 @@ public interface SampleSource extends AutoCloseable {
     /** Returned by {@link #poll} when the stream has ended and no more samples will come. */
     int END_OF_STREAM = -1;
 
+    /**
+     * The reference that marks trials: non-zero in the first sample of a trial, 0 elsewhere. A source that carries
+     * it makes the pipeline reset the decoder's stream state at each trial start ({@code Frame.FLAG_TRIAL_START}).
+     */
+    String TRIAL_START = "trial_start";
+
     /** A short description for reports and error messages, e.g. {@code "synthetic center-out"}. */
     String name();
 

@@ -1,5 +1,6 @@
 package io.reflex.runtime.source;
 
+import io.reflex.decoders.lfads.LorenzStream;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.config.Check;
 import io.reflex.runtime.config.ConfigException;
@@ -16,6 +17,8 @@ import java.util.TreeSet;
 public final class Sources {
     /** Reference names of the synthetic center-out source. */
     public static final List<String> KINEMATICS = List.of("px", "py", "vx", "vy");
+    /** Reference names of the Lorenz source: the normalised Lorenz state and the trial-start marker. */
+    public static final List<String> LORENZ = LorenzStream.REFERENCES;
 
     private Sources() {
     }
@@ -48,7 +51,20 @@ public final class Sources {
         return source;
     }
 
-    /** A started-on-first-poll source for {@code config}, on {@code clock}. */
+    /** A started-on-first-poll source for the config's {@code source} section (and its bin width), on {@code clock}. */
+    public static SampleSource create(ReflexConfig config, NanoClock clock) {
+        if ("lorenz".equals(config.source.type)) {
+            ReflexConfig.SourceConfig c = config.source;
+            int samplesPerBin = (int) Math.round(config.pipeline.binWidthUs * c.sampleRateHz / 1e6);
+            LorenzStream gen = new LorenzStream(c.channels, c.trialBins, samplesPerBin,
+                    LorenzStream.DEMO_SEED_OFFSET + c.seed);
+            return new PacedSource("synthetic Lorenz (seed " + c.seed + ", " + c.trialBins + "-bin trials)",
+                    c.channels, c.sampleRateHz, LORENZ, gen::nextSample, clock, Long.MAX_VALUE);
+        }
+        return create(config.source, clock);
+    }
+
+    /** A started-on-first-poll source for {@code config}, on {@code clock} (any type but {@code lorenz}). */
     public static SampleSource create(ReflexConfig.SourceConfig config, NanoClock clock) {
         Check.oneOf("source.type", config.type, new TreeSet<>(ReflexConfig.SOURCE_TYPES));
         switch (config.type) {
@@ -60,6 +76,9 @@ public final class Sources {
             }
             case "lsl":
                 return openLsl(config);
+            case "lorenz":
+                throw new IllegalArgumentException("the lorenz source needs the pipeline's bin width: call "
+                        + "create(ReflexConfig, NanoClock)");
             default:
                 throw new IllegalStateException("source type " + config.type);
         }

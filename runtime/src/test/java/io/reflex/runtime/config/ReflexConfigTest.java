@@ -39,7 +39,7 @@ class ReflexConfigTest {
             {"pipeline":{"speed":3}}                    | pipeline.speed: unknown field; allowed fields here: [binWidthUs, deadlineUs, hotIdle, idle, ringSize, topology]
             {"source":{"channels":"many"}}              | source.channels: "many" is not allowed; expected an integer
             {"source":{"channels":0}}                   | source.channels: 0 is not allowed; expected an integer in [1, 65536]
-            {"source":{"type":"lsl-typo"}}              | source.type: "lsl-typo" is not allowed; expected one of [lsl, synthetic]
+            {"source":{"type":"lsl-typo"}}              | source.type: "lsl-typo" is not allowed; expected one of [lorenz, lsl, synthetic]
             {"source":{"type":"lsl"}}                   | source.lsl: choose the stream by name, type or sourceId
             {"source":{"type":"lsl","lsl":{"name":"x","backend":"jni"}}} | source.lsl.backend: "jni" is not allowed; expected one of [auto, java, native]
             {"source":{"type":"lsl","lsl":{"name":"x","resolveTimeoutS":0}}} | source.lsl.resolveTimeoutS: 0.0 is not allowed; expected a number in [0.1, 3600.0]

@@ -42,8 +42,8 @@ class ClosedLoopSessionTest {
         assertThat(r.calibrationFrames).isEqualTo(500);
         assertThat(r.frames).isGreaterThan(100);
         assertThat(r.dropped).isZero();
-        assertThat(r.velocityR2).containsOnlyKeys("kalman", "wiener");
-        assertThat(r.velocityR2.get("kalman")).isGreaterThan(0.8);
+        assertThat(r.r2).containsOnlyKeys("kalman", "wiener");
+        assertThat(r.r2.get("kalman")).isGreaterThan(0.8);
         assertThat(r.latencyNs).containsKeys("ingest", "features", "decode", "emit", "ingest_to_emit", "journal");
         assertThat(r.journal).startsWith(dir);
         assertThat(r.journalFrames).isGreaterThanOrEqualTo(r.calibrationFrames + r.frames);
@@ -63,7 +63,7 @@ class ClosedLoopSessionTest {
                 }));
         SessionReport r = s[0].run();
         assertThat(r.ending).isEqualTo("stopped");
-        assertThat(r.velocityR2).isEmpty();
+        assertThat(r.r2).isEmpty();
         assertThat(Files.isDirectory(r.journal)).isTrue();
     }
 

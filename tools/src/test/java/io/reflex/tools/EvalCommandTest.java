@@ -12,7 +12,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LfadsDemoTest {
+class EvalCommandTest {
 
     @TempDir
     Path tmp;
@@ -25,7 +25,7 @@ class LfadsDemoTest {
                 2, true).writer("causal", "test", true).writeZip(tmp.resolve("causal.rbundle"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = LfadsDemo.run(small, causal, "sliding", "fixed", 3, 4, 2, true,
+        int rc = EvalCommand.run(small, causal, "sliding", "fixed", 3, 4, 2, true,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(rc).as(err.toString(StandardCharsets.UTF_8)).isZero();
         JsonNode j = Json.mapper().readTree(out.toString(StandardCharsets.UTF_8));
@@ -43,7 +43,7 @@ class LfadsDemoTest {
     @Test
     void badModeIsRefusedWithExitCode2() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc = LfadsDemo.run(null, null, "backwards", "float32", 1, 4, 2, true, System.out,
+        int rc = EvalCommand.run(null, null, "backwards", "float32", 1, 4, 2, true, System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(rc).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("mode must be one of trial, sliding, causal");

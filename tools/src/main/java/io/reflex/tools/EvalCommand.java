@@ -5,27 +5,71 @@ import io.reflex.decoders.lfads.LfadsArithmetic;
 import io.reflex.decoders.lfads.LfadsKernel;
 import io.reflex.decoders.lfads.LfadsMode;
 import io.reflex.decoders.lfads.LorenzEvaluation;
+import io.reflex.decoders.lfads.LorenzStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * {@code reflex demo --decoder lfads}: runs the shipped LFADS demo model on Lorenz-driven Poisson spikes in the
- * chosen mode and arithmetic, scores the inferred factors against the true Lorenz state (latent R² on held-out
- * trials via a fitted linear map), times every decode call, and does the same for the causal model in causal mode.
+ * {@code reflex eval}: the offline evaluation of the shipped LFADS demo models on Lorenz-driven Poisson spikes (no
+ * pipeline, no pacing): the trial model in the chosen mode and arithmetic and the causal model in causal mode, each
+ * scored by latent R² on held-out trials (a linear map from the inferred factors to the true Lorenz state, fitted on
+ * other trials), with every decode call timed. The live closed loop is {@code reflex demo --decoder lfads}.
  */
-final class LfadsDemo {
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        header = "Offline evaluation of the LFADS demo models on Lorenz-driven spikes (latent R², decode timing).",
+        description = {"Runs the shipped LFADS demo models over held-out Lorenz trials outside the pipeline, as fast as"
+                + " possible: the trial-mode model (lfads-lorenz-small) in the chosen mode and arithmetic, and the causal"
+                + " model (lfads-lorenz-causal) in causal mode. Reports latent R² (a linear map from the factors to the"
+                + " true Lorenz state, fitted on separate trials) and the latency of every decode call."})
+final class EvalCommand implements Callable<Integer> {
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "trial",
+            description = "trial, sliding or causal (default: ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--arithmetic", paramLabel = "A", defaultValue = "float32",
+            description = "float32 or fixed (the bit-exact fixed-point golden model) (default: ${DEFAULT-VALUE}).")
+    String arithmetic;
+
+    @Option(names = "--model", paramLabel = "BUNDLE",
+            description = "Model bundle for trial/sliding mode (default: the shipped lfads-lorenz-small).")
+    Path model;
+
+    @Option(names = "--causal-model", paramLabel = "BUNDLE",
+            description = "Causal model bundle (default: the shipped lfads-lorenz-causal).")
+    Path causalModel;
+
+    @Option(names = "--fit-trials", paramLabel = "N", defaultValue = "40",
+            description = "Trials that fit the factors-to-Lorenz map (default: ${DEFAULT-VALUE}).")
+    int fitTrials;
+
+    @Option(names = "--test-trials", paramLabel = "N", defaultValue = "20",
+            description = "Held-out trials scored (default: ${DEFAULT-VALUE}).")
+    int testTrials;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the Lorenz data (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        return run(model, causalModel, mode, arithmetic, seed, fitTrials, testTrials, json, System.out, System.err);
+    }
+
     /** Class-path location of the trial-mode demo model. */
     static final String SMALL_MODEL = "/models/lfads-lorenz-small.rbundle";
     /** Class-path location of the causal demo model. */
     static final String CAUSAL_MODEL = "/models/lfads-lorenz-causal.rbundle";
-    /** Offset of the demo's Lorenz data seeds, away from the seeds tools/python/train_lfads.py trains on. */
-    static final long DATA_SEED_OFFSET = 1_000_000L;
+    /** Offset of the Lorenz data seeds, away from the seeds tools/python/train_lfads.py trains on. */
+    static final long DATA_SEED_OFFSET = LorenzStream.DEMO_SEED_OFFSET;
     /** Untimed rounds of 3 trials per model before the timed run. */
     static final int WARMUP_ROUNDS = 20;
-
-    private LfadsDemo() {
-    }
 
     static ModelBundle load(Path path, String resource) throws IOException {
         return path != null ? ModelBundle.open(path) : ModelBundle.fromResource(resource);
@@ -53,7 +97,7 @@ final class LfadsDemo {
                 .put("failed_calls", r.failedCalls());
     }
 
-    /** Runs the demo; returns the process exit code. */
+    /** Runs the evaluation; returns the process exit code. */
     static int run(Path modelPath, Path causalPath, String modeName, String arithmeticName, long seed, int fitTrials,
                    int testTrials, boolean json, PrintStream out, PrintStream err) {
         LfadsMode mode;
@@ -64,12 +108,12 @@ final class LfadsDemo {
             mode = LfadsMode.parse(modeName);
             arithmetic = LfadsArithmetic.parse(arithmeticName);
             if (fitTrials < 2 || testTrials < 1) {
-                throw new IllegalArgumentException("--lfads-fit-trials must be >= 2 and --lfads-test-trials >= 1");
+                throw new IllegalArgumentException("--fit-trials must be >= 2 and --test-trials >= 1");
             }
             small = load(modelPath, SMALL_MODEL);
             causal = load(causalPath, CAUSAL_MODEL);
         } catch (IOException | RuntimeException e) {
-            err.println("reflex demo: " + e.getMessage());
+            err.println("reflex eval: " + e.getMessage());
             return 2;
         }
         long dataSeed = DATA_SEED_OFFSET + seed;
@@ -78,7 +122,7 @@ final class LfadsDemo {
         try {
             kernel = arithmetic.load(main);
         } catch (RuntimeException e) {
-            err.println("reflex demo: " + main.source() + ": " + e.getMessage());
+            err.println("reflex eval: " + main.source() + ": " + e.getMessage());
             return 2;
         }
         LfadsKernel causalKernel = arithmetic.load(causal);
