@@ -118,8 +118,8 @@ public final class ReflexConfig {
         public Map<String, Map<String, String>> engineOptions = new LinkedHashMap<>();
     }
 
-    /** The default engine chain: the card when one is configured and present, else the bit-exact Java model. */
-    public static final List<String> DEFAULT_ENGINES = List.of("xrt", "cpu-fixed");
+    /** The default engine chain: the bit-exact Java model. */
+    public static final List<String> DEFAULT_ENGINES = List.of("cpu-fixed");
 
     /** The calibration block recorded before live decoding. */
     public static final class CalibrationConfig {
