@@ -50,6 +50,35 @@ class ClosedLoopSessionTest {
     }
 
     @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theLorenzSourceGivesLatentTargetsAndMarksEveryTrialStart(@TempDir Path dir) throws Exception {
+        ReflexConfig c = new ReflexConfig();
+        c.source.type = "lorenz";
+        c.source.channels = 70;
+        c.decoder.compare = new ArrayList<>();
+        c.calibration.seconds = 6;
+        c.run.seconds = 0.5;
+        c.pipeline.deadlineUs = 60_000_000;
+        c.journal.enabled = false;
+        List<Long> starts = java.util.Collections.synchronizedList(new ArrayList<>());
+        io.reflex.runtime.pipeline.FrameHandler marks = f -> {
+            if (f.hasFlag(io.reflex.runtime.pipeline.Frame.FLAG_TRIAL_START)) {
+                starts.add(f.sequence);
+            }
+        };
+        SessionReport r = new ClosedLoopSession(new ClosedLoopSession.Context().config(c).clock(FAST)
+                .observer("marks", marks)).run();
+        assertThat(r.targetKind).isEqualTo(DecodeTargets.LATENT);
+        assertThat(r.r2).containsOnlyKeys("kalman");
+        // a linear decoder of the Lorenz state from one bin of 70 Poisson counts: far from perfect, far from nothing
+        assertThat(r.r2.get("kalman")).isGreaterThan(0.3);
+        assertThat(starts).hasSizeGreaterThan(5);
+        for (int i = 0; i < starts.size(); i++) {
+            assertThat(starts.get(i)).isEqualTo(73L * i);
+        }
+    }
+
+    @Test
     void aStopDuringCalibrationEndsTheRunCleanly(@TempDir Path dir) throws Exception {
         ReflexConfig c = new ReflexConfig();
         c.journal.dir = dir.toString();
