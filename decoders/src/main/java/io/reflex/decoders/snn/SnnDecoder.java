@@ -5,6 +5,7 @@ import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.bundle.ModelBundleWriter;
+import io.reflex.decoders.linear.RidgeReadout;
 import java.util.Arrays;
 
 /**
