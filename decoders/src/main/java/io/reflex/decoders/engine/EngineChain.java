@@ -618,31 +618,23 @@ public final class EngineChain implements Engine {
     }
 
     /**
-     * Starts a new stream on every usable engine. A failed engine stays failed (only {@link #load} revives engines);
-     * an engine whose reset throws is marked failed and, if it was the active one, the next usable engine takes over.
+     * Starts a new stream. Only the active engine is reset: a standby engine's own stream state never matters,
+     * because a takeover either resets it (at the start of a stream) or restores the checkpoint into it. A failed
+     * engine stays failed (only {@link #load} revives engines); if the active engine's reset throws, it is marked
+     * failed and the next usable engine takes over from its reset state.
      */
     @Override
     public void reset() {
-        for (int i = 0; i < engines.length; i++) {
-            if (!usable[i]) {
-                continue;
-            }
-            try {
-                engines[i].reset();
-            } catch (RuntimeException ex) {
-                if (i == active) {
-                    atReset = true;
-                    failActive("reset threw " + ex);
-                } else {
-                    usable[i] = false;
-                    faults[i]++;
-                    reasons[i] = "failed: reset threw " + ex;
-                }
-            }
-        }
         atReset = true;
         ckBytes = 0;
-        updateStandby();
+        if (active < 0) {
+            return;
+        }
+        try {
+            engines[active].reset();
+        } catch (RuntimeException ex) {
+            failActive("reset threw " + ex);
+        }
     }
 
     /** The active engine's checkpoint size (0 when none is usable). */
