@@ -2,7 +2,6 @@ package io.reflex.decoders.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.within;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.BundleException;
