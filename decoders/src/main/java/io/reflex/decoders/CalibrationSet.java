@@ -9,6 +9,10 @@ package io.reflex.decoders;
  * stored, because one bad row would poison every least-squares fit that reads the set. Rows are kept in order
  * because lagged decoders (Wiener) and state-space fits (Kalman) read consecutive rows as consecutive bins.
  *
+ * <p>A row may start a new trial ({@link #markTrialStart()} before adding it): decoders with a per-trial state (the
+ * engine decoders over LFADS and SNN streams) reset their stream before that row when they fit, as the runtime
+ * resets them at trial starts when it decodes. Decoders without per-trial state ignore the flags.
+ *
  * <p>Not thread-safe: one owner thread fills it, then hands it to {@link TrainableDecoder#fit}.
  */
 public final class CalibrationSet {
@@ -17,6 +21,8 @@ public final class CalibrationSet {
     private final int outputs;
     private final double[] features;
     private final double[] targets;
+    private final boolean[] trialStarts;
+    private boolean pendingTrialStart;
     private int size;
     private long rejectedNonFinite;
     private long rejectedFull;
@@ -41,6 +47,7 @@ public final class CalibrationSet {
         this.outputs = outputs;
         this.features = new double[capacityBins * channels];
         this.targets = new double[capacityBins * outputs];
+        this.trialStarts = new boolean[capacityBins];
     }
 
     private static void requirePositive(String field, int value) {
@@ -124,7 +131,26 @@ public final class CalibrationSet {
         for (int j = 0; j < channels; j++) {
             this.features[fo + j] = features[j];
         }
+        trialStarts[size] = pendingTrialStart;
+        pendingTrialStart = false;
         size++;
+    }
+
+    /**
+     * Marks the next row that will be stored as the first bin of a new trial (a row refused for NaN or a full set
+     * does not consume the mark). Allocation-free.
+     */
+    public void markTrialStart() {
+        pendingTrialStart = true;
+    }
+
+    /**
+     * Whether row {@code row} starts a new trial (0-based, {@code row < size()}). A fit starts its stream from a reset
+     * before row 0 whatever its flag.
+     */
+    public boolean startsTrial(int row) {
+        checkIndex(row, 0, 1);
+        return trialStarts[row];
     }
 
     /** Number of rows stored. */
@@ -180,9 +206,10 @@ public final class CalibrationSet {
         return rejectedFull;
     }
 
-    /** Empties the set and zeroes the counters; keeps the storage. */
+    /** Empties the set, forgets a pending trial-start mark and zeroes the counters; keeps the storage. */
     public void clear() {
         size = 0;
+        pendingTrialStart = false;
         rejectedNonFinite = 0;
         rejectedFull = 0;
     }

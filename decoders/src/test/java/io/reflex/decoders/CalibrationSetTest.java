@@ -99,4 +99,24 @@ class CalibrationSetTest {
             assertThat(set.target(r, 0)).isEqualTo((double) (values.get(r) * 0.5f));
         }
     }
+
+    @Test
+    void aTrialStartMarkGoesToTheNextStoredRow() {
+        final CalibrationSet set = new CalibrationSet(4, 1, 1);
+        set.markTrialStart();
+        assertThat(set.add(new float[] {1}, new float[] {1})).isTrue();
+        assertThat(set.add(new float[] {2}, new float[] {2})).isTrue();
+        set.markTrialStart();
+        assertThat(set.add(new float[] {Float.NaN}, new float[] {3})).as("refused: the mark waits").isFalse();
+        assertThat(set.add(new float[] {3}, new float[] {3})).isTrue();
+        assertThat(set.add(new float[] {4}, new double[] {4})).isTrue();
+        assertThat(new boolean[] {set.startsTrial(0), set.startsTrial(1), set.startsTrial(2), set.startsTrial(3)})
+                .containsExactly(true, false, true, false);
+        set.markTrialStart();
+        assertThat(set.add(new float[] {5}, new float[] {5})).as("full: the mark waits").isFalse();
+        set.clear();
+        assertThat(set.add(new float[] {6}, new float[] {6})).isTrue();
+        assertThat(set.startsTrial(0)).as("clear forgets a pending mark").isFalse();
+        assertThatThrownBy(() -> set.startsTrial(1)).isInstanceOf(IndexOutOfBoundsException.class);
+    }
 }

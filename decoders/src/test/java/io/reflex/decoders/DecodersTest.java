@@ -42,7 +42,7 @@ class DecodersTest {
     void rejectsUnknownNamesOptionsAndValuesNamingThem() {
         assertThatThrownBy(() -> Decoders.create("lfads-x", 4, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("unknown decoder 'lfads-x': allowed are [kalman, snn, wiener]");
+                .hasMessage("unknown decoder 'lfads-x': allowed are [kalman, lfads, snn, wiener]");
         assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("lags", "3")))
                 .hasMessageContaining("unknown option 'lags' for decoder kalman");
         assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of("gain", "fast")))
@@ -57,5 +57,53 @@ class DecodersTest {
                 .hasMessageContaining("lambda must be a number");
         assertThatThrownBy(() -> Decoders.create("wiener", 0, Map.of()))
                 .hasMessageContaining("channels must be >= 1");
+    }
+
+    @Test
+    void createsLfadsAndSnnOverAnEngineChain() {
+        final TrainableDecoder lfads = Decoders.create("lfads", 70, Map.of("outputs", "3"));
+        assertThat(lfads).isInstanceOf(io.reflex.decoders.engine.EngineDecoder.class);
+        final io.reflex.decoders.engine.EngineDecoder e = (io.reflex.decoders.engine.EngineDecoder) lfads;
+        assertThat(e.name()).isEqualTo("lfads");
+        assertThat(e.inputCount()).isEqualTo(70);
+        assertThat(e.outputCount()).isEqualTo(3);
+        assertThat(e.bundle().name()).isEqualTo(Decoders.lfadsModel(Decoders.DEFAULT_LFADS_MODEL).name());
+        assertThat(e.chain().statuses()).extracting(io.reflex.decoders.engine.EngineStatus::name)
+                .containsExactly("cpu-fixed");
+        final io.reflex.decoders.engine.EngineDecoder sliding = (io.reflex.decoders.engine.EngineDecoder)
+                Decoders.create("lfads", 70, Map.of("model", "src/main/resources/models/lfads-lorenz-causal.rbundle",
+                        "mode", "sliding"), io.reflex.decoders.engine.EngineSpec.parseNames("cpu,cpu-fixed"));
+        assertThat(((io.reflex.decoders.engine.CpuEngine) sliding.chain().engine(0)).mode())
+                .isEqualTo(io.reflex.decoders.lfads.LfadsMode.SLIDING);
+        assertThat(sliding.chain().engine(1).arithmetic()).isEqualTo("fixed");
+        assertThat(sliding.arithmetic()).isEqualTo("float32");
+        final TrainableDecoder snn = Decoders.create("snn", 16, Map.of("neurons", "256"),
+                java.util.List.of(io.reflex.decoders.engine.EngineSpec.of("cpu")));
+        assertThat(snn.name()).isEqualTo("snn");
+        assertThat(((io.reflex.decoders.engine.EngineDecoder) snn).featureCount()).isEqualTo(256);
+    }
+
+    @Test
+    void lfadsAndEngineErrorsNameTheProblem() {
+        assertThatThrownBy(() -> Decoders.create("lfads", 96, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("channels (96) must equal the input dimension")
+                .hasMessageContaining("encod_data_dim 70");
+        assertThatThrownBy(() -> Decoders.create("lfads", 70, Map.of("model", "no-such-model")))
+                .hasMessageContaining("'no-such-model' is neither a bundle file nor a shipped model");
+        assertThatThrownBy(() -> Decoders.create("lfads", 70, Map.of("mode", "trial")))
+                .hasMessageContaining("causal or sliding");
+        assertThatThrownBy(() -> Decoders.create("lfads", 70, Map.of("mode", "fast")))
+                .hasMessageContaining("mode must be one of");
+        assertThatThrownBy(() -> Decoders.create("lfads", 70, Map.of("model", "lfads-lorenz-small",
+                "mode", "causal"))).hasMessageContaining("causal bundle");
+        assertThatThrownBy(() -> Decoders.create("lfads", 70, Map.of("neurons", "3")))
+                .hasMessageContaining("unknown option 'neurons' for decoder lfads");
+        assertThatThrownBy(() -> Decoders.create("lfads", 70, Map.of(),
+                io.reflex.decoders.engine.EngineSpec.parseNames("xrt")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("xrt");
+        assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of(),
+                io.reflex.decoders.engine.EngineSpec.parseNames("cpu")))
+                .hasMessageContaining("takes no engines");
     }
 }

@@ -17,9 +17,11 @@ import io.reflex.decoders.bundle.ModelBundle;
  * not a fault of the engine), {@code ENGINE_FAULT} when the engine itself failed. Whenever the status is not OK,
  * {@code out} holds no NaN. An engine is owned by one thread.
  *
- * <p>Checkpoints make a failover bumpless: the stream state after a step (a few hundred bytes for LFADS) in a
- * layout fixed per model type, so that any engine of the same {@link #arithmetic()} family continues exactly where
- * another stopped. Engines of the {@code fixed} family agree bit for bit.
+ * <p>Checkpoints make a failover bumpless: the stream state after a step (560 bytes for the Lorenz LFADS demo
+ * model) in a canonical layout per model type ({@code "LFS1"} LFADS causal, {@code "LFW1"} LFADS sliding,
+ * {@code "SNS1"} SNN; package {@link io.reflex.decoders.checkpoint}), so that another engine of the same model
+ * continues where one stopped: bit for bit between engines of the {@code fixed} family; a {@code float32} engine
+ * reads and writes the same Q12 layout (divided by 4096 on restore, rounded on save).
  */
 public interface Engine extends AutoCloseable {
 
@@ -97,8 +99,8 @@ public interface Engine extends AutoCloseable {
     }
 
     /**
-     * Continues the stream from a checkpoint written by any engine of the same family for the same model: the next
-     * {@link #step} gives what the writer's next step would have given.
+     * Continues the stream from a checkpoint written by any engine for the same model and mode: the next
+     * {@link #step} gives what the writer's next step would have given (bit for bit within the fixed family).
      *
      * @return a DecodeStatus code; {@code INVALID_INPUT} for a checkpoint of another model or layout,
      *         {@code NOT_READY} when the engine cannot restore

@@ -17,6 +17,8 @@ import static io.reflex.decoders.lfads.LfadsTensors.READOUT;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LfadsCheckpoint;
 import io.reflex.decoders.fixed.ActivationLuts;
 import io.reflex.decoders.fixed.FixedPoint;
 import java.util.Arrays;
@@ -72,6 +74,7 @@ public final class LfadsFixed implements LfadsKernel {
     private final short[] sC;
     private final short[] sF;
     private long sBins;
+    private final LfadsCheckpoint layout;
 
     /**
      * Loads the fixed-point model of a bundle: checks the arithmetic section and the LUTs, then reads the
@@ -157,6 +160,8 @@ public final class LfadsFixed implements LfadsKernel {
         sG = new short[d.genDim()];
         sC = new short[d.conDim()];
         sF = new short[d.facDim()];
+        layout = d.causal()
+                ? new LfadsCheckpoint(d.ciEncDim(), d.conDim(), d.genDim(), d.facDim(), d.ciLag()) : null;
     }
 
     @Override
@@ -384,6 +389,75 @@ public final class LfadsFixed implements LfadsKernel {
     @Override
     public long streamBins() {
         return sBins;
+    }
+
+    @Override
+    public LfadsCheckpoint streamLayout() {
+        return layout;
+    }
+
+    @Override
+    public CheckpointStatus saveStream(byte[] dst) {
+        if (layout == null) {
+            return CheckpointStatus.UNSUPPORTED;
+        }
+        if (dst == null || dst.length < layout.bytes()) {
+            return CheckpointStatus.TOO_SHORT;
+        }
+        final int C = d.ciEncDim();
+        final int L = d.ciLag();
+        layout.writeHeader(dst, sBins);
+        if (sBins == 0) {
+            // the state a step after a reset starts from; sF is recomputed by that step, so it may serve as scratch
+            fac.apply(g0Learned, 0, sF, 0);
+            LfadsCheckpoint.putQ12(dst, layout.ciOffset(), ciH0, 0, C);
+            LfadsCheckpoint.putQ12(dst, layout.conOffset(), conH0, 0, conH0.length);
+            LfadsCheckpoint.putQ12(dst, layout.genOffset(), g0Learned, 0, g0Learned.length);
+        } else {
+            LfadsCheckpoint.putQ12(dst, layout.ciOffset(), sCi, 0, C);
+            LfadsCheckpoint.putQ12(dst, layout.conOffset(), sC, 0, sC.length);
+            LfadsCheckpoint.putQ12(dst, layout.genOffset(), sG, 0, sG.length);
+        }
+        LfadsCheckpoint.putQ12(dst, layout.facOffset(), sF, 0, sF.length);
+        for (int k = 0; k < L; k++) {
+            long bin = sBins - 1 - k;
+            if (bin >= 0) {
+                LfadsCheckpoint.putQ12(dst, layout.histOffset(k), sRing, (int) (bin % (L + 1)) * C, C);
+            } else {
+                LfadsCheckpoint.putZeros(dst, layout.histOffset(k), C);
+            }
+        }
+        return CheckpointStatus.OK;
+    }
+
+    @Override
+    public CheckpointStatus restoreStream(byte[] src) {
+        if (layout == null) {
+            return CheckpointStatus.UNSUPPORTED;
+        }
+        CheckpointStatus s = layout.check(src);
+        if (!s.ok()) {
+            return s;
+        }
+        long bins = LfadsCheckpoint.bins(src);
+        if (bins == 0) {
+            sBins = 0;
+            return CheckpointStatus.OK;
+        }
+        final int C = d.ciEncDim();
+        final int L = d.ciLag();
+        LfadsCheckpoint.getQ12(src, layout.ciOffset(), sCi, 0, C);
+        LfadsCheckpoint.getQ12(src, layout.conOffset(), sC, 0, sC.length);
+        LfadsCheckpoint.getQ12(src, layout.genOffset(), sG, 0, sG.length);
+        LfadsCheckpoint.getQ12(src, layout.facOffset(), sF, 0, sF.length);
+        for (int k = 0; k < L; k++) {
+            long bin = bins - 1 - k;
+            if (bin >= 0) {
+                LfadsCheckpoint.getQ12(src, layout.histOffset(k), sRing, (int) (bin % (L + 1)) * C, C);
+            }
+        }
+        sBins = bins;
+        return CheckpointStatus.OK;
     }
 
     @Override

@@ -19,6 +19,8 @@ import static io.reflex.decoders.lfads.LfadsTensors.READOUT;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LfadsCheckpoint;
 import java.util.Arrays;
 
 /**
@@ -66,6 +68,8 @@ public final class LfadsFloat32 implements LfadsKernel {
     private final float[] sC;
     private final float[] sF;
     private long sBins;
+    private final LfadsCheckpoint layout;
+    private final float[] sFInit;
 
     /** Loads and shape-checks the float32 tensors of an LFADS bundle. */
     public LfadsFloat32(ModelBundle b) {
@@ -157,6 +161,12 @@ public final class LfadsFloat32 implements LfadsKernel {
         sG = new float[d.genDim()];
         sC = new float[d.conDim()];
         sF = new float[d.facDim()];
+        layout = d.causal()
+                ? new LfadsCheckpoint(d.ciEncDim(), d.conDim(), d.genDim(), d.facDim(), d.ciLag()) : null;
+        sFInit = new float[d.facDim()];
+        if (d.causal()) {
+            fac.apply(g0Learned, 0, sFInit, 0);
+        }
     }
 
     @Override
@@ -315,6 +325,75 @@ public final class LfadsFloat32 implements LfadsKernel {
     @Override
     public long streamBins() {
         return sBins;
+    }
+
+    @Override
+    public LfadsCheckpoint streamLayout() {
+        return layout;
+    }
+
+    @Override
+    public CheckpointStatus saveStream(byte[] dst) {
+        if (layout == null) {
+            return CheckpointStatus.UNSUPPORTED;
+        }
+        if (dst == null || dst.length < layout.bytes()) {
+            return CheckpointStatus.TOO_SHORT;
+        }
+        final int C = d.ciEncDim();
+        final int L = d.ciLag();
+        layout.writeHeader(dst, sBins);
+        boolean finite;
+        if (sBins == 0) {
+            finite = LfadsCheckpoint.putQ12(dst, layout.ciOffset(), ciH0, 0, C)
+                    && LfadsCheckpoint.putQ12(dst, layout.conOffset(), conH0, 0, conH0.length)
+                    && LfadsCheckpoint.putQ12(dst, layout.genOffset(), g0Learned, 0, g0Learned.length)
+                    && LfadsCheckpoint.putQ12(dst, layout.facOffset(), sFInit, 0, sFInit.length);
+        } else {
+            finite = LfadsCheckpoint.putQ12(dst, layout.ciOffset(), sCi, 0, C)
+                    && LfadsCheckpoint.putQ12(dst, layout.conOffset(), sC, 0, sC.length)
+                    && LfadsCheckpoint.putQ12(dst, layout.genOffset(), sG, 0, sG.length)
+                    && LfadsCheckpoint.putQ12(dst, layout.facOffset(), sF, 0, sF.length);
+        }
+        for (int k = 0; k < L && finite; k++) {
+            long bin = sBins - 1 - k;
+            if (bin >= 0) {
+                finite = LfadsCheckpoint.putQ12(dst, layout.histOffset(k), sRing, (int) (bin % (L + 1)) * C, C);
+            } else {
+                LfadsCheckpoint.putZeros(dst, layout.histOffset(k), C);
+            }
+        }
+        return finite ? CheckpointStatus.OK : CheckpointStatus.BAD_VALUE;
+    }
+
+    @Override
+    public CheckpointStatus restoreStream(byte[] src) {
+        if (layout == null) {
+            return CheckpointStatus.UNSUPPORTED;
+        }
+        CheckpointStatus s = layout.check(src);
+        if (!s.ok()) {
+            return s;
+        }
+        long bins = LfadsCheckpoint.bins(src);
+        if (bins == 0) {
+            sBins = 0;
+            return CheckpointStatus.OK;
+        }
+        final int C = d.ciEncDim();
+        final int L = d.ciLag();
+        LfadsCheckpoint.getQ12(src, layout.ciOffset(), sCi, 0, C);
+        LfadsCheckpoint.getQ12(src, layout.conOffset(), sC, 0, sC.length);
+        LfadsCheckpoint.getQ12(src, layout.genOffset(), sG, 0, sG.length);
+        LfadsCheckpoint.getQ12(src, layout.facOffset(), sF, 0, sF.length);
+        for (int k = 0; k < L; k++) {
+            long bin = bins - 1 - k;
+            if (bin >= 0) {
+                LfadsCheckpoint.getQ12(src, layout.histOffset(k), sRing, (int) (bin % (L + 1)) * C, C);
+            }
+        }
+        sBins = bins;
+        return CheckpointStatus.OK;
     }
 
     @Override

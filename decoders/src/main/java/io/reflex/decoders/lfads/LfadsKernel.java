@@ -1,5 +1,8 @@
 package io.reflex.decoders.lfads;
 
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LfadsCheckpoint;
+
 /**
  * One arithmetic (float32 or fixed point) of an LFADS model with preallocated buffers. {@link #trial} and
  * {@link #step} allocate nothing and never throw on bad data: they return a {@link io.reflex.decoders.DecodeStatus}
@@ -40,6 +43,32 @@ public interface LfadsKernel {
 
     /** Bins taken by {@link #step} since the last {@link #resetStream}. */
     long streamBins();
+
+    /**
+     * The {@code "LFS1"} layout of this model's causal stream state, or null when the model is not causal (sliding
+     * streams are checkpointed by {@link LfadsStream}).
+     */
+    LfadsCheckpoint streamLayout();
+
+    /**
+     * Writes the causal stream state as it stands (after the last {@link #step} or {@link #resetStream}) in the
+     * {@code "LFS1"} layout into {@code dst[0, streamLayout().bytes())}. A float32 kernel rounds its state to Q12.
+     * Allocates nothing.
+     *
+     * @return OK; UNSUPPORTED for a model that is not causal; TOO_SHORT for a short array; BAD_VALUE when a float
+     *         state is not finite (nothing usable was written)
+     */
+    CheckpointStatus saveStream(byte[] dst);
+
+    /**
+     * Continues the causal stream from an {@code "LFS1"} checkpoint of the same model, written by a kernel of either
+     * arithmetic: the next {@link #step} gives what the writer's next step would have given (bit for bit between
+     * fixed-point kernels; a float32 kernel reads the Q12 values divided by 4096). A checkpoint with 0 bins resets
+     * the stream. Allocates nothing; on any status but OK the stream is left as it was.
+     *
+     * @return OK, UNSUPPORTED for a model that is not causal, or what {@link LfadsCheckpoint#check} found
+     */
+    CheckpointStatus restoreStream(byte[] src);
 
     /** Initial-condition mean of the last trial ({@code icDim} values, live view; empty for causal models). */
     float[] lastIcMean();

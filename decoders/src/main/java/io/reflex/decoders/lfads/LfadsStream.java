@@ -1,12 +1,19 @@
 package io.reflex.decoders.lfads;
 
 import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LfadsWindowCheckpoint;
 
 /**
  * Bin-by-bin LFADS over a kernel, in {@link LfadsMode#SLIDING} or {@link LfadsMode#CAUSAL} mode. Each
  * {@link #push} takes one bin of counts and yields the factors and log-rates of that bin. Sliding mode keeps the
  * last {@code encod_seq_len} bins in a ring and reruns the whole model (until the ring is full it runs on the bins
  * seen so far); causal mode takes one O(1) step. Allocates nothing after construction. Not thread-safe.
+ *
+ * <p>Checkpoints ({@link #checkpointBytes}, {@link #save}, {@link #restore}): a causal stream saves the kernel's
+ * {@code "LFS1"} state ({@link io.reflex.decoders.checkpoint.LfadsCheckpoint}), a sliding stream its ring of recent
+ * bins ({@code "LFW1"}, {@link LfadsWindowCheckpoint}). Either restores into a stream of the same model and mode in
+ * either arithmetic.
  */
 public final class LfadsStream {
     private final LfadsKernel kernel;
@@ -16,6 +23,7 @@ public final class LfadsStream {
     private final float[] window;
     private final float[] trialFactors;
     private final float[] trialLogRates;
+    private final LfadsWindowCheckpoint windowLayout;
     private long pushed;
 
     /**
@@ -37,6 +45,7 @@ public final class LfadsStream {
         this.window = mode == LfadsMode.SLIDING ? new float[T * d.dataDim()] : new float[0];
         this.trialFactors = mode == LfadsMode.SLIDING ? new float[d.reconSeqLen() * d.facDim()] : new float[0];
         this.trialLogRates = mode == LfadsMode.SLIDING ? new float[d.reconSeqLen() * d.readoutDim()] : new float[0];
+        this.windowLayout = mode == LfadsMode.SLIDING ? new LfadsWindowCheckpoint(d.dataDim(), T) : null;
         kernel.resetStream();
     }
 
@@ -100,5 +109,67 @@ public final class LfadsStream {
         System.arraycopy(trialFactors, (bins - 1) * d.facDim(), factors, 0, d.facDim());
         System.arraycopy(trialLogRates, (bins - 1) * d.readoutDim(), logRates, 0, d.readoutDim());
         return s;
+    }
+
+    /** Bytes of a checkpoint of this stream ({@code "LFS1"} causal, {@code "LFW1"} sliding). */
+    public int checkpointBytes() {
+        return mode == LfadsMode.CAUSAL ? kernel.streamLayout().bytes() : windowLayout.bytes();
+    }
+
+    /**
+     * Writes the stream state as it stands into {@code dst[0, checkpointBytes())}. Allocates nothing.
+     *
+     * @return OK, TOO_SHORT, or BAD_VALUE when a float32 causal state is not finite
+     */
+    public CheckpointStatus save(byte[] dst) {
+        if (mode == LfadsMode.CAUSAL) {
+            return kernel.saveStream(dst);
+        }
+        if (dst == null || dst.length < windowLayout.bytes()) {
+            return CheckpointStatus.TOO_SHORT;
+        }
+        final int D = d.dataDim();
+        final int T = d.encSeqLen();
+        windowLayout.writeHeader(dst, pushed);
+        for (int k = 0; k < T; k++) {
+            long bin = pushed - 1 - k;
+            int off = windowLayout.binOffset(k);
+            if (bin >= 0) {
+                LfadsWindowCheckpoint.putFloats(dst, off, ring, (int) (bin % T) * D, D);
+            } else {
+                java.util.Arrays.fill(dst, off, off + 4 * D, (byte) 0);
+            }
+        }
+        return CheckpointStatus.OK;
+    }
+
+    /**
+     * Continues from a checkpoint of a stream of the same model and mode (written in either arithmetic): the next
+     * {@link #push} gives what the writer's next push would have given. On any status but OK the stream is left as
+     * it was. Allocates nothing.
+     */
+    public CheckpointStatus restore(byte[] src) {
+        if (mode == LfadsMode.CAUSAL) {
+            CheckpointStatus s = kernel.restoreStream(src);
+            if (s.ok()) {
+                pushed = kernel.streamBins();
+            }
+            return s;
+        }
+        CheckpointStatus s = windowLayout.check(src);
+        if (!s.ok()) {
+            return s;
+        }
+        final int D = d.dataDim();
+        final int T = d.encSeqLen();
+        long bins = LfadsWindowCheckpoint.bins(src);
+        for (int k = 0; k < T; k++) {
+            long bin = bins - 1 - k;
+            if (bin >= 0) {
+                LfadsWindowCheckpoint.getFloats(src, windowLayout.binOffset(k), ring, (int) (bin % T) * D, D);
+            }
+        }
+        pushed = bins;
+        return CheckpointStatus.OK;
     }
 }

@@ -1,7 +1,7 @@
 /**
  * LFADS inference (inference-spec.md §1): the float32 reference {@link io.reflex.decoders.lfads.LfadsFloat32}, the
  * fixed-point golden model {@link io.reflex.decoders.lfads.LfadsFixed} (decoders/FIXED_POINT.md), trial, sliding
- * and causal modes, the {@link io.reflex.decoders.lfads.LfadsDecoder} adapter and the Lorenz benchmark data.
- * See decoders/LFADS.md.
+ * and causal modes with stream checkpoints, and the Lorenz benchmark data. The per-bin decoder over LFADS is
+ * {@link io.reflex.decoders.engine.EngineDecoder}. See decoders/LFADS.md.
  */
 package io.reflex.decoders.lfads;

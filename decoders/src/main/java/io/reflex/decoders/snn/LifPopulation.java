@@ -1,5 +1,8 @@
 package io.reflex.decoders.snn;
 
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LittleEndian;
+import io.reflex.decoders.checkpoint.SnnCheckpoint;
 import java.util.Arrays;
 
 /**
@@ -31,7 +34,11 @@ import java.util.Arrays;
  * Each update saturates to {@code [wMin, wMax]}. So a pre event delivered in the same tick as the post spike
  * counts as pre-before-post (it contributed to that spike).
  *
- * <p>Ticks allocate nothing. Not thread-safe.
+ * <p>{@link #saveState} and {@link #restoreState} write and read the neuron state (V, I, ref and the last tick's
+ * spikes) in the canonical {@code "SNS1"} layout ({@link SnnCheckpoint}); they cover populations without STDP (the
+ * decoder's), since plastic weights and STDP traces are not part of that layout.
+ *
+ * <p>Ticks, saves and restores allocate nothing. Not thread-safe.
  */
 public final class LifPopulation {
     /** {@link #tick} return code: an input index was outside {@code [0, inputCount)}; nothing was advanced. */
@@ -414,5 +421,80 @@ public final class LifPopulation {
     /** The STDP parameters, or null. */
     public StdpParams stdp() {
         return stdp;
+    }
+
+    /**
+     * Writes the header (ticks = {@link #tickCount()}) and {@code V, I, ref} and the spike bits of the last tick into
+     * an {@code "SNS1"} checkpoint; the trace array that follows belongs to the caller (the readout filter is not part
+     * of the population). Allocates nothing.
+     *
+     * @return OK; WRONG_SHAPE when the layout is for another N; TOO_SHORT; UNSUPPORTED with STDP
+     */
+    public CheckpointStatus saveState(byte[] dst, SnnCheckpoint layout) {
+        if (stdp != null) {
+            return CheckpointStatus.UNSUPPORTED;
+        }
+        if (layout.neurons() != n) {
+            return CheckpointStatus.WRONG_SHAPE;
+        }
+        if (dst == null || dst.length < layout.bytes()) {
+            return CheckpointStatus.TOO_SHORT;
+        }
+        layout.writeHeader(dst, tickCount);
+        SnnCheckpoint.putInts(dst, layout.vOffset(), mem, 0, n);
+        SnnCheckpoint.putInts(dst, layout.iOffset(), cur, 0, n);
+        SnnCheckpoint.putInts(dst, layout.refOffset(), ref, 0, n);
+        int q = 0;
+        for (int w = 0, words = layout.spikeWords(); w < words; w++) {
+            int bits = 0;
+            while (q < spikeCount && spikes[q] >>> 5 == w) {
+                bits |= 1 << (spikes[q] & 31);
+                q++;
+            }
+            LittleEndian.putInt(dst, layout.spikesOffset() + 4 * w, bits);
+        }
+        return CheckpointStatus.OK;
+    }
+
+    /**
+     * Continues from an {@code "SNS1"} checkpoint: {@code V, I, ref}, the last tick's spikes (the recurrent input of
+     * the next tick) and the tick counter. The next {@link #tick} gives what the writer's next tick would have given.
+     * Checks the layout ({@link SnnCheckpoint#check}) and {@code ref ≤ T_ref}; on any status but OK the state is
+     * left as it was. Allocates nothing.
+     *
+     * @return OK, UNSUPPORTED with STDP, WRONG_SHAPE for another N, BAD_VALUE, or what the layout check found
+     */
+    public CheckpointStatus restoreState(byte[] src, SnnCheckpoint layout) {
+        if (stdp != null) {
+            return CheckpointStatus.UNSUPPORTED;
+        }
+        if (layout.neurons() != n) {
+            return CheckpointStatus.WRONG_SHAPE;
+        }
+        CheckpointStatus s = layout.check(src);
+        if (!s.ok()) {
+            return s;
+        }
+        for (int i = 0; i < n; i++) {
+            if (LittleEndian.getInt(src, layout.refOffset() + 4 * i) > tRef) {
+                return CheckpointStatus.BAD_VALUE;
+            }
+        }
+        SnnCheckpoint.getInts(src, layout.vOffset(), mem, 0, n);
+        SnnCheckpoint.getInts(src, layout.iOffset(), cur, 0, n);
+        SnnCheckpoint.getInts(src, layout.refOffset(), ref, 0, n);
+        Arrays.fill(prevFlag, (byte) 0);
+        Arrays.fill(spikedFlag, (byte) 0);
+        Arrays.fill(acc, 0);
+        prevCount = 0;
+        spikeCount = 0;
+        for (int i = 0; i < n; i++) {
+            if (layout.spiked(src, i)) {
+                spikes[spikeCount++] = i;
+                spikedFlag[i] = 1;
+            }
+        }
+        tickCount = SnnCheckpoint.ticks(src);
+        return CheckpointStatus.OK;
     }
 }

@@ -5,6 +5,7 @@ import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.bundle.ModelBundleWriter;
+import io.reflex.decoders.linear.RidgeReadout;
 import java.util.Arrays;
 
 /**
@@ -17,7 +18,8 @@ import java.util.Arrays;
  * and centred. After every tick the feature trace of each neuron, an integer in Q16, is
  * {@code r ← r − (r >> k_filt) + s·2^16} (an exponential filter with τ ≈ 2^k_filt ticks, exact in integers, so the
  * same features can be computed in hardware and never run into float denormals); the readout reads {@code r} after
- * the bin's last tick: {@code out = W·(r / 2^16) + b} in float.
+ * the bin's last tick: {@code out = W·(r / 2^16) + b} in float. The stream itself (spreading, ticks, traces,
+ * checkpoints) is {@link SnnReservoir}, which the engines run too.
  *
  * <p>{@link #fit} runs the reservoir over the calibration bins in order from the initial state, collects the
  * features after each bin and solves a ridge regression ({@link RidgeReadout}); the reservoir weights are not
@@ -27,27 +29,20 @@ public final class SnnDecoder implements TrainableDecoder {
     /** {@code model_type} in the bundle. */
     public static final String MODEL_TYPE = "snn";
     /** One spike in a feature trace (Q16). */
-    static final int TRACE_ONE = 1 << 16;
+    static final int TRACE_ONE = SnnReservoir.TRACE_ONE;
     private static final float TRACE_SCALE = 1f / TRACE_ONE;
 
     private final Context ctx;
-    private final LifPopulation pop;
+    private final SnnReservoir reservoir;
     private final int channels;
     private final int outputs;
     private final int n;
-    private final int binTicks;
-    private final int filterShift;
-
-    private final int[][] tickInputs;
-    private final int[] tickInputCount;
-    private final int[] trace;
     private final float[] lastOut;
 
     private float[] readoutW;
     private float[] readoutB;
     private double lambda = Double.NaN;
     private boolean fitted;
-    private long countsClipped;
     private long inputsRejected;
 
     /** Builds the reservoir of {@code ctx} (concluded here); not fitted yet. */
@@ -56,16 +51,16 @@ public final class SnnDecoder implements TrainableDecoder {
     }
 
     private SnnDecoder(Context ctx, NetworkGenerator.Network net) {
+        this(ctx, new SnnReservoir(new LifPopulation(ctx.lif(), net.synapses(), net.bias(), null), ctx.binTicks,
+            ctx.filterShift));
+    }
+
+    private SnnDecoder(Context ctx, SnnReservoir reservoir) {
         this.ctx = ctx;
-        this.pop = new LifPopulation(ctx.lif(), net.synapses(), net.bias(), null);
+        this.reservoir = reservoir;
         this.channels = ctx.inputCount;
         this.outputs = ctx.outputCount;
         this.n = ctx.neuronCount;
-        this.binTicks = ctx.binTicks;
-        this.filterShift = ctx.filterShift;
-        this.tickInputs = new int[binTicks][channels];
-        this.tickInputCount = new int[binTicks];
-        this.trace = new int[n];
         this.lastOut = new float[outputs];
     }
 
@@ -90,21 +85,19 @@ public final class SnnDecoder implements TrainableDecoder {
             safeOutput(out);
             return DecodeStatus.NOT_READY;
         }
-        for (int k = 0; k < channels; k++) {
-            if (!Float.isFinite(features[k])) {
-                inputsRejected++;
-                safeOutput(out);
-                return DecodeStatus.INVALID_INPUT;
-            }
+        if (reservoir.step(features, null) != DecodeStatus.OK) {
+            inputsRejected++;
+            safeOutput(out);
+            return DecodeStatus.INVALID_INPUT;
         }
-        runBin(features);
         for (int o = 0; o < outputs; o++) {
-            float acc = readoutB[o];
+            float acc = 0f;
             int base = o * n;
             for (int i = 0; i < n; i++) {
-                acc += readoutW[base + i] * trace[i];
+                acc += readoutW[base + i] * reservoir.trace(i);
             }
-            acc *= TRACE_SCALE;
+            // the intercept is in output units: it is added after the traces are scaled to spikes
+            acc = readoutB[o] + acc * TRACE_SCALE;
             if (!Float.isFinite(acc)) {
                 safeOutput(out);
                 return DecodeStatus.NUMERIC_FAULT;
@@ -115,36 +108,6 @@ public final class SnnDecoder implements TrainableDecoder {
         return DecodeStatus.OK;
     }
 
-    /** Spreads one bin of counts over its ticks, runs them and updates the feature traces. */
-    private void runBin(float[] counts) {
-        Arrays.fill(tickInputCount, 0);
-        for (int k = 0; k < channels; k++) {
-            int c = Math.round(counts[k]);
-            if (c <= 0) {
-                continue;
-            }
-            if (c > binTicks) {
-                countsClipped += c - binTicks;
-                c = binTicks;
-            }
-            for (int mm = 0; mm < c; mm++) {
-                int t = (2 * mm + 1) * binTicks / (2 * c);
-                tickInputs[t][tickInputCount[t]++] = k;
-            }
-        }
-        final int k = filterShift;
-        final int[] r = trace;
-        for (int t = 0; t < binTicks; t++) {
-            pop.tick(tickInputs[t], tickInputCount[t]);
-            for (int i = 0; i < n; i++) {
-                r[i] -= r[i] >> k;
-            }
-            for (int q = 0, s = pop.spikeCount(); q < s; q++) {
-                r[pop.spikeAt(q)] += TRACE_ONE;
-            }
-        }
-    }
-
     @Override
     public void safeOutput(float[] out) {
         System.arraycopy(lastOut, 0, out, 0, outputs);
@@ -152,8 +115,7 @@ public final class SnnDecoder implements TrainableDecoder {
 
     @Override
     public void reset() {
-        pop.reset();
-        Arrays.fill(trace, 0);
+        reservoir.reset();
         Arrays.fill(lastOut, 0f);
     }
 
@@ -204,9 +166,9 @@ public final class SnnDecoder implements TrainableDecoder {
                 }
                 bin[k] = (float) v;
             }
-            runBin(bin);
+            reservoir.step(bin, null);
             for (int i = 0; i < n; i++) {
-                x[r * n + i] = trace[i] * (double) TRACE_SCALE;
+                x[r * n + i] = reservoir.trace(i) * (double) TRACE_SCALE;
             }
         }
         for (int i = 0; i < rows * outputs; i++) {
@@ -235,7 +197,7 @@ public final class SnnDecoder implements TrainableDecoder {
 
     /** Spikes dropped because a bin's count exceeded {@code binTicks} (one input spike per channel and tick). */
     public long countsClipped() {
-        return countsClipped;
+        return reservoir.countsClipped();
     }
 
     /** Bins refused because a feature was NaN or infinite. */
@@ -245,12 +207,17 @@ public final class SnnDecoder implements TrainableDecoder {
 
     /** Ticks per bin. */
     public int binTicks() {
-        return binTicks;
+        return reservoir.binTicks();
     }
 
     /** The reservoir (read-only use: its state changes with every decode). */
     public LifPopulation population() {
-        return pop;
+        return reservoir.population();
+    }
+
+    /** The stream (reservoir, input spreading, traces) behind this decoder. */
+    public SnnReservoir reservoir() {
+        return reservoir;
     }
 
     /** The concluded configuration. */
@@ -260,17 +227,42 @@ public final class SnnDecoder implements TrainableDecoder {
 
     // ------------------------------------------------------------------------------------------------ bundle
 
-    /** A bundle writer holding this decoder (model_type {@code "snn"}); decoders/SNN.md lists the contents. */
+    /**
+     * A bundle writer holding this decoder (model_type {@code "snn"}): the reservoir and the fitted readout
+     * (hyperparameter {@code readout: "ridge"}); decoders/SNN.md §5 lists the contents.
+     */
     public ModelBundleWriter toBundle(String name, String createdBy) {
         if (!fitted) {
-            throw new IllegalStateException("the SNN decoder must be fitted before it is saved");
+            throw new IllegalStateException("the SNN decoder must be fitted before it is saved with its readout; "
+                + "reservoirBundle saves the reservoir alone");
         }
+        return reservoirWriter(ctx, reservoir.population(), name, createdBy)
+            .hyperparameter("readout", "ridge")
+            .hyperparameter("output_count", outputs)
+            .hyperparameter("ridge_lambda", lambda)
+            .putFloat32("readout_w", new int[] {outputs, n}, readoutW)
+            .putFloat32("readout_b", new int[] {outputs}, readoutB);
+    }
+
+    /**
+     * A bundle writer holding the reservoir of a configuration without a readout (hyperparameter
+     * {@code readout: "none"}, no {@code output_count}, no readout tensors): what the engines load; the readout is
+     * fitted later by the decoder over the engines ({@link io.reflex.decoders.engine.EngineDecoder}).
+     */
+    public static ModelBundleWriter reservoirBundle(Context ctx, String name, String createdBy) {
+        ctx.conclude();
+        NetworkGenerator.Network net = ctx.recipe().generate();
+        LifPopulation pop = new LifPopulation(ctx.lif(), net.synapses(), net.bias(), null);
+        return reservoirWriter(ctx, pop, name, createdBy).hyperparameter("readout", "none");
+    }
+
+    private static ModelBundleWriter reservoirWriter(Context ctx, LifPopulation pop, String name, String createdBy) {
         LifParams p = pop.params();
         SynapseMatrix s = pop.synapses();
+        int n = pop.neuronCount();
         ModelBundleWriter w = new ModelBundleWriter(MODEL_TYPE, name).createdBy(createdBy)
             .hyperparameter("neuron_count", n)
-            .hyperparameter("input_count", channels)
-            .hyperparameter("output_count", outputs)
+            .hyperparameter("input_count", pop.inputCount())
             .hyperparameter("synapse_count", s.synapseCount())
             .hyperparameter("k_syn", p.kSyn())
             .hyperparameter("k_mem", p.kMem())
@@ -280,11 +272,9 @@ public final class SnnDecoder implements TrainableDecoder {
             .hyperparameter("t_ref", p.tRefTicks())
             .hyperparameter("reset_mode", p.resetMode().bundleName())
             .hyperparameter("tick_us", 1000)
-            .hyperparameter("bin_ticks", binTicks)
+            .hyperparameter("bin_ticks", ctx.binTicks)
             .hyperparameter("input_spread", "even")
-            .hyperparameter("readout", "ridge")
             .hyperparameter("filter_shift", ctx.filterShift)
-            .hyperparameter("ridge_lambda", lambda)
             .hyperparameter("seed", ctx.seed)
             .hyperparameter("recurrent_fan_in", ctx.recurrentFanIn)
             .hyperparameter("input_fan_in", ctx.inputFanIn)
@@ -293,46 +283,39 @@ public final class SnnDecoder implements TrainableDecoder {
         w.putInt32("col", new int[] {s.synapseCount()}, s.colCopy());
         w.putInt16("w", new int[] {s.synapseCount()}, s.weightsCopy());
         w.putInt32("bias", new int[] {n}, pop.biasCopy());
-        w.putFloat32("readout_w", new int[] {outputs, n}, readoutW);
-        w.putFloat32("readout_b", new int[] {outputs}, readoutB);
         return w;
     }
 
+    /** True when an SNN bundle carries a fitted readout ({@code readout: "ridge"} and the readout tensors). */
+    public static boolean hasReadout(ModelBundle b) {
+        return !"none".equals(b.hpString("readout", "ridge")) && b.hasTensor("readout_w");
+    }
+
     /**
-     * Loads a fitted decoder from a bundle of model_type {@code "snn"}.
+     * Loads a fitted decoder from a bundle of model_type {@code "snn"} written by {@link #toBundle}.
      *
-     * @throws io.reflex.decoders.bundle.BundleException naming the key or tensor that is missing or inconsistent
+     * @throws io.reflex.decoders.bundle.BundleException naming the key or tensor that is missing or inconsistent,
+     *                                                   or saying that the bundle is a reservoir without a readout
      * @throws IllegalArgumentException                  naming the field when a value is out of range
      */
     public static SnnDecoder fromBundle(ModelBundle b) {
         b.requireModelType(MODEL_TYPE);
-        int n = b.hpInt("neuron_count");
-        int m = b.hpInt("input_count");
+        if ("none".equals(b.hpString("readout", "ridge"))) {
+            throw new io.reflex.decoders.bundle.BundleException(b.source() + ": bundle '" + b.name()
+                + "' is an SNN reservoir without a readout (readout: none); fit one with the engine decoder");
+        }
+        SnnReservoir res = SnnReservoir.fromBundle(b);
+        int n = res.neuronCount();
         int q = b.hpInt("output_count");
-        if (b.hpInt("tick_us", 1000) != 1000) {
-            throw new IllegalArgumentException("tick_us must be 1000, got " + b.hpInt("tick_us"));
-        }
-        if (!"even".equals(b.hpString("input_spread", "even"))) {
-            throw new IllegalArgumentException("input_spread must be \"even\", got " + b.hpString("input_spread"));
-        }
-        LifParams p = new LifParams().kSyn(b.hpInt("k_syn")).kMem(b.hpInt("k_mem")).thetaV(b.hpInt("theta"))
-            .vRest(b.hpInt("v_rest")).vReset(b.hpInt("v_reset")).tRefTicks(b.hpInt("t_ref"))
-            .resetMode(ResetMode.fromBundleName(b.hpString("reset_mode")));
-        b.requireShape("row_ptr", n + 1);
-        int[] rowPtr = b.int32("row_ptr");
-        int nnz = rowPtr[n];
-        b.requireShape("col", nnz);
-        b.requireShape("w", nnz);
-        b.requireShape("bias", n);
         b.requireShape("readout_w", q, n);
         b.requireShape("readout_b", q);
-        SynapseMatrix syn = new SynapseMatrix(n, m, rowPtr, b.int32("col"), b.int16("w"));
-        Context ctx = new Context().inputCount(m).outputCount(q).neuronCount(n).binTicks(b.hpInt("bin_ticks"))
-            .filterShift(b.hpInt("filter_shift")).ridgeLambda(b.hpDouble("ridge_lambda", Double.NaN))
+        Context ctx = new Context().inputCount(res.inputCount()).outputCount(q).neuronCount(n)
+            .binTicks(res.binTicks()).filterShift(res.filterShift())
+            .ridgeLambda(b.hpDouble("ridge_lambda", Double.NaN))
             .seed((long) b.hpDouble("seed", 0)).recurrentFanIn(b.hpDouble("recurrent_fan_in", 0))
-            .inputFanIn(b.hpDouble("input_fan_in", 0)).lif(p);
+            .inputFanIn(b.hpDouble("input_fan_in", 0)).lif(res.population().params());
         ctx.conclude();
-        SnnDecoder d = new SnnDecoder(ctx, new NetworkGenerator.Network(syn, b.int32("bias")));
+        SnnDecoder d = new SnnDecoder(ctx, res);
         d.readoutW = b.float32("readout_w");
         d.readoutB = b.float32("readout_b");
         d.lambda = ctx.ridgeLambda;

@@ -2,7 +2,6 @@ package io.reflex.decoders.lfads;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reflex.decoders.Decoder;
 import io.reflex.decoders.bundle.ModelBundle;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.Assumptions;
@@ -19,7 +18,7 @@ class LfadsAllocationTest {
     }
 
     @Test
-    void trialStepSlidingAndDecoderAllocateNothing() {
+    void trialStepSlidingAndCpuEngineAllocateNothing() {
         Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
                 "skipped: this JVM has no per-thread allocation counter");
         ModelBundle causal = LfadsBundleBuilder.random(LfadsKernelTest.causal(1), 1, true).build("c", true);
@@ -28,8 +27,9 @@ class LfadsAllocationTest {
             LfadsKernel kc = a.load(causal);
             LfadsKernel kf = a.load(full);
             LfadsStream sliding = new LfadsStream(a.load(full), LfadsMode.SLIDING);
-            Decoder dec = new LfadsDecoder(new LfadsDecoder.Context().bundle(causal).arithmetic(a)
-                    .output(LfadsDecoder.Output.RATES));
+            io.reflex.decoders.engine.CpuEngine engine = new io.reflex.decoders.engine.CpuEngine(a, null,
+                    LfadsOutput.RATES);
+            engine.load(causal);
             float[] x = LfadsKernelTest.poisson(1, 9, 7, 1.0);
             float[] fac = new float[12 * 3];
             float[] lr = new float[12 * 8];
@@ -38,7 +38,7 @@ class LfadsAllocationTest {
                 kf.trial(x, 9, fac, lr);
                 kc.step(x, 7, fac, lr);
                 sliding.push(x, 14, fac, lr);
-                dec.decode(x, out);
+                engine.step(x, out);
             }
             // The best of up to ten windows of 2000 calls each. Any object allocated per call costs at least 16 bytes,
             // i.e. 32,000 bytes per window; the bound below (under one byte per call) therefore proves that no call
@@ -54,7 +54,7 @@ class LfadsAllocationTest {
                             case 0 -> kf.trial(x, 9, fac, lr);
                             case 1 -> kc.step(x, 7, fac, lr);
                             case 2 -> sliding.push(x, 14, fac, lr);
-                            default -> dec.decode(x, out);
+                            default -> engine.step(x, out);
                         }
                     }
                     best = Math.min(best, allocated() - before);

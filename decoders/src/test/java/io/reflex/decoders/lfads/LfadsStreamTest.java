@@ -40,34 +40,31 @@ class LfadsStreamTest {
         ModelBundle b = LfadsBundleBuilder.random(LfadsKernelTest.noController(), 5, false).build("s", false);
         assertThatThrownBy(() -> new LfadsStream(new LfadsFloat32(b), LfadsMode.CAUSAL))
                 .hasMessageContaining("causal bundle");
-        assertThatThrownBy(() -> new LfadsDecoder(new LfadsDecoder.Context().bundle(b).mode(LfadsMode.CAUSAL)))
-                .hasMessageContaining("causal");
+        assertThatThrownBy(() -> new io.reflex.decoders.engine.EngineDecoder(new io.reflex.decoders.engine
+                .EngineDecoder.Context().bundle(b).mode(LfadsMode.CAUSAL))).hasMessageContaining("causal");
     }
 
     @Test
-    void decoderHoldsTheLastGoodOutputOnBadInput() {
+    void aCausalEngineRefusesBadInputWithoutAdvancingItsStream() {
         ModelBundle b = LfadsBundleBuilder.random(LfadsKernelTest.causal(1), 5, true).build("d", true);
-        LfadsDecoder dec = new LfadsDecoder(new LfadsDecoder.Context().bundle(b).arithmetic(LfadsArithmetic.FIXED)
-                .output(LfadsDecoder.Output.RATES));
-        assertThat(dec.stream().mode()).isEqualTo(LfadsMode.CAUSAL);
-        assertThat(dec.inputCount()).isEqualTo(7);
-        assertThat(dec.outputCount()).isEqualTo(8);
+        io.reflex.decoders.engine.CpuEngine e = new io.reflex.decoders.engine.CpuEngine(LfadsArithmetic.FIXED, null,
+                LfadsOutput.RATES);
+        e.load(b);
+        assertThat(e.mode()).isEqualTo(LfadsMode.CAUSAL);
+        assertThat(e.inputCount()).isEqualTo(7);
+        assertThat(e.outputCount()).isEqualTo(8);
         float[] in = new float[7];
         float[] out = new float[8];
         in[2] = 3;
-        assertThat(dec.decode(in, out)).isEqualTo(DecodeStatus.OK);
-        float[] good = out.clone();
-        for (float v : good) {
+        assertThat(e.step(in, out)).isEqualTo(DecodeStatus.OK);
+        for (float v : out) {
             assertThat(v).isPositive();
         }
         in[4] = Float.NaN;
-        assertThat(dec.decode(in, out)).isEqualTo(DecodeStatus.INVALID_INPUT);
-        assertThat(out).containsExactly(good);
-        assertThat(dec.stream().binsPushed()).isEqualTo(1);
-        assertThat(dec.decode(new float[3], out)).isEqualTo(DecodeStatus.INVALID_INPUT);
-        assertThat(out).containsExactly(good);
-        dec.reset();
-        dec.safeOutput(out);
+        assertThat(e.step(in, out)).isEqualTo(DecodeStatus.INVALID_INPUT);
         assertThat(out).containsOnly(0f);
+        assertThat(e.kernel().streamBins()).isEqualTo(1);
+        assertThat(e.step(new float[3], out)).isEqualTo(DecodeStatus.INVALID_INPUT);
+        assertThat(e.kernel().streamBins()).isEqualTo(1);
     }
 }

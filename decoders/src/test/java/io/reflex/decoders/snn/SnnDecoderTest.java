@@ -61,15 +61,19 @@ class SnnDecoderTest {
     @Test
     void decodesCenterOutVelocityNextToKalman() {
         TrainableDecoder snn = Decoders.create("snn", CHANNELS, Map.of());
-        assertThat(snn).isInstanceOf(SnnDecoder.class);
+        assertThat(snn).isInstanceOf(io.reflex.decoders.engine.EngineDecoder.class);
         snn.fit(cal);
         double snnR2 = r2(snn, null);
+        SnnDecoder direct = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS));
+        direct.fit(cal);
+        double directR2 = r2(direct, null);
         TrainableDecoder kalman = Decoders.create("kalman", CHANNELS, Map.of());
         kalman.fit(cal);
         double kalmanR2 = r2(kalman, null);
-        System.out.printf("center-out 96 ch, 10 s calibration, 8 s test: snn R2 = %.3f, kalman R2 = %.3f%n",
-            snnR2, kalmanR2);
-        assertThat(snnR2).isGreaterThan(0.75);
+        System.out.printf("center-out 96 ch, 10 s calibration, 8 s test: snn R2 = %.3f (engine decoder on cpu-fixed),"
+            + " %.3f (SnnDecoder), kalman R2 = %.3f%n", snnR2, directR2, kalmanR2);
+        assertThat(snnR2).isGreaterThan(0.8);
+        assertThat(directR2).isCloseTo(snnR2, org.assertj.core.api.Assertions.within(1e-3));
     }
 
     @Test

@@ -44,7 +44,7 @@ class ReflexConfigTest {
             {"source":{"type":"lsl","lsl":{"name":"x","backend":"jni"}}} | source.lsl.backend: "jni" is not allowed; expected one of [auto, java, native]
             {"source":{"type":"lsl","lsl":{"name":"x","resolveTimeoutS":0}}} | source.lsl.resolveTimeoutS: 0.0 is not allowed; expected a number in [0.1, 3600.0]
             {"source":{"sampleRateHz":0}}               | source.sampleRateHz: 0.0 is not allowed; expected a number in [1.0, 1000000.0]
-            {"decoder":{"name":"lfadz"}}                | decoder.name: "lfadz" is not allowed; expected one of [kalman, snn, wiener]
+            {"decoder":{"name":"lfadz"}}                | decoder.name: "lfadz" is not allowed; expected one of [kalman, lfads, snn, wiener]
             {"decoder":{"compare":["kalman"]}}          | decoder.compare[0]: "kalman" is not allowed; expected a decoder other than decoder.name
             {"decoder":{"options":{"gain":"fast"}}}     | decoder.options:
             {"calibration":{"seconds":-1}}              | calibration.seconds: -1.0 is not allowed; expected a number in [0.0, 3600.0]

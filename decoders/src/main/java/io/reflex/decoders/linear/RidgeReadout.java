@@ -1,7 +1,9 @@
-package io.reflex.decoders.snn;
+package io.reflex.decoders.linear;
 
 /**
- * Ridge regression {@code y = W·r + b} from reservoir features to outputs, in double precision (fit time only).
+ * Ridge regression {@code y = W·x + b} from per-bin features (an SNN reservoir's traces, LFADS factors) to outputs,
+ * in double precision (fit time only). Shared by {@link io.reflex.decoders.snn.SnnDecoder} and
+ * {@link io.reflex.decoders.engine.EngineDecoder}.
  *
  * <p>Features and targets are centred, so the intercept is not penalised; features whose standard deviation is below
  * {@link #MIN_STD} (neurons that almost never fire) get weight 0. Features are not divided by their standard
@@ -12,35 +14,57 @@ package io.reflex.decoders.snn;
  * blocks of rows, each predicted by a fit on the others (blocked cross-validation: rows are consecutive bins, and a
  * short block can hold a single reach direction, so a single hold-out is unreliable), then refitted on all rows.
  */
-final class RidgeReadout {
+public final class RidgeReadout {
     /** Relative penalties tried when none is given. */
-    static final double[] LAMBDA_GRID = {1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0};
+    private static final double[] LAMBDA_GRID = {1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0};
     /** Contiguous cross-validation folds used to choose the penalty. */
-    static final int FOLDS = 5;
+    public static final int FOLDS = 5;
     /**
      * Above this many features the penalty is not cross-validated (41 Cholesky factorisations of a 4096² system take
      * minutes on the 2-core machines): {@link #DEFAULT_LAMBDA} is used unless a penalty is given.
      */
-    static final int CV_MAX_FEATURES = 1024;
+    public static final int CV_MAX_FEATURES = 1024;
     /** The penalty cross-validation chose on the center-out demo data for 256–1024 neurons (1 or 3). */
-    static final double DEFAULT_LAMBDA = 1.0;
+    public static final double DEFAULT_LAMBDA = 1.0;
 
     /** Features whose standard deviation (in spikes of filtered trace) is below this get weight 0: too rare to fit. */
-    static final double MIN_STD = 1e-3;
+    public static final double MIN_STD = 1e-3;
 
-    /** Fitted readout. */
-    record Fit(float[] weights, float[] intercepts, double lambda) {
+    /**
+     * A fitted readout: {@code out[o] = intercepts[o] + Σ_j weights[o·p + j]·x[j]}.
+     *
+     * @param weights    {@code [q][p]} row-major
+     * @param intercepts {@code [q]}, in output units
+     * @param lambda     the relative penalty used (chosen by cross-validation when none was given)
+     */
+    public record Fit(float[] weights, float[] intercepts, double lambda) {
+    }
+
+    /** The relative penalties tried when none is given (a copy). */
+    public static double[] lambdaGrid() {
+        return LAMBDA_GRID.clone();
     }
 
     private RidgeReadout() {
     }
 
     /**
+     * Fits the readout.
+     *
      * @param x       rows × p features, row-major
      * @param y       rows × q targets, row-major
-     * @param lambda  relative penalty, or NaN to choose it by hold-out
+     * @param lambda  relative penalty ≥ 0, or NaN to choose it by blocked cross-validation (or {@link #DEFAULT_LAMBDA}
+     *                above {@link #CV_MAX_FEATURES} features)
+     * @throws IllegalArgumentException when the rows are too few to cross-validate or the system is singular
      */
-    static Fit fit(double[] x, double[] y, int rows, int p, int q, double lambda) {
+    public static Fit fit(double[] x, double[] y, int rows, int p, int q, double lambda) {
+        if (rows < 1 || p < 1 || q < 1 || x.length < (long) rows * p || y.length < (long) rows * q) {
+            throw new IllegalArgumentException("ridge fit needs rows, p, q >= 1 and arrays of rows·p and rows·q values;"
+                + " got rows " + rows + ", p " + p + ", q " + q + ", x " + x.length + ", y " + y.length);
+        }
+        if (!(Double.isNaN(lambda) || lambda >= 0 && Double.isFinite(lambda))) {
+            throw new IllegalArgumentException("ridge lambda must be >= 0 or NaN (cross-validated), got " + lambda);
+        }
         if (Double.isNaN(lambda) && p > CV_MAX_FEATURES) {
             lambda = DEFAULT_LAMBDA;
         }
