@@ -32,11 +32,20 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--check", description = "Validate the config, print it with defaults filled in, and exit.")
     boolean check;
 
+    @Option(names = "--engine", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "Engine chain of a model decoder (lfads, snn), in order of preference; overrides the"
+                    + " config's decoder.engines.")
+    java.util.List<String> engines;
+
     @Override
     public Integer call() throws Exception {
         ReflexConfig cfg;
         try {
             cfg = ReflexConfig.load(config);
+            if (engines != null) {
+                cfg.decoder.engines = new java.util.ArrayList<>(engines);
+                cfg.validate();
+            }
         } catch (ConfigException e) {
             System.err.println("reflex daemon: " + e.getMessage());
             return 2;

@@ -37,9 +37,10 @@ final class DemoCommand implements Callable<Integer> {
             description = "Seconds of calibration (default: half of --seconds).")
     Double calibrationSeconds;
 
-    @Option(names = "--channels", paramLabel = "N", defaultValue = "96",
-            description = "Synthetic channels (neurons) (default: ${DEFAULT-VALUE}).")
-    int channels;
+    @Option(names = "--channels", paramLabel = "N",
+            description = "Synthetic channels (neurons) (default: 96 for center-out, 70 for lorenz: the LFADS models'"
+                    + " input sizes).")
+    Integer channels;
 
     @Option(names = "--decoder", paramLabel = "NAME", defaultValue = "kalman",
             description = "Decoder run live: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
@@ -105,31 +106,27 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress display.")
     boolean quiet;
 
-    @Option(names = "--lfads-mode", paramLabel = "MODE", defaultValue = "trial",
-            description = "With --decoder lfads: trial, sliding or causal (default: ${DEFAULT-VALUE}).")
-    String lfadsMode;
+    @Option(names = "--source", paramLabel = "NAME",
+            description = "Synthetic source: center-out (cosine-tuned neurons during center-out reaches, scored by"
+                    + " velocity R2) or lorenz (Lorenz-driven Poisson spikes in trials, the data the LFADS demo models"
+                    + " were trained on, scored by latent R2) (default: lorenz with --decoder lfads, else center-out).")
+    String source;
 
-    @Option(names = "--lfads-arithmetic", paramLabel = "A", defaultValue = "float32",
-            description = "With --decoder lfads: float32 or fixed (the bit-exact fixed-point golden model)"
-                    + " (default: ${DEFAULT-VALUE}).")
-    String lfadsArithmetic;
+    @Option(names = "--engine", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "Engine chain of a model decoder (lfads, snn), in order of preference, e.g."
+                    + " rtl-sim,cpu-fixed (default: the config's decoder.engines, cpu-fixed). On a fault the next engine"
+                    + " takes the same bin over from the same state.")
+    List<String> engines;
 
-    @Option(names = "--lfads-model", paramLabel = "BUNDLE",
-            description = "With --decoder lfads: model bundle for trial/sliding mode (default: the shipped"
-                    + " lfads-lorenz-small).")
-    Path lfadsModel;
+    @Option(names = "--inject-fault", paramLabel = "ENGINE@STEP",
+            description = "Failover drill: the named engine of the chain faults at its STEP-th bin, so that the next"
+                    + " one takes over; the report shows the failover and the golden-model check.")
+    String injectFault;
 
-    @Option(names = "--lfads-causal-model", paramLabel = "BUNDLE",
-            description = "With --decoder lfads: causal model bundle (default: the shipped lfads-lorenz-causal).")
-    Path lfadsCausalModel;
-
-    @Option(names = "--lfads-fit-trials", paramLabel = "N", defaultValue = "40",
-            description = "With --decoder lfads: trials that fit the factors-to-Lorenz map (default: ${DEFAULT-VALUE}).")
-    int lfadsFitTrials;
-
-    @Option(names = "--lfads-test-trials", paramLabel = "N", defaultValue = "20",
-            description = "With --decoder lfads: held-out trials scored (default: ${DEFAULT-VALUE}).")
-    int lfadsTestTrials;
+    @Option(names = "--model", paramLabel = "BUNDLE",
+            description = "With --decoder lfads: a model bundle file or a shipped model name (default: the shipped"
+                    + " model trained on the source: lfads-lorenz-causal or lfads-centerout-causal).")
+    String model;
 
     /** The decoder names, for help and completion. */
     static final class DecoderNames extends ArrayList<String> {
@@ -137,9 +134,11 @@ final class DemoCommand implements Callable<Integer> {
 
         DecoderNames() {
             super(DecoderCatalog.names());
-            add("lfads");
         }
     }
+
+    /** Channels of the Lorenz source: the input size of the shipped Lorenz LFADS models. */
+    static final int LORENZ_CHANNELS = 70;
 
     /** Applies the options to a config. */
     ReflexConfig configure(ReflexConfig c) {
@@ -150,10 +149,31 @@ final class DemoCommand implements Callable<Integer> {
         if (!(cal >= 0 && cal < seconds)) {
             throw new ConfigException("--calibration-seconds", String.valueOf(cal), "a number in [0, --seconds)");
         }
-        c.source.type = "synthetic";
-        c.source.channels = channels;
+        String src = source != null ? source : "lfads".equals(decoder) ? "lorenz" : "center-out";
+        switch (src) {
+            case "center-out" -> c.source.type = "synthetic";
+            case "lorenz" -> c.source.type = "lorenz";
+            default -> throw new ConfigException("--source", src, "center-out or lorenz");
+        }
+        if (lsl && "lorenz".equals(src)) {
+            throw new ConfigException("--lsl", "the LSL demo publishes the center-out source; drop --lsl or use"
+                    + " --source center-out");
+        }
+        c.source.channels = channels != null ? channels : "lorenz".equals(src) ? LORENZ_CHANNELS : 96;
         c.source.seed = seed;
+        if (!decoder.equals(c.decoder.name)) {
+            c.decoder.options = new java.util.LinkedHashMap<>();
+        }
         c.decoder.name = decoder;
+        if (model != null) {
+            c.decoder.options.put("model", model);
+        }
+        if (engines != null) {
+            c.decoder.engines = new ArrayList<>(engines);
+        }
+        if (injectFault != null) {
+            c.decoder.injectFault = injectFault;
+        }
         c.decoder.compare = new ArrayList<>();
         for (String n : compare) {
             if (n.equals("none") || n.equals(decoder) || c.decoder.compare.contains(n)) {
@@ -198,10 +218,6 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ("lfads".equals(decoder)) {
-            return EvalCommand.run(lfadsModel, lfadsCausalModel, lfadsMode, lfadsArithmetic, seed, lfadsFitTrials,
-                    lfadsTestTrials, json, System.out, System.err);
-        }
         ProgressPrinter progress = new ProgressPrinter(System.err, quiet);
         try {
             SessionReport report;

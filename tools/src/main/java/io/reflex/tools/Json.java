@@ -3,6 +3,7 @@ package io.reflex.tools;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The one place that turns report objects into JSON, so every {@code --json} command prints alike. */
@@ -16,6 +17,11 @@ public final class Json {
     /** A new empty JSON object to fill with {@code put}. */
     public static Obj object() {
         return new Obj(MAPPER.createObjectNode());
+    }
+
+    /** A new empty JSON array to fill with {@code add}. */
+    public static Arr array() {
+        return new Arr(MAPPER.createArrayNode());
     }
 
     public static ObjectMapper mapper() {
@@ -68,6 +74,11 @@ public final class Json {
             return this;
         }
 
+        public Obj put(String key, Arr value) {
+            node.set(key, value.node);
+            return this;
+        }
+
         public Obj putPojo(String key, Object value) {
             node.set(key, MAPPER.valueToTree(value));
             return this;
@@ -79,6 +90,25 @@ public final class Json {
 
         public String toJson() {
             return write(node);
+        }
+    }
+
+    /** A thin fluent wrapper over an {@link ArrayNode}. */
+    public static final class Arr {
+        private final ArrayNode node;
+
+        Arr(ArrayNode node) {
+            this.node = node;
+        }
+
+        public Arr add(Obj value) {
+            node.add(value.node());
+            return this;
+        }
+
+        public Arr add(String value) {
+            node.add(value);
+            return this;
         }
     }
 }

@@ -58,6 +58,14 @@ final class ProgressPrinter implements ClosedLoopSession.Listener {
         err.flush();
     }
 
+    /** Printed even when quiet: what the operator must know when it happens (an engine failover). */
+    @Override
+    public void onNotice(String message) {
+        endLine();
+        err.println("reflex: " + message);
+        err.flush();
+    }
+
     /** Ends a rewritten progress line before other output. */
     void endLine() {
         if (lineOpen) {

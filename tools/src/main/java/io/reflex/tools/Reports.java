@@ -56,6 +56,32 @@ final class Reports {
         if (r.ticksPerBin > 0) {
             o.put("snn", snn(r));
         }
+        if (!r.engines.isEmpty()) {
+            o.put("model_type", r.modelType).put("model", r.model);
+            Json.Arr chain = Json.array();
+            for (SessionReport.EngineFigures e : r.engines) {
+                Json.Obj eo = Json.object()
+                        .put("name", e.name)
+                        .put("device", e.device)
+                        .put("arithmetic", e.arithmetic)
+                        .put("usable", e.usable)
+                        .put("active", e.active)
+                        .put("reason", e.reason)
+                        .put("frames", e.frames)
+                        .put("faults", e.faults)
+                        .put("decode_latency_us", percentiles(e.decodeNs));
+                if (e.cycles != null && e.cycles.getTotalCount() > 0) {
+                    eo.put("kernel_cycles", Json.object().put("count", e.cycles.getTotalCount())
+                            .put("p50", e.cycles.getValueAtPercentile(50)).put("max", e.cycles.getMaxValue()));
+                }
+                chain.add(eo);
+            }
+            o.put("engine_chain", chain)
+                    .put("failovers", r.failovers)
+                    .put("cold_takeovers", r.coldTakeovers)
+                    .put("golden", Json.object().put("engine", r.goldenEngine).put("compared", r.goldenCompared)
+                            .put("mismatches", r.goldenMismatches));
+        }
         return o;
     }
 
@@ -132,6 +158,22 @@ final class Reports {
             sb.append(String.format(Locale.ROOT, "    %-28s %9.1f %9.1f %9.1f %9.1f %8d%n", label(e.getKey()),
                     h.getValueAtPercentile(50) / 1e3, h.getValueAtPercentile(99) / 1e3,
                     h.getValueAtPercentile(99.9) / 1e3, h.getMaxValue() / 1e3, h.getTotalCount()));
+        }
+        if (!r.engines.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "  engines      %s model %s; failovers %d%s; golden check against %s:"
+                            + " %d frames compared, %d mismatches%n", r.modelType, r.model, r.failovers,
+                    r.coldTakeovers > 0 ? " (" + r.coldTakeovers + " cold)" : "", r.goldenEngine, r.goldenCompared,
+                    r.goldenMismatches));
+            for (SessionReport.EngineFigures e : r.engines) {
+                String lat = e.decodeNs == null || e.decodeNs.getTotalCount() == 0 ? ""
+                        : String.format(Locale.ROOT, ", decode p50 %.1f us max %.1f us",
+                        e.decodeNs.getValueAtPercentile(50) / 1e3, e.decodeNs.getMaxValue() / 1e3);
+                String cyc = e.cycles == null || e.cycles.getTotalCount() == 0 ? ""
+                        : String.format(Locale.ROOT, ", kernel cycles p50 %d max %d",
+                        e.cycles.getValueAtPercentile(50), e.cycles.getMaxValue());
+                sb.append(String.format(Locale.ROOT, "    %s %-10s %6d frames%s%s  [%s; %s]%n", e.active ? "*" : " ",
+                        e.name, e.frames, lat, cyc, e.reason, e.device));
+            }
         }
         Histogram dec = r.latencyNs.get(Stage.DECODE.key());
         if (r.ticksPerBin > 0 && dec != null && dec.getTotalCount() > 0) {

@@ -116,6 +116,11 @@ public final class ReflexConfig {
         public List<String> engines = new ArrayList<>(DEFAULT_ENGINES);
         /** Options per engine, e.g. {@code {"xrt": {"xclbin": "/opt/reflex/reflex.xclbin"}}}. */
         public Map<String, Map<String, String>> engineOptions = new LinkedHashMap<>();
+        /**
+         * A failover drill: {@code "ENGINE@STEP"} makes that engine of the chain fault at its STEP-th bin (1-based),
+         * so that the next engine takes over; null (the default) for none.
+         */
+        public String injectFault;
     }
 
     /** The default engine chain: the bit-exact Java model. */
@@ -290,7 +295,7 @@ public final class ReflexConfig {
         Check.oneOf("pipeline.idle", pipeline.idle, IdleStrategies.NAMES);
         Check.present("decoder.name", decoder.name, "a decoder name");
         Check.present("decoder.options", decoder.options, "an object of strings");
-        DecoderCatalog.check("decoder.name", decoder.name, source.channels, decoder.options);
+        DecoderCatalog.check("decoder.name", decoder.name, source.channels, decoder.options, source.type);
         Check.present("decoder.engines", decoder.engines, "an array of engine names");
         if (decoder.engines.isEmpty()) {
             throw new ConfigException("decoder.engines", "[]", "at least one engine name");
@@ -301,14 +306,25 @@ public final class ReflexConfig {
             String e = decoder.engines.get(i);
             Check.present("decoder.engines[" + i + "]", e, "an engine name");
             Check.oneOf("decoder.engines[" + i + "]", e, knownEngines);
-            if (decoder.engines.indexOf(e) != i) {
-                throw new ConfigException("decoder.engines[" + i + "]", "\"" + e + "\"", "each engine once");
-            }
         }
         Check.present("decoder.engineOptions", decoder.engineOptions, "an object of engine names to option objects");
         for (Map.Entry<String, Map<String, String>> e : decoder.engineOptions.entrySet()) {
             Check.oneOf("decoder.engineOptions", e.getKey(), knownEngines);
             Check.present("decoder.engineOptions." + e.getKey(), e.getValue(), "an object of strings");
+        }
+        if (decoder.injectFault != null) {
+            String f = decoder.injectFault;
+            int at = f.indexOf('@');
+            long step = -1;
+            try {
+                step = at > 0 ? Long.parseLong(f.substring(at + 1)) : -1;
+            } catch (NumberFormatException e) {
+                step = -1;
+            }
+            if (at <= 0 || step < 1 || !decoder.engines.contains(f.substring(0, at))) {
+                throw new ConfigException("decoder.injectFault", "\"" + f + "\"", "ENGINE@STEP with ENGINE one of"
+                        + " decoder.engines " + decoder.engines + " and STEP >= 1");
+            }
         }
         Check.present("decoder.compare", decoder.compare, "an array of decoder names");
         for (int i = 0; i < decoder.compare.size(); i++) {

@@ -2,6 +2,7 @@ package io.reflex.runtime.pipeline;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Decoder;
+import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.runtime.time.NanoClock;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -19,6 +20,8 @@ final class DecodeStage implements FrameHandler {
     private final int outputCount;
     private final AtomicReference<Decoder> pending = new AtomicReference<>();
     private Decoder decoder;
+    /** The decoder again when it runs on an engine chain (LFADS, SNN), to record which engine served each frame. */
+    private EngineDecoder engineDecoder;
     private int generation;
     private volatile int installedGeneration;
 
@@ -30,6 +33,7 @@ final class DecodeStage implements FrameHandler {
         if (initial != null) {
             check(initial);
             decoder = initial;
+            engineDecoder = initial instanceof EngineDecoder ed ? ed : null;
             generation = 1;
             installedGeneration = 1;
         }
@@ -58,6 +62,7 @@ final class DecodeStage implements FrameHandler {
     public void onFrame(Frame frame) {
         if (pending.get() != null) {
             decoder = pending.getAndSet(null);
+            engineDecoder = decoder instanceof EngineDecoder ed ? ed : null;
             decoder.reset();
             generation++;
             installedGeneration = generation;
@@ -101,6 +106,10 @@ final class DecodeStage implements FrameHandler {
             throw e;
         }
         frame.decodeStatus = status;
+        if (engineDecoder != null) {
+            frame.engine = engineDecoder.lastEngineIndex();
+            frame.engineCycles = engineDecoder.lastCallCycles();
+        }
         if (status != DecodeStatus.OK) {
             if (status != DecodeStatus.NOT_READY) {
                 counters.decodeFaults.increment();

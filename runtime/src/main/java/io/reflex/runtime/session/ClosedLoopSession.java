@@ -4,7 +4,7 @@ import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
-import io.reflex.decoders.snn.SnnDecoder;
+import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
@@ -47,6 +47,10 @@ public final class ClosedLoopSession {
 
         /** Called about every {@link Context#tickMs(long)} during calibration and live decoding. */
         default void onTick(Progress progress) {
+        }
+
+        /** Something the operator should see when it happens, e.g. an engine failover. */
+        default void onNotice(String message) {
         }
     }
 
@@ -101,16 +105,40 @@ public final class ClosedLoopSession {
     }
 
     private SessionReport run(ReflexConfig cfg, SampleSource source) throws InterruptedException {
-        NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
         DecodeTargets targets = DecodeTargets.of(source.referenceNames());
         int outputs = targets == null ? 2 : targets.count();
-        Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs, cfg.decoder.options);
+        Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs,
+                DecoderCatalog.options(cfg.decoder.name, cfg.decoder.options, cfg.source.type),
+                DecoderCatalog.engines(cfg.decoder));
         List<Decoder> compare = new ArrayList<>();
-        for (int i = 0; i < cfg.decoder.compare.size(); i++) {
-            compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", cfg.decoder.compare.get(i), channels,
-                    outputs, Map.of()));
+        try {
+            for (int i = 0; i < cfg.decoder.compare.size(); i++) {
+                String name = cfg.decoder.compare.get(i);
+                compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", name, channels, outputs,
+                        DecoderCatalog.options(name, Map.of(), cfg.source.type), List.of()));
+            }
+            return run(cfg, source, live, compare, targets, outputs);
+        } finally {
+            closeAll(live, compare);
         }
+    }
+
+    private static void closeAll(Decoder live, List<Decoder> compare) {
+        if (live instanceof AutoCloseable c) {
+            DecoderCatalog.closeQuietly(c);
+        }
+        for (Decoder d : compare) {
+            if (d instanceof AutoCloseable c) {
+                DecoderCatalog.closeQuietly(c);
+            }
+        }
+    }
+
+    private SessionReport run(ReflexConfig cfg, SampleSource source, Decoder live, List<Decoder> compare,
+                              DecodeTargets targets, int outputs) throws InterruptedException {
+        NanoClock clock = ctx.clock;
+        int channels = cfg.source.channels;
         boolean needsCalibration = live instanceof TrainableDecoder;
         for (Decoder d : compare) {
             needsCalibration |= d instanceof TrainableDecoder;
@@ -145,6 +173,11 @@ public final class ClosedLoopSession {
             pc.observer("calibration", recorder);
         }
         pc.observer("score", scorer);
+        EngineRun engines = live instanceof EngineDecoder ed ? new EngineRun(ed) : null;
+        if (engines != null) {
+            pc.observer("engines", engines.monitor());
+            pc.observer("golden", engines.golden());
+        }
         for (Map.Entry<String, FrameHandler> e : ctx.observers.entrySet()) {
             pc.observer(e.getKey(), e.getValue());
         }
@@ -160,9 +193,9 @@ public final class ClosedLoopSession {
         SessionReport report = new SessionReport();
         report.decoder = live.name();
         report.targetKind = targets == null ? DecodeTargets.VELOCITY : targets.kind();
-        if (live instanceof SnnDecoder snn) {
-            report.ticksPerBin = snn.binTicks();
-            report.snnNeurons = snn.population().neuronCount();
+        if (live instanceof EngineDecoder ed && "snn".equals(ed.modelType())) {
+            report.ticksPerBin = ed.bundle().hpInt("bin_ticks");
+            report.snnNeurons = ed.featureCount();
         }
         report.channels = channels;
         report.binWidthUs = cfg.pipeline.binWidthUs;
@@ -196,7 +229,7 @@ public final class ClosedLoopSession {
                 report.calibrationSeconds = (System.nanoTime() - t0) * 1e-9;
                 if (stopRequested || !recorder.done.await(0, TimeUnit.MILLISECONDS)) {
                     report.ending = stopRequested ? "stopped" : report.ending;
-                    return finish(pipeline, journal, report, scorer, live, compare, gcs, 0, 0, 0, base, 0);
+                    return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, 0, 0, 0, base, 0);
                 }
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
@@ -217,6 +250,9 @@ public final class ClosedLoopSession {
                     }
                 }
                 report.fitMs = (System.nanoTime() - f0) * 1e-6;
+            }
+            if (engines != null) {
+                engines.armGolden();
             }
             // Live phase: everything measured from here on is the live figure.
             pipeline.latency().reset();
@@ -241,6 +277,7 @@ public final class ClosedLoopSession {
                 if (stop.await(Math.min(ctx.tickMs * 1_000_000L, endNs - now), TimeUnit.NANOSECONDS)) {
                     break;
                 }
+                notices(engines);
                 Progress p = progress("live", liveStartNs, liveS, counters, scorer);
                 p.frames -= base[0];
                 p.dropped -= base[1];
@@ -250,19 +287,33 @@ public final class ClosedLoopSession {
             if (stopRequested) {
                 report.ending = "stopped";
             }
-            return finish(pipeline, journal, report, scorer, live, compare, gcs, gcCount0, gcTime0, alloc0, base,
-                    liveStartNs);
+            return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, gcCount0, gcTime0, alloc0,
+                    base, liveStartNs);
         } catch (RuntimeException | InterruptedException e) {
             pipeline.close();
             if (journal != null) {
                 journal.close();
             }
+            if (engines != null) {
+                engines.close();
+            }
             throw e;
         }
     }
 
+    /** Passes on the failover lines the decode thread left. */
+    private void notices(EngineRun engines) {
+        if (engines == null) {
+            return;
+        }
+        for (String n = engines.nextNotice(); n != null; n = engines.nextNotice()) {
+            ctx.listener.onNotice(n);
+        }
+    }
+
     private SessionReport finish(Pipeline pipeline, Journal journal, SessionReport report, Scorer scorer,
-                                 Decoder live, List<Decoder> compare, List<GarbageCollectorMXBean> gcs,
+                                 EngineRun engines, Decoder live, List<Decoder> compare,
+                                 List<GarbageCollectorMXBean> gcs,
                                  long gcCount0, long gcTime0, long alloc0, long[] base, long liveStartNs) {
         long liveEndNs = System.nanoTime();
         long gcCount1 = gcCount(gcs);
@@ -299,6 +350,11 @@ public final class ClosedLoopSession {
         }
         if (journal != null) {
             report.journalFrames = journal.framesWritten();
+        }
+        if (engines != null) {
+            notices(engines);
+            engines.report(report);
+            engines.close();
         }
         return report;
     }
@@ -390,6 +446,9 @@ public final class ClosedLoopSession {
             }
             for (int k = 0; k < targetIndex.length; k++) {
                 truth[k] = frame.targets[targetIndex[k]];
+            }
+            if (frame.hasFlag(Frame.FLAG_TRIAL_START)) {
+                set.markTrialStart();
             }
             if (set.add(frame.features, truth)) {
                 recorded = set.size();

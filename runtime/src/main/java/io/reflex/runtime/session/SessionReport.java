@@ -1,7 +1,9 @@
 package io.reflex.runtime.session;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 
@@ -9,8 +11,26 @@ import org.HdrHistogram.Histogram;
 public final class SessionReport {
     /** Decoder run live. */
     public String decoder;
-    /** Engine that ran it. */
+    /**
+     * Engine that ran it: {@code cpu} for the plain-Java decoders (Kalman, Wiener); for a decoder on an engine chain
+     * (LFADS, SNN), the engine that decoded the most live frames.
+     */
     public String engine = "cpu";
+    /** For a decoder on an engine chain: its model type ({@code lfads}, {@code snn}) and model name; else null. */
+    public String modelType;
+    public String model;
+    /** The live decoder's engine chain, in order of preference (empty for the plain-Java decoders). */
+    public final List<EngineFigures> engines = new ArrayList<>();
+    /** Failovers during the run, and how many of them could not continue from the failed engine's state. */
+    public long failovers;
+    public long coldTakeovers;
+    /**
+     * The golden-model check: the reference engine ({@code cpu-fixed} or {@code cpu}), live frames compared with it
+     * and how many differed in any bit; −1 when there was no engine chain.
+     */
+    public String goldenEngine;
+    public long goldenCompared = -1;
+    public long goldenMismatches = -1;
     public int channels;
     public long binWidthUs;
     public long deadlineUs;
@@ -44,6 +64,26 @@ public final class SessionReport {
     public int ticksPerBin;
     /** Reservoir size of a live SNN decoder; 0 otherwise. */
     public int snnNeurons;
+    /** One engine of the live decoder's chain. */
+    public static final class EngineFigures {
+        public String name;
+        public String device;
+        public String arithmetic;
+        /** Loaded and not failed at the end of the run. */
+        public boolean usable;
+        /** The engine calls went to at the end of the run. */
+        public boolean active;
+        /** {@code ready}, or why the engine could not be used or failed. */
+        public String reason;
+        public long faults;
+        /** Live frames it decoded. */
+        public long frames;
+        /** Decode stage wall time of those frames (features stamp to decode stamp), ns. */
+        public Histogram decodeNs;
+        /** Device cycles of those calls (empty when the engine does not count cycles). */
+        public Histogram cycles;
+    }
+
     /** Journal directory, or null when journaling was off. */
     public Path journal;
     public long journalFrames;

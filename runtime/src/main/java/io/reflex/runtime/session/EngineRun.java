@@ -1,0 +1,101 @@
+package io.reflex.runtime.session;
+
+import io.reflex.decoders.engine.EngineChain;
+import io.reflex.decoders.engine.EngineDecoder;
+import io.reflex.decoders.engine.EngineSpec;
+import io.reflex.decoders.engine.EngineStatus;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * The engine side of a session whose live decoder runs on an engine chain (LFADS, SNN): the per-engine monitor and
+ * the golden-model check as observers, the failover notices (written by the decode thread when a failover happens,
+ * printed by the session thread), and the engine figures of the report.
+ */
+final class EngineRun {
+    private final EngineDecoder live;
+    private final EngineMonitor monitor;
+    private final GoldenCheck golden = new GoldenCheck();
+    private final Queue<String> notices = new ConcurrentLinkedQueue<>();
+    private EngineDecoder twin;
+
+    EngineRun(EngineDecoder live) {
+        this.live = live;
+        EngineChain chain = live.chain();
+        this.monitor = new EngineMonitor(chain.engineCount());
+        // Called on the decode thread, once per failover: the string is built then, the line printed by the session.
+        chain.failoverListener((from, to, reason, bumpless) -> notices.add("engine failover: "
+                + chain.engine(from).name() + " failed (" + reason + "); "
+                + (to < 0 ? "no engine left: every frame from now on leaves with the safe output"
+                : chain.engine(to).name() + " took the same bin over"
+                + (bumpless ? " from the same state (bumpless)" : " from a reset (cold)"))));
+    }
+
+    EngineMonitor monitor() {
+        return monitor;
+    }
+
+    GoldenCheck golden() {
+        return golden;
+    }
+
+    /**
+     * After the fit, before the live decoder is installed: the twin of the fitted decoder on the reference engine of
+     * its arithmetic ({@code cpu-fixed} for the fixed family, {@code cpu} for float32).
+     */
+    void armGolden() {
+        String reference = "float32".equals(live.arithmetic()) ? "cpu" : "cpu-fixed";
+        twin = live.twin(List.of(EngineSpec.of(reference)));
+        golden.arm(twin, reference);
+        monitor.start();
+    }
+
+    /** The failover lines written since the last call, oldest first. */
+    String nextNotice() {
+        return notices.poll();
+    }
+
+    /** Fills the engine part of the report; call after the pipeline has stopped (its threads no longer run). */
+    void report(SessionReport r) {
+        EngineChain chain = live.chain();
+        long most = -1;
+        for (EngineStatus s : chain.statuses()) {
+            SessionReport.EngineFigures e = new SessionReport.EngineFigures();
+            e.name = s.name();
+            e.device = s.device();
+            e.arithmetic = s.arithmetic();
+            e.usable = s.usable();
+            e.active = s.active();
+            e.reason = s.reason();
+            e.faults = s.faults();
+            e.frames = monitor.frames(s.index());
+            e.decodeNs = monitor.decodeNs(s.index());
+            e.cycles = monitor.cycles(s.index());
+            r.engines.add(e);
+            if (e.frames > most) {
+                most = e.frames;
+                r.engine = e.name;
+            }
+        }
+        if (most <= 0) {
+            r.engine = chain.activeIndex() < 0 ? "none" : chain.engine(chain.activeIndex()).name();
+        }
+        r.failovers = chain.failovers();
+        r.coldTakeovers = chain.coldTakeovers();
+        r.modelType = live.modelType();
+        r.model = live.bundle().name();
+        if (golden.armed()) {
+            r.goldenEngine = golden.engine();
+            r.goldenCompared = golden.compared();
+            r.goldenMismatches = golden.mismatches();
+        }
+    }
+
+    /** Closes the twin (the live decoder is closed by the session). */
+    void close() {
+        if (twin != null) {
+            twin.close();
+        }
+    }
+}
