@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "Real-time closed-loop brain-computer-interface runtime.",
         subcommands = {DemoCommand.class, DaemonCommand.class, SourceCommand.class, StreamsCommand.class, TestCommand.class, VersionCommand.class,
+            XclbinCommand.class,
             CommandLine.HelpCommand.class})
 public final class ReflexCli implements Runnable {
 
