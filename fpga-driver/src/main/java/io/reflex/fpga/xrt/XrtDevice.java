@@ -352,6 +352,11 @@ public final class XrtDevice implements KernelDevice {
         return group >= 0 && group < banks.size() ? banks.get(group).tag() : "group " + group;
     }
 
+    /** The kernel handle (for the benchmark of the raw register read). */
+    XrtKernelHandle kernelHandle() {
+        return kernel;
+    }
+
     boolean isBufferArg(int index) {
         return index >= 0 && index < bufferArg.length && bufferArg[index];
     }
