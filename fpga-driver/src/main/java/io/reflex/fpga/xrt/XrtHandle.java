@@ -20,6 +20,7 @@ public abstract class XrtHandle implements AutoCloseable {
     private final XrtRuntime runtime;
     private final XrtHandle parent;
     private final List<XrtHandle> children = new ArrayList<>();
+    private int releaseCode;
 
     XrtHandle(XrtRuntime runtime, XrtHandle parent, long handle) {
         this.runtime = runtime;
@@ -60,9 +61,10 @@ public abstract class XrtHandle implements AutoCloseable {
             long h = handle;
             handle = 0;
             try {
-                release(h);
+                releaseCode = release(h);
             } catch (RuntimeException | LinkageError e) {
-                // close() never throws: a failed release leaves nothing the caller could do.
+                // close() never throws: a failed release leaves nothing the caller could do but look at the code.
+                releaseCode = Integer.MIN_VALUE;
             }
             if (parent != null) {
                 parent.children.remove(this);
@@ -70,6 +72,14 @@ public abstract class XrtHandle implements AutoCloseable {
                 runtime.unregister(this);
             }
         }
+    }
+
+    /**
+     * What XRT returned when the handle was released (0 = fine; {@link Integer#MIN_VALUE} when the call itself
+     * failed); 0 while open. {@link #close()} never throws, so this is where a failed release shows.
+     */
+    public final int releaseCode() {
+        return releaseCode;
     }
 
     /** Throws when the handle was closed (set-up calls; per-invocation calls return an error code instead). */
