@@ -58,7 +58,8 @@ class XrtHostFlowTest {
     void xrtParsesTheProjectBuiltXclbinsWithoutADevice() throws Exception {
         XrtRuntime rt = XrtRuntime.load(Shim.NOOP);
         assertThat(rt.isNoop()).isTrue();
-        try (XrtXclbinHandle x = XrtXclbinHandle.alloc(rt, both); XrtXclbinHandle y = XrtXclbinHandle.alloc(rt, lfadsOnly)) {
+        XrtXclbinHandle x = XrtXclbinHandle.alloc(rt, both);
+        try (XrtXclbinHandle y = XrtXclbinHandle.alloc(rt, lfadsOnly)) {
             assertThat(x.uuid()).isEqualTo(Xclbin.read(both).uuidBytes());
             assertThat(x.numKernels()).isEqualTo(2);
             assertThat(x.numComputeUnits()).isEqualTo(2);
@@ -67,6 +68,8 @@ class XrtHostFlowTest {
             x.close();
             assertThat(x.isOpen()).isFalse();
             assertThatThrownBy(x::numKernels).isInstanceOf(DeviceException.class).hasMessageContaining("closed");
+        } finally {
+            x.close();
         }
     }
 
@@ -186,7 +189,8 @@ class XrtHostFlowTest {
     @Test
     void xrtsOwnAnswersOnTheRawFacade() {
         XrtRuntime rt = XrtRuntime.load(Shim.NOOP);
-        try (XrtDeviceHandle dev = XrtDeviceHandle.open(rt, 0)) {
+        XrtDeviceHandle dev = XrtDeviceHandle.open(rt, 0);
+        try {
             dev.loadXclbin(both);
             byte[] uuid = dev.xclbinUuid();
             assertThatThrownBy(() -> dev.openKernel(uuid, "no_such_kernel", false)).isInstanceOf(DeviceException.class)
@@ -223,6 +227,8 @@ class XrtHostFlowTest {
             assertThat(run.start()).isEqualTo(-1);
             assertThat(bo.write(b, 0, 0, 8)).isEqualTo(-1);
             assertThat(k.readRegister(0x4C, v)).isEqualTo(-1);
+        } finally {
+            dev.close();
         }
     }
 
