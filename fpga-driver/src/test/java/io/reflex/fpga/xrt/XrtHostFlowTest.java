@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,9 +46,14 @@ class XrtHostFlowTest {
 
     @BeforeAll
     static void xclbins() throws Exception {
-        XrtTestSupport.assumeLibxrt();
         both = XrtTestSupport.xclbin(dir, "snn_kernel", "lfads_kernel");
         lfadsOnly = XrtTestSupport.xclbin(dir, "lfads_kernel");
+    }
+
+    /** Per test, so that each one is reported skipped with the reason. */
+    @BeforeEach
+    void libxrt() {
+        XrtTestSupport.assumeLibxrt();
     }
 
     static XrtDevice open(String kernel, Path xclbin) {

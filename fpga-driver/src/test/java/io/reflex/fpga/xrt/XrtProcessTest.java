@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,8 +41,13 @@ class XrtProcessTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        lib = XrtTestSupport.assumeLibxrt();
         lfads = XrtTestSupport.xclbin(dir, "lfads_kernel");
+    }
+
+    /** Per test, so that each one is reported skipped with the reason. */
+    @BeforeEach
+    void libxrt() {
+        lib = XrtTestSupport.assumeLibxrt();
     }
 
     /** Runs {@link XrtChild} with {@code env} changes (a null value removes the variable). */
