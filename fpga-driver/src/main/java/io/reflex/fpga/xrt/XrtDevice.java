@@ -83,26 +83,32 @@ public final class XrtDevice implements KernelDevice {
             return this;
         }
 
+        /** XRT device index. */
         public int deviceIndex() {
             return deviceIndex;
         }
 
+        /** The xclbin file. */
         public Path xclbin() {
             return xclbin;
         }
 
+        /** Kernel name (after {@link #conclude()}: never null). */
         public String kernel() {
             return kernel;
         }
 
+        /** Kernel ABI (after {@link #conclude()}: never null). */
         public KernelAbi abi() {
             return abi;
         }
 
+        /** Whether the compute units are opened exclusively. */
         public boolean exclusive() {
             return exclusive;
         }
 
+        /** The XRT shim asked for. */
         public Shim shim() {
             return shim;
         }
