@@ -64,6 +64,15 @@ public final class XrtChild {
                     System.out.println("refused: " + e.getMessage());
                 }
             }
+            case "driver-switch-shim" -> {
+                XrtRuntime.load(Shim.NOOP);
+                try {
+                    XrtRuntime.load(Shim.HARDWARE);
+                    System.out.println("switched");
+                } catch (DeviceException e) {
+                    System.out.println("refused: " + e.getMessage());
+                }
+            }
             default -> throw new IllegalArgumentException(mode);
         }
         System.out.flush();

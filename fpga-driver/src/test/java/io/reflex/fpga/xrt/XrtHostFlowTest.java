@@ -89,15 +89,6 @@ class XrtHostFlowTest {
                 .hasMessageContaining("XCL_EMULATION_MODE=noop");
     }
 
-    @Test
-    void xrtKeepsItsFirstShimForTheLifeOfTheProcess() {
-        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("XCL_EMULATION_MODE") == null,
-                "skipped: XCL_EMULATION_MODE is set");
-        XrtRuntime.load(Shim.NOOP);
-        assertThatThrownBy(() -> XrtRuntime.load(Shim.HARDWARE)).isInstanceOf(DeviceException.class)
-                .hasMessageContainingAll("already loaded XRT with the noop shim", "use another JVM");
-    }
-
     /** XRT's offsets = the ABI JSON's = the HDL's (0x10 + 12·index, status after the last argument). */
     @ParameterizedTest
     @ValueSource(strings = {"snn_kernel", "lfads_kernel"})

@@ -162,6 +162,14 @@ class XrtProcessTest {
     }
 
     @Test
+    void xrtKeepsItsFirstShimForTheLifeOfTheProcess() throws Exception {
+        Result r = child(Map.of(), "driver-switch-shim");
+        assertThat(r.exit()).as(r.all()).isZero();
+        assertThat(r.out()).as(r.all()).startsWith("refused: this JVM already loaded XRT with the noop shim")
+                .contains("use another JVM");
+    }
+
+    @Test
     void aCorruptXclbinCrashesXrtButNotTheDriver() throws Exception {
         // a section offset far past the end of the file: XRT reads it without checking
         byte[] b = Files.readAllBytes(lfads);
