@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Real-time closed-loop brain-computer-interface runtime.",
-        subcommands = {DemoCommand.class, DaemonCommand.class, EvalCommand.class, EnginesCommand.class, SourceCommand.class, StreamsCommand.class, TestCommand.class, VersionCommand.class,
+        subcommands = {DemoCommand.class, DaemonCommand.class, EvalCommand.class, EnginesCommand.class,
+            SourceCommand.class, StreamsCommand.class, XclbinCommand.class, TestCommand.class, VersionCommand.class,
             CommandLine.HelpCommand.class})
 public final class ReflexCli implements Runnable {
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CliTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "daemon", "test", "version"})
+    @ValueSource(strings = {"demo", "daemon", "test", "version", "xclbin"})
     void everySubcommandHasHelp(String cmd) {
         Object[] r = run(cmd, "--help");
         assertThat(r[0]).isEqualTo(0);

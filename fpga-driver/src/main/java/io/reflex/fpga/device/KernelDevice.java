@@ -44,6 +44,15 @@ public interface KernelDevice extends AutoCloseable {
      */
     int readRegister(int offset, int[] value);
 
+    /**
+     * Whether the outputs of a run are the kernel's results. False for a device that runs the host flow without
+     * computing anything (XRT's noop shim: runs complete at once and leave the output buffers as they were), whose
+     * outputs an engine must never use as results.
+     */
+    default boolean computesResults() {
+        return true;
+    }
+
     /** Device clock cycles of the last completed run, or -1 when the device cannot tell. */
     long lastRunCycles();
 
