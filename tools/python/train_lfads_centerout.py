@@ -123,6 +123,8 @@ def main(argv=None):
                     help="as train_lfads.py, with the max taken per stream over the chunk's bins and neurons")
     ap.add_argument("--sim-noise", type=float, default=0.0, metavar="K", help="as train_lfads.py")
     ap.add_argument("--fixed-eval", action="store_true", help="also report the fixed-point error at each evaluation")
+    ap.add_argument("--save-evals", action="store_true",
+                    help="also save a checkpoint at every evaluation (OUT without .ckpt + .stepN.ckpt)")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     if a.stability > 0 and a.dropout != 0:
@@ -146,6 +148,7 @@ def main(argv=None):
         ap.error("--valid-bins must be in (%d, %d]" % (ce.CAL_BINS + 1, valid["counts"].shape[0]))
 
     init_created_by = None
+    prev_training = None
     if a.init:
         sd, ckpt_hp = ex.load_checkpoint(a.init)
         hp = ex.resolve_hparams(sd, ckpt_hp, {})
@@ -153,6 +156,8 @@ def main(argv=None):
         model = lm.LFADS(hp)
         model.load_state_dict(sd)
         init_created_by = ckpt_hp.get("created_by")
+        if isinstance(ckpt_hp.get("training_json"), str):
+            prev_training = json.loads(ckpt_hp["training_json"])
     else:
         hp = lm.causal_hparams(encod_data_dim=channels, readout_dim=channels, ci_enc_dim=a.dim, con_dim=a.dim,
                                gen_dim=a.dim, co_dim=a.co_dim, fac_dim=a.fac_dim, ci_lag=a.ci_lag,
@@ -216,27 +221,36 @@ def main(argv=None):
             h.update(validate(model, valid, a.valid_bins, a.fixed_eval))
             history.append(h)
             print(json.dumps(h), file=sys.stderr, flush=True)
+            if a.save_evals and step != a.steps:
+                base = a.out[:-5] if a.out.endswith(".ckpt") else a.out
+                save(model, a, "%s.step%d.ckpt" % (base, step), step, history, t0, train, valid, init_created_by,
+                     prev_training)
     model.set_fixed_sim(None)
-    ckpt = lm.checkpoint_dict(model, epoch=0, global_step=a.steps)
+    summary = save(model, a, a.out, a.steps, history, t0, train, valid, init_created_by, prev_training)
+    print(json.dumps({"checkpoint": a.out, **{k: v for k, v in summary.items() if k != "runs"}}))
+
+
+def save(model, a, path, steps, history, t0, train, valid, init_created_by, prev_training):
+    """Writes the checkpoint with its provenance (created_by chain, training_json); returns the summary."""
+    ckpt = lm.checkpoint_dict(model, epoch=0, global_step=steps)
     cmd = ex.command_line()
     if init_created_by:
         created_by = init_created_by + " && " + cmd
     else:
         created_by = " && ".join([train["meta"]["command"], valid["meta"]["command"], cmd])
-    summary = {"steps": a.steps, "seconds": round(time.time() - t0, 1), "threads": a.threads,
+    summary = {"steps": steps, "seconds": round(time.time() - t0, 1), "threads": a.threads,
                "torch": torch.__version__, "train_span": cd.span(train["meta"]),
                "valid_span": cd.span(valid["meta"]), "chunk": a.chunk, "batch": a.batch, "carry": a.carry,
                "last_eval": history[-1] if history else None}
-    prev = None
-    if a.init and isinstance(ckpt_hp.get("training_json"), str):
-        prev = json.loads(ckpt_hp["training_json"])
-    summary["runs"] = (prev.get("runs", []) if prev else []) + [
-        {"command": cmd, "steps": a.steps, "seconds": summary["seconds"], "last_eval": summary["last_eval"]}]
+    if steps != a.steps:
+        summary["stopped_at_step"] = steps
+    summary["runs"] = (prev_training.get("runs", []) if prev_training else []) + [
+        {"command": cmd, "steps": steps, "seconds": summary["seconds"], "last_eval": summary["last_eval"]}]
     ckpt["hyper_parameters"]["created_by"] = created_by
     ckpt["hyper_parameters"]["training_json"] = json.dumps(summary)
-    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    torch.save(ckpt, a.out)
-    print(json.dumps({"checkpoint": a.out, **{k: v for k, v in summary.items() if k != "runs"}}))
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    torch.save(ckpt, path)
+    return summary
 
 
 if __name__ == "__main__":

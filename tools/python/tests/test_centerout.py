@@ -229,8 +229,10 @@ class EndToEnd(unittest.TestCase):
             c1 = os.path.join(d, "a.ckpt")
             r = subprocess.run(py + [script, "--train", tr, "--valid", va, "--valid-bins", "600", "--dim", "8",
                                      "--fac-dim", "3", "--chunk", "10", "--batch", "4", "--steps", "3",
-                                     "--eval-every", "3", "--out", c1], capture_output=True, text=True)
+                                     "--eval-every", "2", "--save-evals", "--out", c1], capture_output=True,
+                               text=True)
             self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertTrue(os.path.exists(os.path.join(d, "a.step2.ckpt")))
             c2 = os.path.join(d, "b.ckpt")
             r = subprocess.run(py + [script, "--train", tr, "--valid", va, "--valid-bins", "600", "--init", c1,
                                      "--dropout", "0", "--stability", "100", "--stability-max", "10",
