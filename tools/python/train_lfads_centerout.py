@@ -22,6 +22,9 @@ the controller outputs). --stability / --stability-max / --sim-noise add the fix
 (lfads_model.FixedPointSim); here the simulated copy carries its own state across chunks, so the penalty sees the
 rounding accumulated over the whole stream, as the fixed-point engine would.
 
+--lograte-floor F adds a hinge penalty below F (the fixed-point log-rates are int16 Q12 and saturate at -8; without
+it the neurons that the rectified tuning silences are driven towards -inf).
+
 Every --eval-every steps it prints one JSON line (stderr): the validation archive's first --valid-bins bins run as
 one stream from one reset, Poisson NLL and the velocity R² of a ridge readout factors -> (vx, vy) fitted on its first
 500 bins (centerout_eval.py); with --fixed-eval also the fixed-point model's max |Δ logλ| against float32 over that
@@ -85,7 +88,8 @@ def validate(model, valid, bins, fixed_eval):
     counts = valid["counts"][:bins].astype(np.float64)
     fac, lr = ce.float_stream(model, counts, torch.float32)
     r2, _, _ = cd.readout_r2(fac, valid["vel"][:bins], ce.CAL_BINS, ce.RIDGE_LAMBDA)
-    out = {"valid_nll": round(cd.poisson_nll(lr, counts), 5), "valid_vel_r2": round(r2, 4)}
+    out = {"valid_nll": round(cd.poisson_nll(lr, counts), 5), "valid_vel_r2": round(r2, 4),
+           "valid_min_lograte": round(float(lr.min()), 3)}
     if fixed_eval:
         facq, lrq = ce.fixed_stream(model, counts)
         d = np.abs(lrq - lr)
@@ -122,6 +126,11 @@ def main(argv=None):
     ap.add_argument("--stability-max", type=float, default=0.0, metavar="W",
                     help="as train_lfads.py, with the max taken per stream over the chunk's bins and neurons")
     ap.add_argument("--sim-noise", type=float, default=0.0, metavar="K", help="as train_lfads.py")
+    ap.add_argument("--lograte-floor", type=float, default=None, metavar="F",
+                    help="add --floor-weight * mean(relu(F - logλ)^2): keeps the log-rates above F (the fixed-point "
+                         "log-rates are int16 Q12, so they saturate at -8; silent neurons would otherwise be driven "
+                         "towards -inf, where float and fixed differ by the saturation)")
+    ap.add_argument("--floor-weight", type=float, default=1.0)
     ap.add_argument("--fixed-eval", action="store_true", help="also report the fixed-point error at each evaluation")
     ap.add_argument("--save-evals", action="store_true",
                     help="also save a checkpoint at every evaluation (OUT without .ckpt + .stepN.ckpt)")
@@ -201,6 +210,8 @@ def main(argv=None):
             stab = torch.mean(d2)
             stab_max = torch.mean(torch.amax(d2, dim=(1, 2)))
             loss = loss + a.stability * stab + a.stability_max * stab_max
+        if a.lograte_floor is not None:
+            loss = loss + a.floor_weight * torch.mean(torch.relu(a.lograte_floor - o["logrates"]) ** 2)
         loss = loss + L2_GEN * torch.mean(cell.gen_cell.weight_hh ** 2)
         loss = loss + L2_CON * torch.mean(cell.con_cell.weight_hh ** 2)
         loss = loss + CO_PEN * torch.mean(o["co"] ** 2)

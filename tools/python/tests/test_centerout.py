@@ -236,12 +236,13 @@ class EndToEnd(unittest.TestCase):
             c2 = os.path.join(d, "b.ckpt")
             r = subprocess.run(py + [script, "--train", tr, "--valid", va, "--valid-bins", "600", "--init", c1,
                                      "--dropout", "0", "--stability", "100", "--stability-max", "10",
-                                     "--sim-noise", "1", "--fixed-eval", "--chunk", "10", "--batch", "4", "--steps",
+                                     "--sim-noise", "1", "--lograte-floor", "-1", "--fixed-eval", "--chunk", "10", "--batch", "4", "--steps",
                                      "2", "--eval-every", "2", "--out", c2], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stderr)
             line = json.loads(r.stderr.strip().splitlines()[-1])
             self.assertIn("fixed_max_dlog", line)
             self.assertIn("valid_vel_r2", line)
+            self.assertIn("valid_min_lograte", line)
             # overlapping spans are refused
             r = subprocess.run(py + [script, "--train", tr, "--valid", tr, "--steps", "1", "--out", c2],
                                capture_output=True, text=True)
