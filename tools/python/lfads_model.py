@@ -400,6 +400,85 @@ class LFADS(nn.Module):
         return out
 
     # ------------------------------------------------------------------------------------------------------------
+    # Continuous streams (causal models): chunks of bins from a carried state
+    # ------------------------------------------------------------------------------------------------------------
+
+    def stream_reset_state(self, batch):
+        """The state after a reset, for stream(): the learned initial states expanded to `batch` rows, WITH their
+        gradients (training learns ci_enc_h0, con_h0 and g0 through it); f = fac(g0) (rounded to Q12 on the rows a
+        FixedPointSim selects, in training). Call it after set_fixed_sim."""
+        if not self.hp["causal"]:
+            raise ValueError("stream needs a causal model (causal=True)")
+        hp = self.hp
+        g0 = self.decoder.g0.unsqueeze(0).expand(batch, -1)
+        f0 = self.decoder.rnn.cell.fac_linear(g0)
+        sim = self.fixed_sim if self.training else None
+        if sim is not None:
+            f0 = sim.round(f0, ACT_FRAC)
+        return {"h_ci": self.encoder.ci_enc_h0[0].expand(batch, -1), "c": self.decoder.con_h0.expand(batch, -1),
+                "g": g0, "f": f0, "lagged": g0.new_zeros(batch, hp["ci_lag"], hp["ci_enc_dim"])}
+
+    @staticmethod
+    def stream_select(mask, a, b):
+        """Row-wise choice between two stream states: rows where mask (batch,) is True from `a`, others from `b`
+        (e.g. a = stream_reset_state for the rows that restart, b = the carried state)."""
+        out = {k: torch.where(mask.reshape(-1, 1), a[k], b[k]) for k in ("h_ci", "c", "g", "f")}
+        out["lagged"] = torch.where(mask.reshape(-1, 1, 1), a["lagged"], b["lagged"])
+        return out
+
+    @staticmethod
+    def stream_detach(state):
+        """The state without its autograd history (truncated back-propagation between chunks)."""
+        return {k: (v.detach() if torch.is_tensor(v) else v) for k, v in state.items()}
+
+    def stream(self, x, state=None):
+        """Causal model: runs the bins x (batch, T, D) of a continuous stream from `state` (None = a reset) and
+        returns (outputs, new state). T is free (not encod_seq_len): a stream has no trial length. Outputs: factors,
+        logrates, gen_states, con_states, co, ci (as forward()). From a reset, stream(x) equals forward(x) for
+        T = encod_seq_len, and running a stream in chunks equals running it at once (tests/test_lfads_model.py), so
+        the model trains on chunks of a long stream with the state carried between them exactly as the live loop
+        steps it (causal_step). In training mode dropout and the FixedPointSim (set_fixed_sim) apply as in
+        forward(); the new state keeps its autograd history (stream_detach truncates it)."""
+        hp = self.hp
+        if not hp["causal"]:
+            raise ValueError("stream needs a causal model (causal=True)")
+        B, T, _ = x.shape
+        L, E = hp["ci_lag"], hp["ci_enc_dim"]
+        if state is None:
+            state = self.stream_reset_state(B)
+        sim = self.fixed_sim if self.training else None
+        enc, cell = self.encoder, self.decoder.rnn.cell
+        x = self.dropout(x)
+        f_out, _, h_last, _ = enc.ci_enc(x, state["h_ci"].unsqueeze(0))
+        if L > 0:
+            seq = torch.cat([state["lagged"], f_out], dim=1)     # oldest first: F_{t-L} is entry t
+            ci, lagged = seq[:, :T], seq[:, T:]
+        else:
+            ci, lagged = f_out, state["lagged"]
+        ci = self.dropout(ci)
+        con_in_ci = cell.con_cell.input_part(torch.cat([ci, ci.new_zeros(B, T, hp["fac_dim"])], dim=2))
+        w_fac_in = cell.con_cell.weight_ih[:, E:]
+        c, g, f = state["c"], state["g"], state["f"]
+        gens, cons, cos, facs = [], [], [], []
+        for t in range(T):
+            c = cell.con_cell.step(con_in_ci[:, t] + F.linear(self.dropout(f), w_fac_in), c)
+            u = cell.co_linear(c)[:, : hp["co_dim"]]
+            g = cell.gen_cell.step(cell.gen_cell.input_part(u), g)
+            f = cell.fac_linear(self.dropout(g))
+            if sim is not None:
+                f = sim.round(f, ACT_FRAC)
+            gens.append(g)
+            cons.append(c)
+            cos.append(u)
+            facs.append(f)
+        out = {"gen_states": torch.stack(gens, 1), "con_states": torch.stack(cons, 1), "co": torch.stack(cos, 1),
+               "factors": torch.stack(facs, 1), "ci": ci}
+        out["logrates"] = self.readout[0](out["factors"])
+        if sim is not None:
+            out["logrates"] = sim.round(out["logrates"], ACT_FRAC)
+        return out, {"h_ci": h_last, "c": c, "g": g, "f": f, "lagged": lagged}
+
+    # ------------------------------------------------------------------------------------------------------------
     # Streaming (causal) inference: one bin at a time, O(1) per bin
     # ------------------------------------------------------------------------------------------------------------
 
