@@ -139,6 +139,10 @@ public final class ClosedLoopSession {
                               DecodeTargets targets, int outputs) throws InterruptedException {
         NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
+        String mismatch = populationMismatch(cfg, live);
+        if (mismatch != null) {
+            ctx.listener.onNotice(mismatch);
+        }
         boolean needsCalibration = live instanceof TrainableDecoder;
         for (Decoder d : compare) {
             needsCalibration |= d instanceof TrainableDecoder;
@@ -299,6 +303,28 @@ public final class ClosedLoopSession {
             }
             throw e;
         }
+    }
+
+    /**
+     * A model trained on a synthetic population (its manifest's {@code demo_data.source}) fits only that population:
+     * the center-out source's neurons are drawn from its seed. Returns a warning when the session's synthetic source
+     * is another population, else null.
+     */
+    static String populationMismatch(ReflexConfig cfg, Decoder live) {
+        if (!(live instanceof EngineDecoder ed) || !"synthetic".equals(cfg.source.type)) {
+            return null;
+        }
+        Map<String, Object> data = ed.bundle().section("demo_data");
+        if (data == null || !(data.get("source") instanceof Map<?, ?> src)
+                || !String.valueOf(src.get("generator")).endsWith("CenterOutSource")) {
+            return null;
+        }
+        Object seed = src.get("seed");
+        if (seed instanceof Number n && n.longValue() != cfg.source.seed) {
+            return "model " + ed.bundle().name() + " was trained on the center-out population of seed " + n.longValue()
+                    + "; source.seed " + cfg.source.seed + " draws other neurons, so expect a poor fit";
+        }
+        return null;
     }
 
     /** Passes on the failover lines the decode thread left. */
