@@ -104,6 +104,32 @@ class RtlSimEngineTest {
 
     @Test
     @Timeout(900)
+    void stepsAllocateNothing() {
+        ModelBundle b = demo("lfads-lorenz-causal");
+        try (Engine e = rtl(Map.of("library", stepLib.toString()))) {
+            e.load(b);
+            float[] in = new float[70];
+            float[] out = new float[4];
+            for (int t = 0; t < 300; t++) {
+                in[t % 70] = t % 3;
+                assertThat(e.step(in, out)).isEqualTo(DecodeStatus.OK);
+            }
+            com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean)
+                    java.lang.management.ManagementFactory.getThreadMXBean();
+            long before = mx.getCurrentThreadAllocatedBytes();
+            int bad = 0;
+            for (int t = 0; t < 300; t++) {
+                in[t % 70] = t % 5;
+                bad += e.step(in, out);
+            }
+            long bytes = mx.getCurrentThreadAllocatedBytes() - before;
+            assertThat(bad).isZero();
+            assertThat(bytes).as("bytes allocated by 300 steps").isLessThan(1024);
+        }
+    }
+
+    @Test
+    @Timeout(900)
     void badInputIsInvalidInputNotAFaultAndDoesNotAdvanceTheState() {
         ModelBundle b = demo("lfads-lorenz-causal");
         try (Engine e = rtl(Map.of("library", stepLib.toString())); CpuEngine cpu = cpuFixed(LfadsDecoder.Output.FACTORS)) {
