@@ -3,14 +3,20 @@
 #include "rtlsim.h"
 #include RTLSIM_HEADER
 #include "verilated.h"
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <new>
 #include <random>
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#ifndef RTLSIM_PARAMS
+#define RTLSIM_PARAMS ""
+#endif
 
 double sc_time_stamp() { return 0; }
 
@@ -36,6 +42,15 @@ struct Burst {
     uint32_t beats;
 };
 
+struct WBeat {
+    std::array<uint8_t, BEAT> data;
+    bool last;
+};
+
+// Between two reads of the control register while a run waits for its interrupt (a kernel whose interrupt logic
+// failed still finishes, only later).
+constexpr uint64_t POLL_CYCLES = 4096;
+
 }  // namespace
 
 struct rtlsim {
@@ -52,7 +67,7 @@ struct rtlsim {
     uint32_t rd_beat = 0;
     std::deque<Burst> wr_q;          // accepted write bursts awaiting data
     uint32_t wr_beat = 0;
-    std::deque<std::pair<std::vector<uint8_t>, bool>> w_buf;  // W beats not yet matched to an AW
+    std::deque<WBeat> w_buf;         // W beats not yet matched to an AW
     int b_pending = 0;
     bool irq_prev = false;
     uint64_t start_cycle = 0;        // cycle the ap_start write was accepted
@@ -119,14 +134,18 @@ void tick(rtlsim *s) {
     uint32_t arlen = t->m_axi_gmem_arlen, arsize = t->m_axi_gmem_arsize, arburst = t->m_axi_gmem_arburst;
     uint64_t awaddr = t->m_axi_gmem_awaddr;
     uint32_t awlen = t->m_axi_gmem_awlen, awsize = t->m_axi_gmem_awsize, awburst = t->m_axi_gmem_awburst;
-    std::vector<uint8_t> wdata(BEAT);
-    get_beat(t->m_axi_gmem_wdata, wdata.data());
-    uint64_t wstrb = t->m_axi_gmem_wstrb;
-    bool wlast = t->m_axi_gmem_wlast;
+    if (w_fire) {
+        // the beat is copied before the edge; nothing is allocated on cycles without a W handshake
+        WBeat beat;
+        get_beat(t->m_axi_gmem_wdata, beat.data.data());
+        beat.last = t->m_axi_gmem_wlast;
+        if (t->m_axi_gmem_wstrb != STRB_ALL) fail(s, "W: partial strobe");
+        s->w_buf.push_back(beat);
+    }
 
+    // rising edge; the falling edge needs no evaluation of its own (no logic uses it): the next cycle's first
+    // eval() with ap_clk = 0 settles the new inputs
     t->ap_clk = 1;
-    t->eval();
-    t->ap_clk = 0;
     t->eval();
     s->cycles_total++;
     bool irq = t->__SYM__interrupt;  // Verilator renames the C++ keyword-like port
@@ -144,18 +163,14 @@ void tick(rtlsim *s) {
         check_burst(s, awaddr, awlen, awsize, awburst, "AW");
         s->wr_q.push_back({awaddr, awlen + 1});
     }
-    if (w_fire) {
-        if (wstrb != STRB_ALL) fail(s, "W: partial strobe");
-        s->w_buf.push_back({std::move(wdata), wlast});
-    }
     // retire buffered W beats against accepted AW bursts (W may lead AW in AXI4)
     while (!s->w_buf.empty() && !s->wr_q.empty()) {
         const Burst &b = s->wr_q.front();
-        auto beat = s->w_buf.front();
-        s->w_buf.pop_front();
-        mem_write_beat(s, b.addr + BEAT * s->wr_beat, beat.first.data());
+        const WBeat &beat = s->w_buf.front();
+        mem_write_beat(s, b.addr + BEAT * s->wr_beat, beat.data.data());
         bool last = ++s->wr_beat == b.beats;
-        if (beat.second != last) fail(s, "W: WLAST does not match AWLEN");
+        if (beat.last != last) fail(s, "W: WLAST does not match AWLEN");
+        s->w_buf.pop_front();
         if (last) { s->wr_q.pop_front(); s->wr_beat = 0; s->b_pending++; }
     }
     if (b_fire) s->b_pending--;
@@ -177,13 +192,22 @@ extern "C" {
 
 const char *rtlsim_kernel_name(void) { return RTLSIM_NAME; }
 
+const char *rtlsim_params(void) { return RTLSIM_PARAMS; }
+
 rtlsim_t *rtlsim_create(const char *kernel, uint64_t mem_bytes, uint32_t seed, uint32_t stall_pct) {
     if (kernel == nullptr || std::strcmp(kernel, RTLSIM_NAME) != 0 || stall_pct > 95 || mem_bytes == 0
         || mem_bytes > (1ull << 34)) return nullptr;
-    auto *s = new rtlsim();
-    s->ctx = std::make_unique<VerilatedContext>();
-    s->top = std::make_unique<RTLSIM_TOP>(s->ctx.get());
-    s->mem.assign(mem_bytes, 0);
+    // no C++ exception may cross the C ABI (a JVM caller would abort): a memory that cannot be had is a NULL
+    std::unique_ptr<rtlsim> owner;
+    try {
+        owner = std::make_unique<rtlsim>();
+        owner->ctx = std::make_unique<VerilatedContext>();
+        owner->top = std::make_unique<RTLSIM_TOP>(owner->ctx.get());
+        owner->mem.assign(mem_bytes, 0);
+    } catch (const std::exception &) {
+        return nullptr;
+    }
+    rtlsim *s = owner.release();
     s->rng.seed(seed);
     s->stall_pct = stall_pct;
     RTLSIM_TOP *t = s->top.get();
@@ -293,8 +317,14 @@ int rtlsim_run_until_done(rtlsim_t *s, uint64_t max_cycles) {
     if (rc) return rc;
     uint32_t ctrl = 0;
     for (;;) {
+        // wait for the interrupt with the control port idle, then read ap_done at 0x00 as XRT does
+        uint64_t poll_at = s->cycles_total + POLL_CYCLES;
+        while (s->done_cycle == 0 && s->cycles_total < poll_at) {
+            if (s->cycles_total - begin > max_cycles) return -2;
+            tick(s);
+        }
         if (s->cycles_total - begin > max_cycles) return -2;
-        rc = rtlsim_read_reg(s, 0x00, &ctrl);  // poll ap_done as XRT does
+        rc = rtlsim_read_reg(s, 0x00, &ctrl);
         if (rc) return rc;
         if (ctrl & 2) break;
     }

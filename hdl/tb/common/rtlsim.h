@@ -19,11 +19,16 @@ typedef struct rtlsim rtlsim_t;
 rtlsim_t *rtlsim_create(const char *kernel, uint64_t mem_bytes, uint32_t seed, uint32_t stall_pct);
 void      rtlsim_destroy(rtlsim_t *sim);
 const char *rtlsim_kernel_name(void);
+/* The Verilog parameters the library was built with, as the Makefile passed them: "NAME=VALUE" pairs separated by
+ * single spaces (e.g. "CAUSAL=1 D=70 H=64 P=16"); parameters not listed have the RTL's default. "" for a default
+ * build. */
+const char *rtlsim_params(void);
 int       rtlsim_write_reg(rtlsim_t *sim, uint32_t offset, uint32_t value);
 int       rtlsim_read_reg(rtlsim_t *sim, uint32_t offset, uint32_t *value);
 int       rtlsim_mem_write(rtlsim_t *sim, uint64_t addr, const void *src, uint64_t bytes);
 int       rtlsim_mem_read(rtlsim_t *sim, uint64_t addr, void *dst, uint64_t bytes);
-/* Writes ap_start, polls ap_done (reading 0x00 as XRT does) until set or max_cycles elapse. */
+/* Writes ap_start, waits for the kernel's interrupt (reading 0x00 every 4,096 cycles as well), then reads ap_done at
+ * 0x00 as XRT does and acknowledges the interrupt; -2 when ap_done is not seen within max_cycles. */
 int       rtlsim_run_until_done(rtlsim_t *sim, uint64_t max_cycles);
 /* Kernel cycles of the last run: from the cycle ap_start rose to the cycle ap_done (the interrupt) rose. */
 uint64_t  rtlsim_cycles(rtlsim_t *sim);

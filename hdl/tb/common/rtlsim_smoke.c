@@ -7,6 +7,7 @@
 #define CHECK(cond, msg) do { if (!(cond)) { fprintf(stderr, "FAIL: %s\n", msg); return 1; } } while (0)
 
 int main(void) {
+    CHECK(rtlsim_params() != NULL, "build parameters are reported");
     CHECK(rtlsim_create("no_such_kernel", 1 << 20, 1, 0) == NULL, "unknown kernel name is refused");
     CHECK(rtlsim_create(rtlsim_kernel_name(), 1 << 20, 1, 99) == NULL, "stall_pct > 95 is refused");
     rtlsim_t *sim = rtlsim_create("snn_kernel", 1 << 20, 42, 20);
@@ -38,8 +39,8 @@ int main(void) {
     CHECK(rtlsim_mem_read(sim, 0x3000, out, sizeof out) == 0, "out");
     const uint32_t want[6] = {1, 0, 1, 0 /* V after reset */, 100 /* I */, 0 /* ref */};
     CHECK(memcmp(out, want, sizeof want) == 0, "spikes and final state");
-    printf("rtlsim smoke: ok, %llu kernel cycles, %llu total\n", (unsigned long long)rtlsim_cycles(sim),
-           (unsigned long long)rtlsim_total_cycles(sim));
+    printf("rtlsim smoke: ok, %llu kernel cycles, %llu total, params \"%s\"\n", (unsigned long long)rtlsim_cycles(sim),
+           (unsigned long long)rtlsim_total_cycles(sim), rtlsim_params());
     rtlsim_destroy(sim);
     return 0;
 }

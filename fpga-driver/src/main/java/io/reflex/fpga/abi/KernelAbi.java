@@ -57,6 +57,83 @@ public final class KernelAbi {
         return root.path("kernel").asText();
     }
 
+    /** Number of kernel arguments. */
+    public int argCount() {
+        return root.path("args").size();
+    }
+
+    /** Name of argument {@code index}. */
+    public String argName(int index) {
+        return arg(index).path("name").asText();
+    }
+
+    /**
+     * Index of the argument called {@code name}.
+     *
+     * @throws IllegalArgumentException when the kernel has no such argument
+     */
+    public int argIndex(String name) {
+        for (int i = 0; i < argCount(); i++) {
+            if (argName(i).equals(name)) {
+                return i;
+            }
+        }
+        throw new IllegalArgumentException(name() + " has no argument '" + name + "'");
+    }
+
+    /** Control-port offset of argument {@code index} (the low word of its 64-bit slot). */
+    public int argOffset(int index) {
+        return arg(index).path("offset").asInt();
+    }
+
+    /** True when argument {@code index} is a buffer (a device address), false for a scalar. */
+    public boolean isBuffer(int index) {
+        return "buffer".equals(arg(index).path("kind").asText());
+    }
+
+    /** Control-port offset of the read-only status word. */
+    public int statusOffset() {
+        return root.path("status").path("offset").asInt();
+    }
+
+    /** What a status code means ("ok", "bad magic", ...), or {@code "status N"} for a code the ABI does not name. */
+    public String statusName(int code) {
+        JsonNode n = root.path("status").path("codes").path(Integer.toString(code));
+        return n.isMissingNode() ? "status " + code : n.asText();
+    }
+
+    /** The value of a named flag bit ({@code "load"}, {@code "reset"}, ...). */
+    public int flag(String name) {
+        JsonNode n = root.path("flags").path(name);
+        if (!n.isInt()) {
+            throw new IllegalArgumentException(name() + " has no flag '" + name + "'");
+        }
+        return n.asInt();
+    }
+
+    /** Bytes per data beat of the kernel's (first) memory port. */
+    public int memoryBeatBytes() {
+        return root.path("memory_ports").get(0).path("data_width").asInt() / 8;
+    }
+
+    /**
+     * The Verilog parameters of the kernel's top module with their default values ({@code build_parameters} of
+     * the JSON; hdl's KernelAbiTest checks them against the RTL), in declaration order.
+     */
+    public java.util.Map<String, Integer> buildParameters() {
+        java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
+        root.path("build_parameters").fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asInt()));
+        return m;
+    }
+
+    private JsonNode arg(int index) {
+        JsonNode a = root.path("args").path(index);
+        if (a.isMissingNode()) {
+            throw new IllegalArgumentException(name() + " has no argument " + index);
+        }
+        return a;
+    }
+
     /** The Vitis kernel.xml of this ABI. */
     public String kernelXml() {
         StringBuilder sb = new StringBuilder();

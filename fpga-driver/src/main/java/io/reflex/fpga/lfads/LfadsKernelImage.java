@@ -58,6 +58,29 @@ public final class LfadsKernelImage {
             return (f + ro + 31) / 32;
         }
 
+        /** The Verilog parameters of this build (CAUSAL=0, the trial core), in the RTL's order. */
+        public java.util.Map<String, Integer> params() {
+            java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
+            m.put("CAUSAL", 0);
+            m.put("D", d);
+            m.put("T_MAX", tMax);
+            m.put("H", h);
+            m.put("ICD", icd);
+            m.put("F", f);
+            m.put("RO", ro);
+            m.put("P", p);
+            return m;
+        }
+
+        /** The build of a set of Verilog parameters (a trial build: CAUSAL must be 0). */
+        public static Build of(java.util.Map<String, Integer> params) {
+            if (params.getOrDefault("CAUSAL", 0) != 0) {
+                throw new IllegalArgumentException("a CAUSAL=1 build is not a trial build");
+            }
+            return new Build(params.get("D"), params.get("T_MAX"), params.get("H"), params.get("ICD"),
+                    params.get("F"), params.get("RO"), params.get("P"));
+        }
+
         /** Verilog parameters for verilator (-G) and yosys (chparam -set). */
         public String verilatorParams() {
             return "-GD=" + d + " -GT_MAX=" + tMax + " -GH=" + h + " -GICD=" + icd + " -GF=" + f + " -GRO=" + ro
@@ -182,6 +205,65 @@ public final class LfadsKernelImage {
             }
         }
         return a + words;
+    }
+
+    /** Bytes of the model buffer of a build ({@link #model}). */
+    public static int modelBytes(Build k) {
+        return (2 + (2 * k.h() + 31) / 32 + k.wd() * k.lanes() + 16 * k.lanes() + 256) * BEAT;
+    }
+
+    /** Bytes of the input buffer of {@code bins} bins (whole beats, at least one). */
+    public static int countsBytes(Build k, int bins) {
+        int beats = (bins * k.kx() + k.cpb() - 1) / k.cpb();
+        return Math.max(1, beats) * BEAT;
+    }
+
+    /** Bytes of {@code steps} output records. */
+    public static int recordBytes(Build k, int steps) {
+        return steps * k.recBeats() * BEAT;
+    }
+
+    /**
+     * Packs {@code bins} bins of Q0 counts ({@code [bins][D]} from {@code off}) into {@code dst} in the layout of
+     * {@link #counts}, zeros included; allocation-free.
+     *
+     * @return the bytes to move to the device ({@link #countsBytes})
+     */
+    public static int packCounts(Build k, short[] counts, int off, int bins, byte[] dst) {
+        int bytes = countsBytes(k, bins);
+        java.util.Arrays.fill(dst, 0, bytes, (byte) 0);
+        int d = k.d();
+        int p = k.p();
+        int kx = k.kx();
+        for (int t = 0; t < bins; t++) {
+            for (int c = 0; c < d; c++) {
+                int v = counts[off + t * d + c];
+                int i = 2 * ((t * kx + c / p) * p + c % p);
+                dst[i] = (byte) v;
+                dst[i + 1] = (byte) (v >> 8);
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * Unpacks {@code steps} output records ({@link #records} layout) into Q12 factors {@code [steps][F]} and
+     * log-rates {@code [steps][RO]}; allocation-free.
+     */
+    public static void unpackRecords(Build k, byte[] src, int steps, short[] factorsQ, int facOff, short[] logRatesQ,
+            int lrOff) {
+        int f = k.f();
+        int ro = k.ro();
+        for (int t = 0; t < steps; t++) {
+            int o = t * k.recBeats() * BEAT;
+            for (int i = 0; i < f; i++) {
+                factorsQ[facOff + t * f + i] = (short) ((src[o + 2 * i] & 0xFF) | (src[o + 2 * i + 1] << 8));
+            }
+            for (int i = 0; i < ro; i++) {
+                int j = o + 2 * (f + i);
+                logRatesQ[lrOff + t * ro + i] = (short) ((src[j] & 0xFF) | (src[j + 1] << 8));
+            }
+        }
     }
 
     /** The input buffer: bins x KX chunks of P int16 counts. */

@@ -65,6 +65,30 @@ public final class LfadsStepImage {
             return new LfadsKernelImage.Build(d, tMax, h, 1, f, ro, p);
         }
 
+        /** The Verilog parameters of this build (CAUSAL=1, the causal-step core), in the RTL's order. */
+        public java.util.Map<String, Integer> params() {
+            java.util.Map<String, Integer> m = new java.util.LinkedHashMap<>();
+            m.put("CAUSAL", 1);
+            m.put("D", d);
+            m.put("T_MAX", tMax);
+            m.put("H", h);
+            m.put("CO", co);
+            m.put("LAG_MAX", lagMax);
+            m.put("F", f);
+            m.put("RO", ro);
+            m.put("P", p);
+            return m;
+        }
+
+        /** The build of a set of Verilog parameters (CAUSAL must be 1). */
+        public static Build of(java.util.Map<String, Integer> params) {
+            if (params.getOrDefault("CAUSAL", 0) != 1) {
+                throw new IllegalArgumentException("a CAUSAL=0 build is not a causal-step build");
+            }
+            return new Build(params.get("D"), params.get("T_MAX"), params.get("H"), params.get("CO"),
+                    params.get("F"), params.get("RO"), params.get("P"), params.get("LAG_MAX"));
+        }
+
         /** Verilog parameters for verilator (-G). */
         public String verilatorParams() {
             return "-GCAUSAL=1 -GD=" + d + " -GT_MAX=" + tMax + " -GH=" + h + " -GCO=" + co + " -GF=" + f
@@ -81,6 +105,11 @@ public final class LfadsStepImage {
 
     private static void putShort(ByteBuffer bb, int beat, int idx, int v) {
         bb.putShort(beat * LfadsKernelImage.BEAT + 2 * idx, (short) v);
+    }
+
+    /** Bytes of the model buffer of a build ({@link #model}). */
+    public static int modelBytes(Build k) {
+        return (2 + (3 * k.h() + 31) / 32 + k.wd() * k.lanes() + NB * k.lanes() + 256) * LfadsKernelImage.BEAT;
     }
 
     /**

@@ -8,12 +8,13 @@ import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.lfads.LfadsBundleBuilder;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.decoders.lfads.LfadsFixed;
+import io.reflex.fpga.host.HostStatus;
 import io.reflex.fpga.lfads.LfadsKernelImage;
 import io.reflex.fpga.lfads.LfadsKernelImage.Build;
-import io.reflex.hdl.sim.Bytes;
+import io.reflex.fpga.lfads.LfadsTrialHost;
+import io.reflex.fpga.rtlsim.RtlSimDevice;
+import io.reflex.hdl.sim.Builds;
 import io.reflex.hdl.sim.CycleReport;
-import io.reflex.hdl.sim.VectorWriter;
-import io.reflex.hdl.sim.Verilator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,19 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * lfads_kernel in Verilator against the fixed-point golden model {@link LfadsFixed}, bit for bit: random models
- * and inputs at small dimensions (loaded once, then several trials each, random stalls on every channel) and the
- * demo model at the published size.
+ * lfads_kernel in Verilator against the fixed-point golden model {@link LfadsFixed}, bit for bit, driven by
+ * fpga-driver's {@link LfadsTrialHost} on an {@link RtlSimDevice}: random models and inputs at small dimensions
+ * (loaded once, then several trials each, random stalls on every channel) and the demo model at the published size.
  */
 class LfadsKernelRtlTest {
     static final String KERNEL = "lfads_kernel";
-    static final int FLAG_LOAD = 1;
-    static final int FLAG_RUN = 2;
-    static final int STATUS_OFFSET = 0x10 + 12 * 5;
-    static final long W_ADDR = 0x10000;
-    static final long IN_ADDR = 0x800000;
-    static final long OUT_ADDR = 0xA00000;
     static final long MEM_BYTES = 1L << 24;
+    static final long TIMEOUT_MS = 600_000;
     /**
      * The published design: 70 neurons x 73 bins, GRU 64, ic 64, 4 factors, no controller; P = 32 multipliers per
      * lane (192 lanes: 6,144 lane DSPs), the build that meets the cycle target.
@@ -46,7 +42,7 @@ class LfadsKernelRtlTest {
 
     @BeforeAll
     static void needVerilator() {
-        assumeTrue(Verilator.available(), "skipped: verilator not installed");
+        assumeTrue(Builds.missing() == null, "skipped: " + Builds.missing());
     }
 
     static LfadsDims dims(Build k, int t, int tr) {
@@ -67,51 +63,63 @@ class LfadsKernelRtlTest {
         return c;
     }
 
-    /** Writes one trial: counts, poisoned output, arguments, run, the golden records and status 0. */
-    static void trial(VectorWriter vw, Build k, LfadsFixed golden, short[] counts, int bins, boolean load) {
+    /**
+     * One trial through the host program on a poisoned output buffer: status 0, and the whole output region (every
+     * record, padding included) equal to the golden records.
+     *
+     * @return the kernel cycles of the invocation
+     */
+    static long trial(LfadsTrialHost host, String name, LfadsFixed golden, short[] counts, int bins, boolean load) {
         LfadsDims d = golden.dims();
+        Build k = host.build();
         int steps = bins + d.reconSeqLen() - d.encSeqLen();
         short[] fac = new short[steps * d.facDim()];
         short[] lr = new short[steps * d.readoutDim()];
         assertThat(golden.trialQ(counts, bins, fac, lr)).isEqualTo(DecodeStatus.OK);
-        int[] expect = Bytes.words(LfadsKernelImage.records(k, fac, lr, steps));
-        vw.mem(IN_ADDR, Bytes.words(LfadsKernelImage.counts(k, counts, bins))).poison(OUT_ADDR, expect.length)
-                .arg(0, W_ADDR).arg(1, IN_ADDR).arg(2, OUT_ADDR).arg(3, bins)
-                .arg(4, load ? FLAG_LOAD | FLAG_RUN : FLAG_RUN).run(load ? "load_and_trial" : "trial")
-                .expect(OUT_ADDR, expect).reg(STATUS_OFFSET, 0);
+        byte[] expect = LfadsKernelImage.records(k, fac, lr, steps);
+        assertThat(host.poisonOutput()).isEqualTo(HostStatus.OK);
+        short[] gotFac = new short[fac.length];
+        short[] gotLr = new short[lr.length];
+        int flags = load ? LfadsTrialHost.FLAG_LOAD | LfadsTrialHost.FLAG_RUN : LfadsTrialHost.FLAG_RUN;
+        int s = host.trial(flags, counts, 0, bins, gotFac, gotLr);
+        assertThat(s).as(name + ": " + host.describe(s) + " " + host.lastError()).isEqualTo(HostStatus.OK);
+        byte[] got = new byte[expect.length];
+        assertThat(host.readRawOutput(got, got.length)).isEqualTo(HostStatus.OK);
+        assertThat(got).as("MISMATCH case " + name).containsExactly(expect);
+        assertThat(gotFac).containsExactly(fac);
+        assertThat(gotLr).containsExactly(lr);
+        return host.lastCycles();
     }
 
     @Test
     @Timeout(1800)
-    void thousandRandomTrialsBitExact() throws Exception {
+    void thousandRandomTrialsBitExact() {
         // two builds: P = 4 with 3 lanes per column chunk, and P = 8 where the state is a single chunk
         Build[] builds = {new Build(5, 6, 8, 4, 3, 5, 4), new Build(11, 5, 8, 6, 2, 9, 8)};
         int models = 50;
         int trialsPerModel = 10;
         int total = 0;
         for (Build k : builds) {
-            String tag = "rand_p" + k.p();
-            Path build = Verilator.build(KERNEL, tag, k.verilatorParams());
-            Path vec = Verilator.HDL.resolve("target/vectors/lfads_" + tag + ".txt");
+            Path lib = Builds.library(KERNEL, "rand_p" + k.p(), k.params());
             SplittableRandom r = new SplittableRandom(31 + k.p());
-            try (VectorWriter vw = new VectorWriter(vec)) {
+            int runs = 0;
+            try (RtlSimDevice dev = Builds.device(lib, KERNEL, 11, 30, MEM_BYTES, true);
+                    LfadsTrialHost host = new LfadsTrialHost(dev, k, 2, TIMEOUT_MS)) {
                 for (int m = 0; m < models; m++) {
                     int t = 1 + r.nextInt(k.tMax());
                     LfadsDims d = dims(k, t, t + r.nextInt(3));
                     ModelBundle b = LfadsBundleBuilder.random(d, r.nextLong(), true).build("rand" + m, true);
                     LfadsFixed golden = new LfadsFixed(b);
-                    vw.begin("model" + m).mem(W_ADDR, Bytes.words(LfadsKernelImage.model(b, k)));
+                    assertThat(host.writeModel(LfadsKernelImage.model(b, k))).isEqualTo(HostStatus.OK);
                     for (int i = 0; i < trialsPerModel; i++) {
                         int bins = 1 + r.nextInt(t);
-                        trial(vw.begin("model" + m + "_trial" + i), k, golden,
-                                randomCounts(r, bins * k.d()), bins, i == 0);
+                        trial(host, "model" + m + "_trial" + i, golden, randomCounts(r, bins * k.d()), bins, i == 0);
+                        runs++;
                         total++;
                     }
                 }
             }
-            Verilator.Summary s = Verilator.run(build, KERNEL, vec, 11, 30, MEM_BYTES, null);
-            assertThat(s.failures()).as(s.output()).isZero();
-            assertThat(s.runs()).isEqualTo(models * trialsPerModel);
+            assertThat(runs).isEqualTo(models * trialsPerModel);
         }
         assertThat(total).isGreaterThanOrEqualTo(1000);
     }
@@ -120,7 +128,7 @@ class LfadsKernelRtlTest {
     static List<Path> demoBundles() throws java.io.IOException {
         List<Path> out = new java.util.ArrayList<>();
         for (String dir : List.of("../decoders/src/main/resources/models", "../decoders/src/test/resources/golden")) {
-            Path p = Verilator.HDL.resolve(dir);
+            Path p = Builds.HDL.resolve(dir);
             if (Files.isDirectory(p)) {
                 try (var s = Files.list(p)) {
                     s.filter(f -> f.getFileName().toString().endsWith(".rbundle")).sorted().forEach(out::add);
@@ -145,48 +153,39 @@ class LfadsKernelRtlTest {
             }
         }
         assertThat(demos).as("a demo bundle of the published size (lfads-lorenz-small)").isNotEmpty();
-        Path build = Verilator.build(KERNEL, "published", k.verilatorParams());
-        Path vec = Verilator.HDL.resolve("target/vectors/lfads_published.txt");
+        Path lib = Builds.library(KERNEL, "published", k.params());
         SplittableRandom r = new SplittableRandom(73);
-        int trials = 0;
-        try (VectorWriter vw = new VectorWriter(vec)) {
+        long loadAndTrial;
+        long trial;
+        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 3, 0, MEM_BYTES, false);
+                LfadsTrialHost host = new LfadsTrialHost(dev, k, 0, TIMEOUT_MS)) {
             // a random model of the same size first (every bias random), then each demo model
             LfadsDims rd = dims(k, k.tMax(), k.tMax());
             ModelBundle rand = LfadsBundleBuilder.random(rd, 5, true).build("published-random", true);
             List<ModelBundle> all = new java.util.ArrayList<>(List.of(rand));
             all.addAll(demos);
+            long first = -1;
             for (ModelBundle b : all) {
                 LfadsFixed golden = new LfadsFixed(b);
                 int t = golden.dims().encSeqLen();
-                vw.begin(b.name() + "_load").mem(W_ADDR, Bytes.words(LfadsKernelImage.model(b, k)));
+                assertThat(host.writeModel(LfadsKernelImage.model(b, k))).isEqualTo(HostStatus.OK);
                 for (int i = 0; i < 3; i++) {
                     int bins = i == 0 ? t : 1 + r.nextInt(t);
-                    trial(vw.begin(b.name() + "_trial" + i), k, golden, randomCounts(r, bins * k.d()), bins, i == 0);
-                    trials++;
+                    long c = trial(host, b.name() + "_trial" + i, golden, randomCounts(r, bins * k.d()), bins, i == 0);
+                    if (first < 0) {
+                        first = c;
+                    }
                 }
             }
+            loadAndTrial = first;
+            CycleReport.record(KERNEL, "load_and_trial", "published size " + k + ", model load included",
+                    loadAndTrial);
+            // a full 73-bin trial with the model already loaded
+            LfadsFixed golden = new LfadsFixed(rand);
+            assertThat(host.writeModel(LfadsKernelImage.model(rand, k))).isEqualTo(HostStatus.OK);
+            trial(host, "load_trial", golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), true);
+            trial = trial(host, "trial", golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), false);
         }
-        Path cyc = Verilator.HDL.resolve("target/vectors/lfads_published_cycles.jsonl");
-        Verilator.Summary s = Verilator.run(build, KERNEL, vec, 3, 0, MEM_BYTES, cyc);
-        assertThat(s.failures()).as(s.output()).isZero();
-        assertThat(s.runs()).isEqualTo(trials);
-        // cycles of a full 73-bin trial with the model already loaded: the second run of the random model is
-        // shorter, so take a dedicated run: the first trial's cycles include the load
-        List<String> lines = Files.readAllLines(cyc);
-        long loadAndTrial = cycles(lines.get(0));
-        CycleReport.record(KERNEL, "load_and_trial", "published size " + k + ", model load included",
-                loadAndTrial);
-        Path vec2 = Verilator.HDL.resolve("target/vectors/lfads_published_trial.txt");
-        try (VectorWriter vw = new VectorWriter(vec2)) {
-            LfadsFixed golden = new LfadsFixed(rand(k));
-            vw.begin("load").mem(W_ADDR, Bytes.words(LfadsKernelImage.model(rand(k), k)));
-            trial(vw.begin("load_trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), true);
-            trial(vw.begin("trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), false);
-        }
-        Path cyc2 = Verilator.HDL.resolve("target/vectors/lfads_published_trial_cycles.jsonl");
-        Verilator.Summary s2 = Verilator.run(build, KERNEL, vec2, 3, 0, MEM_BYTES, cyc2);
-        assertThat(s2.failures()).as(s2.output()).isZero();
-        long trial = cycles(Files.readAllLines(cyc2).get(1));
         CycleReport.record(KERNEL, "trial", "published size " + k + ": 73 bins in, 73 steps out", trial);
         assertThat(trial).isPositive().isLessThan(loadAndTrial);
         assertThat(trial).as("model-resident trial at the published size, P = 32").isLessThanOrEqualTo(TARGET_TRIAL_CYCLES);
@@ -196,32 +195,24 @@ class LfadsKernelRtlTest {
         return LfadsBundleBuilder.random(dims(k, k.tMax(), k.tMax()), 5, true).build("published-random", true);
     }
 
-    static long cycles(String jsonLine) {
-        int i = jsonLine.indexOf("\"cycles\":") + 9;
-        return Long.parseLong(jsonLine.substring(i, jsonLine.indexOf('}', i)));
-    }
-
     @Test
     @Timeout(1800)
     void publishedSizeWithSixteenColumnsPerLane() throws Exception {
         // the same size with P = 16 multipliers per lane (3,072 lane DSPs): the hidden jobs take 4 chunks, not 2
         Build k = new Build(70, 73, 64, 64, 4, 70, 16);
-        Path build = Verilator.build(KERNEL, "published_p16", k.verilatorParams());
-        Path vec = Verilator.HDL.resolve("target/vectors/lfads_published_p16.txt");
+        Path lib = Builds.library(KERNEL, "published_p16", k.params());
         SplittableRandom r = new SplittableRandom(16);
         ModelBundle m = rand(k);
         LfadsFixed golden = new LfadsFixed(m);
-        try (VectorWriter vw = new VectorWriter(vec)) {
-            vw.begin("load").mem(W_ADDR, Bytes.words(LfadsKernelImage.model(m, k)));
-            trial(vw.begin("load_trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), true);
-            trial(vw.begin("trial"), k, golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), false);
+        long trial;
+        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 9, 0, MEM_BYTES, false);
+                LfadsTrialHost host = new LfadsTrialHost(dev, k, 0, TIMEOUT_MS)) {
+            assertThat(host.writeModel(LfadsKernelImage.model(m, k))).isEqualTo(HostStatus.OK);
+            trial(host, "load_trial", golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), true);
+            trial = trial(host, "trial", golden, randomCounts(r, k.tMax() * k.d()), k.tMax(), false);
             int bins = 1 + r.nextInt(k.tMax());
-            trial(vw.begin("short"), k, golden, randomCounts(r, bins * k.d()), bins, false);
+            trial(host, "short", golden, randomCounts(r, bins * k.d()), bins, false);
         }
-        Path cyc = Verilator.HDL.resolve("target/vectors/lfads_published_p16_cycles.jsonl");
-        Verilator.Summary s = Verilator.run(build, KERNEL, vec, 9, 0, MEM_BYTES, cyc);
-        assertThat(s.failures()).as(s.output()).isZero();
-        long trial = cycles(Files.readAllLines(cyc).get(1));
         CycleReport.record(KERNEL, "trial_p16", "published size " + k + ": 73 bins in, 73 steps out", trial);
         assertThat(trial).isPositive();
     }

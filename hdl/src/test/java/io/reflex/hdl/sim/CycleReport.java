@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * configuration, cycles, clock-relative time at the 300 MHz target).
  */
 public final class CycleReport {
-    private static final Path FILE = Verilator.HDL.resolve("target/cycles.json");
+    private static final Path FILE = Builds.HDL.resolve("target/cycles.json");
     private static final double CLOCK_MHZ = 300.0;
 
     private CycleReport() {

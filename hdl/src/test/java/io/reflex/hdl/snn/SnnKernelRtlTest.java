@@ -7,14 +7,17 @@ import io.reflex.decoders.snn.LifParams;
 import io.reflex.decoders.snn.LifPopulation;
 import io.reflex.decoders.snn.ResetMode;
 import io.reflex.decoders.snn.SynapseMatrix;
+import io.reflex.fpga.host.HostStatus;
+import io.reflex.fpga.rtlsim.RtlSimDevice;
 import io.reflex.fpga.snn.LifNet;
+import io.reflex.fpga.snn.SnnHost;
+import io.reflex.hdl.sim.Builds;
 import io.reflex.hdl.sim.CycleReport;
-import io.reflex.hdl.sim.VectorWriter;
-import io.reflex.hdl.sim.Verilator;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,22 +25,29 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * snn_kernel in Verilator against the LIF golden model {@link LifPopulation} of io.reflex.decoders.snn (cross-checked
- * with this module's bring-up reference {@link LifReference}), bit for bit: random networks through the AXI harness with
- * random stalls on every channel, each case loaded, run, continued (state carried across runs) and compared.
+ * with this module's bring-up reference {@link LifReference}), bit for bit, driven by fpga-driver's {@link SnnHost}
+ * on an {@link RtlSimDevice}: random networks through the AXI harness with random stalls on every channel and
+ * buffers at random places, each case loaded, run, continued (state carried across runs) and compared.
  */
 class SnnKernelRtlTest {
     static final String KERNEL = "snn_kernel";
-    /** Small build for the random cases. */
-    static final String SMALL = "-GMAX_N=64 -GMAX_IN=64 -GMAX_NNZ=1024 -GMAX_BEATS=16";
-    static final int FLAG_LOAD = 1;
-    static final int FLAG_RESET = 2;
-    static final int FLAG_STATE = 4;
-    static final int STATUS_OFFSET = 0x10 + 12 * 5;
+    /** Small build for the random cases (fpga-driver's tests use the same: TestLibraries.SNN_SMALL). */
+    static final Map<String, Integer> SMALL = small();
     static final long MEM_BYTES = 1L << 22;
+    static final long TIMEOUT_MS = 600_000;
+
+    static Map<String, Integer> small() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("MAX_N", 64);
+        m.put("MAX_IN", 64);
+        m.put("MAX_NNZ", 1024);
+        m.put("MAX_BEATS", 16);
+        return m;
+    }
 
     @BeforeAll
     static void needVerilator() {
-        assumeTrue(Verilator.available(), "skipped: verilator not installed");
+        assumeTrue(Builds.missing() == null, "skipped: " + Builds.missing());
     }
 
     /** Random population within the small build's limits. */
@@ -122,83 +132,101 @@ class SnnKernelRtlTest {
         return s;
     }
 
+    /** Per-test-class limits of the host program: the small build's sizes and the longest run of a case. */
+    static final int MAX_TICKS = 100;
+
     /**
-     * Writes one case: load + reset + run, then continue without reset; expectations from the golden model,
-     * which must agree with the bring-up reference.
+     * Runs one case on the device through a fresh {@link SnnHost} (buffers at new random places): load + reset +
+     * run, then continue without reset; every spike word and the final V, I, ref are compared with the golden
+     * model, which must agree with the bring-up reference. Returns the cycles of each run.
      */
-    static void writeCase(VectorWriter vw, String name, LifNet net, SplittableRandom r, int[] ticks) {
-        long netAddr = 0x1000L + 4L * r.nextInt(1024);
-        long inAddr = 0x40000L + 4L * r.nextInt(1024);
-        long outAddr = 0x100000L + 4L * r.nextInt(1024);
+    static long[] runCase(RtlSimDevice dev, String name, LifNet net, SplittableRandom r, int[] ticks) {
         LifReference ref = new LifReference(net);
         LifPopulation pop = golden(net);
         boolean dense = r.nextBoolean();
-        vw.begin(name).mem(netAddr, net.image());
         double pIn = r.nextDouble();
-        for (int run = 0; run < ticks.length; run++) {
-            int t = ticks[run];
-            int wi = net.inWordsPerTick();
-            int wn = net.outWordsPerTick();
-            int[] in = new int[Math.max(1, t * wi)];
-            int[] expect = new int[t * wn + 3 * net.n()];
-            for (int k = 0; k < t; k++) {
-                boolean[] u = new boolean[net.nIn()];
-                for (int c = 0; c < u.length; c++) {
-                    u[c] = r.nextDouble() < pIn;
+        long[] cycles = new long[ticks.length];
+        int maxTicks = java.util.Arrays.stream(ticks).max().orElse(1);
+        try (SnnHost host = new SnnHost(dev, net.n(), net.nIn(), net.nnz(), maxTicks, TIMEOUT_MS)) {
+            assertThat(host.writeNetwork(net.image())).isEqualTo(HostStatus.OK);
+            for (int run = 0; run < ticks.length; run++) {
+                int t = ticks[run];
+                int wi = net.inWordsPerTick();
+                int wn = net.outWordsPerTick();
+                int[] in = new int[Math.max(1, t * wi)];
+                int[] expect = new int[t * wn + 3 * net.n()];
+                for (int k = 0; k < t; k++) {
+                    boolean[] u = new boolean[net.nIn()];
+                    for (int c = 0; c < u.length; c++) {
+                        u[c] = r.nextDouble() < pIn;
+                    }
+                    System.arraycopy(packBits(u, wi), 0, in, k * wi, wi);
+                    boolean[] gs = goldenTick(pop, u, dense);
+                    assertThat(ref.step(u)).as("bring-up reference vs golden, " + name).containsExactly(gs);
+                    System.arraycopy(packBits(gs, wn), 0, expect, k * wn, wn);
                 }
-                System.arraycopy(packBits(u, wi), 0, in, k * wi, wi);
-                boolean[] gs = goldenTick(pop, u, dense);
-                assertThat(ref.step(u)).as("bring-up reference vs golden, " + name).containsExactly(gs);
-                System.arraycopy(packBits(gs, wn), 0, expect, k * wn, wn);
+                for (int i = 0; i < net.n(); i++) {
+                    expect[t * wn + i] = pop.membrane(i);
+                    expect[t * wn + net.n() + i] = pop.current(i);
+                    expect[t * wn + 2 * net.n() + i] = pop.refractory(i);
+                    assertThat(new int[] {ref.v()[i], ref.i()[i], ref.ref()[i]}).as("state vs golden, " + name)
+                            .containsExactly(pop.membrane(i), pop.current(i), pop.refractory(i));
+                }
+                int flags = SnnHost.FLAG_WRITE_STATE | (run == 0 ? SnnHost.FLAG_LOAD | SnnHost.FLAG_RESET : 0);
+                assertThat(host.poisonOutput()).isEqualTo(HostStatus.OK);
+                int[] spikes = new int[t * wn];
+                int s = host.run(flags, in, 0, t, spikes);
+                assertThat(s).as(name + " run " + run + ": " + host.describe(s) + " " + host.lastError())
+                        .isEqualTo(HostStatus.OK);
+                cycles[run] = host.lastCycles();
+                int[] got = new int[expect.length];
+                assertThat(host.readRawOutput(got, got.length)).isEqualTo(HostStatus.OK);
+                assertThat(got).as("MISMATCH case " + name + " run " + run + " (spike words, then V, I, ref)")
+                        .containsExactly(expect);
+                int[] v = new int[net.n()];
+                int[] cur = new int[net.n()];
+                int[] rf = new int[net.n()];
+                assertThat(host.readState(v, cur, rf)).isEqualTo(HostStatus.OK);
+                assertThat(v).containsExactly(java.util.Arrays.copyOfRange(expect, t * wn, t * wn + net.n()));
             }
-            for (int i = 0; i < net.n(); i++) {
-                expect[t * wn + i] = pop.membrane(i);
-                expect[t * wn + net.n() + i] = pop.current(i);
-                expect[t * wn + 2 * net.n() + i] = pop.refractory(i);
-                assertThat(new int[] {ref.v()[i], ref.i()[i], ref.ref()[i]}).as("state vs golden, " + name)
-                        .containsExactly(pop.membrane(i), pop.current(i), pop.refractory(i));
-            }
-            int flags = FLAG_STATE | (run == 0 ? FLAG_LOAD | FLAG_RESET : 0);
-            vw.mem(inAddr, in).poison(outAddr, expect.length)
-                    .arg(0, netAddr).arg(1, inAddr).arg(2, outAddr).arg(3, t).arg(4, flags)
-                    .run(run == 0 ? "trial" : "continue")
-                    .expect(outAddr, expect).reg(STATUS_OFFSET, 0);
         }
+        return cycles;
     }
 
     @Test
     @Timeout(1200)
-    void thousandRandomNetworksBitExact() throws Exception {
-        Path build = Verilator.build(KERNEL, "small", SMALL);
-        Path vec = Verilator.HDL.resolve("target/vectors/snn_random.txt");
+    void thousandRandomNetworksBitExact() {
+        Path lib = Builds.library(KERNEL, "small", SMALL);
         SplittableRandom r = new SplittableRandom(20261124L);
         int cases = 1000;
-        try (VectorWriter vw = new VectorWriter(vec)) {
+        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 7, 30, MEM_BYTES, true)) {
             for (int c = 0; c < cases; c++) {
                 LifNet net = randomNet(r, 64, 64, 1024);
-                writeCase(vw, "rand" + c, net, r, new int[] {1 + r.nextInt(12), 1 + r.nextInt(4)});
+                runCase(dev, "rand" + c, net, r, new int[] {1 + r.nextInt(12), 1 + r.nextInt(4)});
             }
             // error paths: a bad magic and oversize dimensions answer a status and write nothing
-            int[] bad = new int[LifNet.HEADER_WORDS];
-            bad[0] = 0x12345678;
-            vw.begin("bad-magic").mem(0x1000, bad).poison(0x100000, 4).arg(0, 0x1000).arg(3, 1)
-                    .arg(4, FLAG_LOAD).run("error").reg(STATUS_OFFSET, 1).expect(0x100000, poison(4));
-            bad[0] = LifNet.MAGIC;
-            bad[1] = 65;
-            vw.begin("too-many-neurons").mem(0x1000, bad).arg(4, FLAG_LOAD).run("error")
-                    .reg(STATUS_OFFSET, 2).expect(0x100000, poison(4));
-            vw.begin("not-loaded").arg(4, 0).run("error").reg(STATUS_OFFSET, 3);
+            try (SnnHost host = new SnnHost(dev, 64, 64, 1024, 4, TIMEOUT_MS)) {
+                int[] bad = new int[LifNet.HEADER_WORDS];
+                bad[0] = 0x12345678;
+                assertThat(host.writeNetwork(bad)).isEqualTo(HostStatus.OK);
+                assertThat(host.poisonOutput()).isEqualTo(HostStatus.OK);
+                assertThat(host.invokeRaw(SnnHost.FLAG_LOAD, 1)).as("bad magic").isEqualTo(1);
+                assertPoisoned(host);
+                bad[0] = LifNet.MAGIC;
+                bad[1] = 65;
+                assertThat(host.writeNetwork(bad)).isEqualTo(HostStatus.OK);
+                assertThat(host.invokeRaw(SnnHost.FLAG_LOAD, 1)).as("too many neurons").isEqualTo(2);
+                assertPoisoned(host);
+                assertThat(host.invokeRaw(0, 1)).as("not loaded").isEqualTo(3);
+                assertThat(host.describe(3)).contains("no network loaded");
+            }
         }
-        Verilator.Summary s = Verilator.run(build, KERNEL, vec, 7, 30, MEM_BYTES, null);
-        assertThat(s.failures()).as(s.output()).isZero();
-        assertThat(s.cases()).isEqualTo(cases + 3);
-        assertThat(s.words()).isGreaterThan(10_000);
     }
 
-    static int[] poison(int n) {
-        int[] p = new int[n];
-        java.util.Arrays.fill(p, 0xA5A5A5A5);
-        return p;
+    static void assertPoisoned(SnnHost host) {
+        int[] raw = new int[4];
+        assertThat(host.readRawOutput(raw, 4)).isEqualTo(HostStatus.OK);
+        assertThat(raw).as("a refused run writes nothing").containsOnly(0xA5A5A5A5);
     }
 
     @Test
@@ -206,30 +234,21 @@ class SnnKernelRtlTest {
     void cycleReportWithoutStalls() throws Exception {
         // the largest random population of the small build with at least 400 synapses
         SplittableRandom r = new SplittableRandom(5);
-        Path build = Verilator.build(KERNEL, "small", SMALL);
-        Path vec = Verilator.HDL.resolve("target/vectors/snn_cycles.txt");
+        Path lib = Builds.library(KERNEL, "small", SMALL);
         LifNet net = randomNet(r, 64, 64, 1024);
         while (net.n() < 48 || net.nnz() < 400) {
             net = randomNet(r, 64, 64, 1024);
         }
         int ticks = 100;
-        try (VectorWriter vw = new VectorWriter(vec)) {
-            writeCase(vw, "cycles", net, r, new int[] {ticks, 1});
+        long[] cycles;
+        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 1, 0, MEM_BYTES, false)) {
+            cycles = runCase(dev, "cycles", net, r, new int[] {ticks, 1});
         }
-        Path cyc = Verilator.HDL.resolve("target/vectors/snn_cycles.jsonl");
-        Verilator.Summary s = Verilator.run(build, KERNEL, vec, 1, 0, MEM_BYTES, cyc);
-        assertThat(s.failures()).as(s.output()).isZero();
-        List<String> lines = Files.readAllLines(cyc);
-        long trial = cycles(lines.get(0));
-        long step = cycles(lines.get(1));
+        long trial = cycles[0];
+        long step = cycles[1];
         String cfg = "N=" + net.n() + " n_in=" + net.nIn() + " nnz=" + net.nnz();
         CycleReport.record(KERNEL, "run_" + ticks + "_ticks", cfg + " (incl. load)", trial);
         CycleReport.record(KERNEL, "one_tick_streaming", cfg, step);
         assertThat(step).isPositive().isLessThan(trial);
-    }
-
-    static long cycles(String jsonLine) {
-        int i = jsonLine.indexOf("\"cycles\":") + 9;
-        return Long.parseLong(jsonLine.substring(i, jsonLine.indexOf('}', i)));
     }
 }

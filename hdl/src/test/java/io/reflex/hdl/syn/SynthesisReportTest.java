@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.reflex.hdl.sim.Verilator;
+import io.reflex.hdl.sim.Builds;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -49,7 +49,7 @@ class SynthesisReportTest {
 
     @BeforeAll
     static void needYosys() {
-        assumeTrue(Verilator.onPath("yosys"), "skipped: yosys not installed");
+        assumeTrue(Builds.onPath("yosys"), "skipped: yosys not installed");
     }
 
     /** Resource summary of a yosys stat -json report. */
@@ -101,7 +101,7 @@ class SynthesisReportTest {
     @Test
     @Timeout(3600)
     void kernelsFitTheU55C() throws Exception {
-        Path out = Files.createDirectories(Verilator.HDL.resolve("target/syn"));
+        Path out = Files.createDirectories(Builds.HDL.resolve("target/syn"));
         ObjectNode all = JSON.createObjectNode();
         all.put("tool", "yosys 0.23 synth_xilinx -family xcup -noiopad (-flatten unless mode hier)");
         all.put("device", "xcu55c");
@@ -109,7 +109,7 @@ class SynthesisReportTest {
         U55C.forEach(cap::put);
         ObjectNode total = JSON.createObjectNode();
         for (Config c : CONFIGS) {
-            Process p = new ProcessBuilder("bash", Verilator.HDL.resolve("syn/synth.sh").toString(), c.kernel(),
+            Process p = new ProcessBuilder("bash", Builds.HDL.resolve("syn/synth.sh").toString(), c.kernel(),
                     c.tag(), c.params(), out.toString(), c.mode()).redirectErrorStream(true)
                     .redirectOutput(out.resolve(c.kernel() + "_" + c.tag() + ".stdout").toFile()).start();
             assertThat(p.waitFor(3000, TimeUnit.SECONDS)).isTrue();
