@@ -6,7 +6,7 @@ import io.reflex.decoders.bundle.ModelBundleWriter;
 import io.reflex.decoders.engine.CpuEngine;
 import io.reflex.decoders.engine.Engine;
 import io.reflex.decoders.lfads.LfadsArithmetic;
-import io.reflex.decoders.lfads.LfadsDecoder;
+import io.reflex.decoders.lfads.LfadsOutput;
 import io.reflex.decoders.snn.LifParams;
 import io.reflex.decoders.snn.LifPopulation;
 import io.reflex.decoders.snn.NetworkGenerator;
@@ -74,7 +74,7 @@ public class RtlSimEngineBenchmark {
             return;
         }
         e = engine.equals("rtl-sim") ? new RtlSimEngineFactory().create(Map.of())
-                : new CpuEngine(LfadsArithmetic.FIXED, null, LfadsDecoder.Output.FACTORS);
+                : new CpuEngine(LfadsArithmetic.FIXED, null, LfadsOutput.FACTORS);
         e.load(b);
         inputs = new float[64][e.inputCount()];
         fill(r);

@@ -215,11 +215,20 @@ public final class DeviceEngine implements Engine {
     }
 
     private DeviceProvider.Provided open(String kernel, Map<String, Integer> params) {
+        DeviceProvider.Provided dev;
         try {
-            return provider.open(kernel, params);
+            dev = provider.open(kernel, params);
         } catch (DeviceException e) {
             throw new EngineException(name + ": " + e.getMessage(), e);
         }
+        if (!dev.device().computesResults()) {
+            // XRT's noop shim runs the whole host flow and computes nothing: never let its outputs pass as decodes
+            String what = dev.device().description();
+            dev.device().close();
+            throw new EngineException(name + ": " + what + " computes nothing (XRT's noop shim); an engine needs a"
+                    + " card or the RTL simulation");
+        }
+        return dev;
     }
 
     private void install(ModelEngine next, Map<String, Integer> request, ModelBundle bundle) {

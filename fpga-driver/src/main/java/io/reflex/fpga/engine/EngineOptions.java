@@ -1,7 +1,7 @@
 package io.reflex.fpga.engine;
 
 import io.reflex.decoders.engine.EngineException;
-import io.reflex.decoders.lfads.LfadsDecoder;
+import io.reflex.decoders.lfads.LfadsOutput;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +17,7 @@ public final class EngineOptions {
     public static final Set<String> KEYS = Set.of("output", "timeout_ms", "p", "t_max", "lag_max", "max_extra",
             "max_n", "max_in", "max_nnz");
 
-    LfadsDecoder.Output output = LfadsDecoder.Output.FACTORS;
+    LfadsOutput output = LfadsOutput.FACTORS;
     long timeoutMs = 10_000;
     int p;
     int tMax;
@@ -56,7 +56,7 @@ public final class EngineOptions {
         String out = options.get("output");
         if (out != null) {
             try {
-                o.output = LfadsDecoder.Output.valueOf(out.toUpperCase(Locale.ROOT));
+                o.output = LfadsOutput.valueOf(out.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new EngineException(engine + ": output must be factors, log_rates or rates; got '" + out + "'");
             }

@@ -1,13 +1,13 @@
 package io.reflex.fpga.engine;
 
-import io.reflex.decoders.lfads.LfadsDecoder;
+import io.reflex.decoders.lfads.LfadsOutput;
 
 /** Q12 records to the floats an LFADS engine yields, as {@code CpuEngine} yields them. */
 final class LfadsEmit {
     private LfadsEmit() {
     }
 
-    static void emit(LfadsDecoder.Output output, short[] facQ, int facOff, short[] lrQ, int lrOff, float scale,
+    static void emit(LfadsOutput output, short[] facQ, int facOff, short[] lrQ, int lrOff, float scale,
             float[] out, int outOff, int n) {
         switch (output) {
             case FACTORS -> {

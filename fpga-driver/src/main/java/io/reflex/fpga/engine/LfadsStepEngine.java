@@ -4,7 +4,7 @@ import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.fixed.FixedPoint;
-import io.reflex.decoders.lfads.LfadsDecoder;
+import io.reflex.decoders.lfads.LfadsOutput;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.fpga.host.HostStatus;
 import io.reflex.fpga.lfads.LfadsStepHost;
@@ -23,7 +23,7 @@ public final class LfadsStepEngine extends ModelEngine {
     private static final float Q12 = 1f / (1 << FixedPoint.ACT);
 
     private final LfadsStepImage.Build build;
-    private final LfadsDecoder.Output output;
+    private final LfadsOutput output;
     private final LfadsStepHost host;
     private final short[] countsQ;
     private final short[] facQ;
@@ -84,7 +84,7 @@ public final class LfadsStepEngine extends ModelEngine {
                     + " failed: " + host.describe(s) + " " + host.lastError());
         }
         dims = d;
-        outputs = output == LfadsDecoder.Output.FACTORS ? d.facDim() : d.readoutDim();
+        outputs = output == LfadsOutput.FACTORS ? d.facDim() : d.readoutDim();
         pendingReset = false;
         healthy();
     }

@@ -4,7 +4,7 @@ import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.fixed.FixedPoint;
-import io.reflex.decoders.lfads.LfadsDecoder;
+import io.reflex.decoders.lfads.LfadsOutput;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.fpga.host.HostStatus;
 import io.reflex.fpga.lfads.LfadsKernelImage;
@@ -23,7 +23,7 @@ public final class LfadsTrialEngine extends ModelEngine {
     private static final float Q12 = 1f / (1 << FixedPoint.ACT);
 
     private final LfadsKernelImage.Build build;
-    private final LfadsDecoder.Output output;
+    private final LfadsOutput output;
     private final LfadsTrialHost host;
     private final int maxExtra;
     private final short[] ring;
@@ -89,7 +89,7 @@ public final class LfadsTrialEngine extends ModelEngine {
                     + " failed: " + host.describe(s) + " " + host.lastError());
         }
         dims = d;
-        outputs = output == LfadsDecoder.Output.FACTORS ? d.facDim() : d.readoutDim();
+        outputs = output == LfadsOutput.FACTORS ? d.facDim() : d.readoutDim();
         pushed = 0;
         healthy();
     }

@@ -11,7 +11,7 @@ import io.reflex.decoders.engine.EngineChain;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.lfads.LfadsArithmetic;
 import io.reflex.decoders.lfads.LfadsBundleBuilder;
-import io.reflex.decoders.lfads.LfadsDecoder;
+import io.reflex.decoders.lfads.LfadsOutput;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.fpga.rtlsim.RtlSimEngineFactory;
 import io.reflex.fpga.rtlsim.RtlSimProvider;
@@ -45,7 +45,7 @@ class RtlSimEngineTest {
         return new RtlSimEngineFactory().create(options);
     }
 
-    static CpuEngine cpuFixed(LfadsDecoder.Output output) {
+    static CpuEngine cpuFixed(LfadsOutput output) {
         return new CpuEngine(LfadsArithmetic.FIXED, null, output);
     }
 
@@ -68,7 +68,7 @@ class RtlSimEngineTest {
     @Timeout(900)
     void causalDemoModelStepsExactlyAsCpuFixedWithStallsAndResets() {
         ModelBundle b = demo("lfads-lorenz-causal");
-        for (LfadsDecoder.Output output : LfadsDecoder.Output.values()) {
+        for (LfadsOutput output : LfadsOutput.values()) {
             try (Engine e = rtl(Map.of("library", stepLib.toString(), "stall_pct", "30", "seed", "5", "output",
                     output.name().toLowerCase(java.util.Locale.ROOT)));
                     CpuEngine cpu = cpuFixed(output)) {
@@ -85,7 +85,7 @@ class RtlSimEngineTest {
                 float[] in = new float[70];
                 float[] got = new float[e.outputCount()];
                 float[] want = new float[cpu.outputCount()];
-                int bins = output == LfadsDecoder.Output.FACTORS ? 120 : 30;
+                int bins = output == LfadsOutput.FACTORS ? 120 : 30;
                 for (int t = 0; t < bins; t++) {
                     if (t == bins / 2) {
                         e.reset();
@@ -136,7 +136,7 @@ class RtlSimEngineTest {
     @Timeout(900)
     void badInputIsInvalidInputNotAFaultAndDoesNotAdvanceTheState() {
         ModelBundle b = demo("lfads-lorenz-causal");
-        try (Engine e = rtl(Map.of("library", stepLib.toString())); CpuEngine cpu = cpuFixed(LfadsDecoder.Output.FACTORS)) {
+        try (Engine e = rtl(Map.of("library", stepLib.toString())); CpuEngine cpu = cpuFixed(LfadsOutput.FACTORS)) {
             e.load(b);
             cpu.load(b);
             float[] in = new float[70];
@@ -197,8 +197,8 @@ class RtlSimEngineTest {
                     .hasMessageContaining("no ap_done within 40 cycles");
         }
         Engine failing = faulty(2);
-        try (EngineChain chain = new EngineChain(List.of(failing, cpuFixed(LfadsDecoder.Output.FACTORS)));
-                CpuEngine ref = cpuFixed(LfadsDecoder.Output.FACTORS)) {
+        try (EngineChain chain = new EngineChain(List.of(failing, cpuFixed(LfadsOutput.FACTORS)));
+                CpuEngine ref = cpuFixed(LfadsOutput.FACTORS)) {
             chain.load(b);
             ref.load(b);
             assertThat(chain.active()).isSameAs(failing);
@@ -244,7 +244,7 @@ class RtlSimEngineTest {
         Path lib = TestLibraries.publishedLibrary();
         ModelBundle b = demo("lfads-lorenz-small");
         try (Engine e = rtl(Map.of("library", lib.toString(), "stall_pct", "30"));
-                CpuEngine cpu = cpuFixed(LfadsDecoder.Output.FACTORS)) {
+                CpuEngine cpu = cpuFixed(LfadsOutput.FACTORS)) {
             e.load(b);
             cpu.load(b);
             assertThat(e.maxTrialBins()).isEqualTo(cpu.maxTrialBins()).isEqualTo(73);
