@@ -210,7 +210,7 @@ class RtlSimEngineTest {
             ref.step(in, want);
             assertSameFloats(out, want, "after the failover");
             assertThat(chain.failovers()).isEqualTo(1);
-            assertThat(chain.describe()).contains("rtl-sim: failed").contains("timeout");
+            assertThat(chain.describe()).contains("rtl-sim [fixed]: failed").contains("timeout");
         }
     }
 
