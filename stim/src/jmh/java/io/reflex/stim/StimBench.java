@@ -79,7 +79,7 @@ public class StimBench {
     public int controllerSubmit() {
         // 2 s per command: the previous train has left the charge window, so every submit is accepted
         long now = clock.advance(2_000_000_000L);
-        submitted.triggerTimeNs(now + 1_000_000L);
+        submitted.triggerTimeNs(now + 1_000_000L).inputTimeNs(now);
         if (journal.size() == journal.capacity()) {
             journal.clear();
         }

@@ -13,8 +13,10 @@ import java.util.zip.CRC32;
 /**
  * A simple append-only file {@link StimJournal}. Each record is
  * {@code u32 length | u8 kind | body | u32 crc32(kind..body)}, little-endian, where {@code length} counts the bytes
- * after itself. Kind 1 (command): {@code i64 sequence, i64 timeNs, i32 verdict,} a {@link StimCodec} command.
- * Kind 2 (event): {@code i64 timeNs, i32 event, i32 code, u16 n, n bytes of UTF-8 reason}.
+ * after itself. Kind 1 (command): {@code i64 sequence, i64 timeNs, i32 verdict, i64 inputTimeNs,} a
+ * {@link StimCodec} command ({@code inputTimeNs} is {@link StimCommand#NO_INPUT_TIME} when unknown). Kind 2
+ * (event): {@code i64 timeNs, i32 event, i32 code, u16 n, n bytes of UTF-8 reason}. Kind 3 (stop-all):
+ * {@code i64 sequence, i64 timeNs}.
  *
  * <p>A record is handed to the operating system (process-crash safe) before {@link #recordCommand} returns; with
  * {@code syncEachRecord} it is also forced to the device (power-loss safe, much slower). Command records are
@@ -25,12 +27,14 @@ public final class FileStimJournal implements StimJournal, AutoCloseable {
     public static final int KIND_COMMAND = 1;
     /** Record kind of an event. */
     public static final int KIND_EVENT = 2;
+    /** Record kind of a stop-all frame. */
+    public static final int KIND_STOP_ALL = 3;
     private static final int MAX_REASON_BYTES = 1024;
 
     private final Path path;
     private final FileChannel channel;
     private final boolean syncEachRecord;
-    private final ByteBuffer buf = ByteBuffer.allocateDirect(4 + 1 + 8 + 8 + 4 + StimCodec.MAX_BYTES + 4
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(4 + 1 + 8 + 8 + 4 + 8 + StimCodec.MAX_BYTES + 4
             + MAX_REASON_BYTES + 16).order(ByteOrder.LITTLE_ENDIAN);
     private final CRC32 crc = new CRC32();
     private long failures;
@@ -73,7 +77,22 @@ public final class FileStimJournal implements StimJournal, AutoCloseable {
         buf.putLong(sequence);
         buf.putLong(timeNs);
         buf.putInt(verdict);
+        buf.putLong(command.inputTimeNs());
         StimCodec.encode(command, buf);
+        return finishAndWrite();
+    }
+
+    @Override
+    public int recordStopAll(long sequence, long timeNs) {
+        if (closed) {
+            failures++;
+            return FAILED;
+        }
+        buf.clear();
+        buf.putInt(0);
+        buf.put((byte) KIND_STOP_ALL);
+        buf.putLong(sequence);
+        buf.putLong(timeNs);
         return finishAndWrite();
     }
 
@@ -134,6 +153,10 @@ public final class FileStimJournal implements StimJournal, AutoCloseable {
 
         /** An event record. */
         void event(long timeNs, int event, int code, String reason);
+
+        /** A stop-all record (default: ignored). */
+        default void stopAll(long sequence, long timeNs) {
+        }
     }
 
     /**
@@ -169,10 +192,14 @@ public final class FileStimJournal implements StimJournal, AutoCloseable {
                 long seq = rec.getLong();
                 long t = rec.getLong();
                 int verdict = rec.getInt();
+                long input = rec.getLong();
                 if (StimCodec.decode(rec, cmd) != StimCodec.OK) {
                     throw new IOException(path + ": malformed command in record at offset " + at);
                 }
+                cmd.inputTimeNs(input);
                 visitor.command(seq, t, verdict, cmd);
+            } else if (kind == KIND_STOP_ALL) {
+                visitor.stopAll(rec.getLong(), rec.getLong());
             } else if (kind == KIND_EVENT) {
                 long t = rec.getLong();
                 int event = rec.getInt();

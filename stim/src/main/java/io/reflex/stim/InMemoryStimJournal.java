@@ -2,13 +2,16 @@ package io.reflex.stim;
 
 /**
  * A bounded in-memory {@link StimJournal} for tests and dry runs: preallocated, allocation-free for commands.
- * When full it fails (so a controller using it disarms rather than sends unrecorded commands).
+ * Holds up to {@code capacity} command records and as many stop-all records; when either is full it fails (so a controller using it disarms rather than sends unrecorded commands).
  */
 public final class InMemoryStimJournal implements StimJournal {
     private final StimCommand[] commands;
     private final long[] sequences;
     private final long[] timesNs;
     private final int[] verdicts;
+    private final long[] stopAllSequences;
+    private final long[] stopAllTimesNs;
+    private int stopAlls;
     private int size;
     private int eventCount;
     private long lastEventTimeNs;
@@ -28,6 +31,8 @@ public final class InMemoryStimJournal implements StimJournal {
         sequences = new long[capacity];
         timesNs = new long[capacity];
         verdicts = new int[capacity];
+        stopAllSequences = new long[capacity];
+        stopAllTimesNs = new long[capacity];
     }
 
     @Override
@@ -44,6 +49,36 @@ public final class InMemoryStimJournal implements StimJournal {
     }
 
     @Override
+    public int recordStopAll(long sequence, long timeNs) {
+        if (stopAlls == stopAllSequences.length) {
+            return FAILED;
+        }
+        stopAllSequences[stopAlls] = sequence;
+        stopAllTimesNs[stopAlls] = timeNs;
+        stopAlls++;
+        return OK;
+    }
+
+    /** Stop-all records held. */
+    public int stopAllCount() {
+        return stopAlls;
+    }
+
+    /** Sequence number of the i-th stop-all record. */
+    public long stopAllSequence(int i) {
+        if (i < 0 || i >= stopAlls) {
+            throw new IndexOutOfBoundsException("stop-all record " + i + " not in [0, " + stopAlls + ")");
+        }
+        return stopAllSequences[i];
+    }
+
+    /** Time of the i-th stop-all record. */
+    public long stopAllTimeNs(int i) {
+        stopAllSequence(i);
+        return stopAllTimesNs[i];
+    }
+
+    @Override
     public int recordEvent(long timeNs, int event, int code, String reason) {
         eventCount++;
         lastEventTimeNs = timeNs;
@@ -53,9 +88,10 @@ public final class InMemoryStimJournal implements StimJournal {
         return OK;
     }
 
-    /** Forgets all command records (keeps the preallocated storage). */
+    /** Forgets all command and stop-all records (keeps the preallocated storage). */
     public void clear() {
         size = 0;
+        stopAlls = 0;
     }
 
     public int size() {

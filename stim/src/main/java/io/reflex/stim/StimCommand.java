@@ -24,6 +24,12 @@ public final class StimCommand {
     /** Largest channel list one command may carry (the wire format and the journal are sized for it). */
     public static final int MAX_CHANNELS = 64;
 
+    /**
+     * {@link #inputTimeNs()} of a command whose input's age is unknown; the {@link StimController} refuses such a
+     * command ({@link StimVerdict#STALE_INPUT}), since it cannot show that it was decided on fresh data.
+     */
+    public static final long NO_INPUT_TIME = Long.MIN_VALUE;
+
     private final int[] channels = new int[MAX_CHANNELS];
     private int channelCount;
     private int polarity = CATHODIC_FIRST;
@@ -35,8 +41,9 @@ public final class StimCommand {
     private long frequencyMilliHz;
     private int pulseCount;
     private long triggerTimeNs;
+    private long inputTimeNs = NO_INPUT_TIME;
 
-    /** Clears every field to zero (no channels). */
+    /** Clears every field to zero (no channels) and the input time to {@link #NO_INPUT_TIME}. */
     public StimCommand clear() {
         Arrays.fill(channels, 0, channelCount, 0);
         channelCount = 0;
@@ -49,6 +56,7 @@ public final class StimCommand {
         frequencyMilliHz = 0;
         pulseCount = 0;
         triggerTimeNs = 0;
+        inputTimeNs = NO_INPUT_TIME;
         return this;
     }
 
@@ -68,6 +76,7 @@ public final class StimCommand {
         frequencyMilliHz = src.frequencyMilliHz;
         pulseCount = src.pulseCount;
         triggerTimeNs = src.triggerTimeNs;
+        inputTimeNs = src.inputTimeNs;
         return this;
     }
 
@@ -186,6 +195,21 @@ public final class StimCommand {
         return this;
     }
 
+    /**
+     * Acquisition time of the newest input sample the command was decided on, in nanoseconds on the same clock as
+     * {@link #triggerTimeNs()}; {@link #NO_INPUT_TIME} when unknown. It travels with the command inside the process
+     * (journal included) but is not part of the wire format: the controller checks the input's age right before
+     * the command is written to the stimulator.
+     */
+    public long inputTimeNs() {
+        return inputTimeNs;
+    }
+
+    public StimCommand inputTimeNs(long v) {
+        this.inputTimeNs = v;
+        return this;
+    }
+
     /** Sets a symmetric waveform: both phases with the same amplitude and width. */
     public StimCommand symmetric(int amplitudeNa, int widthNs, int gapNs) {
         phase1AmplitudeNa = amplitudeNa;
@@ -206,7 +230,10 @@ public final class StimCommand {
         return (long) phase2AmplitudeNa * phase2WidthNs;
     }
 
-    /** True when both commands carry the same fields (channel order included). Allocation-free. */
+    /**
+     * True when both commands carry the same waveform fields (channel order included; the input time, which is not
+     * part of the waveform, is not compared). Allocation-free.
+     */
     public boolean sameAs(StimCommand o) {
         if (channelCount != o.channelCount || polarity != o.polarity
                 || phase1AmplitudeNa != o.phase1AmplitudeNa || phase2AmplitudeNa != o.phase2AmplitudeNa
@@ -233,6 +260,7 @@ public final class StimCommand {
                 + ", gap=" + interphaseGapNs + "ns"
                 + ", phase2=" + phase2AmplitudeNa + "nA/" + phase2WidthNs + "ns"
                 + ", frequency=" + frequencyMilliHz + "mHz, pulses=" + pulseCount
-                + ", trigger=" + triggerTimeNs + "ns}";
+                + ", trigger=" + triggerTimeNs + "ns"
+                + (inputTimeNs == NO_INPUT_TIME ? ", input=unknown}" : ", input=" + inputTimeNs + "ns}");
     }
 }

@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Any fault (e-stop, watchdog, journal failure, link loss, missed deadline) sends a stop-all, moves to DISARMED and
  * <em>latches</em>: arming is refused until {@link #reset(String)}.
  *
- * <p>Order for every submitted command: verdict (state, then envelope) &rarr; journal record &rarr; (accepted only)
- * envelope commit &rarr; driver send. A journal failure latches a fault before anything is sent.
+ * <p>Order for every submitted command: verdict (state, deadline, input freshness, then envelope) &rarr; journal
+ * record &rarr; (accepted only) envelope commit &rarr; freshness checked again &rarr; driver send. A journal failure
+ * latches a fault before anything is sent. Every stop-all is journaled with its sequence number before it is sent.
  *
  * <p><b>Threads.</b> One owning thread calls {@link #submit}, {@link #doWork}, {@link #arm}, {@link #disarm},
  * {@link #reset}. Other threads use {@link #requestArm}, {@link #requestDisarm}, {@link #requestReset} (queued and
@@ -60,6 +61,8 @@ public final class StimController {
     private long sendFailures;
     private long journalFailures;
     private long stopAllSent;
+    private long staleAtSend;
+    private final long maxInputAgeNs;
 
     private StimController(Context ctx) {
         this.ctx = ctx;
@@ -69,6 +72,7 @@ public final class StimController {
         this.clock = ctx.clock;
         this.errorHandler = ctx.errorHandler;
         this.interlocks = ctx.interlocks;
+        this.maxInputAgeNs = ctx.maxInputAgeNs;
         this.driverWasConnected = driver.isConnected();
     }
 
@@ -86,8 +90,16 @@ public final class StimController {
 
     /**
      * Decides on, journals and (if accepted) sends one command. Allocation-free. A command is sent only when the
-     * controller is ARMED or ACTIVE, no fault is latched, the deadline has not passed, the envelope accepts it and
-     * its journal record was written.
+     * controller is ARMED or ACTIVE, no fault is latched, the deadline has not passed, its input is fresh, the
+     * envelope accepts it and its journal record was written.
+     *
+     * <p><b>Freshness.</b> The command's {@link StimCommand#inputTimeNs()} (acquisition time of the newest input
+     * sample it was decided on) must lie within {@code maxInputAgeNs} of the clock, both when the verdict is reached
+     * and again right before the write to the driver, after the journal record: a thread stopped between decision
+     * and send (SIGSTOP, a page fault in the journal, a descheduled VM) cannot send a command decided on stale data.
+     * A refusal is journaled ({@link StimVerdict#STALE_INPUT}; a command already recorded as accepted is recorded
+     * again with that verdict), counted, and latches a {@link StimFault#STALE_INPUT} fault. This check runs on the
+     * sending thread and does not depend on the watchdog's thread being scheduled.
      *
      * @param deadlineNs latest time at which the command may still be sent; past it the command is refused and a
      *                   {@link StimFault#DEADLINE_MISS} fault latches ({@code Long.MAX_VALUE}: none)
@@ -104,6 +116,8 @@ public final class StimController {
             verdict = StimVerdict.NOT_ARMED;
         } else if (now > deadlineNs) {
             verdict = StimVerdict.DEADLINE_MISSED;
+        } else if (!fresh(command, now)) {
+            verdict = StimVerdict.STALE_INPUT;
         } else if (!driver.isConnected()) {
             linkLost(now);
             verdict = StimVerdict.FAULT_LATCHED;
@@ -121,10 +135,18 @@ public final class StimController {
             if (verdict == StimVerdict.DEADLINE_MISSED) {
                 latch(now, StimFault.DEADLINE_MISS, "command " + seq + " missed its deadline by "
                         + (now - deadlineNs) + " ns");
+            } else if (verdict == StimVerdict.STALE_INPUT) {
+                latch(now, StimFault.STALE_INPUT, staleReason(seq, command, now, "when judged"));
             }
             return verdict;
         }
         envelope.commit(command);
+        // The last clock reading before the write: nothing that can block (journal, envelope) lies between it and
+        // the driver's non-blocking send.
+        final long sendNs = clock.nanoTime();
+        if (!fresh(command, sendNs)) {
+            return refuseAtSend(seq, command, sendNs);
+        }
         final int rc = driver.send(seq, command);
         if (rc != StimulatorDriver.OK) {
             sendFailures++;
@@ -140,6 +162,38 @@ public final class StimController {
             recordEvent(now, StimEvent.ACTIVE, 0, "train issued");
         }
         return StimVerdict.ACCEPTED;
+    }
+
+    /** Input within {@code maxInputAgeNs} of {@code nowNs}, in either direction (a future time is doubtful too). */
+    private boolean fresh(StimCommand command, long nowNs) {
+        final long input = command.inputTimeNs();
+        if (input == StimCommand.NO_INPUT_TIME) {
+            return false;
+        }
+        final long age = nowNs - input;
+        return age <= maxInputAgeNs && age >= -maxInputAgeNs;
+    }
+
+    /** The command was journaled as accepted, then found stale right before the write: record the refusal. */
+    private int refuseAtSend(long seq, StimCommand command, long sendNs) {
+        staleAtSend++;
+        verdictCounts[StimVerdict.STALE_INPUT]++;
+        if (journal.recordCommand(seq, sendNs, command, StimVerdict.STALE_INPUT) != StimJournal.OK) {
+            journalFailures++;
+            errorHandler.onError(true, "journal failed to record the send-time refusal of command " + seq);
+        }
+        latch(sendNs, StimFault.STALE_INPUT, staleReason(seq, command, sendNs, "at the send check, after its"
+                + " journal record"));
+        return StimVerdict.STALE_INPUT;
+    }
+
+    private String staleReason(long seq, StimCommand command, long nowNs, String when) {
+        long input = command.inputTimeNs();
+        String age = input == StimCommand.NO_INPUT_TIME ? "input time unknown"
+                : nowNs - input < 0 ? "input time " + (input - nowNs) / 1000 + " us ahead of the clock"
+                : "input " + (nowNs - input) / 1000 + " us old";
+        return "command " + seq + " refused " + when + ": " + age + " (bound " + maxInputAgeNs / 1000
+                + " us); not sent";
     }
 
     /**
@@ -216,8 +270,11 @@ public final class StimController {
         }
         final long now = clock.nanoTime();
         state = DISARMED;
-        sendStopAll();
+        final long stopSeq = sendStopAll(now);
         recordEvent(now, StimEvent.DISARMED, 0, reason == null ? "disarm" : reason);
+        if (stopSeq < 0) {
+            latch(now, StimFault.JOURNAL, "journal failed to record stop-all " + -stopSeq + " (it was sent)");
+        }
     }
 
     /**
@@ -252,10 +309,17 @@ public final class StimController {
         trip(StimFault.ESTOP, reason == null ? "e-stop" : reason);
     }
 
-    /** Latches a fault from any thread and aborts the driver's link at once (used by the watchdog). */
+    /**
+     * Latches a fault from any thread and aborts the driver's link at once (used by the watchdog). The error handler
+     * hears of it at once, from the calling thread, so that the fault is reported even while the owning thread is
+     * stuck; the fault latches (and is journaled) at the owner's next call.
+     */
     public void trip(int faultCode, String reason) {
-        pendingFault.compareAndSet(null, new Request(faultCode, reason));
+        boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason));
         driver.abort();
+        if (first && this.faultCode == StimFault.NONE) {
+            errorHandler.onError(true, "stimulation cut off (" + StimFault.name(faultCode) + "): " + reason);
+        }
     }
 
     /** Queues an arm request for the owning thread. */
@@ -345,6 +409,19 @@ public final class StimController {
         return stopAllSent;
     }
 
+    /**
+     * Commands journaled as accepted and then refused by the freshness check right before the write (also counted
+     * in {@code rejected(STALE_INPUT)}).
+     */
+    public long staleAtSend() {
+        return staleAtSend;
+    }
+
+    /** Largest input age at which a command is still sent, ns. */
+    public long maxInputAgeNs() {
+        return maxInputAgeNs;
+    }
+
     // ---------------------------------------------------------------- internals
 
     private int applyPending() {
@@ -374,7 +451,7 @@ public final class StimController {
     private void latch(long now, int code, String reason) {
         faultCounts[code]++;
         state = DISARMED;
-        sendStopAll();
+        final long stopSeq = sendStopAll(now);
         if (faultCode == StimFault.NONE) {
             faultReason = reason;
             faultCode = code;
@@ -385,13 +462,31 @@ public final class StimController {
             journalFailures++;
             errorHandler.onError(true, "journal failed to record fault " + StimFault.name(code));
         }
+        if (stopSeq < 0) {
+            faultCounts[StimFault.JOURNAL]++;
+            errorHandler.onError(true, "journal failed to record stop-all " + -stopSeq + " (it was sent)");
+        }
     }
 
-    private void sendStopAll() {
-        if (driver.isConnected()) {
-            stopAllSent++;
-            driver.stopAll(++sequence);
+    /**
+     * Journals a stop-all with the next sequence number, then hands it to the driver (write-ahead, like commands).
+     * The stop-all is sent even when its record fails: stopping never waits on the journal.
+     *
+     * @return its sequence, negated when the record failed; 0 when the link is down (nothing to send)
+     */
+    private long sendStopAll(long now) {
+        if (!driver.isConnected()) {
+            return 0;
         }
+        final long seq = ++sequence;
+        final boolean recorded = journal.recordStopAll(seq, now) == StimJournal.OK;
+        stopAllSent++;
+        driver.stopAll(seq);
+        if (!recorded) {
+            journalFailures++;
+            return -seq;
+        }
+        return seq;
     }
 
     private int recordEvent(long now, int event, int code, String reason) {
@@ -424,7 +519,15 @@ public final class StimController {
         private NanoClock clock = NanoClock.system();
         private StimErrorHandler errorHandler = StimErrorHandler.stderr();
         private ArmInterlock[] interlocks = new ArmInterlock[0];
+        private long maxInputAgeNs = DEFAULT_MAX_INPUT_AGE_NS;
         private boolean concluded;
+
+        /** Default of {@link #maxInputAgeNs(long)}: 100 ms. */
+        public static final long DEFAULT_MAX_INPUT_AGE_NS = 100_000_000L;
+        /** Smallest {@link #maxInputAgeNs(long)}: 100 us. */
+        public static final long MIN_MAX_INPUT_AGE_NS = 100_000L;
+        /** Largest {@link #maxInputAgeNs(long)}: 10 s. */
+        public static final long MAX_MAX_INPUT_AGE_NS = 10_000_000_000L;
 
         /** The concluded envelope every command is checked against (required). */
         public Context envelope(SafetyEnvelope v) {
@@ -456,6 +559,20 @@ public final class StimController {
             return this;
         }
 
+        /**
+         * Oldest input a command may be decided on, ns (default 100 ms; 100 us .. 10 s): a command whose
+         * {@link StimCommand#inputTimeNs()} is further than this from the clock, when judged or right before the
+         * write, is refused ({@link StimVerdict#STALE_INPUT}) and latches a fault.
+         */
+        public Context maxInputAgeNs(long v) {
+            maxInputAgeNs = v;
+            return this;
+        }
+
+        public long maxInputAgeNs() {
+            return maxInputAgeNs;
+        }
+
         /** Conditions that must hold to arm (e.g. the watchdog). */
         public Context interlocks(ArmInterlock... v) {
             interlocks = v.clone();
@@ -484,6 +601,10 @@ public final class StimController {
             require("driver", driver);
             require("clock", clock);
             require("errorHandler", errorHandler);
+            if (maxInputAgeNs < MIN_MAX_INPUT_AGE_NS || maxInputAgeNs > MAX_MAX_INPUT_AGE_NS) {
+                throw new IllegalArgumentException("stim controller: maxInputAgeNs must be in [" + MIN_MAX_INPUT_AGE_NS
+                        + ", " + MAX_MAX_INPUT_AGE_NS + "], was " + maxInputAgeNs);
+            }
             for (int i = 0; i < interlocks.length; i++) {
                 Objects.requireNonNull(interlocks[i], "stim controller: interlocks[" + i + "] is null");
             }

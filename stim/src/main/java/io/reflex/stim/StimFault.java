@@ -14,12 +14,14 @@ public final class StimFault {
     public static final int DRIVER = 4;
     /** A frame missed its deadline on the way to stimulation. */
     public static final int DEADLINE_MISS = 5;
+    /** A command was decided on input older than the controller's bound (see {@link StimVerdict#STALE_INPUT}). */
+    public static final int STALE_INPUT = 6;
 
     /** Number of fault codes. */
-    public static final int COUNT = 6;
+    public static final int COUNT = 7;
 
     private static final String[] NAMES = {
-        "none", "estop", "watchdog", "journal", "driver", "deadline_miss",
+        "none", "estop", "watchdog", "journal", "driver", "deadline_miss", "stale_input",
     };
 
     private StimFault() {

@@ -56,9 +56,16 @@ public final class StimVerdict {
     public static final int JOURNAL_FAILED = 23;
     /** The frame that produced the command missed its deadline: it is not sent and the controller disarms. */
     public static final int DEADLINE_MISSED = 24;
+    /**
+     * The command's input (the newest sample it was decided on) was older than the controller's
+     * {@code maxInputAgeNs} when it was judged or, checked again, right before it would have been written to the
+     * stimulator; or its input time is unknown or lies ahead of the clock by more than that bound. It is not sent
+     * and a {@link StimFault#STALE_INPUT} fault latches.
+     */
+    public static final int STALE_INPUT = 25;
 
     /** Number of verdict codes; arrays counted by reason have this length. */
-    public static final int COUNT = 25;
+    public static final int COUNT = 26;
 
     private static final String[] NAMES = {
         "accepted", "bad_channel_count", "unknown_channel", "duplicate_channel", "bad_polarity",
@@ -66,7 +73,7 @@ public final class StimVerdict {
         "charge_per_phase_over_limit", "shannon_k_over_limit", "charge_imbalance", "pulse_count_out_of_range",
         "frequency_out_of_range", "pulse_longer_than_period", "train_too_long", "trigger_out_of_window",
         "charge_rate_over_limit", "too_many_simultaneous_channels", "global_current_over_cap", "history_full",
-        "not_armed", "fault_latched", "journal_failed", "deadline_missed",
+        "not_armed", "fault_latched", "journal_failed", "deadline_missed", "stale_input",
     };
 
     private StimVerdict() {

@@ -78,10 +78,10 @@ class CodecAndPolicyPropertiesTest {
             }
             h.controller.doWork();
             if (threshold.evaluate(now, decoded, decoded.length, out)) {
-                h.controller.submit(out);
+                h.controller.submit(out.inputTimeNs(now));
             }
             if (train.evaluate(now, decoded, decoded.length, out)) {
-                h.controller.submit(out);
+                h.controller.submit(out.inputTimeNs(now));
             }
             if (rnd.nextInt(500) == 0) {
                 h.controller.reset("property reset");

@@ -74,5 +74,12 @@ final class CommandGen {
         c.frequencyMilliHz(nearL(rnd.nextBoolean() ? 300_000 : 200_000, 300_000));
         long ahead = rnd.nextInt(10) == 0 ? nearL(100_000_000L, 100_000_000L) : rnd.nextLong(5_000_000L);
         c.triggerTimeNs(nowNs + ahead);
+        // Mostly fresh input; sometimes older or newer than the controller's 100 ms bound, or of unknown age.
+        switch (rnd.nextInt(100)) {
+            case 0 -> c.inputTimeNs(StimCommand.NO_INPUT_TIME);
+            case 1 -> c.inputTimeNs(nowNs + rnd.nextLong(300_000_000L));
+            case 2, 3 -> c.inputTimeNs(nowNs - rnd.nextLong(300_000_000L));
+            default -> c.inputTimeNs(nowNs - rnd.nextLong(5_000_000L));
+        }
     }
 }

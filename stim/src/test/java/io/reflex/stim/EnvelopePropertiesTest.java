@@ -13,7 +13,9 @@ import net.jqwik.api.lifecycle.AfterContainer;
 /**
  * Acceptance: over more than 1,000,000 generated commands, in single commands and in command sequences driven
  * through the whole controller, nothing outside the envelope is ever emitted (judged by the independent
- * {@link EnvelopeOracle}), and every emitted command has a journal record written before it.
+ * {@link EnvelopeOracle}), nothing decided on input older than the controller's bound is emitted (even when the
+ * thread stalls between the journal record and the send), every emitted command has a journal record written
+ * before it, and so does every stop-all frame.
  */
 class EnvelopePropertiesTest {
     private static final SafetyEnvelope.Context CONFIG = TestEnvelopes.standard();
@@ -21,6 +23,7 @@ class EnvelopePropertiesTest {
     private static long commandsTotal;
     private static long sequenceCommands;
     private static long emittedTotal;
+    private static long staleAtSendTotal;
     private static final long[] REJECTED = new long[StimVerdict.COUNT];
 
     /**
@@ -69,9 +72,10 @@ class EnvelopePropertiesTest {
 
     /**
      * Sequences of 1000 steps through controller, envelope, journal and driver, with random time steps, arming,
-     * disarming, e-stops, resets, journal failures and link losses. The driver judges every command it receives
-     * with the oracle and checks that the journal already holds the same command, accepted, with the same
-     * sequence number.
+     * disarming, e-stops, resets, journal failures, link losses, stale inputs and stalls inside the journal
+     * write. The driver judges every command it receives with the oracle, checks its input's age on the clock at
+     * the moment of the send, and checks that the journal already holds the same command, accepted, with the same
+     * sequence number (and every stop-all, with its sequence number).
      */
     @Property(tries = 1_000)
     void sequencesNeverEmitOutsideTheEnvelopeAndAlwaysJournalFirst(@ForAll long seed) {
@@ -83,7 +87,11 @@ class EnvelopePropertiesTest {
             REJECTED[v] += h.controller.rejected(v);
         }
         emittedTotal += h.driver.sent;
+        staleAtSendTotal += h.controller.staleAtSend();
         assertThat(h.driver.unjournaled).as("commands sent without a journal record first").isZero();
+        assertThat(h.driver.staleSent).as("commands sent on input older than the bound").isZero();
+        assertThat(h.driver.unjournaledStopAlls).as("stop-alls sent without a journal record first").isZero();
+        assertThat(h.driver.stopAlls).isEqualTo(h.controller.stopAllSent());
         assertThat(h.driver.sentWhileNotArmed).as("commands sent while not armed").isZero();
         assertThat(h.oracle.violations()).as("commands outside the envelope emitted").isZero();
         assertThat(h.driver.sent).isEqualTo(h.controller.issued());
@@ -105,6 +113,9 @@ class EnvelopePropertiesTest {
             assertThat(REJECTED[StimVerdict.SHANNON_K_OVER_LIMIT]).isPositive();
             assertThat(REJECTED[StimVerdict.TOO_MANY_SIMULTANEOUS_CHANNELS]).isPositive();
             assertThat(REJECTED[StimVerdict.GLOBAL_CURRENT_OVER_CAP]).isPositive();
+            assertThat(REJECTED[StimVerdict.STALE_INPUT]).isPositive();
+            assertThat(staleAtSendTotal).as("refused by the send-time check after a stalled journal write")
+                    .isPositive();
             assertThat(sequenceCommands).isGreaterThanOrEqualTo(1_000_000L);
             assertThat(emittedTotal).isGreaterThan(10_000L);
         }
@@ -124,7 +135,8 @@ class EnvelopePropertiesTest {
         Harness(long seed) {
             SafetyEnvelope env = TestEnvelopes.standard().conclude();
             oracle = new EnvelopeOracle(env);
-            driver = new CheckingDriver(journal, oracle);
+            journal.clock = clock;
+            driver = new CheckingDriver(journal, oracle, clock, StimController.Context.DEFAULT_MAX_INPUT_AGE_NS);
             controller = new StimController.Context().envelope(env).journal(journal).driver(driver).clock(clock)
                     .errorHandler((fatal, m) -> { }).conclude();
             driver.controller = controller;
@@ -144,6 +156,9 @@ class EnvelopePropertiesTest {
                     journal.failNext = true;
                 } else if (action < 9) {
                     driver.connected = false;
+                } else if (action < 12) {
+                    // the thread stops inside the next journal write (SIGSTOP, a page fault, a descheduled VM)
+                    journal.stallNextNs = rnd.nextLong(300_000_000L);
                 } else if (action < 40) {
                     driver.connected = true;
                     controller.reset("operator reset");
@@ -165,12 +180,16 @@ class EnvelopePropertiesTest {
         final long[] seq = new long[RING];
         final int[] verdict = new int[RING];
         final StimCommand[] commands = new StimCommand[RING];
+        final long[] stopSeq = new long[RING];
         boolean failNext;
+        long stallNextNs;
+        ManualNanoClock clock;
 
         CheckingJournal() {
             for (int i = 0; i < RING; i++) {
                 commands[i] = new StimCommand();
                 seq[i] = -1;
+                stopSeq[i] = -1;
             }
         }
 
@@ -184,6 +203,16 @@ class EnvelopePropertiesTest {
             seq[i] = sequence;
             verdict[i] = v;
             commands[i].copyFrom(command);
+            if (stallNextNs > 0) {
+                clock.advance(stallNextNs);
+                stallNextNs = 0;
+            }
+            return OK;
+        }
+
+        @Override
+        public int recordStopAll(long sequence, long timeNs) {
+            stopSeq[(int) (sequence & (RING - 1))] = sequence;
             return OK;
         }
 
@@ -197,15 +226,22 @@ class EnvelopePropertiesTest {
     static final class CheckingDriver implements StimulatorDriver {
         final CheckingJournal journal;
         final EnvelopeOracle oracle;
+        final NanoClock clock;
+        final long maxInputAgeNs;
         StimController controller;
         boolean connected = true;
         long sent;
         long unjournaled;
         long sentWhileNotArmed;
+        long staleSent;
+        long stopAlls;
+        long unjournaledStopAlls;
 
-        CheckingDriver(CheckingJournal journal, EnvelopeOracle oracle) {
+        CheckingDriver(CheckingJournal journal, EnvelopeOracle oracle, NanoClock clock, long maxInputAgeNs) {
             this.journal = journal;
             this.oracle = oracle;
+            this.clock = clock;
+            this.maxInputAgeNs = maxInputAgeNs;
         }
 
         @Override
@@ -223,6 +259,10 @@ class EnvelopePropertiesTest {
             if (!controller.isArmed() || controller.faultCode() != StimFault.NONE) {
                 sentWhileNotArmed++;
             }
+            long age = clock.nanoTime() - command.inputTimeNs();
+            if (command.inputTimeNs() == StimCommand.NO_INPUT_TIME || age > maxInputAgeNs || age < -maxInputAgeNs) {
+                staleSent++;
+            }
             oracle.judge(command);
             sent++;
             return connected ? OK : DISCONNECTED;
@@ -230,6 +270,10 @@ class EnvelopePropertiesTest {
 
         @Override
         public int stopAll(long sequence) {
+            stopAlls++;
+            if (journal.stopSeq[(int) (sequence & (CheckingJournal.RING - 1))] != sequence) {
+                unjournaledStopAlls++;
+            }
             return OK;
         }
 

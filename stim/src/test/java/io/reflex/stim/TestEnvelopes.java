@@ -34,11 +34,14 @@ final class TestEnvelopes {
                 .historyCapacity(64);
     }
 
-    /** A command inside {@link #standard()}: 1 channel, 50 uA x 200 us, 10 pulses at 100 Hz. */
+    /**
+     * A command inside {@link #standard()}: 1 channel, 50 uA x 200 us, 10 pulses at 100 Hz, decided on input
+     * acquired 1 us before the trigger (fresh for a trigger near the clock).
+     */
     static StimCommand valid(long triggerNs) {
         StimCommand c = new StimCommand();
         c.addChannel(3);
         return c.symmetric(50_000, 200_000, 50_000).frequencyMilliHz(100_000).pulseCount(10)
-                .triggerTimeNs(triggerNs);
+                .triggerTimeNs(triggerNs).inputTimeNs(triggerNs - 1_000);
     }
 }

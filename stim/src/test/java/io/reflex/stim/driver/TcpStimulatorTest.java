@@ -52,7 +52,8 @@ class TcpStimulatorTest {
         StimCommand c = new StimCommand();
         c.addChannel(1);
         return c.symmetric(40_000, 100_000, 20_000).pulseCount(3).frequencyMilliHz(100_000)
-                .triggerTimeNs(System.nanoTime() + 200_000_000L); // generous: a loaded 2-core VM may pause a thread for ms
+                .triggerTimeNs(System.nanoTime() + 200_000_000L) // generous: a loaded 2-core VM may pause a thread for ms
+                .inputTimeNs(System.nanoTime());
     }
 
     /** Polls the controller until the simulator has acknowledged everything sent (no sleeps). */
