@@ -27,12 +27,19 @@ import java.util.function.Consumer;
  * {@link #violations()} (the demo's {@code unsafe_emitted}) and answered with a negative ACK. It stops all trains
  * on STOP_ALL, on losing the connection and when the host is silent longer than the heartbeat timeout it asked
  * for in HELLO (dead-man).
+ *
+ * <p><b>Peers.</b> Constructed with a session token, it opens a session only for a HELLO that carries that token
+ * (compared in constant time) and arrives within {@link #HELLO_TIMEOUT_MS} of the connection; any other peer is
+ * disconnected before anything it sends is judged or counted (it shows only in {@link #unauthenticated()}). The
+ * demo creates a random token per run ({@link #newSessionToken()}) known only to its own process, so another
+ * local process cannot open a session and forge the simulator's counts (e.g. {@code unsafe_emitted}).
  */
 public final class SimulatedStimulator implements AutoCloseable {
     private final ServerSocket server;
     private final EnvelopeOracle oracle;
     private final Thread thread;
     private final Consumer<StimCommand> listener;
+    private final byte[] sessionToken;
     private volatile boolean closed;
     private volatile Socket client;
 
@@ -43,6 +50,7 @@ public final class SimulatedStimulator implements AutoCloseable {
     private final AtomicLong linkLossStops = new AtomicLong();
     private final AtomicLong heartbeats = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong unauthenticated = new AtomicLong();
     private volatile boolean stimulating;
 
     /**
@@ -53,6 +61,25 @@ public final class SimulatedStimulator implements AutoCloseable {
      * @throws IOException when the port cannot be bound
      */
     public SimulatedStimulator(SafetyEnvelope envelope, int port, Consumer<StimCommand> listener) throws IOException {
+        this(envelope, port, listener, null);
+    }
+
+    /** Longest wait for a valid HELLO after a peer connects, ms. */
+    public static final int HELLO_TIMEOUT_MS = 1_000;
+
+    /**
+     * Starts a simulator that opens sessions only for hosts whose HELLO carries {@code sessionToken} (null: any
+     * host, as a device without authentication would).
+     *
+     * @throws IOException when the port cannot be bound
+     */
+    public SimulatedStimulator(SafetyEnvelope envelope, int port, Consumer<StimCommand> listener, byte[] sessionToken)
+            throws IOException {
+        if (sessionToken != null && (sessionToken.length == 0 || sessionToken.length > StimWire.MAX_TOKEN_BYTES)) {
+            throw new IllegalArgumentException("simulated stimulator: a session token has 1 to "
+                    + StimWire.MAX_TOKEN_BYTES + " bytes, was " + sessionToken.length);
+        }
+        this.sessionToken = sessionToken == null ? null : sessionToken.clone();
         this.oracle = new EnvelopeOracle(envelope);
         this.listener = listener;
         this.server = new ServerSocket();
@@ -95,6 +122,18 @@ public final class SimulatedStimulator implements AutoCloseable {
     /** Heartbeats received. */
     public long heartbeats() {
         return heartbeats.get();
+    }
+
+    /** Peers disconnected because their HELLO was missing, late, or lacked the session token. */
+    public long unauthenticated() {
+        return unauthenticated.get();
+    }
+
+    /** A fresh random session token (32 bytes from {@link java.security.SecureRandom}). */
+    public static byte[] newSessionToken() {
+        byte[] t = new byte[32];
+        new java.security.SecureRandom().nextBytes(t);
+        return t;
     }
 
     /** Frames that failed to decode. */
@@ -146,13 +185,26 @@ public final class SimulatedStimulator implements AutoCloseable {
         StimCommand cmd = new StimCommand();
         long txSeq = 0;
         boolean hello = false;
-        s.setSoTimeout(5000);
+        // A peer must identify itself at once: nothing it sends before a valid HELLO is judged or counted, and the
+        // whole HELLO must arrive within HELLO_TIMEOUT_MS (a peer trickling bytes cannot hold the session).
+        final long helloDeadlineNs = System.nanoTime() + HELLO_TIMEOUT_MS * 1_000_000L;
         byte[] chunk = new byte[8192];
         while (!closed) {
             int n;
             try {
+                if (!hello) {
+                    long leftMs = (helloDeadlineNs - System.nanoTime()) / 1_000_000L;
+                    if (leftMs <= 0) {
+                        unauthenticated.incrementAndGet();
+                        return;
+                    }
+                    s.setSoTimeout((int) leftMs);
+                }
                 n = in.read(chunk);
             } catch (SocketTimeoutException e) {
+                if (!hello) {
+                    unauthenticated.incrementAndGet();
+                }
                 return; // dead-man: host silent beyond its own heartbeat timeout
             }
             if (n < 0) {
@@ -166,13 +218,18 @@ public final class SimulatedStimulator implements AutoCloseable {
                     break;
                 }
                 if (r == StimWire.CORRUPT) {
-                    malformed.incrementAndGet();
+                    if (hello) {
+                        malformed.incrementAndGet();
+                    } else {
+                        unauthenticated.incrementAndGet();
+                    }
                     return;
                 }
                 tx.clear();
                 int type = wire.type();
                 if (!hello) {
-                    if (type != StimWire.HELLO) {
+                    if (type != StimWire.HELLO || !authentic(rx, wire)) {
+                        unauthenticated.incrementAndGet();
                         return;
                     }
                     hello = true;
@@ -220,6 +277,24 @@ public final class SimulatedStimulator implements AutoCloseable {
             }
             rx.compact();
         }
+    }
+
+    /** True when no token is required, or the HELLO in {@code rx} carries exactly the session token. */
+    private boolean authentic(ByteBuffer rx, StimWire wire) {
+        if (sessionToken == null) {
+            return wire.payloadLength() >= StimWire.HELLO_FIXED_BYTES;
+        }
+        int at = wire.payloadOffset() + StimWire.HELLO_FIXED_BYTES;
+        if (wire.payloadLength() < StimWire.HELLO_FIXED_BYTES + 2) {
+            return false;
+        }
+        int n = rx.getShort(at) & 0xFFFF;
+        if (n > StimWire.MAX_TOKEN_BYTES || wire.payloadLength() != StimWire.HELLO_FIXED_BYTES + 2 + n) {
+            return false;
+        }
+        byte[] presented = new byte[n];
+        rx.get(at + 2, presented);
+        return java.security.MessageDigest.isEqual(presented, sessionToken);
     }
 
     private void stop(boolean linkLoss) {

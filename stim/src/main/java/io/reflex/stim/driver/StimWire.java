@@ -24,8 +24,15 @@ public final class StimWire {
     /** Largest frame. */
     public static final int MAX_FRAME = HEADER_BYTES + MAX_PAYLOAD + TRAILER_BYTES;
 
-    /** Host to stimulator: open a session. Payload: i64 hostTimeNs, u32 heartbeatIntervalUs, u32 heartbeatTimeoutUs. */
+    /**
+     * Host to stimulator: open a session. Payload: i64 hostTimeNs, u32 heartbeatIntervalUs, u32 heartbeatTimeoutUs,
+     * then optionally u16 n and an n-byte session token ({@link #HELLO_FIXED_BYTES} bytes without it).
+     */
     public static final int HELLO = 0x01;
+    /** HELLO payload bytes before the optional session token. */
+    public static final int HELLO_FIXED_BYTES = 16;
+    /** Longest session token in a HELLO. */
+    public static final int MAX_TOKEN_BYTES = 64;
     /** Stimulator to host: session open. Payload: u16 protocol version, u16 max channels per command. */
     public static final int HELLO_ACK = 0x02;
     /** Host to stimulator: one pulse train. Payload: a {@link StimCodec} command. */

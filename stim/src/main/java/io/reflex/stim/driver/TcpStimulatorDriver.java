@@ -2,6 +2,7 @@ package io.reflex.stim.driver;
 
 import io.reflex.stim.NanoClock;
 import io.reflex.stim.StimCommand;
+import io.reflex.stim.StimLink;
 import io.reflex.stim.StimVerdict;
 import io.reflex.stim.StimulatorDriver;
 import java.io.IOException;
@@ -10,20 +11,31 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Reference {@link StimulatorDriver} speaking the Reflex stimulator protocol (stim/PROTOCOL.md) over TCP.
  *
- * <p>{@link #connect()} (blocking, at start-up) opens the session; afterwards the socket is non-blocking and the
+ * <p><b>Threads.</b> Connecting and the HELLO handshake run on the driver's own link thread
+ * ({@link #requestConnect()}), within {@code connectTimeoutMs} in total, never on the owning (pipeline) thread,
+ * which only asks {@link #isConnected()}: a stimulator that accepts the connection and then stalls or trickles
+ * its HELLO_ACK delays nothing but the link thread, and not beyond the deadline. The finished session is handed
+ * over to the owning thread, which takes it up in its next {@link #doWork}. {@link #connect()} and
+ * {@link #probe()} run the same bounded handshake on the calling thread, for start-up and tests.
+ *
+ * <p>Once connected the socket is non-blocking and the
  * owning thread's {@link #send}, {@link #stopAll} and {@link #doWork} never block and allocate nothing on the normal
  * path. While no acknowledgement is outstanding, {@link #doWork} touches the socket only when a heartbeat is due
  * (one read and one write per heartbeat interval), so an idle closed loop makes few system calls. Any of these drops the link and raises an {@link #alarm()}: end of stream, an I/O error, a corrupt frame,
  * a negative acknowledgement (the stimulator judged a command unsafe or late), an ALARM frame, an ACK missing for
  * longer than {@code ackTimeoutNs}, silence from the stimulator for longer than {@code heartbeatTimeoutNs}, or a
- * frame the socket cannot take at once. A dropped link stays down until {@link #connect()} is called again.
+ * frame the socket cannot take at once. A dropped link stays down until a connection is requested again.
  */
-public final class TcpStimulatorDriver implements StimulatorDriver {
+public final class TcpStimulatorDriver implements StimulatorDriver, StimLink {
     private final Context ctx;
     private final NanoClock clock;
     private final StimWire wire = new StimWire();
@@ -37,6 +49,18 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
     private volatile SocketChannel channel;
     private volatile boolean connected;
     private volatile String alarm = "not connected";
+
+    // Link thread and hand-over (guarded by linkLock unless volatile/atomic).
+    private final Object linkLock = new Object();
+    private final AtomicReference<Session> handover = new AtomicReference<>();
+    private final AtomicLong connectFailures = new AtomicLong();
+    private Thread linkThread;
+    private long linkGeneration;
+    private long requestedGeneration = -1;
+    private volatile int linkState = LINK_DOWN;
+    private volatile SocketChannel connecting;
+    private volatile boolean closed;
+    private long sessions;
     private long lastRxNs;
     private long lastTxNs;
     private long heartbeatSeq;
@@ -57,67 +81,248 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
     }
 
     /**
-     * Connects and opens a session (HELLO / HELLO_ACK), blocking up to {@code connectTimeoutMs}.
+     * Asks the driver's own link thread to connect and open a session (HELLO / HELLO_ACK) within
+     * {@code connectTimeoutMs} in total; returns at once. Ignored while a connection is being opened or is up. The
+     * owning thread adopts the session in its next {@link #doWork} (from then on {@link #isConnected()} is true);
+     * a failure shows as {@link #LINK_FAILED} with the reason in {@link #alarm()}. Any thread.
+     *
+     * @return true when a new attempt was started
+     */
+    @Override
+    public boolean requestConnect() {
+        synchronized (linkLock) {
+            if (closed || linkState == LINK_CONNECTING || connected) {
+                return false;
+            }
+            linkState = LINK_CONNECTING;
+            final long generation = linkGeneration;
+            if (linkThread == null) {
+                linkThread = new Thread(this::linkLoop, "reflex-stim-link");
+                linkThread.setDaemon(true);
+                linkThread.start();
+            }
+            requestedGeneration = generation;
+            linkLock.notifyAll();
+            return true;
+        }
+    }
+
+    /** {@link #LINK_DOWN}, {@link #LINK_CONNECTING}, {@link #LINK_UP} or {@link #LINK_FAILED}. Any thread. */
+    @Override
+    public int linkState() {
+        return connected ? LINK_UP : linkState;
+    }
+
+    /** Connection attempts (requested or blocking) that failed. */
+    @Override
+    public long connectFailures() {
+        return connectFailures.get();
+    }
+
+    /**
+     * Connects and opens a session on the calling thread, blocking up to {@code connectTimeoutMs} in total (connect,
+     * HELLO and HELLO_ACK together: a stimulator that trickles its answer cannot stretch it). For start-up and
+     * tests, before the owning thread runs; the closed loop uses {@link #requestConnect()}.
      *
      * @throws IOException naming the address and the cause
      */
     public TcpStimulatorDriver connect() throws IOException {
         closeQuietly();
-        SocketChannel ch = SocketChannel.open();
+        connected = false;
+        Session session;
         try {
-            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            ch.socket().connect(new InetSocketAddress(ctx.host, ctx.port), ctx.connectTimeoutMs);
-            ch.socket().setSoTimeout(ctx.connectTimeoutMs);
-            tx.clear();
-            int start = tx.position();
-            wire.begin(tx, StimWire.HELLO, 0);
-            tx.putLong(clock.nanoTime());
-            tx.putInt((int) (ctx.heartbeatIntervalNs / 1000));
-            tx.putInt((int) (ctx.heartbeatTimeoutNs / 1000));
-            wire.finish(tx, start);
-            tx.flip();
-            while (tx.hasRemaining()) {
-                ch.write(tx);
+            session = openSession(System.nanoTime() + ctx.connectTimeoutMs * 1_000_000L);
+        } catch (IOException e) {
+            connectFailures.incrementAndGet();
+            alarm = e.getMessage();
+            linkState = LINK_FAILED;
+            throw e;
+        }
+        adopt(session, clock.nanoTime());
+        return this;
+    }
+
+    /**
+     * Opens a session and closes it again at once, on the calling thread, within {@code connectTimeoutMs} in total:
+     * the start-up check that the stimulator is there and speaks the protocol. Leaves the driver as it was.
+     *
+     * @throws IOException naming the address and the cause
+     */
+    public void probe() throws IOException {
+        Session session = openSession(System.nanoTime() + ctx.connectTimeoutMs * 1_000_000L);
+        session.channel.close();
+    }
+
+    /** The link thread: opens one session per request, hands it to the owner, never touches the owner's state. */
+    private void linkLoop() {
+        while (true) {
+            final long generation;
+            synchronized (linkLock) {
+                while (!closed && requestedGeneration < 0) {
+                    try {
+                        linkLock.wait();
+                    } catch (InterruptedException e) {
+                        if (closed) {
+                            return;
+                        }
+                    }
+                }
+                if (closed) {
+                    return;
+                }
+                generation = requestedGeneration;
+                requestedGeneration = -1;
             }
-            rx.clear();
-            java.io.InputStream in = ch.socket().getInputStream();
-            byte[] tmp = new byte[StimWire.MAX_FRAME];
+            Session session = null;
+            String failure = null;
+            try {
+                session = openSession(System.nanoTime() + ctx.connectTimeoutMs * 1_000_000L);
+                session.generation = generation;
+            } catch (IOException | RuntimeException e) {
+                failure = e.getMessage();
+            }
+            synchronized (linkLock) {
+                if (session != null && !closed && generation == linkGeneration) {
+                    Session stale = handover.getAndSet(session);
+                    closeSession(stale);
+                } else {
+                    closeSession(session);
+                    if (failure == null) {
+                        failure = "connection attempt cancelled (aborted or closed)";
+                    }
+                    connectFailures.incrementAndGet();
+                    alarm = failure;
+                    linkState = LINK_FAILED;
+                }
+            }
+        }
+    }
+
+    /**
+     * Connect, HELLO, HELLO_ACK on a non-blocking channel, every wait bounded by what is left of {@code deadlineNs}
+     * ({@code System.nanoTime()}: the deadline is wall time whatever clock the protocol uses).
+     */
+    private Session openSession(long deadlineNs) throws IOException {
+        SocketChannel ch = SocketChannel.open();
+        connecting = ch;
+        try (Selector selector = Selector.open()) {
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (!ch.connect(new InetSocketAddress(ctx.host, ctx.port))) {
+                SelectionKey key = ch.register(selector, SelectionKey.OP_CONNECT);
+                while (!ch.finishConnect()) {
+                    await(selector, key, SelectionKey.OP_CONNECT, deadlineNs, "connect");
+                }
+            }
+            ByteBuffer hello = ByteBuffer.allocate(StimWire.MAX_FRAME).order(ByteOrder.LITTLE_ENDIAN);
+            StimWire w = new StimWire();
+            w.begin(hello, StimWire.HELLO, 0);
+            hello.putLong(clock.nanoTime());
+            hello.putInt((int) (ctx.heartbeatIntervalNs / 1000));
+            hello.putInt((int) (ctx.heartbeatTimeoutNs / 1000));
+            if (ctx.sessionToken != null) {
+                hello.putShort((short) ctx.sessionToken.length);
+                hello.put(ctx.sessionToken);
+            }
+            w.finish(hello, 0);
+            hello.flip();
+            SelectionKey key = ch.keyFor(selector) != null ? ch.keyFor(selector) : ch.register(selector, 0);
+            while (hello.hasRemaining()) {
+                if (ch.write(hello) == 0) {
+                    await(selector, key, SelectionKey.OP_WRITE, deadlineNs, "HELLO");
+                }
+            }
+            ByteBuffer in = ByteBuffer.allocate(rx.capacity()).order(ByteOrder.LITTLE_ENDIAN);
             while (true) {
-                int n = in.read(tmp);
+                int n = ch.read(in);
                 if (n < 0) {
                     throw new IOException("stimulator closed the connection during HELLO");
                 }
-                rx.put(tmp, 0, n);
-                rx.flip();
-                int r = wire.parse(rx);
+                if (n == 0) {
+                    await(selector, key, SelectionKey.OP_READ, deadlineNs, "HELLO_ACK");
+                    continue;
+                }
+                in.flip();
+                int r = w.parse(in);
                 if (r == StimWire.FRAME) {
-                    if (wire.type() != StimWire.HELLO_ACK) {
-                        throw new IOException("expected HELLO_ACK, got " + StimWire.typeName(wire.type()));
+                    if (w.type() != StimWire.HELLO_ACK) {
+                        throw new IOException("expected HELLO_ACK, got " + StimWire.typeName(w.type()));
                     }
-                    rx.compact();
-                    break;
+                    byte[] leftover = new byte[in.remaining()];
+                    in.get(leftover);
+                    return new Session(ch, leftover);
                 }
                 if (r == StimWire.CORRUPT) {
                     throw new IOException("corrupt frame during HELLO");
                 }
-                rx.compact();
+                in.compact();
             }
-            ch.configureBlocking(false);
-        } catch (IOException e) {
-            ch.close();
-            alarm = "cannot connect to stimulator at " + ctx.host.getHostAddress() + ":" + ctx.port + ": "
-                    + e.getMessage();
-            throw new IOException(alarm, e);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(ch);
+            throw new IOException("cannot connect to stimulator at " + ctx.host.getHostAddress() + ":" + ctx.port
+                    + ": " + e.getMessage(), e);
+        } finally {
+            connecting = null;
         }
-        long now = clock.nanoTime();
-        lastRxNs = now;
-        lastTxNs = now;
+    }
+
+    private void await(Selector selector, SelectionKey key, int op, long deadlineNs, String what) throws IOException {
+        long leftNs = deadlineNs - System.nanoTime();
+        if (leftNs <= 0) {
+            throw new IOException(what + " not complete within the connect deadline of " + ctx.connectTimeoutMs
+                    + " ms (connect, HELLO and HELLO_ACK together)");
+        }
+        key.interestOps(op);
+        selector.select(Math.max(1, (leftNs + 999_999) / 1_000_000));
+        selector.selectedKeys().clear();
+        if (closed) {
+            throw new IOException("driver closed");
+        }
+    }
+
+    /** Owner thread: takes over a session opened by the link thread, unless it was cancelled since. */
+    private void adopt(Session s, long nowNs) {
+        closeQuietly();
+        channel = s.channel;
+        rx.clear();
+        rx.put(s.leftover);
+        lastRxNs = nowNs;
+        lastTxNs = nowNs;
         outHead = 0;
         outCount = 0;
-        channel = ch;
         alarm = null;
+        linkState = LINK_DOWN;
         connected = true;
-        return this;
+        sessions++;
+    }
+
+    private static void closeSession(Session s) {
+        if (s != null) {
+            closeQuietly(s.channel);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing a broken socket: nothing left to do
+            }
+        }
+    }
+
+    /** A session opened by the link thread, waiting for the owner. */
+    private static final class Session {
+        final SocketChannel channel;
+        /** Bytes received after the HELLO_ACK, for the owner's receive buffer. */
+        final byte[] leftover;
+        long generation;
+
+        Session(SocketChannel channel, byte[] leftover) {
+            this.channel = channel;
+            this.leftover = leftover;
+        }
     }
 
     @Override
@@ -181,7 +386,21 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
     @Override
     public int doWork(long nowNs) {
         if (!connected) {
-            return 0;
+            Session s = handover.getAndSet(null);
+            if (s == null) {
+                return 0;
+            }
+            synchronized (linkLock) {
+                if (closed || s.generation != linkGeneration) {
+                    closeSession(s);
+                    connectFailures.incrementAndGet();
+                    alarm = "connection attempt cancelled (aborted or closed)";
+                    linkState = LINK_FAILED;
+                    return 1;
+                }
+            }
+            adopt(s, nowNs);
+            return 1;
         }
         // Idle and no heartbeat due: skip the read system call (on a busy machine each one costs microseconds and
         // is a chance to be descheduled). The link is still read at least once per heartbeat interval, which the
@@ -298,6 +517,22 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
         }
         connected = false;
         closeQuietly();
+        cancelConnect();
+    }
+
+    /** Cancels a connection being opened or waiting for the owner: it will not be adopted. */
+    private void cancelConnect() {
+        synchronized (linkLock) {
+            linkGeneration++;
+            Session waiting = handover.getAndSet(null);
+            if (waiting != null) {
+                closeSession(waiting);
+                connectFailures.incrementAndGet();
+                alarm = "connection attempt cancelled (aborted or closed)";
+                linkState = LINK_FAILED;
+            }
+        }
+        closeQuietly(connecting);
     }
 
     @Override
@@ -325,21 +560,34 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
         return linkDrops;
     }
 
+    /** Releases the link and stops the link thread; the driver cannot connect again. */
     @Override
     public void close() {
         connected = false;
+        Thread t;
+        synchronized (linkLock) {
+            closed = true;
+            t = linkThread;
+            linkLock.notifyAll();
+        }
         closeQuietly();
+        cancelConnect();
+        if (t != null) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Sessions adopted (connections that completed their handshake and were taken over by the owner). */
+    public long sessions() {
+        return sessions;
     }
 
     private void closeQuietly() {
-        SocketChannel ch = channel;
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // closing a broken socket: nothing left to do
-            }
-        }
+        closeQuietly(channel);
     }
 
     /** Configuration of a {@link TcpStimulatorDriver}. */
@@ -352,7 +600,18 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
         private long ackTimeoutNs = 100_000_000L;
         private int maxOutstanding = 256;
         private NanoClock clock = NanoClock.system();
+        private byte[] sessionToken;
         private boolean concluded;
+
+        /**
+         * A secret the stimulator requires in HELLO (1 to {@value StimWire#MAX_TOKEN_BYTES} bytes; default none):
+         * e.g. the per-run token of an in-process {@link SimulatedStimulator}, so that no other process can open a
+         * session with it.
+         */
+        public Context sessionToken(byte[] v) {
+            sessionToken = v == null ? null : v.clone();
+            return this;
+        }
 
         /** Stimulator address (default loopback); multicast and wildcard addresses are refused. */
         public Context host(InetAddress v) {
@@ -366,7 +625,7 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
             return this;
         }
 
-        /** Connect and HELLO timeout, ms (default 2000; 1..60000). */
+        /** Deadline of connect, HELLO and HELLO_ACK together, ms (default 2000; 1..60000). */
         public Context connectTimeoutMs(int v) {
             connectTimeoutMs = v;
             return this;
@@ -418,6 +677,9 @@ public final class TcpStimulatorDriver implements StimulatorDriver {
             range("maxOutstanding", maxOutstanding, 1, 65536);
             if (clock == null) {
                 throw new IllegalArgumentException("stim tcp driver: clock must be set");
+            }
+            if (sessionToken != null) {
+                range("sessionToken length", sessionToken.length, 1, StimWire.MAX_TOKEN_BYTES);
             }
             concluded = true;
             return new TcpStimulatorDriver(this);
