@@ -21,9 +21,12 @@ import net.openhft.chronicle.wire.DocumentContext;
  * {@link #FAILED}, which disarms the controller. Command records allocate nothing.
  *
  * <p>Layout (Chronicle document, binary): {@code u8 type, u8 version}, then for {@link #TYPE_COMMAND}
- * {@code i64 sequence, i64 timeNs, i32 verdict, i64 triggerTimeNs, i32 phase1AmplitudeNa, i32 phase1WidthNs,
+ * {@code i64 sequence, i64 timeNs, i32 verdict, i64 inputTimeNs} (version 2 and later: the acquisition time of the
+ * input the command was decided on, {@code Long.MIN_VALUE} when unknown){@code , i64 triggerTimeNs, i32 phase1AmplitudeNa, i32 phase1WidthNs,
  * i32 interphaseGapNs, i32 phase2AmplitudeNa, i32 phase2WidthNs, i64 frequencyMilliHz, i32 pulseCount, u8 polarity,
- * u8 channelCount, u16 channel x n}; for {@link #TYPE_EVENT} {@code i64 timeNs, i32 event, i32 code, utf8 reason}.
+ * u8 channelCount, u16 channel x n}; for {@link #TYPE_EVENT} {@code i64 timeNs, i32 event, i32 code, utf8 reason};
+ * for {@link #TYPE_STOP_ALL} {@code i64 sequence, i64 timeNs} (written before the stop-all frame is sent, with the
+ * sequence number it carries on the wire).
  * Both verdict and event codes are those of io.reflex.stim ({@code StimVerdict}, {@code StimEvent}).
  */
 public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
@@ -31,8 +34,10 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
     public static final byte TYPE_COMMAND = 1;
     /** Record type of a controller event (the first one is {@code StimEvent.JOURNAL_OPENED}). */
     public static final byte TYPE_EVENT = 2;
-    /** Layout version. */
-    public static final byte VERSION = 1;
+    /** Record type of a stop-all frame with its sequence number. */
+    public static final byte TYPE_STOP_ALL = 3;
+    /** Layout version (2: command records carry the input time). */
+    public static final byte VERSION = 2;
 
     private final Path dir;
     private final ChronicleQueue queue;
@@ -109,6 +114,7 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 b.writeLong(sequence);
                 b.writeLong(timeNs);
                 b.writeInt(verdict);
+                b.writeLong(c.inputTimeNs());
                 b.writeLong(c.triggerTimeNs());
                 b.writeInt(c.phase1AmplitudeNa());
                 b.writeInt(c.phase1WidthNs());
@@ -123,6 +129,31 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     b.writeShort((short) c.channel(i));
                 }
+            }
+            records++;
+            return OK;
+        } catch (RuntimeException e) {
+            failures++;
+            return FAILED;
+        }
+    }
+
+    @Override
+    public int recordStopAll(long sequence, long timeNs) {
+        if (closed) {
+            failures++;
+            return FAILED;
+        }
+        try {
+            if (appender == null) {
+                appender = queue.createAppender();
+            }
+            try (DocumentContext dc = appender.writingDocument()) {
+                Bytes<?> b = dc.wire().bytes();
+                b.writeByte(TYPE_STOP_ALL);
+                b.writeByte(VERSION);
+                b.writeLong(sequence);
+                b.writeLong(timeNs);
             }
             records++;
             return OK;
@@ -164,6 +195,10 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
         void command(long sequence, long timeNs, int verdict, StimCommand command);
 
         void event(long timeNs, int event, int code, String reason);
+
+        /** A stop-all frame, journaled before it was sent. */
+        default void stopAll(long sequence, long timeNs) {
+        }
     }
 
     /** Reads every record of a stimulation journal in order; returns the count. For tools and tests. */
@@ -179,12 +214,15 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                     }
                     Bytes<?> b = dc.wire().bytes();
                     byte type = b.readByte();
-                    b.readByte();
+                    byte version = b.readByte();
                     if (type == TYPE_COMMAND) {
                         long seq = b.readLong();
                         long time = b.readLong();
                         int verdict = b.readInt();
                         c.clear();
+                        if (version >= 2) {
+                            c.inputTimeNs(b.readLong());
+                        }
                         c.triggerTimeNs(b.readLong()).phase1AmplitudeNa(b.readInt()).phase1WidthNs(b.readInt())
                                 .interphaseGapNs(b.readInt()).phase2AmplitudeNa(b.readInt())
                                 .phase2WidthNs(b.readInt()).frequencyMilliHz(b.readLong()).pulseCount(b.readInt())
@@ -199,6 +237,9 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                         int event = b.readInt();
                         int code = b.readInt();
                         visitor.event(time, event, code, b.readUtf8());
+                    } else if (type == TYPE_STOP_ALL) {
+                        long seq = b.readLong();
+                        visitor.stopAll(seq, b.readLong());
                     }
                     n++;
                 }

@@ -101,6 +101,13 @@ public final class StimConfig {
     public long ackTimeoutMs = 100;
     public int connectTimeoutMs = 2_000;
 
+    /**
+     * Oldest input a command may be decided on, ms: a command whose bin was acquired longer ago than this (judged
+     * when decided and again right before it is written to the stimulator) is refused and latches a
+     * {@code stale_input} fault.
+     */
+    public long maxInputAgeMs = 100;
+
     // Watchdog (0: derived from the bin width, 3 bins)
     public long heartbeatTimeoutUs;
     public long decoderTimeoutUs;
@@ -168,6 +175,7 @@ public final class StimConfig {
         Check.range("stim.linkHeartbeatTimeoutMs", linkHeartbeatTimeoutMs, 2 * linkHeartbeatIntervalMs + 1, 10_000);
         Check.range("stim.ackTimeoutMs", ackTimeoutMs, 1, 10_000);
         Check.range("stim.connectTimeoutMs", connectTimeoutMs, 1, 60_000);
+        Check.range("stim.maxInputAgeMs", maxInputAgeMs, 1, 10_000);
         Check.range("stim.watchdogPollUs", watchdogPollUs, 10, 1_000_000);
         if (heartbeatTimeoutUs != 0) {
             Check.range("stim.heartbeatTimeoutUs", heartbeatTimeoutUs, 100, 10_000_000);

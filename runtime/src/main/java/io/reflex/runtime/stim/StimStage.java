@@ -7,6 +7,7 @@ import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimFault;
+import io.reflex.stim.StimLink;
 import io.reflex.stim.StimWatchdog;
 import io.reflex.stim.policy.StimPolicy;
 
@@ -15,7 +16,15 @@ import io.reflex.stim.policy.StimPolicy;
  * {@link StimController}). For every frame: the frame is the pipeline's heartbeat for the watchdog; a fresh decode
  * (status OK, not the safe output) is the decoder's output; a frame that missed its deadline latches a fault
  * (stimulation stops on any doubt); otherwise the policy may propose a command, which goes through the controller
- * (envelope, write-ahead journal, driver) with the frame's deadline. Allocation-free per frame.
+ * (envelope, write-ahead journal, driver) with the frame's deadline and the acquisition time of its bin (the
+ * controller refuses the command, right before the write, when that input has grown older than its bound).
+ * Allocation-free per frame.
+ *
+ * <p><b>Arming never waits on the stimulator.</b> With auto-arming, a fresh frame that finds the stimulator link
+ * down asks the link to connect ({@link StimLink#requestConnect()}, done on the driver's own thread within its
+ * deadline) and goes on; the stage arms on the first fresh frame after the link is up. A failed attempt is
+ * reported through the controller (arm refused, with the link's alarm) and retried, {@value #AUTO_ARM_ATTEMPTS}
+ * attempts in all.
  */
 public final class StimStage implements OutputSink {
     private final StimController controller;
@@ -23,9 +32,9 @@ public final class StimStage implements OutputSink {
     private final StimPolicy policy;
     private final NanoClock clock;
     private final String autoArmReason;
-    private final Runnable beforeArm;
+    private final StimLink link;
     private final StimCommand command = new StimCommand();
-    /** Auto-arming is retried on this many fresh frames (opening the link may outlast a watchdog timeout). */
+    /** Auto-arming (a connection attempt, then arming) is tried this many times at most. */
     static final int AUTO_ARM_ATTEMPTS = 3;
     private int armAttempts;
     private boolean autoArmed;
@@ -37,14 +46,15 @@ public final class StimStage implements OutputSink {
 
     /**
      * @param autoArmReason when not null, the stage arms the controller, with this reason, at the first fresh
-     *                      decoder output (the demo; retried on the next {@value #AUTO_ARM_ATTEMPTS} fresh frames
-     *                      at most, never again after it once succeeded); null leaves arming to the operator
-     * @param beforeArm     run on the stage's thread just before that arming (e.g. open the stimulator link, so
-     *                      that its heartbeats start with the frames that carry them); may be null
+     *                      decoder output with the link up (the demo; {@value #AUTO_ARM_ATTEMPTS} attempts at
+     *                      most, never again after one succeeded); null leaves arming to the operator
+     * @param link          the stimulator link to open before auto-arming (its heartbeats ride on the frames, so
+     *                      it is opened when stimulation is about to start); null when the driver is always
+     *                      connected
      */
     public StimStage(StimController controller, StimWatchdog watchdog, StimPolicy policy, NanoClock clock,
-                     String autoArmReason, Runnable beforeArm) {
-        this.beforeArm = beforeArm;
+                     String autoArmReason, StimLink link) {
+        this.link = link;
         this.controller = controller;
         this.watchdog = watchdog;
         this.policy = policy;
@@ -83,23 +93,55 @@ public final class StimStage implements OutputSink {
         if (fresh) {
             watchdog.onDecoderOutput(now);
             if (autoArmReason != null && !autoArmed && armAttempts < AUTO_ARM_ATTEMPTS) {
-                armingFrame = true;
-                // Only until the first success: after a fault, re-arming is the operator's decision.
-                armAttempts++;
-                if (beforeArm != null) {
-                    beforeArm.run();
-                }
-                autoArmed = controller.arm(autoArmReason);
+                armingFrame = autoArm();
             }
         }
         controller.doWork();
-        // Decide on a fresh reading: arming may have opened the stimulator link in between, and a trigger time
-        // computed from a stale clock would fall in the past (and be refused).
-        // Nothing is proposed in a frame that opened the link and armed: that frame's time budget is spent.
+        // Nothing is proposed in the frame that armed: the first command follows on the next fresh decode.
         if (fresh && !armingFrame && policy.evaluate(clock.nanoTime(), frame.output, frame.output.length, command)) {
             proposals++;
+            command.inputTimeNs(inputTimeNs(frame));
             controller.submit(command, frame.deadlineNs);
         }
+    }
+
+    /**
+     * One step of auto-arming, never blocking: ask for the link, or wait for it, or arm once it is up. Only until
+     * the first success: after a fault, re-arming is the operator's decision.
+     *
+     * @return true when this frame armed (or tried to)
+     */
+    private boolean autoArm() {
+        final int state = link == null ? StimLink.LINK_UP : link.linkState();
+        switch (state) {
+            case StimLink.LINK_DOWN -> {
+                link.requestConnect();
+                return false;
+            }
+            case StimLink.LINK_CONNECTING -> {
+                return false;
+            }
+            case StimLink.LINK_FAILED -> {
+                // Counted as an attempt; arm() refuses with the link's alarm, journaled and reported.
+                armAttempts++;
+                controller.arm(autoArmReason);
+                if (armAttempts < AUTO_ARM_ATTEMPTS) {
+                    link.requestConnect();
+                }
+                return false;
+            }
+            default -> {
+                armAttempts++;
+                autoArmed = controller.arm(autoArmReason);
+                return true;
+            }
+        }
+    }
+
+    /** The acquisition time of the frame's newest sample on the pipeline clock, ns (unknown when not finite). */
+    static long inputTimeNs(Frame frame) {
+        final double s = frame.acquisitionTimeS;
+        return Double.isFinite(s) && s > 0 ? Math.round(s * 1e9) : StimCommand.NO_INPUT_TIME;
     }
 
     /**

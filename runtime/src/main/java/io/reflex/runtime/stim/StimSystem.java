@@ -14,6 +14,7 @@ import io.reflex.stim.SafetyEnvelope;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimErrorHandler;
+import io.reflex.stim.StimLink;
 import io.reflex.stim.StimVerdict;
 import io.reflex.stim.StimWatchdog;
 import io.reflex.stim.StimulatorDriver;
@@ -39,7 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  * on a thread of its own, the policy, and the {@link StimStage} to add to the pipeline as a sink.
  *
  * <p>Start-up refuses unsafe envelopes, unreachable stimulators and unwritable journals with a
- * {@link ConfigException}. {@link #close()} stops the watchdog, the outputs and the simulator, in that order.
+ * {@link ConfigException}. The simulated stimulator gets a random per-run session token that only this process
+ * knows and hands to its driver in-process: no other local process can open a session with it. The stimulator
+ * link is opened on the driver's own thread when stimulation is about to be armed (see {@link StimStage}); the
+ * pipeline never waits on it. {@link #close()} stops the watchdog, the outputs and the simulator, in that order.
  */
 public final class StimSystem implements AutoCloseable {
     private final StimConfig cfg;
@@ -79,8 +83,10 @@ public final class StimSystem implements AutoCloseable {
         try {
             InetAddress host;
             int port;
+            byte[] token = null;
             if (cfg.stimulator.equals("simulated")) {
-                sim = new SimulatedStimulator(cfg.envelope(), 0, null);
+                token = SimulatedStimulator.newSessionToken();
+                sim = new SimulatedStimulator(cfg.envelope(), 0, null, token);
                 host = InetAddress.getLoopbackAddress();
                 port = sim.port();
             } else {
@@ -90,12 +96,13 @@ public final class StimSystem implements AutoCloseable {
             tcp = new TcpStimulatorDriver.Context().host(host).port(port).clock(clock::nanoTime)
                     .heartbeatIntervalNs(cfg.linkHeartbeatIntervalMs * 1_000_000L)
                     .heartbeatTimeoutNs(cfg.linkHeartbeatTimeoutMs * 1_000_000L)
-                    .ackTimeoutNs(cfg.ackTimeoutMs * 1_000_000L).connectTimeoutMs(cfg.connectTimeoutMs).conclude();
+                    .ackTimeoutNs(cfg.ackTimeoutMs * 1_000_000L).connectTimeoutMs(cfg.connectTimeoutMs)
+                    .sessionToken(token).conclude();
             try {
-                // Probe now so that an unreachable stimulator is refused at start-up; the session's link is opened
-                // when stimulation is armed, because its heartbeats ride on the frames.
-                tcp.connect();
-                tcp.close();
+                // Probe now (bounded by connectTimeoutMs in total) so that an unreachable stimulator is refused at
+                // start-up; the session's link is opened when stimulation is armed, because its heartbeats ride on
+                // the frames.
+                tcp.probe();
             } catch (IOException e) {
                 throw new ConfigException("stim.stimulator", e.getMessage());
             }
@@ -134,7 +141,8 @@ public final class StimSystem implements AutoCloseable {
         StimulatorDriver driver = monitors.isEmpty() ? tcp
                 : new TeeDriver(tcp, stimErrors, monitors.toArray(new StimulatorDriver[0]));
         controller = new StimController.Context().envelope(envelope).journal(journal).driver(driver)
-                .clock(clock::nanoTime).errorHandler(stimErrors).interlocks(watchdog).conclude();
+                .clock(clock::nanoTime).errorHandler(stimErrors).interlocks(watchdog)
+                .maxInputAgeNs(cfg.maxInputAgeMs * 1_000_000L).conclude();
         watchdog.controller(controller);
         long parkNs = Math.max(10_000L, cfg.watchdogPollUs * 1000 / 4);
         watchdogRunner = new AgentRunner(new Agent() {
@@ -157,8 +165,7 @@ public final class StimSystem implements AutoCloseable {
             public void reset() {
             }
         }, errorHandler).start();
-        stage = new StimStage(controller, watchdog, policy, clock, cfg.armOnStart,
-                this::connectIfNeeded);
+        stage = new StimStage(controller, watchdog, policy, clock, cfg.armOnStart, tcp);
         warmUp(cfg);
     }
 
@@ -181,6 +188,7 @@ public final class StimSystem implements AutoCloseable {
         for (int i = 0; i < 20_000; i++) {
             t[0] += 20_000_000L;
             f.deadlineNs = t[0] + 1_000_000_000L;
+            f.acquisitionTimeS = (t[0] - 1_000_000L) * 1e-9;
             f.output[cfg.variable] = (i & 1) == 0 ? 1e6f : -1e6f;
             stage.emit(f);
             if (j.size() > 8) {
@@ -230,17 +238,9 @@ public final class StimSystem implements AutoCloseable {
         }
     }
 
-    /** Opens the stimulator link if it is down (the owner thread, before arming); failures are reported. */
-    public void connectIfNeeded() {
-        if (!stimulator.isConnected()) {
-            try {
-                stimulator.connect();
-            } catch (IOException e) {
-                synchronized (alarms) {
-                    alarms.add("fatal: " + e.getMessage());
-                }
-            }
-        }
+    /** The stimulator link (state, failed attempts, alarm). */
+    public StimLink link() {
+        return stimulator;
     }
 
     /**

@@ -60,6 +60,85 @@ class StimRuntimeTest {
     }
 
     @Test
+    void chronicleJournalKeepsStopAllsWithTheirSequenceAndCommandsWithTheirInputTime() {
+        ChronicleStimJournal j = ChronicleStimJournal.open(dir.resolve("stim-seq"));
+        assertThat(j.recordCommand(4, 2, command().inputTimeNs(1_234), StimVerdict.ACCEPTED)).isZero();
+        assertThat(j.recordStopAll(5, 3)).isZero();
+        j.close();
+        List<String> seen = new ArrayList<>();
+        ChronicleStimJournal.read(dir.resolve("stim-seq"), new ChronicleStimJournal.Visitor() {
+            @Override
+            public void command(long sequence, long timeNs, int verdict, StimCommand c) {
+                seen.add("command " + sequence + " input " + c.inputTimeNs());
+            }
+
+            @Override
+            public void event(long timeNs, int event, int code, String reason) {
+            }
+
+            @Override
+            public void stopAll(long sequence, long timeNs) {
+                seen.add("stop_all " + sequence + " at " + timeNs);
+            }
+        });
+        assertThat(seen).containsExactly("command 4 input 1234", "stop_all 5 at 3");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aCommandDecidedOnStaleInputNeverReachesTheStimulator() {
+        StimConfig cfg = new StimConfig();
+        cfg.armOnStart = "test: closed loop started";
+        cfg.maxInputAgeMs = 50;
+        // The send path must refuse on its own: a watchdog that would see the stop only later (10 s timeouts
+        // stand for a watchdog thread not yet scheduled) must not be what stops the command.
+        cfg.heartbeatTimeoutUs = 10_000_000;
+        cfg.decoderTimeoutUs = 10_000_000;
+        cfg.linkHeartbeatIntervalMs = 1_000; // nor the link's own silence timeout
+        cfg.linkHeartbeatTimeoutMs = 10_000;
+        ManualNanoClock clock = new ManualNanoClock(System.nanoTime());
+        Path journalDir = dir.resolve("stale");
+        final long t = clock.nanoTime();
+        try (StimSystem s = StimSystem.start(cfg, journalDir, 20_000, clock::nanoTime, null, (src, err) -> { })) {
+            armThroughFrames(s, () -> frame(0, 0f, t, t + 5_000_000));
+            // The process was stopped for 2 s: the bin that comes out now was acquired 2 s ago, and it crosses the
+            // threshold.
+            clock.advance(2_000_000_000L);
+            s.stage().emit(frame(1, 0.5f, t, clock.nanoTime() + 5_000_000));
+            assertThat(s.stage().proposals()).isEqualTo(1);
+            assertThat(s.controller().issued()).isZero();
+            assertThat(s.controller().rejected(StimVerdict.STALE_INPUT)).as("fault %s", s.controller().faultReason())
+                    .isEqualTo(1);
+            assertThat(s.controller().faultCode()).isEqualTo(StimFault.STALE_INPUT);
+            assertThat(s.controller().faultReason()).contains("2000000 us old").contains("not sent");
+            // Frames reach the stimulator in order: once the fault's stop-all has arrived, a command sent before
+            // it would have arrived too.
+            while (s.simulator().stopAllReceived() < 1) {
+                Thread.onSpinWait();
+            }
+            assertThat(s.simulator().commandsReceived()).isZero();
+        }
+        List<String> journaled = new ArrayList<>();
+        ChronicleStimJournal.read(journalDir, new ChronicleStimJournal.Visitor() {
+            @Override
+            public void command(long sequence, long timeNs, int verdict, StimCommand c) {
+                journaled.add(StimVerdict.name(verdict) + " input " + c.inputTimeNs());
+            }
+
+            @Override
+            public void event(long timeNs, int event, int code, String reason) {
+            }
+
+            @Override
+            public void stopAll(long sequence, long timeNs) {
+                journaled.add("stop_all");
+            }
+        });
+        assertThat(journaled).as("the refused command with its input time, then the fault's stop-all")
+                .startsWith(StimVerdict.name(StimVerdict.STALE_INPUT) + " input " + t, "stop_all");
+    }
+
+    @Test
     void unsafeConfigIsRefusedNamingTheKey() {
         StimConfig c = new StimConfig();
         c.shannonK = 1.9;
@@ -73,14 +152,30 @@ class StimRuntimeTest {
         assertThatThrownBy(e::validate).hasMessageContaining("stim.stimulator");
     }
 
-    private static Frame frame(long seq, float vx, long deadlineNs) {
+    /** A fresh decode of a bin acquired at {@code acquiredNs}. */
+    private static Frame frame(long seq, float vx, long acquiredNs, long deadlineNs) {
         Frame f = new Frame(4, 2, 2, 2);
+        f.acquisitionTimeS = acquiredNs * 1e-9;
         f.sequence = seq;
         f.decoderGeneration = 1;
         f.decodeStatus = DecodeStatus.OK;
         f.deadlineNs = deadlineNs;
         f.output[0] = vx;
         return f;
+    }
+
+    /**
+     * Emits fresh frames until the stage has opened the link (on the driver's thread) and armed; fails past a 10 s
+     * deadline.
+     */
+    static void armThroughFrames(StimSystem s, java.util.function.Supplier<Frame> frames) {
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (!s.controller().isArmed()) {
+            assertThat(System.nanoTime()).as("armed within 10 s; link %s, refusal %s",
+                    s.link().alarm(), s.controller().lastRefusal()).isLessThan(until);
+            s.stage().emit(frames.get());
+            Thread.onSpinWait();
+        }
     }
 
     @Test
@@ -94,26 +189,26 @@ class StimRuntimeTest {
             StimStage stage = s.stage();
             StimController ctl = s.controller();
             long t = clock.nanoTime();
-            stage.emit(frame(0, 0f, t + 5_000_000));
+            armThroughFrames(s, () -> frame(0, 0f, t, t + 5_000_000));
             assertThat(ctl.state()).isEqualTo(StimController.ARMED);
-            stage.emit(frame(1, 0.3f, t + 5_000_000));
+            stage.emit(frame(1, 0.3f, t, t + 5_000_000));
             assertThat(ctl.issued()).isEqualTo(1);
             assertThat(ctl.state()).isEqualTo(StimController.ACTIVE);
             // hysteresis: staying above the threshold does not re-trigger
             clock.advance(20_000_000);
-            stage.emit(frame(2, 0.3f, clock.nanoTime() + 5_000_000));
+            stage.emit(frame(2, 0.3f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
             assertThat(stage.proposals()).isEqualTo(1);
             // a frame that missed its deadline stops stimulation
             clock.advance(20_000_000);
-            Frame late = frame(3, 0f, clock.nanoTime() - 1);
+            Frame late = frame(3, 0f, clock.nanoTime(), clock.nanoTime() - 1);
             late.flags |= Frame.FLAG_DEADLINE_MISS | Frame.FLAG_SAFE_OUTPUT;
             stage.emit(late);
             assertThat(ctl.state()).isEqualTo(StimController.DISARMED);
             assertThat(ctl.faultCode()).isEqualTo(StimFault.DEADLINE_MISS);
             clock.advance(20_000_000);
-            stage.emit(frame(4, 0f, clock.nanoTime() + 5_000_000));
+            stage.emit(frame(4, 0f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
             clock.advance(300_000_000); // past the policy's 200 ms refractory period
-            stage.emit(frame(5, 0.5f, clock.nanoTime() + 5_000_000));
+            stage.emit(frame(5, 0.5f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
             assertThat(stage.proposals()).isEqualTo(2);
             assertThat(ctl.issued()).isEqualTo(1);
             assertThat(ctl.rejected(StimVerdict.FAULT_LATCHED)).isEqualTo(1);
@@ -136,8 +231,9 @@ class StimRuntimeTest {
         try (StimSystem s = StimSystem.start(cfg, dir.resolve("j2"), 5_000, System::nanoTime, null,
                 (src, err) -> { })) {
             StimStage stage = s.stage();
-            for (int i = 0; i < 5; i++) {
-                stage.emit(frame(i, i % 2 == 0 ? 1f : -200f, System.nanoTime() + 500_000_000L));
+            armThroughFrames(s, () -> frame(0, -200f, System.nanoTime(), System.nanoTime() + 500_000_000L));
+            for (int i = 1; i < 5; i++) {
+                stage.emit(frame(i, i % 2 == 0 ? 1f : -200f, System.nanoTime(), System.nanoTime() + 500_000_000L));
             }
             long lastFrameNs = System.nanoTime();
             assertThat(s.controller().issued()).as("refusal %s, rejected %s", s.controller().lastRefusal(),
@@ -156,7 +252,7 @@ class StimRuntimeTest {
             }
             assertThat(s.simulator().linkLossStops()).isEqualTo(1);
             assertThat(s.simulator().violations()).isZero();
-            stage.emit(frame(9, 1f, System.nanoTime() + 50_000_000L));
+            stage.emit(frame(9, 1f, System.nanoTime(), System.nanoTime() + 50_000_000L));
             assertThat(s.controller().faultCode()).isEqualTo(StimFault.WATCHDOG);
             assertThat(s.controller().faultReason()).contains("late");
             assertThat(s.watchdog().boundNs()).isEqualTo(101_000_000L);

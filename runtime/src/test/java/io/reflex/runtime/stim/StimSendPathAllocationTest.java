@@ -135,7 +135,7 @@ class StimSendPathAllocationTest {
         /** One command: advance the clock, submit, poll until ACKed. */
         int once() {
             clock.advance(1_100_000_000L);
-            command.triggerTimeNs(clock.nanoTime() + 10_000_000L);
+            command.triggerTimeNs(clock.nanoTime() + 10_000_000L).inputTimeNs(clock.nanoTime());
             int v = controller.submit(command, Long.MAX_VALUE);
             if (v != StimVerdict.ACCEPTED) {
                 throw new IllegalStateException("command refused: " + StimVerdict.name(v) + ", fault "
