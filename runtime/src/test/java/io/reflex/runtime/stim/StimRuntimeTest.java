@@ -138,6 +138,95 @@ class StimRuntimeTest {
                 .startsWith(StimVerdict.name(StimVerdict.STALE_INPUT) + " input " + t, "stop_all");
     }
 
+    /**
+     * A stimulator that answers the start-up probe (its first connection) like a real one and then stalls every
+     * session HELLO, never answering.
+     */
+    private static final class ProbeThenStall implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger stalledHellos = new java.util.concurrent.atomic.AtomicInteger();
+        final List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        ProbeThenStall() throws java.io.IOException {
+            Thread t = new Thread(this::serve, "probe-then-stall");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void serve() {
+            try {
+                try (java.net.Socket probe = server.accept()) {
+                    probe.getInputStream().read(new byte[2048]);
+                    io.reflex.stim.driver.StimWire w = new io.reflex.stim.driver.StimWire();
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    w.begin(b, io.reflex.stim.driver.StimWire.HELLO_ACK, 1);
+                    b.putShort((short) io.reflex.stim.driver.StimWire.VERSION).putShort((short) 64);
+                    w.finish(b, 0);
+                    probe.getOutputStream().write(b.array(), 0, b.position());
+                    probe.getInputStream().read();
+                }
+                while (true) {
+                    java.net.Socket s = server.accept();
+                    held.add(s);
+                    if (s.getInputStream().read(new byte[2048]) > 0) {
+                        stalledHellos.incrementAndGet();
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // closed at the end of the test
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+            for (java.net.Socket s : held) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aStimulatorStallingTheSessionHelloNeverHoldsThePipelineThread() throws Exception {
+        try (ProbeThenStall stim = new ProbeThenStall()) {
+            StimConfig cfg = new StimConfig();
+            cfg.armOnStart = "test: closed loop started";
+            cfg.stimulator = "tcp:127.0.0.1:" + stim.server.getLocalPort();
+            cfg.connectTimeoutMs = 300;
+            cfg.heartbeatTimeoutUs = 10_000_000;
+            cfg.decoderTimeoutUs = 10_000_000;
+            List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (StimSystem s = StimSystem.start(cfg, dir.resolve("stall"), 20_000, System::nanoTime, null,
+                    (src, err) -> errors.add(err.getMessage()))) {
+                long until = System.nanoTime() + 20_000_000_000L;
+                long frames = 0;
+                long framesWhileConnecting = 0;
+                long longestEmitNs = 0;
+                // Every attempt the stage makes (StimStage.AUTO_ARM_ATTEMPTS) fails at the deadline.
+                while (s.link().connectFailures() < StimStage.AUTO_ARM_ATTEMPTS
+                        || s.link().linkState() == io.reflex.stim.StimLink.LINK_CONNECTING) {
+                    assertThat(System.nanoTime()).isLessThan(until);
+                    long now = System.nanoTime();
+                    s.stage().emit(frame(frames++, 0f, now, now + 5_000_000));
+                    longestEmitNs = Math.max(longestEmitNs, System.nanoTime() - now);
+                    if (s.link().linkState() == io.reflex.stim.StimLink.LINK_CONNECTING) {
+                        framesWhileConnecting++;
+                    }
+                }
+                // The pipeline ran on while each handshake hung: many frames, none of them held for the deadline.
+                assertThat(stim.stalledHellos.get()).isEqualTo(StimStage.AUTO_ARM_ATTEMPTS);
+                assertThat(framesWhileConnecting).isGreaterThan(3);
+                assertThat(longestEmitNs).as("longest emit").isLessThan(cfg.connectTimeoutMs * 1_000_000L);
+                assertThat(s.controller().isArmed()).isFalse();
+                assertThat(s.controller().lastRefusal()).contains("not connected")
+                        .contains("not complete within the connect deadline of 300 ms");
+                assertThat(errors).anyMatch(e -> e.contains("arm refused"));
+            }
+        }
+    }
+
     @Test
     void unsafeConfigIsRefusedNamingTheKey() {
         StimConfig c = new StimConfig();
