@@ -39,6 +39,7 @@ final class Reports {
                 .put("live_seconds", round(r.liveSeconds, 3))
                 .put("frames", r.frames)
                 .put("dropped", r.dropped)
+                .put("not_taken_in", r.notTakenIn)
                 .put("deadline_misses", r.deadlineMisses)
                 .put("invalid_input", r.invalidInput)
                 .put("safe_outputs", r.safeOutputs)
@@ -139,9 +140,9 @@ final class Reports {
                 r.deadlineUs, r.topology, r.ending));
         sb.append(String.format(Locale.ROOT, "  calibration  %d frames in %.1f s, fit in %.0f ms%n",
                 r.calibrationFrames, r.calibrationSeconds, r.fitMs));
-        sb.append(String.format(Locale.ROOT, "  live         %d frames in %.1f s; dropped %d, deadline misses %d,"
-                        + " invalid input %d, safe outputs %d, errors %d%n", r.frames, r.liveSeconds, r.dropped,
-                r.deadlineMisses, r.invalidInput, r.safeOutputs, r.stageErrors + r.observerErrors));
+        sb.append(String.format(Locale.ROOT, "  live         %d frames in %.1f s; dropped %d, not taken in %d,"
+                        + " deadline misses %d, invalid input %d, safe outputs %d, errors %d%n", r.frames,
+                r.liveSeconds, r.dropped, r.notTakenIn, r.deadlineMisses, r.invalidInput, r.safeOutputs, r.stageErrors + r.observerErrors));
         sb.append("  ").append(r.targetKind).append(" R2 ");
         for (Map.Entry<String, Double> e : r.r2.entrySet()) {
             sb.append(String.format(Locale.ROOT, " %s %.3f%s", e.getKey(), e.getValue(),

@@ -33,6 +33,11 @@ public final class Counter {
         long ignored = (long) VALUE.getAndAdd(this, 1L);
     }
 
+    /** Adds {@code n}. */
+    public void add(long n) {
+        long ignored = (long) VALUE.getAndAdd(this, n);
+    }
+
     public long get() {
         return (long) VALUE.getAcquire(this);
     }

@@ -9,6 +9,11 @@ import io.reflex.runtime.time.NanoClock;
  * Fills ring slots from the source, one bin per frame, and publishes each full bin with its ingest stamp and
  * deadline. The slot is claimed when a bin starts so samples land in it without a copy; when the ring is full at
  * that moment, the bin is read into a scratch block and counted as dropped, so the source never falls behind.
+ *
+ * <p>When asked to stop, it counts the bins that the source had due by then (from its nominal rate and the first
+ * sample's acquisition time) but that were never taken in, e.g. because this thread was held up: they are in
+ * neither {@code frames_in} nor {@code dropped}, and without this count a stalled loop would look clean. One bin of
+ * grace is allowed for the bin in progress at the stop.
  */
 final class IngestAgent implements Agent {
     private final RingBuffer<Frame> ring;
@@ -23,6 +28,8 @@ final class IngestAgent implements Agent {
     private Frame frame;
     private SampleBlock block;
     private long samplesSeen;
+    private final int samplesPerFrame;
+    private double firstSampleS = Double.NaN;
     private volatile boolean stopRequested;
     private volatile boolean stopped;
 
@@ -36,6 +43,7 @@ final class IngestAgent implements Agent {
         this.ingestTrack = ingestTrack;
         this.deadlineNs = deadlineNs;
         this.scratch = new SampleBlock(source.channels(), samplesPerFrame, source.referenceCount());
+        this.samplesPerFrame = samplesPerFrame;
     }
 
     @Override
@@ -45,6 +53,7 @@ final class IngestAgent implements Agent {
         }
         if (stopRequested) {
             stopped = true;
+            countNotTakenIn(clock.nanoTime());
             return 0;
         }
         if (block == null) {
@@ -54,6 +63,9 @@ final class IngestAgent implements Agent {
         if (n == SampleSource.END_OF_STREAM) {
             stopped = true;
             return 0;
+        }
+        if (n > 0 && samplesSeen == 0) {
+            firstSampleS = block.timestamps()[0];
         }
         samplesSeen += n;
         if (block.isFull()) {
@@ -93,6 +105,24 @@ final class IngestAgent implements Agent {
         }
         frame = null;
         block = null;
+    }
+
+    /** At a requested stop: complete bins due from the source by {@code nowNs} (less one) that never came in. */
+    private void countNotTakenIn(long nowNs) {
+        final double rate = source.nominalRateHz();
+        if (!(rate > 0) || Double.isNaN(firstSampleS)) {
+            return; // irregular stream or nothing received: nothing to expect
+        }
+        final double binS = samplesPerFrame / rate;
+        final double dueS = nowNs * 1e-9 - firstSampleS - binS;
+        if (dueS <= 0) {
+            return;
+        }
+        final long dueSamples = (long) Math.floor(dueS * rate + 1e-9) + 1;
+        final long missingBins = (dueSamples - samplesSeen) / samplesPerFrame;
+        if (missingBins > 0) {
+            counters.notTakenIn.add(missingBins);
+        }
     }
 
     /** Asks the agent to stop taking samples (any partial bin is discarded); callable from any thread. */

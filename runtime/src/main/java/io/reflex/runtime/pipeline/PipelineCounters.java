@@ -9,6 +9,11 @@ public final class PipelineCounters {
     public final Counter framesIn = new Counter("frames_in");
     /** Complete bins dropped because the ring was full (ingest). */
     public final Counter dropped = new Counter("dropped");
+    /**
+     * Complete bins the source had due by the stop that were never taken in (ingest held up; see
+     * {@link IngestAgent}): neither published nor dropped.
+     */
+    public final Counter notTakenIn = new Counter("not_taken_in");
     /** Frames whose input held NaN or infinite samples (features). */
     public final Counter invalidInput = new Counter("invalid_input");
     /** Decodes that returned a status other than OK for a valid input (decode). */
@@ -34,7 +39,7 @@ public final class PipelineCounters {
     /** Every counter by name, for reports. */
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
-        for (Counter c : new Counter[] {framesIn, dropped, invalidInput, decodeFaults, decodeDeadlineMisses,
+        for (Counter c : new Counter[] {framesIn, dropped, notTakenIn, invalidInput, decodeFaults, decodeDeadlineMisses,
                 emitDeadlineMisses, framesOut, safeOutputs, stageErrors, observerErrors}) {
             m.put(c.name(), c.get());
         }

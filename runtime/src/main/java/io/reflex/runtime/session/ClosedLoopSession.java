@@ -356,6 +356,8 @@ public final class ClosedLoopSession {
         report.liveSeconds = wasLive ? (liveEndNs - liveStartNs) * 1e-9 : 0;
         report.frames = c.framesOut.get() - base[0];
         report.dropped = c.dropped.get() - base[1];
+        // Counted once, when ingest stops at the end of the run: all of it falls in the last phase.
+        report.notTakenIn = c.notTakenIn.get();
         report.deadlineMisses = c.deadlineMisses() - base[2];
         report.invalidInput = c.invalidInput.get() - base[3];
         report.safeOutputs = c.safeOutputs.get() - base[4];

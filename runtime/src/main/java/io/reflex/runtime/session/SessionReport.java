@@ -43,6 +43,8 @@ public final class SessionReport {
     public double liveSeconds;
     public long frames;
     public long dropped;
+    /** Complete bins the source had due that were never taken in (ingest held up), counted at the stop. */
+    public long notTakenIn;
     public long deadlineMisses;
     public long invalidInput;
     public long safeOutputs;
