@@ -58,7 +58,8 @@ final class DaemonCommand implements Callable<Integer> {
         StimRun stim = null;
         if (cfg.stim != null) {
             try {
-                stim = StimRun.start(cfg, cfg.stim);
+                stim = StimRun.start(cfg, cfg.stim, progress::onNotice);
+                progress.suffix(stim::progressStatus);
             } catch (ConfigException e) {
                 System.err.println("reflex daemon: " + e.getMessage());
                 return 2;
@@ -106,6 +107,11 @@ final class DaemonCommand implements Callable<Integer> {
                 }
             }
             System.out.flush();
+            if (stim != null && stim.faultLatched()) {
+                System.err.println("reflex daemon: the run ended with a stimulation fault latched: "
+                        + stim.system().controller().faultReason());
+                return StimRun.EXIT_STIM_FAULT;
+            }
             return 0;
         } catch (ConfigException e) {
             System.err.println("reflex daemon: " + e.getMessage());

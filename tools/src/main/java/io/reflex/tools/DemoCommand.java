@@ -231,7 +231,8 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
                 if (stim || stimUdp != null || stimLsl) {
-                    stimDemo = StimRun.startDemo(c, stimUdp, stimLsl);
+                    stimDemo = StimRun.startDemo(c, stimUdp, stimLsl, progress::onNotice);
+                    progress.suffix(stimDemo::progressStatus);
                 }
                 if (lsl) {
                     return runOverLsl(c, progress);
@@ -250,7 +251,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.print(Reports.text(report));
                 printStim();
             }
-            return 0;
+            return exitCode();
         } finally {
             closeStim();
         }
@@ -299,6 +300,16 @@ final class DemoCommand implements Callable<Integer> {
             System.out.print(Reports.text(report));
             System.out.println("  lsl: " + lslReport.toJson());
             printStim();
+        }
+        return exitCode();
+    }
+
+    /** 0, or {@link StimRun#EXIT_STIM_FAULT} when the run ended with a stimulation fault latched. */
+    private int exitCode() {
+        if (stimDemo != null && stimDemo.faultLatched()) {
+            System.err.println("reflex demo: the run ended with a stimulation fault latched: "
+                    + stimDemo.system().controller().faultReason());
+            return StimRun.EXIT_STIM_FAULT;
         }
         return 0;
     }

@@ -11,6 +11,7 @@ final class ProgressPrinter implements ClosedLoopSession.Listener {
     private final boolean quiet;
     private long lastLineNs;
     private boolean lineOpen;
+    private volatile java.util.function.Supplier<String> suffix = () -> "";
 
     ProgressPrinter(PrintStream err, boolean quiet) {
         this.err = err;
@@ -19,7 +20,7 @@ final class ProgressPrinter implements ClosedLoopSession.Listener {
     }
 
     @Override
-    public void onPhase(String phase, String detail) {
+    public synchronized void onPhase(String phase, String detail) {
         if (quiet) {
             return;
         }
@@ -29,7 +30,7 @@ final class ProgressPrinter implements ClosedLoopSession.Listener {
     }
 
     @Override
-    public void onTick(ClosedLoopSession.Progress p) {
+    public synchronized void onTick(ClosedLoopSession.Progress p) {
         if (quiet) {
             return;
         }
@@ -47,7 +48,7 @@ final class ProgressPrinter implements ClosedLoopSession.Listener {
         } else {
             line = String.format(Locale.ROOT, "  live %s  frames %d  dropped %d  deadline misses %d  R2 %s", time,
                     p.frames, p.dropped, p.deadlineMisses,
-                    Double.isNaN(p.liveR2) ? "-" : String.format(Locale.ROOT, "%.3f", p.liveR2));
+                    Double.isNaN(p.liveR2) ? "-" : String.format(Locale.ROOT, "%.3f", p.liveR2)) + suffix.get();
         }
         if (terminal) {
             err.print("\r" + line + "   ");
@@ -58,16 +59,21 @@ final class ProgressPrinter implements ClosedLoopSession.Listener {
         err.flush();
     }
 
+    /** Appends {@code s.get()} to every live progress line (e.g. the stimulation state or its latched fault). */
+    void suffix(java.util.function.Supplier<String> s) {
+        suffix = s;
+    }
+
     /** Printed even when quiet: what the operator must know when it happens (an engine failover). */
     @Override
-    public void onNotice(String message) {
+    public synchronized void onNotice(String message) {
         endLine();
         err.println("reflex: " + message);
         err.flush();
     }
 
     /** Ends a rewritten progress line before other output. */
-    void endLine() {
+    synchronized void endLine() {
         if (lineOpen) {
             err.println();
             lineOpen = false;

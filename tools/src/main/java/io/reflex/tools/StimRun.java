@@ -13,9 +13,15 @@ import io.reflex.stim.driver.SimulatedStimulator;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** The stimulation part of {@code reflex demo --stim}: builds the {@link StimSystem} and reports on it. */
 final class StimRun implements AutoCloseable {
+    /** Fault messages printed per run; the journal keeps every one. */
+    static final int MAX_FAULT_NOTICES = 20;
+    /** Exit code of a run that ended with a stimulation fault latched. */
+    static final int EXIT_STIM_FAULT = 3;
     private final StimSystem system;
     private final Path journalDir;
     private boolean closed;
@@ -33,7 +39,7 @@ final class StimRun implements AutoCloseable {
      * armed at the first fresh decode (with the section's {@code armOnStart} reason, else "closed loop started");
      * {@code --stim-udp} / {@code --stim-lsl} add mirrors.
      */
-    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl) {
+    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl, Consumer<String> notices) {
         StimConfig sc = c.stim != null ? c.stim : new StimConfig();
         if (udp != null) {
             sc.udp = udp;
@@ -44,16 +50,17 @@ final class StimRun implements AutoCloseable {
         if (sc.armOnStart == null) {
             sc.armOnStart = "closed loop started";
         }
-        return start(c, sc.validate());
+        return start(c, sc.validate(), notices);
     }
 
     /**
      * Starts stimulation as {@code sc} describes, its journal under {@code c.journal.dir} unless
-     * {@code sc.journalDir} is set.
+     * {@code sc.journalDir} is set. Stimulation faults go to {@code notices} when they happen (the first
+     * {@value #MAX_FAULT_NOTICES}; all of them are in the journal), whatever the progress display.
      *
      * @throws io.reflex.runtime.config.ConfigException naming the key when something is refused
      */
-    static StimRun start(ReflexConfig c, StimConfig sc) {
+    static StimRun start(ReflexConfig c, StimConfig sc, Consumer<String> notices) {
         Path dir = StimSystem.journalDir(sc, c.journal.dir);
         LslBackend backend = null;
         if (sc.lsl) {
@@ -65,8 +72,18 @@ final class StimRun implements AutoCloseable {
             backend = LslBackend.select("java", net,
                     (where, message, cause) -> System.err.println("reflex lsl: " + where + ": " + message));
         }
+        AtomicInteger shown = new AtomicInteger();
         ErrorHandler errors = (source, error) -> {
-            // stimulation alarms are reported in the summary; nothing is printed mid-run
+            // Faults are told at once (a daemon may run for hours); warnings such as a refused arm go to the
+            // summary and the journal.
+            if (StimSystem.FAULT_SOURCE.equals(source)) {
+                int n = shown.incrementAndGet();
+                if (n <= MAX_FAULT_NOTICES) {
+                    notices.accept("STIMULATION FAULT: " + error.getMessage());
+                } else if (n == MAX_FAULT_NOTICES + 1) {
+                    notices.accept("further stimulation fault messages are not shown (see the stimulation journal)");
+                }
+            }
         };
         StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors);
         return new StimRun(s, dir);
@@ -74,6 +91,19 @@ final class StimRun implements AutoCloseable {
 
     StimSystem system() {
         return system;
+    }
+
+    /** True when a stimulation fault is latched (the run must say so in its exit code). */
+    boolean faultLatched() {
+        return system.controller().faultCode() != StimFault.NONE;
+    }
+
+    /** For the progress line: empty, or the latched fault. */
+    String progressStatus() {
+        StimController ctl = system.controller();
+        int fault = ctl.faultCode();
+        return fault == StimFault.NONE ? "  stim " + StimController.stateName(ctl.state())
+                : "  STIM FAULT " + StimFault.name(fault);
     }
 
     void addJson(Json.Obj o) {

@@ -81,4 +81,93 @@ class StimDemoCliTest {
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         assertThat((String) r[1]).contains("stimulation  ").contains("unsafe emitted 0").contains("stim journal: ");
     }
+
+    /**
+     * A stimulator that answers the start-up probe and the session HELLO like a real one, then hangs up at the
+     * fifth heartbeat or the first command, whichever comes first (a stimulator crashing mid-run).
+     */
+    private static final class CrashesMidRun implements AutoCloseable {
+        final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        final java.util.concurrent.CountDownLatch hungUp = new java.util.concurrent.CountDownLatch(1);
+        final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        CrashesMidRun() throws java.io.IOException {
+            Thread t = new Thread(this::serve, "crashes-mid-run");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void serve() {
+            io.reflex.stim.driver.StimWire w = new io.reflex.stim.driver.StimWire();
+            try {
+                while (hungUp.getCount() > 0) {
+                    try (java.net.Socket s = server.accept()) {
+                        java.io.InputStream in = s.getInputStream();
+                        java.nio.ByteBuffer rx = java.nio.ByteBuffer.allocate(1 << 16)
+                                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                        byte[] chunk = new byte[4096];
+                        boolean session = true;
+                        while (session) {
+                            int n = in.read(chunk);
+                            if (n < 0) {
+                                break;
+                            }
+                            rx.put(chunk, 0, n).flip();
+                            while (w.parse(rx) == io.reflex.stim.driver.StimWire.FRAME) {
+                                seen.add(io.reflex.stim.driver.StimWire.typeName(w.type()) + "#" + w.sequence());
+                                if (w.type() == io.reflex.stim.driver.StimWire.HELLO) {
+                                    java.nio.ByteBuffer tx = java.nio.ByteBuffer.allocate(64)
+                                            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                                    w.begin(tx, io.reflex.stim.driver.StimWire.HELLO_ACK, 1);
+                                    tx.putShort((short) io.reflex.stim.driver.StimWire.VERSION).putShort((short) 64);
+                                    w.finish(tx, 0);
+                                    s.getOutputStream().write(tx.array(), 0, tx.position());
+                                } else if (w.type() == io.reflex.stim.driver.StimWire.HEARTBEAT
+                                        && w.sequence() < 5) {
+                                    java.nio.ByteBuffer tx = java.nio.ByteBuffer.allocate(64)
+                                            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                                    w.heartbeat(tx, 2, System.nanoTime());
+                                    s.getOutputStream().write(tx.array(), 0, tx.position());
+                                } else if (w.type() != io.reflex.stim.driver.StimWire.HELLO) {
+                                    session = false;
+                                    hungUp.countDown();
+                                    break;
+                                }
+                            }
+                            rx.compact();
+                        }
+                        seen.add("session end");
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // server closed at the end of the test
+            }
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            server.close();
+        }
+    }
+
+    @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void aStimulationFaultIsToldWhenItHappensEvenQuietAndTheExitCodeSaysSo(@TempDir Path dir) throws Exception {
+        try (CrashesMidRun stimulator = new CrashesMidRun()) {
+            Path cfg = dir.resolve("stim.json");
+            java.nio.file.Files.writeString(cfg, "{\"stim\": {\"stimulator\": \"tcp:127.0.0.1:"
+                    + stimulator.server.getLocalPort() + "\"}}");
+            Object[] r = run("demo", "--stim", "--config", cfg.toString(), "--seconds", "4", "--calibration-seconds",
+                    "2", "--channels", "16", "--json", "--quiet", "--journal-dir", dir.toString());
+            assertThat(stimulator.hungUp.getCount()).as("stderr: %s, seen %s", r[2], stimulator.seen).isZero();
+            assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(StimRun.EXIT_STIM_FAULT);
+            String err = (String) r[2];
+            assertThat(err).contains("reflex: STIMULATION FAULT: ").contains("stimulator link lost")
+                    .contains("the run ended with a stimulation fault latched");
+            // Told when it happened, during the run, not only at its end.
+            assertThat(err.indexOf("STIMULATION FAULT")).isLessThan(err.indexOf("the run ended with"));
+            JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+            assertThat(j.get("stim_fault").asText()).isEqualTo("driver");
+        }
+    }
 }

@@ -46,6 +46,12 @@ import java.util.concurrent.locks.LockSupport;
  * pipeline never waits on it. {@link #close()} stops the watchdog, the outputs and the simulator, in that order.
  */
 public final class StimSystem implements AutoCloseable {
+    /**
+     * The error source under which stimulation faults (stimulation stopped, a fault latched, the link cut) reach
+     * the {@link ErrorHandler}, when they happen, from the thread that saw them; warnings come as {@code stim}.
+     */
+    public static final String FAULT_SOURCE = "stim-fault";
+
     private final StimConfig cfg;
     private final SafetyEnvelope envelope;
     private final ChronicleStimJournal journal;
@@ -70,7 +76,7 @@ public final class StimSystem implements AutoCloseable {
                     alarms.add((fatal ? "fatal: " : "warning: ") + message);
                 }
             }
-            errorHandler.onError("stim", new IllegalStateException(message));
+            errorHandler.onError(fatal ? FAULT_SOURCE : "stim", new IllegalStateException(message));
         };
         long defaultTimeoutUs = 3 * binWidthUs;
         watchdog = new StimWatchdog.Context().clock(clock::nanoTime)
