@@ -72,10 +72,21 @@ public final class JavaInlet implements StreamInlet {
         this.format = info.channelFormat();
         this.channels = info.channelCount();
         this.dt = info.nominalSrate() > 0 ? 1.0 / info.nominalSrate() : 0.0;
-        int capacity = options.mode() == InletOptions.Mode.LATEST ? options.latestDepth()
+        if (channels < 1 || channels > StreamInfo.MAX_CHANNELS) {
+            throw new IllegalArgumentException("stream '" + info.name() + "' declares " + channels
+                    + " channels; at most " + StreamInfo.MAX_CHANNELS + " are accepted");
+        }
+        int wanted = options.mode() == InletOptions.Mode.LATEST ? options.latestDepth()
                 : (int) Math.max(1, Math.min(config.outletMaxQueueSamples(),
                         Math.ceil(config.inletBufferS() * Math.max(info.nominalSrate(), 100))));
-        this.queue = new SampleQueue(capacity, format.isNumeric() ? format.valueBytes() * channels : 64);
+        int slotBytes = format.isNumeric() ? format.valueBytes() * channels : 64;
+        // sized from the peer's channel count and rate: bounded by bytes before anything is allocated
+        int capacity = SampleQueue.capacityWithin(wanted, slotBytes, this.config.inletMaxBufferBytes());
+        if (capacity < 0) {
+            throw new IllegalArgumentException("stream '" + info.name() + "': one sample of " + slotBytes
+                    + " bytes exceeds inletMaxBufferBytes " + this.config.inletMaxBufferBytes());
+        }
+        this.queue = new SampleQueue(capacity, slotBytes);
         this.staleness = new Histogram(options.stalenessMaxNs(), 3);
         this.rx = new byte[Math.max(config.receiveBufferBytes(), 16 + Math.max(0, info.sampleValueBytes()))];
     }
@@ -100,10 +111,11 @@ public final class JavaInlet implements StreamInlet {
         try (Socket s = new Socket()) {
             int ms = (int) Math.max(1, timeoutS * 1000);
             s.connect(new InetSocketAddress(InetAddress.getByName(address(target)), target.v4dataPort()), ms);
-            s.setSoTimeout(ms);
+            long deadlineNs = System.nanoTime() + (long) (Math.max(0.001, timeoutS) * 1e9);
             s.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
             s.getOutputStream().flush();
-            String xml = Net.readAll(s.getInputStream(), 16 << 20);
+            // the whole reply within the timeout: an outlet dribbling bytes cannot hold the caller longer
+            String xml = Net.readAll(Net.deadlineInput(s, deadlineNs), StreamInfo.MAX_XML_BYTES);
             if (xml.isEmpty()) {
                 throw new IllegalStateException("outlet " + target.name() + " sent no info (no match)");
             }
@@ -343,8 +355,9 @@ public final class JavaInlet implements StreamInlet {
         int handshakeMs = (int) Math.max(1, config.handshakeTimeoutS() * 1000);
         s.connect(new InetSocketAddress(InetAddress.getByName(address(target)), target.v4dataPort()), handshakeMs);
         s.setTcpNoDelay(true);
-        s.setSoTimeout(handshakeMs);
-        in = s.getInputStream();
+        // the response and the test pattern within one total deadline (an outlet answering at one byte per second
+        // cannot hold the receiver thread); the data phase reads the socket directly
+        in = Net.deadlineInput(s, System.nanoTime() + (long) (config.handshakeTimeoutS() * 1e9));
         pos = 0;
         lim = 0;
         OutputStream out = s.getOutputStream();
@@ -363,6 +376,7 @@ public final class JavaInlet implements StreamInlet {
             lastFailure = "";
             stateLock.notifyAll();
         }
+        in = s.getInputStream();
         s.setSoTimeout((int) Math.max(1, config.watchdogCheckIntervalS() * 1000));
         lastDataNs = System.nanoTime();
         double last = 0.0;
@@ -859,6 +873,8 @@ public final class JavaInlet implements StreamInlet {
         stalenessResetRequested = true;
     }
 
+    /** Samples the receive buffer holds before it drops the oldest (bounded by {@code inletMaxBufferBytes}). */
+    public int bufferCapacity() { return queue.capacity(); }
     public long connects() { return connects.get(); }
     public long recoveries() { return recoveries.get(); }
     public long errors() { return errorCount.get(); }

@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
@@ -59,6 +60,12 @@ public final class JavaOutlet implements StreamOutlet {
     private final AtomicLong timeProbesAnswered = new AtomicLong();
     private final AtomicLong errorCount = new AtomicLong();
     private final AtomicLong droppedClosed = new AtomicLong();
+    private final AtomicLong acceptFailures = new AtomicLong();
+    private final AtomicLong connectionsShed = new AtomicLong();
+    /** Connections between accept and the end of their handshake (info requests included). */
+    private final AtomicInteger handshaking = new AtomicInteger();
+    /** Open feeds (consumers), including the ones that asked for no samples. */
+    private final AtomicInteger feeds = new AtomicInteger();
 
     /**
      * Creates the outlet and starts serving at once.
@@ -283,6 +290,12 @@ public final class JavaOutlet implements StreamOutlet {
     public long samplesPushed() { return samplesPushed.get(); }
     public long connectionsAccepted() { return connectionsAccepted.get(); }
     public long requestsRefused() { return requestsRefused.get(); }
+    /** Failed accepts (e.g. out of file descriptors); the acceptor backs off and goes on. */
+    public long acceptFailures() { return acceptFailures.get(); }
+    /** Connections closed at once because {@code outletMaxPendingConnections} peers were mid-handshake. */
+    public long connectionsShed() { return connectionsShed.get(); }
+    /** Open consumers (feeds). */
+    public int consumers() { return feeds.get(); }
     public long timeProbesAnswered() { return timeProbesAnswered.get(); }
     public long errors() { return errorCount.get(); }
     public int consumerCount() { return connections.length; }
@@ -299,21 +312,43 @@ public final class JavaOutlet implements StreamOutlet {
     // ------------------------------------------------------------------ threads
 
     private void acceptLoop() {
+        long backoffNs = 0;
         while (!closed) {
             Socket s;
             try {
                 s = server.accept();
             } catch (IOException e) {
-                if (!closed) {
-                    error("acceptor", "accept failed: " + e.getMessage(), e);
+                if (closed) {
+                    return;
                 }
-                return;
+                // EMFILE/ENFILE and friends are transient: the acceptor backs off (10 ms doubling to 1 s) and keeps
+                // serving; only the first failure of a run of them is reported, so a long shortage logs one line
+                acceptFailures.incrementAndGet();
+                if (backoffNs == 0) {
+                    error("acceptor", "accept failed: " + e.getMessage() + "; retrying with back-off", e);
+                }
+                backoffNs = backoffNs == 0 ? 10_000_000L : Math.min(1_000_000_000L, backoffNs * 2);
+                LockSupport.parkNanos(backoffNs);
+                continue;
+            }
+            if (backoffNs != 0) {
+                errors.onError("outlet '" + info.name() + "' acceptor", "accepting again after "
+                        + acceptFailures.get() + " failed accepts in total", null);
+                backoffNs = 0;
             }
             connectionsAccepted.incrementAndGet();
+            if (handshaking.incrementAndGet() > config.outletMaxPendingConnections()) {
+                // more peers mid-handshake than allowed: shed this one before it costs a thread
+                handshaking.decrementAndGet();
+                connectionsShed.incrementAndGet();
+                closeQuietly(s);
+                continue;
+            }
             Thread t = new Thread(() -> serve(s), "lsl-outlet-conn-" + info.name() + "@" + s.getPort());
             t.setDaemon(true);
             synchronized (handshakeThreads) {
                 if (closed) {
+                    handshaking.decrementAndGet();
                     closeQuietly(s);
                     return;
                 }
@@ -363,10 +398,12 @@ public final class JavaOutlet implements StreamOutlet {
     /** Serves one TCP connection: dispatches on the request line, then (for a feed) runs the sender loop. */
     private void serve(Socket socket) {
         String peer = String.valueOf(socket.getRemoteSocketAddress());
+        boolean[] handshakeOver = {false};
         try (socket) {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout((int) Math.max(1, config.handshakeTimeoutS() * 1000));
-            InputStream in = new BufferedInputStream(socket.getInputStream(), 4096);
+            // the whole request within handshakeTimeoutS: a peer sending one byte per second is cut off
+            long deadlineNs = System.nanoTime() + (long) (config.handshakeTimeoutS() * 1e9);
+            InputStream in = new BufferedInputStream(Net.deadlineInput(socket, deadlineNs), 4096);
             OutputStream out = socket.getOutputStream();
             String request = Net.readLine(in);
             if (request == null) {
@@ -390,7 +427,7 @@ public final class JavaOutlet implements StreamOutlet {
                 return;
             }
             if (request.startsWith("LSL:streamfeed/")) {
-                streamfeed(socket, in, out, request, peer);
+                streamfeed(socket, in, out, request, peer, handshakeOver);
                 return;
             }
             refuse(out, "400 Bad request", peer, request);
@@ -403,6 +440,9 @@ public final class JavaOutlet implements StreamOutlet {
                 error("connection " + peer, e.toString(), e);
             }
         } finally {
+            if (!handshakeOver[0]) {
+                handshaking.decrementAndGet();
+            }
             synchronized (handshakeThreads) {
                 openSockets.remove(socket);
             }
@@ -418,8 +458,8 @@ public final class JavaOutlet implements StreamOutlet {
     }
 
     /** Negotiates a 1.10 feed (A3) and streams samples until the peer or the outlet goes away. */
-    private void streamfeed(Socket socket, InputStream in, OutputStream out, String request, String peer)
-            throws IOException {
+    private void streamfeed(Socket socket, InputStream in, OutputStream out, String request, String peer,
+            boolean[] handshakeOver) throws IOException {
         String rest = request.substring("LSL:streamfeed/".length());
         int sp = rest.indexOf(' ');
         String verText = sp < 0 ? rest : rest.substring(0, sp);
@@ -503,24 +543,50 @@ public final class JavaOutlet implements StreamOutlet {
             refuse(out, "505 Protocol 1.00 not supported", peer, request);
             return;
         }
-        boolean bigEndian = clientByteOrder == 4321 && clientEndianPerformance < ENDIAN_PERFORMANCE;
-        boolean suppress = !subnormals && format.isFloatingPoint();
+        int slotBytes = format.isNumeric() ? format.valueBytes() * channels : 64;
+        int capacity = maxBufferLength == 0 ? 0 : SampleQueue.capacityWithin(
+                (int) Math.min(maxBufferLength, config.outletMaxQueueSamples()), slotBytes,
+                config.outletConsumerMaxBytes());
+        if (capacity < 0) {
+            refuse(out, "503 A sample of " + slotBytes + " bytes exceeds the consumer budget of "
+                    + config.outletConsumerMaxBytes() + " bytes", peer, request);
+            return;
+        }
+        if (feeds.incrementAndGet() > config.outletMaxConsumers()) {
+            feeds.decrementAndGet();
+            refuse(out, "503 Too many consumers (" + config.outletMaxConsumers() + ")", peer, request);
+            return;
+        }
+        try {
+            handshaking.decrementAndGet();
+            handshakeOver[0] = true;
+            feed(socket, out, capacity, slotBytes, clientByteOrder == 4321 && clientEndianPerformance
+                    < ENDIAN_PERFORMANCE, !subnormals && format.isFloatingPoint());
+        } finally {
+            feeds.decrementAndGet();
+        }
+    }
+
+    /** Answers 200 and streams samples (or, for a consumer asking for none, holds the connection). */
+    private void feed(Socket socket, OutputStream out, int capacity, int slotBytes, boolean bigEndian,
+            boolean suppress) throws IOException {
         String response = "LSL/110 200 OK\r\nUID: " + info.uid() + "\r\nByte-Order: " + (bigEndian ? 4321 : 1234)
                 + "\r\nSuppress-Subnormals: " + (suppress ? 1 : 0) + "\r\nData-Protocol-Version: 110\r\n\r\n";
-        if (maxBufferLength == 0) {
-            // liblsl sends nothing more to such a consumer; hold the connection until the peer leaves.
+        if (capacity == 0) {
+            // liblsl sends nothing more to a consumer with Max-Buffer-Length 0; hold the connection until the peer
+            // leaves (it counts as a consumer)
             out.write(response.getBytes(StandardCharsets.US_ASCII));
             out.write(TestPattern.wire(format, channels, bigEndian));
             out.flush();
             socket.setSoTimeout(0);
-            while (!closed && in.read() >= 0) {
+            InputStream raw = socket.getInputStream();
+            byte[] sink = new byte[256];
+            while (!closed && raw.read(sink) >= 0) {
                 Thread.onSpinWait();
             }
             return;
         }
-        int capacity = (int) Math.min(maxBufferLength, config.outletMaxQueueSamples());
-        Connection c = new Connection(socket, out, new SampleQueue(capacity,
-                format.isNumeric() ? format.valueBytes() * channels : 64), bigEndian, suppress);
+        Connection c = new Connection(socket, out, new SampleQueue(capacity, slotBytes), bigEndian, suppress);
         // Registered before the response goes out, so every sample pushed after the inlet has seen the test
         // pattern reaches it (it waits in the queue behind the pattern).
         addConnection(c);

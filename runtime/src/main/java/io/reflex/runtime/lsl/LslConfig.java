@@ -77,6 +77,10 @@ public final class LslConfig {
     private double handshakeTimeoutS = 5.0;
     private double inletBufferS = 360.0;
     private int outletMaxQueueSamples = 1 << 16;
+    private long outletConsumerMaxBytes = 8L << 20;
+    private int outletMaxConsumers = 32;
+    private int outletMaxPendingConnections = 64;
+    private long inletMaxBufferBytes = 64L << 20;
     private int maxStringBytes = 16 << 20;
     private int sendBufferBytes = 1 << 16;
     private int receiveBufferBytes = 1 << 16;
@@ -290,6 +294,15 @@ public final class LslConfig {
             throw new IllegalArgumentException("outletMaxQueueSamples must be in [1, 16777216], got "
                     + outletMaxQueueSamples);
         }
+        checkBytes("outletConsumerMaxBytes", outletConsumerMaxBytes);
+        checkBytes("inletMaxBufferBytes", inletMaxBufferBytes);
+        if (outletMaxConsumers < 1 || outletMaxConsumers > 4096) {
+            throw new IllegalArgumentException("outletMaxConsumers must be in [1, 4096], got " + outletMaxConsumers);
+        }
+        if (outletMaxPendingConnections < 1 || outletMaxPendingConnections > 4096) {
+            throw new IllegalArgumentException("outletMaxPendingConnections must be in [1, 4096], got "
+                    + outletMaxPendingConnections);
+        }
         if (maxStringBytes < 0 || maxStringBytes > 1 << 30) {
             throw new IllegalArgumentException("maxStringBytes must be in [0, 1073741824], got " + maxStringBytes);
         }
@@ -307,6 +320,12 @@ public final class LslConfig {
     private static void checkPort(String field, int port) {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException(field + " must be in [1, 65535], got " + port);
+        }
+    }
+
+    private static void checkBytes(String field, long v) {
+        if (v < 1024 || v > 1L << 34) {
+            throw new IllegalArgumentException(field + " must be in [1024, 17179869184], got " + v);
         }
     }
 
@@ -467,6 +486,22 @@ public final class LslConfig {
     public int outletMaxQueueSamples() { return outletMaxQueueSamples; }
     public LslConfig outletMaxQueueSamples(int v) { outletMaxQueueSamples = v; concluded = false; return this; }
     /** Longest string value an inlet accepts; longer ones are a protocol error (hostile or broken peer). */
+    /** Heap bytes one consumer's queue of an outlet may take (its capacity is cut to fit; default 8 MiB). */
+    public long outletConsumerMaxBytes() { return outletConsumerMaxBytes; }
+    public LslConfig outletConsumerMaxBytes(long v) { outletConsumerMaxBytes = v; concluded = false; return this; }
+    /** Consumers an outlet serves at once; more are refused with a 503 (default 32). */
+    public int outletMaxConsumers() { return outletMaxConsumers; }
+    public LslConfig outletMaxConsumers(int v) { outletMaxConsumers = v; concluded = false; return this; }
+    /** Connections an outlet lets handshake at once; more are closed on accept (default 64). */
+    public int outletMaxPendingConnections() { return outletMaxPendingConnections; }
+    public LslConfig outletMaxPendingConnections(int v) {
+        outletMaxPendingConnections = v;
+        concluded = false;
+        return this;
+    }
+    /** Heap bytes an inlet's receive buffer may take (its capacity is cut to fit; default 64 MiB). */
+    public long inletMaxBufferBytes() { return inletMaxBufferBytes; }
+    public LslConfig inletMaxBufferBytes(long v) { inletMaxBufferBytes = v; concluded = false; return this; }
     public int maxStringBytes() { return maxStringBytes; }
     public LslConfig maxStringBytes(int v) { maxStringBytes = v; concluded = false; return this; }
     public int sendBufferBytes() { return sendBufferBytes; }

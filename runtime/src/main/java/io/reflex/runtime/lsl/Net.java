@@ -7,6 +7,8 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
@@ -84,6 +86,41 @@ final class Net {
         DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET);
         ch.bind(new InetSocketAddress(addr, 0));
         return ch;
+    }
+
+    /**
+     * The socket's input bounded by a total deadline: before every read the socket timeout is set to the time left,
+     * so a peer that sends one byte per second cannot stretch a handshake past {@code deadlineNs} (a per-read timeout
+     * alone restarts with every byte).
+     */
+    static InputStream deadlineInput(Socket socket, long deadlineNs) throws IOException {
+        InputStream raw = socket.getInputStream();
+        return new InputStream() {
+            private void arm() throws IOException {
+                long leftNs = deadlineNs - System.nanoTime();
+                if (leftNs <= 0) {
+                    throw new SocketTimeoutException("handshake deadline passed");
+                }
+                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, leftNs / 1_000_000)));
+            }
+
+            @Override
+            public int read() throws IOException {
+                arm();
+                return raw.read();
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                arm();
+                return raw.read(b, off, len);
+            }
+
+            @Override
+            public int available() throws IOException {
+                return raw.available();
+            }
+        };
     }
 
     /**

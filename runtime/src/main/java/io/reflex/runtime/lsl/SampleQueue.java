@@ -51,6 +51,32 @@ public final class SampleQueue {
         }
     }
 
+    /** Heap bytes a slot costs beside its payload: array header, timestamp, flag, length and reference. */
+    static final int SLOT_OVERHEAD_BYTES = 40;
+
+    /**
+     * The capacity to ask for so that a queue of {@code slotBytes}-byte samples stays within {@code maxBytes}: the
+     * largest power of two not above {@code wanted} (rounded up to a power of two, as the constructor does) whose
+     * slots fit, or -1 when not even one slot fits. Sizes that come from peers (channel counts, Max-Buffer-Length)
+     * go through here before anything is allocated.
+     */
+    static int capacityWithin(int wanted, int slotBytes, long maxBytes) {
+        long perSlot = (long) Math.max(slotBytes, 1) + SLOT_OVERHEAD_BYTES;
+        long fit = maxBytes / perSlot;
+        if (fit < 1) {
+            return -1;
+        }
+        long want = Math.max(1, Math.min(wanted, 1 << 24));
+        long cap = Long.highestOneBit(want);
+        if (cap < want) {
+            cap <<= 1;
+        }
+        while (cap > fit) {
+            cap >>= 1;
+        }
+        return (int) cap;
+    }
+
     public int capacity() {
         return capacity;
     }

@@ -21,6 +21,19 @@ import org.w3c.dom.NodeList;
 public final class StreamInfo {
     /** The protocol version this implementation speaks: 1.10. */
     public static final int PROTOCOL_VERSION = 110;
+    /**
+     * Most channels a stream may declare (parsed or built). Far above any recording system (a Neuropixels 2.0
+     * probe has 5,120 sites); a peer claiming more is refused before anything is sized by its count.
+     */
+    public static final int MAX_CHANNELS = 65_536;
+    /** Longest stream-info XML read from a peer (the full info with its desc tree). */
+    public static final int MAX_XML_BYTES = 16 << 20;
+    /**
+     * Deepest element nesting accepted in a stream-info XML ({@code <info>} is level 1, {@code <desc>} level 2).
+     * The XML parser enforces it, so a 200,000-deep desc is refused with a message instead of overflowing the stack
+     * of the recursive desc copy and rendering.
+     */
+    public static final int MAX_XML_DEPTH = 256;
 
     private final String name;
     private final String type;
@@ -188,6 +201,7 @@ public final class StreamInfo {
         f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
         f.setExpandEntityReferences(false);
         f.setNamespaceAware(false);
+        f.setAttribute("jdk.xml.maxElementDepth", MAX_XML_DEPTH);
         DocumentBuilder db = f.newDocumentBuilder();
         db.setErrorHandler(null);
         return db;
@@ -223,6 +237,10 @@ public final class StreamInfo {
         }
         if (b.name.isEmpty() || b.uid.isEmpty()) {
             throw new IllegalArgumentException("stream-info XML lacks a name or uid");
+        }
+        if (b.channelCount > MAX_CHANNELS) {
+            throw new IllegalArgumentException("stream-info XML has channel_count " + b.channelCount + ", above the "
+                    + MAX_CHANNELS + " channels Reflex accepts");
         }
         if (b.channelCount < 1 || b.channelFormat == ChannelFormat.UNDEFINED) {
             throw new IllegalArgumentException("stream-info XML has channel_count " + b.channelCount
@@ -353,8 +371,9 @@ public final class StreamInfo {
             if (name.isEmpty()) {
                 throw new IllegalArgumentException("name must be non-empty");
             }
-            if (channelCount < 1 || channelCount > 1 << 20) {
-                throw new IllegalArgumentException("channelCount must be in [1, 1048576], got " + channelCount);
+            if (channelCount < 1 || channelCount > MAX_CHANNELS) {
+                throw new IllegalArgumentException("channelCount must be in [1, " + MAX_CHANNELS + "], got "
+                        + channelCount);
             }
             if (channelFormat == null || channelFormat == ChannelFormat.UNDEFINED) {
                 throw new IllegalArgumentException("channelFormat must be one of float32, double64, string, "

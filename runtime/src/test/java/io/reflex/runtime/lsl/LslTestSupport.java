@@ -29,9 +29,15 @@ final class LslTestSupport {
                 .filter(t -> t.isAlive() && t.getName().startsWith("lsl-")).toList();
     }
 
-    /** Spins (yielding) until the condition holds; the caller's @Timeout bounds the wait. */
+    /**
+     * Spins (yielding) until the condition holds; the caller's @Timeout bounds the wait (it interrupts the test
+     * thread, so the spin gives up on an interrupt instead of outliving the timeout).
+     */
     static void await(BooleanSupplier condition) {
         while (!condition.getAsBoolean()) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new AssertionError("interrupted (test timeout) while waiting for a condition");
+            }
             Thread.yield();
         }
     }
