@@ -89,26 +89,57 @@ public final class ModelBundle {
         if (Files.isDirectory(path)) {
             return openDirectory(path);
         }
-        try (InputStream in = Files.newInputStream(path)) {
-            return read(in, path.toString());
-        }
+        return read(() -> Files.newInputStream(path), path.toString());
     }
 
-    /** Reads a ZIP bundle from a stream (e.g. a class-path resource); {@code source} names it in errors. */
-    public static ModelBundle read(InputStream zipStream, String source) throws IOException {
-        Map<String, byte[]> files = new HashMap<>();
+    /** Largest {@code manifest.json} read (a manifest holds names, shapes and hashes: kilobytes). */
+    static final int MAX_MANIFEST_BYTES = 4 << 20;
+    /**
+     * Most bytes a bundle may hold or expand to: the manifest's tensors together, and everything the archive
+     * decompresses to. Far above any model Reflex runs (the shipped LFADS models are under 1 MiB); a ZIP bomb (a few
+     * MiB that inflate to gigabytes) is refused after reading at most this much, without holding it.
+     */
+    public static final long MAX_BUNDLE_BYTES = 1L << 30;
+
+    /** Opens the archive again for a second pass (a path or the bytes of a class-path resource). */
+    @FunctionalInterface
+    private interface Opener {
+        InputStream open() throws IOException;
+    }
+
+    /**
+     * Reads a ZIP bundle in two passes so that nothing is sized by what the archive claims: the first finds and
+     * parses the manifest (skipping other entries, with the total inflated bytes bounded), the second reads each
+     * listed tensor with a cap of exactly the bytes its shape needs.
+     */
+    private static ModelBundle read(Opener opener, String source) throws IOException {
+        return read(opener, source, MAX_BUNDLE_BYTES);
+    }
+
+    /** {@link #fromBytes} with another inflation limit (tests exercise the limit without inflating a GiB). */
+    static ModelBundle fromBytes(byte[] zipBytes, String source, long maxInflatedBytes) throws IOException {
+        return read(() -> new ByteArrayInputStream(zipBytes), source, maxInflatedBytes);
+    }
+
+    private static ModelBundle read(Opener opener, String source, long maxInflated) throws IOException {
+        JsonNode manifest = null;
         boolean anyEntry = false;
-        try (ZipInputStream zin = new ZipInputStream(zipStream)) {
-            ZipEntry e;
-            while ((e = zin.getNextEntry()) != null) {
+        try (ZipInputStream zin = new ZipInputStream(opener.open())) {
+            long inflated = 0;
+            for (ZipEntry e = zin.getNextEntry(); e != null; e = zin.getNextEntry()) {
                 anyEntry = true;
                 if (e.isDirectory()) {
                     continue;
                 }
-                String entry = e.getName();
-                byte[] bytes = zin.readAllBytes();
-                if (files.put(entry, bytes) != null) {
-                    throw new BundleException(source + ": duplicate ZIP entry '" + entry + "'");
+                if (e.getName().equals(MANIFEST)) {
+                    if (manifest != null) {
+                        throw new BundleException(source + ": duplicate ZIP entry '" + MANIFEST + "'");
+                    }
+                    byte[] bytes = readCapped(zin, MAX_MANIFEST_BYTES, source + ": " + MANIFEST);
+                    inflated += bytes.length;
+                    manifest = parseManifest(bytes, source);
+                } else {
+                    inflated += skipCapped(zin, maxInflated - inflated, maxInflated, source);
                 }
             }
         } catch (java.util.zip.ZipException e) {
@@ -117,39 +148,99 @@ public final class ModelBundle {
         if (!anyEntry) {
             throw new BundleException(source + ": not a ZIP archive or an empty one (no entries)");
         }
-        byte[] manifestBytes = files.get(MANIFEST);
-        if (manifestBytes == null) {
+        if (manifest == null) {
             throw new BundleException(source + ": no " + MANIFEST + " at the top level of the archive");
         }
-        JsonNode manifest = parseManifest(manifestBytes, source);
         Map<String, TensorInfo> infos = parseTensors(manifest, source);
-        Set<String> listed = new HashSet<>();
-        for (String t : infos.keySet()) {
-            listed.add(TENSOR_DIR + t + TENSOR_SUFFIX);
-        }
-        for (String entry : files.keySet()) {
-            if (entry.startsWith(TENSOR_DIR) && entry.endsWith(TENSOR_SUFFIX) && !listed.contains(entry)) {
-                String t = entry.substring(TENSOR_DIR.length(), entry.length() - TENSOR_SUFFIX.length());
-                throw BundleException.forTensor(t, "file " + entry + " is not listed in the manifest (" + source + ")");
-            }
+        Map<String, TensorInfo> byEntry = new HashMap<>();
+        for (TensorInfo info : infos.values()) {
+            byEntry.put(TENSOR_DIR + info.name() + TENSOR_SUFFIX, info);
         }
         Map<String, byte[]> data = new HashMap<>();
+        try (ZipInputStream zin = new ZipInputStream(opener.open())) {
+            long inflated = 0;
+            Set<String> seen = new HashSet<>();
+            for (ZipEntry e = zin.getNextEntry(); e != null; e = zin.getNextEntry()) {
+                String entry = e.getName();
+                if (e.isDirectory() || entry.equals(MANIFEST)) {
+                    continue;
+                }
+                if (!seen.add(entry)) {
+                    throw new BundleException(source + ": duplicate ZIP entry '" + entry + "'");
+                }
+                TensorInfo info = byEntry.get(entry);
+                if (info != null) {
+                    long expected = info.elementCount() * info.dtype().sizeBytes();
+                    byte[] bytes = readCapped(zin, expected, null);
+                    if (bytes == null) {
+                        throw BundleException.forTensor(info.name(), "file is longer than the " + expected
+                                + " bytes " + info.dtype().jsonName() + info.shapeString() + " needs (" + source + ")");
+                    }
+                    inflated += bytes.length;
+                    validateData(info, bytes);
+                    data.put(info.name(), bytes);
+                } else if (entry.startsWith(TENSOR_DIR) && entry.endsWith(TENSOR_SUFFIX)) {
+                    String t = entry.substring(TENSOR_DIR.length(), entry.length() - TENSOR_SUFFIX.length());
+                    throw BundleException.forTensor(t, "file " + entry + " is not listed in the manifest (" + source
+                            + ")");
+                } else {
+                    inflated += skipCapped(zin, maxInflated - inflated, maxInflated, source);
+                }
+            }
+        } catch (java.util.zip.ZipException e) {
+            throw new BundleException(source + ": not a valid ZIP archive: " + e.getMessage(), e);
+        }
         for (TensorInfo info : infos.values()) {
-            byte[] bytes = files.get(TENSOR_DIR + info.name() + TENSOR_SUFFIX);
-            if (bytes == null) {
+            if (!data.containsKey(info.name())) {
                 throw BundleException.forTensor(info.name(), "missing file " + TENSOR_DIR + info.name() + TENSOR_SUFFIX
                         + " in " + source);
             }
-            validateData(info, bytes);
-            data.put(info.name(), bytes);
         }
         return new ModelBundle(source, manifest, infos, data);
+    }
+
+    /**
+     * Reads the current entry, at most {@code cap} bytes. Beyond the cap: a BundleException naming {@code what}, or
+     * null when {@code what} is null (the caller names the tensor). Memory grows with what was read, never with
+     * what the entry claims.
+     */
+    private static byte[] readCapped(InputStream in, long cap, String what) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(cap, 1 << 16) + 1);
+        byte[] chunk = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = in.read(chunk, 0, (int) Math.min(chunk.length, cap - total + 1))) > 0) {
+            total += n;
+            if (total > cap) {
+                if (what == null) {
+                    return null;
+                }
+                throw new BundleException(what + " is longer than " + cap + " bytes");
+            }
+            out.write(chunk, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    /** Skips the current entry, refusing once more than {@code budget} bytes have been inflated. */
+    private static long skipCapped(InputStream in, long budget, long limit, String source) throws IOException {
+        byte[] chunk = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = in.read(chunk)) > 0) {
+            total += n;
+            if (total > budget) {
+                throw new BundleException(source + ": the archive inflates to more than " + limit
+                        + " bytes (a ZIP bomb or not a model bundle)");
+            }
+        }
+        return total;
     }
 
     /** Reads a ZIP bundle held in memory. */
     public static ModelBundle fromBytes(byte[] zipBytes, String source) {
         try {
-            return read(new ByteArrayInputStream(zipBytes), source);
+            return read(() -> new ByteArrayInputStream(zipBytes), source);
         } catch (IOException e) {
             throw new BundleException(source + ": " + e.getMessage(), e);
         }
@@ -166,7 +257,13 @@ public final class ModelBundle {
             if (in == null) {
                 throw new BundleException("no class-path resource " + absolute);
             }
-            return read(in, "classpath:" + absolute);
+            return read(() -> {
+                InputStream again = ModelBundle.class.getResourceAsStream(absolute);
+                if (again == null) {
+                    throw new IOException("class-path resource " + absolute + " vanished");
+                }
+                return again;
+            }, "classpath:" + absolute);
         } catch (IOException e) {
             throw new BundleException("classpath:" + absolute + ": " + e.getMessage(), e);
         }
@@ -177,6 +274,9 @@ public final class ModelBundle {
         Path manifestPath = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifestPath)) {
             throw new BundleException(source + ": no " + MANIFEST + " in the directory");
+        }
+        if (Files.size(manifestPath) > MAX_MANIFEST_BYTES) {
+            throw new BundleException(source + ": " + MANIFEST + " is longer than " + MAX_MANIFEST_BYTES + " bytes");
         }
         JsonNode manifest = parseManifest(Files.readAllBytes(manifestPath), source);
         Map<String, TensorInfo> infos = parseTensors(manifest, source);
@@ -254,6 +354,7 @@ public final class ModelBundle {
 
     private static Map<String, TensorInfo> parseTensors(JsonNode manifest, String source) {
         Map<String, TensorInfo> infos = new LinkedHashMap<>();
+        long declared = 0;
         for (Map.Entry<String, JsonNode> e : manifest.get("tensors").properties()) {
             String t = e.getKey();
             checkTensorName(t);
@@ -300,6 +401,11 @@ public final class ModelBundle {
                 fracBits = fb.asInt();
             }
             infos.put(t, new TensorInfo(t, dtype, shape, sha.toLowerCase(java.util.Locale.ROOT), fracBits));
+            declared += count * dtype.sizeBytes();
+            if (declared > MAX_BUNDLE_BYTES) {
+                throw BundleException.forTensor(t, "the manifest's tensors up to this one need " + declared
+                        + " bytes, above the " + MAX_BUNDLE_BYTES + " a bundle may hold");
+            }
         }
         return infos;
     }

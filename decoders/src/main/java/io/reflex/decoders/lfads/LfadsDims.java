@@ -32,7 +32,17 @@ public record LfadsDims(int dataDim, int encSeqLen, int reconSeqLen, int icEncDi
                         int coDim, int icDim, int genDim, int facDim, int readoutDim, int ciLag, double cellClip,
                         double binS, boolean causal) {
 
-    /** Validates the combination; throws IllegalArgumentException naming the field. */
+    /** Largest dimension (channels, units, factors) a bundle may declare: the runtime's channel limit. */
+    public static final int MAX_DIM = 65_536;
+    /** Longest window in bins (65,536 bins are 22 minutes of 20 ms bins). */
+    public static final int MAX_SEQ_LEN = 65_536;
+    /** Most values a per-window buffer may hold ({@code recon_seq_len} × the widest per-bin vector): 256 MiB. */
+    public static final long MAX_WINDOW_VALUES = 1L << 26;
+
+    /**
+     * Validates the combination and bounds every size before anything is allocated from it; throws
+     * IllegalArgumentException naming the field.
+     */
     public LfadsDims {
         positive("encod_data_dim", dataDim);
         positive("encod_seq_len", encSeqLen);
@@ -62,6 +72,25 @@ public record LfadsDims(int dataDim, int encSeqLen, int reconSeqLen, int icEncDi
             positive("ic_enc_dim", icEncDim);
             positive("ic_dim", icDim);
         }
+        bounded("encod_data_dim", dataDim, MAX_DIM);
+        bounded("encod_seq_len", encSeqLen, MAX_SEQ_LEN);
+        bounded("recon_seq_len", reconSeqLen, MAX_SEQ_LEN);
+        bounded("ic_enc_dim", icEncDim, MAX_DIM);
+        bounded("ci_enc_dim", ciEncDim, MAX_DIM);
+        bounded("con_dim", conDim, MAX_DIM);
+        bounded("co_dim", coDim, MAX_DIM);
+        bounded("ic_dim", icDim, MAX_DIM);
+        bounded("gen_dim", genDim, MAX_DIM);
+        bounded("fac_dim", facDim, MAX_DIM);
+        bounded("readout_dim", readoutDim, MAX_DIM);
+        // the per-window buffers hold recon_seq_len rows of the widest per-bin vector
+        long widest = Math.max(Math.max(dataDim, readoutDim), Math.max(Math.max(genDim, facDim),
+                Math.max(2L * ciEncDim, Math.max(conDim, 2L * coDim))));
+        if ((long) reconSeqLen * widest > MAX_WINDOW_VALUES) {
+            throw new IllegalArgumentException("recon_seq_len " + reconSeqLen + " bins of " + widest
+                    + " values need " + (long) reconSeqLen * widest + " values per window; at most "
+                    + MAX_WINDOW_VALUES);
+        }
         if (ciLag < 0 || ciLag > encSeqLen) {
             throw new IllegalArgumentException("ci_lag must be in [0, encod_seq_len], found " + ciLag);
         }
@@ -70,6 +99,12 @@ public record LfadsDims(int dataDim, int encSeqLen, int reconSeqLen, int icEncDi
         }
         if (!(binS > 0) || !Double.isFinite(binS)) {
             throw new IllegalArgumentException("bin_s must be a positive finite number, found " + binS);
+        }
+    }
+
+    private static void bounded(String key, int v, int max) {
+        if (v > max) {
+            throw new IllegalArgumentException(key + " must be at most " + max + ", found " + v);
         }
     }
 
