@@ -24,8 +24,8 @@ import java.util.TreeSet;
  *  "generated_by": "...",
  *  "kernels": {"lfads_kernel": {"CAUSAL": 1, "D": 70, ...}, "snn_kernel": {"MAX_N": 1024, ...}}}
  * </pre>
- * written by {@link XclbinBuilder} and by the Vitis flow of hdl/vitis (which reads the values back from the top
- * module it packaged and adds the section with {@code xclbinutil}). Each kernel's object names every build parameter
+ * written by {@link XclbinBuilder}; for an xclbin linked by v++ (hdl/vitis), the bring-up guide hdl/BRINGUP.md shows
+ * how to add the section with {@code xclbinutil}, or the parameters are stated instead. Each kernel's object names every build parameter
  * of its ABI ({@link KernelAbi#buildParameters()}) with an integer value, and nothing else; the host needs them to
  * lay out the model images and buffers, and XRT's own metadata does not carry them.
  *
