@@ -41,7 +41,10 @@ class XclbinCommandTest {
             assertThat(o.has(key)).as(key).isTrue();
         }
         assertThat(o.get("uuid").asText()).isEqualTo("01234567-89ab-cdef-0123-456789abcdef");
-        assertThat(o.get("sections")).hasSize(6);
+        assertThat(o.get("sections")).hasSize(7);
+        // the Reflex build parameters (BuildParams) come last, as USER_METADATA
+        assertThat(o.get("sections").get(6).get("kind").asText()).isEqualTo("USER_METADATA");
+        assertThat(o.get("sections").get(6).get("name").asText()).isEqualTo("reflex_build");
         assertThat(o.get("sections").get(1).get("kind").asText()).isEqualTo("MEM_TOPOLOGY");
         assertThat(o.get("mem_topology")).hasSize(32);
         JsonNode lfads = o.get("kernels").get(1);

@@ -34,7 +34,9 @@ final class UnavailableEngine implements Engine {
 
     @Override
     public void load(ModelBundle bundle) {
-        throw new EngineException(name + ": " + health.detail());
+        String why = health.detail();
+        // factories name themselves in their reasons ("xrt: no xclbin configured"): do not say it twice
+        throw new EngineException(why.startsWith(name + ": ") ? why : name + ": " + why);
     }
 
     @Override

@@ -114,6 +114,14 @@ public final class DeviceEngine implements Engine {
         if (h % p != 0) {
             throw new EngineException(name + ": p " + p + " must divide the state size " + h);
         }
+        DeviceProvider.FixedBuild fixed = fixedBuild("lfads_kernel");
+        if (fixed != null) {
+            requireCausal(bundle, fixed, 1, "the causal-step build");
+            String misfit = LfadsStepEngine.misfit(d, LfadsStepImage.Build.of(fixed.params()));
+            if (misfit != null) {
+                throw new EngineException(name + ": " + fixed.source() + ": " + misfit);
+            }
+        }
         if (reuse(want.params(), bundle)) {
             return;
         }
@@ -143,6 +151,14 @@ public final class DeviceEngine implements Engine {
         }
         if (h % p != 0) {
             throw new EngineException(name + ": p " + p + " must divide the state size " + h);
+        }
+        DeviceProvider.FixedBuild fixed = fixedBuild("lfads_kernel");
+        if (fixed != null) {
+            requireCausal(bundle, fixed, 0, "the trial build");
+            String misfit = LfadsTrialEngine.misfit(d, LfadsKernelImage.Build.of(fixed.params()), extra);
+            if (misfit != null) {
+                throw new EngineException(name + ": " + fixed.source() + ": " + misfit);
+            }
         }
         Map<String, Integer> request = new LinkedHashMap<>(want.params());
         request.put("max_extra", extra);
@@ -181,6 +197,15 @@ public final class DeviceEngine implements Engine {
         if (why != null) {
             throw new EngineException(name + ": " + why);
         }
+        DeviceProvider.FixedBuild fixed = fixedBuild("snn_kernel");
+        if (fixed != null) {
+            Map<String, Integer> f = fixed.params();
+            String misfit = SnnEngine.misfit(net, binTicks, f.get("MAX_N"), f.get("MAX_IN"), f.get("MAX_NNZ"),
+                    SNN_MAX_TICKS);
+            if (misfit != null) {
+                throw new EngineException(name + ": " + fixed.source() + ": " + misfit);
+            }
+        }
         if (reuse(want, bundle)) {
             return;
         }
@@ -198,6 +223,24 @@ public final class DeviceEngine implements Engine {
         } catch (RuntimeException e) {
             dev.device().close();
             throw wrap(e);
+        }
+    }
+
+    /** The provider's fixed build of a kernel, or null; a provider without the kernel is a refusal. */
+    private DeviceProvider.FixedBuild fixedBuild(String kernel) {
+        try {
+            return provider.fixedBuild(kernel);
+        } catch (DeviceException e) {
+            throw new EngineException(name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a model for the other lfads_kernel core than the fixed build has, naming both. */
+    private void requireCausal(ModelBundle bundle, DeviceProvider.FixedBuild fixed, int causal, String core) {
+        int have = fixed.params().getOrDefault("CAUSAL", 0);
+        if (have != causal) {
+            throw new EngineException(name + ": model " + bundle.name() + " needs " + core + " of lfads_kernel"
+                    + " (CAUSAL=" + causal + "); " + fixed.source() + " is built with " + io.reflex.fpga.xclbin.BuildParams.text(fixed.params()));
         }
     }
 

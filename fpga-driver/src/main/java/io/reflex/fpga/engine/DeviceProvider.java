@@ -16,6 +16,16 @@ public interface DeviceProvider {
     record Provided(KernelDevice device, Map<String, Integer> params) {
     }
 
+    /**
+     * A kernel build fixed before any device is opened (an xclbin's), so that a model that does not fit it is refused
+     * without touching the device.
+     *
+     * @param params the build's Verilog parameters
+     * @param source where they come from, for messages (e.g. {@code "lfads_kernel of /opt/reflex.xclbin"})
+     */
+    record FixedBuild(Map<String, Integer> params, String source) {
+    }
+
     /** What this provider runs on, e.g. {@code "rtl-sim"}. */
     String name();
 
@@ -25,4 +35,14 @@ public interface DeviceProvider {
      * @throws DeviceException naming why no such device can be had
      */
     Provided open(String kernel, Map<String, Integer> params);
+
+    /**
+     * The build this provider will hand out for {@code kernel} whatever is asked for, when it is known before opening
+     * a device; null (the default) when the provider builds what it is asked for or knows only after opening.
+     *
+     * @throws DeviceException when the provider has no such kernel at all
+     */
+    default FixedBuild fixedBuild(String kernel) {
+        return null;
+    }
 }

@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -42,7 +44,9 @@ import org.xml.sax.SAXException;
  * {@code lfads_kernel} on HBM[1]). Sections: BITSTREAM (dummy), MEM_TOPOLOGY (the 32 HBM pseudo-channels of a U55C,
  * used where connected), IP_LAYOUT ({@code kernel:instance}, AP_CTRL_HS, interrupt enabled), CONNECTIVITY (every
  * buffer argument to its bank), EMBEDDED_METADATA (the {@code <kernel>} element of the kernel.xml generated from the
- * ABI, as v++ embeds it under {@code project/platform/device/core}, plus its instance) and BUILD_METADATA (JSON).
+ * ABI, as v++ embeds it under {@code project/platform/device/core}, plus its instance), BUILD_METADATA (JSON) and
+ * USER_METADATA {@value BuildParams#SECTION_NAME}: the Verilog build parameters of each kernel ({@link BuildParams};
+ * the ABI's defaults unless given), which the host needs and XRT's metadata does not carry.
  */
 public final class XclbinBuilder {
 
@@ -63,6 +67,9 @@ public final class XclbinBuilder {
     private static final int[] VERSION = {2, 13, 0};
 
     private final List<KernelAbi> kernels = new ArrayList<>();
+    private final Map<String, Map<String, Integer>> params = new LinkedHashMap<>();
+    private boolean writeBuildParams = true;
+    private final List<Object[]> extraSections = new ArrayList<>();
     private String platformVbnv = U55C_PLATFORM;
     private UUID uuid;
     private long timestampS = System.currentTimeMillis() / 1000;
@@ -81,13 +88,36 @@ public final class XclbinBuilder {
         return b.build();
     }
 
-    /** Adds a kernel (one compute unit); compute units get control-port addresses in the order added. */
+    /**
+     * Adds a kernel (one compute unit) built with the ABI's default parameters; compute units get control-port
+     * addresses in the order added.
+     */
     public XclbinBuilder kernel(KernelAbi abi) {
+        return kernel(abi, Map.of());
+    }
+
+    /**
+     * Adds a kernel (one compute unit) built with {@code buildParams} (the others at the ABI's defaults).
+     *
+     * @throws IllegalArgumentException for a kernel already added or a name that is not one of its build parameters
+     */
+    public XclbinBuilder kernel(KernelAbi abi, Map<String, Integer> buildParams) {
         if (kernels.stream().anyMatch(k -> k.name().equals(abi.name()))) {
             throw new IllegalArgumentException("kernel " + abi.name() + " is already in this xclbin");
         }
         bankOf(abi);
+        Map<String, Integer> p = BuildParams.complete(abi, buildParams);
         kernels.add(abi);
+        params.put(abi.name(), p);
+        return this;
+    }
+
+    /**
+     * Leaves the build-parameter section out, as in an xclbin linked by v++ alone (the engine and
+     * {@code fpga check} refuse such a file unless the parameters are stated): for tests of that refusal.
+     */
+    public XclbinBuilder withoutBuildParams() {
+        this.writeBuildParams = false;
         return this;
     }
 
@@ -97,6 +127,12 @@ public final class XclbinBuilder {
      */
     public XclbinBuilder uuid(UUID value) {
         this.uuid = value;
+        return this;
+    }
+
+    /** Appends a section after the others (tests: foreign or damaged sections). */
+    XclbinBuilder extraSection(SectionKind kind, String name, byte[] data) {
+        extraSections.add(new Object[] {kind, name, data.clone()});
         return this;
     }
 
@@ -135,6 +171,13 @@ public final class XclbinBuilder {
         add(kinds, names, data, SectionKind.CONNECTIVITY, "connectivity", connectivity());
         add(kinds, names, data, SectionKind.EMBEDDED_METADATA, "runtime_data", embeddedXml());
         add(kinds, names, data, SectionKind.BUILD_METADATA, "build_metadata", buildMetadata());
+        if (writeBuildParams) {
+            add(kinds, names, data, SectionKind.USER_METADATA, BuildParams.SECTION_NAME,
+                    new BuildParams(params, "reflex XclbinBuilder (metadata-only xclbin)").toJsonBytes());
+        }
+        for (Object[] e : extraSections) {
+            add(kinds, names, data, (SectionKind) e[0], (String) e[1], (byte[]) e[2]);
+        }
 
         int n = data.size();
         long pos = align8(Xclbin.OFF_SECTIONS + (long) n * Xclbin.SECTION_HEADER_BYTES);

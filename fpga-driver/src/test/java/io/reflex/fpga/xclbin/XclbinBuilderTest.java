@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.reflex.fpga.abi.KernelAbi;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class XclbinBuilderTest {
         assertThat(x.timestampS()).isEqualTo(1_700_000_000L);
         assertThat(x.modeName()).isEqualTo("XCLBIN_FLAT");
         assertThat(x.sections()).extracting(XclbinSection::kindName).containsExactly("BITSTREAM", "MEM_TOPOLOGY",
-                "IP_LAYOUT", "CONNECTIVITY", "EMBEDDED_METADATA", "BUILD_METADATA");
+                "IP_LAYOUT", "CONNECTIVITY", "EMBEDDED_METADATA", "BUILD_METADATA", "USER_METADATA");
         for (XclbinSection s : x.sections()) {
             assertThat(s.offset() % 8).as(s.kindName() + " aligned to 8 bytes").isZero();
         }
@@ -93,6 +94,35 @@ class XclbinBuilderTest {
                 .isEqualTo("reflex");
         assertThat(meta.path("build_metadata").path("xclbin").path("user_regions").get(0).path("kernels"))
                 .extracting(n -> n.path("name").asText()).containsExactly("snn_kernel", "lfads_kernel");
+
+        // USER_METADATA: the build parameters, the ABI's defaults when none are given
+        BuildParams p = BuildParams.read(x).orElseThrow();
+        assertThat(p.kernels().keySet()).containsExactly("snn_kernel", "lfads_kernel");
+        for (String k : List.of("snn_kernel", "lfads_kernel")) {
+            KernelAbi abi = KernelAbi.load(k);
+            assertThat(p.forKernel(abi).orElseThrow()).containsExactlyEntriesOf(abi.buildParameters());
+        }
+        assertThat(p.generatedBy()).contains("XclbinBuilder");
+        assertThat(x.section(SectionKind.USER_METADATA).orElseThrow().name()).isEqualTo(BuildParams.SECTION_NAME);
+    }
+
+    @Test
+    void statedBuildParametersTravelInTheFileAndChangeItsUuid() throws Exception {
+        KernelAbi lfads = KernelAbi.load("lfads_kernel");
+        Map<String, Integer> causal = Map.of("CAUSAL", 1, "P", 16);
+        Xclbin x = Xclbin.parse(XclbinBuilder.create().kernel(lfads, causal).build(), "causal");
+        Map<String, Integer> got = BuildParams.read(x).orElseThrow().forKernel(lfads).orElseThrow();
+        assertThat(got).containsEntry("CAUSAL", 1).containsEntry("P", 16).containsEntry("D", 70);
+        assertThat(got.keySet()).containsExactlyElementsOf(lfads.buildParameters().keySet());
+        Xclbin dflt = Xclbin.parse(XclbinBuilder.forKernels("lfads_kernel"), "default");
+        assertThat(x.uuid()).as("another build is another xclbin").isNotEqualTo(dflt.uuid());
+
+        Xclbin none = Xclbin.parse(XclbinBuilder.create().kernel(lfads).withoutBuildParams().build(), "none");
+        assertThat(BuildParams.read(none)).isEmpty();
+        assertThat(none.sections()).hasSize(6);
+
+        assertThatThrownBy(() -> XclbinBuilder.create().kernel(lfads, Map.of("WIDTH", 3)))
+                .hasMessageContaining("lfads_kernel has no build parameter WIDTH");
     }
 
     @Test

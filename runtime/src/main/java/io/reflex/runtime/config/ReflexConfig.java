@@ -123,7 +123,12 @@ public final class ReflexConfig {
         public String injectFault;
     }
 
-    /** The default engine chain: the bit-exact Java model. */
+    /**
+     * The default engine chain: the bit-exact Java model, which runs on every machine. A card is opted into by naming
+     * it, e.g. {@code decoder.engines = ["xrt", "cpu-fixed"]} with {@code decoder.engineOptions.xrt.xclbin}: an
+     * {@code xrt} engine in the default chain could run on no machine without that option, and would only add a row
+     * "no xclbin configured" to every report.
+     */
     public static final List<String> DEFAULT_ENGINES = List.of("cpu-fixed");
 
     /** The calibration block recorded before live decoding. */
