@@ -1,6 +1,10 @@
 package io.reflex.runtime.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +39,12 @@ public final class ReflexConfig {
             .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             // "channels": "96" or "enabled": "yes" is a mistake worth naming, not something to coerce.
             .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // An extra '}' would otherwise end the config early and silently drop every later key.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // A key given twice: a reviewer reads the first, Jackson would keep the last.
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            // "channels": 96.7 is a mistake, not 96.
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .build();
 
     public SourceConfig source = new SourceConfig();
@@ -165,8 +175,7 @@ public final class ReflexConfig {
         try {
             tree = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config", "not valid JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            throw notValidJson(e);
         }
         if (tree == null || !tree.isObject()) {
             throw new ConfigException("config", tree == null ? "nothing" : tree.toString(), "a JSON object");
@@ -192,6 +201,44 @@ public final class ReflexConfig {
             throw new ConfigException("config", "null", "a JSON object");
         }
         return c.validate();
+    }
+
+    /** Names the position of a syntax error, and the key path of a duplicate key. */
+    private static ConfigException notValidJson(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        String original = e.getOriginalMessage();
+        JsonStreamContext ctx = e instanceof StreamReadException && ((StreamReadException) e).getProcessor() != null
+                ? ((StreamReadException) e).getProcessor().getParsingContext() : null;
+        if (ctx != null && original != null && original.startsWith("Duplicate field '")) {
+            String key = original.substring("Duplicate field '".length(), original.lastIndexOf('\''));
+            String parent = keyPath(ctx);
+            return new ConfigException(parent.isEmpty() ? key : parent + "." + key, "given twice (second"
+                    + where + "); each key may appear once in an object");
+        }
+        boolean afterRoot = (original != null && original.startsWith("Trailing token"))
+                || (ctx != null && ctx.inRoot() && ctx.getEntryCount() >= 1);
+        if (afterRoot) {
+            return new ConfigException("config", "not valid JSON" + where + ": content after the config object"
+                    + " (the file must hold exactly one object; an extra '}' would end it early)");
+        }
+        return new ConfigException("config", "not valid JSON" + where + ": " + original);
+    }
+
+    /**
+     * The dotted key path of the value a parser context reads, e.g. {@code stim.electrodeLimits[0]}; "" for the
+     * top-level object. (Nesting is bounded by Jackson's read constraints, so the recursion is too.)
+     */
+    private static String keyPath(JsonStreamContext ctx) {
+        JsonStreamContext up = ctx == null ? null : ctx.getParent();
+        if (up == null || up.inRoot()) {
+            return "";
+        }
+        String parent = keyPath(up);
+        if (up.inArray()) {
+            return parent + "[" + up.getCurrentIndex() + "]";
+        }
+        return parent.isEmpty() ? up.getCurrentName() : parent + "." + up.getCurrentName();
     }
 
     private static String path(JsonMappingException e, String leaf) {
