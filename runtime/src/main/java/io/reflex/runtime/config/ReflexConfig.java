@@ -391,6 +391,7 @@ public final class ReflexConfig {
                 throw new ConfigException("journal.dir", "\"\"", "a directory path");
             }
         }
+        footprint().check(Runtime.getRuntime().maxMemory());
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;
@@ -403,6 +404,45 @@ public final class ReflexConfig {
             }
         }
         return this;
+    }
+
+    /**
+     * What this config will make the runtime allocate (ring, ingest block, calibration block, linear decoder
+     * matrices), computed from the values alone; {@link #validate()} refuses a config beyond
+     * {@link MemoryFootprint#check(long) the bound}. Call after the ranges are checked.
+     */
+    public MemoryFootprint footprint() {
+        long samplesPerBin = Math.round(pipeline.binWidthUs * source.sampleRateHz / 1e6);
+        long ch = source.channels;
+        // Inputs carry up to three reference values (true kinematics or latents) per sample; outputs as many.
+        long refs = 3;
+        long binS = Math.max(1, pipeline.binWidthUs);
+        long calibrationBins = Math.max(10, Math.round(calibration.seconds * 1e6 / binS));
+        MemoryFootprint f = new MemoryFootprint()
+                .add("pipeline ring", pipeline.ringSize + " slots x (" + ch + " channels x " + samplesPerBin
+                        + " samples x 4 B + " + samplesPerBin + " x (8 B time + " + refs + " x 4 B reference))",
+                        pipeline.ringSize, samplesPerBin * (ch * 4 + 8 + refs * 4) + ch * 4 + 64)
+                .add("ingest block", ch + " channels x " + samplesPerBin + " samples x 4 B",
+                        ch, samplesPerBin, 4)
+                .add("calibration block", calibrationBins + " bins x (" + ch + " channels + " + refs
+                        + " targets) x 8 B", calibrationBins, ch + refs, 8);
+        if ("kalman".equals(decoder.name) || decoder.compare.contains("kalman")) {
+            // The observation covariance, its fit-time estimate and its update.
+            f.add("kalman matrices", "3 x " + ch + " x " + ch + " channels x 8 B", 3, ch, ch, 8);
+        }
+        if ("wiener".equals(decoder.name) || decoder.compare.contains("wiener")) {
+            long lags = io.reflex.decoders.Decoders.DEFAULT_WIENER_LAGS;
+            String opt = "wiener".equals(decoder.name) && decoder.options != null ? decoder.options.get("lags") : null;
+            if (opt != null) {
+                try {
+                    lags = Math.max(1, Long.parseLong(opt.strip()));
+                } catch (NumberFormatException e) {
+                    lags = 1; // refused with its own message by the decoder catalogue
+                }
+            }
+            f.add("wiener gram matrix", "(" + ch + " channels x " + lags + " lags)^2 x 8 B", ch * lags, ch * lags, 8);
+        }
+        return f;
     }
 
     /** This config as pretty JSON (for journals and {@code --print-config}). */
