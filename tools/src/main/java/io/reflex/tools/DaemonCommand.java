@@ -29,7 +29,8 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the final summary as one JSON object on stdout.")
     boolean json;
 
-    @Option(names = "--check", description = "Validate the config, print it with defaults filled in, and exit.")
+    @Option(names = "--check", description = "Validate the config (values, addresses, the heap it needs), print it"
+            + " with defaults filled in (stdout) and its sized allocations (stderr), and exit.")
     boolean check;
 
     @Option(names = "--engine", paramLabel = "NAME[,NAME...]", split = ",",
@@ -52,6 +53,10 @@ final class DaemonCommand implements Callable<Integer> {
         }
         if (check) {
             System.out.println(cfg.toJson());
+            // The sizing goes to stderr so that stdout stays the config JSON.
+            long heap = Runtime.getRuntime().maxMemory();
+            System.err.print("reflex daemon: config valid; heap it will allocate, at least:\n"
+                    + cfg.footprint().describe(heap));
             return 0;
         }
         ProgressPrinter progress = new ProgressPrinter(System.err, false);

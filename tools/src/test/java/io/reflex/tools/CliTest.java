@@ -87,5 +87,16 @@ class CliTest {
         Object[] r = run("daemon", "--check", "--config", Path.of("..", "config", "example.json").toString());
         assertThat(r[0]).isEqualTo(0);
         assertThat((String) r[1]).contains("\"binWidthUs\" : 20000");
+        assertThat((String) r[2]).contains("config valid", "pipeline ring", "total", "bound:");
+    }
+
+    @Test
+    void daemonCheckRefusesAConfigThatCannotFitTheHeapNamingTheFigure(@TempDir Path dir) throws Exception {
+        Path cfg = dir.resolve("huge.json");
+        Files.writeString(cfg, "{\"source\":{\"channels\":65536},\"pipeline\":{\"binWidthUs\":1000000}}");
+        Object[] r = run("daemon", "--check", "--config", cfg.toString());
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("memory: this config needs at least", "pipeline ring",
+                "= 268.7 GB");
     }
 }

@@ -33,7 +33,8 @@ import java.util.TreeSet;
  * {@code "fixed"}: their outputs are bit-identical to each other and to the hardware engines. An SNN has no
  * {@link #trial} ({@link #maxTrialBins()} is 0). Checkpoints: {@code "SNS1"}.
  *
- * <p>Never throws for bad data: a short array, a NaN or infinite input, or a window outside
+ * <p>Never throws for bad data: a short array, a negative, NaN or infinite count ({@link
+ * io.reflex.decoders.Counts}), or a window outside
  * {@code [1, maxTrialBins()]} returns {@code INVALID_INPUT} with zeroed outputs and leaves the stream as it was.
  */
 public final class CpuEngine implements Engine {

@@ -37,7 +37,8 @@ import java.util.ServiceLoader;
  * Each failover counts once in {@link #failovers()}; the reason stays in {@link #statuses()} and the optional
  * {@link FailoverListener} hears about it once.
  *
- * <p><b>Bad input is not a fault.</b> A short array, a NaN or infinite input, or a window outside
+ * <p><b>Bad input is not a fault.</b> A short array, a count that is not valid ({@link
+ * io.reflex.decoders.Counts}: negative, NaN or infinite), or a window outside
  * {@code [1, maxTrialBins()]} returns {@code INVALID_INPUT} before any engine is called; an engine returning
  * {@code INVALID_INPUT} is passed through. Neither marks an engine failed. {@link #reset} never revives a failed
  * engine; only a new {@link #load} does.
@@ -421,7 +422,7 @@ public final class EngineChain implements Engine {
             return DecodeStatus.INVALID_INPUT;
         }
         for (int k = 0; k < inputs; k++) {
-            if (!Float.isFinite(in[k])) {
+            if (!io.reflex.decoders.Counts.valid(in[k])) {
                 zero(out, outputs);
                 return DecodeStatus.INVALID_INPUT;
             }
@@ -480,7 +481,7 @@ public final class EngineChain implements Engine {
             return DecodeStatus.INVALID_INPUT;
         }
         for (int k = 0; k < bins * inputs; k++) {
-            if (!Float.isFinite(window[k])) {
+            if (!io.reflex.decoders.Counts.valid(window[k])) {
                 zero(out, out.length);
                 return DecodeStatus.INVALID_INPUT;
             }
@@ -494,6 +495,11 @@ public final class EngineChain implements Engine {
                 if (!h.healthy()) {
                     s = DecodeStatus.ENGINE_FAULT;
                     why = "unhealthy: " + h.detail();
+                } else if (!fitsTrial(e, bins, out)) {
+                    // After a failover the next engine may take shorter windows than the one that failed: a window
+                    // beyond this engine's bounds is bad input for it, not a reason to fail it too.
+                    zero(out, out.length);
+                    return DecodeStatus.INVALID_INPUT;
                 } else {
                     s = e.trial(window, bins, out);
                 }
@@ -511,6 +517,12 @@ public final class EngineChain implements Engine {
         lastServed = -1;
         zero(out, out.length);
         return DecodeStatus.ENGINE_FAULT;
+    }
+
+    /** Whether a window of {@code bins} bins and {@code out} are within engine {@code e}'s own bounds. */
+    private boolean fitsTrial(Engine e, int bins, float[] out) {
+        int steps = e.trialSteps(bins);
+        return bins >= 1 && bins <= e.maxTrialBins() && steps > 0 && out.length >= (long) steps * outputs;
     }
 
     /** Why an engine that returned ENGINE_FAULT failed: its own health detail when it says more than "ok". */

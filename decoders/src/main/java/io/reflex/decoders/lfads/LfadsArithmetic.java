@@ -26,6 +26,12 @@ public enum LfadsArithmetic {
 
     /** A new kernel of this arithmetic for the bundle. */
     public LfadsKernel load(ModelBundle bundle) {
-        return this == FLOAT32 ? new LfadsFloat32(bundle) : new LfadsFixed(bundle);
+        // Both arithmetics refuse a bundle whose fixed-point copies disagree with its float tensors (the fixed one
+        // through QuantSource), so that two engines of one chain cannot run two different models.
+        if (this == FLOAT32) {
+            QuantSource.verifyQuantisedCopies(bundle);
+            return new LfadsFloat32(bundle);
+        }
+        return new LfadsFixed(bundle);
     }
 }

@@ -275,11 +275,14 @@ public final class LfadsFixed implements LfadsKernel {
         return DecodeStatus.OK;
     }
 
-    /** Float counts to Q0: round half away from zero, saturate to [0, 32767]; false on NaN or infinity. */
+    /**
+     * Float counts to Q0: round half away from zero, saturate at 32767; false for a count that is not valid
+     * ({@link io.reflex.decoders.Counts}: negative, NaN or infinite), as in the float32 arithmetic.
+     */
     private static boolean toCounts(float[] src, int srcOff, short[] dst, int dstOff, int n) {
         for (int k = 0; k < n; k++) {
             float v = src[srcOff + k];
-            if (!Float.isFinite(v)) {
+            if (!io.reflex.decoders.Counts.valid(v)) {
                 return false;
             }
             double r = FixedPoint.roundHalfAway(v);

@@ -188,7 +188,7 @@ public final class LfadsFloat32 implements LfadsKernel {
             return fail(DecodeStatus.INVALID_INPUT, factors, logRates);
         }
         for (int k = 0; k < bins * D; k++) {
-            if (!Float.isFinite(counts[k])) {
+            if (!io.reflex.decoders.Counts.valid(counts[k])) {
                 return fail(DecodeStatus.INVALID_INPUT, factors, logRates);
             }
         }
@@ -287,7 +287,7 @@ public final class LfadsFloat32 implements LfadsKernel {
             return fail(DecodeStatus.INVALID_INPUT, factors, logRates);
         }
         for (int k = 0; k < D; k++) {
-            if (!Float.isFinite(counts[off + k])) {
+            if (!io.reflex.decoders.Counts.valid(counts[off + k])) {
                 return fail(DecodeStatus.INVALID_INPUT, factors, logRates);
             }
         }

@@ -91,7 +91,7 @@ public final class LfadsStream {
             return s;
         }
         for (int k = 0; k < D; k++) {
-            if (!Float.isFinite(counts[off + k])) {
+            if (!io.reflex.decoders.Counts.valid(counts[off + k])) {
                 java.util.Arrays.fill(factors, 0, d.facDim(), 0f);
                 java.util.Arrays.fill(logRates, 0, d.readoutDim(), 0f);
                 return DecodeStatus.INVALID_INPUT;

@@ -24,8 +24,76 @@ public final class QuantSource {
      * @param useBundle true to read the {@code :q} tensors (required to exist), false to quantise the float tensors
      */
     public QuantSource(ModelBundle b, boolean useBundle) {
+        if (useBundle) {
+            verifyQuantisedCopies(b);
+        }
         this.b = b;
         this.useBundle = useBundle;
+    }
+
+    /**
+     * Refuses a bundle whose fixed-point copies are not the quantisation of its float tensors, so that a float32
+     * and a fixed-point engine cannot silently run two different models. For every {@code <name>:q} tensor (int16
+     * or int32 with {@code frac_bits} f) whose float tensor {@code <name>} is in the bundle, each value q must be the
+     * float value w rounded at f (FIXED_POINT.md §2: round half away from zero, saturated to the integer type),
+     * allowing for the float tensor being itself a float32 rounding of the exporter's value:
+     * {@code |q - w·2^f| <= 1/2 + ulp(w)·2^f}, or q the saturated bound when w·2^f lies beyond it. Checksums do
+     * not catch this: each tensor can be intact and still disagree with its twin.
+     *
+     * @throws BundleException naming the {@code :q} tensor, the element and both values
+     */
+    public static void verifyQuantisedCopies(ModelBundle b) {
+        for (String q : b.tensorNames()) {
+            if (!q.endsWith(LfadsTensors.Q)) {
+                continue;
+            }
+            String name = q.substring(0, q.length() - LfadsTensors.Q.length());
+            if (!b.hasTensor(name)) {
+                continue;
+            }
+            DType dt = b.info(q).dtype();
+            if (dt != DType.INT16 && dt != DType.INT32) {
+                throw BundleException.forTensor(q, "dtype " + dt.jsonName() + ", expected int16 or int32");
+            }
+            int f = b.fracBits(q);
+            if (f < 0 || f > 62) {
+                throw BundleException.forTensor(q, "frac_bits " + f + " outside [0, 62]");
+            }
+            if (b.info(q).elementCount() != b.info(name).elementCount()) {
+                throw BundleException.forTensor(q, b.info(q).elementCount() + " values, but its float tensor '"
+                        + name + "' has " + b.info(name).elementCount());
+            }
+            boolean f32 = b.info(name).dtype() == DType.FLOAT32;
+            double[] w = b.floatAsDouble(name);
+            long[] v = new long[w.length];
+            double lo = dt == DType.INT16 ? Short.MIN_VALUE : Integer.MIN_VALUE;
+            double hi = dt == DType.INT16 ? Short.MAX_VALUE : Integer.MAX_VALUE;
+            if (dt == DType.INT16) {
+                short[] x = b.int16(q);
+                for (int k = 0; k < x.length; k++) {
+                    v[k] = x[k];
+                }
+            } else {
+                int[] x = b.int32(q);
+                for (int k = 0; k < x.length; k++) {
+                    v[k] = x[k];
+                }
+            }
+            double scale = Math.scalb(1.0, f);
+            for (int k = 0; k < w.length; k++) {
+                double exact = w[k] * scale;
+                double tol = 0.5 + (f32 ? Math.ulp((float) w[k]) : Math.ulp(w[k])) * scale;
+                double min = Math.max(lo, Math.min(hi, exact - tol));
+                double max = Math.min(hi, Math.max(lo, exact + tol));
+                if (!(v[k] >= Math.ceil(min - 1e-9) && v[k] <= Math.floor(max + 1e-9))) {
+                    throw BundleException.forTensor(q, "element " + k + " is " + v[k] + " (" + v[k] / scale
+                            + " at frac_bits " + f + ") but its float tensor '" + name + "' holds " + w[k]
+                            + ", which quantises to " + (long) Math.max(lo, Math.min(hi,
+                            FixedPoint.roundHalfAway(exact))) + ": the fixed-point and float copies of the model"
+                            + " disagree");
+                }
+            }
+        }
     }
 
     /** The bundle the tensors come from. */

@@ -129,7 +129,7 @@ public final class SnnReservoir {
      *
      * @param counts {@link #inputCount()} spike counts
      * @param out    receives the N traces divided by 2^16, or null to only advance the stream
-     * @return OK; INVALID_INPUT (state unchanged, {@code out} zeroed) for a short array or a NaN or infinite count
+     * @return OK; INVALID_INPUT (state unchanged, {@code out} zeroed) for a short array or a negative, NaN or infinite count ({@link io.reflex.decoders.Counts})
      */
     public int step(float[] counts, float[] out) {
         if (counts == null || counts.length < channels || out != null && out.length < n) {
@@ -139,7 +139,7 @@ public final class SnnReservoir {
             return DecodeStatus.INVALID_INPUT;
         }
         for (int k = 0; k < channels; k++) {
-            if (!Float.isFinite(counts[k])) {
+            if (!io.reflex.decoders.Counts.valid(counts[k])) {
                 if (out != null) {
                     Arrays.fill(out, 0, n, 0f);
                 }

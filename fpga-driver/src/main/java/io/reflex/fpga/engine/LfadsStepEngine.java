@@ -9,7 +9,6 @@ import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.fpga.host.HostStatus;
 import io.reflex.fpga.lfads.LfadsStepHost;
 import io.reflex.fpga.lfads.LfadsStepImage;
-import java.util.Arrays;
 
 /**
  * Causal LFADS bundles on {@code lfads_kernel} built with {@code CAUSAL=1}: the weights are uploaded once at
@@ -118,12 +117,12 @@ public final class LfadsStepEngine extends ModelEngine {
             return zeros(out, outputs, DecodeStatus.ENGINE_FAULT);
         }
         int d = build.d();
-        if (in.length < d || out.length < outputs) {
+        if (in == null || out == null || in.length < d || out.length < outputs) {
             return zeros(out, outputs, DecodeStatus.INVALID_INPUT);
         }
         for (int k = 0; k < d; k++) {
             float v = in[k];
-            if (!Float.isFinite(v)) {
+            if (!io.reflex.decoders.Counts.valid(v)) {
                 return zeros(out, outputs, DecodeStatus.INVALID_INPUT);
             }
             double r = FixedPoint.roundHalfAway(v);
@@ -143,7 +142,7 @@ public final class LfadsStepEngine extends ModelEngine {
 
     @Override
     public int trial(float[] window, int bins, float[] out) {
-        Arrays.fill(out, 0f);
+        zeros(out, Integer.MAX_VALUE, 0);
         return dims == null ? DecodeStatus.NOT_READY : DecodeStatus.INVALID_INPUT;
     }
 

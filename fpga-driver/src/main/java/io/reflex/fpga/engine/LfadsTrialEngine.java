@@ -9,7 +9,6 @@ import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.fpga.host.HostStatus;
 import io.reflex.fpga.lfads.LfadsKernelImage;
 import io.reflex.fpga.lfads.LfadsTrialHost;
-import java.util.Arrays;
 
 /**
  * Acausal LFADS bundles without a controller on {@code lfads_kernel} built with {@code CAUSAL=0}: the weights are
@@ -114,11 +113,14 @@ public final class LfadsTrialEngine extends ModelEngine {
         return dims == null ? 0 : bins + dims.reconSeqLen() - dims.encSeqLen();
     }
 
-    /** Converts counts to Q0 (round half away from zero, saturate to [0, 32767]); false on NaN or infinity. */
+    /**
+     * Converts counts to Q0 (round half away from zero, saturate at 32767); false for a count that is not valid
+     * ({@link io.reflex.decoders.Counts}: negative, NaN or infinite).
+     */
     private static boolean toCounts(float[] src, int srcOff, short[] dst, int dstOff, int n) {
         for (int k = 0; k < n; k++) {
             float v = src[srcOff + k];
-            if (!Float.isFinite(v)) {
+            if (!io.reflex.decoders.Counts.valid(v)) {
                 return false;
             }
             double r = FixedPoint.roundHalfAway(v);
@@ -137,7 +139,7 @@ public final class LfadsTrialEngine extends ModelEngine {
         }
         int d = dims.dataDim();
         int t = dims.encSeqLen();
-        if (in.length < d || out.length < outputs) {
+        if (in == null || out == null || in.length < d || out.length < outputs) {
             return zeros(out, outputs, DecodeStatus.INVALID_INPUT);
         }
         if (!toCounts(in, 0, ring, (int) (pushed % t) * d, d)) {
@@ -170,23 +172,23 @@ public final class LfadsTrialEngine extends ModelEngine {
     @Override
     public int trial(float[] in, int bins, float[] out) {
         if (dims == null || closed()) {
-            Arrays.fill(out, 0f);
+            zeros(out, Integer.MAX_VALUE, 0);
             return DecodeStatus.NOT_READY;
         }
         if (faulted) {
-            Arrays.fill(out, 0f);
+            zeros(out, Integer.MAX_VALUE, 0);
             return DecodeStatus.ENGINE_FAULT;
         }
         int d = dims.dataDim();
         int steps = trialSteps(bins);
-        if (bins < 1 || bins > dims.encSeqLen() || in.length < bins * d || out.length < steps * outputs
+        if (in == null || out == null || bins < 1 || bins > dims.encSeqLen() || in.length < bins * d || out.length < steps * outputs
                 || !toCounts(in, 0, window, 0, bins * d)) {
-            Arrays.fill(out, 0f);
+            zeros(out, Integer.MAX_VALUE, 0);
             return DecodeStatus.INVALID_INPUT;
         }
         int s = run(bins);
         if (s != DecodeStatus.OK) {
-            Arrays.fill(out, 0f);
+            zeros(out, Integer.MAX_VALUE, 0);
             return s;
         }
         for (int k = 0; k < steps; k++) {

@@ -87,9 +87,11 @@ abstract class ModelEngine implements Engine {
         }
     }
 
-    /** Zeros {@code out} (up to {@code n} values) and returns the status. */
+    /** Zeros {@code out} (up to {@code n} values; nothing when it is null) and returns the status. */
     static int zeros(float[] out, int n, int status) {
-        java.util.Arrays.fill(out, 0, Math.min(out.length, n), 0f);
+        if (out != null) {
+            java.util.Arrays.fill(out, 0, Math.min(out.length, n), 0f);
+        }
         return status;
     }
 }

@@ -160,11 +160,11 @@ public final class SnnEngine extends ModelEngine {
         if (faulted) {
             return zeros(out, n, DecodeStatus.ENGINE_FAULT);
         }
-        if (in.length < m || out.length < n) {
+        if (in == null || out == null || in.length < m || out.length < n) {
             return zeros(out, n, DecodeStatus.INVALID_INPUT);
         }
         for (int k = 0; k < m; k++) {
-            if (!Float.isFinite(in[k])) {
+            if (!io.reflex.decoders.Counts.valid(in[k])) {
                 return zeros(out, n, DecodeStatus.INVALID_INPUT);
             }
         }
@@ -209,7 +209,7 @@ public final class SnnEngine extends ModelEngine {
 
     @Override
     public int trial(float[] window, int bins, float[] out) {
-        Arrays.fill(out, 0f);
+        zeros(out, Integer.MAX_VALUE, 0);
         return n < 0 ? DecodeStatus.NOT_READY : DecodeStatus.INVALID_INPUT;
     }
 

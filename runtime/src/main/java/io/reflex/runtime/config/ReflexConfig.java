@@ -1,6 +1,10 @@
 package io.reflex.runtime.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,6 +39,12 @@ public final class ReflexConfig {
             .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
             // "channels": "96" or "enabled": "yes" is a mistake worth naming, not something to coerce.
             .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // An extra '}' would otherwise end the config early and silently drop every later key.
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // A key given twice: a reviewer reads the first, Jackson would keep the last.
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            // "channels": 96.7 is a mistake, not 96.
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .build();
 
     public SourceConfig source = new SourceConfig();
@@ -170,8 +180,7 @@ public final class ReflexConfig {
         try {
             tree = MAPPER.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new ConfigException("config", "not valid JSON at line " + e.getLocation().getLineNr()
-                    + ", column " + e.getLocation().getColumnNr() + ": " + e.getOriginalMessage());
+            throw notValidJson(e);
         }
         if (tree == null || !tree.isObject()) {
             throw new ConfigException("config", tree == null ? "nothing" : tree.toString(), "a JSON object");
@@ -197,6 +206,44 @@ public final class ReflexConfig {
             throw new ConfigException("config", "null", "a JSON object");
         }
         return c.validate();
+    }
+
+    /** Names the position of a syntax error, and the key path of a duplicate key. */
+    private static ConfigException notValidJson(JsonProcessingException e) {
+        JsonLocation at = e.getLocation();
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        String original = e.getOriginalMessage();
+        JsonStreamContext ctx = e instanceof StreamReadException && ((StreamReadException) e).getProcessor() != null
+                ? ((StreamReadException) e).getProcessor().getParsingContext() : null;
+        if (ctx != null && original != null && original.startsWith("Duplicate field '")) {
+            String key = original.substring("Duplicate field '".length(), original.lastIndexOf('\''));
+            String parent = keyPath(ctx);
+            return new ConfigException(parent.isEmpty() ? key : parent + "." + key, "given twice (second"
+                    + where + "); each key may appear once in an object");
+        }
+        boolean afterRoot = (original != null && original.startsWith("Trailing token"))
+                || (ctx != null && ctx.inRoot() && ctx.getEntryCount() >= 1);
+        if (afterRoot) {
+            return new ConfigException("config", "not valid JSON" + where + ": content after the config object"
+                    + " (the file must hold exactly one object; an extra '}' would end it early)");
+        }
+        return new ConfigException("config", "not valid JSON" + where + ": " + original);
+    }
+
+    /**
+     * The dotted key path of the value a parser context reads, e.g. {@code stim.electrodeLimits[0]}; "" for the
+     * top-level object. (Nesting is bounded by Jackson's read constraints, so the recursion is too.)
+     */
+    private static String keyPath(JsonStreamContext ctx) {
+        JsonStreamContext up = ctx == null ? null : ctx.getParent();
+        if (up == null || up.inRoot()) {
+            return "";
+        }
+        String parent = keyPath(up);
+        if (up.inArray()) {
+            return parent + "[" + up.getCurrentIndex() + "]";
+        }
+        return parent.isEmpty() ? up.getCurrentName() : parent + "." + up.getCurrentName();
     }
 
     private static String path(JsonMappingException e, String leaf) {
@@ -349,6 +396,7 @@ public final class ReflexConfig {
                 throw new ConfigException("journal.dir", "\"\"", "a directory path");
             }
         }
+        footprint().check(Runtime.getRuntime().maxMemory());
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;
@@ -361,6 +409,45 @@ public final class ReflexConfig {
             }
         }
         return this;
+    }
+
+    /**
+     * What this config will make the runtime allocate (ring, ingest block, calibration block, linear decoder
+     * matrices), computed from the values alone; {@link #validate()} refuses a config beyond
+     * {@link MemoryFootprint#check(long) the bound}. Call after the ranges are checked.
+     */
+    public MemoryFootprint footprint() {
+        long samplesPerBin = Math.round(pipeline.binWidthUs * source.sampleRateHz / 1e6);
+        long ch = source.channels;
+        // Inputs carry up to three reference values (true kinematics or latents) per sample; outputs as many.
+        long refs = 3;
+        long binS = Math.max(1, pipeline.binWidthUs);
+        long calibrationBins = Math.max(10, Math.round(calibration.seconds * 1e6 / binS));
+        MemoryFootprint f = new MemoryFootprint()
+                .add("pipeline ring", pipeline.ringSize + " slots x (" + ch + " channels x " + samplesPerBin
+                        + " samples x 4 B + " + samplesPerBin + " x (8 B time + " + refs + " x 4 B reference))",
+                        pipeline.ringSize, samplesPerBin * (ch * 4 + 8 + refs * 4) + ch * 4 + 64)
+                .add("ingest block", ch + " channels x " + samplesPerBin + " samples x 4 B",
+                        ch, samplesPerBin, 4)
+                .add("calibration block", calibrationBins + " bins x (" + ch + " channels + " + refs
+                        + " targets) x 8 B", calibrationBins, ch + refs, 8);
+        if ("kalman".equals(decoder.name) || decoder.compare.contains("kalman")) {
+            // The observation covariance, its fit-time estimate and its update.
+            f.add("kalman matrices", "3 x " + ch + " x " + ch + " channels x 8 B", 3, ch, ch, 8);
+        }
+        if ("wiener".equals(decoder.name) || decoder.compare.contains("wiener")) {
+            long lags = io.reflex.decoders.Decoders.DEFAULT_WIENER_LAGS;
+            String opt = "wiener".equals(decoder.name) && decoder.options != null ? decoder.options.get("lags") : null;
+            if (opt != null) {
+                try {
+                    lags = Math.max(1, Long.parseLong(opt.strip()));
+                } catch (NumberFormatException e) {
+                    lags = 1; // refused with its own message by the decoder catalogue
+                }
+            }
+            f.add("wiener gram matrix", "(" + ch + " channels x " + lags + " lags)^2 x 8 B", ch * lags, ch * lags, 8);
+        }
+        return f;
     }
 
     /** This config as pretty JSON (for journals and {@code --print-config}). */

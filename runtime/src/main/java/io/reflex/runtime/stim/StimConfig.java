@@ -1,5 +1,6 @@
 package io.reflex.runtime.stim;
 
+import io.reflex.runtime.config.Addresses;
 import io.reflex.runtime.config.Check;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.stim.ElectrodeLimits;
@@ -9,8 +10,6 @@ import io.reflex.stim.StimVerdict;
 import io.reflex.stim.policy.StateTrainPolicy;
 import io.reflex.stim.policy.StimPolicy;
 import io.reflex.stim.policy.ThresholdPolicy;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -136,16 +135,10 @@ public final class StimConfig {
             throw new ConfigException("stim.stimulator", quoted(stimulator), "simulated or tcp:HOST:PORT");
         }
         if (stimulator.startsWith("tcp:")) {
-            InetAddress host = hostOf("stim.stimulator", stimulator, 4, "tcp:HOST:PORT");
-            if (host.isMulticastAddress() || host.isAnyLocalAddress()) {
-                throw new ConfigException("stim.stimulator", quoted(stimulator), "a unicast stimulator address");
-            }
+            Addresses.unicast("stim.stimulator", stimulator, 4, "tcp:HOST:PORT");
         }
         if (udp != null) {
-            InetAddress host = hostOf("stim.udp", udp, 0, "HOST:PORT (unicast)");
-            if (host.isMulticastAddress() || host.isAnyLocalAddress()) {
-                throw new ConfigException("stim.udp", quoted(udp), "a unicast HOST:PORT");
-            }
+            Addresses.unicast("stim.udp", udp, 0, "HOST:PORT");
         }
         if (file != null && file.isBlank()) {
             throw new ConfigException("stim.file", "\"\"", "a file path or null");
@@ -205,34 +198,6 @@ public final class StimConfig {
 
     private static String quoted(String s) {
         return s == null ? "null" : "\"" + s + "\"";
-    }
-
-    /** Parses {@code value.substring(skip)} as {@code HOST:PORT} (port 1..65535); the host must resolve. */
-    private static InetAddress hostOf(String field, String value, int skip, String allowed) {
-        String hostPort = value.substring(skip);
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0 || colon == hostPort.length() - 1) {
-            throw new ConfigException(field, quoted(value), allowed);
-        }
-        int port;
-        try {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new ConfigException(field, quoted(value), allowed + " with a numeric port");
-        }
-        if (port < 1 || port > 65_535) {
-            throw new ConfigException(field, quoted(value), allowed + " with a port in [1, 65535]");
-        }
-        try {
-            return InetAddress.getByName(hostPort.substring(0, colon));
-        } catch (UnknownHostException e) {
-            throw new ConfigException(field, quoted(value), allowed + " with a host that resolves");
-        }
-    }
-
-    /** Host of a validated {@code HOST:PORT}. */
-    static InetAddress host(String hostPort) throws UnknownHostException {
-        return InetAddress.getByName(hostPort.substring(0, hostPort.lastIndexOf(':')));
     }
 
     /** Port of a validated {@code HOST:PORT}. */

@@ -4,6 +4,7 @@ import io.reflex.runtime.agent.Agent;
 import io.reflex.runtime.agent.AgentRunner;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.IdleStrategy;
+import io.reflex.runtime.config.Addresses;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.lsl.LslBackend;
@@ -96,7 +97,7 @@ public final class StimSystem implements AutoCloseable {
                 host = InetAddress.getLoopbackAddress();
                 port = sim.port();
             } else {
-                host = StimConfig.host(cfg.stimulator.substring(4));
+                host = Addresses.unicast("stim.stimulator", cfg.stimulator, 4, "tcp:HOST:PORT");
                 port = StimConfig.port(cfg.stimulator.substring(4));
             }
             tcp = new TcpStimulatorDriver.Context().host(host).port(port).clock(clock::nanoTime)
@@ -113,7 +114,13 @@ public final class StimSystem implements AutoCloseable {
                 throw new ConfigException("stim.stimulator", e.getMessage());
             }
             if (cfg.udp != null) {
-                monitors.add(new UdpStimSink(StimConfig.host(cfg.udp), StimConfig.port(cfg.udp)));
+                // The same rule as --check, applied to the address as resolved now (DNS may have changed).
+                InetAddress udpHost = Addresses.unicast("stim.udp", cfg.udp, 0, "HOST:PORT");
+                try {
+                    monitors.add(new UdpStimSink(udpHost, StimConfig.port(cfg.udp)));
+                } catch (IOException | IllegalArgumentException e) {
+                    throw new ConfigException("stim.udp", "cannot send to " + cfg.udp + ": " + e.getMessage());
+                }
             }
             if (cfg.file != null) {
                 try {

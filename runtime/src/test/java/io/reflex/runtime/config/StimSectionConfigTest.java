@@ -62,8 +62,8 @@ class StimSectionConfigTest {
             {"stim":{"stimulator":"serial:/dev/ttyUSB0"}}            | stim.stimulator: "serial:/dev/ttyUSB0" is not allowed; expected simulated or tcp:HOST:PORT
             {"stim":{"stimulator":"tcp:127.0.0.1"}}                  | stim.stimulator: "tcp:127.0.0.1" is not allowed; expected tcp:HOST:PORT
             {"stim":{"stimulator":"tcp:127.0.0.1:70000"}}            | stim.stimulator: "tcp:127.0.0.1:70000" is not allowed; expected tcp:HOST:PORT with a port in [1, 65535]
-            {"stim":{"stimulator":"tcp:239.1.2.3:4000"}}             | stim.stimulator: "tcp:239.1.2.3:4000" is not allowed; expected a unicast stimulator address
-            {"stim":{"udp":"0.0.0.0:9000"}}                          | stim.udp: "0.0.0.0:9000" is not allowed; expected a unicast HOST:PORT
+            {"stim":{"stimulator":"tcp:239.1.2.3:4000"}}             | stim.stimulator: "tcp:239.1.2.3:4000" is not allowed; expected tcp:HOST:PORT with a unicast host; 239.1.2.3 is a multicast address
+            {"stim":{"udp":"0.0.0.0:9000"}}                          | stim.udp: "0.0.0.0:9000" is not allowed; expected HOST:PORT with a unicast host; 0.0.0.0 is the wildcard address
             {"stim":{"armOnStart":"  "}}                             | stim.armOnStart: "  " is not allowed; expected the operator's reason
             {"stim":{"amplitudeNa":150000}}                          | lies outside the envelope (amplitude_over_limit); every trigger would be refused
             {"stim":{"channels":[0,16]}}                             | stim.channels[1]: 16 is not allowed; expected an integer in [0, 15]
