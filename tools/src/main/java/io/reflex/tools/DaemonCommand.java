@@ -22,6 +22,11 @@ import picocli.CommandLine.Option;
                 + " README). Stops cleanly on SIGTERM: ingest stops, in-flight frames drain, the journal is"
                 + " flushed, and the summary is printed (JSON on stdout with --json)."})
 final class DaemonCommand implements Callable<Integer> {
+    /**
+     * Exit code of a run that failed on its input (e.g. calibration timed out: every bin invalid, or none came),
+     * the code of refused input.
+     */
+    static final int EXIT_RUN_FAILED = 2;
 
     @Option(names = "--config", paramLabel = "FILE", required = true, description = "The JSON config file.")
     Path config;
@@ -112,12 +117,15 @@ final class DaemonCommand implements Callable<Integer> {
                 }
             }
             System.out.flush();
+            if (report.failure != null) {
+                System.err.println("reflex daemon: the run failed: " + report.failure);
+            }
             if (stim != null && stim.faultLatched()) {
                 System.err.println("reflex daemon: the run ended with a stimulation fault latched: "
                         + stim.system().controller().faultReason());
                 return StimRun.EXIT_STIM_FAULT;
             }
-            return 0;
+            return report.failure != null ? EXIT_RUN_FAILED : 0;
         } catch (ConfigException e) {
             System.err.println("reflex daemon: " + e.getMessage());
             return 2;

@@ -251,7 +251,7 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.print(Reports.text(report));
                 printStim();
             }
-            return exitCode();
+            return exitCode(report);
         } finally {
             closeStim();
         }
@@ -301,17 +301,23 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("  lsl: " + lslReport.toJson());
             printStim();
         }
-        return exitCode();
+        return exitCode(report);
     }
 
-    /** 0, or {@link StimRun#EXIT_STIM_FAULT} when the run ended with a stimulation fault latched. */
-    private int exitCode() {
+    /**
+     * 0; {@link StimRun#EXIT_STIM_FAULT} when the run ended with a stimulation fault latched; else
+     * {@link DaemonCommand#EXIT_RUN_FAILED} when the run failed (e.g. calibration timed out).
+     */
+    private int exitCode(SessionReport report) {
+        if (report.failure != null) {
+            System.err.println("reflex demo: the run failed: " + report.failure);
+        }
         if (stimDemo != null && stimDemo.faultLatched()) {
             System.err.println("reflex demo: the run ended with a stimulation fault latched: "
                     + stimDemo.system().controller().faultReason());
             return StimRun.EXIT_STIM_FAULT;
         }
-        return 0;
+        return report.failure != null ? DaemonCommand.EXIT_RUN_FAILED : 0;
     }
 
     /** Names for tests. */

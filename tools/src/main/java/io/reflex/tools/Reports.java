@@ -33,6 +33,7 @@ final class Reports {
                 .put("deadline_us", r.deadlineUs)
                 .put("topology", r.topology)
                 .put("ending", r.ending)
+                .put("failure", r.failure)
                 .put("calibration_frames", r.calibrationFrames)
                 .put("calibration_seconds", round(r.calibrationSeconds, 3))
                 .put("fit_ms", round(r.fitMs, 3))
@@ -43,7 +44,8 @@ final class Reports {
                 .put("deadline_misses", r.deadlineMisses)
                 .put("invalid_input", r.invalidInput)
                 .put("safe_outputs", r.safeOutputs)
-                .put("errors", r.stageErrors + r.observerErrors)
+                .put("errors", r.errors())
+                .put("source_errors", r.sourceErrors)
                 .put("targets", kind)
                 .put(kind + "_r2", liveR2 == null ? Double.NaN : round(liveR2, 4))
                 .put(kind + "_r2_by_decoder", r2)
@@ -142,7 +144,7 @@ final class Reports {
                 r.calibrationFrames, r.calibrationSeconds, r.fitMs));
         sb.append(String.format(Locale.ROOT, "  live         %d frames in %.1f s; dropped %d, not taken in %d,"
                         + " deadline misses %d, invalid input %d, safe outputs %d, errors %d%n", r.frames,
-                r.liveSeconds, r.dropped, r.notTakenIn, r.deadlineMisses, r.invalidInput, r.safeOutputs, r.stageErrors + r.observerErrors));
+                r.liveSeconds, r.dropped, r.notTakenIn, r.deadlineMisses, r.invalidInput, r.safeOutputs, r.errors()));
         sb.append("  ").append(r.targetKind).append(" R2 ");
         for (Map.Entry<String, Double> e : r.r2.entrySet()) {
             sb.append(String.format(Locale.ROOT, " %s %.3f%s", e.getKey(), e.getValue(),

@@ -145,6 +145,16 @@ public final class ReflexConfig {
     public static final class CalibrationConfig {
         /** Seconds of calibration frames recorded before the fit. */
         public double seconds = 10;
+        /**
+         * Seconds calibration may take before the run fails (the source delivers no usable bins: all NaN/Inf, or
+         * none at all); 0 picks {@link #effectiveTimeoutS()}.
+         */
+        public double timeoutS = 0;
+
+        /** The timeout in force: {@link #timeoutS}, or when 0, three times {@link #seconds} and at least 30 s. */
+        public double effectiveTimeoutS() {
+            return timeoutS > 0 ? timeoutS : Math.max(30, 3 * seconds);
+        }
     }
 
     /** How long the live phase lasts. */
@@ -389,6 +399,10 @@ public final class ReflexConfig {
             }
         }
         Check.range("calibration.seconds", calibration.seconds, 0, 3_600);
+        if (calibration.timeoutS != 0) {
+            // shorter than the block itself, calibration could never succeed
+            Check.range("calibration.timeoutS", calibration.timeoutS, Math.max(0.001, calibration.seconds), 86_400);
+        }
         Check.range("run.seconds", run.seconds, 0, 30 * 24 * 3_600.0);
         if (journal.enabled) {
             Check.present("journal.dir", journal.dir, "a directory path");

@@ -89,8 +89,19 @@ public final class LslSampleSource implements SampleSource {
         }
     }
 
-    /** Wraps an open inlet; {@code fullInfo} supplies the channel labels. */
+    /**
+     * Wraps an open inlet; {@code fullInfo} supplies the channel labels.
+     *
+     * @throws IllegalStateException if {@code fullInfo} disagrees with the info the inlet was opened on (channel
+     *     count, format or rate): the inlet decodes samples by one and this source reads them by the other, so such
+     *     a stream cannot be used
+     */
     public LslSampleSource(StreamInlet inlet, StreamInfo fullInfo) {
+        String mismatch = mismatch(inlet.info(), fullInfo);
+        if (mismatch != null) {
+            throw new IllegalStateException("LSL stream '" + fullInfo.name() + "' cannot be used: " + mismatch
+                    + "; the outlet describes itself inconsistently, so the stream is refused");
+        }
         this.inlet = inlet;
         this.info = fullInfo;
         this.totalChannels = fullInfo.channelCount();
@@ -122,6 +133,24 @@ public final class LslSampleSource implements SampleSource {
         this.sample = new float[totalChannels];
         this.neural = new float[neuralIndex.length];
         this.reference = new double[Math.max(1, referenceIndex.length)];
+    }
+
+    /** How the info an inlet was opened on (discovery's short info) and the full info disagree, or null. */
+    static String mismatch(StreamInfo shortInfo, StreamInfo fullInfo) {
+        if (shortInfo.channelCount() != fullInfo.channelCount()) {
+            return "its discovery info declares " + shortInfo.channelCount() + " channels but its full info "
+                    + fullInfo.channelCount();
+        }
+        if (shortInfo.channelFormat() != fullInfo.channelFormat()) {
+            return "its discovery info declares format " + shortInfo.channelFormat().wireName()
+                    + " but its full info " + fullInfo.channelFormat().wireName();
+        }
+        double a = shortInfo.nominalSrate();
+        double b = fullInfo.nominalSrate();
+        if (Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b))) {
+            return "its discovery info declares a nominal rate of " + a + " Hz but its full info " + b + " Hz";
+        }
+        return null;
     }
 
     @Override

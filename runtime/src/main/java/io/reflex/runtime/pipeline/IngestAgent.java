@@ -32,6 +32,7 @@ final class IngestAgent implements Agent {
     private double firstSampleS = Double.NaN;
     private volatile boolean stopRequested;
     private volatile boolean stopped;
+    private volatile RuntimeException lastSourceError;
 
     IngestAgent(RingBuffer<Frame> ring, SampleSource source, NanoClock clock, PipelineCounters counters,
                 LatencyStats latency, int ingestTrack, long deadlineNs, int samplesPerFrame) {
@@ -59,7 +60,15 @@ final class IngestAgent implements Agent {
         if (block == null) {
             begin();
         }
-        int n = source.poll(block);
+        int n;
+        try {
+            n = source.poll(block);
+        } catch (RuntimeException e) {
+            // counted here, reported by the runner's error handler: a source failing on every poll shows in the report
+            counters.sourceErrors.increment();
+            lastSourceError = e;
+            throw e;
+        }
         if (n == SampleSource.END_OF_STREAM) {
             stopped = true;
             return 0;
@@ -128,6 +137,11 @@ final class IngestAgent implements Agent {
     /** Asks the agent to stop taking samples (any partial bin is discarded); callable from any thread. */
     void requestStop() {
         stopRequested = true;
+    }
+
+    /** The last exception the source threw when polled, or null. */
+    RuntimeException lastSourceError() {
+        return lastSourceError;
     }
 
     /** True once the agent has stopped (stop requested, or the source ended). */

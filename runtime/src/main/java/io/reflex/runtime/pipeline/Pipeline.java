@@ -193,6 +193,11 @@ public final class Pipeline implements AutoCloseable {
         return threads;
     }
 
+    /** The last exception the source threw when ingest polled it (also counted in sourceErrors), or null. */
+    public RuntimeException lastSourceError() {
+        return ingest.lastSourceError();
+    }
+
     /** True once ingest has stopped (the source ended or {@link #close()} began). */
     public boolean ingestStopped() {
         return ingest.isStopped();

@@ -28,6 +28,8 @@ public final class PipelineCounters {
     public final Counter safeOutputs = new Counter("safe_outputs");
     /** Exceptions thrown by critical-stage handlers or sinks (their stage thread). */
     public final Counter stageErrors = new Counter("stage_errors");
+    /** Exceptions thrown by the source while ingest polled it (ingest). */
+    public final Counter sourceErrors = new Counter("source_errors");
     /** Exceptions thrown by observers such as the journal (observer thread). */
     public final Counter observerErrors = new Counter("observer_errors");
 
@@ -40,7 +42,7 @@ public final class PipelineCounters {
     public Map<String, Long> snapshot() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (Counter c : new Counter[] {framesIn, dropped, notTakenIn, invalidInput, decodeFaults, decodeDeadlineMisses,
-                emitDeadlineMisses, framesOut, safeOutputs, stageErrors, observerErrors}) {
+                emitDeadlineMisses, framesOut, safeOutputs, stageErrors, sourceErrors, observerErrors}) {
             m.put(c.name(), c.get());
         }
         return m;

@@ -6,6 +6,7 @@ import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.runtime.agent.ErrorHandler;
+import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.Journal;
@@ -68,6 +69,11 @@ public final class ClosedLoopSession {
         /** Running mean velocity R² of the live decoder (NaN before enough live frames). */
         public double liveR2 = Double.NaN;
     }
+
+    /** Errors of one kind (agent or stage, exception class) shown one by one before summaries take over. */
+    public static final int ERRORS_SHOWN_PER_KIND = 10;
+    /** At most one summary line per kind of error per this interval. */
+    public static final long ERROR_SUMMARY_INTERVAL_NS = 10_000_000_000L;
 
     private final Context ctx;
     private final CountDownLatch stop = new CountDownLatch(1);
@@ -163,10 +169,13 @@ public final class ClosedLoopSession {
                     + "-" + ProcessHandle.current().pid();
             journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg));
         }
+        // A fault that repeats on every poll or frame is counted every time but shown only so often.
+        RateLimitedErrorHandler errors = new RateLimitedErrorHandler(ctx.errorHandler, ERRORS_SHOWN_PER_KIND,
+                ERROR_SUMMARY_INTERVAL_NS, System::nanoTime);
         Pipeline.Context pc = new Pipeline.Context().source(source).channels(channels).outputCount(outputs)
                 .binWidthUs(cfg.pipeline.binWidthUs).ringSize(cfg.pipeline.ringSize)
                 .deadlineUs(cfg.pipeline.deadlineUs).topology(Topology.byKey(cfg.pipeline.topology))
-                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(ctx.errorHandler);
+                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(errors);
         for (OutputSink s : ctx.sinks) {
             pc.sink(s);
         }
@@ -219,9 +228,17 @@ public final class ClosedLoopSession {
             if (set != null) {
                 ctx.listener.onPhase("calibration", calibrationBins + " bins (" + cfg.calibration.seconds + " s)");
                 long t0 = System.nanoTime();
+                double timeoutS = cfg.calibration.effectiveTimeoutS();
+                long timeoutNs = (long) (timeoutS * 1e9);
                 while (!stopRequested && !recorder.done.await(ctx.tickMs, TimeUnit.MILLISECONDS)) {
                     if (pipeline.ingestStopped()) {
                         report.ending = "source-ended";
+                        break;
+                    }
+                    if (System.nanoTime() - t0 >= timeoutNs) {
+                        report.ending = "failed";
+                        report.failure = calibrationFailure(timeoutS, recorder, calibrationBins, pipeline,
+                                source.name());
                         break;
                     }
                     Progress p = progress("calibration", t0, cfg.calibration.seconds, counters, scorer);
@@ -232,8 +249,12 @@ public final class ClosedLoopSession {
                 report.calibrationFrames = recorder.recorded;
                 report.calibrationSeconds = (System.nanoTime() - t0) * 1e-9;
                 if (stopRequested || !recorder.done.await(0, TimeUnit.MILLISECONDS)) {
-                    report.ending = stopRequested ? "stopped" : report.ending;
-                    return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, 0, 0, 0, base, 0);
+                    if (stopRequested) {
+                        report.ending = "stopped";
+                        report.failure = null;
+                    }
+                    return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, 0, 0, 0, base, 0,
+                            errors);
                 }
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
@@ -292,7 +313,7 @@ public final class ClosedLoopSession {
                 report.ending = "stopped";
             }
             return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, gcCount0, gcTime0, alloc0,
-                    base, liveStartNs);
+                    base, liveStartNs, errors);
         } catch (RuntimeException | InterruptedException e) {
             pipeline.close();
             if (journal != null) {
@@ -327,6 +348,34 @@ public final class ClosedLoopSession {
         return null;
     }
 
+    /**
+     * Why calibration could not collect its bins in time, in numbers: how many bins came and were refused as
+     * invalid (NaN/Inf), how many the source should have delivered by now but never did, and the source's errors.
+     */
+    private static String calibrationFailure(double timeoutS, Recorder recorder, int target,
+                                             Pipeline pipeline, String sourceName) {
+        long arrived = recorder.seen;
+        long invalid = arrived - recorder.recorded;
+        StringBuilder sb = new StringBuilder();
+        sb.append("calibration timed out after ").append(timeoutS).append(" s (calibration.timeoutS) with ")
+                .append(recorder.recorded).append(" of ").append(target).append(" bins recorded: ");
+        if (arrived == 0) {
+            sb.append("no bin arrived from ").append(sourceName);
+        } else {
+            sb.append(arrived).append(" bins arrived, ").append(invalid == arrived ? "every one" : invalid + " of them")
+                    .append(" invalid (NaN/Inf samples or targets)");
+            if (invalid < arrived) {
+                sb.append(", and the source delivered too slowly for the rest");
+            }
+        }
+        long sourceErrors = pipeline.counters().sourceErrors.get();
+        if (sourceErrors > 0) {
+            sb.append("; ").append(sourceErrors).append(" source errors, the last: ")
+                    .append(pipeline.lastSourceError());
+        }
+        return sb.toString();
+    }
+
     /** Passes on the failover lines the decode thread left. */
     private void notices(EngineRun engines) {
         if (engines == null) {
@@ -340,7 +389,8 @@ public final class ClosedLoopSession {
     private SessionReport finish(Pipeline pipeline, Journal journal, SessionReport report, Scorer scorer,
                                  EngineRun engines, Decoder live, List<Decoder> compare,
                                  List<GarbageCollectorMXBean> gcs,
-                                 long gcCount0, long gcTime0, long alloc0, long[] base, long liveStartNs) {
+                                 long gcCount0, long gcTime0, long alloc0, long[] base, long liveStartNs,
+                                 RateLimitedErrorHandler errors) {
         long liveEndNs = System.nanoTime();
         long gcCount1 = gcCount(gcs);
         long gcTime1 = gcTime(gcs);
@@ -363,6 +413,8 @@ public final class ClosedLoopSession {
         report.safeOutputs = c.safeOutputs.get() - base[4];
         report.decodeFaults = c.decodeFaults.get() - base[5];
         report.stageErrors = c.stageErrors.get();
+        report.sourceErrors = c.sourceErrors.get();
+        errors.flush();
         report.observerErrors = c.observerErrors.get();
         if (wasLive) {
             report.gcCount = gcCount1 - gcCount0;
@@ -460,6 +512,8 @@ public final class ClosedLoopSession {
         private final int[] targetIndex;
         private final float[] truth;
         volatile int recorded;
+        /** Frames offered for calibration, valid or not. */
+        volatile long seen;
 
         Recorder(CalibrationSet set, DecodeTargets targets) {
             this.set = set;
@@ -472,6 +526,7 @@ public final class ClosedLoopSession {
             if (set == null || frame.decoderGeneration != 0 || set.full()) {
                 return;
             }
+            seen++;
             for (int k = 0; k < targetIndex.length; k++) {
                 truth[k] = frame.targets[targetIndex[k]];
             }

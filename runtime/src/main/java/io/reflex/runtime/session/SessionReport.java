@@ -35,8 +35,13 @@ public final class SessionReport {
     public long binWidthUs;
     public long deadlineUs;
     public String topology;
-    /** Why the live phase ended: {@code completed}, {@code stopped} or {@code source-ended}. */
+    /**
+     * Why the run ended: {@code completed}, {@code stopped}, {@code source-ended}, or {@code failed} (then
+     * {@link #failure} says why).
+     */
     public String ending;
+    /** Why the run failed (e.g. calibration timed out, naming its cause); null unless {@link #ending} is failed. */
+    public String failure;
     public int calibrationFrames;
     public double calibrationSeconds;
     public double fitMs;
@@ -49,8 +54,17 @@ public final class SessionReport {
     public long invalidInput;
     public long safeOutputs;
     public long decodeFaults;
+    /** Exceptions caught in stages and sinks, for the whole run. */
     public long stageErrors;
+    /** Exceptions thrown by the source while polled (e.g. an unusable stream), for the whole run. */
+    public long sourceErrors;
+    /** Exceptions caught in observers, for the whole run. */
     public long observerErrors;
+
+    /** Every exception caught in the pipeline during the run: stages, sinks, the source and observers. */
+    public long errors() {
+        return stageErrors + sourceErrors + observerErrors;
+    }
     /** What the decoders were fitted to and scored against: {@code velocity} (vx, vy) or {@code latent} (lx, ly, lz). */
     public String targetKind = "velocity";
     /** Mean R² over the targets of each decoder on the live frames; the live decoder first. */

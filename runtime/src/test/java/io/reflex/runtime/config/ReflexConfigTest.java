@@ -18,6 +18,12 @@ class ReflexConfigTest {
         assertThat(c.pipeline.topology).isEqualTo("fused");
         assertThat(c.decoder.name).isEqualTo("kalman");
         assertThat(c.journal.enabled).isTrue();
+        assertThat(c.calibration.timeoutS).isZero();
+        assertThat(c.calibration.effectiveTimeoutS()).isEqualTo(30);
+        c.calibration.seconds = 20;
+        assertThat(c.calibration.effectiveTimeoutS()).isEqualTo(60);
+        c.calibration.timeoutS = 25;
+        assertThat(c.calibration.effectiveTimeoutS()).isEqualTo(25);
     }
 
     @Test
@@ -48,6 +54,8 @@ class ReflexConfigTest {
             {"decoder":{"compare":["kalman"]}}          | decoder.compare[0]: "kalman" is not allowed; expected a decoder other than decoder.name
             {"decoder":{"options":{"gain":"fast"}}}     | decoder.options:
             {"calibration":{"seconds":-1}}              | calibration.seconds: -1.0 is not allowed; expected a number in [0.0, 3600.0]
+            {"calibration":{"seconds":10,"timeoutS":5}} | calibration.timeoutS: 5.0 is not allowed; expected a number in [10.0, 86400.0]
+            {"calibration":{"timeoutS":-1}}             | calibration.timeoutS: -1.0 is not allowed; expected a number in [10.0, 86400.0]
             {"journal":{"dir":""}}                      | journal.dir: "" is not allowed; expected a directory path
             {"journal":{"enabled":"yes"}}               | journal.enabled: "yes" is not allowed; expected true or false
             {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decoder, journal, pipeline, run, source, stim]
