@@ -194,6 +194,13 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (deadlineUs != null) {
             c.pipeline.deadlineUs = deadlineUs;
+        } else if (config == null && DecoderCatalog.usesEngines(c.decoder.name) && !c.decoder.engines.isEmpty()
+                && c.decoder.engines.get(0).equals("rtl-sim")) {
+            // The verilated kernel takes milliseconds of wall time per bin (tens of µs per simulated clock): give it
+            // the whole bin, as a simulator of the card rather than the card itself.
+            c.pipeline.deadlineUs = c.pipeline.binWidthUs;
+            System.err.println("reflex demo: the RTL simulation decodes in milliseconds per bin; deadline set to one"
+                    + " bin (" + c.pipeline.binWidthUs + " us); --deadline-us overrides");
         }
         if (journalDir != null) {
             c.journal.dir = journalDir;
