@@ -1,10 +1,13 @@
 `default_nettype none
 // Vitis RTL kernel `lfads_kernel` (ap_ctrl_hs): LFADS inference of decoders/FIXED_POINT.md sections 5-6.
-// Arguments (hdl/abi/lfads_kernel.json): 0 model (gmem), 1 counts (gmem), 2 out (gmem), 3 n_bins, 4 flags.
+// Arguments (hdl/abi/lfads_kernel.json): 0 model (gmem), 1 counts (gmem), 2 out (gmem), 3 n_bins, 4 flags,
+// 5 state (gmem); status register at 0x58.
 // Build parameter CAUSAL selects the core (one per bitstream; the register map is the same):
-//   0: lfads_core, trial inference of models without a controller ("LFD1" model buffer; ICD used, CO and LAG_MAX not);
+//   0: lfads_core, trial inference of models without a controller ("LFD1" model buffer; ICD used, CO and LAG_MAX not;
+//      the state argument and the flags 4, 8, 16 are ignored: a trial keeps no state between invocations);
 //   1: lfads_step_core, the causal step of causal models with a controller ("LFC1" model buffer; T_MAX is the
-//      most bins per invocation, CO and LAG_MAX used, ICD not).
+//      most bins per invocation, CO and LAG_MAX used, ICD not; flags 8 SAVE and 16 RESTORE the causal state).
+// Status 7 (over any status of the core): an AXI read or write response of the run was SLVERR or DECERR.
 module lfads_kernel #(
     parameter integer C_S_AXI_CONTROL_ADDR_WIDTH = 12,  // control port address bits (bytes)
     parameter integer C_M_AXI_GMEM_ADDR_WIDTH    = 64,  // memory address bits (bytes)
@@ -82,13 +85,22 @@ module lfads_kernel #(
         end
     endgenerate
 
-    localparam integer N_ARGS = 5;
+    localparam integer N_ARGS = 6;
     reg rst;
     always @(posedge ap_clk) rst <= !ap_rst_n;
 
     wire                 ap_start, ap_done, ap_idle;
-    wire [31:0]          status;
+    wire [31:0]          status, core_status;
     wire [N_ARGS*64-1:0] args;
+
+    // bus responses: an error response (SLVERR, DECERR) anywhere in a run is latched and reported as status 7
+    reg bus_err_reg;
+    always @(posedge ap_clk) begin
+        if (rst || (ap_start && ap_idle)) bus_err_reg <= 1'b0;
+        else if ((m_axi_gmem_rvalid && m_axi_gmem_rready && m_axi_gmem_rresp[1])
+                 || (m_axi_gmem_bvalid && m_axi_gmem_bready && m_axi_gmem_bresp[1])) bus_err_reg <= 1'b1;
+    end
+    assign status = bus_err_reg ? 32'd7 : core_status;
 
     axil_ctrl #(.ADDR_W(C_S_AXI_CONTROL_ADDR_WIDTH), .N_ARGS(N_ARGS)) u_ctrl (
         .clk(ap_clk), .rst(rst),
@@ -130,7 +142,7 @@ module lfads_kernel #(
     generate
         if (CAUSAL == 0) begin : g_trial
             lfads_core #(.D(D), .T_MAX(T_MAX), .H(H), .ICD(ICD), .F(F), .RO(RO), .P(P)) u_core (
-                .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
+                .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(core_status),
                 .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
                 .n_bins(args[223:192]), .flags(args[287:256]),
                 .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
@@ -140,8 +152,8 @@ module lfads_kernel #(
                 .wr_idle(wr_idle));
         end else begin : g_causal
             lfads_step_core #(.D(D), .T_MAX(T_MAX), .H(H), .CO(CO), .F(F), .RO(RO), .P(P), .LAG_MAX(LAG_MAX)) u_core (
-                .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
-                .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
+                .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(core_status),
+                .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]), .st_addr(args[383:320]),
                 .n_bins(args[223:192]), .flags(args[287:256]),
                 .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
                 .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),

@@ -26,11 +26,21 @@
 //   s*L + l, int32 in bits 31:0; slot s = op + 1, slot 0 and 8 zero), 128 beats of lut_sigmoid, 128 of lut_tanh.
 // Input: bins*KX chunks of P int16 counts (bin t, chunk k at t*KX + k, zero beyond D), CPB chunks per beat.
 // Output: per bin one record of REC_BEATS beats: int16 factors[F] then int16 log-rates[RO], zero padded.
+// State buffer (SAVE writes it, RESTORE reads it; 512-bit beats, HB = ceil(H/32), FB = ceil(F/32)):
+//   beat 0: words [0] magic 0x3154534C "LST1", [1] H, [2] F, [3] LAG_MAX, [4] ci_lag, [5] 0, [6..7] int64 bins
+//           stepped since the last RESET (LOAD resets), rest 0;
+//   then HB beats CI-encoder h, HB beats controller h, HB beats generator h, FB beats f_{t-1} (the factors of the
+//   last step, W_fac.g0 after a RESET), and ci_lag x HB beats of CI history, entry j = the CI-encoder output of bin
+//   (bins - 1 - j), zero before the RESET; int16 Q12, element e of a vector at beat e/32, bits 16(e%32).
+//   1 + (3 + ci_lag) HB + FB beats in all (10 for the demo model: H 64, F 4, ci_lag 1).
 // flags: bit0 LOAD the model (and reset the state), bit2 RESET the state to the initial states (ci_enc_h0,
-//        con_h0, g0, no past CI outputs), bit1 RUN n_bins causal steps; in that order when combined. Without
-//        RESET a RUN continues from the state the previous RUN left (closed-loop use, one call per bin or few).
+//        con_h0, g0, no past CI outputs), bit4 RESTORE the state from the state buffer, bit1 RUN n_bins causal
+//        steps, bit3 SAVE the state into the state buffer; in that order when combined. Without RESET or RESTORE
+//        a RUN continues from the state the previous RUN left (closed-loop use, one call per bin or few).
 // status: 0 ok, 1 bad magic, 2 dimensions differ from the build (or ci_lag > LAG_MAX, or clip > 32767),
-//         3 no model loaded, 4 n_bins outside [1, T_MAX].
+//         3 no model loaded (RUN, RESET, RESTORE or SAVE), 4 n_bins outside [1, T_MAX] with RUN (checked before
+//         anything is done), 5 the state buffer's header differs from the loaded model (magic, H, F, LAG_MAX,
+//         ci_lag: nothing restored). A refused phase ends the invocation; nothing after it runs.
 module lfads_step_core #(
     parameter integer D       = 70,   // input channels (count)
     parameter integer T_MAX   = 73,   // most bins per invocation (input buffer depth)
@@ -50,6 +60,7 @@ module lfads_step_core #(
     input  wire [63:0]  w_addr,
     input  wire [63:0]  in_addr,
     input  wire [63:0]  out_addr,
+    input  wire [63:0]  st_addr,
     input  wire [31:0]  n_bins,
     input  wire [31:0]  flags,
     output reg          rd_cmd_valid,
@@ -92,6 +103,11 @@ module lfads_step_core #(
                      OP_FAC = 7, OP_RO = 8;
     localparam [1:0] TAG_M = 2'd0, TAG_X = 2'd1, TAG_H = 2'd2;
     localparam [31:0] MAGIC = 32'h3143464C;
+    // state buffer: beats of a vector of H (F) int16, first beat of each part
+    localparam integer HB = (H + 31) / 32, FB = (F + 31) / 32;
+    localparam integer B_CI = 1, B_CON = 1 + HB, B_GEN = 1 + 2 * HB, B_F = 1 + 3 * HB, B_HIST = 1 + 3 * HB + FB;
+    localparam integer SB_MAX = B_HIST + LAG_MAX * HB;
+    localparam [31:0] ST_MAGIC = 32'h3154534C;
 
     initial begin
         if (H % P != 0 || H < P || CO < 1 || CO > L || F > L || RO > L || D < 1 || T_MAX < 1 || F < 1 || RO < 1
@@ -181,10 +197,12 @@ module lfads_step_core #(
     reg [31:0]   pcnt_reg;
     reg          ro_pend_reg;     // a read-out job is in the pipeline; its result completes the record
     reg          ro_req_reg, ro_req_next;   // the factors of a bin are in: its read-out is to be issued
+    reg          sv_push;         // SAVE: a state beat goes to the FIFO (records and state never overlap)
+    reg  [511:0] sv_beat;         // SAVE: the state beat of this cycle
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
-        .in_ready(fifo_in_ready), .in_data(out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
+        .in_ready(fifo_in_ready), .in_data(sv_push ? sv_beat : out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
         .out_ready(wr_ready), .out_data(wr_data), .count(fifo_count));
-    always @* fifo_push = push_busy_reg && fifo_in_ready;
+    always @* fifo_push = (push_busy_reg || sv_push) && fifo_in_ready;
 
     // ------------------------------------------------------------------ model registers
     reg [31:0] hdr_reg [0:10];
@@ -193,17 +211,18 @@ module lfads_step_core #(
     reg        loaded_reg;
 
     // ------------------------------------------------------------------ main FSM
-    localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
+    localparam [5:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
                      S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_OUT_CMD = 12, S_BIN = 13,
                      S_CI_WAIT = 14, S_CON_X = 15, S_CON_A = 16, S_CON_WA = 17, S_CON_B = 18, S_CON_WB = 19,
                      S_CO = 20, S_CO_W = 21, S_GEN_X = 22, S_GEN_A = 23, S_GEN_WA = 24, S_GEN_B = 25,
-                     S_GEN_WB = 26, S_FAC = 27, S_FAC_W = 28, S_FLUSH = 29, S_DONE = 30;
+                     S_GEN_WB = 26, S_FAC = 27, S_FAC_W = 28, S_FLUSH = 29, S_DONE = 30, S_RS_CMD = 31,
+                     S_RS = 32, S_SV_CMD = 33, S_SV = 34, S_SV_FLUSH = 35;
     // CI thread states
     localparam [2:0] CI_IDLE = 0, CI_X = 1, CI_A = 2, CI_WA = 3, CI_B = 4, CI_WB = 5;
 
-    reg [4:0]  state_reg, state_next;
+    reg [5:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
-    reg [63:0] wa_reg, ia_reg, oa_reg;
+    reg [63:0] wa_reg, ia_reg, oa_reg, sa_reg;
     reg [31:0] bins_reg, flags_reg;
     reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
     reg [31:0] sec_reg, sec_next;          // body section
@@ -214,12 +233,14 @@ module lfads_step_core #(
     reg        ciin_load;                  // the controller input of the next bin is taken from the history now
     reg        xload_reg;                  // counts beats are arriving (under the first steps)
     reg [31:0] xcnt_reg;                   // counts beats written to the input RAM
+    reg [63:0] nbin_reg;                   // bins stepped since the last RESET (saved with the state)
+    reg        rs_ok_reg;                  // RESTORE: the state buffer's header matches the loaded model
 
 
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || xload_reg
+    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || xload_reg || state_reg == S_RS
                       || (state_reg == S_BODY && !lbusy_reg);
     wire rd_fire = rd_valid && rd_ready;
 
@@ -313,6 +334,43 @@ module lfads_step_core #(
     // the CI step of bin cibin may read its counts: all beats up to its last chunk are in the input RAM
     wire ci_counts = !xload_reg || xcnt_reg >= ((cibin_reg + 1) * KX + CPB - 1) / CPB;
 
+    // ------------------------------------------------------------------ state buffer (SAVE, RESTORE)
+    // what follows a finished RESET (or LOAD), or an invocation without either: RESTORE, RUN, SAVE, in that order
+    function [5:0] after_reset;
+        /* verilator lint_off UNUSEDSIGNAL */   // bits 0 (LOAD) and 2 (RESET) are done by now
+        input [31:0] fl;
+        /* verilator lint_on UNUSEDSIGNAL */
+        begin
+            after_reset = fl[4] ? S_RS_CMD : fl[1] ? S_RUN : fl[3] ? S_SV_CMD : S_DONE;
+        end
+    endfunction
+    wire [31:0] st_beats = B_HIST + lag_reg * HB;   // beats of the loaded model's state: ci_lag history entries
+    wire rs_hdr_ok = rd_data[31:0] == ST_MAGIC && rd_data[63:32] == H && rd_data[95:64] == F
+                     && rd_data[127:96] == LAG_MAX && rd_data[159:128] == lag_reg;
+    // the whole state as SAVE writes it (history entries beyond ci_lag are not written); constant indices only
+    reg [512*SB_MAX-1:0] sv_vec;
+    integer es, js;
+    always @* begin
+        sv_vec = {(512*SB_MAX){1'b0}};
+        sv_vec[31:0] = ST_MAGIC;
+        sv_vec[63:32] = H;
+        sv_vec[95:64] = F;
+        sv_vec[127:96] = LAG_MAX;
+        sv_vec[159:128] = lag_reg;
+        sv_vec[255:192] = nbin_reg;
+        for (es = 0; es < H; es = es + 1) begin
+            sv_vec[512*(B_CI + es/32) + 16*(es%32) +: 16] = cih_reg[16*es +: 16];
+            sv_vec[512*(B_CON + es/32) + 16*(es%32) +: 16] = conh_reg[16*es +: 16];
+            sv_vec[512*(B_GEN + es/32) + 16*(es%32) +: 16] = gh_reg[16*es +: 16];
+        end
+        for (es = 0; es < F; es = es + 1)
+            sv_vec[512*(B_F + es/32) + 16*(es%32) +: 16] = fv_reg[16*es +: 16];
+        for (js = 0; js < LAG_MAX; js = js + 1)
+            for (es = 0; es < H; es = es + 1)
+                sv_vec[512*(B_HIST + js*HB + es/32) + 16*(es%32) +: 16] = hist_reg[16*(H*js + es) +: 16];
+        sv_beat = sv_vec[512*cnt_reg[$clog2(SB_MAX+1)-1:0] +: 512];
+    end
+
     // a job request of the main thread: granted when the port is free
     task want;
         input [31:0] n, chunk, wbase;
@@ -348,17 +406,18 @@ module lfads_step_core #(
         ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
         ld_la = {cnt_reg[6:0], sub_reg[4:0]};
         x_we = xload_reg && rd_fire; x_wa = xcnt_reg[$clog2(XW+1)-1:0];
-        main_req = 1'b0; ciin_load = 1'b0; ro_req_next = ro_req_reg;
+        main_req = 1'b0; ciin_load = 1'b0; ro_req_next = ro_req_reg; sv_push = 1'b0;
         g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_thr = 1'b0; g_op = 0;
 
         // ---- main thread and control
         case (state_reg)
             S_IDLE: if (start) begin
                 status_next = 32'd0;
-                if (flags[0]) state_next = S_HDR_CMD;
+                // n_bins is checked first, so that a refused RUN leaves the model and the state as they were
+                if (flags[1] && (n_bins == 0 || n_bins > T_MAX)) begin status_next = 32'd4; state_next = S_DONE; end
+                else if (flags[0]) state_next = S_HDR_CMD;
                 else if (flags[2]) state_next = S_RESET;
-                else if (flags[1]) state_next = S_RUN;
-                else state_next = S_DONE;
+                else state_next = after_reset(flags);
             end
             S_HDR_CMD: begin
                 rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg; rd_cmd_len = 32'd2;
@@ -422,10 +481,24 @@ module lfads_step_core #(
                     if (g_valid) state_next = S_F0_W;
                 end
             end
-            S_F0_W: if (ev_res_m) state_next = flags_reg[1] ? S_RUN : S_DONE;
+            S_F0_W: if (ev_res_m) state_next = after_reset(flags_reg);
+            // RESTORE: the header beat is checked; on a mismatch the other beats are read and dropped (status 5)
+            S_RS_CMD: begin
+                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                else begin
+                    rd_cmd_valid = 1'b1; rd_cmd_addr = sa_reg; rd_cmd_len = st_beats;
+                    if (rd_cmd_ready) begin state_next = S_RS; cnt_next = 0; end
+                end
+            end
+            S_RS: if (rd_fire) begin
+                cnt_next = cnt_reg + 1;
+                if (cnt_reg == st_beats - 1) begin
+                    if (!rs_ok_reg) begin status_next = 32'd5; state_next = S_DONE; end
+                    else state_next = flags_reg[1] ? S_RUN : flags_reg[3] ? S_SV_CMD : S_DONE;
+                end
+            end
             S_RUN: begin
                 if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
-                else if (bins_reg == 0 || bins_reg > T_MAX) begin status_next = 32'd4; state_next = S_DONE; end
                 else begin state_next = S_X_CMD; cnt_next = 0; end
             end
             // the counts stream into the input RAM under the first steps (the CI thread waits for its beats)
@@ -512,7 +585,24 @@ module lfads_step_core #(
                     bin_next = bin_reg + 1; state_next = S_BIN;
                 end
             end
-            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !wr_valid) state_next = S_DONE;
+            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !wr_valid)
+                state_next = flags_reg[3] ? S_SV_CMD : S_DONE;
+            // SAVE: the state beats go through the output FIFO once the records are written
+            S_SV_CMD: begin
+                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                else begin
+                    wr_cmd_valid = 1'b1; wr_cmd_addr = sa_reg; wr_cmd_len = st_beats;
+                    if (wr_cmd_ready) begin state_next = S_SV; cnt_next = 0; end
+                end
+            end
+            S_SV: begin
+                sv_push = 1'b1;
+                if (fifo_in_ready) begin
+                    cnt_next = cnt_reg + 1;
+                    if (cnt_reg == st_beats - 1) state_next = S_SV_FLUSH;
+                end
+            end
+            S_SV_FLUSH: if (wr_idle && !wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
@@ -578,10 +668,11 @@ module lfads_step_core #(
     always @(posedge clk) vsrc_x_reg <= x_re;
 
     // ------------------------------------------------------------------ state registers and data
-    integer h;
+    integer h, er, jr;
     always @(posedge clk) begin
         if (state_reg == S_IDLE && start) begin
-            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; flags_reg <= flags;
+            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; sa_reg <= st_addr; bins_reg <= n_bins;
+            flags_reg <= flags;
         end
         if (state_reg == S_HDR0 && rd_fire)
             for (h = 0; h < 11; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
@@ -601,6 +692,28 @@ module lfads_step_core #(
         if (state_reg == S_RESET && loaded_reg) begin
             cih_reg <= h0ci_reg; conh_reg <= h0con_reg; gh_reg <= h0g_reg;
             hist_reg <= {(16*H*LAG_MAX){1'b0}};
+            nbin_reg <= 64'd0;
+        end
+        if (state_reg == S_FAC_W && ev_res_m) nbin_reg <= nbin_reg + 64'd1;
+        // RESTORE: beat 0 is the header; the others are written element by element (constant indices) when it
+        // matched the loaded model
+        if (state_reg == S_RS && rd_fire) begin
+            if (cnt_reg == 0) begin
+                rs_ok_reg <= rs_hdr_ok;
+                if (rs_hdr_ok) nbin_reg <= rd_data[255:192];
+            end else if (rs_ok_reg) begin
+                for (er = 0; er < H; er = er + 1) begin
+                    if (cnt_reg == B_CI + er/32) cih_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_CON + er/32) conh_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_GEN + er/32) gh_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                end
+                for (er = 0; er < F; er = er + 1)
+                    if (cnt_reg == B_F + er/32) fv_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                for (jr = 0; jr < LAG_MAX; jr = jr + 1)
+                    for (er = 0; er < H; er = er + 1)
+                        if (cnt_reg == B_HIST + jr*HB + er/32)
+                            hist_reg[16*(H*jr + er) +: 16] <= rd_data[16*(er%32) +: 16];
+            end
         end
         // controller input of the bin: before its CI step (lag >= 1) or after it (lag 0)
         if (ciin_load) ciin_reg <= ci_src;

@@ -8,9 +8,12 @@
 //   [8] v_reset  [9] t_ref  [10] mode (0 subtract, 1 zero)  [11..15] 0
 //   then row_ptr[N+1], synapse[nnz] = (col << 16) | (w & 0xFFFF), bias[N] (int32).
 // Input spikes: per tick ceil(n_in/32) words, bit k%32 of word k/32 is u_k.  Output: per tick ceil(N/32)
-// words of spikes, then (flag WRITE_STATE) V[N], I[N], ref[N] as 32-bit words.
-// flags: bit0 LOAD the network, bit1 RESET the state (I=0, V=v_rest, ref=0, no previous spikes),
-// bit2 WRITE_STATE. Without RESET the state carries over from the previous run (streaming per tick).
+// words of spikes.  State buffer (SAVE writes it, RESTORE reads it): V[N], I[N], ref[N] (int32; RESTORE takes the
+// low 16 bits of ref), then ceil(N/32) words of the last tick's spikes (bit i%32 of word i/32: neuron i spiked,
+// the recurrent input of the next tick; zero after RESET).
+// flags: bit0 LOAD the network, bit1 RESET the state (I=0, V=v_rest, ref=0, no previous spikes), bit3 RESTORE
+// the state from the state buffer, then n_ticks ticks, bit2 SAVE the state into the state buffer; in that order.
+// Without RESET or RESTORE the state carries over from the previous run (streaming per tick).
 // status: 0 ok, 1 bad magic, 2 dimensions exceed the build parameters, 3 no network loaded.
 module snn_core #(
     parameter integer MAX_N   = 1024,   // neurons (count)
@@ -26,6 +29,7 @@ module snn_core #(
     input  wire [63:0] net_addr,
     input  wire [63:0] in_addr,
     input  wire [63:0] out_addr,
+    input  wire [63:0] st_addr,
     input  wire [31:0] n_ticks,
     input  wire [31:0] flags,
     // read master
@@ -71,14 +75,14 @@ module snn_core #(
                      S_BODY = 5'd5, S_RESET = 5'd6, S_TICK = 5'd7, S_IN_CMD = 5'd8, S_IN = 5'd9,
                      S_OUT_CMD = 5'd10, S_PREP0 = 5'd11, S_PREP1 = 5'd12, S_PREP2 = 5'd13, S_RUN = 5'd14,
                      S_DRAIN = 5'd15, S_ST_CMD = 5'd16, S_ST_RD = 5'd17, S_ST_PUSH = 5'd18, S_FLUSH = 5'd19,
-                     S_DONE = 5'd20;
+                     S_DONE = 5'd20, S_RS_CMD = 5'd21, S_RS = 5'd22;
 
     // ---------------------------------------------------------------- control state
     reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
     reg        loaded_reg, loaded_next;
     reg        bank_reg, bank_next;          // spike bank read this tick (previous spikes + inputs)
-    reg [63:0] net_reg, net_next, inp_reg, inp_next, outp_reg, outp_next;
+    reg [63:0] net_reg, net_next, inp_reg, inp_next, outp_reg, outp_next, sta_reg, sta_next;
     reg [31:0] ticks_reg, ticks_next, flags_reg, flags_next;
     reg [31:0] cnt_reg, cnt_next;            // word counter (loading) / tick counter
     reg [31:0] idx_reg, idx_next;            // generic index
@@ -95,7 +99,8 @@ module snn_core #(
     wire [31:0]    rp_q;
     reg            syn_we;  reg [SA-1:0] syn_wa;  reg [31:0] syn_wd;  reg syn_re;  reg [SA-1:0] syn_ra;
     wire [31:0]    syn_q;
-    reg            st_we;   reg [NA-1:0] st_wa;   reg [31:0] st_wi, st_wv; reg [15:0] st_wr;
+    reg            st_we_i, st_we_v, st_we_r;      // one per state RAM: RESTORE writes them one at a time
+    reg  [NA-1:0]  st_wa;   reg [31:0] st_wi, st_wv; reg [15:0] st_wr;
     reg            b_we;    reg [NA-1:0] b_wa;    reg [31:0] b_wd;
     reg            st_re;   reg [NA-1:0] st_ra;
     wire [31:0]    i_q, v_q, b_q;
@@ -109,11 +114,11 @@ module snn_core #(
         .re(syn_re), .raddr(syn_ra), .rdata(syn_q));
     ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_b   (.clk(clk), .we(b_we), .waddr(b_wa), .wdata(b_wd),
         .re(st_re), .raddr(st_ra), .rdata(b_q));
-    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_i   (.clk(clk), .we(st_we), .waddr(st_wa), .wdata(st_wi),
+    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_i   (.clk(clk), .we(st_we_i), .waddr(st_wa), .wdata(st_wi),
         .re(st_re), .raddr(st_ra), .rdata(i_q));
-    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_v   (.clk(clk), .we(st_we), .waddr(st_wa), .wdata(st_wv),
+    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_v   (.clk(clk), .we(st_we_v), .waddr(st_wa), .wdata(st_wv),
         .re(st_re), .raddr(st_ra), .rdata(v_q));
-    ram_sdp #(.WIDTH(16), .DEPTH(MAX_N + 2))  u_ref (.clk(clk), .we(st_we), .waddr(st_wa), .wdata(st_wr),
+    ram_sdp #(.WIDTH(16), .DEPTH(MAX_N + 2))  u_ref (.clk(clk), .we(st_we_r), .waddr(st_wa), .wdata(st_wr),
         .re(st_re), .raddr(st_ra), .rdata(ref_q));
     ram_sdp #(.WIDTH(32), .DEPTH(2 << BA))    u_spk (.clk(clk), .we(spk_we), .waddr(spk_wa), .wdata(spk_wd),
         .re(spk_re), .raddr(spk_ra), .rdata(spk_q));
@@ -222,15 +227,16 @@ module snn_core #(
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR || state_reg == S_BODY || state_reg == S_IN;
+    assign rd_ready = state_reg == S_HDR || state_reg == S_BODY || state_reg == S_IN || state_reg == S_RS;
 
     wire [31:0] body_len = n_reg + 32'd1 + nnz_reg + n_reg;
+    wire [31:0] st_len   = 32'd3 * n_reg + wn_reg;     // words of the state buffer
     wire        rd_fire  = rd_valid && rd_ready;
 
     integer h;
     always @* begin
         state_next  = state_reg;  status_next = status_reg; loaded_next = loaded_reg; bank_next = bank_reg;
-        net_next = net_reg; inp_next = inp_reg; outp_next = outp_reg; ticks_next = ticks_reg;
+        net_next = net_reg; inp_next = inp_reg; outp_next = outp_reg; sta_next = sta_reg; ticks_next = ticks_reg;
         flags_next = flags_reg; cnt_next = cnt_reg; idx_next = idx_reg;
         iss_i_next = iss_i_reg; p_next = p_reg; end_next = end_reg; iss_on_next = iss_on_reg;
         pack_next = pack_reg;
@@ -239,7 +245,8 @@ module snn_core #(
         rp_we = 1'b0;  rp_wa = idx_reg[NA-1:0];  rp_wd = rd_data;  rp_re = 1'b0; rp_ra = {NA{1'b0}};
         syn_we = 1'b0; syn_wa = idx_reg[SA-1:0]; syn_wd = rd_data; syn_re = 1'b0; syn_ra = p_reg[SA-1:0];
         b_we = 1'b0;   b_wa = idx_reg[NA-1:0];   b_wd = rd_data;
-        st_we = 1'b0;  st_wa = i7_reg; st_wi = inew7_reg; st_wv = vf7_reg; st_wr = rf7_reg;
+        st_we_i = 1'b0; st_we_v = 1'b0; st_we_r = 1'b0;
+        st_wa = i7_reg; st_wi = inew7_reg; st_wv = vf7_reg; st_wr = rf7_reg;
         st_re = 1'b0;  st_ra = iss_i_reg;
         spk_we = 1'b0; spk_wa = {~bank_reg, i7_reg[NA-1:5]}; spk_wd = packed7;
         spk_re = v1_reg; spk_ra = {bank_reg, off1};
@@ -247,7 +254,7 @@ module snn_core #(
 
         // write-back of the pipeline (S7)
         if (v7_reg) begin
-            st_we = 1'b1;
+            st_we_i = 1'b1; st_we_v = 1'b1; st_we_r = 1'b1;
             pack_next = word7 ? 32'd0 : packed7;
             if (word7) begin
                 spk_we = 1'b1;
@@ -258,12 +265,12 @@ module snn_core #(
 
         case (state_reg)
             S_IDLE: if (start) begin
-                net_next = net_addr; inp_next = in_addr; outp_next = out_addr;
+                net_next = net_addr; inp_next = in_addr; outp_next = out_addr; sta_next = st_addr;
                 ticks_next = n_ticks; flags_next = flags;
                 status_next = 32'd0;
                 if (flags[0]) state_next = S_HDR_CMD;
                 else if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
-                else state_next = flags[1] ? S_RESET : S_TICK;
+                else state_next = flags[1] ? S_RESET : flags[3] ? S_RS_CMD : S_TICK;
                 idx_next = 32'd0; cnt_next = 32'd0;
             end
             S_HDR_CMD: begin
@@ -298,17 +305,41 @@ module snn_core #(
                 idx_next = idx_reg + 32'd1;
                 if (idx_reg == body_len - 32'd1) begin
                     loaded_next = 1'b1;
-                    state_next = flags_reg[1] ? S_RESET : S_TICK;
+                    state_next = flags_reg[1] ? S_RESET : flags_reg[3] ? S_RS_CMD : S_TICK;
                     idx_next = 32'd0;
                 end
             end
             S_RESET: begin
-                st_we = 1'b1; st_wa = idx_reg[NA-1:0]; st_wi = 32'd0; st_wv = vrest_reg; st_wr = 16'd0;
+                st_we_i = 1'b1; st_we_v = 1'b1; st_we_r = 1'b1;
+                st_wa = idx_reg[NA-1:0]; st_wi = 32'd0; st_wv = vrest_reg; st_wr = 16'd0;
                 if (idx_reg < wn_reg) begin
                     spk_we = 1'b1; spk_wa = {bank_reg, idx_reg[BA-1:0]}; spk_wd = 32'd0;
                 end
                 idx_next = idx_reg + 32'd1;
-                if (idx_reg == n_reg - 32'd1) begin state_next = S_TICK; idx_next = 32'd0; end
+                if (idx_reg == n_reg - 32'd1) begin
+                    state_next = flags_reg[3] ? S_RS_CMD : S_TICK; idx_next = 32'd0;
+                end
+            end
+            // RESTORE: V, I, ref into their RAMs one word at a time, then the spike words of the bank the next
+            // tick reads
+            S_RS_CMD: begin
+                rd_cmd_valid = 1'b1; rd_cmd_addr = sta_reg; rd_cmd_len = st_len;
+                if (rd_cmd_ready) begin state_next = S_RS; idx_next = 32'd0; end
+            end
+            S_RS: if (rd_fire) begin
+                st_wv = rd_data; st_wi = rd_data; st_wr = rd_data[15:0];
+                if (idx_reg < n_reg) begin
+                    st_we_v = 1'b1; st_wa = idx_reg[NA-1:0];
+                end else if (idx_reg < 2 * n_reg) begin
+                    st_we_i = 1'b1; st_wa = idx_reg[NA-1:0] - n_reg[NA-1:0];
+                end else if (idx_reg < 3 * n_reg) begin
+                    st_we_r = 1'b1; st_wa = idx_reg[NA-1:0] - n_reg[NA-1:0] - n_reg[NA-1:0];
+                end else begin
+                    spk_we = 1'b1; spk_wa = {bank_reg, idx_reg[BA-1:0] - n_reg[BA-1:0] - n_reg[BA-1:0] - n_reg[BA-1:0]};
+                    spk_wd = rd_data;
+                end
+                idx_next = idx_reg + 32'd1;
+                if (idx_reg == st_len - 32'd1) begin state_next = S_TICK; idx_next = 32'd0; end
             end
             S_TICK: begin
                 if (cnt_reg == ticks_reg) state_next = flags_reg[2] ? S_ST_CMD : S_FLUSH;
@@ -358,21 +389,25 @@ module snn_core #(
                 cnt_next = cnt_reg + 32'd1;
                 state_next = S_TICK;
             end
+            // SAVE: V, I, ref, then the spike words the next tick would read, one word per two cycles
             S_ST_CMD: begin
-                wr_cmd_valid = 1'b1; wr_cmd_addr = outp_reg; wr_cmd_len = n_reg * 3;
+                wr_cmd_valid = 1'b1; wr_cmd_addr = sta_reg; wr_cmd_len = st_len;
                 if (wr_cmd_ready) begin state_next = S_ST_RD; idx_next = 32'd0; end
             end
             S_ST_RD: if (fifo_in_ready) begin
                 st_re = 1'b1; st_ra = (idx_reg < n_reg) ? idx_reg[NA-1:0]
                                      : (idx_reg < 2 * n_reg) ? idx_reg[NA-1:0] - n_reg[NA-1:0]
                                      : idx_reg[NA-1:0] - n_reg[NA-1:0] - n_reg[NA-1:0];
+                spk_re = 1'b1;
+                spk_ra = {bank_reg, idx_reg[BA-1:0] - n_reg[BA-1:0] - n_reg[BA-1:0] - n_reg[BA-1:0]};
                 state_next = S_ST_PUSH;
             end
             S_ST_PUSH: begin
                 fifo_push = 1'b1;
-                fifo_din = (idx_reg < n_reg) ? v_q : (idx_reg < 2 * n_reg) ? i_q : {16'd0, ref_q};
+                fifo_din = (idx_reg < n_reg) ? v_q : (idx_reg < 2 * n_reg) ? i_q
+                         : (idx_reg < 3 * n_reg) ? {16'd0, ref_q} : spk_q;
                 idx_next = idx_reg + 32'd1;
-                state_next = (idx_reg == 3 * n_reg - 32'd1) ? S_FLUSH : S_ST_RD;
+                state_next = (idx_reg == st_len - 32'd1) ? S_FLUSH : S_ST_RD;
             end
             S_FLUSH: if (wr_idle && !wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
@@ -398,7 +433,7 @@ module snn_core #(
             state_reg <= state_next; status_reg <= status_next; loaded_reg <= loaded_next;
             bank_reg <= bank_next; iss_on_reg <= iss_on_next;
         end
-        net_reg <= net_next; inp_reg <= inp_next; outp_reg <= outp_next; ticks_reg <= ticks_next;
+        net_reg <= net_next; inp_reg <= inp_next; outp_reg <= outp_next; sta_reg <= sta_next; ticks_reg <= ticks_next;
         flags_reg <= flags_next; cnt_reg <= cnt_next; idx_reg <= idx_next;
         iss_i_reg <= iss_i_next; p_reg <= p_next; end_reg <= end_next; pack_reg <= pack_next;
     end

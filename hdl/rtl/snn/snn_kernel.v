@@ -1,6 +1,8 @@
 `default_nettype none
 // Vitis RTL kernel `snn_kernel` (ap_ctrl_hs): the LIF core of decoders/FIXED_POINT.md section 7.
-// Arguments (hdl/abi/snn_kernel.json): 0 net (gmem), 1 spikes_in (gmem), 2 spikes_out (gmem), 3 n_ticks, 4 flags.
+// Arguments (hdl/abi/snn_kernel.json): 0 net (gmem), 1 spikes_in (gmem), 2 spikes_out (gmem), 3 n_ticks, 4 flags,
+// 5 state (gmem); status register at 0x58. Status 7 (over any status of the core): an AXI read or write response
+// of the run was SLVERR or DECERR.
 module snn_kernel #(
     parameter integer C_S_AXI_CONTROL_ADDR_WIDTH = 12,  // control port address bits (bytes)
     parameter integer C_M_AXI_GMEM_ADDR_WIDTH    = 64,  // memory address bits (bytes)
@@ -71,13 +73,22 @@ module snn_kernel #(
         end
     endgenerate
 
-    localparam integer N_ARGS = 5;
+    localparam integer N_ARGS = 6;
     reg rst;
     always @(posedge ap_clk) rst <= !ap_rst_n;
 
     wire                 ap_start, ap_done, ap_idle;
-    wire [31:0]          status;
+    wire [31:0]          status, core_status;
     wire [N_ARGS*64-1:0] args;
+
+    // bus responses: an error response (SLVERR, DECERR) anywhere in a run is latched and reported as status 7
+    reg bus_err_reg;
+    always @(posedge ap_clk) begin
+        if (rst || (ap_start && ap_idle)) bus_err_reg <= 1'b0;
+        else if ((m_axi_gmem_rvalid && m_axi_gmem_rready && m_axi_gmem_rresp[1])
+                 || (m_axi_gmem_bvalid && m_axi_gmem_bready && m_axi_gmem_bresp[1])) bus_err_reg <= 1'b1;
+    end
+    assign status = bus_err_reg ? 32'd7 : core_status;
 
     axil_ctrl #(.ADDR_W(C_S_AXI_CONTROL_ADDR_WIDTH), .N_ARGS(N_ARGS)) u_ctrl (
         .clk(ap_clk), .rst(rst),
@@ -115,8 +126,8 @@ module snn_kernel #(
         .bvalid(m_axi_gmem_bvalid), .bready(m_axi_gmem_bready));
 
     snn_core #(.MAX_N(MAX_N), .MAX_IN(MAX_IN), .MAX_NNZ(MAX_NNZ)) u_core (
-        .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(status),
-        .net_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
+        .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(core_status),
+        .net_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]), .st_addr(args[383:320]),
         .n_ticks(args[223:192]), .flags(args[287:256]),
         .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
         .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),

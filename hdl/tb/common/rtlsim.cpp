@@ -68,7 +68,8 @@ struct rtlsim {
     std::deque<Burst> wr_q;          // accepted write bursts awaiting data
     uint32_t wr_beat = 0;
     std::deque<WBeat> w_buf;         // W beats not yet matched to an AW
-    int b_pending = 0;
+    bool wr_bad = false;             // a beat of the burst being written fell outside the memory
+    std::deque<uint8_t> b_resp;      // BRESP of each complete burst awaiting its B handshake
     bool irq_prev = false;
     uint64_t start_cycle = 0;        // cycle the ap_start write was accepted
     uint64_t done_cycle = 0;         // cycle the interrupt (ap_done) rose
@@ -82,16 +83,22 @@ void fail(rtlsim *s, const std::string &msg) {
     if (s->error.empty()) s->error = msg;
 }
 
-void mem_write_beat(rtlsim *s, uint64_t addr, const uint8_t *v) {
-    if (addr + BEAT > s->mem.size()) { fail(s, "write outside memory at 0x" + std::to_string(addr)); return; }
+// Outside the memory a beat is an error (the run returns -3) and answered DECERR, as an interconnect would.
+bool in_mem(const rtlsim *s, uint64_t addr) { return addr <= s->mem.size() && BEAT <= s->mem.size() - addr; }
+
+bool mem_write_beat(rtlsim *s, uint64_t addr, const uint8_t *v) {
+    if (!in_mem(s, addr)) { fail(s, "write outside memory at 0x" + std::to_string(addr)); return false; }
     std::memcpy(&s->mem[addr], v, BEAT);
+    return true;
 }
 
 const uint8_t *mem_read_beat(rtlsim *s, uint64_t addr) {
     static const uint8_t zero[64] = {0};
-    if (addr + BEAT > s->mem.size()) { fail(s, "read outside memory at 0x" + std::to_string(addr)); return zero; }
+    if (!in_mem(s, addr)) { fail(s, "read outside memory at 0x" + std::to_string(addr)); return zero; }
     return &s->mem[addr];
 }
+
+constexpr uint32_t RESP_OKAY = 0, RESP_DECERR = 3;
 
 void check_burst(rtlsim *s, uint64_t addr, uint32_t len, uint32_t size, uint32_t burst, const char *ch) {
     if (burst != 1) fail(s, std::string(ch) + ": burst type is not INCR");
@@ -109,9 +116,10 @@ void tick(rtlsim *s) {
     t->m_axi_gmem_rvalid = r_can;
     if (r_can) {
         const Burst &b = s->rd_q.front();
-        put_beat(t->m_axi_gmem_rdata, mem_read_beat(s, b.addr + BEAT * s->rd_beat));
+        uint64_t a = b.addr + BEAT * s->rd_beat;
+        put_beat(t->m_axi_gmem_rdata, mem_read_beat(s, a));
         t->m_axi_gmem_rlast = s->rd_beat + 1 == b.beats;
-        t->m_axi_gmem_rresp = 0;
+        t->m_axi_gmem_rresp = in_mem(s, a) ? RESP_OKAY : RESP_DECERR;
     } else {
         static const uint8_t junk[64] = {0xEF, 0xBE, 0xAD, 0xDE};
         put_beat(t->m_axi_gmem_rdata, junk);
@@ -119,9 +127,9 @@ void tick(rtlsim *s) {
     }
     t->m_axi_gmem_awready = !s->stall();
     t->m_axi_gmem_wready = !s->stall();
-    bool b_can = s->b_pending > 0 && !s->stall();
+    bool b_can = !s->b_resp.empty() && !s->stall();
     t->m_axi_gmem_bvalid = b_can;
-    t->m_axi_gmem_bresp = 0;
+    t->m_axi_gmem_bresp = b_can ? s->b_resp.front() : RESP_OKAY;
     t->ap_clk = 0;
     t->eval();
 
@@ -167,13 +175,18 @@ void tick(rtlsim *s) {
     while (!s->w_buf.empty() && !s->wr_q.empty()) {
         const Burst &b = s->wr_q.front();
         const WBeat &beat = s->w_buf.front();
-        mem_write_beat(s, b.addr + BEAT * s->wr_beat, beat.data.data());
+        if (!mem_write_beat(s, b.addr + BEAT * s->wr_beat, beat.data.data())) s->wr_bad = true;
         bool last = ++s->wr_beat == b.beats;
         if (beat.last != last) fail(s, "W: WLAST does not match AWLEN");
         s->w_buf.pop_front();
-        if (last) { s->wr_q.pop_front(); s->wr_beat = 0; s->b_pending++; }
+        if (last) {
+            s->wr_q.pop_front();
+            s->wr_beat = 0;
+            s->b_resp.push_back(s->wr_bad ? RESP_DECERR : RESP_OKAY);
+            s->wr_bad = false;
+        }
     }
-    if (b_fire) s->b_pending--;
+    if (b_fire) s->b_resp.pop_front();
 }
 
 void idle_ctrl(RTLSIM_TOP *t) {

@@ -3,7 +3,8 @@
  * The simulated card has one AXI4 memory (the kernel's m_axi_gmem port) of mem_bytes bytes at address 0 and the
  * kernel's s_axi_control port. Every call drives the RTL cycle by cycle exactly as XRT drives a card: registers
  * through AXI4-Lite transactions, a run by writing ap_start and polling ap_done at 0x00.
- * Return codes: 0 ok, -1 bad argument, -2 timeout, -3 AXI protocol violation seen by the memory model.
+ * Return codes: 0 ok, -1 bad argument, -2 timeout, -3 AXI protocol violation seen by the memory model (an access
+ * outside the memory among them: it is also answered DECERR on R or B, which the kernel reports as status 7).
  */
 #ifndef REFLEX_RTLSIM_H
 #define REFLEX_RTLSIM_H

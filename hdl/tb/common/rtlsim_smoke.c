@@ -25,8 +25,9 @@ int main(void) {
     uint32_t in[3] = {1, 0, 1};        /* input spikes of ticks 0, 1, 2 */
     CHECK(rtlsim_mem_write(sim, 0x1000, net, sizeof net) == 0, "net");
     CHECK(rtlsim_mem_write(sim, 0x2000, in, sizeof in) == 0, "in");
-    const uint32_t args[5][2] = {{0x1000, 0}, {0x2000, 0}, {0x3000, 0}, {3, 0}, {7, 0}};
-    for (int i = 0; i < 5; i++) {
+    /* flags 7: LOAD, RESET, SAVE (V, I, ref and the last tick's spike word to the state buffer at 0x4000) */
+    const uint32_t args[6][2] = {{0x1000, 0}, {0x2000, 0}, {0x3000, 0}, {3, 0}, {7, 0}, {0x4000, 0}};
+    for (int i = 0; i < 6; i++) {
         CHECK(rtlsim_write_reg(sim, 0x10 + 12 * i, args[i][0]) == 0, "arg lo");
         CHECK(rtlsim_write_reg(sim, 0x14 + 12 * i, args[i][1]) == 0, "arg hi");
     }
@@ -34,13 +35,27 @@ int main(void) {
     CHECK(rtlsim_read_reg(sim, 0x34, &v) == 0 && v == 3, "argument read back");
     CHECK(rtlsim_run_until_done(sim, 100000) == 0, rtlsim_error(sim));
     CHECK(rtlsim_cycles(sim) > 0 && rtlsim_cycles(sim) < rtlsim_total_cycles(sim), "cycle counters");
-    CHECK(rtlsim_read_reg(sim, 0x4C, &v) == 0 && v == 0, "status ok");
-    uint32_t out[3 + 3];
+    CHECK(rtlsim_read_reg(sim, 0x58, &v) == 0 && v == 0, "status ok");
+    uint32_t out[3], st[4];
     CHECK(rtlsim_mem_read(sim, 0x3000, out, sizeof out) == 0, "out");
-    const uint32_t want[6] = {1, 0, 1, 0 /* V after reset */, 100 /* I */, 0 /* ref */};
-    CHECK(memcmp(out, want, sizeof want) == 0, "spikes and final state");
+    CHECK(rtlsim_mem_read(sim, 0x4000, st, sizeof st) == 0, "state");
+    const uint32_t want[3] = {1, 0, 1};
+    const uint32_t want_st[4] = {0 /* V after reset */, 100 /* I */, 0 /* ref */, 1 /* spiked in the last tick */};
+    CHECK(memcmp(out, want, sizeof want) == 0, "spikes");
+    CHECK(memcmp(st, want_st, sizeof want_st) == 0, "saved state");
     printf("rtlsim smoke: ok, %llu kernel cycles, %llu total, params \"%s\"\n", (unsigned long long)rtlsim_cycles(sim),
            (unsigned long long)rtlsim_total_cycles(sim), rtlsim_params());
+    /* bus responses: input spikes outside the memory are answered DECERR, which the kernel reports as status 7 */
+    CHECK(rtlsim_write_reg(sim, 0x1C, 1u << 20) == 0, "spikes_in outside the memory");
+    CHECK(rtlsim_write_reg(sim, 0x34, 1) == 0 && rtlsim_write_reg(sim, 0x40, 0) == 0, "one tick, no flags");
+    CHECK(rtlsim_run_until_done(sim, 100000) == -3, "an access outside the memory is a violation");
+    CHECK(rtlsim_read_reg(sim, 0x58, &v) == 0 && v == 7, "status 7 after a DECERR read response");
+    CHECK(rtlsim_write_reg(sim, 0x1C, 0x2000) == 0 && rtlsim_write_reg(sim, 0x28, 1u << 20) == 0, "spikes_out outside");
+    CHECK(rtlsim_run_until_done(sim, 100000) == -3, "a write outside the memory is a violation");
+    CHECK(rtlsim_read_reg(sim, 0x58, &v) == 0 && v == 7, "status 7 after a DECERR write response");
+    CHECK(rtlsim_write_reg(sim, 0x28, 0x3000) == 0, "spikes_out back in the memory");
+    CHECK(rtlsim_run_until_done(sim, 100000) == -3, "the violation stays reported");
+    CHECK(rtlsim_read_reg(sim, 0x58, &v) == 0 && v == 0, "the next clean run clears status 7");
     rtlsim_destroy(sim);
     return 0;
 }

@@ -341,6 +341,21 @@ public final class DeviceEngine implements Engine {
     }
 
     @Override
+    public int checkpointBytes() {
+        return current == null ? 0 : current.checkpointBytes();
+    }
+
+    @Override
+    public int saveCheckpoint(byte[] dst) {
+        return current == null ? DecodeStatus.NOT_READY : current.saveCheckpoint(dst);
+    }
+
+    @Override
+    public int restoreCheckpoint(byte[] src) {
+        return current == null ? DecodeStatus.NOT_READY : current.restoreCheckpoint(src);
+    }
+
+    @Override
     public long lastCallCycles() {
         return current == null ? -1 : current.lastCallCycles();
     }

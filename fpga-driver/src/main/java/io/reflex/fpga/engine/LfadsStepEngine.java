@@ -2,6 +2,8 @@ package io.reflex.fpga.engine;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LfadsCheckpoint;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.fixed.FixedPoint;
 import io.reflex.decoders.lfads.LfadsOutput;
@@ -9,6 +11,7 @@ import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.fpga.host.HostStatus;
 import io.reflex.fpga.lfads.LfadsStepHost;
 import io.reflex.fpga.lfads.LfadsStepImage;
+import io.reflex.fpga.lfads.LfadsStepState;
 
 /**
  * Causal LFADS bundles on {@code lfads_kernel} built with {@code CAUSAL=1}: the weights are uploaded once at
@@ -17,6 +20,15 @@ import io.reflex.fpga.lfads.LfadsStepImage;
  * ({@link io.reflex.decoders.lfads.LfadsFixed#stepQ}) computes it: counts rounded half away from zero and saturated
  * to [0, 32767], outputs Q12 / 4096. {@link #reset} makes the next invocation RESET first. Trials are not offered
  * ({@link #maxTrialBins()} is 0): a trial on the kernel would overwrite the stream state it keeps.
+ *
+ * <p>Checkpoints ({@code "LFS1"}, {@link LfadsCheckpoint}, the same bytes as {@code cpu-fixed}'s): the kernel
+ * writes its causal state into the state buffer (SAVE) and reads it back (RESTORE) in its own layout
+ * ({@link LfadsStepState}), which the engine converts. Once a checkpoint has been asked for, every step's
+ * invocation also SAVEs (a few beats beside its record: fpga-driver/README.md has the cost), so that
+ * {@link #saveCheckpoint} after a step only copies the state buffer to the host and converts it; asked for at any
+ * other time (after a reset or a restore without a step since, or before the first request) it runs one SAVE
+ * invocation without bins. {@link #restoreCheckpoint} runs one RESTORE invocation (a checkpoint at bin 0 becomes a
+ * pending RESET instead). All of it allocates nothing.
  */
 public final class LfadsStepEngine extends ModelEngine {
     private static final float Q12 = 1f / (1 << FixedPoint.ACT);
@@ -27,9 +39,16 @@ public final class LfadsStepEngine extends ModelEngine {
     private final short[] countsQ;
     private final short[] facQ;
     private final short[] lrQ;
+    private final byte[] stateStage;
     private LfadsDims dims;
+    private LfadsCheckpoint layout;
+    private LfadsStepState kernelState;
     private int outputs;
     private boolean pendingReset;
+    /** Steps SAVE beside their record (set by the first checkpoint request, kept until the next load). */
+    private boolean saving;
+    /** The state buffer holds the stream state as it stands now. */
+    private boolean stateFresh;
     private long lastCycles = -1;
 
     LfadsStepEngine(String name, DeviceProvider.Provided provided, LfadsStepImage.Build build, EngineOptions o) {
@@ -37,8 +56,16 @@ public final class LfadsStepEngine extends ModelEngine {
         this.build = build;
         this.output = o.output;
         this.host = new LfadsStepHost(device, build, o.timeoutMs);
-        host.prepare(LfadsStepHost.FLAG_RUN, 1);
-        host.prepare(LfadsStepHost.FLAG_RUN | LfadsStepHost.FLAG_RESET, 1);
+        int run = LfadsStepHost.FLAG_RUN;
+        int reset = LfadsStepHost.FLAG_RESET;
+        int save = LfadsStepHost.FLAG_SAVE;
+        for (int flags : new int[] {run, run | reset, run | save, run | reset | save}) {
+            host.prepare(flags, 1);
+        }
+        host.prepare(save, 0);
+        host.prepare(reset | save, 0);
+        host.prepare(LfadsStepHost.FLAG_RESTORE, 0);
+        this.stateStage = new byte[host.stateBytes()];
         this.countsQ = new short[build.d()];
         this.facQ = new short[build.f()];
         this.lrQ = new short[build.ro()];
@@ -83,8 +110,12 @@ public final class LfadsStepEngine extends ModelEngine {
                     + " failed: " + host.describe(s) + " " + host.lastError());
         }
         dims = d;
+        layout = new LfadsCheckpoint(d.ciEncDim(), d.conDim(), d.genDim(), d.facDim(), d.ciLag());
+        kernelState = new LfadsStepState(build, d.ciLag());
         outputs = output == LfadsOutput.FACTORS ? d.facDim() : d.readoutDim();
         pendingReset = false;
+        saving = false;
+        stateFresh = false;
         healthy();
     }
 
@@ -128,7 +159,9 @@ public final class LfadsStepEngine extends ModelEngine {
             double r = FixedPoint.roundHalfAway(v);
             countsQ[k] = (short) (r <= 0 ? 0 : r >= Short.MAX_VALUE ? Short.MAX_VALUE : (int) r);
         }
-        int flags = LfadsStepHost.FLAG_RUN | (pendingReset ? LfadsStepHost.FLAG_RESET : 0);
+        int flags = LfadsStepHost.FLAG_RUN | (pendingReset ? LfadsStepHost.FLAG_RESET : 0)
+                | (saving ? LfadsStepHost.FLAG_SAVE : 0);
+        stateFresh = false;
         int s = host.step(flags, countsQ, 0, 1, facQ, lrQ);
         lastCycles = host.lastCycles();
         if (s != HostStatus.OK) {
@@ -136,6 +169,7 @@ public final class LfadsStepEngine extends ModelEngine {
             return zeros(out, outputs, DecodeStatus.ENGINE_FAULT);
         }
         pendingReset = false;
+        stateFresh = saving;
         LfadsEmit.emit(output, facQ, 0, lrQ, 0, Q12, out, 0, outputs);
         return DecodeStatus.OK;
     }
@@ -149,6 +183,78 @@ public final class LfadsStepEngine extends ModelEngine {
     @Override
     public void reset() {
         pendingReset = true;
+        stateFresh = false;
+    }
+
+    @Override
+    public int checkpointBytes() {
+        return layout == null ? 0 : layout.bytes();
+    }
+
+    @Override
+    public int saveCheckpoint(byte[] dst) {
+        if (dims == null || closed()) {
+            return DecodeStatus.NOT_READY;
+        }
+        if (faulted) {
+            return DecodeStatus.ENGINE_FAULT;
+        }
+        if (dst == null || dst.length < layout.bytes()) {
+            return DecodeStatus.INVALID_INPUT;
+        }
+        if (!stateFresh) {
+            // the state as it stands (after a pending reset): one invocation without bins
+            int s = host.control(LfadsStepHost.FLAG_SAVE | (pendingReset ? LfadsStepHost.FLAG_RESET : 0));
+            lastCycles = host.lastCycles();
+            if (s != HostStatus.OK) {
+                return fault("checkpoint save: " + host.describe(s) + ": " + host.lastError());
+            }
+            pendingReset = false;
+            stateFresh = true;
+        }
+        saving = true;
+        int s = host.readState(stateStage, kernelState.bytes());
+        if (s != HostStatus.OK) {
+            return fault("checkpoint save: " + host.describe(s) + ": " + host.lastError());
+        }
+        CheckpointStatus c = kernelState.toCanonical(stateStage, layout, dst);
+        if (!c.ok()) {
+            return fault("checkpoint save: the kernel's state buffer is not a state of this model ("
+                    + c.description() + ")");
+        }
+        return DecodeStatus.OK;
+    }
+
+    @Override
+    public int restoreCheckpoint(byte[] src) {
+        if (dims == null || closed()) {
+            return DecodeStatus.NOT_READY;
+        }
+        if (faulted) {
+            return DecodeStatus.ENGINE_FAULT;
+        }
+        if (!layout.check(src).ok()) {
+            return DecodeStatus.INVALID_INPUT;
+        }
+        if (LfadsCheckpoint.bins(src) == 0) {
+            // the start of a stream: exactly what a RESET gives (the golden model ignores the arrays there too)
+            pendingReset = true;
+            stateFresh = false;
+            return DecodeStatus.OK;
+        }
+        kernelState.fromCanonical(src, layout, stateStage);
+        int s = host.writeState(stateStage, kernelState.bytes());
+        if (s == HostStatus.OK) {
+            s = host.control(LfadsStepHost.FLAG_RESTORE);
+            lastCycles = host.lastCycles();
+        }
+        if (s != HostStatus.OK) {
+            return fault("checkpoint restore: " + host.describe(s) + ": " + host.lastError());
+        }
+        pendingReset = false;
+        // the state buffer holds what the kernel now holds, in the layout a SAVE would write
+        stateFresh = true;
+        return DecodeStatus.OK;
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.reflex.fpga.engine;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.checkpoint.LittleEndian;
+import io.reflex.decoders.checkpoint.SnnCheckpoint;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.snn.LifParams;
 import io.reflex.decoders.snn.ResetMode;
@@ -18,6 +20,13 @@ import java.util.Arrays;
  * {@code bin_ticks} LIF ticks in one kernel invocation (the state stays on the chip), and updates the Q16 spike-train
  * traces from the returned spike words after each tick ({@code r ← r − (r >> k_filt) + s·2^16});
  * {@code out[i] = r_i / 65536}. The ridge readout belongs to the decoder, not to the engine. Trials are not offered.
+ *
+ * <p>Checkpoints ({@code "SNS1"}, {@link SnnCheckpoint}, the same bytes as {@code cpu-fixed}'s): V, I, ref and the
+ * last tick's spike words come from the kernel's state buffer (SAVE), whose layout is that part of the checkpoint;
+ * the tick counter and the traces are the host's. Once a checkpoint has been asked for, every step's invocation also
+ * SAVEs, so that {@link #saveCheckpoint} after a step only copies the state buffer; at any other time it runs one
+ * SAVE invocation without ticks. {@link #restoreCheckpoint} checks the checkpoint as the golden model does
+ * ({@code ref ≤ T_ref} among it) and runs one RESTORE invocation. All of it allocates nothing.
  */
 public final class SnnEngine extends ModelEngine {
     private static final int TRACE_ONE = 1 << 16;
@@ -37,7 +46,15 @@ public final class SnnEngine extends ModelEngine {
     private int[] spikesIn = new int[0];
     private int[] spikesOut = new int[0];
     private int[] trace = new int[0];
+    private SnnCheckpoint layout;
+    private int tRef;
+    /** Ticks since the last reset (the checkpoint's counter). */
+    private long ticks;
     private boolean pendingReset;
+    /** Steps SAVE beside their spikes (set by the first checkpoint request, kept until the next load). */
+    private boolean saving;
+    /** The state buffer holds the neurons' state as it stands now. */
+    private boolean stateFresh;
     private long lastCycles = -1;
 
     SnnEngine(String name, DeviceProvider.Provided provided, int maxN, int maxIn, int maxNnz, int maxTicks,
@@ -126,9 +143,18 @@ public final class SnnEngine extends ModelEngine {
         spikesIn = new int[Math.max(1, bt * wi)];
         spikesOut = new int[bt * wn];
         trace = new int[n];
-        host.prepare(0, bt);
-        host.prepare(SnnHost.FLAG_RESET, bt);
+        layout = new SnnCheckpoint(n);
+        tRef = net.tRef();
+        for (int flags : new int[] {0, SnnHost.FLAG_RESET, SnnHost.FLAG_SAVE, SnnHost.FLAG_RESET | SnnHost.FLAG_SAVE}) {
+            host.prepare(flags, bt);
+        }
+        host.prepare(SnnHost.FLAG_SAVE, 0);
+        host.prepare(SnnHost.FLAG_RESET | SnnHost.FLAG_SAVE, 0);
+        host.prepare(SnnHost.FLAG_RESTORE, 0);
+        ticks = 0;
         pendingReset = false;
+        saving = false;
+        stateFresh = false;
         healthy();
     }
 
@@ -182,7 +208,8 @@ public final class SnnEngine extends ModelEngine {
                 spikesIn[t * wi + (k >>> 5)] |= 1 << (k & 31);
             }
         }
-        int flags = pendingReset ? SnnHost.FLAG_RESET : 0;
+        int flags = (pendingReset ? SnnHost.FLAG_RESET : 0) | (saving ? SnnHost.FLAG_SAVE : 0);
+        stateFresh = false;
         int s = host.run(flags, spikesIn, 0, binTicks, spikesOut);
         lastCycles = host.lastCycles();
         if (s != HostStatus.OK) {
@@ -190,6 +217,8 @@ public final class SnnEngine extends ModelEngine {
             return zeros(out, n, DecodeStatus.ENGINE_FAULT);
         }
         pendingReset = false;
+        stateFresh = saving;
+        ticks += binTicks;
         final int k = filterShift;
         for (int t = 0; t < binTicks; t++) {
             int base = t * wn;
@@ -216,7 +245,77 @@ public final class SnnEngine extends ModelEngine {
     @Override
     public void reset() {
         pendingReset = true;
+        stateFresh = false;
+        ticks = 0;
         Arrays.fill(trace, 0);
+    }
+
+    @Override
+    public int checkpointBytes() {
+        return layout == null ? 0 : layout.bytes();
+    }
+
+    @Override
+    public int saveCheckpoint(byte[] dst) {
+        if (n < 0 || closed()) {
+            return DecodeStatus.NOT_READY;
+        }
+        if (faulted) {
+            return DecodeStatus.ENGINE_FAULT;
+        }
+        if (dst == null || dst.length < layout.bytes()) {
+            return DecodeStatus.INVALID_INPUT;
+        }
+        if (!stateFresh) {
+            int s = host.invokeRaw(SnnHost.FLAG_SAVE | (pendingReset ? SnnHost.FLAG_RESET : 0), 0);
+            lastCycles = host.lastCycles();
+            if (s != HostStatus.OK) {
+                return fault("checkpoint save: " + host.describe(s) + ": " + host.lastError());
+            }
+            pendingReset = false;
+            stateFresh = true;
+        }
+        saving = true;
+        // V, I, ref and the spike words: the kernel's state buffer is that part of the checkpoint, byte for byte
+        int s = host.readState(dst, layout.vOffset());
+        if (s != HostStatus.OK) {
+            return fault("checkpoint save: " + host.describe(s) + ": " + host.lastError());
+        }
+        layout.writeHeader(dst, ticks);
+        SnnCheckpoint.putInts(dst, layout.traceOffset(), trace, 0, n);
+        return DecodeStatus.OK;
+    }
+
+    @Override
+    public int restoreCheckpoint(byte[] src) {
+        if (n < 0 || closed()) {
+            return DecodeStatus.NOT_READY;
+        }
+        if (faulted) {
+            return DecodeStatus.ENGINE_FAULT;
+        }
+        if (!layout.check(src).ok()) {
+            return DecodeStatus.INVALID_INPUT;
+        }
+        for (int i = 0; i < n; i++) {
+            // as the golden model: a refractory count the network cannot reach is not a state of it
+            if (LittleEndian.getInt(src, layout.refOffset() + 4 * i) > tRef) {
+                return DecodeStatus.INVALID_INPUT;
+            }
+        }
+        int s = host.writeState(src, layout.vOffset());
+        if (s == HostStatus.OK) {
+            s = host.invokeRaw(SnnHost.FLAG_RESTORE, 0);
+            lastCycles = host.lastCycles();
+        }
+        if (s != HostStatus.OK) {
+            return fault("checkpoint restore: " + host.describe(s) + ": " + host.lastError());
+        }
+        SnnCheckpoint.getInts(src, layout.traceOffset(), trace, 0, n);
+        ticks = SnnCheckpoint.ticks(src);
+        pendingReset = false;
+        stateFresh = true;
+        return DecodeStatus.OK;
     }
 
     @Override

@@ -13,11 +13,17 @@ import java.util.Arrays;
  * causal-step buffers"), over any {@link KernelDevice}: the model image is written and loaded once, then each call
  * sends {@code n} bins of counts, optionally resets the stream first, runs {@code n} causal steps on the state the
  * kernel keeps between calls, and reads back one record (Q12 factors and log-rates) per bin, after checking the
- * kernel's status word. Buffers are sized for the build at construction: {@code T_MAX} bins per call.
+ * kernel's status word. Buffers are sized for the build at construction: {@code T_MAX} bins per call, and the
+ * largest causal state of the build ({@link LfadsStepState#maxBytes}).
+ *
+ * <p>The causal state moves through the {@code state} buffer (argument 5) in the kernel's own layout
+ * ({@link LfadsStepState}): a call with {@link #FLAG_SAVE} writes it after the run ({@link #readState} then copies
+ * it to the host), one with {@link #FLAG_RESTORE} reads it before the run ({@link #writeState} puts it there first).
  *
  * <p>Per-call methods allocate nothing once the (flags, bins) pair has been used (or {@link #prepare}d) and return a
  * {@link HostStatus} code: 0, the kernel's status (1 bad magic, 2 dimensions differ, 3 no model, 4 n_bins out of
- * range), or a negative host/device code; {@link #lastError()} says why. Owned by one thread.
+ * range, 5 the state's header differs from the model, 7 an AXI error response), or a negative host/device code;
+ * {@link #lastError()} says why. Owned by one thread.
  */
 public final class LfadsStepHost implements AutoCloseable {
     /** Flag: load the model buffer (also resets the stream). */
@@ -26,6 +32,10 @@ public final class LfadsStepHost implements AutoCloseable {
     public static final int FLAG_RUN = 2;
     /** Flag: reset the stream to the initial states before running. */
     public static final int FLAG_RESET = 4;
+    /** Flag: write the causal state into the state buffer after the run (or alone, with no bins). */
+    public static final int FLAG_SAVE = 8;
+    /** Flag: read the causal state from the state buffer before the run (after LOAD and RESET). */
+    public static final int FLAG_RESTORE = 16;
     /** Byte the output buffer is filled with by {@link #poisonOutput()}. */
     public static final byte POISON = (byte) 0xA5;
 
@@ -35,6 +45,7 @@ public final class LfadsStepHost implements AutoCloseable {
     private final DeviceBuffer model;
     private final DeviceBuffer counts;
     private final DeviceBuffer out;
+    private final DeviceBuffer state;
     private final KernelInvoker invoker;
     private final byte[] inStage;
     private final byte[] outStage;
@@ -63,9 +74,11 @@ public final class LfadsStepHost implements AutoCloseable {
         this.model = device.alloc(0, LfadsStepImage.modelBytes(build));
         this.counts = device.alloc(1, inStage.length);
         this.out = device.alloc(2, outStage.length);
+        this.state = device.alloc(5, LfadsStepState.maxBytes(build));
         bufs[0] = model;
         bufs[1] = counts;
         bufs[2] = out;
+        bufs[5] = state;
         // n_bins T_MAX + 1 is accepted so that the kernel's own range check can be exercised
         this.invoker = new KernelInvoker(device, bufs, 3, 4, tMax + 1, timeoutMs);
     }
@@ -116,7 +129,7 @@ public final class LfadsStepHost implements AutoCloseable {
     }
 
     /**
-     * An invocation without steps ({@code n_bins} 0): LOAD and/or RESET.
+     * An invocation without steps ({@code n_bins} 0): LOAD, RESET, RESTORE and/or SAVE.
      *
      * @return a {@link HostStatus} code
      */
@@ -142,7 +155,8 @@ public final class LfadsStepHost implements AutoCloseable {
      * RESET (and LOAD), {@code bins} causal steps, {@code [bins][F]} Q12 factors and {@code [bins][RO]} Q12
      * log-rates out. On any status but OK the output arrays are left as they were.
      *
-     * @param flags {@link #FLAG_RUN} plus optionally {@link #FLAG_RESET} and {@link #FLAG_LOAD}
+     * @param flags {@link #FLAG_RUN} plus optionally {@link #FLAG_RESET}, {@link #FLAG_LOAD}, {@link #FLAG_RESTORE},
+     *              {@link #FLAG_SAVE}
      * @param bins  in [1, T_MAX]
      * @return a {@link HostStatus} code
      */
@@ -191,6 +205,52 @@ public final class LfadsStepHost implements AutoCloseable {
         }
     }
 
+    /** Bytes of the state buffer (the largest state of the build). */
+    public int stateBytes() {
+        return (int) state.size();
+    }
+
+    /**
+     * Copies the first {@code len} bytes of the state buffer as the device holds them (what the last SAVE wrote)
+     * into {@code dst}.
+     *
+     * @return a {@link HostStatus} code
+     */
+    public int readState(byte[] dst, int len) {
+        if (len < 0 || len > state.size() || dst.length < len) {
+            return invoker.fail(HostStatus.BAD_ARGUMENT, "state length outside the state buffer");
+        }
+        int s = invoker.sync(state, DeviceBuffer.FROM_DEVICE, len);
+        if (s != HostStatus.OK) {
+            return s;
+        }
+        return state.read(0, dst, 0, len) == KernelDevice.OK ? HostStatus.OK
+                : invoker.fail(HostStatus.DEVICE_ERROR, device.lastError());
+    }
+
+    /**
+     * Puts {@code len} bytes of a kernel state ({@link LfadsStepState}) into the state buffer, for the next call with
+     * {@link #FLAG_RESTORE}.
+     *
+     * @return a {@link HostStatus} code
+     */
+    public int writeState(byte[] src, int len) {
+        if (len < 0 || len > state.size() || src.length < len) {
+            return invoker.fail(HostStatus.BAD_ARGUMENT, "state length outside the state buffer");
+        }
+        if (state.write(src, 0, 0, len) != KernelDevice.OK) {
+            return invoker.fail(HostStatus.DEVICE_ERROR, device.lastError());
+        }
+        return invoker.sync(state, DeviceBuffer.TO_DEVICE, len);
+    }
+
+    /** Fills the whole state buffer with {@link #POISON} on the device, so that a SAVE that writes nothing shows. */
+    public int poisonState() {
+        byte[] p = new byte[(int) state.size()];
+        Arrays.fill(p, POISON);
+        return writeState(p, p.length);
+    }
+
     /** Fills the whole output buffer with {@link #POISON} on the device, so that a run that writes nothing shows. */
     public int poisonOutput() {
         Arrays.fill(outStage, POISON);
@@ -234,6 +294,7 @@ public final class LfadsStepHost implements AutoCloseable {
     @Override
     public void close() {
         invoker.close();
+        state.close();
         out.close();
         counts.close();
         model.close();

@@ -11,22 +11,28 @@ import java.util.Arrays;
  * Host program of {@code snn_kernel} (hdl/README.md, "SNN buffers") over any {@link KernelDevice}: a network is
  * written and loaded once, then each call sends {@code n} ticks of input spike words, optionally resets the state
  * first, runs {@code n} LIF ticks on the state the kernel keeps between calls, and reads back {@code n} ticks of
- * output spike words, after checking the kernel's status word; with {@link #FLAG_WRITE_STATE} the kernel also
- * writes V, I and ref, which {@link #readState} returns. Buffers are sized at construction for networks of up to
- * {@code maxNeurons} neurons, {@code maxInputs} inputs and {@code maxSynapses} synapses and calls of up to
+ * output spike words, after checking the kernel's status word. Buffers are sized at construction for networks of
+ * up to {@code maxNeurons} neurons, {@code maxInputs} inputs and {@code maxSynapses} synapses and calls of up to
  * {@code maxTicks} ticks.
  *
+ * <p>The neurons' state moves through the {@code state} buffer (argument 5): V[N], I[N], ref[N] and the
+ * ceil(N/32) spike words of the last tick, int32 little-endian (the body of the canonical {@code "SNS1"} checkpoint
+ * up to its traces). A call with {@link #FLAG_SAVE} writes it after the ticks ({@link #readState} copies it to the
+ * host); one with {@link #FLAG_RESTORE} reads it before the ticks ({@link #writeState} puts it there first).
+ *
  * <p>Per-call methods allocate nothing once the (flags, ticks) pair has been used (or {@link #prepare}d) and return
- * a {@link HostStatus} code: 0, the kernel's status (1 bad magic, 2 dimensions exceed the build, 3 no network), or
- * a negative host/device code; {@link #lastError()} says why. Owned by one thread.
+ * a {@link HostStatus} code: 0, the kernel's status (1 bad magic, 2 dimensions exceed the build, 3 no network, 7 an
+ * AXI error response), or a negative host/device code; {@link #lastError()} says why. Owned by one thread.
  */
 public final class SnnHost implements AutoCloseable {
     /** Flag: load the network buffer. */
     public static final int FLAG_LOAD = 1;
     /** Flag: reset the state (I = 0, V = V_rest, ref = 0, no previous spikes) before the ticks. */
     public static final int FLAG_RESET = 2;
-    /** Flag: write V[N], I[N], ref[N] after the output spike words. */
-    public static final int FLAG_WRITE_STATE = 4;
+    /** Flag: write V[N], I[N], ref[N] and the last tick's spike words into the state buffer after the ticks. */
+    public static final int FLAG_SAVE = 4;
+    /** Flag: read the state (as {@link #FLAG_SAVE} writes it) from the state buffer before the ticks. */
+    public static final int FLAG_RESTORE = 8;
     /** Byte the output buffer is filled with by {@link #poisonOutput()}. */
     public static final byte POISON = (byte) 0xA5;
 
@@ -37,15 +43,15 @@ public final class SnnHost implements AutoCloseable {
     private final DeviceBuffer net;
     private final DeviceBuffer in;
     private final DeviceBuffer out;
+    private final DeviceBuffer state;
     private final KernelInvoker invoker;
     private final byte[] inStage;
     private final byte[] outStage;
+    private final byte[] stateStage;
     private int neurons = -1;
     private int inputs = -1;
     private int writtenNeurons = -1;
     private int writtenInputs = -1;
-    private int lastTicks;
-    private boolean lastStateWritten;
 
     /**
      * Allocates the network, input and output buffers on the device.
@@ -72,17 +78,25 @@ public final class SnnHost implements AutoCloseable {
         this.maxTicks = maxTicks;
         int netWords = LifNet.HEADER_WORDS + maxNeurons + 1 + maxSynapses + maxNeurons;
         int inWords = Math.max(1, maxTicks * ((maxInputs + 31) >>> 5));
-        int outWords = maxTicks * ((maxNeurons + 31) >>> 5) + 3 * maxNeurons;
+        int outWords = maxTicks * ((maxNeurons + 31) >>> 5);
         this.inStage = new byte[4 * inWords];
         this.outStage = new byte[4 * outWords];
+        this.stateStage = new byte[4 * stateWords(maxNeurons)];
         DeviceBuffer[] bufs = new DeviceBuffer[device.abi().argCount()];
         this.net = device.alloc(0, 4L * netWords);
         this.in = device.alloc(1, inStage.length);
         this.out = device.alloc(2, outStage.length);
+        this.state = device.alloc(5, stateStage.length);
         bufs[0] = net;
         bufs[1] = in;
         bufs[2] = out;
+        bufs[5] = state;
         this.invoker = new KernelInvoker(device, bufs, 3, 4, maxTicks, timeoutMs);
+    }
+
+    /** Words of the state of N neurons: V, I, ref, then the spike words. */
+    public static int stateWords(int neurons) {
+        return 3 * neurons + ((neurons + 31) >>> 5);
     }
 
     /** The device. */
@@ -156,7 +170,7 @@ public final class SnnHost implements AutoCloseable {
      * {@code inOff}), optional RESET (and LOAD), {@code ticks} LIF ticks, {@code ceil(N/32)} output spike words per
      * tick out (bit i%32 of word i/32 = neuron i spiked). On any status but OK {@code spikesOut} is left as it was.
      *
-     * @param flags any of {@link #FLAG_LOAD}, {@link #FLAG_RESET}, {@link #FLAG_WRITE_STATE}
+     * @param flags any of {@link #FLAG_LOAD}, {@link #FLAG_RESET}, {@link #FLAG_RESTORE}, {@link #FLAG_SAVE}
      * @param ticks in [1, maxTicks]
      * @return a {@link HostStatus} code
      */
@@ -169,7 +183,7 @@ public final class SnnHost implements AutoCloseable {
         }
         int wi = (nIn + 31) >>> 5;
         int wn = (n + 31) >>> 5;
-        if (ticks < 1 || ticks > maxTicks || flags < 0 || flags > 7 || inOff < 0
+        if (ticks < 1 || ticks > maxTicks || flags < 0 || flags > 15 || inOff < 0
                 || spikesIn.length - inOff < ticks * wi || spikesOut.length < ticks * wn) {
             return invoker.fail(HostStatus.BAD_ARGUMENT, "run needs ticks in [1, maxTicks] and arrays of ticks ×"
                     + " input and output words");
@@ -193,7 +207,7 @@ public final class SnnHost implements AutoCloseable {
         if (s != HostStatus.OK) {
             return s;
         }
-        int outBytes = 4 * (ticks * wn + ((flags & FLAG_WRITE_STATE) != 0 ? 3 * n : 0));
+        int outBytes = 4 * ticks * wn;
         s = invoker.sync(out, DeviceBuffer.FROM_DEVICE, outBytes);
         if (s != HostStatus.OK) {
             return s;
@@ -204,32 +218,113 @@ public final class SnnHost implements AutoCloseable {
         for (int i = 0; i < ticks * wn; i++) {
             spikesOut[i] = getInt(outStage, 4 * i);
         }
-        lastTicks = ticks;
-        lastStateWritten = (flags & FLAG_WRITE_STATE) != 0;
         return HostStatus.OK;
     }
 
     /**
-     * The state the last {@link #run} wrote with {@link #FLAG_WRITE_STATE}: membrane V, current I and refractory
-     * counter of each neuron ({@code N} each).
+     * Copies the state buffer of the loaded network as the device holds it (what the last {@link #FLAG_SAVE} wrote:
+     * {@link #stateWords}(N) int32 little-endian) into {@code dst} at {@code off}.
      *
-     * @return a {@link HostStatus} code; {@link HostStatus#NOT_LOADED} when the last run did not write the state
+     * @return a {@link HostStatus} code
      */
-    public int readState(int[] v, int[] i, int[] ref) {
-        if (!lastStateWritten) {
-            return invoker.fail(HostStatus.NOT_LOADED, "the last run did not write the state (FLAG_WRITE_STATE)");
+    public int readState(byte[] dst, int off) {
+        int bytes = 4 * stateWords(Math.max(neurons, 0));
+        if (neurons < 0) {
+            return invoker.fail(HostStatus.NOT_LOADED, "no network loaded through this host program");
         }
+        if (off < 0 || dst.length - off < bytes) {
+            return invoker.fail(HostStatus.BAD_ARGUMENT, "state array shorter than " + bytes + " bytes");
+        }
+        int s = invoker.sync(state, DeviceBuffer.FROM_DEVICE, bytes);
+        if (s != HostStatus.OK) {
+            return s;
+        }
+        return state.read(0, dst, off, bytes) == KernelDevice.OK ? HostStatus.OK
+                : invoker.fail(HostStatus.DEVICE_ERROR, device.lastError());
+    }
+
+    /**
+     * The state the last {@link #FLAG_SAVE} wrote: membrane V, current I and refractory counter of each neuron
+     * ({@code N} each) and the last tick's spike words ({@code ceil(N/32)}).
+     *
+     * @return a {@link HostStatus} code
+     */
+    public int readState(int[] v, int[] i, int[] ref, int[] spikes) {
         int n = neurons;
-        if (v.length < n || i.length < n || ref.length < n) {
-            return invoker.fail(HostStatus.BAD_ARGUMENT, "state arrays shorter than N");
+        int wn = (n + 31) >>> 5;
+        if (n >= 0 && (v.length < n || i.length < n || ref.length < n || spikes.length < wn)) {
+            return invoker.fail(HostStatus.BAD_ARGUMENT, "state arrays shorter than N or ceil(N/32)");
         }
-        int o = 4 * lastTicks * ((n + 31) >>> 5);
+        int s = readState(stateStage, 0);
+        if (s != HostStatus.OK) {
+            return s;
+        }
         for (int k = 0; k < n; k++) {
-            v[k] = getInt(outStage, o + 4 * k);
-            i[k] = getInt(outStage, o + 4 * (n + k));
-            ref[k] = getInt(outStage, o + 4 * (2 * n + k));
+            v[k] = getInt(stateStage, 4 * k);
+            i[k] = getInt(stateStage, 4 * (n + k));
+            ref[k] = getInt(stateStage, 4 * (2 * n + k));
+        }
+        for (int k = 0; k < wn; k++) {
+            spikes[k] = getInt(stateStage, 4 * (3 * n + k));
         }
         return HostStatus.OK;
+    }
+
+    /**
+     * Puts a state of the loaded network (or, when none is loaded, of the written one) ({@link #stateWords}(N) int32
+     * little-endian from {@code src} at {@code off}, the layout {@link #FLAG_SAVE} writes) into the state buffer for
+     * the next {@link #FLAG_RESTORE}.
+     *
+     * @return a {@link HostStatus} code
+     */
+    public int writeState(byte[] src, int off) {
+        int n = stateNeurons();
+        if (n < 0) {
+            return invoker.fail(HostStatus.NOT_LOADED, "no network loaded or written through this host program");
+        }
+        int bytes = 4 * stateWords(n);
+        if (off < 0 || src.length - off < bytes) {
+            return invoker.fail(HostStatus.BAD_ARGUMENT, "state array shorter than " + bytes + " bytes");
+        }
+        if (state.write(src, off, 0, bytes) != KernelDevice.OK) {
+            return invoker.fail(HostStatus.DEVICE_ERROR, device.lastError());
+        }
+        return invoker.sync(state, DeviceBuffer.TO_DEVICE, bytes);
+    }
+
+    /** {@link #writeState(byte[], int)} from V, I, ref and the spike words. */
+    public int writeState(int[] v, int[] i, int[] ref, int[] spikes) {
+        int n = stateNeurons();
+        int wn = (n + 31) >>> 5;
+        if (n < 0) {
+            return invoker.fail(HostStatus.NOT_LOADED, "no network loaded or written through this host program");
+        }
+        if (v.length < n || i.length < n || ref.length < n || spikes.length < wn) {
+            return invoker.fail(HostStatus.BAD_ARGUMENT, "state arrays shorter than N or ceil(N/32)");
+        }
+        for (int k = 0; k < n; k++) {
+            putInt(stateStage, 4 * k, v[k]);
+            putInt(stateStage, 4 * (n + k), i[k]);
+            putInt(stateStage, 4 * (2 * n + k), ref[k]);
+        }
+        for (int k = 0; k < wn; k++) {
+            putInt(stateStage, 4 * (3 * n + k), spikes[k]);
+        }
+        return writeState(stateStage, 0);
+    }
+
+    /** N of the state a RESTORE will read: the loaded network's, or the written one's for a LOAD + RESTORE call. */
+    private int stateNeurons() {
+        return neurons >= 0 ? neurons : writtenNeurons;
+    }
+
+    /** Fills the whole state buffer with {@link #POISON} on the device, so that a SAVE that writes nothing shows. */
+    public int poisonState() {
+        Arrays.fill(stateStage, POISON);
+        if (state.write(stateStage, 0, 0, stateStage.length) != KernelDevice.OK) {
+            return invoker.fail(HostStatus.DEVICE_ERROR, device.lastError());
+        }
+        return invoker.sync(state, DeviceBuffer.TO_DEVICE, stateStage.length);
     }
 
     private void track(int flags, int s) {
@@ -237,9 +332,6 @@ public final class SnnHost implements AutoCloseable {
             // a refused LOAD leaves the kernel without a network
             neurons = s == HostStatus.OK ? writtenNeurons : -1;
             inputs = s == HostStatus.OK ? writtenInputs : -1;
-        }
-        if (s != HostStatus.OK) {
-            lastStateWritten = false;
         }
     }
 
@@ -299,6 +391,7 @@ public final class SnnHost implements AutoCloseable {
     @Override
     public void close() {
         invoker.close();
+        state.close();
         out.close();
         in.close();
         net.close();

@@ -196,7 +196,8 @@ class RtlSimEngineTest {
             assertThatThrownBy(() -> e.load(b)).isInstanceOf(EngineException.class)
                     .hasMessageContaining("no ap_done within 40 cycles");
         }
-        Engine failing = faulty(2);
+        // good runs: the load, bin 1, the chain's first checkpoint (a SAVE alone); bin 2 (RUN + SAVE) times out
+        Engine failing = faulty(3);
         try (EngineChain chain = new EngineChain(List.of(failing, cpuFixed(LfadsOutput.FACTORS)));
                 CpuEngine ref = cpuFixed(LfadsOutput.FACTORS)) {
             chain.load(b);
@@ -204,12 +205,14 @@ class RtlSimEngineTest {
             assertThat(chain.active()).isSameAs(failing);
             float[] want = new float[4];
             assertThat(chain.step(in, out)).isEqualTo(DecodeStatus.OK);
+            ref.step(in, want);
             assertThat(chain.failovers()).isEqualTo(0);
             assertThat(chain.step(in, out)).isEqualTo(DecodeStatus.OK);
-            // cpu-fixed takes over the second bin from its reset state (no checkpoint yet: phase 2)
+            // cpu-fixed takes over the second bin from the checkpoint the kernel saved after the first
             ref.step(in, want);
             assertSameFloats(out, want, "after the failover");
             assertThat(chain.failovers()).isEqualTo(1);
+            assertThat(chain.coldTakeovers()).isZero();
             assertThat(chain.describe()).contains("rtl-sim [fixed]: failed").contains("timeout");
         }
     }

@@ -54,13 +54,14 @@ class RtlSimDeviceTest {
             assertThat(dev.description()).contains("librtlsim_snn_kernel.so").contains("MAX_N=64");
             assertThat(host.load(oneNeuron())).isEqualTo(HostStatus.OK);
             int[] out = new int[3];
-            assertThat(host.run(SnnHost.FLAG_WRITE_STATE, new int[] {1, 0, 1}, 0, 3, out)).isEqualTo(HostStatus.OK);
+            assertThat(host.run(SnnHost.FLAG_SAVE, new int[] {1, 0, 1}, 0, 3, out)).isEqualTo(HostStatus.OK);
             assertThat(out).containsExactly(1, 0, 1);
             int[] v = new int[1];
             int[] i = new int[1];
             int[] ref = new int[1];
-            assertThat(host.readState(v, i, ref)).isEqualTo(HostStatus.OK);
-            assertThat(new int[] {v[0], i[0], ref[0]}).containsExactly(0, 100, 0);
+            int[] spikes = new int[1];
+            assertThat(host.readState(v, i, ref, spikes)).isEqualTo(HostStatus.OK);
+            assertThat(new int[] {v[0], i[0], ref[0], spikes[0]}).containsExactly(0, 100, 0, 1);
             assertThat(dev.lastRunCycles()).isPositive().isLessThan(dev.totalCycles());
             int[] status = new int[1];
             assertThat(dev.readRegister(dev.abi().statusOffset(), status)).isEqualTo(KernelDevice.OK);

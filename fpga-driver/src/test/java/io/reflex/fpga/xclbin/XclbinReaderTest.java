@@ -107,8 +107,9 @@ class XclbinReaderTest {
         le(ip).putInt(sectionOffset(ip, 2), Integer.MAX_VALUE);
         assertRefused(ip, "IP_LAYOUT", "m_count 2147483647");
         byte[] conn = GOOD.clone();
-        le(conn).putInt(sectionOffset(conn, 3), 7);
-        assertRefused(conn, "CONNECTIVITY", "m_count 7");
+        // one more connection than the section holds (4 buffer arguments per kernel: 8)
+        le(conn).putInt(sectionOffset(conn, 3), 9);
+        assertRefused(conn, "CONNECTIVITY", "m_count 9");
         byte[] badMem = GOOD.clone();
         le(badMem).putInt(sectionOffset(badMem, 3) + 4 + 8, 32);
         assertRefused(badMem, "CONNECTIVITY entry 0", "mem_data_index 32", "32 entries");

@@ -196,7 +196,7 @@ class XrtHostFlowTest {
             assertThat(k.argOffset(9)).as("XRT's answer for an unknown argument").isEqualTo(-1);
             assertThat(k.argGroupId(3)).as("a scalar has no memory group").isNegative();
             int[] v = new int[1];
-            assertThat(k.readRegister(0x4C, v)).as("register reads fail under the noop shim").isNotZero();
+            assertThat(k.readRegister(0x58, v)).as("register reads fail under the noop shim").isNotZero();
 
             XrtBoHandle bo = dev.allocBo(4096, k.argGroupId(0));
             assertThat(bo.xrtSize()).isEqualTo(4096);
@@ -223,7 +223,7 @@ class XrtHostFlowTest {
                     .as("xrtRunClose, xrtKernelClose, xrtBOFree, xrtDeviceClose").containsOnly(0);
             assertThat(run.start()).isEqualTo(-1);
             assertThat(bo.write(b, 0, 0, 8)).isEqualTo(-1);
-            assertThat(k.readRegister(0x4C, v)).isEqualTo(-1);
+            assertThat(k.readRegister(0x58, v)).isEqualTo(-1);
         } finally {
             dev.close();
         }
@@ -333,7 +333,7 @@ class XrtHostFlowTest {
     void registerReadsNeedExclusiveAccess() {
         try (XrtDevice d = XrtDevice.open(new XrtDevice.Context().xclbin(both).kernel("snn_kernel").exclusive(false)
                 .shim(Shim.NOOP))) {
-            assertThat(d.readRegister(0x4C, new int[1])).isEqualTo(KernelDevice.ERROR);
+            assertThat(d.readRegister(0x58, new int[1])).isEqualTo(KernelDevice.ERROR);
             assertThat(d.lastError()).contains("opened shared");
         }
     }

@@ -25,6 +25,18 @@ public final class LifReference {
         java.util.Arrays.fill(mem, net.vRest());
     }
 
+    /** A population in the state the golden model holds now (V, I, ref and the last tick's spikes). */
+    public static LifReference from(LifNet net, io.reflex.decoders.snn.LifPopulation pop) {
+        LifReference r = new LifReference(net);
+        for (int i = 0; i < net.n(); i++) {
+            r.cur[i] = pop.current(i);
+            r.mem[i] = pop.membrane(i);
+            r.ref[i] = pop.refractory(i);
+            r.prev[i] = pop.spiked(i);
+        }
+        return r;
+    }
+
     private static int sat32(long x) {
         return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, x));
     }

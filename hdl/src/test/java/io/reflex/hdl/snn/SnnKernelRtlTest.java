@@ -3,6 +3,8 @@ package io.reflex.hdl.snn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.SnnCheckpoint;
 import io.reflex.decoders.snn.LifParams;
 import io.reflex.decoders.snn.LifPopulation;
 import io.reflex.decoders.snn.ResetMode;
@@ -137,24 +139,71 @@ class SnnKernelRtlTest {
 
     /**
      * Runs one case on the device through a fresh {@link SnnHost} (buffers at new random places): load + reset +
-     * run, then continue without reset; every spike word and the final V, I, ref are compared with the golden
-     * model, which must agree with the bring-up reference. Returns the cycles of each run.
+     * run, then continue without reset; every spike word and the saved state (V, I, ref and the last tick's spike
+     * words, SAVE after every run) are compared with the golden model, which must agree with the bring-up reference.
+     * Returns the cycles of each run.
      */
     static long[] runCase(RtlSimDevice dev, String name, LifNet net, SplittableRandom r, int[] ticks) {
+        return runCase(dev, null, name, net, r, ticks);
+    }
+
+    /**
+     * {@link #runCase(RtlSimDevice, String, LifNet, SplittableRandom, int[])} where, with a second device
+     * {@code other}, the runs after the first may also be SAVE/RESTORE interleavings: the state saved after an
+     * earlier run is restored (the golden model restoring its checkpoint of that point) into this kernel or into a
+     * fresh host on {@code other} (LOAD + RESTORE in one call), which continues the case; or the kernel is RESET and
+     * the golden model's own checkpoint restored into it (RESET + RESTORE in one call).
+     */
+    static long[] runCase(RtlSimDevice dev, RtlSimDevice other, String name, LifNet net, SplittableRandom r,
+            int[] ticks) {
         LifReference ref = new LifReference(net);
         LifPopulation pop = golden(net);
+        SnnCheckpoint layout = new SnnCheckpoint(net.n());
         boolean dense = r.nextBoolean();
         double pIn = r.nextDouble();
         long[] cycles = new long[ticks.length];
         int maxTicks = java.util.Arrays.stream(ticks).max().orElse(1);
-        try (SnnHost host = new SnnHost(dev, net.n(), net.nIn(), net.nnz(), maxTicks, TIMEOUT_MS)) {
+        int stateBytes = 4 * SnnHost.stateWords(net.n());
+        byte[] snapGolden = null;
+        byte[] snapKernel = null;
+        SnnHost second = null;
+        try (SnnHost first = new SnnHost(dev, net.n(), net.nIn(), net.nnz(), maxTicks, TIMEOUT_MS)) {
+            SnnHost host = first;
             assertThat(host.writeNetwork(net.image())).isEqualTo(HostStatus.OK);
             for (int run = 0; run < ticks.length; run++) {
                 int t = ticks[run];
                 int wi = net.inWordsPerTick();
                 int wn = net.outWordsPerTick();
+                int flags = SnnHost.FLAG_SAVE | (run == 0 ? SnnHost.FLAG_LOAD | SnnHost.FLAG_RESET : 0);
+                String what = name + " run " + run;
+                // the state buffer is poisoned first: a SAVE must overwrite all of it
+                assertThat(host.poisonState()).isEqualTo(HostStatus.OK);
+                int op = other == null || run == 0 ? 0 : r.nextInt(4);
+                if (op == 1 && snapKernel != null) {
+                    // the state saved after an earlier run, into this kernel or a fresh one
+                    boolean fresh = r.nextBoolean() && second == null;
+                    if (fresh) {
+                        second = new SnnHost(other, net.n(), net.nIn(), net.nnz(), maxTicks, TIMEOUT_MS);
+                        assertThat(second.writeNetwork(net.image())).isEqualTo(HostStatus.OK);
+                        assertThat(second.poisonState()).isEqualTo(HostStatus.OK);
+                        host = second;
+                        flags |= SnnHost.FLAG_LOAD;
+                    }
+                    assertThat(host.writeState(snapKernel, 0)).isEqualTo(HostStatus.OK);
+                    assertThat(pop.restoreState(snapGolden, layout)).isEqualTo(CheckpointStatus.OK);
+                    ref = LifReference.from(net, pop);
+                    flags |= SnnHost.FLAG_RESTORE;
+                    what += fresh ? " (restored into a fresh kernel)" : " (restored)";
+                } else if (op == 2) {
+                    // the golden model's checkpoint, over a reset kernel
+                    byte[] g = new byte[layout.bytes()];
+                    assertThat(pop.saveState(g, layout)).isEqualTo(CheckpointStatus.OK);
+                    assertThat(host.writeState(g, layout.vOffset())).isEqualTo(HostStatus.OK);
+                    flags |= SnnHost.FLAG_RESET | SnnHost.FLAG_RESTORE;
+                    what += " (golden state restored)";
+                }
                 int[] in = new int[Math.max(1, t * wi)];
-                int[] expect = new int[t * wn + 3 * net.n()];
+                int[] expect = new int[t * wn];
                 for (int k = 0; k < t; k++) {
                     boolean[] u = new boolean[net.nIn()];
                     for (int c = 0; c < u.length; c++) {
@@ -166,28 +215,42 @@ class SnnKernelRtlTest {
                     System.arraycopy(packBits(gs, wn), 0, expect, k * wn, wn);
                 }
                 for (int i = 0; i < net.n(); i++) {
-                    expect[t * wn + i] = pop.membrane(i);
-                    expect[t * wn + net.n() + i] = pop.current(i);
-                    expect[t * wn + 2 * net.n() + i] = pop.refractory(i);
                     assertThat(new int[] {ref.v()[i], ref.i()[i], ref.ref()[i]}).as("state vs golden, " + name)
                             .containsExactly(pop.membrane(i), pop.current(i), pop.refractory(i));
                 }
-                int flags = SnnHost.FLAG_WRITE_STATE | (run == 0 ? SnnHost.FLAG_LOAD | SnnHost.FLAG_RESET : 0);
+                byte[] goldenState = new byte[layout.bytes()];
+                assertThat(pop.saveState(goldenState, layout)).isEqualTo(CheckpointStatus.OK);
                 assertThat(host.poisonOutput()).isEqualTo(HostStatus.OK);
                 int[] spikes = new int[t * wn];
                 int s = host.run(flags, in, 0, t, spikes);
-                assertThat(s).as(name + " run " + run + ": " + host.describe(s) + " " + host.lastError())
-                        .isEqualTo(HostStatus.OK);
+                assertThat(s).as(what + ": " + host.describe(s) + " " + host.lastError()).isEqualTo(HostStatus.OK);
                 cycles[run] = host.lastCycles();
                 int[] got = new int[expect.length];
                 assertThat(host.readRawOutput(got, got.length)).isEqualTo(HostStatus.OK);
-                assertThat(got).as("MISMATCH case " + name + " run " + run + " (spike words, then V, I, ref)")
-                        .containsExactly(expect);
+                assertThat(got).as("MISMATCH case " + what + " (spike words)").containsExactly(expect);
+                // SAVE read back against the golden model's checkpoint: V, I, ref, spike words
+                byte[] kernelState = new byte[stateBytes];
+                assertThat(host.readState(kernelState, 0)).isEqualTo(HostStatus.OK);
+                assertThat(kernelState).as("MISMATCH case " + what + " (saved state: V, I, ref, spike words)")
+                        .containsExactly(java.util.Arrays.copyOfRange(goldenState, layout.vOffset(),
+                                layout.traceOffset()));
                 int[] v = new int[net.n()];
                 int[] cur = new int[net.n()];
                 int[] rf = new int[net.n()];
-                assertThat(host.readState(v, cur, rf)).isEqualTo(HostStatus.OK);
-                assertThat(v).containsExactly(java.util.Arrays.copyOfRange(expect, t * wn, t * wn + net.n()));
+                int[] sw = new int[wn];
+                assertThat(host.readState(v, cur, rf, sw)).isEqualTo(HostStatus.OK);
+                for (int i = 0; i < net.n(); i++) {
+                    assertThat(new int[] {v[i], cur[i], rf[i]}).containsExactly(pop.membrane(i), pop.current(i),
+                            pop.refractory(i));
+                }
+                if (snapKernel == null || r.nextBoolean()) {
+                    snapKernel = kernelState;
+                    snapGolden = goldenState;
+                }
+            }
+        } finally {
+            if (second != null) {
+                second.close();
             }
         }
         return cycles;
@@ -199,10 +262,13 @@ class SnnKernelRtlTest {
         Path lib = Builds.library(KERNEL, "small", SMALL);
         SplittableRandom r = new SplittableRandom(20261124L);
         int cases = 1000;
-        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 7, 30, MEM_BYTES, true)) {
+        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 7, 30, MEM_BYTES, true);
+                RtlSimDevice other = Builds.device(lib, KERNEL, 8, 30, MEM_BYTES, true)) {
             for (int c = 0; c < cases; c++) {
                 LifNet net = randomNet(r, 64, 64, 1024);
-                runCase(dev, "rand" + c, net, r, new int[] {1 + r.nextInt(12), 1 + r.nextInt(4)});
+                int[] ticks = c % 3 == 0 ? new int[] {1 + r.nextInt(12), 1 + r.nextInt(4), 1 + r.nextInt(4),
+                    1 + r.nextInt(4)} : new int[] {1 + r.nextInt(12), 1 + r.nextInt(4)};
+                runCase(dev, other, "rand" + c, net, r, ticks);
             }
             // error paths: a bad magic and oversize dimensions answer a status and write nothing
             try (SnnHost host = new SnnHost(dev, 64, 64, 1024, 4, TIMEOUT_MS)) {
@@ -218,6 +284,8 @@ class SnnKernelRtlTest {
                 assertThat(host.invokeRaw(SnnHost.FLAG_LOAD, 1)).as("too many neurons").isEqualTo(2);
                 assertPoisoned(host);
                 assertThat(host.invokeRaw(0, 1)).as("not loaded").isEqualTo(3);
+                assertThat(host.invokeRaw(SnnHost.FLAG_SAVE, 0)).as("SAVE without a network").isEqualTo(3);
+                assertThat(host.invokeRaw(SnnHost.FLAG_RESTORE, 0)).as("RESTORE without a network").isEqualTo(3);
                 assertThat(host.describe(3)).contains("no network loaded");
             }
         }
