@@ -53,7 +53,7 @@ class RtlSimEngineTest {
     static void counts(SplittableRandom r, float[] in) {
         for (int k = 0; k < in.length; k++) {
             int style = r.nextInt(40);
-            in[k] = style == 0 ? 2.5f : style == 1 ? -3f : style == 2 ? 1e6f : style == 3 ? 0.49f : r.nextInt(4);
+            in[k] = style == 0 ? 2.5f : style == 1 ? 0.5f : style == 2 ? 1e6f : style == 3 ? 0.49f : r.nextInt(4);
         }
     }
 
@@ -152,6 +152,9 @@ class RtlSimEngineTest {
             got[0] = Float.NaN;
             assertThat(e.step(in, got)).isEqualTo(DecodeStatus.INVALID_INPUT);
             assertThat(got).containsOnly(0f);
+            assertThat(cpu.step(in, want)).isEqualTo(DecodeStatus.INVALID_INPUT);
+            in[7] = -3f;
+            assertThat(e.step(in, got)).as("a negative count is bad input").isEqualTo(DecodeStatus.INVALID_INPUT);
             assertThat(cpu.step(in, want)).isEqualTo(DecodeStatus.INVALID_INPUT);
             assertThat(e.step(new float[3], got)).isEqualTo(DecodeStatus.INVALID_INPUT);
             assertThat(e.health().healthy()).isTrue();

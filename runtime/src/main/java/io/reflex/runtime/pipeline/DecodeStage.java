@@ -110,6 +110,9 @@ final class DecodeStage implements FrameHandler {
             frame.engine = engineDecoder.lastEngineIndex();
             frame.engineCycles = engineDecoder.lastCallCycles();
         }
+        if (status == DecodeStatus.OK) {
+            System.arraycopy(out, 0, frame.decoded, 0, out.length);
+        }
         if (status != DecodeStatus.OK) {
             if (status != DecodeStatus.NOT_READY) {
                 counters.decodeFaults.increment();

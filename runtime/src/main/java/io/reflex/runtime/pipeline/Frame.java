@@ -54,6 +54,12 @@ public final class Frame {
     public final float[] output;
     /** The decoder's safe output for this frame, taken before decoding (hold or zero). */
     public final float[] safeOutput;
+    /**
+     * What the decoder returned for this bin when it returned OK, kept even when the command that left was replaced
+     * by the safe output (a deadline missed after the decode): the live golden-model check compares the arithmetic,
+     * not the timing.
+     */
+    public final float[] decoded;
 
     public Frame(int channels, int samplesPerFrame, int referenceCount, int outputCount) {
         this.input = new SampleBlock(channels, samplesPerFrame, referenceCount);
@@ -61,6 +67,7 @@ public final class Frame {
         this.targets = new float[referenceCount];
         this.output = new float[outputCount];
         this.safeOutput = new float[outputCount];
+        this.decoded = new float[outputCount];
     }
 
     /** Readies the slot for a new bin; arrays are zeroed, not replaced. */
@@ -80,6 +87,7 @@ public final class Frame {
         Arrays.fill(targets, 0f);
         Arrays.fill(output, 0f);
         Arrays.fill(safeOutput, 0f);
+        Arrays.fill(decoded, 0f);
     }
 
     /** Nanoseconds from ingest to the end of {@code stage}. */
