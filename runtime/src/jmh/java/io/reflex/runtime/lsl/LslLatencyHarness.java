@@ -5,7 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
- * Push→pull latency and throughput on loopback, measured the way lsl-protocol.md measured liblsl: the sender
+ * Push→pull latency and throughput on loopback, measured like the liblsl figures of docs/lsl-wire.md: the sender
  * stamps each sample with the LSL clock just before an immediately flushed push; the receiver does a blocking pull
  * and takes the LSL clock after it returns (one clock, no correction); the sender waits for a consumer plus 1 s
  * and the first 200 samples are dropped.

@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 
 /**
- * Pure-Java LSL inlet speaking protocol 1.10 (lsl-protocol.md A3–A7).
+ * Pure-Java LSL inlet speaking protocol 1.10 (docs/lsl-wire.md A3–A7).
  *
  * <p>A receiver thread connects, negotiates ({@code LSL:streamfeed/110}, native byte order, Value-Size), checks
  * both test-pattern samples byte for byte and then decodes samples straight into preallocated queue slots; pulls

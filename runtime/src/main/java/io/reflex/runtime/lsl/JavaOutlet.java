@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Pure-Java LSL outlet speaking protocol 1.10 (lsl-protocol.md A3–A6).
+ * Pure-Java LSL outlet speaking protocol 1.10 (docs/lsl-wire.md A3–A6).
  *
  * <p>Threads: one TCP acceptor, one UDP service thread (time probes, shortinfo), one sender per connected inlet;
  * plus the process-wide discovery responder. A push encodes the sample once into a staging buffer and copies it

@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Finds streams (lsl-protocol.md A1): sends {@code LSL:shortinfo} queries in waves to the scope's discovery
+ * Finds streams (docs/lsl-wire.md A1): sends {@code LSL:shortinfo} queries in waves to the scope's discovery
  * addresses on the multicast port and to every known peer on the whole data-port range (where the outlets'
  * service sockets answer), and collects the replies, de-duplicated by uid, the address taken from the packet.
  *

@@ -13,7 +13,7 @@ import org.w3c.dom.NodeList;
 
 /**
  * The description of one LSL stream, rendered to and parsed from the XML that liblsl exchanges
- * (see lsl-protocol.md A2): the short form answers discovery queries, the full form carries the {@code desc} tree.
+ * (see docs/lsl-wire.md A2): the short form answers discovery queries, the full form carries the {@code desc} tree.
  *
  * <p>Instances describing a local outlet are created with {@link #builder}; the outlet fills in uid, ports,
  * creation time and hostname. Instances parsed from the network are read-only snapshots.

@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The two test-pattern samples an outlet sends after the 1.10 response headers and an inlet verifies byte for
- * byte (lsl-protocol.md A4): offsets 4 then 2, timestamp 123456.789, channel k = ±(k + offset + base), negative
+ * byte (docs/lsl-wire.md A4): offsets 4 then 2, timestamp 123456.789, channel k = ±(k + offset + base), negative
  * for odd k, integer formats reduced modulo their bound first; strings "10", "-11", "12", ... whatever the offset.
  */
 public final class TestPattern {

@@ -11,7 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Estimates the offset between an outlet's clock and ours (lsl-protocol.md A6): every
+ * Estimates the offset between an outlet's clock and ours (docs/lsl-wire.md A6): every
  * {@link LslConfig#timeUpdateIntervalS()} a wave of {@link LslConfig#timeProbeCount()} probes is sent to the
  * outlet's service port; with at least {@link LslConfig#timeUpdateMinProbes()} replies, the probe with the smallest
  * round trip wins and the correction is minus its offset.

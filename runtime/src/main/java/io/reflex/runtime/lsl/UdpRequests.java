@@ -8,7 +8,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Answers the UDP requests an outlet receives (lsl-protocol.md A1, A6): {@code LSL:shortinfo} discovery queries
+ * Answers the UDP requests an outlet receives (docs/lsl-wire.md A1, A6): {@code LSL:shortinfo} discovery queries
  * (on the service socket and the discovery responder) and {@code LSL:timedata} probes (service socket only).
  */
 final class UdpRequests {

@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Byte-level codec of LSL 1.10 samples (lsl-protocol.md A4) and of the samples' in-memory form.
+ * Byte-level codec of LSL 1.10 samples (docs/lsl-wire.md A4) and of the samples' in-memory form.
  *
  * <p>In memory ("storage"), a numeric sample is its values in little-endian order, back to back; a string sample
  * is, per channel, a little-endian int32 length followed by the bytes. On the wire a sample is

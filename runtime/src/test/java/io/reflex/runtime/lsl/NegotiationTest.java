@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** A raw TCP/UDP client speaking to a Java outlet, checking replies byte for byte (lsl-protocol.md A3, A6). */
+/** A raw TCP/UDP client speaking to a Java outlet, checking replies byte for byte (docs/lsl-wire.md A3, A6). */
 @Timeout(30)
 class NegotiationTest {
     private JavaOutlet outlet;

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Byte-exact vectors from lsl-protocol.md (captures between liblsl programs). */
+/** Byte-exact vectors from docs/lsl-wire.md (captures between liblsl programs). */
 class WireVectorsTest {
 
     private static byte[] hex(String s) {

@@ -19,7 +19,7 @@ import java.util.List;
  * The library is loaded with {@code Native.load("lsl")} (searching {@code jna.library.path}); when it is missing,
  * {@link #unavailableReason()} says why and nothing crashes. The configuration is handed to liblsl with
  * {@code lsl_set_config_content} before first use, so the loopback mode holds for liblsl too (liblsl still binds
- * its data sockets on all interfaces: lsl-protocol.md A0).
+ * its data sockets on all interfaces: docs/lsl-wire.md A0).
  */
 public final class NativeLsl implements LslBackend {
     private static final Object LOAD_LOCK = new Object();
