@@ -10,7 +10,7 @@ Cases (random-init weights; latency does not depend on the values):
                        generator 200, 100 factors, 182 log-rates)
   trial/fpga           a whole 73-bin window of the trial model (bidirectional IC encoder 64, IC 64, generator 64,
                        4 factors, no controller)
-  trial/mc_maze        a whole MC_Maze window (T = 35 in, Tr = 45 out, full controller; inference-spec.md 1.1)
+  trial/mc_maze        a whole MC_Maze window (T = 35 in, Tr = 45 out, full controller; decoders/LFADS.md 1.1)
 Each iteration is timed alone with time.perf_counter_ns under torch.no_grad() in eval mode, after a warm-up of
 10 % of the iterations. Prints one JSON object: per case median_us, p99_us, mean_us, iterations; plus torch
 version, threads, python version and the machine's CPU count.

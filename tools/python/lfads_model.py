@@ -1,8 +1,8 @@
 """A compact PyTorch LFADS whose parameter names and shapes are exactly lfads-torch's
-(arsedler9/lfads-torch@007a555; ../shared/design/inference-spec.md section 2), so that its checkpoints and
+(arsedler9/lfads-torch@007a555; decoders/LFADS.md section 2), so that its checkpoints and
 lfads-torch's export the same way.
 
-Inference semantics (inference-spec.md section 1.3): the posterior mean (``sample_posteriors=False``), dropout
+Inference semantics (decoders/LFADS.md section 1.3): the posterior mean (``sample_posteriors=False``), dropout
 off in eval mode, ``ClippedGRUCell`` with gate blocks z | r | n, the reset applied before the hidden matmul, the
 state clamped to +-cell_clip, ``bias_hh`` frozen. The readin is the identity and ``ext_input_dim`` is 0.
 
@@ -48,7 +48,7 @@ def causal_hparams(**kw):
 
 
 def mc_maze_hparams(**kw):
-    """lfads-torch's NLB MC_Maze configuration (inference-spec.md section 1.1)."""
+    """lfads-torch's NLB MC_Maze configuration (decoders/LFADS.md section 1.1)."""
     hp = dict(encod_data_dim=137, encod_seq_len=35, recon_seq_len=45, ic_enc_dim=64, ci_enc_dim=64, con_dim=64,
               co_dim=4, ic_dim=64, gen_dim=200, fac_dim=100, ext_input_dim=0, ci_lag=1, cell_clip=5.0,
               readout_dim=182, causal=False, bin_s=0.02, dropout_rate=0.3)
@@ -280,7 +280,7 @@ class AutoregressiveMultivariateNormal(nn.Module):
 
 class LFADS(nn.Module):
     """LFADS with lfads-torch parameter names. forward(x) takes counts (batch, encod_seq_len, encod_data_dim)
-    and returns a dict of the posterior-mean quantities of inference-spec.md section 1.3."""
+    and returns a dict of the posterior-mean quantities of decoders/LFADS.md section 1.3."""
 
     def __init__(self, hp):
         super().__init__()

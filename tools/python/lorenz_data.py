@@ -1,4 +1,4 @@
-"""Synthetic Lorenz spiking data (inference-spec.md section 8, with the choices documented in README.md).
+"""Synthetic Lorenz spiking data (decoders/LFADS.md, "Lorenz benchmark data"; the choices are documented in README.md).
 
 Every random number comes from SplitMix64 so that the Java demo can reproduce the data bit for bit (up to a
 last-ulp difference between numpy's and Java's exp, which can very rarely change one Poisson count):

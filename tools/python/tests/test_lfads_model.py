@@ -13,7 +13,7 @@ def sig(x):
 
 
 def np_gru(p, prefix, x, h, clip):
-    """inference-spec.md section 1.2, written independently in numpy (float64)."""
+    """decoders/LFADS.md section 1.2, written independently in numpy (float64)."""
     wih, whh = p[prefix + "weight_ih"], p[prefix + "weight_hh"]
     bih, bhh = p[prefix + "bias_ih"], p[prefix + "bias_hh"]
     H = h.shape[-1]
@@ -25,7 +25,7 @@ def np_gru(p, prefix, x, h, clip):
 
 
 def np_lfads(p, hp, x):
-    """inference-spec.md section 1.3 in numpy for one trial x [T, D]; returns factors and log-rates [Tr, .]."""
+    """decoders/LFADS.md section 1.3 in numpy for one trial x [T, D]; returns factors and log-rates [Tr, .]."""
     T, Tr, L, clip = hp["encod_seq_len"], hp["recon_seq_len"], hp["ci_lag"], hp["cell_clip"]
     if hp["causal"]:
         g = p["decoder.g0"].copy()
@@ -210,7 +210,7 @@ class Causal(unittest.TestCase):
 class StateDictNames(unittest.TestCase):
     def test_mc_maze_state_dict_is_lfads_torch_table(self):
         sd = lm.LFADS(lm.mc_maze_hparams()).state_dict()
-        spec = {  # inference-spec.md section 2
+        spec = {  # decoders/LFADS.md section 2
             "encoder.ic_enc_h0": (2, 1, 64), "encoder.ci_enc_h0": (2, 1, 64),
             "encoder.ic_linear.weight": (128, 128), "encoder.ic_linear.bias": (128,),
             "decoder.con_h0": (1, 64), "decoder.ic_to_g0.weight": (200, 64), "decoder.ic_to_g0.bias": (200,),
@@ -229,7 +229,7 @@ class StateDictNames(unittest.TestCase):
                 spec.update({p + "weight_ih": (192, 137), p + "weight_hh": (192, 64), p + "bias_ih": (192,),
                              p + "bias_hh": (192,)})
         self.assertEqual({k: tuple(v.shape) for k, v in sd.items()}, spec)
-        self.assertEqual(sum(v.numel() for v in sd.values()), 404822)  # inference-spec.md section 1.4
+        self.assertEqual(sum(v.numel() for v in sd.values()), 404822)  # decoders/LFADS.md section 1.4
 
     def test_hparams_inferred_from_state_dict(self):
         for hp in (lm.mc_maze_hparams(), lm.default_hparams(), lm.causal_hparams()):

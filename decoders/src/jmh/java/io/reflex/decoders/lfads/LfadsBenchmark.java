@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code fpga}: the published FPGA design's size (70 neurons × 73 bins, GRU 64, IC 64, 4 factors, 70
  *       log-rates). Trial: no controller (as published). Causal step: its causal variant (forward CI encoder 64,
  *       controller 64, 4 controller outputs, learned g0), as tools/python/lfads_model.py {@code causal_hparams}.</li>
- *   <li>{@code mc_maze}: lfads-torch's NLB MC_Maze configuration (inference-spec.md §1.1), D 137, T 35, Tr 45,
+ *   <li>{@code mc_maze}: lfads-torch's NLB MC_Maze configuration (decoders/LFADS.md §1.1), D 137, T 35, Tr 45,
  *       encoders/controller 64, gen 200, fac 100, co 4, readout 182; causal step: the same with a forward-only CI
  *       encoder and a learned g0.</li>
  * </ul>

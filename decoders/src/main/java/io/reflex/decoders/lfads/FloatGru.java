@@ -3,7 +3,7 @@ package io.reflex.decoders.lfads;
 import io.reflex.decoders.bundle.ModelBundle;
 
 /**
- * lfads-torch's {@code ClippedGRUCell} in float32 (inference-spec.md §1.2): gate blocks z | r | n, the reset
+ * lfads-torch's {@code ClippedGRUCell} in float32 (decoders/LFADS.md §1.2): gate blocks z | r | n, the reset
  * applied before the hidden matmul, the state clamped to ±clip. {@code W_ih·x + b_ih} and
  * {@code W_hh·h + b_hh} are accumulated separately in float32 (see {@link FloatLinear}); the activations are
  * evaluated in double and rounded to float32. Owns its scratch buffers; allocates nothing per step.

@@ -5,7 +5,7 @@ import io.reflex.decoders.bundle.ModelBundle;
 
 /**
  * Dimensions and structural options of an LFADS model, read from a bundle's hyperparameters
- * (decoders/BUNDLE.md, inference-spec.md §1).
+ * (decoders/BUNDLE.md, decoders/LFADS.md §1).
  *
  * <p>Supported structures: with a controller ({@code ci_enc_dim, con_dim, co_dim > 0}) or without
  * (all three 0, as in the published FPGA design); acausal (bidirectional encoders, g0 from the IC encoder) or

@@ -24,7 +24,7 @@ import io.reflex.decoders.checkpoint.LfadsCheckpoint;
 import java.util.Arrays;
 
 /**
- * LFADS inference in float32, exactly the algorithm of inference-spec.md §1.3 (posterior mean): IC encoder, CI
+ * LFADS inference in float32, exactly the algorithm of decoders/LFADS.md §1.3 (posterior mean): IC encoder, CI
  * encoder with {@code ci_lag}, controller, generator, kernel-normalised factors (the bundle's {@code fac_norm}),
  * readout. All buffers are allocated here; {@link #trial} and {@link #step} allocate nothing.
  */

@@ -17,7 +17,7 @@ public interface LfadsKernel {
     String arithmetic();
 
     /**
-     * Runs the whole model over a window (inference-spec.md §1.3, posterior mean).
+     * Runs the whole model over a window (decoders/LFADS.md §1.3, posterior mean).
      *
      * @param counts    spike counts, row-major {@code [bins][dataDim]}
      * @param bins      window length in [1, encSeqLen]; the model runs {@code bins + reconSeqLen − encSeqLen} steps

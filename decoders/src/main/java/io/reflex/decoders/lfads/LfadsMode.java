@@ -1,6 +1,6 @@
 package io.reflex.decoders.lfads;
 
-/** How an LFADS model meets the data (inference-spec.md §4). */
+/** How an LFADS model meets the data (decoders/LFADS.md, "Modes"). */
 public enum LfadsMode {
     /** A whole window of {@code encod_seq_len} bins in, factors and rates for every bin out. */
     TRIAL,

@@ -2,7 +2,7 @@ package io.reflex.decoders.lfads;
 
 import io.reflex.decoders.bundle.ModelBundle;
 
-/** Tensor names of an LFADS bundle (lfads-torch state_dict keys, inference-spec.md §2) and shape checks. */
+/** Tensor names of an LFADS bundle (lfads-torch state_dict keys, decoders/LFADS.md §2) and shape checks. */
 public final class LfadsTensors {
     public static final String IC_H0 = "encoder.ic_enc_h0";
     public static final String IC_FWD = "encoder.ic_enc.fwd_gru.cell.";

@@ -1,8 +1,8 @@
 package io.reflex.decoders.lfads;
 
 /**
- * Synthetic Lorenz-driven Poisson spiking (inference-spec.md §8), generated exactly as tools/python/lorenz_data.py
- * does, so that a model trained in Python fits the data Java makes (counts agree bit for bit except when Java's and
+ * Synthetic Lorenz-driven Poisson spiking (decoders/LFADS.md, "Lorenz benchmark data"), generated exactly as
+ * tools/python/lorenz_data.py does, so that a model trained in Python fits the data Java makes (counts agree bit for bit except when Java's and
  * numpy's {@code exp} differ in the last ulp right at a Poisson CDF boundary, which is very rare).
  *
  * <p>Choices (the NDT recipe's b = −10 gives almost no spikes): σ = 10, ρ = 28, β = 8/3, Euler dt = 0.01,

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Velocity Kalman filter decoder (Wu et al. 2006; inference-spec.md §7).
+ * Velocity Kalman filter decoder (Wu et al. 2006; decoders/BASELINES.md §1).
  *
  * <p><b>Model.</b> The state is the target vector (by default velocity x, y) followed by a constant 1, so
  * {@code x = (vx, vy, 1)}; the observation {@code z} is the feature bin (spike counts per channel):

@@ -5,13 +5,13 @@ import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.TrainableDecoder;
 
 /**
- * Wiener filter decoder: lagged ridge regression (inference-spec.md §7),
+ * Wiener filter decoder: lagged ridge regression (decoders/BASELINES.md §2),
  * <pre>
  *   y_t = b + Σ_{k=0}^{L−1} W_k·z_{t−k}
  * </pre>
  * fitted on the lagged design Φ (one row per bin t ≥ L−1 of the calibration set, holding
  * {@code z_t, z_{t−1}, …, z_{t−L+1}}) as {@code Ŵ = (ΦᵀΦ + λI)⁻¹ΦᵀY} with Φ and Y centred, so the intercept b is
- * not shrunk ({@code b = ȳ − Ŵᵀφ̄}). λ is in the units of ΦᵀΦ (counts² summed over the rows), as in the spec.
+ * not shrunk ({@code b = ȳ − Ŵᵀφ̄}). λ is in the units of ΦᵀΦ (counts² summed over the rows), as in §2 there.
  *
  * <p>The decoder keeps its own lag history in a preallocated ring of L bins. After {@link #reset()} (and after a
  * fit) the ring is filled with the calibration mean of each channel, so the first L−1 outputs are the regression's

@@ -1,10 +1,10 @@
 package io.reflex.decoders.snn;
 
 /**
- * Pair-based STDP with exponential traces (../shared/design/inference-spec.md §6), switchable per synapse group
+ * Pair-based STDP with exponential traces (decoders/SNN.md §2), switchable per synapse group
  * (recurrent synapses, input synapses). Java golden model only: the version-1 hardware kernel has no plasticity.
  *
- * <p>Traces are Q16 ({@link #TRACE_ONE} = 1.0 per spike): {@code x ← x − (x >> k) + s·2^16}. The spec's
+ * <p>Traces are Q16 ({@link #TRACE_ONE} = 1.0 per spike): {@code x ← x − (x >> k) + s·2^16}. The rule's
  * {@code + s} is read as "one spike adds 1.0"; a trace of unit 1 would never decay under a flooring shift
  * ({@code 1 >> k = 0}), so the trace carries 16 fractional bits and a weight step is
  * {@code rshift_round(A · x, 16)} (decoders/FIXED_POINT.md §1), i.e. {@code A} weight units per unit of trace.

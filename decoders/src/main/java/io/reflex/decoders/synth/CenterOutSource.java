@@ -1,7 +1,7 @@
 package io.reflex.decoders.synth;
 
 /**
- * Synthetic motor-cortex activity during center-out reaching (inference-spec.md §8), with the true kinematics so
+ * Synthetic motor-cortex activity during center-out reaching (decoders/BASELINES.md §3), with the true kinematics so
  * that decoding can be scored.
  *
  * <p><b>Task.</b> {@code targetCount} targets evenly spaced on a circle of {@code targetRadiusM}; each trial is a
@@ -16,12 +16,12 @@ package io.reflex.decoders.synth;
  * {@code m_i ~ U(modulationMinHzPerMps, modulationMaxHzPerMps)} and {@code θ_i ~ U(0, 2π)}; each sample period
  * yields a count ~ Poisson(λ_i / sampleRateHz).
  *
- * <p><b>Default modulation depth.</b> The spec's proposal m ~ U(5, 15) Hz per m/s is an order of magnitude too weak
- * for its own target: a 10 cm minimum-jerk reach in 500 ms peaks at 0.375 m/s, so the modulation is at most
+ * <p><b>Default modulation depth.</b> The originally proposed m ~ U(5, 15) Hz per m/s (decoders/BASELINES.md §3)
+ * is an order of magnitude too weak for its own target: a 10 cm minimum-jerk reach in 500 ms peaks at 0.375 m/s, so the modulation is at most
  * 5.6 Hz on a 5–20 Hz baseline, and a velocity Kalman filter on 96 such channels reaches R² ≈ 0.2 whatever the
  * calibration length (measured: 0.07–0.25 over 5 seeds with 12 s and with 120 s of calibration). The default here
  * is m ~ U(50, 150) Hz per m/s (19–56 Hz of modulation at peak speed, typical of recorded M1 cells), which gives
- * R² ≈ 0.85–0.9. Set the spec's values through the Context to reproduce them.
+ * R² ≈ 0.85–0.9. Set the proposed values through the Context to reproduce them.
  *
  * <p><b>Determinism.</b> Three independent SplitMix64 streams derived from {@code seed} drive the tuning, the
  * target sequence and the spikes, so the same Context gives the same output bit for bit, and the kinematics do

@@ -97,13 +97,13 @@ class LfadsGoldenTest {
                 + " forward-prediction bins (torch float32: %.3e), max |d factor| %.3e, max |d gen state| %.3e,"
                 + " cases %d%n", file.getFileName(), worstRel, worstRelFwd, worstRel32, worstFac, worstGen, cases);
         assertThat(worstRel).as("max relative error on rates").isLessThanOrEqualTo(1e-5);
-        // lfads-torch (encoder.py: ci_fwd[:, :ci_len] before padding) and inference-spec.md §1.3 give ci_t = 0 for
+        // lfads-torch (encoder.py: ci_fwd[:, :ci_len] before padding) and decoders/LFADS.md §1.3 give ci_t = 0 for
         // t >= T. tools/python/lfads_model.py at the time of writing feeds F_{t-L} for T <= t < T + L instead, so
         // golden forward-prediction steps (recon_seq_len > encod_seq_len) can differ; this check runs as soon as
         // the golden vectors follow lfads-torch.
         Assumptions.assumeTrue(worstRelFwd <= 1e-5, "skipped: golden forward-prediction steps of " + file.getFileName()
                 + " differ (" + worstRelFwd + "): the golden generator feeds ci_t = F_{t-L} for t >= encod_seq_len, "
-                + "lfads-torch and inference-spec.md §1.3 feed 0");
+                + "lfads-torch and decoders/LFADS.md §1.3 feed 0");
     }
 
     @ParameterizedTest

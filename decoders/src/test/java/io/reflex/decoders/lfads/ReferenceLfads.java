@@ -3,7 +3,7 @@ package io.reflex.decoders.lfads;
 import io.reflex.decoders.bundle.ModelBundle;
 
 /**
- * A deliberately plain double-precision LFADS forward pass written straight from inference-spec.md §1.3 (no
+ * A deliberately plain double-precision LFADS forward pass written straight from decoders/LFADS.md §1.3 (no
  * buffers reused, nothing clever), used as the test oracle for {@link LfadsFloat32}.
  */
 final class ReferenceLfads {

@@ -79,7 +79,7 @@ class KalmanDecoderTest {
         assertThat(k.fitted()).isTrue();
     }
 
-    /** Closed-form least squares of inference-spec.md §7 with plain matrices, against the fitted parameters. */
+    /** Closed-form least squares of decoders/BASELINES.md §1 with plain matrices, against the fitted parameters. */
     @Test
     void fitMatchesTheLeastSquaresClosedFormOnNoisyData() {
         final int rows = 400;
