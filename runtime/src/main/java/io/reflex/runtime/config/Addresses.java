@@ -45,7 +45,12 @@ public final class Addresses {
         }
         InetAddress host;
         try {
-            host = InetAddress.getByName(hostPort.substring(0, colon));
+            String name = hostPort.substring(0, colon);
+            // RFC 6761: names under .invalid never resolve; answered here without a DNS query
+            if (name.toLowerCase(java.util.Locale.ROOT).matches(".*\\.invalid\\.?")) {
+                throw new UnknownHostException(name);
+            }
+            host = InetAddress.getByName(name);
         } catch (UnknownHostException | SecurityException e) {
             throw new ConfigException(field, quoted(value), allowed + " with a host that resolves (" + hostPort
                     .substring(0, colon) + " does not)");

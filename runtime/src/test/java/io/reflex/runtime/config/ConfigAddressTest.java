@@ -15,6 +15,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every address a config names is checked when the config is read (so by {@code --check}): one unicast peer whose
  * host resolves, or a refusal naming the field; never a stack trace when the run opens the socket.
+ *
+ * <p>Nothing here opens a socket or sends a packet: the broadcast and multicast addresses below are config strings
+ * the parser must refuse, and the unresolvable hosts are under the reserved {@code .invalid} domain, which the check
+ * refuses without a DNS query.
  */
 class ConfigAddressTest {
 
