@@ -693,6 +693,15 @@ public final class JavaOutlet implements StreamOutlet {
         }
     }
 
+    /** Samples queued for the connected inlets and not yet handed to their sockets. */
+    public int unsentSamples() {
+        int n = 0;
+        for (Connection c : connections) {
+            n += c.queue.size();
+        }
+        return n;
+    }
+
     @Override
     public void close() {
         if (closed) {
