@@ -249,6 +249,11 @@ public final class LslSampleSource implements SampleSource {
         return this;
     }
 
+    /** The outage threshold, ms; 0 when outages are not watched. */
+    public double outageMs() {
+        return outageNs * 1e-6;
+    }
+
     /** Outages begun (silences longer than the threshold). */
     public long outages() {
         return outages;

@@ -84,8 +84,9 @@ public final class LabStreams implements AutoCloseable {
      * @throws ConfigException when the kinematics stream cannot be found or lacks the configured channels
      */
     static LabStreams open(ReflexConfig cfg, SampleSource source, KinematicsInlet given) {
-        LslSampleSource lsl = source instanceof LslSampleSource l ? l : null;
-        double outageMs = cfg.source.lsl == null ? 0 : cfg.source.lsl.outageMs;
+        // only a source watched for outages has figures to report
+        LslSampleSource lsl = source instanceof LslSampleSource l && l.outageMs() > 0 ? l : null;
+        double outageMs = lsl == null ? 0 : lsl.outageMs();
         if (given != null) {
             return new LabStreams(lsl, outageMs, given, false);
         }
