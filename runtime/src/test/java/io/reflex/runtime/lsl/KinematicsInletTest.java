@@ -131,7 +131,7 @@ class KinematicsInletTest {
             }
             assertThat(k.pair(4.05, 4.1, v)).isEqualTo(KinematicsInlet.PAIRED);
             assertThat(v[0]).isCloseTo(2.0, offset(1e-6));
-            // the exact derivative of y at 4.05 is -1 + 2 * 4.05 = 7.1; differences of a parabola are exact at mid-times
+            // y'(4.05) = -1 + 2 * 4.05 = 7.1: differences of a parabola are exact at mid-times
             assertThat(v[1]).isCloseTo(7.1, offset(1e-6));
             // the first difference lies at 4.005: earlier bins precede the velocity stream
             assertThat(k.pair(4.001, 4.1, v)).isEqualTo(KinematicsInlet.BEFORE_START);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.lsl.ChannelFormat;
 import io.reflex.runtime.lsl.InletOptions;
 import io.reflex.runtime.lsl.JavaInlet;
 import io.reflex.runtime.lsl.JavaLsl;
@@ -13,6 +14,8 @@ import io.reflex.runtime.lsl.LslErrorHandler;
 import io.reflex.runtime.lsl.Resolver;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.runtime.lsl.StreamOutlet;
+import io.reflex.runtime.lsl.XmlElement;
 import io.reflex.runtime.pipeline.FrameHandler;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,6 +168,42 @@ class LabStreamsSessionTest {
                     .isInstanceOf(ConfigException.class).hasMessageContaining("source.lsl.kinematics")
                     .hasMessageContaining("no channel labelled 'cursor_vx'").hasMessageContaining("[px, py, vx, vy]");
             assertThat(pub.neuralPublished()).isZero();
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aKinematicsStreamThatSendsNothingFailsCalibrationWithTheCountsInTheCause() throws Exception {
+        String neural = unique("amp");
+        String silent = unique("task");
+        LslConfig net = LslConfig.loopback().conclude();
+        JavaLsl lsl = new JavaLsl(net, QUIET);
+        StreamInfo.Builder b = StreamInfo.builder(silent, "Kinematics", 2, 100, ChannelFormat.FLOAT32, silent);
+        XmlElement chans = b.desc().appendChild("channels");
+        chans.appendChild("channel").appendChildValue("label", "vx");
+        chans.appendChild("channel").appendChildValue("label", "vy");
+        AtomicBoolean stop = new AtomicBoolean();
+        try (SplitLslPublisher pub = new SplitLslPublisher(lsl, neural, unique("other"), 16, 1000, 10, 1);
+             StreamOutlet quiet = lsl.createOutlet(b.build())) {
+            Thread publisher = new Thread(() -> pub.run(0, stop::get), "test-publisher");
+            publisher.start();
+            ReflexConfig c = config(neural, silent, unique("decoded"));
+            c.calibration.seconds = 1;
+            c.calibration.timeoutS = 3;
+            c.source.lsl.kinematics.maxWaitMs = 200;
+            SessionReport r;
+            try {
+                r = new ClosedLoopSession(new ClosedLoopSession.Context().config(c)).run();
+            } finally {
+                stop.set(true);
+                publisher.join(10_000);
+            }
+            assertThat(r.ending).isEqualTo("failed");
+            assertThat(r.failure).contains("calibration timed out").contains("kinematics from LSL '" + silent)
+                    .contains("0 samples, 0 bins paired");
+            assertThat(r.kinematics.paired).isZero();
+            assertThat(r.kinematics.beforeStart).as("bins the kinematics never covered").isPositive();
+            assertThat(r.calibrationFrames).isZero();
         }
     }
 
