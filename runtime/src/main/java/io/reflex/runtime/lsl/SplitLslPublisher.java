@@ -17,13 +17,18 @@ public final class SplitLslPublisher implements AutoCloseable {
     public static final String KINEMATICS_TYPE = "Kinematics";
 
     private final CenterOutSource generator;
-    private final StreamOutlet neural;
+    private final LslBackend backend;
+    private final StreamInfo neuralInfo;
+    /** Written by the publishing thread only (a restart replaces it there). */
+    private volatile StreamOutlet neural;
     private final StreamOutlet kinematics;
     private final int kinematicsEvery;
     private final float[] spikes;
     private final double[] truth = new double[4];
     private final float[] kin = new float[4];
     private volatile long silentUntilNs;
+    private volatile long restartSilenceNs = -1;
+    private long reopenAtNs;
     private long index;
     private volatile long neuralPublished;
     private volatile long kinematicsPublished;
@@ -54,7 +59,9 @@ public final class SplitLslPublisher implements AutoCloseable {
             kc.appendChild("channel").appendChildValue("label", label)
                     .appendChildValue("unit", label.startsWith("p") ? "m" : "m/s");
         }
-        this.neural = backend.createOutlet(n.build());
+        this.backend = backend;
+        this.neuralInfo = n.build();
+        this.neural = backend.createOutlet(neuralInfo);
         try {
             this.kinematics = backend.createOutlet(k.build());
         } catch (RuntimeException e) {
@@ -66,7 +73,18 @@ public final class SplitLslPublisher implements AutoCloseable {
     /** Produces the next sample and pushes it (and, every {@code kinematicsEvery}-th, the kinematics). */
     public void publishOne(double timestampS) {
         generator.nextSample(spikes, truth);
-        boolean silent = System.nanoTime() - silentUntilNs < 0;
+        long now = System.nanoTime();
+        long restart = restartSilenceNs;
+        if (restart >= 0) {
+            restartSilenceNs = -1;
+            neural.close();
+            neural = null;
+            reopenAtNs = now + restart;
+        }
+        if (neural == null && now - reopenAtNs >= 0) {
+            neural = backend.createOutlet(neuralInfo);
+        }
+        boolean silent = neural == null || now - silentUntilNs < 0;
         if (!silent) {
             neural.pushSample(spikes, timestampS);
             neuralPublished = neuralPublished + 1;
@@ -90,11 +108,19 @@ public final class SplitLslPublisher implements AutoCloseable {
     }
 
     /**
+     * Closes the neural outlet and opens it again, with the same stream info and source_id, {@code seconds} later (an
+     * amplifier program restarted); done by the publishing thread at its next sample.
+     */
+    public void restartNeural(double seconds) {
+        restartSilenceNs = (long) (seconds * 1e9);
+    }
+
+    /**
      * Publishes in real time until {@code durationS} passed (0 = until {@code stop} returns true), each sample at its
      * due time stamped with it (LSL clock).
      */
     public void run(double durationS, java.util.function.BooleanSupplier stop) {
-        double rate = neural.info().nominalSrate();
+        double rate = neuralInfo.nominalSrate();
         long periodNs = (long) (1e9 / rate);
         long start = System.nanoTime();
         boolean bounded = durationS > 0;
@@ -114,6 +140,7 @@ public final class SplitLslPublisher implements AutoCloseable {
         }
     }
 
+    /** The neural outlet (null while a restart is in progress). */
     public StreamOutlet neural() {
         return neural;
     }
@@ -132,7 +159,10 @@ public final class SplitLslPublisher implements AutoCloseable {
 
     @Override
     public void close() {
-        neural.close();
+        StreamOutlet n = neural;
+        if (n != null) {
+            n.close();
+        }
         kinematics.close();
     }
 }

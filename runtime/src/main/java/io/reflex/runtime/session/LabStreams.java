@@ -171,7 +171,7 @@ public final class LabStreams implements AutoCloseable {
         }
         if (ended > endedShown) {
             endedShown = ended;
-            listener.onNotice(String.format(Locale.ROOT, "source back after %.0f ms (outage %d); %d reconnects so far",
+            listener.onNotice(String.format(Locale.ROOT, "source back after %.0f ms (outage %d; inlet reconnects so far: %d)",
                     lslSource.lastOutageNs() * 1e-6, ended, lslSource.reconnects()));
         }
     }

@@ -46,7 +46,7 @@ class LabStreamsSessionTest {
                 + "\"kinematics\":{\"name\":\"" + kinematics + "\",\"type\":\"Kinematics\",\"maxWaitMs\":1000}}},"
                 + "\"pipeline\":{\"binWidthUs\":20000},"
                 + "\"decoder\":{\"name\":\"kalman\",\"compare\":[\"wiener\"]},"
-                + "\"calibration\":{\"seconds\":3,\"timeoutS\":60},\"run\":{\"seconds\":3},"
+                + "\"calibration\":{\"seconds\":3,\"timeoutS\":60},\"run\":{\"seconds\":5},"
                 + "\"journal\":{\"enabled\":false},"
                 + "\"decodedOutlet\":{\"name\":\"" + decoded + "\",\"type\":\"Control\"}}");
     }
@@ -97,7 +97,8 @@ class LabStreamsSessionTest {
                         t.start();
                         reader.set(t);
                     } else if (phase.equals("live")) {
-                        pub.silenceNeural(0.9);
+                        // the amplifier program restarts: its outlet goes away and comes back with the same source_id
+                        pub.restartNeural(0.9);
                     }
                 }
 
@@ -145,10 +146,12 @@ class LabStreamsSessionTest {
                 assertThat(received.get(e.getKey())).containsExactly(e.getValue());
             }
 
-            // the amplifier went silent for 0.9 s during the live phase: one outage, told when it happened
+            // the amplifier was gone for 0.9 s during the live phase: an outage, told when it happened, and the inlet
+            // reconnected to the restarted outlet
             assertThat(r.lslSource).isNotNull();
             assertThat(r.lslSource.outages).isGreaterThanOrEqualTo(1);
-            assertThat(r.lslSource.longestGapMs).isGreaterThan(300);
+            assertThat(r.lslSource.reconnects).isGreaterThanOrEqualTo(1);
+            assertThat(r.lslSource.longestGapMs).isGreaterThan(900);
             assertThat(r.lslSource.outageMs).isEqualTo(300);
             assertThat(notices).anyMatch(n -> n.startsWith("source outage 1: no samples from LSL '" + neural));
             assertThat(notices).anyMatch(n -> n.startsWith("source back after"));
