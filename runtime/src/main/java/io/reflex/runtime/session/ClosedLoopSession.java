@@ -165,7 +165,7 @@ public final class ClosedLoopSession {
         if (needsCalibration && targets == null) {
             throw new ConfigException("source", "source '" + source.name() + "' carries no reference to calibrate on"
                     + " (velocity vx, vy or Lorenz state lx, ly, lz); it carries " + source.referenceNames()
-                    + (("lsl".equals(cfg.source.type)) ? "; name the task's kinematics stream in source.lsl.kinematics"
+                    + ("lsl".equals(cfg.source.type) ? "; name the task's kinematics stream in source.lsl.kinematics"
                     + " (docs/lab-setup.md)" : ""));
         }
         double binS = cfg.pipeline.binWidthUs * 1e-6;

@@ -144,7 +144,8 @@ public final class LabStreams implements AutoCloseable {
         double rate = cfg.source.sampleRateHz;
         long samplesPerBin = Math.round(cfg.pipeline.binWidthUs * rate / 1e6);
         double midOffsetS = (samplesPerBin - 1) / (2 * rate);
-        double waitS = cfg.source.lsl.kinematics == null ? 1.0 : cfg.source.lsl.kinematics.maxWaitMs * 1e-3;
+        LabStreamsConfig.Kinematics k = cfg.source.lsl == null ? null : cfg.source.lsl.kinematics;
+        double waitS = (k == null ? new LabStreamsConfig.Kinematics() : k).maxWaitMs * 1e-3;
         int capacity = (int) Math.min(1 << 16, Math.ceil(waitS * 1e6 / cfg.pipeline.binWidthUs) + 64);
         List<FrameHandler> to = new ArrayList<>();
         for (FrameHandler h : downstream) {
