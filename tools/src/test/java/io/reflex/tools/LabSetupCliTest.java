@@ -42,6 +42,60 @@ class LabSetupCliTest {
                 "decodedOutlet", "decoded_outlet", "kinematics", "outages");
     }
 
+    @Test
+    void theSummaryShowsTheLabPartsOnlyWhenTheyRan() {
+        io.reflex.runtime.session.SessionReport r = new io.reflex.runtime.session.SessionReport();
+        r.decoder = "kalman";
+        r.ending = "completed";
+        r.topology = "fused";
+        r.binWidthUs = 20_000;
+        JsonNode none = Reports.json(r).node();
+        assertThat(none.has("source") || none.has("kinematics") || none.has("decoded_outlet")).isFalse();
+        assertThat(Reports.text(r)).doesNotContain("kinematics", "decoded out", "outages");
+        r.lslSource = new io.reflex.runtime.session.LabStreams.SourceFigures();
+        r.lslSource.outages = 2;
+        r.lslSource.reconnects = 1;
+        r.lslSource.longestGapMs = 3512.34;
+        r.lslSource.outageMs = 1000;
+        r.kinematics = new io.reflex.runtime.session.LabStreams.KinematicsFigures();
+        r.kinematics.stream = "TaskKinematics";
+        r.kinematics.paired = 500;
+        r.kinematics.late = 3;
+        r.decodedOutlet = new io.reflex.runtime.session.LabStreams.DecodedOutletFigures();
+        r.decodedOutlet.name = "reflex-decoded";
+        r.decodedOutlet.type = "Control";
+        r.decodedOutlet.pushed = 700;
+        r.decodedOutlet.framesEmitted = 700;
+        JsonNode j = Reports.json(r).node();
+        assertThat(j.at("/source/outages").asLong()).isEqualTo(2);
+        assertThat(j.at("/source/reconnects").asLong()).isEqualTo(1);
+        assertThat(j.at("/source/longest_gap_ms").asDouble()).isEqualTo(3512.3);
+        assertThat(j.at("/source/outage_ms").asDouble()).isEqualTo(1000);
+        assertThat(j.at("/kinematics/paired").asLong()).isEqualTo(500);
+        assertThat(j.at("/kinematics/late").asLong()).isEqualTo(3);
+        assertThat(j.at("/decoded_outlet/frames_emitted").asLong()).isEqualTo(700);
+        assertThat(Reports.text(r)).contains("2 outages (silence > 1000 ms), 1 reconnects")
+                .contains("'TaskKinematics'").contains("bins paired 500").contains("late 3")
+                .contains("LSL 'reflex-decoded' (Control): 700 of 700 frames pushed");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void sourceCanPublishTheTaskSplitAsALabDoes() throws Exception {
+        String amp = unique("amp");
+        String task = unique("task");
+        Object[] r = run("source", "--loopback", "--json", "--quiet", "--seconds", "0.5", "--channels", "8",
+                "--rate", "200", "--name", amp, "--kinematics-stream", task, "--kinematics-every", "4");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("samples").asLong()).as("0.5 s at 200 Hz").isEqualTo(100L);
+        assertThat(j.get("kinematics_stream").asText()).isEqualTo(task);
+        assertThat(j.get("kinematics_samples").asLong()).isEqualTo(25L);
+        r = run("source", "--loopback", "--kinematics-stream", task, "--kinematics-every", "0");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--kinematics-every");
+    }
+
     /** The example config, pointed at this test's streams on loopback, with a short run. */
     private static Path labConfig(Path dir, String amp, String task, String decoded) throws Exception {
         ObjectNode cfg = (ObjectNode) Json.mapper().readTree(Files.readString(EXAMPLE));
