@@ -421,6 +421,45 @@ public final class KalmanDecoder implements TrainableDecoder {
         reset();
     }
 
+    /**
+     * The fitted model and everything derived from it, in {@link DecoderFile}'s order: A, a, W, H, c, Q, G, S, Gc, K∞,
+     * F, f. Copies, so that writing a file cannot change the decoder.
+     */
+    double[][] stateArrays() {
+        return new double[][] {dynA.clone(), dynOffset.clone(), procW.clone(), obsH.clone(), obsOffset.clone(),
+                obsQ.clone(), infoG.clone(), infoS.clone(), infoGc.clone(), steadyK.clone(), steadyF.clone(),
+                steadyOffset.clone()};
+    }
+
+    /** Lengths of the arrays of {@link #stateArrays()} for this decoder's dimensions. */
+    int[] stateLengths() {
+        return new int[] {d * d, d, d * d, n * d, n, n * n, d * n, d * d, d, d * n, d * d, d};
+    }
+
+    /**
+     * Installs a model saved by {@link #stateArrays()} exactly as it was (no ridge, no refit), so that the decoder
+     * decodes bit for bit as the one that was saved, then resets the state.
+     *
+     * @throws IllegalArgumentException naming the array on a wrong length or a non-finite value
+     */
+    void restoreState(double[][] arrays, String[] names, int iterations) {
+        final int[] lengths = stateLengths();
+        if (arrays.length != lengths.length) {
+            throw new IllegalArgumentException("a Kalman decoder has " + lengths.length + " arrays, got " + arrays.length);
+        }
+        for (int i = 0; i < lengths.length; i++) {
+            requireShape(names[i], arrays[i], lengths[i]);
+        }
+        final double[][] into = {dynA, dynOffset, procW, obsH, obsOffset, obsQ, infoG, infoS, infoGc, steadyK, steadyF,
+                steadyOffset};
+        for (int i = 0; i < into.length; i++) {
+            System.arraycopy(arrays[i], 0, into[i], 0, lengths[i]);
+        }
+        riccatiIterations = iterations;
+        fitted = true;
+        reset();
+    }
+
     private static void requireShape(String field, double[] value, int length) {
         if (value == null || value.length != length) {
             throw new IllegalArgumentException(field + " must have " + length + " elements, had "

@@ -225,6 +225,42 @@ public final class WienerDecoder implements TrainableDecoder {
         reset();
     }
 
+    /** The fitted model in {@link DecoderFile}'s order: coefficients, intercepts, feature means. Copies. */
+    double[][] stateArrays() {
+        return new double[][] {coef.clone(), bias.clone(), featureMean.clone()};
+    }
+
+    /** Lengths of the arrays of {@link #stateArrays()} for this decoder's dimensions. */
+    int[] stateLengths() {
+        return new int[] {p * outputs, outputs, n};
+    }
+
+    /**
+     * Installs a model saved by {@link #stateArrays()} exactly as it was, then resets the lag history.
+     *
+     * @throws IllegalArgumentException naming the array on a wrong length or a non-finite value
+     */
+    void restoreState(double[][] arrays, String[] names) {
+        final int[] lengths = stateLengths();
+        if (arrays.length != lengths.length) {
+            throw new IllegalArgumentException("a Wiener decoder has " + lengths.length + " arrays, got " + arrays.length);
+        }
+        for (int i = 0; i < lengths.length; i++) {
+            if (arrays[i] == null || arrays[i].length != lengths[i]) {
+                throw new IllegalArgumentException(names[i] + " must have " + lengths[i] + " elements, had "
+                        + (arrays[i] == null ? "null" : arrays[i].length));
+            }
+            if (!LinAlg.allFinite(arrays[i], lengths[i])) {
+                throw new IllegalArgumentException(names[i] + " holds a NaN or infinite value");
+            }
+        }
+        System.arraycopy(arrays[0], 0, coef, 0, lengths[0]);
+        System.arraycopy(arrays[1], 0, bias, 0, lengths[1]);
+        System.arraycopy(arrays[2], 0, featureMean, 0, lengths[2]);
+        fitted = true;
+        reset();
+    }
+
     /** Coefficient of channel {@code channel} at lag {@code lag} (0 = current bin) for output {@code output}. */
     public double coefficient(int lag, int channel, int output) {
         return coef[output * p + lag * n + channel];
