@@ -55,7 +55,9 @@ final class Reports {
                 .put("gc_time_ms", r.gcTimeMs)
                 .put("pipeline_allocated_bytes", r.pipelineAllocatedBytes)
                 .put("journal", r.journal == null ? null : r.journal.toString())
-                .put("journal_frames", r.journalFrames);
+                .put("journal_frames", r.journalFrames)
+                .put("decoder_saved", r.decoderSaved)
+                .put("decoder_loaded", r.decoderLoaded);
         if (r.ticksPerBin > 0) {
             o.put("snn", snn(r));
         }
@@ -191,6 +193,10 @@ final class Reports {
         sb.append(LabJson.text(r));
         sb.append("  journal: ").append(r.journal == null ? "off" : r.journal + " (" + r.journalFrames + " frames)")
                 .append(System.lineSeparator());
+        if (r.decoderLoaded != null || r.decoderSaved != null) {
+            sb.append("  decoder file: ").append(r.decoderLoaded != null ? "loaded " + r.decoderLoaded
+                    + " (no calibration)" : "saved " + r.decoderSaved).append(System.lineSeparator());
+        }
         return sb.toString();
     }
 

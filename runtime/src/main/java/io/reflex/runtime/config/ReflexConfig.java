@@ -140,6 +140,11 @@ public final class ReflexConfig {
          * so that the next engine takes over; null (the default) for none.
          */
         public String injectFault;
+        /**
+         * A saved Kalman or Wiener decoder (decoders/DECODER_FILE.md) to decode with instead of calibrating; null (the
+         * default) calibrates. Checked against the source and pipeline by {@link #validate()}.
+         */
+        public String file;
     }
 
     /**
@@ -407,6 +412,9 @@ public final class ReflexConfig {
                 throw new ConfigException("decoder.compare[" + i + "]", "\"" + n + "\"",
                         "a decoder other than decoder.name");
             }
+        }
+        if (decoder.file != null) {
+            io.reflex.runtime.session.SavedDecoder.load(this);
         }
         Check.range("calibration.seconds", calibration.seconds, 0, 3_600);
         if (calibration.timeoutS != 0) {

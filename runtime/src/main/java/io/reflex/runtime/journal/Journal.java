@@ -29,6 +29,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
     private final ChronicleQueue queue;
     private final String metadataJson;
     private final Counter framesWritten = new Counter("journal_frames");
+    private final Counter pairedWritten = new Counter("journal_paired_targets");
     private ExcerptAppender appender;
     private boolean closed;
 
@@ -129,6 +130,41 @@ public final class Journal implements FrameHandler, AutoCloseable {
             writeFloats(b, f.safeOutput, outs);
         }
         framesWritten.increment();
+    }
+
+    /**
+     * The handler that journals the targets a kinematics stream paired with each frame ({@link
+     * JournalFormat#TYPE_PAIRED_TARGETS}), so that a decoder can be fitted from the journal later. It must run on the
+     * journal's own thread (the observers' thread); it writes nothing once the journal is closed.
+     *
+     * @param count targets per frame (the first {@code count} of {@link Frame#targets})
+     */
+    public FrameHandler pairedTargets(int count) {
+        if (count < 1 || count > JournalFormat.MAX_PAIRED_TARGETS) {
+            throw new IllegalArgumentException("paired targets must be 1.." + JournalFormat.MAX_PAIRED_TARGETS
+                    + ", was " + count);
+        }
+        return f -> writePaired(f, count);
+    }
+
+    private synchronized void writePaired(Frame f, int count) {
+        if (closed || appender == null) {
+            return;
+        }
+        try (DocumentContext dc = appender.writingDocument()) {
+            Bytes<?> b = dc.wire().bytes();
+            b.writeByte(JournalFormat.TYPE_PAIRED_TARGETS);
+            b.writeByte(JournalFormat.VERSION);
+            b.writeLong(f.sequence);
+            b.writeInt(count);
+            writeFloats(b, f.targets, count);
+        }
+        pairedWritten.increment();
+    }
+
+    /** Paired-targets records written so far. */
+    public long pairedWritten() {
+        return pairedWritten.get();
     }
 
     private static void writeFloats(Bytes<?> b, float[] a, int count) {

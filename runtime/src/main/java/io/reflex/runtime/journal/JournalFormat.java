@@ -11,12 +11,26 @@ package io.reflex.runtime.journal;
  * i32 sampleCount, i32 channels, i32 referenceCount, i32 outputCount, f64[sampleCount] sampleTimestampsS,
  * f32[sampleCount*channels] samples, f32[sampleCount*referenceCount] reference, f32[channels] features,
  * f32[referenceCount] targets, f32[outputCount] output, f32[outputCount] safeOutput}.
+ *
+ * <p>{@link #TYPE_PAIRED_TARGETS} (journal format 2): {@code u8 type, u8 version, i64 sequence, i32 count,
+ * f32[count] targets} — the targets a separate kinematics stream gave the frame of that sequence, written when the
+ * pairing decided it (after the frame's own record, so a reader joins them by sequence). Frames the kinematics
+ * could not pair (late, in a gap, before the stream's start) have no such record.
+ *
+ * <p>The run metadata's {@code "version"} is {@link #FORMAT_VERSION}: 2 since paired targets were added; a
+ * {@link JournalReader} reads journals of version 1 and 2.
  */
 public final class JournalFormat {
     /** Record type of run metadata. */
     public static final byte TYPE_META = 1;
     /** Record type of one frame. */
     public static final byte TYPE_FRAME = 2;
+    /** Record type of the targets a kinematics stream paired with a frame (journal format 2). */
+    public static final byte TYPE_PAIRED_TARGETS = 3;
+    /** Most values a paired-targets record may hold. */
+    public static final int MAX_PAIRED_TARGETS = 64;
+    /** The journal format version in the run metadata. */
+    public static final int FORMAT_VERSION = 2;
     /** Layout version written into every record. */
     public static final byte VERSION = 1;
 

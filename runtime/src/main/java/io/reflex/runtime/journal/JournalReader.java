@@ -33,16 +33,37 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Reads the next frame into {@code r}.
+     * Reads the next frame into {@code r}, passing over paired-targets records (see {@link #nextRecord}).
      *
      * @return false when no more frames are stored
      * @throws IllegalStateException when a record has an unknown type or version
      */
     public boolean next(JournalRecord r) {
         while (true) {
+            byte type = nextRecord(r);
+            if (type == 0) {
+                return false;
+            }
+            if (type == JournalFormat.TYPE_FRAME) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Reads the next frame or paired-targets record into {@code r}: for {@link JournalFormat#TYPE_FRAME} every frame
+     * field, for {@link JournalFormat#TYPE_PAIRED_TARGETS} {@code sequence}, {@code pairedCount} and
+     * {@code pairedTargets}.
+     *
+     * @return the record type, or 0 when no more records are stored
+     * @throws IllegalStateException when a record has an unknown type or version, or a paired-targets record holds
+     *                               more than {@link JournalFormat#MAX_PAIRED_TARGETS} values
+     */
+    public byte nextRecord(JournalRecord r) {
+        while (true) {
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
-                    return false;
+                    return 0;
                 }
                 Bytes<?> b = dc.wire().bytes();
                 byte type = b.readByte();
@@ -55,11 +76,22 @@ public final class JournalReader implements AutoCloseable {
                     metadataJson = b.readUtf8();
                     continue;
                 }
+                if (type == JournalFormat.TYPE_PAIRED_TARGETS) {
+                    r.sequence = b.readLong();
+                    int count = b.readInt();
+                    if (count < 0 || count > JournalFormat.MAX_PAIRED_TARGETS) {
+                        throw new IllegalStateException("paired-targets record of frame " + r.sequence + " holds "
+                                + count + " values, not 0.." + JournalFormat.MAX_PAIRED_TARGETS);
+                    }
+                    r.pairedCount = count;
+                    r.pairedTargets = readFloats(b, r.pairedTargets, count);
+                    return type;
+                }
                 if (type != JournalFormat.TYPE_FRAME) {
                     throw new IllegalStateException("unknown journal record type " + type);
                 }
                 read(b, r);
-                return true;
+                return type;
             }
         }
     }

@@ -28,6 +28,10 @@ public final class JournalRecord {
     public float[] targets = new float[0];
     public float[] output = new float[0];
     public float[] safeOutput = new float[0];
+    /** Set by {@link JournalReader#nextRecord}: the number of paired targets of a paired-targets record. */
+    public int pairedCount;
+    /** Set by {@link JournalReader#nextRecord}: the targets a kinematics stream paired with frame {@link #sequence}. */
+    public float[] pairedTargets = new float[0];
 
     /** Valid samples as a new array (sample-major). */
     public float[] samplesCopy() {

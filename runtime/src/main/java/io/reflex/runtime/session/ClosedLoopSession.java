@@ -10,6 +10,7 @@ import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.Journal;
+import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.OutputSink;
@@ -80,6 +81,8 @@ public final class ClosedLoopSession {
     private volatile boolean stopRequested;
     /** The lab's other LSL streams (kinematics, decoded outlet, outages) of the run in progress. */
     private LabStreams lab;
+    /** The {@code decoder.file} the live decoder was loaded from, or null when it is fitted on calibration. */
+    private String loaded;
 
     public ClosedLoopSession(Context ctx) {
         if (ctx.config == null) {
@@ -123,9 +126,17 @@ public final class ClosedLoopSession {
         int channels = cfg.source.channels;
         DecodeTargets targets = DecodeTargets.of(lab.referenceNames(source));
         int outputs = targets == null ? 2 : targets.count();
-        Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs,
+        io.reflex.decoders.linear.DecoderFile.Contents saved = cfg.decoder.file == null ? null
+                : SavedDecoder.load(cfg);
+        if (saved != null && saved.outputs() != outputs) {
+            throw new ConfigException("decoder.file", "decoder file " + cfg.decoder.file + " decodes " + saved.outputs()
+                    + " outputs but the session's targets are " + (targets == null ? "2 (velocity)" : targets.names()));
+        }
+        Decoder live = saved != null ? saved.decoder()
+                : DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs,
                 DecoderCatalog.options(cfg.decoder.name, cfg.decoder.options, cfg.source.type),
                 DecoderCatalog.engines(cfg.decoder));
+        loaded = saved == null ? null : cfg.decoder.file;
         List<Decoder> compare = new ArrayList<>();
         try {
             for (int i = 0; i < cfg.decoder.compare.size(); i++) {
@@ -158,7 +169,7 @@ public final class ClosedLoopSession {
         if (mismatch != null) {
             ctx.listener.onNotice(mismatch);
         }
-        boolean needsCalibration = live instanceof TrainableDecoder;
+        boolean needsCalibration = loaded == null && live instanceof TrainableDecoder;
         for (Decoder d : compare) {
             needsCalibration |= d instanceof TrainableDecoder;
         }
@@ -178,7 +189,8 @@ public final class ClosedLoopSession {
         if (cfg.journal.enabled) {
             String run = "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                     + "-" + ProcessHandle.current().pid();
-            journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg));
+            journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg, source.referenceNames(),
+                    lab.pairs() && targets != null ? targets.names() : List.of()));
         }
         // A fault that repeats on every poll or frame is counted every time but shown only so often.
         RateLimitedErrorHandler errors = new RateLimitedErrorHandler(ctx.errorHandler, ERRORS_SHOWN_PER_KIND,
@@ -207,7 +219,8 @@ public final class ClosedLoopSession {
         }
         if (lab.pairs()) {
             // targets come from another stream: frames wait (copied) for their kinematics, off the critical path
-            pc.observer("kinematics", lab.pairing(cfg, channels, outputs, set != null ? recorder : null, scorer));
+            pc.observer("kinematics", lab.pairing(cfg, channels, outputs, set != null ? recorder : null, scorer,
+                    journal == null ? null : journal.pairedTargets(outputs)));
         } else {
             if (set != null) {
                 pc.observer("calibration", recorder);
@@ -243,6 +256,7 @@ public final class ClosedLoopSession {
         report.deadlineUs = cfg.pipeline.deadlineUs;
         report.topology = cfg.pipeline.topology;
         report.journal = journal == null ? null : journal.path();
+        report.decoderLoaded = loaded;
         report.ending = "completed";
         PipelineCounters counters = pipeline.counters();
         List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
@@ -304,6 +318,7 @@ public final class ClosedLoopSession {
                     }
                 }
                 report.fitMs = (System.nanoTime() - f0) * 1e-6;
+                saveFitted(cfg, journal, live, set.size(), targets, report);
             }
             if (engines != null) {
                 engines.armGolden();
@@ -353,6 +368,23 @@ public final class ClosedLoopSession {
                 engines.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * Saves the fitted live decoder into the journal directory, when there is a journal and the decoder can be saved.
+     * A failure to save is told as a notice and leaves {@code decoder_saved} null: the loop itself is sound.
+     */
+    private void saveFitted(ReflexConfig cfg, Journal journal, Decoder live, int bins, DecodeTargets targets,
+                            SessionReport report) {
+        if (journal == null || !SavedDecoder.savable(live)) {
+            return;
+        }
+        try {
+            report.decoderSaved = SavedDecoder.save(journal.path(), (TrainableDecoder) live, cfg, bins,
+                    targets == null ? List.of() : targets.names(), "reflex session").toString();
+        } catch (RuntimeException e) {
+            ctx.listener.onNotice("the fitted decoder was not saved: " + e.getMessage());
         }
     }
 
@@ -496,8 +528,14 @@ public final class ClosedLoopSession {
         return String.join(", ", n);
     }
 
-    private static String metadata(ReflexConfig cfg) {
-        return "{\"format\":\"reflex-journal\",\"version\":1,\"config\":" + cfg.toJson().replace("\n", "") + "}";
+    /**
+     * The journal's run metadata: the config, the source's reference names (the frames' targets follow them) and the
+     * names of the targets in paired-targets records (empty without a kinematics stream).
+     */
+    private static String metadata(ReflexConfig cfg, List<String> references, List<String> paired) {
+        return "{\"format\":\"reflex-journal\",\"version\":" + JournalFormat.FORMAT_VERSION + ",\"references\":"
+                + SavedDecoder.jsonStrings(references) + ",\"paired_targets\":" + SavedDecoder.jsonStrings(paired) + ",\"config\":"
+                + cfg.toJson().replace("\n", "") + "}";
     }
 
     private static long gcCount(List<GarbageCollectorMXBean> gcs) {

@@ -45,6 +45,10 @@ public final class SessionReport {
     public int calibrationFrames;
     public double calibrationSeconds;
     public double fitMs;
+    /** The decoder file the calibrated decoder was saved to (journal directory), or null. */
+    public String decoderSaved;
+    /** The {@code decoder.file} the live decoder was loaded from (no calibration), or null. */
+    public String decoderLoaded;
     public double liveSeconds;
     public long frames;
     public long dropped;
