@@ -14,8 +14,9 @@ package io.reflex.runtime.journal;
  *
  * <p>{@link #TYPE_PAIRED_TARGETS} (journal format 2): {@code u8 type, u8 version, i64 sequence, i32 count,
  * f32[count] targets} — the targets a separate kinematics stream gave the frame of that sequence, written when the
- * pairing decided it (after the frame's own record, so a reader joins them by sequence). Frames the kinematics
- * could not pair (late, in a gap, before the stream's start) have no such record.
+ * pairing decided it: usually well after the frame's own record, but the journal writer and the pairing poll the
+ * ring independently, so it may come before it; a reader joins them by sequence. Frames the kinematics could not
+ * pair (late, in a gap, before the stream's start) have no such record.
  *
  * <p>The run metadata's {@code "version"} is {@link #FORMAT_VERSION}: 2 since paired targets were added; a
  * {@link JournalReader} reads journals of version 1 and 2.

@@ -34,6 +34,9 @@ public final class JournalFit {
     /** Most feature values held in memory (1 GiB of float32). */
     public static final long MAX_FEATURE_VALUES = 1L << 28;
 
+    /** Most paired-targets records held while their frames' records have not come yet. */
+    public static final int MAX_EARLY_PAIRED = 1 << 20;
+
     private JournalFit() {
     }
 
@@ -77,6 +80,7 @@ public final class JournalFit {
         int[] flags = new int[0];
         boolean[] hasTargets = new boolean[0];
         Map<Long, Integer> bySequence = new HashMap<>();
+        Map<Long, float[]> early = new HashMap<>();
         int frames = 0;
         JsonNode meta = null;
         int[] refIndex = null;
@@ -116,8 +120,17 @@ public final class JournalFit {
                     }
                 }
                 if (type == JournalFormat.TYPE_PAIRED_TARGETS) {
+                    if (!paired || rec.pairedCount != outputs) {
+                        continue;
+                    }
                     Integer row = bySequence.get(rec.sequence);
-                    if (!paired || row == null || rec.pairedCount != outputs) {
+                    if (row == null) {
+                        // the pairing ran ahead of the journal writer: the frame's record comes later
+                        if (early.size() == MAX_EARLY_PAIRED) {
+                            throw new IllegalArgumentException("journal " + dir + " holds more than "
+                                    + MAX_EARLY_PAIRED + " paired-targets records whose frames never came");
+                        }
+                        early.put(rec.sequence, Arrays.copyOf(rec.pairedTargets, outputs));
                         continue;
                     }
                     System.arraycopy(rec.pairedTargets, 0, targets, row * outputs, outputs);
@@ -149,6 +162,11 @@ public final class JournalFit {
                 flags[frames] = rec.flags;
                 if (paired) {
                     bySequence.put(rec.sequence, frames);
+                    float[] first = early.remove(rec.sequence);
+                    if (first != null) {
+                        System.arraycopy(first, 0, targets, frames * outputs, outputs);
+                        hasTargets[frames] = true;
+                    }
                 } else {
                     for (int k = 0; k < outputs; k++) {
                         int idx = refIndex[k];
