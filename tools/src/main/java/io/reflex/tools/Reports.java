@@ -55,7 +55,10 @@ final class Reports {
                 .put("gc_time_ms", r.gcTimeMs)
                 .put("pipeline_allocated_bytes", r.pipelineAllocatedBytes)
                 .put("journal", r.journal == null ? null : r.journal.toString())
-                .put("journal_frames", r.journalFrames);
+                .put("journal_frames", r.journalFrames)
+                .put("journal_frames_not_written", r.journalFramesNotWritten)
+                .put("journal_fault", r.journalFault)
+                .put("stim_journal_fault", r.stimJournalFault);
         if (r.ticksPerBin > 0) {
             o.put("snn", snn(r));
         }
@@ -189,6 +192,13 @@ final class Reports {
                 : r.pipelineAllocatedBytes + " bytes"));
         sb.append("  journal: ").append(r.journal == null ? "off" : r.journal + " (" + r.journalFrames + " frames)")
                 .append(System.lineSeparator());
+        if (r.journalFault != null) {
+            sb.append("  JOURNAL FAULT: ").append(r.journalFault).append(" (").append(r.journalFramesNotWritten)
+                    .append(" frames not written)").append(System.lineSeparator());
+        }
+        if (r.stimJournalFault != null) {
+            sb.append("  STIM JOURNAL FAULT: ").append(r.stimJournalFault).append(System.lineSeparator());
+        }
         return sb.toString();
     }
 

@@ -2,6 +2,8 @@ package io.reflex.tools;
 
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.journal.FreeSpaceGuard;
+import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.stim.StimConfig;
@@ -20,7 +22,7 @@ import java.util.function.Consumer;
 final class StimRun implements AutoCloseable {
     /** Fault messages printed per run; the journal keeps every one. */
     static final int MAX_FAULT_NOTICES = 20;
-    /** Exit code of a run that ended with a stimulation fault latched. */
+    /** Exit code of a run that ended with a stimulation fault latched (a journal fault, exit 4, comes first). */
     static final int EXIT_STIM_FAULT = 3;
     private final StimSystem system;
     private final Path journalDir;
@@ -39,7 +41,8 @@ final class StimRun implements AutoCloseable {
      * armed at the first fresh decode (with the section's {@code armOnStart} reason, else "closed loop started");
      * {@code --stim-udp} / {@code --stim-lsl} add mirrors.
      */
-    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl, Consumer<String> notices) {
+    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl, Consumer<String> notices,
+                             FreeSpaceGuard guard, JournalFaults faults) {
         StimConfig sc = c.stim != null ? c.stim : new StimConfig();
         if (udp != null) {
             sc.udp = udp;
@@ -50,17 +53,20 @@ final class StimRun implements AutoCloseable {
         if (sc.armOnStart == null) {
             sc.armOnStart = "closed loop started";
         }
-        return start(c, sc.validate(), notices);
+        return start(c, sc.validate(), notices, guard, faults);
     }
 
     /**
      * Starts stimulation as {@code sc} describes, its journal under {@code c.journal.dir} unless
      * {@code sc.journalDir} is set. Stimulation faults go to {@code notices} when they happen (the first
-     * {@value #MAX_FAULT_NOTICES}; all of them are in the journal), whatever the progress display.
+     * {@value #MAX_FAULT_NOTICES}; all of them are in the journal), whatever the progress display. The stimulation
+     * journal's free space is watched by {@code guard} and its fault goes to {@code faults}; any journal fault
+     * reported there stops stimulation.
      *
      * @throws io.reflex.runtime.config.ConfigException naming the key when something is refused
      */
-    static StimRun start(ReflexConfig c, StimConfig sc, Consumer<String> notices) {
+    static StimRun start(ReflexConfig c, StimConfig sc, Consumer<String> notices, FreeSpaceGuard guard,
+                         JournalFaults faults) {
         Path dir = StimSystem.journalDir(sc, c.journal.dir);
         LslBackend backend = null;
         if (sc.lsl) {
@@ -85,7 +91,8 @@ final class StimRun implements AutoCloseable {
                 }
             }
         };
-        StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors);
+        StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors, guard,
+                faults);
         return new StimRun(s, dir);
     }
 

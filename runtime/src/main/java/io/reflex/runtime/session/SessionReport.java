@@ -103,4 +103,10 @@ public final class SessionReport {
     /** Journal directory, or null when journaling was off. */
     public Path journal;
     public long journalFrames;
+    /** Frames the data journal was offered after it faulted, and so did not write. */
+    public long journalFramesNotWritten;
+    /** Why the data journal faulted (e.g. the disk is full), or null. A journal fault fails the run. */
+    public String journalFault;
+    /** Why the stimulation journal faulted, or null. */
+    public String stimJournalFault;
 }
