@@ -50,6 +50,7 @@ public final class FreeSpaceGuard implements Agent, AutoCloseable {
     private final List<Watch> watches = new CopyOnWriteArrayList<>();
     private long nextCheckNs;
     private boolean checkedOnce;
+    private final boolean ownThread;
     private AgentRunner runner;
     private boolean closed;
 
@@ -58,11 +59,17 @@ public final class FreeSpaceGuard implements Agent, AutoCloseable {
      * @param clock        the clock of the check interval
      */
     public FreeSpaceGuard(long reserveBytes, NanoClock clock) {
+        this(reserveBytes, clock, true);
+    }
+
+    /** @param ownThread false for tests that call {@link #doWork()} themselves */
+    FreeSpaceGuard(long reserveBytes, NanoClock clock, boolean ownThread) {
         if (reserveBytes <= 0 || clock == null) {
             throw new IllegalArgumentException("a free-space guard needs a reserve > 0 bytes and a clock");
         }
         this.reserveBytes = reserveBytes;
         this.clock = clock;
+        this.ownThread = ownThread;
     }
 
     /** The reserve, bytes. */
@@ -147,7 +154,7 @@ public final class FreeSpaceGuard implements Agent, AutoCloseable {
     }
 
     private synchronized void startThread() {
-        if (runner == null && !closed) {
+        if (ownThread && runner == null && !closed) {
             runner = new AgentRunner(this, new IdleStrategies.Parking(PARK_NS), ErrorHandler.stderr()).start();
         }
     }
