@@ -11,6 +11,7 @@ import io.reflex.runtime.time.NanoClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
@@ -33,8 +34,14 @@ final class RunJournals implements AutoCloseable {
     /** @param fatal receives the one FATAL line, on the thread that saw the fault */
     RunJournals(ReflexConfig c, Consumer<String> fatal) {
         guard = new FreeSpaceGuard(c.journalReserveBytes(), NanoClock.SYSTEM);
-        faults = new JournalFaults().listener((journal, reason) -> fatal.accept("FATAL: " + journal + " fault: "
-                + reason + "; stimulation stopped, the run ends as failed (exit " + EXIT_JOURNAL_FAULT + ")"));
+        AtomicBoolean told = new AtomicBoolean();
+        // One line per run: with both journals on one disk both fault; the summary names each.
+        faults = new JournalFaults().listener((journal, reason) -> {
+            if (told.compareAndSet(false, true)) {
+                fatal.accept("FATAL: " + journal + " fault: " + reason + "; stimulation stopped, the run ends as"
+                        + " failed (exit " + EXIT_JOURNAL_FAULT + ")");
+            }
+        });
     }
 
     /** True when the run ended with a journal fault. */
