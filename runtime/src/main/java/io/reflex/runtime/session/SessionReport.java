@@ -37,7 +37,7 @@ public final class SessionReport {
     public String topology;
     /**
      * Why the run ended: {@code completed}, {@code stopped}, {@code source-ended}, or {@code failed} (then
-     * {@link #failure} says why).
+     * {@link #failure} says why; a journal fault always fails the run, see {@link #journalFault}).
      */
     public String ending;
     /** Why the run failed (e.g. calibration timed out, naming its cause); null unless {@link #ending} is failed. */
