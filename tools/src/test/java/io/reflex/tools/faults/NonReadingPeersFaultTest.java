@@ -66,9 +66,14 @@ class NonReadingPeersFaultTest {
                         + "Value-Size: 8\r\nData-Protocol-Version: 110\r\nMax-Buffer-Length: 1000000000\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII);
                 for (int i = 0; i < PEERS; i++) {
-                    Socket s = new Socket(InetAddress.getLoopbackAddress(), info.v4dataPort());
-                    peers.add(s);
-                    s.getOutputStream().write(request);
+                    try {
+                        Socket s = new Socket(InetAddress.getLoopbackAddress(), info.v4dataPort());
+                        peers.add(s);
+                        s.getOutputStream().write(request);
+                    } catch (IOException e) {
+                        throw new AssertionError("peer " + i + ": " + e + "; daemon alive: " + d.isAlive()
+                                + "; stderr:\n" + d.stderr(), e);
+                    }
                 }
                 long commandsWithPeers = monitor.commands();
                 // The slow client is cut off at the handshake deadline (5 s), long before its request is complete.
