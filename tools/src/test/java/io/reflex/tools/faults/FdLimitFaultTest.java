@@ -101,8 +101,13 @@ class FdLimitFaultTest {
                 String err = d.stderr();
                 assertThat(exit).as("stderr:\n%s", err).isZero();
                 assertThat(err).doesNotContain("NoClassDefFoundError", "Exception in thread", "OutOfMemoryError");
-                // One line per episode of failed accepts (the peers' leaving may make a second), not one per failure.
-                assertThat(err.lines().filter(l -> l.contains("accept failed")).count()).isBetween(1L, 2L);
+                // One line per episode of failed accepts (the peers' leaving and the backlog may make a few
+                // episodes), each ended by "accepting again" (the last of which may fall past the 5 lines of a
+                // kind the daemon shows before it summarises), never one line per failed accept.
+                long failedLines = err.lines().filter(l -> l.contains("accept failed")).count();
+                long againLines = err.lines().filter(l -> l.contains("accepting again after")).count();
+                assertThat(failedLines).as("stderr:\n%s", err).isBetween(1L, 3L)
+                        .isLessThanOrEqualTo(againLines + 1);
                 JsonNode report = d.report();
                 assertThat(report.get("stim_fault").asText()).as("reason %s", report.get("stim_fault_reason"))
                         .isEqualTo("none");
