@@ -96,7 +96,9 @@ final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--lsl", description = "Run the synthetic source as a separate process publishing on loopback"
             + " LSL; the runtime ingests it through an LSL inlet and publishes the decoded output as an LSL outlet."
-            + " The report gains an \"lsl\" object (staleness, time correction).")
+            + " The report gains an \"lsl\" object (staleness, time correction). With --config naming an LSL"
+            + " source (source.type lsl), ingest that stream instead, with the config's kinematics stream and"
+            + " decoded outlet (docs/lab-setup.md).")
     boolean lsl;
 
     @Option(names = "--lsl-backend", paramLabel = "NAME", defaultValue = "java",
@@ -149,17 +151,28 @@ final class DemoCommand implements Callable<Integer> {
         if (!(cal >= 0 && cal < seconds)) {
             throw new ConfigException("--calibration-seconds", String.valueOf(cal), "a number in [0, --seconds)");
         }
+        // --lsl with a config whose source is an LSL stream (a lab's amplifier): ingest that stream, with the config's
+        // kinematics stream and decoded outlet, instead of starting a demo source process
+        boolean lslFromConfig = lsl && "lsl".equals(c.source.type);
         String src = source != null ? source : "lfads".equals(decoder) ? "lorenz" : "center-out";
-        switch (src) {
-            case "center-out" -> c.source.type = "synthetic";
-            case "lorenz" -> c.source.type = "lorenz";
-            default -> throw new ConfigException("--source", src, "center-out or lorenz");
+        if (lslFromConfig) {
+            if (source != null) {
+                throw new ConfigException("--source", source, "no --source: with --lsl the config's LSL stream"
+                        + " (source.type lsl) is the source");
+            }
+        } else {
+            switch (src) {
+                case "center-out" -> c.source.type = "synthetic";
+                case "lorenz" -> c.source.type = "lorenz";
+                default -> throw new ConfigException("--source", src, "center-out or lorenz");
+            }
+            if (lsl && "lorenz".equals(src)) {
+                throw new ConfigException("--lsl", "the LSL demo publishes the center-out source; drop --lsl or use"
+                        + " --source center-out");
+            }
         }
-        if (lsl && "lorenz".equals(src)) {
-            throw new ConfigException("--lsl", "the LSL demo publishes the center-out source; drop --lsl or use"
-                    + " --source center-out");
-        }
-        c.source.channels = channels != null ? channels : "lorenz".equals(src) ? LORENZ_CHANNELS : 96;
+        c.source.channels = channels != null ? channels : lslFromConfig ? c.source.channels
+                : "lorenz".equals(src) ? LORENZ_CHANNELS : 96;
         c.source.seed = seed;
         if (!decoder.equals(c.decoder.name)) {
             c.decoder.options = new java.util.LinkedHashMap<>();
@@ -241,7 +254,7 @@ final class DemoCommand implements Callable<Integer> {
                             journals.faults);
                     progress.suffix(stimDemo::progressStatus);
                 }
-                if (lsl) {
+                if (lsl && !"lsl".equals(c.source.type)) {
                     return runOverLsl(c, progress);
                 }
                 report = new ClosedLoopSession(session(c, progress)).run();

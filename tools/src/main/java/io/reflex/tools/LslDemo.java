@@ -21,6 +21,9 @@ import org.HdrHistogram.Histogram;
  * time-correction figures. Loopback only.
  */
 final class LslDemo implements AutoCloseable {
+    /** Silence of the demo's source process counted as an outage, ms (the config default). */
+    static final double DEMO_OUTAGE_MS = 1000;
+
     private final Process child;
     private final LslSampleSource source;
     private final StreamOutlet outlet;
@@ -61,7 +64,7 @@ final class LslDemo implements AutoCloseable {
             child.destroy();
             throw e;
         }
-        this.source = s;
+        this.source = s.watchOutages(DEMO_OUTAGE_MS, io.reflex.runtime.time.NanoClock.SYSTEM);
         this.outlet = o;
         this.sink = new LslOutputSink(o);
     }

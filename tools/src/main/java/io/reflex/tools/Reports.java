@@ -88,6 +88,7 @@ final class Reports {
                     .put("golden", Json.object().put("engine", r.goldenEngine).put("compared", r.goldenCompared)
                             .put("mismatches", r.goldenMismatches));
         }
+        LabJson.add(o, r);
         return o;
     }
 
@@ -190,6 +191,7 @@ final class Reports {
         sb.append(String.format(Locale.ROOT, "  GC during live: %d collections (%d ms); pipeline threads allocated"
                 + " %s%n", r.gcCount, r.gcTimeMs, r.pipelineAllocatedBytes < 0 ? "(unknown)"
                 : r.pipelineAllocatedBytes + " bytes"));
+        sb.append(LabJson.text(r));
         sb.append("  journal: ").append(r.journal == null ? "off" : r.journal + " (" + r.journalFrames + " frames)")
                 .append(System.lineSeparator());
         if (r.journalFault != null) {

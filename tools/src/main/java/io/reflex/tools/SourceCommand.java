@@ -3,6 +3,7 @@ package io.reflex.tools;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.runtime.lsl.SyntheticLslPublisher;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +45,17 @@ final class SourceCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No start-up line on stderr.")
     boolean quiet;
 
+    @Option(names = "--kinematics-stream", paramLabel = "NAME",
+            description = "Publish as a lab does (docs/lab-setup.md): the neural stream with neural channels only, and"
+                    + " the kinematics (px, py, vx, vy) as a second stream of this name and source_id, type"
+                    + " Kinematics, every --kinematics-every samples.")
+    String kinematicsStream;
+
+    @Option(names = "--kinematics-every", paramLabel = "N", defaultValue = "10",
+            description = "With --kinematics-stream: one kinematics sample per N neural samples (default:"
+                    + " ${DEFAULT-VALUE}).")
+    int kinematicsEvery;
+
     @Mixin
     LslOptions lsl = new LslOptions();
 
@@ -59,6 +71,14 @@ final class SourceCommand implements Callable<Integer> {
         }
         if (!(seconds >= 0)) {
             System.err.println("reflex source: --seconds must be >= 0, got " + seconds);
+            return 2;
+        }
+        if (kinematicsEvery < 1 || kinematicsEvery > 100_000) {
+            System.err.println("reflex source: --kinematics-every must be in [1, 100000], got " + kinematicsEvery);
+            return 2;
+        }
+        if (kinematicsStream != null && kinematicsStream.isBlank()) {
+            System.err.println("reflex source: --kinematics-stream needs a stream name");
             return 2;
         }
         LslConfig cfg;
@@ -83,6 +103,35 @@ final class SourceCommand implements Callable<Integer> {
         }, "reflex-source-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long t0 = System.nanoTime();
+        if (kinematicsStream != null) {
+            try (SplitLslPublisher pub = new SplitLslPublisher(backend, name, kinematicsStream, channels, rateHz,
+                    kinematicsEvery, seed)) {
+                if (!quiet) {
+                    System.err.println("reflex source: publishing '" + name + "' (" + channels + " neural channels at "
+                            + rateHz + " Hz, source_id " + name + ") and '" + kinematicsStream + "' (px,py,vx,vy at "
+                            + rateHz / kinematicsEvery + " Hz), " + lsl.mode() + ", backend " + backend.name());
+                }
+                pub.run(seconds, () -> stopped.getCount() == 0);
+                double elapsed = (System.nanoTime() - t0) * 1e-9;
+                if (json) {
+                    System.out.println(Json.object().put("name", name).put("source_id", name)
+                            .put("uid", pub.neural().info().uid()).put("channels", channels).put("rate_hz", rateHz)
+                            .put("samples", pub.neuralPublished()).put("kinematics_stream", kinematicsStream)
+                            .put("kinematics_samples", pub.kinematicsPublished())
+                            .put("seconds", Math.round(elapsed * 1000) / 1000.0).put("backend", backend.name())
+                            .put("network", lsl.mode()).toJson());
+                } else {
+                    System.out.printf("reflex source: %d samples of '%s' and %d of '%s' in %.1f s%n",
+                            pub.neuralPublished(), name, pub.kinematicsPublished(), kinematicsStream, elapsed);
+                }
+            } finally {
+                done.countDown();
+                if (stopped.getCount() != 0) {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                }
+            }
+            return 0;
+        }
         try (SyntheticLslPublisher pub = new SyntheticLslPublisher(backend, name, sid, channels, rateHz, seed)) {
             StreamInfo info = pub.outlet().info();
             if (!quiet) {

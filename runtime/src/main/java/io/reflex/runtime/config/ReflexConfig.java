@@ -60,6 +60,8 @@ public final class ReflexConfig {
      * stim/README.md documents every key.
      */
     public StimConfig stim;
+    /** The LSL outlet of the decoded output (docs/lab-setup.md); on by default when {@code source.type} is lsl. */
+    public LabStreamsConfig.DecodedOutlet decodedOutlet = new LabStreamsConfig.DecodedOutlet();
 
     /** Where samples come from. */
     public static final class SourceConfig {
@@ -94,6 +96,13 @@ public final class ReflexConfig {
         public String network = "default";
         /** How long to look for the stream at start, s. */
         public double resolveTimeoutS = 10;
+        /** Silence of the stream longer than this is reported and counted as an outage, ms. */
+        public double outageMs = 1000;
+        /**
+         * The task's kinematics as a separate LSL stream (docs/lab-setup.md); null (the default): the neural
+         * stream carries them in channels labelled vx, vy.
+         */
+        public LabStreamsConfig.Kinematics kinematics;
     }
 
     /** The Disruptor pipeline. */
@@ -351,6 +360,7 @@ public final class ReflexConfig {
             Check.present("source.lsl.network", source.lsl.network, "loopback, default or an lsl_api.cfg path");
             Check.range("source.lsl.resolveTimeoutS", source.lsl.resolveTimeoutS, 0.1, 3_600);
         }
+        LabStreamsConfig.validate(this);
         Check.range("source.sampleRateHz", source.sampleRateHz, 1, 1_000_000);
         Check.range("pipeline.binWidthUs", pipeline.binWidthUs, 100, 10_000_000);
         double samples = pipeline.binWidthUs * source.sampleRateHz / 1e6;

@@ -2,6 +2,7 @@ package io.reflex.runtime.lsl;
 
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.time.NanoClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,6 +15,10 @@ import java.util.Set;
  * <p>Channels labelled {@code px}, {@code py}, {@code vx} or {@code vy} in the stream's
  * {@code desc/channels/channel/label} are reference values (the true kinematics a synthetic source publishes,
  * used for calibration and scoring), not neural channels.
+ *
+ * <p>With {@link #watchOutages} the source measures the gaps between polls that brought samples: a silence longer
+ * than the threshold is an outage, counted when it begins and again (with its length) when samples come back.
+ * The counters are written by the ingest thread and read by anyone.
  */
 public final class LslSampleSource implements SampleSource {
     /** Labels of channels that carry reference kinematics rather than neural data. */
@@ -29,6 +34,14 @@ public final class LslSampleSource implements SampleSource {
     private final float[] neural;
     private final double[] reference;
     private long pulled;
+    private NanoClock clock = NanoClock.SYSTEM;
+    private long outageNs;
+    private long lastDataNs;
+    private boolean inOutage;
+    private volatile long outages;
+    private volatile long outagesEnded;
+    private volatile long longestGapNs;
+    private volatile long lastOutageNs;
 
     /** What stream to take. */
     public static final class Selector {
@@ -192,10 +205,78 @@ public final class LslSampleSource implements SampleSource {
             n++;
         }
         pulled += n;
+        if (outageNs > 0 && (n > 0 || block.remaining() > 0)) {
+            watch(n);
+        }
         if (n == 0 && inlet.lost()) {
             return END_OF_STREAM;
         }
         return n;
+    }
+
+    /** Outage bookkeeping: one clock read per poll, no allocation. */
+    private void watch(int n) {
+        long now = clock.nanoTime();
+        if (n > 0) {
+            if (lastDataNs != 0) {
+                long gap = now - lastDataNs;
+                if (gap > longestGapNs) {
+                    longestGapNs = gap;
+                }
+                if (inOutage) {
+                    inOutage = false;
+                    lastOutageNs = gap;
+                    outagesEnded = outagesEnded + 1;
+                }
+            }
+            lastDataNs = now;
+        } else if (!inOutage && lastDataNs != 0 && now - lastDataNs > outageNs) {
+            inOutage = true;
+            outages = outages + 1;
+        }
+    }
+
+    /**
+     * Counts a silence longer than {@code outageMs} (after the first sample) as an outage, on {@code clock}; call
+     * before the first poll.
+     */
+    public LslSampleSource watchOutages(double outageMs, NanoClock clock) {
+        if (!(outageMs > 0)) {
+            throw new IllegalArgumentException("outageMs must be > 0, got " + outageMs);
+        }
+        this.outageNs = (long) (outageMs * 1e6);
+        this.clock = clock;
+        return this;
+    }
+
+    /** The outage threshold, ms; 0 when outages are not watched. */
+    public double outageMs() {
+        return outageNs * 1e-6;
+    }
+
+    /** Outages begun (silences longer than the threshold). */
+    public long outages() {
+        return outages;
+    }
+
+    /** Outages that ended: samples came back. */
+    public long outagesEnded() {
+        return outagesEnded;
+    }
+
+    /** Length of the last ended outage (first silent poll excluded: from the last sample before it), ns. */
+    public long lastOutageNs() {
+        return lastOutageNs;
+    }
+
+    /** Longest time between two polls that brought samples, ns (0 before the second). */
+    public long longestGapNs() {
+        return longestGapNs;
+    }
+
+    /** Reconnects of the inlet after its first connection, or -1 when the backend does not count them. */
+    public long reconnects() {
+        return inlet instanceof JavaInlet j ? Math.max(0, j.connects() - 1) : -1;
     }
 
     /** The inlet (for staleness, time correction and counters after the run). */

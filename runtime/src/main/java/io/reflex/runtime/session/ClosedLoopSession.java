@@ -82,6 +82,8 @@ public final class ClosedLoopSession {
     private volatile boolean stopRequested;
     /** The run's journal faults: the context's, or the session's own. */
     private final JournalFaults faults;
+    /** The lab's other LSL streams (kinematics, decoded outlet, outages) of the run in progress. */
+    private LabStreams lab;
 
     public ClosedLoopSession(Context ctx) {
         if (ctx.config == null) {
@@ -130,8 +132,16 @@ public final class ClosedLoopSession {
 
     private SessionReport run(ReflexConfig cfg, SampleSource source, FreeSpaceGuard guard)
             throws InterruptedException {
+        try (LabStreams streams = LabStreams.open(cfg, source, ctx.kinematics)) {
+            lab = streams;
+            return runWithLab(cfg, source, guard);
+        }
+    }
+
+    private SessionReport runWithLab(ReflexConfig cfg, SampleSource source, FreeSpaceGuard guard)
+            throws InterruptedException {
         int channels = cfg.source.channels;
-        DecodeTargets targets = DecodeTargets.of(source.referenceNames());
+        DecodeTargets targets = DecodeTargets.of(lab.referenceNames(source));
         int outputs = targets == null ? 2 : targets.count();
         Decoder live = DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs,
                 DecoderCatalog.options(cfg.decoder.name, cfg.decoder.options, cfg.source.type),
@@ -174,7 +184,9 @@ public final class ClosedLoopSession {
         }
         if (needsCalibration && targets == null) {
             throw new ConfigException("source", "source '" + source.name() + "' carries no reference to calibrate on"
-                    + " (velocity vx, vy or Lorenz state lx, ly, lz); it carries " + source.referenceNames());
+                    + " (velocity vx, vy or Lorenz state lx, ly, lz); it carries " + source.referenceNames()
+                    + ("lsl".equals(cfg.source.type) ? "; name the task's kinematics stream in source.lsl.kinematics"
+                    + " (docs/lab-setup.md)" : ""));
         }
         double binS = cfg.pipeline.binWidthUs * 1e-6;
         int calibrationBins = needsCalibration ? Math.max(10, (int) Math.round(cfg.calibration.seconds / binS)) : 0;
@@ -201,13 +213,30 @@ public final class ClosedLoopSession {
         for (OutputSink s : ctx.sinks) {
             pc.sink(s);
         }
+        OutputSink decodedOutlet;
+        try {
+            decodedOutlet = lab.openOutlet(cfg, targets == null ? List.of("out0", "out1") : targets.names());
+        } catch (RuntimeException e) {
+            if (journal != null) {
+                journal.close();
+            }
+            throw e;
+        }
+        if (decodedOutlet != null) {
+            pc.sink(decodedOutlet);
+        }
         if (journal != null) {
             pc.observer("journal", journal);
         }
-        if (set != null) {
-            pc.observer("calibration", recorder);
+        if (lab.pairs()) {
+            // targets come from another stream: frames wait (copied) for their kinematics, off the critical path
+            pc.observer("kinematics", lab.pairing(cfg, channels, outputs, set != null ? recorder : null, scorer));
+        } else {
+            if (set != null) {
+                pc.observer("calibration", recorder);
+            }
+            pc.observer("score", scorer);
         }
-        pc.observer("score", scorer);
         EngineRun engines = live instanceof EngineDecoder ed ? new EngineRun(ed) : null;
         if (engines != null) {
             pc.observer("engines", engines.monitor());
@@ -263,9 +292,10 @@ public final class ClosedLoopSession {
                     if (System.nanoTime() - t0 >= timeoutNs) {
                         report.ending = "failed";
                         report.failure = calibrationFailure(timeoutS, recorder, calibrationBins, pipeline,
-                                source.name());
+                                source.name()) + lab.calibrationHint();
                         break;
                     }
+                    lab.poll(ctx.listener);
                     Progress p = progress("calibration", t0, cfg.calibration.seconds, counters, scorer);
                     p.calibrationFrames = recorder.recorded;
                     p.calibrationTarget = calibrationBins;
@@ -328,6 +358,7 @@ public final class ClosedLoopSession {
                     break;
                 }
                 notices(engines);
+                lab.poll(ctx.listener);
                 Progress p = progress("live", liveStartNs, liveS, counters, scorer);
                 p.frames -= base[0];
                 p.dropped -= base[1];
@@ -470,6 +501,8 @@ public final class ClosedLoopSession {
             engines.report(report);
             engines.close();
         }
+        lab.poll(ctx.listener);
+        lab.report(report);
         return report;
     }
 
@@ -652,6 +685,7 @@ public final class ClosedLoopSession {
         private long tickMs = 500;
         private final List<OutputSink> sinks = new ArrayList<>();
         private final Map<String, FrameHandler> observers = new LinkedHashMap<>();
+        private io.reflex.runtime.lsl.KinematicsInlet kinematics;
         private JournalFaults journalFaults;
         private FreeSpaceGuard spaceGuard;
 
@@ -708,6 +742,15 @@ public final class ClosedLoopSession {
         /** Adds an output sink (LSL outlet, stimulator) called by the emit stage. */
         public Context sink(OutputSink sink) {
             sinks.add(sink);
+            return this;
+        }
+
+        /**
+         * Overrides the kinematics stream {@code source.lsl.kinematics} describes (an inlet opened by the caller, who
+         * closes it): the session calibrates and scores on it, paired with the bins by timestamp.
+         */
+        public Context kinematics(io.reflex.runtime.lsl.KinematicsInlet kinematics) {
+            this.kinematics = kinematics;
             return this;
         }
 

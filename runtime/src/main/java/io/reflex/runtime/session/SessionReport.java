@@ -109,4 +109,11 @@ public final class SessionReport {
     public String journalFault;
     /** Why the stimulation journal faulted, or null. */
     public String stimJournalFault;
+
+    /** An LSL source's outages and reconnects ({@code source} in reports); null for other sources. */
+    public LabStreams.SourceFigures lslSource;
+    /** The pairing with a separate kinematics stream ({@code kinematics}); null without one. */
+    public LabStreams.KinematicsFigures kinematics;
+    /** The decoded-output LSL outlet ({@code decoded_outlet}); null when it is off. */
+    public LabStreams.DecodedOutletFigures decodedOutlet;
 }

@@ -23,9 +23,8 @@ public final class Sources {
     private Sources() {
     }
 
-    /** Resolves and opens the configured LSL stream; refuses a stream whose rate differs from the config's. */
-    private static SampleSource openLsl(ReflexConfig.SourceConfig config) {
-        ReflexConfig.LslSourceConfig c = config.lsl;
+    /** The LSL backend of {@code source.lsl} (its {@code backend} on its {@code network}). */
+    public static LslBackend lslBackend(ReflexConfig.LslSourceConfig c) {
         LslConfig net;
         try {
             net = switch (c.network) {
@@ -36,10 +35,24 @@ public final class Sources {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("source.lsl.network", e.getMessage());
         }
+        try {
+            return LslBackend.select(c.backend, net, LslErrorHandler.logging());
+        } catch (IllegalStateException e) {
+            throw new ConfigException("source.lsl.backend", e.getMessage());
+        }
+    }
+
+    /**
+     * Resolves and opens the configured LSL stream, watching it for outages ({@code source.lsl.outageMs}); refuses a
+     * stream whose rate differs from the config's.
+     */
+    private static SampleSource openLsl(ReflexConfig.SourceConfig config, NanoClock clock) {
+        ReflexConfig.LslSourceConfig c = config.lsl;
+        LslBackend backend = lslBackend(c);
         LslSampleSource source;
         try {
-            source = LslSampleSource.open(LslBackend.select(c.backend, net, LslErrorHandler.logging()),
-                    new LslSampleSource.Selector().name(c.name).type(c.type).sourceId(c.sourceId), c.resolveTimeoutS);
+            source = LslSampleSource.open(backend, new LslSampleSource.Selector().name(c.name).type(c.type)
+                    .sourceId(c.sourceId), c.resolveTimeoutS);
         } catch (IllegalStateException e) {
             throw new ConfigException("source.lsl", e.getMessage());
         }
@@ -48,7 +61,7 @@ public final class Sources {
             throw new ConfigException("source.sampleRateHz", String.valueOf(config.sampleRateHz),
                     "the stream's nominal rate " + source.nominalRateHz() + " Hz (" + source.name() + ")");
         }
-        return source;
+        return source.watchOutages(c.outageMs, clock);
     }
 
     /** A started-on-first-poll source for the config's {@code source} section (and its bin width), on {@code clock}. */
@@ -75,7 +88,7 @@ public final class Sources {
                         config.sampleRateHz, KINEMATICS, gen::nextSample, clock, Long.MAX_VALUE);
             }
             case "lsl":
-                return openLsl(config);
+                return openLsl(config, clock);
             case "lorenz":
                 throw new IllegalArgumentException("the lorenz source needs the pipeline's bin width: call "
                         + "create(ReflexConfig, NanoClock)");

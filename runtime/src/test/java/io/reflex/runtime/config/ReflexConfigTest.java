@@ -58,7 +58,7 @@ class ReflexConfigTest {
             {"calibration":{"timeoutS":-1}}             | calibration.timeoutS: -1.0 is not allowed; expected a number in [10.0, 86400.0]
             {"journal":{"dir":""}}                      | journal.dir: "" is not allowed; expected a directory path
             {"journal":{"enabled":"yes"}}               | journal.enabled: "yes" is not allowed; expected true or false
-            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decoder, journal, pipeline, run, source, stim]
+            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decodedOutlet, decoder, journal, pipeline, run, source, stim]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
         assertThatThrownBy(() -> ReflexConfig.parse(json))

@@ -1,0 +1,330 @@
+package io.reflex.runtime.session;
+
+import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.config.LabStreamsConfig;
+import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.lsl.DecodedOutlet;
+import io.reflex.runtime.lsl.KinematicsInlet;
+import io.reflex.runtime.lsl.LslBackend;
+import io.reflex.runtime.lsl.LslSampleSource;
+import io.reflex.runtime.pipeline.Frame;
+import io.reflex.runtime.pipeline.FrameHandler;
+import io.reflex.runtime.pipeline.OutputSink;
+import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.source.Sources;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A session's links to a lab's other LSL programs (docs/lab-setup.md): the task software's kinematics stream
+ * ({@code source.lsl.kinematics}), paired with the neural bins off the critical path for calibration and scoring;
+ * the decoded-output outlet ({@code decodedOutlet}) that the cursor display reads; and the amplifier stream's
+ * outages ({@code source.lsl.outageMs}), reported when they begin and end. Each part is absent when not configured,
+ * and a session with none of them runs as before.
+ */
+public final class LabStreams implements AutoCloseable {
+    /** The reference names the paired kinematics give every bin. */
+    public static final List<String> VELOCITY = List.of("vx", "vy");
+
+    /** Outages of an LSL source: {@code source} in reports. */
+    public static final class SourceFigures {
+        /** Silences longer than {@link #outageMs}. */
+        public long outages;
+        /** Inlet reconnections after the first connection (-1: the backend does not count them). */
+        public long reconnects;
+        /** Longest time between two polls that brought samples, ms. */
+        public double longestGapMs;
+        /** The outage threshold, ms. */
+        public double outageMs;
+    }
+
+    /** The pairing of neural bins with the kinematics stream: {@code kinematics} in reports (whole run). */
+    public static final class KinematicsFigures {
+        public String stream;
+        public long samples;
+        public long paired;
+        public long beforeStart;
+        public long late;
+        public long missing;
+        public long lateSamples;
+        /** Bins still waiting for kinematics when the run ended. */
+        public long pending;
+    }
+
+    /** The decoded-output outlet: {@code decoded_outlet} in reports (whole run, calibration included). */
+    public static final class DecodedOutletFigures {
+        public String name;
+        public String type;
+        public long pushed;
+        public long framesEmitted;
+        public long failures;
+    }
+
+    private final LslSampleSource lslSource;
+    private final double outageMs;
+    private final KinematicsInlet kinematics;
+    private final boolean ownsKinematics;
+    private DecodedOutlet outlet;
+    private Pairing pairing;
+    private long outagesShown;
+    private long endedShown;
+
+    private LabStreams(LslSampleSource lslSource, double outageMs, KinematicsInlet kinematics, boolean owns) {
+        this.lslSource = lslSource;
+        this.outageMs = outageMs;
+        this.kinematics = kinematics;
+        this.ownsKinematics = owns;
+    }
+
+    /**
+     * Opens what {@code cfg} asks for alongside {@code source}: the kinematics inlet when {@code
+     * source.lsl.kinematics} is set (unless {@code kinematics} is given: a caller-opened inlet, closed by the caller).
+     *
+     * @throws ConfigException when the kinematics stream cannot be found or lacks the configured channels
+     */
+    static LabStreams open(ReflexConfig cfg, SampleSource source, KinematicsInlet given) {
+        // only a source watched for outages has figures to report
+        LslSampleSource lsl = source instanceof LslSampleSource l && l.outageMs() > 0 ? l : null;
+        double outageMs = lsl == null ? 0 : lsl.outageMs();
+        if (given != null) {
+            return new LabStreams(lsl, outageMs, given, false);
+        }
+        LabStreamsConfig.Kinematics k = "lsl".equals(cfg.source.type) && cfg.source.lsl != null
+                ? cfg.source.lsl.kinematics : null;
+        if (k == null) {
+            return new LabStreams(lsl, outageMs, null, false);
+        }
+        LslBackend backend = Sources.lslBackend(cfg.source.lsl);
+        List<String> labels = k.positionMode() ? List.of(k.x, k.y) : List.of(k.vx, k.vy);
+        try {
+            KinematicsInlet in = KinematicsInlet.open(backend, new LslSampleSource.Selector().name(k.name)
+                            .type(k.type).sourceId(k.sourceId), labels, k.positionMode(), k.maxGapMs * 1e-3,
+                    k.maxWaitMs * 1e-3, 0, cfg.source.lsl.resolveTimeoutS);
+            return new LabStreams(lsl, outageMs, in, true);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new ConfigException("source.lsl.kinematics", e.getMessage());
+        }
+    }
+
+    /** The references the session calibrates on: the paired kinematics when there is a kinematics stream. */
+    List<String> referenceNames(SampleSource source) {
+        return kinematics != null ? VELOCITY : source.referenceNames();
+    }
+
+    /** True when targets come from the kinematics stream rather than the neural stream. */
+    boolean pairs() {
+        return kinematics != null;
+    }
+
+    /**
+     * Publishes the decoded-output outlet when {@code decodedOutlet} is on for this source, before the pipeline
+     * starts; returns its sink, or null.
+     */
+    OutputSink openOutlet(ReflexConfig cfg, List<String> labels) {
+        LabStreamsConfig.DecodedOutlet o = cfg.decodedOutlet;
+        if (o == null || !o.enabledFor(cfg.source.type)) {
+            return null;
+        }
+        LslBackend backend = Sources.lslBackend(cfg.source.lsl);
+        try {
+            outlet = new DecodedOutlet(backend.createOutlet(DecodedOutlet.describe(o.name, o.type, o.sourceId, labels,
+                    cfg.pipeline.binWidthUs)));
+        } catch (RuntimeException e) {
+            throw new ConfigException("decodedOutlet", "cannot publish the LSL outlet '" + o.name + "': " + e);
+        }
+        return outlet;
+    }
+
+    /**
+     * The observer that pairs every frame with the kinematics and hands the paired ones, with their targets set, to
+     * {@code downstream} (the calibration recorder and the scorer); null handlers are skipped.
+     */
+    FrameHandler pairing(ReflexConfig cfg, int channels, int outputs, FrameHandler... downstream) {
+        double rate = cfg.source.sampleRateHz;
+        long samplesPerBin = Math.round(cfg.pipeline.binWidthUs * rate / 1e6);
+        double midOffsetS = (samplesPerBin - 1) / (2 * rate);
+        LabStreamsConfig.Kinematics k = cfg.source.lsl == null ? null : cfg.source.lsl.kinematics;
+        double waitS = (k == null ? new LabStreamsConfig.Kinematics() : k).maxWaitMs * 1e-3;
+        int capacity = (int) Math.min(1 << 16, Math.ceil(waitS * 1e6 / cfg.pipeline.binWidthUs) + 64);
+        List<FrameHandler> to = new ArrayList<>();
+        for (FrameHandler h : downstream) {
+            if (h != null) {
+                to.add(h);
+            }
+        }
+        pairing = new Pairing(kinematics, channels, outputs, midOffsetS, capacity, to.toArray(new FrameHandler[0]));
+        return pairing;
+    }
+
+    /** Tells the listener of outages that began or ended since the last call; called by the session's thread. */
+    void poll(ClosedLoopSession.Listener listener) {
+        if (lslSource == null) {
+            return;
+        }
+        long begun = lslSource.outages();
+        long ended = lslSource.outagesEnded();
+        if (begun > outagesShown) {
+            outagesShown = begun;
+            listener.onNotice(String.format(Locale.ROOT, "source outage %d: no samples from %s for more than %.0f ms"
+                    + " (source.lsl.outageMs); decoding resumes when it comes back", begun, lslSource.name(),
+                    outageMs));
+        }
+        if (ended > endedShown) {
+            endedShown = ended;
+            listener.onNotice(String.format(Locale.ROOT, "source back after %.0f ms (outage %d; inlet reconnects so far: %d)",
+                    lslSource.lastOutageNs() * 1e-6, ended, lslSource.reconnects()));
+        }
+    }
+
+    /** Adds the figures of the parts in use to {@code report}; after the pipeline stopped. */
+    void report(SessionReport report) {
+        if (lslSource != null) {
+            SourceFigures s = new SourceFigures();
+            s.outages = lslSource.outages();
+            s.reconnects = lslSource.reconnects();
+            s.longestGapMs = lslSource.longestGapNs() * 1e-6;
+            s.outageMs = outageMs;
+            report.lslSource = s;
+        }
+        if (kinematics != null) {
+            KinematicsFigures k = new KinematicsFigures();
+            k.stream = kinematics.info().name();
+            k.samples = kinematics.samples();
+            k.paired = kinematics.paired();
+            k.beforeStart = kinematics.beforeStart();
+            k.late = kinematics.late();
+            k.missing = kinematics.missing();
+            k.lateSamples = kinematics.lateSamples();
+            k.pending = pairing == null ? 0 : pairing.pending;
+            report.kinematics = k;
+        }
+        if (outlet != null) {
+            DecodedOutletFigures d = new DecodedOutletFigures();
+            d.name = outlet.outlet().info().name();
+            d.type = outlet.outlet().info().type();
+            d.pushed = outlet.pushed();
+            d.framesEmitted = outlet.frames();
+            d.failures = outlet.failures();
+            report.decodedOutlet = d;
+        }
+    }
+
+    /** Why calibration may lack bins, from the kinematics side; "" without a kinematics stream. */
+    String calibrationHint() {
+        if (kinematics == null) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; kinematics from %s: %d samples, %d bins paired, %d before its start, %d"
+                        + " late, %d in gaps", kinematics.name(), kinematics.samples(), kinematics.paired(),
+                kinematics.beforeStart(), kinematics.late(), kinematics.missing());
+    }
+
+    @Override
+    public void close() {
+        if (outlet != null) {
+            outlet.close();
+        }
+        if (ownsKinematics && kinematics != null) {
+            kinematics.close();
+        }
+    }
+
+    /**
+     * Holds copies of the frames until the kinematics decide them (in a preallocated ring, so the pipeline's slots are
+     * not held), then hands the paired ones on. Runs on the observer thread; allocates nothing per frame.
+     */
+    static final class Pairing implements FrameHandler {
+        private final KinematicsInlet kinematics;
+        private final Frame[] ring;
+        private final FrameHandler[] downstream;
+        private final double midOffsetS;
+        private final double[] velocity = new double[2];
+        private int head;
+        private int size;
+        volatile long pending;
+
+        Pairing(KinematicsInlet kinematics, int channels, int outputs, double midOffsetS, int capacity,
+                FrameHandler[] downstream) {
+            this.kinematics = kinematics;
+            this.midOffsetS = midOffsetS;
+            this.downstream = downstream;
+            this.ring = new Frame[capacity];
+            for (int i = 0; i < capacity; i++) {
+                ring[i] = new Frame(channels, 1, VELOCITY.size(), outputs);
+            }
+        }
+
+        @Override
+        public void onStart() {
+            for (FrameHandler h : downstream) {
+                h.onStart();
+            }
+        }
+
+        @Override
+        public void onClose() {
+            for (FrameHandler h : downstream) {
+                h.onClose();
+            }
+        }
+
+        @Override
+        public void onFrame(Frame frame) throws Exception {
+            kinematics.pollAvailable();
+            if (size == ring.length) {
+                // the kinematics are further behind than the ring holds: decide the oldest now
+                next(Double.POSITIVE_INFINITY);
+            }
+            copy(frame, ring[(head + size) % ring.length]);
+            size++;
+            pending = size;
+            double now = frame.acquisitionTimeS;
+            while (size > 0 && next(now)) {
+                // each decided frame was handed on or dropped
+            }
+        }
+
+        /**
+         * Decides the oldest held frame: false while it must wait; else takes it off the ring (before handing it on,
+         * so that a throwing handler cannot make it come again), hands it on when paired, and returns true.
+         */
+        private boolean next(double nowS) throws Exception {
+            Frame f = ring[head];
+            int status = kinematics.pair(f.acquisitionTimeS - midOffsetS, nowS, velocity);
+            if (status == KinematicsInlet.WAIT) {
+                return false;
+            }
+            head = (head + 1) % ring.length;
+            size--;
+            pending = size;
+            if (status == KinematicsInlet.PAIRED) {
+                f.targets[0] = (float) velocity[0];
+                f.targets[1] = (float) velocity[1];
+                for (FrameHandler h : downstream) {
+                    h.onFrame(f);
+                }
+            }
+            return true;
+        }
+
+        private static void copy(Frame from, Frame to) {
+            to.sequence = from.sequence;
+            to.sourceSequence = from.sourceSequence;
+            to.acquisitionTimeS = from.acquisitionTimeS;
+            to.deadlineNs = from.deadlineNs;
+            to.flags = from.flags;
+            to.decodeStatus = from.decodeStatus;
+            to.decoderGeneration = from.decoderGeneration;
+            to.engine = from.engine;
+            to.engineCycles = from.engineCycles;
+            System.arraycopy(from.stampNs, 0, to.stampNs, 0, to.stampNs.length);
+            System.arraycopy(from.features, 0, to.features, 0, to.features.length);
+            System.arraycopy(from.output, 0, to.output, 0, to.output.length);
+            System.arraycopy(from.safeOutput, 0, to.safeOutput, 0, to.safeOutput.length);
+            System.arraycopy(from.decoded, 0, to.decoded, 0, to.decoded.length);
+            to.targets[0] = 0f;
+            to.targets[1] = 0f;
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.reflex.tools;
+
+import io.reflex.runtime.session.LabStreams;
+import io.reflex.runtime.session.SessionReport;
+import java.util.Locale;
+
+/**
+ * The report keys of a session's lab streams (docs/lab-setup.md; README "demo --json / daemon --json keys"):
+ * {@code source} (an LSL source's outages), {@code kinematics} (pairing with a separate kinematics stream) and
+ * {@code decoded_outlet}; each only when that part ran.
+ */
+final class LabJson {
+    private LabJson() {
+    }
+
+    /** Adds the keys of the parts that ran to {@code o}. */
+    static void add(Json.Obj o, SessionReport r) {
+        LabStreams.SourceFigures s = r.lslSource;
+        if (s != null) {
+            o.put("source", Json.object().put("outages", s.outages).put("reconnects", s.reconnects)
+                    .put("longest_gap_ms", Math.round(s.longestGapMs * 10) / 10.0).put("outage_ms", s.outageMs));
+        }
+        LabStreams.KinematicsFigures k = r.kinematics;
+        if (k != null) {
+            o.put("kinematics", Json.object().put("stream", k.stream).put("samples", k.samples)
+                    .put("paired", k.paired).put("before_start", k.beforeStart).put("late", k.late)
+                    .put("missing", k.missing).put("late_samples", k.lateSamples).put("pending", k.pending));
+        }
+        LabStreams.DecodedOutletFigures d = r.decodedOutlet;
+        if (d != null) {
+            o.put("decoded_outlet", Json.object().put("name", d.name).put("type", d.type).put("pushed", d.pushed)
+                    .put("frames_emitted", d.framesEmitted).put("failures", d.failures));
+        }
+    }
+
+    /** The summary lines of the parts that ran ("" when none did). */
+    static String text(SessionReport r) {
+        StringBuilder sb = new StringBuilder();
+        if (r.lslSource != null) {
+            sb.append(String.format(Locale.ROOT, "  source       %d outages (silence > %.0f ms), %d reconnects, longest"
+                    + " gap %.1f ms%n", r.lslSource.outages, r.lslSource.outageMs, r.lslSource.reconnects,
+                    r.lslSource.longestGapMs));
+        }
+        if (r.kinematics != null) {
+            LabStreams.KinematicsFigures k = r.kinematics;
+            sb.append(String.format(Locale.ROOT, "  kinematics   '%s': %d samples; bins paired %d, before its start %d,"
+                            + " late %d, in gaps %d; late samples %d%n", k.stream, k.samples, k.paired, k.beforeStart,
+                    k.late, k.missing, k.lateSamples));
+        }
+        if (r.decodedOutlet != null) {
+            LabStreams.DecodedOutletFigures d = r.decodedOutlet;
+            sb.append(String.format(Locale.ROOT, "  decoded out  LSL '%s' (%s): %d of %d frames pushed%s%n", d.name,
+                    d.type, d.pushed, d.framesEmitted, d.failures > 0 ? ", " + d.failures + " pushes failed" : ""));
+        }
+        return sb.toString();
+    }
+}
