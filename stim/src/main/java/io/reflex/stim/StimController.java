@@ -322,6 +322,19 @@ public final class StimController {
         }
     }
 
+    /**
+     * Latches a fault from any thread without cutting the link (e.g. a journal on a full disk): at the owner's next
+     * call the fault latches, which disarms and sends a stop-all to the stimulator (recorded when the journal still
+     * can; stopping never waits on it), and nothing is issued until an explicit {@link #reset}. The error handler
+     * hears of it at once, from the calling thread. Use {@link #trip} when the owning thread may be stuck.
+     */
+    public void requestFault(int faultCode, String reason) {
+        boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason));
+        if (first && this.faultCode == StimFault.NONE) {
+            errorHandler.onError(true, "stimulation stopping (" + StimFault.name(faultCode) + "): " + reason);
+        }
+    }
+
     /** Queues an arm request for the owning thread. */
     public void requestArm(String reason) {
         requests.add(new Request(Request.ARM, reason));

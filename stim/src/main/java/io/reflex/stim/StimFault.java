@@ -8,7 +8,10 @@ public final class StimFault {
     public static final int ESTOP = 1;
     /** The watchdog saw the pipeline heartbeat or the decoder output late beyond its bound. */
     public static final int WATCHDOG = 2;
-    /** The journal failed to record a command or an event. */
+    /**
+     * The journal failed to record a command or an event, or a journal of the run faulted (e.g. its disk is full:
+     * the stimulation journal or the run's data journal).
+     */
     public static final int JOURNAL = 3;
     /** The stimulator link was lost, a send failed, or the stimulator reported an alarm or rejected a command. */
     public static final int DRIVER = 4;

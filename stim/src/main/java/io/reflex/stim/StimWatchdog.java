@@ -46,6 +46,18 @@ public final class StimWatchdog implements ArmInterlock {
         lastHeartbeatNs.lazySet(nowNs);
     }
 
+    /**
+     * The pipeline is alive at {@code nowNs}: records the heartbeat like {@link #onHeartbeat} and returns the gap
+     * since the previous one, ns (0 for the first). For the thread that owns the controller, which compares the gap
+     * with {@link Context#heartbeatTimeoutNs()} itself: when the whole process was stopped (SIGSTOP, a VM pause)
+     * every thread resumes at once, and if the pipeline thread runs first its heartbeat would hide the gap from
+     * this watchdog's own thread. Allocation-free.
+     */
+    public long heartbeat(long nowNs) {
+        final long previous = lastHeartbeatNs.getAndSet(nowNs);
+        return previous == Long.MIN_VALUE ? 0 : nowNs - previous;
+    }
+
     /** The decoder produced an output at {@code nowNs} (any thread). */
     public void onDecoderOutput(long nowNs) {
         lastDecoderNs.lazySet(nowNs);

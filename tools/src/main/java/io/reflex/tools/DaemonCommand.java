@@ -62,20 +62,33 @@ final class DaemonCommand implements Callable<Integer> {
             long heap = Runtime.getRuntime().maxMemory();
             System.err.print("reflex daemon: config valid; heap it will allocate, at least:\n"
                     + cfg.footprint().describe(heap));
+            try {
+                System.err.print("reflex daemon: journal disk space now:\n" + RunJournals.check(cfg));
+            } catch (ConfigException e) {
+                System.err.println("reflex daemon: " + e.getMessage());
+                return 2;
+            }
             return 0;
         }
         ProgressPrinter progress = new ProgressPrinter(System.err, false);
+        try (RunJournals journals = new RunJournals(cfg, progress::onNotice)) {
+            return run(cfg, progress, journals);
+        }
+    }
+
+    private int run(ReflexConfig cfg, ProgressPrinter progress, RunJournals journals) throws Exception {
         StimRun stim = null;
         if (cfg.stim != null) {
             try {
-                stim = StimRun.start(cfg, cfg.stim, progress::onNotice);
+                stim = StimRun.start(cfg, cfg.stim, progress::onNotice, journals.guard, journals.faults);
                 progress.suffix(stim::progressStatus);
             } catch (ConfigException e) {
                 System.err.println("reflex daemon: " + e.getMessage());
                 return 2;
             }
         }
-        ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg).listener(progress);
+        ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg).listener(progress)
+                .journalFaults(journals.faults).spaceGuard(journals.guard);
         if (stim != null) {
             sc.sink(stim.system().stage());
         }
@@ -119,6 +132,9 @@ final class DaemonCommand implements Callable<Integer> {
             System.out.flush();
             if (report.failure != null) {
                 System.err.println("reflex daemon: the run failed: " + report.failure);
+            }
+            if (RunJournals.faulted(report)) {
+                return RunJournals.EXIT_JOURNAL_FAULT;
             }
             if (stim != null && stim.faultLatched()) {
                 System.err.println("reflex daemon: the run ended with a stimulation fault latched: "

@@ -226,10 +226,15 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The stimulation part of the run ({@code --stim}), or null. */
     private StimRun stimDemo;
+    /** The run's free-space guard and journal faults. */
+    private RunJournals journals;
 
     /** The session context: where sinks and observers of other features are added. */
     ClosedLoopSession.Context session(ReflexConfig c, ProgressPrinter progress) {
         ClosedLoopSession.Context ctx = new ClosedLoopSession.Context().config(c).listener(progress);
+        if (journals != null) {
+            ctx.journalFaults(journals.faults).spaceGuard(journals.guard);
+        }
         if (stimDemo != null) {
             ctx.sink(stimDemo.system().stage());
         }
@@ -243,8 +248,10 @@ final class DemoCommand implements Callable<Integer> {
             SessionReport report;
             try {
                 ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
+                journals = new RunJournals(c, progress::onNotice);
                 if (stim || stimUdp != null || stimLsl) {
-                    stimDemo = StimRun.startDemo(c, stimUdp, stimLsl, progress::onNotice);
+                    stimDemo = StimRun.startDemo(c, stimUdp, stimLsl, progress::onNotice, journals.guard,
+                            journals.faults);
                     progress.suffix(stimDemo::progressStatus);
                 }
                 if (lsl && !"lsl".equals(c.source.type)) {
@@ -267,6 +274,9 @@ final class DemoCommand implements Callable<Integer> {
             return exitCode(report);
         } finally {
             closeStim();
+            if (journals != null) {
+                journals.close();
+            }
         }
     }
 
@@ -318,12 +328,16 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /**
-     * 0; {@link StimRun#EXIT_STIM_FAULT} when the run ended with a stimulation fault latched; else
-     * {@link DaemonCommand#EXIT_RUN_FAILED} when the run failed (e.g. calibration timed out).
+     * 0; {@link RunJournals#EXIT_JOURNAL_FAULT} when a journal faulted; else {@link StimRun#EXIT_STIM_FAULT} when the
+     * run ended with a stimulation fault latched; else {@link DaemonCommand#EXIT_RUN_FAILED} when the run failed
+     * (e.g. calibration timed out).
      */
     private int exitCode(SessionReport report) {
         if (report.failure != null) {
             System.err.println("reflex demo: the run failed: " + report.failure);
+        }
+        if (RunJournals.faulted(report)) {
+            return RunJournals.EXIT_JOURNAL_FAULT;
         }
         if (stimDemo != null && stimDemo.faultLatched()) {
             System.err.println("reflex demo: the run ended with a stimulation fault latched: "

@@ -56,6 +56,9 @@ final class Reports {
                 .put("pipeline_allocated_bytes", r.pipelineAllocatedBytes)
                 .put("journal", r.journal == null ? null : r.journal.toString())
                 .put("journal_frames", r.journalFrames)
+                .put("journal_frames_not_written", r.journalFramesNotWritten)
+                .put("journal_fault", r.journalFault)
+                .put("stim_journal_fault", r.stimJournalFault)
                 .put("decoder_saved", r.decoderSaved)
                 .put("decoder_loaded", r.decoderLoaded);
         if (r.ticksPerBin > 0) {
@@ -196,6 +199,13 @@ final class Reports {
         if (r.decoderLoaded != null || r.decoderSaved != null) {
             sb.append("  decoder file: ").append(r.decoderLoaded != null ? "loaded " + r.decoderLoaded
                     + " (no calibration)" : "saved " + r.decoderSaved).append(System.lineSeparator());
+        }
+        if (r.journalFault != null) {
+            sb.append("  JOURNAL FAULT: ").append(r.journalFault).append(" (").append(r.journalFramesNotWritten)
+                    .append(" frames not written)").append(System.lineSeparator());
+        }
+        if (r.stimJournalFault != null) {
+            sb.append("  STIM JOURNAL FAULT: ").append(r.stimJournalFault).append(System.lineSeparator());
         }
         return sb.toString();
     }

@@ -1,14 +1,21 @@
 package io.reflex.tools;
 
 import io.reflex.runtime.agent.ErrorHandler;
+import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.journal.FreeSpaceGuard;
+import io.reflex.runtime.journal.JournalFaults;
+import io.reflex.runtime.lsl.JavaOutlet;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.runtime.lsl.LslErrorHandler;
+import io.reflex.runtime.stim.LslStimOutlet;
 import io.reflex.runtime.stim.StimConfig;
 import io.reflex.runtime.stim.StimSystem;
 import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimFault;
+import io.reflex.stim.StimulatorDriver;
 import io.reflex.stim.driver.SimulatedStimulator;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -20,18 +27,29 @@ import java.util.function.Consumer;
 final class StimRun implements AutoCloseable {
     /** Fault messages printed per run; the journal keeps every one. */
     static final int MAX_FAULT_NOTICES = 20;
-    /** Exit code of a run that ended with a stimulation fault latched. */
+    /** Exit code of a run that ended with a stimulation fault latched (a journal fault, exit 4, comes first). */
     static final int EXIT_STIM_FAULT = 3;
+    /**
+     * Queue budget of one consumer of the stimulation outlet ({@code stim.lsl}): about 1,800 commands of 16
+     * electrodes, minutes of a closed loop's triggers, so a consumer that never reads costs at most this much.
+     */
+    static final long STIM_LSL_CONSUMER_MAX_BYTES = 256L << 10;
+    /** LSL errors of one kind shown on stderr before one summary per {@link #LSL_ERROR_SUMMARY_NS} takes over. */
+    static final int LSL_ERRORS_SHOWN = 5;
+    static final long LSL_ERROR_SUMMARY_NS = 10_000_000_000L;
     private final StimSystem system;
     private final Path journalDir;
+    private final RateLimitedErrorHandler lslErrors;
     private boolean closed;
     private long unsafeEmitted;
     private long simulatorReceived;
     private long stopAllReceived;
+    private long linkLossStops;
 
-    private StimRun(StimSystem system, Path journalDir) {
+    private StimRun(StimSystem system, Path journalDir, RateLimitedErrorHandler lslErrors) {
         this.system = system;
         this.journalDir = journalDir;
+        this.lslErrors = lslErrors;
     }
 
     /**
@@ -39,7 +57,8 @@ final class StimRun implements AutoCloseable {
      * armed at the first fresh decode (with the section's {@code armOnStart} reason, else "closed loop started");
      * {@code --stim-udp} / {@code --stim-lsl} add mirrors.
      */
-    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl, Consumer<String> notices) {
+    static StimRun startDemo(ReflexConfig c, String udp, boolean lsl, Consumer<String> notices,
+                             FreeSpaceGuard guard, JournalFaults faults) {
         StimConfig sc = c.stim != null ? c.stim : new StimConfig();
         if (udp != null) {
             sc.udp = udp;
@@ -50,27 +69,32 @@ final class StimRun implements AutoCloseable {
         if (sc.armOnStart == null) {
             sc.armOnStart = "closed loop started";
         }
-        return start(c, sc.validate(), notices);
+        return start(c, sc.validate(), notices, guard, faults);
     }
 
     /**
      * Starts stimulation as {@code sc} describes, its journal under {@code c.journal.dir} unless
      * {@code sc.journalDir} is set. Stimulation faults go to {@code notices} when they happen (the first
-     * {@value #MAX_FAULT_NOTICES}; all of them are in the journal), whatever the progress display.
+     * {@value #MAX_FAULT_NOTICES}; all of them are in the journal), whatever the progress display. The stimulation
+     * journal's free space is watched by {@code guard} and its fault goes to {@code faults}; any journal fault
+     * reported there stops stimulation.
      *
      * @throws io.reflex.runtime.config.ConfigException naming the key when something is refused
      */
-    static StimRun start(ReflexConfig c, StimConfig sc, Consumer<String> notices) {
+    static StimRun start(ReflexConfig c, StimConfig sc, Consumer<String> notices, FreeSpaceGuard guard,
+                         JournalFaults faults) {
         Path dir = StimSystem.journalDir(sc, c.journal.dir);
         LslBackend backend = null;
+        RateLimitedErrorHandler lslErrors = null;
         if (sc.lsl) {
             LslConfig net = switch (sc.lslNetwork) {
                 case "loopback" -> LslConfig.loopback();
                 case "default" -> LslConfig.fromEnvironment();
                 default -> LslConfig.load(Path.of(sc.lslNetwork));
             };
-            backend = LslBackend.select("java", net,
-                    (where, message, cause) -> System.err.println("reflex lsl: " + where + ": " + message));
+            net.outletConsumerMaxBytes(Math.min(net.outletConsumerMaxBytes(), STIM_LSL_CONSUMER_MAX_BYTES));
+            lslErrors = lslErrorHandler();
+            backend = LslBackend.select("java", net, lslErrorsByKind(lslErrors));
         }
         AtomicInteger shown = new AtomicInteger();
         ErrorHandler errors = (source, error) -> {
@@ -85,8 +109,54 @@ final class StimRun implements AutoCloseable {
                 }
             }
         };
-        StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors);
-        return new StimRun(s, dir);
+        StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors, guard,
+                faults);
+        return new StimRun(s, dir, lslErrors);
+    }
+
+    /**
+     * LSL errors (peers refused, cut off, accepts failing) on stderr, rate-limited: the first
+     * {@value #LSL_ERRORS_SHOWN} of a kind, then one summary per 10 s; all of them counted. Its code path is run
+     * once here on a throwaway handler so that every class it needs is loaded now: a process out of file
+     * descriptors cannot load a class from a directory, and the error it must report is exactly that.
+     */
+    static RateLimitedErrorHandler lslErrorHandler() {
+        ErrorHandler print = (kind, error) -> System.err.println("reflex lsl: "
+                + (error instanceof RateLimitedErrorHandler.RepeatedError ? kind + ": " : "") + error.getMessage());
+        RateLimitedErrorHandler warmUp = new RateLimitedErrorHandler((kind, error) -> { }, 1, 1, System::nanoTime);
+        LslErrorHandler byKind = lslErrorsByKind(warmUp);
+        byKind.onError("outlet 'x' connection /127.0.0.1:1", "class loading", null);
+        byKind.onError("outlet 'x' connection /127.0.0.1:2", "class loading", null);
+        warmUp.flush();
+        return new RateLimitedErrorHandler(print, LSL_ERRORS_SHOWN, LSL_ERROR_SUMMARY_NS, System::nanoTime);
+    }
+
+    /** Passes LSL errors on, one kind per component (the peer's address left out of the kind). */
+    static LslErrorHandler lslErrorsByKind(RateLimitedErrorHandler limited) {
+        return (where, message, cause) -> {
+            int peer = where.indexOf(" connection ");
+            String kind = peer < 0 ? where : where.substring(0, peer + " connection".length());
+            limited.onError("lsl " + kind, new LslError(where + ": " + message));
+        };
+    }
+
+    /** One LSL error, as the rate limiter's unit; no stack trace (the message says where). */
+    static final class LslError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LslError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** The stimulation LSL outlet ({@code stim.lsl}), or null. */
+    private LslStimOutlet lslOutlet() {
+        for (StimulatorDriver m : system.monitors()) {
+            if (m instanceof LslStimOutlet l) {
+                return l;
+            }
+        }
+        return null;
     }
 
     StimSystem system() {
@@ -118,12 +188,30 @@ final class StimRun implements AutoCloseable {
                 .put("unsafe_emitted", unsafeEmitted)
                 .put("stim_simulator_received", simulatorReceived)
                 .put("stim_stop_all_received", stopAllReceived)
+                .put("stim_simulator_link_loss_stops", linkLossStops)
                 .put("watchdog_bound_us", system.watchdog().boundNs() / 1000)
                 .put("watchdog_trips", system.watchdog().trips())
                 .put("stim_fault", StimFault.name(ctl.faultCode()))
                 .put("stim_fault_reason", ctl.faultReason())
                 .put("stim_journal", journalDir.toAbsolutePath().toString())
-                .put("stim_journal_records", system.journal().records());
+                .put("stim_journal_records", system.journal().records())
+                .put("watchdog_late_frames", system.stage().lateHeartbeats());
+        LslStimOutlet lsl = lslOutlet();
+        if (lsl != null) {
+            Json.Obj l = Json.object().put("stream", lsl.outlet().info().name()).put("samples", lsl.samples());
+            if (lsl.outlet() instanceof JavaOutlet jo) {
+                l.put("consumers", jo.consumers())
+                        .put("connections_accepted", jo.connectionsAccepted())
+                        .put("requests_refused", jo.requestsRefused())
+                        .put("connections_shed", jo.connectionsShed())
+                        .put("handshake_timeouts", jo.handshakeTimeouts())
+                        .put("accept_failures", jo.acceptFailures())
+                        .put("dropped_samples", jo.droppedSamples())
+                        .put("errors", jo.errors());
+            }
+            l.put("errors_reported", lslErrors == null ? 0 : lslErrors.total());
+            o.put("stim_lsl_outlet", l);
+        }
     }
 
     String text() {
@@ -134,7 +222,18 @@ final class StimRun implements AutoCloseable {
                 system.rejectedByReason(), unsafeEmitted, simulatorReceived, system.watchdog().boundNs() / 1000,
                 system.watchdog().trips(), StimFault.name(ctl.faultCode()),
                 ctl.faultReason() == null ? "" : " (" + ctl.faultReason() + ")", journalDir.toAbsolutePath(),
-                system.journal().records());
+                system.journal().records()) + lslText();
+    }
+
+    private String lslText() {
+        LslStimOutlet lsl = lslOutlet();
+        if (lsl == null || !(lsl.outlet() instanceof JavaOutlet jo)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "  stim lsl outlet '%s': %d samples; %d connections, %d refused, %d shed,"
+                        + " %d handshake timeouts, %d failed accepts, %d samples dropped, %d errors%n",
+                lsl.outlet().info().name(), lsl.samples(), jo.connectionsAccepted(), jo.requestsRefused(),
+                jo.connectionsShed(), jo.handshakeTimeouts(), jo.acceptFailures(), jo.droppedSamples(), jo.errors());
     }
 
     /** Stops stimulation from any thread (e.g. the SIGTERM hook): the next frame disarms, nothing more is issued. */
@@ -150,11 +249,15 @@ final class StimRun implements AutoCloseable {
         }
         closed = true;
         system.close();
+        if (lslErrors != null) {
+            lslErrors.flush();
+        }
         SimulatedStimulator sim = system.simulator();
         if (sim != null) {
             unsafeEmitted = sim.violations();
             simulatorReceived = sim.commandsReceived();
             stopAllReceived = sim.stopAllReceived();
+            linkLossStops = sim.linkLossStops();
         }
     }
 }

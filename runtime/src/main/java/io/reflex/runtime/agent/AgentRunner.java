@@ -5,8 +5,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one {@link Agent} on a dedicated thread until {@link #close()}: {@code doWork()} then
- * {@link IdleStrategy#idle(int)}. Exceptions from the agent go to the error handler and a counter; the loop
- * keeps running, unless {@link Agent#onStart()} failed: then the agent never runs (it is still closed).
+ * {@link IdleStrategy#idle(int)}. Exceptions and errors from the agent go to the error handler and a counter; the
+ * loop keeps running, unless {@link Agent#onStart()} failed: then the agent never runs (it is still closed). Errors
+ * are caught too: a fault in memory-mapped I/O (SIGBUS on a full disk) arrives as an {@link InternalError}, and a
+ * thread that died of it would stop its stages silently while the run went on.
  */
 public final class AgentRunner implements AutoCloseable {
     private final Agent agent;
@@ -35,7 +37,7 @@ public final class AgentRunner implements AutoCloseable {
         try {
             try {
                 agent.onStart();
-            } catch (RuntimeException | AssertionError e) {
+            } catch (RuntimeException | Error e) {
                 // An agent that could not start must not run; its failure goes to the handler and the counter like
                 // any other, not only to the thread's uncaught-exception handler.
                 errors++;
@@ -46,7 +48,7 @@ public final class AgentRunner implements AutoCloseable {
                 int work;
                 try {
                     work = agent.doWork();
-                } catch (Exception | AssertionError e) {
+                } catch (Exception | Error e) {
                     errors++;
                     errorHandler.onError(agent.roleName(), e);
                     work = 0;
@@ -56,7 +58,7 @@ public final class AgentRunner implements AutoCloseable {
         } finally {
             try {
                 agent.onClose();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 errorHandler.onError(agent.roleName(), e);
             }
             stopped.countDown();

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.reflex.runtime.agent.IdleStrategies;
+import io.reflex.runtime.journal.ChronicleSettings;
+import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.pipeline.Topology;
 import io.reflex.runtime.session.DecoderCatalog;
 import io.reflex.runtime.stim.StimConfig;
@@ -183,7 +185,18 @@ public final class ReflexConfig {
         public boolean enabled = true;
         /** Parent directory; each run writes into a new sub-directory. */
         public String dir = "reflex-journal";
+        /**
+         * Free space, MiB, that must stay on the file system of each journal (the data journal and the stimulation
+         * journal): a run refuses to start with less than this plus one journal block usable, and the journal faults
+         * (the run fails, stimulation stops) when the usable space falls below it. At least one journal block.
+         */
+        public long reserveMiB = DEFAULT_RESERVE_MIB;
     }
+
+    /** Default of {@code journal.reserveMiB}. */
+    public static final long DEFAULT_RESERVE_MIB = 256;
+    /** Largest {@code journal.reserveMiB}: 1 TiB. */
+    public static final long MAX_RESERVE_MIB = 1L << 20;
 
     /** Reads and validates a config file. */
     public static ReflexConfig load(Path file) {
@@ -429,6 +442,14 @@ public final class ReflexConfig {
             }
         }
         footprint().check(Runtime.getRuntime().maxMemory());
+        // The stimulation journal keeps the same reserve, so it is checked with the data journal off too.
+        Check.range("journal.reserveMiB", journal.reserveMiB, 1, MAX_RESERVE_MIB);
+        long blockMiB = journalBlockBytes() >> 20;
+        if (journal.reserveMiB < blockMiB) {
+            throw new ConfigException("journal.reserveMiB", String.valueOf(journal.reserveMiB), "at least one journal"
+                    + " block, " + blockMiB + " MiB for this config (a block is 4 MiB or 4 x the largest frame record,"
+                    + " " + journalFrameBytes() + " bytes, whichever is more), at most " + MAX_RESERVE_MIB);
+        }
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;
@@ -480,6 +501,25 @@ public final class ReflexConfig {
             f.add("wiener gram matrix", "(" + ch + " channels x " + lags + " lags)^2 x 8 B", ch * lags, ch * lags, 8);
         }
         return f;
+    }
+
+    /**
+     * The largest frame record the data journal will write for this config, bytes (up to four reference values per
+     * sample, three targets and the trial-start marker, and three outputs). Call after the ranges are checked.
+     */
+    public long journalFrameBytes() {
+        long samplesPerBin = Math.round(pipeline.binWidthUs * source.sampleRateHz / 1e6);
+        return Journal.frameBytes(source.channels, samplesPerBin, 4, 3);
+    }
+
+    /** The data journal's Chronicle block size for this config, bytes ({@link ChronicleSettings#blockBytes}). */
+    public long journalBlockBytes() {
+        return ChronicleSettings.blockBytes(journalFrameBytes());
+    }
+
+    /** {@code journal.reserveMiB} in bytes. */
+    public long journalReserveBytes() {
+        return journal.reserveMiB << 20;
     }
 
     /** This config as pretty JSON (for journals and {@code --print-config}). */

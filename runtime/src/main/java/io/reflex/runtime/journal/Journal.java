@@ -5,9 +5,11 @@ import io.reflex.runtime.pipeline.Counter;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.SampleBlock;
+import io.reflex.runtime.pipeline.Stage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -16,36 +18,87 @@ import net.openhft.chronicle.wire.DocumentContext;
 
 /**
  * Records every frame (input samples, features, output, stage stamps) into a Chronicle Queue, as a pipeline
- * observer, off the critical path. Opening checks that the directory can be written and refuses to start
- * otherwise. The appender is created on the observer thread; writes reuse Chronicle's document context and
- * allocate nothing in steady state. Layout: {@link JournalFormat}; read it back with {@link JournalReader}.
+ * observer, off the critical path. Opening checks that the directory can be written, and that its file system has
+ * the free-space reserve plus one block usable, and refuses to start otherwise. The appender is created on the
+ * observer thread; writes reuse Chronicle's document context and allocate nothing in steady state. Layout:
+ * {@link JournalFormat}; read it back with {@link JournalReader}.
+ *
+ * <p><b>Faults.</b> A write that fails (on a full disk the mapped memory faults with an {@link InternalError}; an
+ * I/O failure comes as a runtime exception), or a {@link FreeSpaceGuard} finding the free space below the reserve,
+ * faults the journal: the first reason goes to {@link JournalFaults} once, nothing more is written, and every later
+ * frame is only counted ({@link #framesNotWritten()}), so the observer keeps pace with the ring and the pipeline
+ * drops nothing because of it. Every record written before the fault stays readable.
  */
 public final class Journal implements FrameHandler, AutoCloseable {
     static {
         ChronicleSettings.disablePhoneHome();
     }
 
+    /** Bytes of a frame record besides its arrays, with room for Chronicle's document header. */
+    private static final long FRAME_FIXED_BYTES = 2 + 8 + 8 + 8 + 8 + 4 + 4 + 4 + 1 + 16 + 64;
+
     private final Path dir;
     private final ChronicleQueue queue;
     private final String metadataJson;
+    private final long blockBytes;
+    private final long maxRecordBytes;
+    private final JournalFaults faults;
     private final Counter framesWritten = new Counter("journal_frames");
     private final Counter pairedWritten = new Counter("journal_paired_targets");
+    private final Counter framesNotWritten = new Counter("journal_frames_not_written");
+    private final AtomicReference<String> fault = new AtomicReference<>();
+    private volatile FreeSpaceGuard.Watch watch;
     private ExcerptAppender appender;
+    /** File position after the last record written (journal thread). */
+    private long endPosition;
+    /** The space was last checked for writes up to this file position (the end of the block after the next). */
+    private long spaceCheckedUntil;
     private boolean closed;
 
-    private Journal(Path dir, ChronicleQueue queue, String metadataJson) {
+    private Journal(Path dir, ChronicleQueue queue, String metadataJson, long blockBytes, long maxRecordBytes,
+                    JournalFaults faults) {
         this.dir = dir;
         this.queue = queue;
         this.metadataJson = metadataJson;
+        this.blockBytes = blockBytes;
+        this.maxRecordBytes = maxRecordBytes;
+        this.faults = faults;
     }
 
     /**
-     * Opens (creating if needed) a journal in {@code dir}.
+     * Opens (creating if needed) a journal in {@code dir} with the smallest block, no free-space guard and faults
+     * kept to itself ({@link #fault()}).
      *
      * @param metadataJson run metadata stored as the first record (config, decoder, versions), or null
      * @throws ConfigException naming {@code journal.dir} when the directory cannot be created or written
      */
     public static Journal open(Path dir, String metadataJson) {
+        return open(dir, metadataJson, 0, null, null);
+    }
+
+    /**
+     * The size of a frame record, bytes, for frames of {@code samples} samples of {@code channels} channels with
+     * {@code references} reference values per sample and {@code outputs} outputs.
+     */
+    public static long frameBytes(long channels, long samples, long references, long outputs) {
+        return FRAME_FIXED_BYTES + 8L * Stage.COUNT + 8 * samples + 4 * samples * channels + 4 * samples * references
+                + 4 * channels + 4 * references + 8 * outputs;
+    }
+
+    /**
+     * Opens (creating if needed) a journal in {@code dir}.
+     *
+     * @param metadataJson  run metadata stored as the first record (config, decoder, versions), or null
+     * @param maxFrameBytes the largest frame record the run writes ({@link #frameBytes}); the Chronicle block is
+     *                      {@link ChronicleSettings#blockBytes(long) at least four times} the largest record
+     * @param guard         watches the directory's free space (checked now: refused below the reserve plus one
+     *                      block), or null
+     * @param faults        where the journal's fault is reported, or null to keep it to itself
+     * @throws ConfigException naming {@code journal.dir} when the directory cannot be created or written, or its
+     *                         file system has too little space free
+     */
+    public static Journal open(Path dir, String metadataJson, long maxFrameBytes, FreeSpaceGuard guard,
+                               JournalFaults faults) {
         Path abs = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(abs);
@@ -60,13 +113,36 @@ public final class Journal implements FrameHandler, AutoCloseable {
             throw new ConfigException("journal.dir", "cannot write to journal directory " + abs + " (" + e
                     + "); choose a writable directory");
         }
+        long metaBytes = metadataJson == null ? 0 : 16 + 3L * metadataJson.length();
+        long maxRecord = Math.max(maxFrameBytes, metaBytes);
+        long block = ChronicleSettings.blockBytes(maxRecord);
+        if (guard != null) {
+            // Refused before anything is mapped: a nearly full disk is an environment error at start, not a fault.
+            try {
+                FreeSpaceGuard.checkAtStart("journal.dir", abs, FreeSpaceGuard.usableSpaceOf(abs).usableBytes(),
+                        guard.reserveBytes(), block);
+            } catch (IOException e) {
+                throw new ConfigException("journal.dir", "cannot read the free space of journal directory " + abs
+                        + " (" + e + ")");
+            }
+        }
         ChronicleQueue queue;
         try {
-            queue = ChronicleQueue.singleBuilder(abs).rollCycle(RollCycles.FAST_DAILY).build();
-        } catch (RuntimeException e) {
+            queue = ChronicleQueue.singleBuilder(abs).rollCycle(RollCycles.FAST_DAILY).blockSize(block).build();
+        } catch (RuntimeException | InternalError e) {
             throw new ConfigException("journal.dir", "cannot open a journal in " + abs + " (" + e + ")");
         }
-        return new Journal(abs, queue, metadataJson);
+        Journal j = new Journal(abs, queue, metadataJson, block, maxRecord,
+                faults != null ? faults : new JournalFaults());
+        if (guard != null) {
+            try {
+                j.watch = guard.watch(JournalFaults.DATA, "journal.dir", abs, block, j::fail);
+            } catch (RuntimeException e) {
+                j.close();
+                throw e;
+            }
+        }
+        return j;
     }
 
     /** The journal's directory (absolute). */
@@ -74,32 +150,94 @@ public final class Journal implements FrameHandler, AutoCloseable {
         return dir;
     }
 
+    /** The Chronicle block size, bytes. */
+    public long blockBytes() {
+        return blockBytes;
+    }
+
     /** Frames written so far (journal thread writes, any thread reads). */
     public long framesWritten() {
         return framesWritten.get();
     }
 
+    /** Frames offered after the journal faulted, and so not written (journal thread writes, any thread reads). */
+    public long framesNotWritten() {
+        return framesNotWritten.get();
+    }
+
+    /** Why the journal faulted (first reason), or null. */
+    public String fault() {
+        return fault.get();
+    }
+
+    /**
+     * Faults the journal from any thread: nothing more is written, and {@code reason} goes to the
+     * {@link JournalFaults} (first reason only).
+     */
+    public void fail(String reason) {
+        if (fault.compareAndSet(null, reason)) {
+            faults.report(JournalFaults.DATA, reason);
+        }
+    }
+
     @Override
     public void onStart() {
-        appender = queue.createAppender();
-        if (metadataJson != null) {
-            try (DocumentContext dc = appender.writingDocument()) {
-                Bytes<?> b = dc.wire().bytes();
-                b.writeByte(JournalFormat.TYPE_META);
-                b.writeByte(JournalFormat.VERSION);
-                b.writeUtf8(metadataJson);
+        try {
+            appender = queue.createAppender();
+            if (metadataJson != null) {
+                DocumentContext dc = appender.writingDocument();
+                try {
+                    Bytes<?> b = dc.wire().bytes();
+                    b.writeByte(JournalFormat.TYPE_META);
+                    b.writeByte(JournalFormat.VERSION);
+                    b.writeUtf8(metadataJson);
+                    endPosition = b.writePosition();
+                } catch (RuntimeException | Error e) {
+                    rollback(dc);
+                    throw e;
+                } finally {
+                    dc.close();
+                }
             }
+        } catch (RuntimeException | Error e) {
+            fail("journal " + dir + ": writing the run metadata failed: " + e);
         }
     }
 
     @Override
     public void onFrame(Frame f) {
+        if (fault.get() != null) {
+            framesNotWritten.increment();
+            return;
+        }
+        FreeSpaceGuard.Watch w = watch;
+        if (w != null && endPosition + maxRecordBytes > spaceCheckedUntil) {
+            // The next record may enter a new block, which Chronicle maps and the file system must back: look first.
+            if (!w.check()) {
+                framesNotWritten.increment();
+                return;
+            }
+            spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+        }
+        try {
+            write(f);
+        } catch (RuntimeException | Error e) {
+            // On a full disk: InternalError "a fault occurred in a recent unsafe memory access operation" (SIGBUS).
+            fail("journal " + dir + ": write failed after " + framesWritten.get() + " frames: " + e);
+            framesNotWritten.increment();
+            return;
+        }
+        framesWritten.increment();
+    }
+
+    private void write(Frame f) {
         SampleBlock in = f.input;
         int n = in.size();
         int channels = in.channels();
         int refs = in.referenceCount();
         int outs = f.output.length;
-        try (DocumentContext dc = appender.writingDocument()) {
+        DocumentContext dc = appender.writingDocument();
+        try {
             Bytes<?> b = dc.wire().bytes();
             b.writeByte(JournalFormat.TYPE_FRAME);
             b.writeByte(JournalFormat.VERSION);
@@ -128,8 +266,22 @@ public final class Journal implements FrameHandler, AutoCloseable {
             writeFloats(b, f.targets, refs);
             writeFloats(b, f.output, outs);
             writeFloats(b, f.safeOutput, outs);
+            endPosition = b.writePosition();
+        } catch (RuntimeException | Error e) {
+            rollback(dc);
+            throw e;
+        } finally {
+            dc.close();
         }
-        framesWritten.increment();
+    }
+
+    /** Abandons a record that could not be written whole, so that no reader sees half of it. */
+    private static void rollback(DocumentContext dc) {
+        try {
+            dc.rollbackOnClose();
+        } catch (RuntimeException | Error ignored) {
+            // The record stays incomplete: a reader stops before it, which is what the rollback would have done.
+        }
     }
 
     /**
@@ -148,18 +300,42 @@ public final class Journal implements FrameHandler, AutoCloseable {
     }
 
     private synchronized void writePaired(Frame f, int count) {
-        if (closed || appender == null) {
+        if (closed || appender == null || fault.get() != null) {
             return;
         }
-        try (DocumentContext dc = appender.writingDocument()) {
+        FreeSpaceGuard.Watch w = watch;
+        if (w != null && endPosition + maxRecordBytes > spaceCheckedUntil) {
+            // as for a frame: the record may enter a new block, which the file system must back
+            if (!w.check()) {
+                return;
+            }
+            spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+        }
+        try {
+            writePairedRecord(f, count);
+        } catch (RuntimeException | Error e) {
+            fail("journal " + dir + ": writing paired targets failed after " + framesWritten.get() + " frames: " + e);
+            return;
+        }
+        pairedWritten.increment();
+    }
+
+    private void writePairedRecord(Frame f, int count) {
+        DocumentContext dc = appender.writingDocument();
+        try {
             Bytes<?> b = dc.wire().bytes();
             b.writeByte(JournalFormat.TYPE_PAIRED_TARGETS);
             b.writeByte(JournalFormat.VERSION);
             b.writeLong(f.sequence);
             b.writeInt(count);
             writeFloats(b, f.targets, count);
+            endPosition = b.writePosition();
+        } catch (RuntimeException | Error e) {
+            rollback(dc);
+            throw e;
+        } finally {
+            dc.close();
         }
-        pairedWritten.increment();
     }
 
     /** Paired-targets records written so far. */
@@ -178,16 +354,25 @@ public final class Journal implements FrameHandler, AutoCloseable {
         close();
     }
 
-    /** Closes the queue; the mapped files hold every frame written. Idempotent. */
+    /** Closes the queue; the mapped files hold every frame written. Idempotent; never throws. */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (appender != null) {
-            appender.close();
+        FreeSpaceGuard.Watch w = watch;
+        if (w != null) {
+            w.close();
         }
-        queue.close();
+        try {
+            if (appender != null) {
+                appender.close();
+            }
+            queue.close();
+        } catch (RuntimeException | Error e) {
+            // After a fault the unmapping may fault again; the records written before it are in the file already.
+            fail("journal " + dir + ": closing failed: " + e);
+        }
     }
 }

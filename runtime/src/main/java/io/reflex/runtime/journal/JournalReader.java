@@ -8,7 +8,11 @@ import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 
-/** Reads a journal from the start, frame by frame, for replay and export. */
+/**
+ * Reads a journal from the start, frame by frame, for replay and export. A journal that faulted (a full disk) may end
+ * in a record that was never completed, or in a block the file system could not back (reading it faults like the
+ * write did): reading stops there, every record before it is returned, and {@link #tailFault()} says what ended it.
+ */
 public final class JournalReader implements AutoCloseable {
     static {
         ChronicleSettings.disablePhoneHome();
@@ -17,6 +21,7 @@ public final class JournalReader implements AutoCloseable {
     private final ChronicleQueue queue;
     private final ExcerptTailer tailer;
     private String metadataJson;
+    private String tailFault;
 
     /** Opens the journal in {@code dir} read-only. */
     public JournalReader(Path dir) {
@@ -33,9 +38,17 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
+     * Why reading stopped before the end of the stored data (the tail a faulted writer left could not be read), or
+     * null while every record read was whole.
+     */
+    public String tailFault() {
+        return tailFault;
+    }
+
+    /**
      * Reads the next frame into {@code r}, passing over paired-targets records (see {@link #nextRecord}).
      *
-     * @return false when no more frames are stored
+     * @return false when no more frames are stored, or when the tail cannot be read (see {@link #tailFault()})
      * @throws IllegalStateException when a record has an unknown type or version
      */
     public boolean next(JournalRecord r) {
@@ -55,11 +68,27 @@ public final class JournalReader implements AutoCloseable {
      * field, for {@link JournalFormat#TYPE_PAIRED_TARGETS} {@code sequence}, {@code pairedCount} and
      * {@code pairedTargets}.
      *
-     * @return the record type, or 0 when no more records are stored
+     * @return the record type, or 0 when no more records are stored or the tail cannot be read (see
+     *         {@link #tailFault()})
      * @throws IllegalStateException when a record has an unknown type or version, or a paired-targets record holds
      *                               more than {@link JournalFormat#MAX_PAIRED_TARGETS} values
      */
     public byte nextRecord(JournalRecord r) {
+        if (tailFault != null) {
+            return 0;
+        }
+        try {
+            return readRecord(r);
+        } catch (FormatException e) {
+            throw e;
+        } catch (RuntimeException | InternalError e) {
+            // A record cut short, or a page of the file the file system never backed (SIGBUS -> InternalError).
+            tailFault = "the journal's tail could not be read: " + e;
+            return 0;
+        }
+    }
+
+    private byte readRecord(JournalRecord r) {
         while (true) {
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
@@ -69,7 +98,7 @@ public final class JournalReader implements AutoCloseable {
                 byte type = b.readByte();
                 byte version = b.readByte();
                 if (version != JournalFormat.VERSION) {
-                    throw new IllegalStateException("journal record version " + version + " is not supported; this"
+                    throw new FormatException("journal record version " + version + " is not supported; this"
                             + " reader knows version " + JournalFormat.VERSION);
                 }
                 if (type == JournalFormat.TYPE_META) {
@@ -80,7 +109,7 @@ public final class JournalReader implements AutoCloseable {
                     r.sequence = b.readLong();
                     int count = b.readInt();
                     if (count < 0 || count > JournalFormat.MAX_PAIRED_TARGETS) {
-                        throw new IllegalStateException("paired-targets record of frame " + r.sequence + " holds "
+                        throw new FormatException("paired-targets record of frame " + r.sequence + " holds "
                                 + count + " values, not 0.." + JournalFormat.MAX_PAIRED_TARGETS);
                     }
                     r.pairedCount = count;
@@ -88,7 +117,7 @@ public final class JournalReader implements AutoCloseable {
                     return type;
                 }
                 if (type != JournalFormat.TYPE_FRAME) {
-                    throw new IllegalStateException("unknown journal record type " + type);
+                    throw new FormatException("unknown journal record type " + type);
                 }
                 read(b, r);
                 return type;
@@ -136,6 +165,15 @@ public final class JournalReader implements AutoCloseable {
             a[i] = b.readFloat();
         }
         return a;
+    }
+
+    /** A record this reader does not know: an error of the file, not of its tail. */
+    private static final class FormatException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        FormatException(String message) {
+            super(message);
+        }
     }
 
     @Override

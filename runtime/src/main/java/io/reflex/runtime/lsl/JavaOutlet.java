@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
@@ -54,6 +55,18 @@ public final class JavaOutlet implements StreamOutlet {
     private byte[] staging;
     private volatile boolean closed;
 
+    /**
+     * Classes that only a connection uses, loaded with this class: a process out of file descriptors cannot load a
+     * class from a directory on the class path, and a failed resolution is final (JVMS 5.4.3), so an outlet that
+     * first met a peer while out of descriptors would never serve a consumer again.
+     */
+    private static final Class<?>[] CONNECTION_CLASSES = {Connection.class, SampleQueue.class,
+        Net.DeadlineInput.class, SocketTimeoutException.class, TestPattern.class};
+    /** The test pattern (A5) for little- and big-endian consumers, made once (its classes loaded with it). */
+    private final byte[] testPatternLittle;
+    private final byte[] testPatternBig;
+    private final byte[] fullInfo;
+
     private final AtomicLong samplesPushed = new AtomicLong();
     private final AtomicLong connectionsAccepted = new AtomicLong();
     private final AtomicLong requestsRefused = new AtomicLong();
@@ -62,6 +75,7 @@ public final class JavaOutlet implements StreamOutlet {
     private final AtomicLong droppedClosed = new AtomicLong();
     private final AtomicLong acceptFailures = new AtomicLong();
     private final AtomicLong connectionsShed = new AtomicLong();
+    private final AtomicLong handshakeTimeouts = new AtomicLong();
     /** Connections between accept and the end of their handshake (info requests included). */
     private final AtomicInteger handshaking = new AtomicInteger();
     /** Open feeds (consumers), including the ones that asked for no samples. */
@@ -101,6 +115,11 @@ public final class JavaOutlet implements StreamOutlet {
                 .v4servicePort(((InetSocketAddress) localAddress(udp)).getPort())
                 .build();
         this.staging = new byte[format.isNumeric() ? format.valueBytes() * channels : 256];
+        this.testPatternLittle = TestPattern.wire(format, channels, false);
+        this.testPatternBig = TestPattern.wire(format, channels, true);
+        this.fullInfo = info.toFullXml().getBytes(StandardCharsets.UTF_8);
+        new QueryMatcher(info).matches("name='" + info.name() + "'");
+        SampleQueue.capacityWithin(1, Math.max(1, staging.length), this.config.outletConsumerMaxBytes());
         this.registration = new DiscoveryResponder.Registration(info);
         this.responder = DiscoveryResponder.register(config, registration, errors);
         String tag = info.name() + "@" + info.v4dataPort();
@@ -292,8 +311,13 @@ public final class JavaOutlet implements StreamOutlet {
     public long requestsRefused() { return requestsRefused.get(); }
     /** Failed accepts (e.g. out of file descriptors); the acceptor backs off and goes on. */
     public long acceptFailures() { return acceptFailures.get(); }
-    /** Connections closed at once because {@code outletMaxPendingConnections} peers were mid-handshake. */
+    /**
+     * Connections closed at once because {@code outletMaxPendingConnections} peers were mid-handshake (or no thread
+     * could be started for them).
+     */
     public long connectionsShed() { return connectionsShed.get(); }
+    /** Connections closed because their request did not arrive within {@code handshakeTimeoutS}. */
+    public long handshakeTimeouts() { return handshakeTimeouts.get(); }
     /** Open consumers (feeds). */
     public int consumers() { return feeds.get(); }
     public long timeProbesAnswered() { return timeProbesAnswered.get(); }
@@ -356,7 +380,20 @@ public final class JavaOutlet implements StreamOutlet {
                 handshakeThreads.add(t);
                 openSockets.add(s);
             }
-            t.start();
+            try {
+                t.start();
+            } catch (OutOfMemoryError e) {
+                // "unable to create native thread": this peer is shed, the acceptor lives on
+                synchronized (handshakeThreads) {
+                    handshakeThreads.remove(t);
+                    openSockets.remove(s);
+                }
+                handshaking.decrementAndGet();
+                connectionsShed.incrementAndGet();
+                closeQuietly(s);
+                error("acceptor", "no thread for a new connection (" + e.getMessage() + "); the peer was closed",
+                        null);
+            }
         }
     }
 
@@ -410,7 +447,7 @@ public final class JavaOutlet implements StreamOutlet {
                 return;
             }
             if (request.equals("LSL:fullinfo")) {
-                out.write(info.toFullXml().getBytes(StandardCharsets.UTF_8));
+                out.write(fullInfo);
                 out.flush();
                 return;
             }
@@ -431,11 +468,18 @@ public final class JavaOutlet implements StreamOutlet {
                 return;
             }
             refuse(out, "400 Bad request", peer, request);
+        } catch (SocketTimeoutException e) {
+            if (!closed) {
+                handshakeTimeouts.incrementAndGet();
+                error("connection " + peer, "handshake not finished within handshakeTimeoutS ("
+                        + config.handshakeTimeoutS() + " s); closed", null);
+            }
         } catch (SocketException e) {
             if (!closed) {
                 error("connection " + peer, "closed: " + e.getMessage(), null);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
+            // LinkageError: a class could not be loaded (out of file descriptors); this peer is lost, not the thread
             if (!closed) {
                 error("connection " + peer, e.toString(), e);
             }
@@ -576,7 +620,7 @@ public final class JavaOutlet implements StreamOutlet {
             // liblsl sends nothing more to a consumer with Max-Buffer-Length 0; hold the connection until the peer
             // leaves (it counts as a consumer)
             out.write(response.getBytes(StandardCharsets.US_ASCII));
-            out.write(TestPattern.wire(format, channels, bigEndian));
+            out.write(bigEndian ? testPatternBig : testPatternLittle);
             out.flush();
             socket.setSoTimeout(0);
             InputStream raw = socket.getInputStream();
@@ -592,7 +636,7 @@ public final class JavaOutlet implements StreamOutlet {
         addConnection(c);
         try {
             out.write(response.getBytes(StandardCharsets.US_ASCII));
-            out.write(TestPattern.wire(format, channels, bigEndian));
+            out.write(bigEndian ? testPatternBig : testPatternLittle);
             out.flush();
             socket.setSoTimeout(0);
             c.run();

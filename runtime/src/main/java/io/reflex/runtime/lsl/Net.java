@@ -94,33 +94,45 @@ final class Net {
      * alone restarts with every byte).
      */
     static InputStream deadlineInput(Socket socket, long deadlineNs) throws IOException {
-        InputStream raw = socket.getInputStream();
-        return new InputStream() {
-            private void arm() throws IOException {
-                long leftNs = deadlineNs - System.nanoTime();
-                if (leftNs <= 0) {
-                    throw new SocketTimeoutException("handshake deadline passed");
-                }
-                socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, leftNs / 1_000_000)));
-            }
+        return new DeadlineInput(socket, socket.getInputStream(), deadlineNs);
+    }
 
-            @Override
-            public int read() throws IOException {
-                arm();
-                return raw.read();
-            }
+    /** See {@link #deadlineInput}; a named class so that an outlet can load it before it is needed. */
+    static final class DeadlineInput extends InputStream {
+        private final Socket socket;
+        private final InputStream raw;
+        private final long deadlineNs;
 
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                arm();
-                return raw.read(b, off, len);
-            }
+        DeadlineInput(Socket socket, InputStream raw, long deadlineNs) {
+            this.socket = socket;
+            this.raw = raw;
+            this.deadlineNs = deadlineNs;
+        }
 
-            @Override
-            public int available() throws IOException {
-                return raw.available();
+        private void arm() throws IOException {
+            long leftNs = deadlineNs - System.nanoTime();
+            if (leftNs <= 0) {
+                throw new SocketTimeoutException("handshake deadline passed");
             }
-        };
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, leftNs / 1_000_000)));
+        }
+
+        @Override
+        public int read() throws IOException {
+            arm();
+            return raw.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            arm();
+            return raw.read(b, off, len);
+        }
+
+        @Override
+        public int available() throws IOException {
+            return raw.available();
+        }
     }
 
     /**

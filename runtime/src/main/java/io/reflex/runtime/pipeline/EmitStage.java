@@ -40,7 +40,7 @@ final class EmitStage implements FrameHandler {
         for (OutputSink s : sinks) {
             try {
                 s.emit(frame);
-            } catch (Exception e) {
+            } catch (Exception | Error e) {
                 counters.stageErrors.increment();
                 errorHandler.onError("sink " + s.name(), e);
             }

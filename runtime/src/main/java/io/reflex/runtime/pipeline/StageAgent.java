@@ -62,7 +62,8 @@ final class StageAgent implements Agent, EventPoller.Handler<Frame> {
     public boolean onEvent(Frame frame, long sequence, boolean endOfBatch) {
         try {
             handler.onFrame(frame);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
+            // Errors too (an InternalError from a fault in mapped memory): the frame moves on, the thread lives.
             errors.increment();
             errorHandler.onError(name, e);
         }

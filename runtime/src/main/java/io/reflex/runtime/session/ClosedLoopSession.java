@@ -9,8 +9,10 @@ import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.journal.JournalFormat;
+import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.OutputSink;
@@ -79,6 +81,8 @@ public final class ClosedLoopSession {
     private final Context ctx;
     private final CountDownLatch stop = new CountDownLatch(1);
     private volatile boolean stopRequested;
+    /** The run's journal faults: the context's, or the session's own. */
+    private final JournalFaults faults;
     /** The lab's other LSL streams (kinematics, decoded outlet, outages) of the run in progress. */
     private LabStreams lab;
     /** The {@code decoder.file} the live decoder was loaded from, or null when it is fitted on calibration. */
@@ -89,6 +93,9 @@ public final class ClosedLoopSession {
             throw new IllegalArgumentException("a session needs a config");
         }
         this.ctx = ctx;
+        this.faults = ctx.journalFaults != null ? ctx.journalFaults : new JournalFaults();
+        // A journal fault ends the run at once (the live phase wakes up); it is reported as failed.
+        faults.listener((journal, reason) -> stop.countDown());
     }
 
     /** Ends the current phase early and closes the run cleanly; callable from any thread (e.g. a signal hook). */
@@ -105,24 +112,37 @@ public final class ClosedLoopSession {
     public SessionReport run() throws InterruptedException {
         ReflexConfig cfg = ctx.config.validate();
         NanoClock clock = ctx.clock;
-        SampleSource source = ctx.source != null ? ctx.source : Sources.create(cfg, clock);
+        FreeSpaceGuard guard = ctx.spaceGuard != null ? ctx.spaceGuard
+                : new FreeSpaceGuard(cfg.journalReserveBytes(), NanoClock.SYSTEM);
+        SampleSource source = null;
         try {
-            return run(cfg, source);
+            source = ctx.source != null ? ctx.source : Sources.create(cfg, clock);
+            return run(cfg, source, guard);
         } finally {
-            if (ctx.source == null) {
+            if (ctx.source == null && source != null) {
                 source.close();
+            }
+            if (ctx.spaceGuard == null) {
+                guard.close();
             }
         }
     }
 
-    private SessionReport run(ReflexConfig cfg, SampleSource source) throws InterruptedException {
+    /** The run's journal faults (the context's, or the session's own). */
+    public JournalFaults journalFaults() {
+        return faults;
+    }
+
+    private SessionReport run(ReflexConfig cfg, SampleSource source, FreeSpaceGuard guard)
+            throws InterruptedException {
         try (LabStreams streams = LabStreams.open(cfg, source, ctx.kinematics)) {
             lab = streams;
-            return runWithLab(cfg, source);
+            return runWithLab(cfg, source, guard);
         }
     }
 
-    private SessionReport runWithLab(ReflexConfig cfg, SampleSource source) throws InterruptedException {
+    private SessionReport runWithLab(ReflexConfig cfg, SampleSource source, FreeSpaceGuard guard)
+            throws InterruptedException {
         int channels = cfg.source.channels;
         DecodeTargets targets = DecodeTargets.of(lab.referenceNames(source));
         int outputs = targets == null ? 2 : targets.count();
@@ -144,7 +164,7 @@ public final class ClosedLoopSession {
                 compare.add(DecoderCatalog.create("decoder.compare[" + i + "]", name, channels, outputs,
                         DecoderCatalog.options(name, Map.of(), cfg.source.type), List.of()));
             }
-            return run(cfg, source, live, compare, targets, outputs);
+            return run(cfg, source, live, compare, targets, outputs, guard);
         } finally {
             closeAll(live, compare);
         }
@@ -162,7 +182,7 @@ public final class ClosedLoopSession {
     }
 
     private SessionReport run(ReflexConfig cfg, SampleSource source, Decoder live, List<Decoder> compare,
-                              DecodeTargets targets, int outputs) throws InterruptedException {
+                              DecodeTargets targets, int outputs, FreeSpaceGuard guard) throws InterruptedException {
         NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
         String mismatch = populationMismatch(cfg, live);
@@ -189,8 +209,11 @@ public final class ClosedLoopSession {
         if (cfg.journal.enabled) {
             String run = "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
                     + "-" + ProcessHandle.current().pid();
+            long samplesPerBin = Math.round(cfg.pipeline.binWidthUs * cfg.source.sampleRateHz / 1e6);
+            long frameBytes = Math.max(cfg.journalFrameBytes(), Journal.frameBytes(channels, samplesPerBin,
+                    source.referenceCount(), outputs));
             journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg, source.referenceNames(),
-                    lab.pairs() && targets != null ? targets.names() : List.of()));
+                    lab.pairs() && targets != null ? targets.names() : List.of()), frameBytes, guard, faults);
         }
         // A fault that repeats on every poll or frame is counted every time but shown only so often.
         RateLimitedErrorHandler errors = new RateLimitedErrorHandler(ctx.errorHandler, ERRORS_SHOWN_PER_KIND,
@@ -273,6 +296,9 @@ public final class ClosedLoopSession {
                 double timeoutS = cfg.calibration.effectiveTimeoutS();
                 long timeoutNs = (long) (timeoutS * 1e9);
                 while (!stopRequested && !recorder.done.await(ctx.tickMs, TimeUnit.MILLISECONDS)) {
+                    if (faults.any()) {
+                        break;
+                    }
                     if (pipeline.ingestStopped()) {
                         report.ending = "source-ended";
                         break;
@@ -291,7 +317,7 @@ public final class ClosedLoopSession {
                 }
                 report.calibrationFrames = recorder.recorded;
                 report.calibrationSeconds = (System.nanoTime() - t0) * 1e-9;
-                if (stopRequested || !recorder.done.await(0, TimeUnit.MILLISECONDS)) {
+                if (stopRequested || faults.any() || !recorder.done.await(0, TimeUnit.MILLISECONDS)) {
                     if (stopRequested) {
                         report.ending = "stopped";
                         report.failure = null;
@@ -334,7 +360,7 @@ public final class ClosedLoopSession {
             double liveS = cfg.run.seconds;
             ctx.listener.onPhase("live", live.name() + (liveS > 0 ? " for " + liveS + " s" : " until stopped"));
             long endNs = liveS > 0 ? liveStartNs + (long) (liveS * 1e9) : Long.MAX_VALUE;
-            while (!stopRequested) {
+            while (!stopRequested && !faults.any()) {
                 long now = System.nanoTime();
                 if (now >= endNs) {
                     break;
@@ -492,6 +518,15 @@ public final class ClosedLoopSession {
         }
         if (journal != null) {
             report.journalFrames = journal.framesWritten();
+            report.journalFramesNotWritten = journal.framesNotWritten();
+        }
+        report.journalFault = faults.dataFault();
+        report.stimJournalFault = faults.stimFault();
+        String journalFailure = journalFailure(faults);
+        if (journalFailure != null) {
+            // Whatever else ended the run, it has no trustworthy record past this point: it failed.
+            report.ending = "failed";
+            report.failure = report.failure == null ? journalFailure : journalFailure + "; " + report.failure;
         }
         if (engines != null) {
             notices(engines);
@@ -501,6 +536,23 @@ public final class ClosedLoopSession {
         lab.poll(ctx.listener);
         lab.report(report);
         return report;
+    }
+
+    /** The failure text of the run's journal faults, or null when neither journal faulted. */
+    private static String journalFailure(JournalFaults faults) {
+        String data = faults.dataFault();
+        String stim = faults.stimFault();
+        if (data == null && stim == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        if (data != null) {
+            sb.append("journal fault: ").append(data);
+        }
+        if (stim != null) {
+            sb.append(data == null ? "" : "; ").append("stim journal fault: ").append(stim);
+        }
+        return sb.toString();
     }
 
     private static long[] counterBase(PipelineCounters c) {
@@ -672,6 +724,26 @@ public final class ClosedLoopSession {
         private final List<OutputSink> sinks = new ArrayList<>();
         private final Map<String, FrameHandler> observers = new LinkedHashMap<>();
         private io.reflex.runtime.lsl.KinematicsInlet kinematics;
+        private JournalFaults journalFaults;
+        private FreeSpaceGuard spaceGuard;
+
+        /**
+         * The run's journal faults, shared with the stimulation journal (default: the session's own). A fault
+         * reported there ends the run as failed.
+         */
+        public Context journalFaults(JournalFaults journalFaults) {
+            this.journalFaults = journalFaults;
+            return this;
+        }
+
+        /**
+         * The free-space guard of the run's journals (default: the session's own, with the config's
+         * {@code journal.reserveMiB}, closed when the run ends; a guard given here is the caller's to close).
+         */
+        public Context spaceGuard(FreeSpaceGuard spaceGuard) {
+            this.spaceGuard = spaceGuard;
+            return this;
+        }
 
         public Context config(ReflexConfig config) {
             this.config = config;

@@ -37,7 +37,7 @@ public final class SessionReport {
     public String topology;
     /**
      * Why the run ended: {@code completed}, {@code stopped}, {@code source-ended}, or {@code failed} (then
-     * {@link #failure} says why).
+     * {@link #failure} says why; a journal fault always fails the run, see {@link #journalFault}).
      */
     public String ending;
     /** Why the run failed (e.g. calibration timed out, naming its cause); null unless {@link #ending} is failed. */
@@ -107,6 +107,12 @@ public final class SessionReport {
     /** Journal directory, or null when journaling was off. */
     public Path journal;
     public long journalFrames;
+    /** Frames the data journal was offered after it faulted, and so did not write. */
+    public long journalFramesNotWritten;
+    /** Why the data journal faulted (e.g. the disk is full), or null. A journal fault fails the run. */
+    public String journalFault;
+    /** Why the stimulation journal faulted, or null. */
+    public String stimJournalFault;
 
     /** An LSL source's outages and reconnects ({@code source} in reports); null for other sources. */
     public LabStreams.SourceFigures lslSource;

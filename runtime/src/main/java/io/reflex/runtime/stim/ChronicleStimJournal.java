@@ -1,12 +1,16 @@
 package io.reflex.runtime.stim;
 
 import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.journal.ChronicleSettings;
+import io.reflex.runtime.journal.FreeSpaceGuard;
+import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimEvent;
 import io.reflex.stim.StimJournal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
@@ -28,6 +32,12 @@ import net.openhft.chronicle.wire.DocumentContext;
  * for {@link #TYPE_STOP_ALL} {@code i64 sequence, i64 timeNs} (written before the stop-all frame is sent, with the
  * sequence number it carries on the wire).
  * Both verdict and event codes are those of io.reflex.stim ({@code StimVerdict}, {@code StimEvent}).
+ *
+ * <p><b>Faults.</b> On a full disk the mapped write faults ({@link InternalError} from SIGBUS): that, any other
+ * failure, a {@link FreeSpaceGuard} finding the free space below the reserve, or {@link #fail(String)} faults the
+ * journal. The first reason goes to {@link JournalFaults} ({@link JournalFaults#STIM}) once; from then on every
+ * write returns {@link #FAILED}, so the controller latches a journal fault and sends a stop-all (stopping never waits
+ * on the journal), and nothing is issued again. Records written before the fault stay readable ({@link #read}).
  */
 public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
     /** Record type of a command with its verdict. */
@@ -39,16 +49,31 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
     /** Layout version (2: command records carry the input time). */
     public static final byte VERSION = 2;
 
+    /** Room a record may take, bytes: the longest event reason is bounded by the controller's messages. */
+    static final long MAX_RECORD_BYTES = 64 << 10;
+    /** The Chronicle block size of every stimulation journal, bytes (the smallest Reflex block). */
+    public static final long BLOCK_BYTES = ChronicleSettings.blockBytes(MAX_RECORD_BYTES);
+
     private final Path dir;
     private final ChronicleQueue queue;
+    private final long blockBytes;
+    private final JournalFaults faults;
+    private final AtomicReference<String> fault = new AtomicReference<>();
+    private volatile FreeSpaceGuard.Watch watch;
     private ExcerptAppender appender;
     private volatile boolean closed;
     private long records;
     private long failures;
+    /** File position after the last record (stimulation thread). */
+    private long endPosition;
+    /** The space was last checked for writes up to this file position. */
+    private long spaceCheckedUntil;
 
-    private ChronicleStimJournal(Path dir, ChronicleQueue queue) {
+    private ChronicleStimJournal(Path dir, ChronicleQueue queue, long blockBytes, JournalFaults faults) {
         this.dir = dir;
         this.queue = queue;
+        this.blockBytes = blockBytes;
+        this.faults = faults;
     }
 
     /**
@@ -57,6 +82,19 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
      * @throws ConfigException naming {@code stim.journal} when the directory cannot be created or opened
      */
     public static ChronicleStimJournal open(Path dir) {
+        return open(dir, null, null);
+    }
+
+    /**
+     * Opens (creating) a stimulation journal in {@code dir}, its free space watched by {@code guard} (refused now
+     * below the reserve plus one block) and its fault reported to {@code faults}.
+     *
+     * @param guard  the free-space guard, or null
+     * @param faults where the fault goes, or null to keep it to itself ({@link #fault()})
+     * @throws ConfigException naming {@code stim.journal} when the directory cannot be created or opened, or has too
+     *                         little space free
+     */
+    public static ChronicleStimJournal open(Path dir, FreeSpaceGuard guard, JournalFaults faults) {
         Path abs = dir.toAbsolutePath().normalize();
         try {
             Files.createDirectories(abs);
@@ -64,8 +102,20 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
             throw new ConfigException("stim.journal", "cannot create the stimulation journal directory " + abs + " ("
                     + e + "); stimulation needs a writable journal");
         }
+        long block = BLOCK_BYTES;
+        if (guard != null) {
+            try {
+                FreeSpaceGuard.checkAtStart("stim.journal", abs, FreeSpaceGuard.usableSpaceOf(abs).usableBytes(),
+                        guard.reserveBytes(), block);
+            } catch (IOException e) {
+                throw new ConfigException("stim.journal", "cannot read the free space of the stimulation journal"
+                        + " directory " + abs + " (" + e + ")");
+            }
+        }
+        ChronicleStimJournal j;
         try {
-            ChronicleQueue queue = ChronicleQueue.singleBuilder(abs).rollCycle(RollCycles.FAST_DAILY).build();
+            ChronicleQueue queue = ChronicleQueue.singleBuilder(abs).rollCycle(RollCycles.FAST_DAILY)
+                    .blockSize(block).build();
             // Pay Chronicle's first-write costs (file creation, mapping, class loading) here, at start-up, not
             // in the first write-ahead record on the stimulation thread, where they could outlast the watchdog.
             try (ExcerptAppender warm = queue.createAppender(); DocumentContext dc = warm.writingDocument()) {
@@ -77,10 +127,19 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 b.writeInt(0);
                 b.writeUtf8("stimulation journal opened");
             }
-            return new ChronicleStimJournal(abs, queue);
-        } catch (RuntimeException e) {
+            j = new ChronicleStimJournal(abs, queue, block, faults != null ? faults : new JournalFaults());
+        } catch (RuntimeException | InternalError e) {
             throw new ConfigException("stim.journal", "cannot open a stimulation journal in " + abs + " (" + e + ")");
         }
+        if (guard != null) {
+            try {
+                j.watch = guard.watch(JournalFaults.STIM, "stim.journal", abs, block, j::fail);
+            } catch (RuntimeException e) {
+                j.close();
+                throw e;
+            }
+        }
+        return j;
     }
 
     public Path path() {
@@ -92,22 +151,76 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
         return records;
     }
 
-    /** Writes that failed. */
+    /** Writes that failed (refused after a fault included). */
     public long failures() {
         return failures;
     }
 
+    /** Why the journal faulted (first reason), or null. */
+    public String fault() {
+        return fault.get();
+    }
+
+    /**
+     * Faults the journal from any thread: every later write returns {@link #FAILED}; {@code reason} goes to the
+     * {@link JournalFaults} (first reason only).
+     */
+    public void fail(String reason) {
+        if (fault.compareAndSet(null, reason)) {
+            faults.report(JournalFaults.STIM, reason);
+        }
+    }
+
+    /** Before a write: false when the journal is closed or faulted, or the next record may enter a block the disk
+     * cannot back. */
+    private boolean writable() {
+        if (closed || fault.get() != null) {
+            return false;
+        }
+        FreeSpaceGuard.Watch w = watch;
+        if (w != null && endPosition + MAX_RECORD_BYTES > spaceCheckedUntil) {
+            if (!w.check()) {
+                return false;
+            }
+            spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+        }
+        if (appender == null) {
+            appender = queue.createAppender();
+        }
+        return true;
+    }
+
+    /** Abandons a record that could not be written whole, so that no reader sees half of it. */
+    private static void rollback(DocumentContext dc) {
+        try {
+            dc.rollbackOnClose();
+        } catch (RuntimeException | Error ignored) {
+            // The record stays incomplete: a reader stops before it, which is what the rollback would have done.
+        }
+    }
+
+    /** A write failed (on a full disk: InternalError from SIGBUS): the journal faults, first reason kept. */
+    private int failed(Throwable e, String what) {
+        failures++;
+        fail("stimulation journal " + dir + ": writing " + what + " failed after " + records + " records: " + e);
+        return FAILED;
+    }
+
+    private int written(Bytes<?> b) {
+        endPosition = b.writePosition();
+        records++;
+        return OK;
+    }
+
     @Override
     public int recordCommand(long sequence, long timeNs, StimCommand c, int verdict) {
-        if (closed) {
-            failures++;
-            return FAILED;
-        }
         try {
-            if (appender == null) {
-                appender = queue.createAppender();
+            if (!writable()) {
+                failures++;
+                return FAILED;
             }
-            try (DocumentContext dc = appender.writingDocument()) {
+            DocumentContext dc = appender.writingDocument();
+            try {
                 Bytes<?> b = dc.wire().bytes();
                 b.writeByte(TYPE_COMMAND);
                 b.writeByte(VERSION);
@@ -129,51 +242,53 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 for (int i = 0; i < n; i++) {
                     b.writeShort((short) c.channel(i));
                 }
+                return written(b);
+            } catch (RuntimeException | Error e) {
+                rollback(dc);
+                throw e;
+            } finally {
+                dc.close();
             }
-            records++;
-            return OK;
-        } catch (RuntimeException e) {
-            failures++;
-            return FAILED;
+        } catch (RuntimeException | Error e) {
+            return failed(e, "command " + sequence);
         }
     }
 
     @Override
     public int recordStopAll(long sequence, long timeNs) {
-        if (closed) {
-            failures++;
-            return FAILED;
-        }
         try {
-            if (appender == null) {
-                appender = queue.createAppender();
+            if (!writable()) {
+                failures++;
+                return FAILED;
             }
-            try (DocumentContext dc = appender.writingDocument()) {
+            DocumentContext dc = appender.writingDocument();
+            try {
                 Bytes<?> b = dc.wire().bytes();
                 b.writeByte(TYPE_STOP_ALL);
                 b.writeByte(VERSION);
                 b.writeLong(sequence);
                 b.writeLong(timeNs);
+                return written(b);
+            } catch (RuntimeException | Error e) {
+                rollback(dc);
+                throw e;
+            } finally {
+                dc.close();
             }
-            records++;
-            return OK;
-        } catch (RuntimeException e) {
-            failures++;
-            return FAILED;
+        } catch (RuntimeException | Error e) {
+            return failed(e, "stop-all " + sequence);
         }
     }
 
     @Override
     public int recordEvent(long timeNs, int event, int code, String reason) {
-        if (closed) {
-            failures++;
-            return FAILED;
-        }
         try {
-            if (appender == null) {
-                appender = queue.createAppender();
+            if (!writable()) {
+                failures++;
+                return FAILED;
             }
-            try (DocumentContext dc = appender.writingDocument()) {
+            DocumentContext dc = appender.writingDocument();
+            try {
                 Bytes<?> b = dc.wire().bytes();
                 b.writeByte(TYPE_EVENT);
                 b.writeByte(VERSION);
@@ -181,12 +296,15 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 b.writeInt(event);
                 b.writeInt(code);
                 b.writeUtf8(reason == null ? "" : reason);
+                return written(b);
+            } catch (RuntimeException | Error e) {
+                rollback(dc);
+                throw e;
+            } finally {
+                dc.close();
             }
-            records++;
-            return OK;
-        } catch (RuntimeException e) {
-            failures++;
-            return FAILED;
+        } catch (RuntimeException | Error e) {
+            return failed(e, "an event");
         }
     }
 
@@ -201,7 +319,11 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
         }
     }
 
-    /** Reads every record of a stimulation journal in order; returns the count. For tools and tests. */
+    /**
+     * Reads every record of a stimulation journal in order; returns the count. For tools and tests. A journal that
+     * faulted on a full disk may end in a record never completed or a block the file system could not back: reading
+     * stops there, after every record before it.
+     */
     public static long read(Path dir, Visitor visitor) {
         long n = 0;
         StimCommand c = new StimCommand();
@@ -242,22 +364,34 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                         visitor.stopAll(seq, b.readLong());
                     }
                     n++;
+                } catch (InternalError tail) {
+                    // A page of the tail the file system never backed (SIGBUS): the records before it are all read.
+                    break;
                 }
             }
         }
         return n;
     }
 
-    /** Closes the queue; idempotent. Later writes fail (and so disarm). */
+    /** Closes the queue; idempotent; never throws. Later writes fail (and so disarm). */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (appender != null) {
-            appender.close();
+        FreeSpaceGuard.Watch w = watch;
+        if (w != null) {
+            w.close();
         }
-        queue.close();
+        try {
+            if (appender != null) {
+                appender.close();
+            }
+            queue.close();
+        } catch (RuntimeException | Error e) {
+            // After a fault the unmapping may fault again; the records written before it are in the file already.
+            fail("stimulation journal " + dir + ": closing failed: " + e);
+        }
     }
 }

@@ -20,6 +20,10 @@ import io.reflex.stim.policy.StimPolicy;
  * controller refuses the command, right before the write, when that input has grown older than its bound).
  * Allocation-free per frame.
  *
+ * <p>A frame that arrives later than the watchdog's heartbeat timeout after the previous one, while armed, latches a
+ * {@link StimFault#WATCHDOG} fault on this thread before anything else is done with it; the watchdog's own thread
+ * covers a pipeline that produces no frame at all.
+ *
  * <p><b>Arming never waits on the stimulator.</b> With auto-arming, a fresh frame that finds the stimulator link
  * down asks the link to connect ({@link StimLink#requestConnect()}, done on the driver's own thread within its
  * deadline) and goes on; the stage arms on the first fresh frame after the link is up. A failed attempt is
@@ -41,6 +45,8 @@ public final class StimStage implements OutputSink {
     private volatile long proposals;
     private volatile long deadlineMisses;
     private volatile long frames;
+    private volatile long lateHeartbeats;
+    private final long heartbeatTimeoutNs;
     /** Set from any thread by {@link #requestShutdown}; read once per frame. */
     private volatile String shutdownReason;
 
@@ -60,6 +66,7 @@ public final class StimStage implements OutputSink {
         this.policy = policy;
         this.clock = clock;
         this.autoArmReason = autoArmReason;
+        this.heartbeatTimeoutNs = watchdog.context().heartbeatTimeoutNs();
     }
 
     @Override
@@ -71,7 +78,15 @@ public final class StimStage implements OutputSink {
     public void emit(Frame frame) {
         final long now = clock.nanoTime();
         frames++;
-        watchdog.onHeartbeat(now);
+        final long heartbeatGapNs = watchdog.heartbeat(now);
+        if (heartbeatGapNs > heartbeatTimeoutNs && controller.isArmed()) {
+            // Judged here as well as on the watchdog's thread: after a stop of the whole process this thread may
+            // run first, and its heartbeat would hide the gap from the watchdog.
+            lateHeartbeats++;
+            controller.fault(StimFault.WATCHDOG, "pipeline heartbeat late: " + heartbeatGapNs / 1000
+                    + " us since the previous frame, bound " + heartbeatTimeoutNs / 1000
+                    + " us (seen by the pipeline thread)");
+        }
         final String shutdown = shutdownReason;
         if (shutdown != null) {
             // Stopping: nothing is proposed or armed again; the first frame after the request disarms (stop-all).
@@ -173,6 +188,11 @@ public final class StimStage implements OutputSink {
     /** Frames that reached the stage after their deadline. */
     public long deadlineMisses() {
         return deadlineMisses;
+    }
+
+    /** Frames that came later than the watchdog's heartbeat timeout after the previous one while armed. */
+    public long lateHeartbeats() {
+        return lateHeartbeats;
     }
 
     /** Frames seen. */

@@ -7,6 +7,8 @@ import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.config.Addresses;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.decoders.DecodeStatus;
+import io.reflex.runtime.journal.FreeSpaceGuard;
+import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.time.NanoClock;
@@ -15,6 +17,7 @@ import io.reflex.stim.SafetyEnvelope;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimErrorHandler;
+import io.reflex.stim.StimFault;
 import io.reflex.stim.StimLink;
 import io.reflex.stim.StimVerdict;
 import io.reflex.stim.StimWatchdog;
@@ -67,7 +70,7 @@ public final class StimSystem implements AutoCloseable {
     private final List<String> alarms = new ArrayList<>();
 
     private StimSystem(StimConfig cfg, Path journalDir, long binWidthUs, NanoClock clock, LslBackend lsl,
-                       ErrorHandler errorHandler) throws IOException {
+                       ErrorHandler errorHandler, FreeSpaceGuard guard, JournalFaults faults) throws IOException {
         this.cfg = cfg.validate();
         this.envelope = cfg.envelope();
         this.policy = cfg.policy();
@@ -135,7 +138,7 @@ public final class StimSystem implements AutoCloseable {
                 }
                 monitors.add(LslStimOutlet.open(lsl, cfg.lslName, envelope.context().maxChannelsPerCommand()));
             }
-            j = ChronicleStimJournal.open(journalDir);
+            j = ChronicleStimJournal.open(journalDir, guard, faults);
         } catch (IOException | RuntimeException e) {
             for (StimulatorDriver m : monitors) {
                 m.close();
@@ -157,6 +160,12 @@ public final class StimSystem implements AutoCloseable {
                 .clock(clock::nanoTime).errorHandler(stimErrors).interlocks(watchdog)
                 .maxInputAgeNs(cfg.maxInputAgeMs * 1_000_000L).conclude();
         watchdog.controller(controller);
+        if (faults != null) {
+            // Without its record the run cannot go on stimulating: either journal's fault stops stimulation (a
+            // stop-all from the owning thread at its next frame) and latches until an explicit reset.
+            faults.listener((which, reason) -> controller.requestFault(StimFault.JOURNAL, which + " fault: "
+                    + reason));
+        }
         long parkNs = Math.max(10_000L, cfg.watchdogPollUs * 1000 / 4);
         watchdogRunner = new AgentRunner(new Agent() {
             @Override
@@ -266,8 +275,22 @@ public final class StimSystem implements AutoCloseable {
      */
     public static StimSystem start(StimConfig cfg, Path journalDir, long binWidthUs, NanoClock clock, LslBackend lsl,
                                    ErrorHandler errorHandler) {
+        return start(cfg, journalDir, binWidthUs, clock, lsl, errorHandler, null, null);
+    }
+
+    /**
+     * Builds and starts stimulation for a run whose journals are guarded.
+     *
+     * @param guard  watches the stimulation journal's free space (refused at start below the reserve plus one
+     *               block), or null
+     * @param faults the run's journal faults: the stimulation journal reports to it, and any fault reported there
+     *               stops stimulation ({@link StimController#requestFault}); or null
+     * @throws ConfigException naming the key when something is refused
+     */
+    public static StimSystem start(StimConfig cfg, Path journalDir, long binWidthUs, NanoClock clock, LslBackend lsl,
+                                   ErrorHandler errorHandler, FreeSpaceGuard guard, JournalFaults faults) {
         try {
-            return new StimSystem(cfg, journalDir, binWidthUs, clock, lsl, errorHandler);
+            return new StimSystem(cfg, journalDir, binWidthUs, clock, lsl, errorHandler, guard, faults);
         } catch (IOException e) {
             throw new ConfigException("stim", "cannot start stimulation outputs: " + e.getMessage());
         }

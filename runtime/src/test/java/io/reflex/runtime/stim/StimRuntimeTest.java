@@ -11,12 +11,15 @@ import io.reflex.runtime.lsl.InletOptions;
 import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.lsl.LslErrorHandler;
 import io.reflex.runtime.pipeline.Frame;
+import io.reflex.stim.InMemoryStimJournal;
 import io.reflex.stim.ManualNanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimEvent;
 import io.reflex.stim.StimFault;
 import io.reflex.stim.StimVerdict;
+import io.reflex.stim.StimWatchdog;
+import io.reflex.stim.StimulatorDriver;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -369,5 +372,79 @@ class StimRuntimeTest {
             assertThat(sample).containsExactly(1, 42, 777, 40_000, 100_000, 20_000, 40_000, 100_000, 100_000, 3, 0, 2,
                     1, 5, -1, -1);
         }
+    }
+
+    /**
+     * The whole process was stopped (SIGSTOP) and every thread resumed at once: the pipeline thread ran first, so
+     * the watchdog's own thread never saw the gap. The stage judges the gap itself and latches the fault before the
+     * frame (fresh input, deadline not passed) can propose anything. No watchdog thread here: only the stage acts.
+     */
+    @Test
+    void aLateFrameTripsTheWatchdogFaultOnThePipelineThreadItself() {
+        StimConfig cfg = new StimConfig();
+        cfg.threshold = -100; // a frame at 1 crosses it, one at -200 re-arms the hysteresis
+        cfg.refractoryMs = 0;
+        ManualNanoClock clock = new ManualNanoClock(1_000_000_000L);
+        StimWatchdog watchdog = new StimWatchdog.Context().clock(clock::nanoTime).heartbeatTimeoutNs(60_000_000L)
+                .decoderTimeoutNs(60_000_000L).conclude();
+        List<Long> sent = new ArrayList<>();
+        StimController ctl = new StimController.Context().envelope(cfg.envelope())
+                .journal(new InMemoryStimJournal(64)).driver(new StimulatorDriver() {
+                    @Override
+                    public String name() {
+                        return "recording";
+                    }
+
+                    @Override
+                    public int send(long sequence, StimCommand command) {
+                        sent.add(sequence);
+                        return OK;
+                    }
+
+                    @Override
+                    public int stopAll(long sequence) {
+                        return OK;
+                    }
+
+                    @Override
+                    public int doWork(long nowNs) {
+                        return 0;
+                    }
+
+                    @Override
+                    public boolean isConnected() {
+                        return true;
+                    }
+
+                    @Override
+                    public void abort() {
+                    }
+
+                    @Override
+                    public String alarm() {
+                        return null;
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                }).clock(clock::nanoTime).errorHandler((fatal, m) -> { }).interlocks(watchdog).conclude();
+        watchdog.controller(ctl);
+        StimStage stage = new StimStage(ctl, watchdog, cfg.policy(), clock::nanoTime, "test", null);
+        stage.emit(frame(0, -200f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
+        assertThat(ctl.isArmed()).isTrue();
+        clock.advance(20_000_000);
+        stage.emit(frame(1, 1f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
+        assertThat(sent).hasSize(1);
+        clock.advance(20_000_000);
+        stage.emit(frame(2, -200f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
+        // stopped for 2 s; the first frame after it crosses the threshold, has fresh input and a deadline ahead
+        clock.advance(2_000_000_000L);
+        stage.emit(frame(3, 1f, clock.nanoTime(), clock.nanoTime() + 5_000_000));
+        assertThat(ctl.faultCode()).isEqualTo(StimFault.WATCHDOG);
+        assertThat(ctl.faultReason()).contains("pipeline heartbeat late: 2000000 us", "seen by the pipeline thread");
+        assertThat(stage.lateHeartbeats()).isEqualTo(1);
+        assertThat(sent).as("nothing sent after the gap").hasSize(1);
+        assertThat(watchdog.trips()).as("the watchdog's thread never ran").isZero();
     }
 }
