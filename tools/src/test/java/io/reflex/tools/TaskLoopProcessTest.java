@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.reflex.runtime.lsl.SplitLslPublisher;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -104,21 +103,23 @@ class TaskLoopProcessTest {
         assertThat(lat.get("p90").asDouble()).isGreaterThanOrEqualTo(lat.get("median").asDouble());
     }
 
-    /** config/lab-example.json pointed at this test's programs on loopback, with a short run. */
+    /**
+     * config/lab-task-loopback.json (docs/lab-setup.md §7) with this test's stream names, fewer channels and a
+     * shorter run.
+     */
     private static Path daemonConfig(Path dir, String amp, String kin, String markers, String decoded)
             throws Exception {
         ObjectNode cfg = (ObjectNode) Json.mapper().readTree(Files.readString(Path.of("..", "config",
-                "lab-example.json")));
+                "lab-task-loopback.json")));
+        assertThat(cfg.at("/decodedOutlet/waitForConsumerS").asDouble()).isPositive();
         cfg.with("source").put("channels", 48);
         ObjectNode lsl = cfg.with("source").with("lsl");
-        lsl.put("name", amp).put("type", SplitLslPublisher.NEURAL_TYPE).put("sourceId", amp)
-                .put("network", "loopback").put("resolveTimeoutS", 60);
-        lsl.with("kinematics").put("name", kin).put("type", "Kinematics").put("sourceId", kin);
-        lsl.with("markers").put("name", markers).put("type", TaskCommand.MARKERS_TYPE).put("sourceId", markers);
-        cfg.with("calibration").put("seconds", 12).put("timeoutS", 120);
+        lsl.put("name", amp).put("sourceId", amp);
+        lsl.with("kinematics").put("name", kin).put("sourceId", kin);
+        lsl.with("markers").put("name", markers).put("sourceId", markers);
+        cfg.with("calibration").put("seconds", 12);
         cfg.with("run").put("seconds", 20);
-        cfg.with("journal").put("enabled", false);
-        cfg.with("decodedOutlet").put("name", decoded).put("sourceId", decoded).put("waitForConsumerS", 60);
+        cfg.with("decodedOutlet").put("name", decoded).put("sourceId", decoded);
         return Files.writeString(dir.resolve("lab.json"), Json.mapper().writeValueAsString(cfg));
     }
 
