@@ -416,15 +416,20 @@ final class TaskCommand implements Callable<Integer> {
         } else {
             System.out.printf(Locale.ROOT, "reflex task: %s after %.1f s; decoder control %s%n", r.ending, elapsed,
                     r.task.decoderControl() ? String.format(Locale.ROOT, "from %.1f s", controlS) : "never began");
-            System.out.printf(Locale.ROOT, "  trials       %d under decoder control: %d reached, %d timed out"
-                            + " (success rate %.1f %%); %d while calibrating%n", trials, r.task.successes(),
-                    r.task.timeouts(), rate * 100, r.task.calibrationTrials());
-            System.out.printf(Locale.ROOT, "  to target    median %.0f ms, p90 %.0f ms%n",
-                    CenterOutTask.quantile(tt, 0.5) * 1e3, CenterOutTask.quantile(tt, 0.9) * 1e3);
+            System.out.printf(Locale.ROOT, "  trials       %d under decoder control: %d reached, %d timed out%s;"
+                            + " %d while calibrating%n", trials, r.task.successes(), r.task.timeouts(),
+                    trials == 0 ? "" : String.format(Locale.ROOT, " (success rate %.1f %%)", rate * 100),
+                    r.task.calibrationTrials());
+            if (tt.length > 0) {
+                System.out.printf(Locale.ROOT, "  to target    median %.0f ms, p90 %.0f ms%n",
+                        CenterOutTask.quantile(tt, 0.5) * 1e3, CenterOutTask.quantile(tt, 0.9) * 1e3);
+            }
             System.out.printf(Locale.ROOT, "  decoded      %d samples received (%d under control), %d missed%n",
                     r.received, r.receivedUnderControl, r.missed);
-            System.out.printf(Locale.ROOT, "  latency      acquisition to task: median %.2f ms, p90 %.2f ms%n",
-                    CenterOutTask.quantile(lat, 0.5), CenterOutTask.quantile(lat, 0.9));
+            if (lat.length > 0) {
+                System.out.printf(Locale.ROOT, "  latency      acquisition to task: median %.2f ms, p90 %.2f ms%n",
+                        CenterOutTask.quantile(lat, 0.5), CenterOutTask.quantile(lat, 0.9));
+            }
         }
         if (decodedError != null) {
             System.err.println("reflex task: " + decodedError);

@@ -80,6 +80,12 @@ class CenterOutTaskTest {
         r = run("task", "--loopback", "--rate", "0");
         assertThat(r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("--rate");
+        // no daemon: the task runs its calibration block alone and says so
+        r = run("task", "--loopback", "--seconds", "1.5", "--kinematics-stream", "k-" + System.nanoTime(),
+                "--markers-stream", "m-" + System.nanoTime(), "--decoded-stream", "none-" + System.nanoTime());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        assertThat((String) r[1]).contains("completed after").contains("decoder control never began")
+                .contains("0 under decoder control").contains("0 samples received").doesNotContain("NaN");
         r = run("source", "--loopback", "--driven-by", "k", "--kinematics-stream", "k2");
         assertThat(r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("--driven-by");
