@@ -6,8 +6,8 @@ import java.util.Locale;
 
 /**
  * The report keys of a session's lab streams (docs/lab-setup.md; README "demo --json / daemon --json keys"):
- * {@code source} (an LSL source's outages), {@code kinematics} (pairing with a separate kinematics stream) and
- * {@code decoded_outlet}; each only when that part ran.
+ * {@code source} (an LSL source's outages), {@code kinematics} (pairing with a separate kinematics stream),
+ * {@code markers} (the task's marker stream) and {@code decoded_outlet}; each only when that part ran.
  */
 final class LabJson {
     private LabJson() {
@@ -25,6 +25,10 @@ final class LabJson {
             o.put("kinematics", Json.object().put("stream", k.stream).put("samples", k.samples)
                     .put("paired", k.paired).put("before_start", k.beforeStart).put("late", k.late)
                     .put("missing", k.missing).put("late_samples", k.lateSamples).put("pending", k.pending));
+        }
+        LabStreams.MarkerFigures m = r.markers;
+        if (m != null) {
+            o.put("markers", Json.object().put("stream", m.stream).put("received", m.received).put("last", m.last));
         }
         LabStreams.DecodedOutletFigures d = r.decodedOutlet;
         if (d != null) {
@@ -46,6 +50,10 @@ final class LabJson {
             sb.append(String.format(Locale.ROOT, "  kinematics   '%s': %d samples; bins paired %d, before its start %d,"
                             + " late %d, in gaps %d; late samples %d%n", k.stream, k.samples, k.paired, k.beforeStart,
                     k.late, k.missing, k.lateSamples));
+        }
+        if (r.markers != null) {
+            sb.append(String.format(Locale.ROOT, "  markers      '%s': %d received%s%n", r.markers.stream,
+                    r.markers.received, r.markers.last.isEmpty() ? "" : ", last '" + r.markers.last + "'"));
         }
         if (r.decodedOutlet != null) {
             LabStreams.DecodedOutletFigures d = r.decodedOutlet;

@@ -1,5 +1,6 @@
 package io.reflex.tools;
 
+import io.reflex.runtime.lsl.DrivenLslPublisher;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.lsl.StreamInfo;
@@ -56,6 +57,12 @@ final class SourceCommand implements Callable<Integer> {
                     + " ${DEFAULT-VALUE}).")
     int kinematicsEvery;
 
+    @Option(names = "--driven-by", paramLabel = "STREAM",
+            description = "Closed-loop simulation (docs/lab-setup.md): publish only the neural channels, cosine-tuned"
+                    + " to the velocity on the LSL stream of this name (channels labelled vx, vy; the intended"
+                    + " velocity of 'reflex task') instead of the scripted reach; zero velocity until it is found.")
+    String drivenBy;
+
     @Mixin
     LslOptions lsl = new LslOptions();
 
@@ -81,6 +88,10 @@ final class SourceCommand implements Callable<Integer> {
             System.err.println("reflex source: --kinematics-stream needs a stream name");
             return 2;
         }
+        if (drivenBy != null && (drivenBy.isBlank() || kinematicsStream != null)) {
+            System.err.println("reflex source: --driven-by needs a stream name and excludes --kinematics-stream");
+            return 2;
+        }
         LslConfig cfg;
         LslBackend backend;
         try {
@@ -103,6 +114,38 @@ final class SourceCommand implements Callable<Integer> {
         }, "reflex-source-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long t0 = System.nanoTime();
+        if (drivenBy != null) {
+            try (DrivenLslPublisher pub = new DrivenLslPublisher(backend, name, drivenBy, channels, rateHz, seed)) {
+                if (!quiet) {
+                    System.err.println("reflex source: publishing '" + name + "' (" + channels + " neural channels at "
+                            + rateHz + " Hz, source_id " + name + ") driven by the vx, vy of '" + drivenBy + "', "
+                            + lsl.mode() + ", backend " + backend.name());
+                }
+                pub.run(seconds, () -> stopped.getCount() == 0);
+                double elapsed = (System.nanoTime() - t0) * 1e-9;
+                if (pub.drivingError() != null) {
+                    System.err.println("reflex source: --driven-by: " + pub.drivingError());
+                    return 1;
+                }
+                if (json) {
+                    System.out.println(Json.object().put("name", name).put("source_id", name)
+                            .put("uid", pub.neural().info().uid()).put("channels", channels).put("rate_hz", rateHz)
+                            .put("samples", pub.neuralPublished()).put("driven_by", drivenBy)
+                            .put("driving_samples", pub.drivingSamples())
+                            .put("seconds", Math.round(elapsed * 1000) / 1000.0).put("backend", backend.name())
+                            .put("network", lsl.mode()).toJson());
+                } else {
+                    System.out.printf("reflex source: %d samples of '%s', driven by %d samples of '%s', in %.1f s%n",
+                            pub.neuralPublished(), name, pub.drivingSamples(), drivenBy, elapsed);
+                }
+            } finally {
+                done.countDown();
+                if (stopped.getCount() != 0) {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                }
+            }
+            return 0;
+        }
         if (kinematicsStream != null) {
             try (SplitLslPublisher pub = new SplitLslPublisher(backend, name, kinematicsStream, channels, rateHz,
                     kinematicsEvery, seed)) {

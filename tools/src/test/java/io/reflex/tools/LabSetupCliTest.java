@@ -50,8 +50,9 @@ class LabSetupCliTest {
         r.topology = "fused";
         r.binWidthUs = 20_000;
         JsonNode none = Reports.json(r).node();
-        assertThat(none.has("source") || none.has("kinematics") || none.has("decoded_outlet")).isFalse();
-        assertThat(Reports.text(r)).doesNotContain("kinematics", "decoded out", "outages");
+        assertThat(none.has("source") || none.has("kinematics") || none.has("decoded_outlet") || none.has("markers"))
+                .isFalse();
+        assertThat(Reports.text(r)).doesNotContain("kinematics", "decoded out", "outages", "markers");
         r.lslSource = new io.reflex.runtime.session.LabStreams.SourceFigures();
         r.lslSource.outages = 2;
         r.lslSource.reconnects = 1;
@@ -66,7 +67,14 @@ class LabSetupCliTest {
         r.decodedOutlet.type = "Control";
         r.decodedOutlet.pushed = 700;
         r.decodedOutlet.framesEmitted = 700;
+        r.markers = new io.reflex.runtime.session.LabStreams.MarkerFigures();
+        r.markers.stream = "TaskMarkers";
+        r.markers.received = 42;
+        r.markers.last = "target_on 3 0.0000 0.1000";
         JsonNode j = Reports.json(r).node();
+        assertThat(j.at("/markers/stream").asText()).isEqualTo("TaskMarkers");
+        assertThat(j.at("/markers/received").asLong()).isEqualTo(42);
+        assertThat(j.at("/markers/last").asText()).isEqualTo("target_on 3 0.0000 0.1000");
         assertThat(j.at("/source/outages").asLong()).isEqualTo(2);
         assertThat(j.at("/source/reconnects").asLong()).isEqualTo(1);
         assertThat(j.at("/source/longest_gap_ms").asDouble()).isEqualTo(3512.3);
@@ -76,7 +84,8 @@ class LabSetupCliTest {
         assertThat(j.at("/decoded_outlet/frames_emitted").asLong()).isEqualTo(700);
         assertThat(Reports.text(r)).contains("2 outages (silence > 1000 ms), 1 reconnects")
                 .contains("'TaskKinematics'").contains("bins paired 500").contains("late 3")
-                .contains("LSL 'reflex-decoded' (Control): 700 of 700 frames pushed");
+                .contains("LSL 'reflex-decoded' (Control): 700 of 700 frames pushed")
+                .contains("'TaskMarkers': 42 received, last 'target_on 3 0.0000 0.1000'");
     }
 
     @Test

@@ -319,6 +319,22 @@ public final class CenterOutSource {
     }
 
     /**
+     * Produces one sample period of spike counts for a velocity given from outside (a closed-loop simulation, where
+     * the task's intended velocity drives the simulated cortex) instead of the scripted reach; the scripted task does
+     * not advance. Allocation-free.
+     *
+     * @param vxMps          x velocity, m/s
+     * @param vyMps          y velocity, m/s
+     * @param spikeCountsOut receives {@link #channels()} spike counts
+     */
+    public void spikesFor(double vxMps, double vyMps, float[] spikeCountsOut) {
+        for (int i = 0; i < channels; i++) {
+            final double rateHz = baseRateHz[i] + modulationHzPerMps[i] * (vxMps * cosTheta[i] + vyMps * sinTheta[i]);
+            spikeCountsOut[i] = rateHz > 0 ? poisson(rateHz * dtS) : 0f;
+        }
+    }
+
+    /**
      * Produces one bin of {@code samples} sample periods: spike counts summed per channel and kinematics averaged
      * over the bin ({px, py, vx, vy}). Allocation-free.
      *

@@ -169,4 +169,26 @@ class CenterOutSourceTest {
         assertThatThrownBy(() -> new CenterOutSource.Context().modulationMinHzPerMps(Double.NaN).conclude())
                 .hasMessageContaining("modulationMinHzPerMps");
     }
+
+    @Test
+    void spikesForAGivenVelocityFollowTheCosineTuningWithoutAdvancingTheTask() {
+        CenterOutSource src = new CenterOutSource(new CenterOutSource.Context().channels(4).seed(3));
+        double theta = src.preferredDirectionRad(0);
+        float[] counts = new float[4];
+        double along = 0;
+        double against = 0;
+        int n = 20_000;
+        for (int k = 0; k < n; k++) {
+            src.spikesFor(0.3 * Math.cos(theta), 0.3 * Math.sin(theta), counts);
+            along += counts[0];
+            src.spikesFor(-0.3 * Math.cos(theta), -0.3 * Math.sin(theta), counts);
+            against += counts[0];
+        }
+        double expectAlong = src.baseRateHz(0) + 0.3 * src.modulationHzPerMps(0);
+        assertThat(along / n * 1000).as("rate along the preferred direction, Hz").isCloseTo(expectAlong,
+                within(0.1 * expectAlong));
+        assertThat(against / n * 1000).as("rectified at zero against it")
+                .isLessThan(Math.max(0, src.baseRateHz(0) - 0.3 * src.modulationHzPerMps(0)) + 2);
+        assertThat(src.sampleIndex()).as("the scripted task did not advance").isZero();
+    }
 }

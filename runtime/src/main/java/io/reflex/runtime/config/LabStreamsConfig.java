@@ -46,6 +46,20 @@ public final class LabStreamsConfig {
         }
     }
 
+    /**
+     * The task software's marker stream (trial start, target, block; strings), chosen by name, type and/or
+     * source_id. Resolved and read on a thread of its own, so it neither delays the start nor touches the critical
+     * path; its markers are time-corrected and counted.
+     */
+    public static final class Markers {
+        /** Stream name ("" = any). */
+        public String name = "";
+        /** Stream type ("" = any). */
+        public String type = "";
+        /** Stream source_id ("" = any). */
+        public String sourceId = "";
+    }
+
     /** The LSL outlet on which the daemon publishes its decoded output, one sample per bin. */
     public static final class DecodedOutlet {
         /** {@code true}, {@code false}, or null: on exactly when {@code source.type} is {@code lsl}. */
@@ -56,6 +70,12 @@ public final class LabStreamsConfig {
         public String type = "Control";
         /** Stream source_id ("" = the name); a display that resolves by it follows a restarted daemon. */
         public String sourceId = "";
+        /**
+         * How long the daemon waits, before its pipeline starts, for a display to connect to the outlet, s (0: does
+         * not wait). With a wait the display receives every sample of the run, calibration included; when none
+         * connects in time the run starts anyway.
+         */
+        public double waitForConsumerS = 0;
 
         /** Whether the outlet is published for a source of type {@code sourceType}. */
         public boolean enabledFor(String sourceType) {
@@ -101,6 +121,19 @@ public final class LabStreamsConfig {
                 Check.range(at + ".maxGapMs", k.maxGapMs, 1, 60_000);
                 Check.range(at + ".maxWaitMs", k.maxWaitMs, 1, 60_000);
             }
+            Markers m = lsl.markers;
+            if (m != null) {
+                String at = "source.lsl.markers";
+                Check.present(at + ".name", m.name, "a string");
+                Check.present(at + ".type", m.type, "a string");
+                Check.present(at + ".sourceId", m.sourceId, "a string");
+                if (m.name.isEmpty() && m.type.isEmpty() && m.sourceId.isEmpty()) {
+                    throw new ConfigException(at, "choose the marker stream by name, type or sourceId");
+                }
+            }
+        } else if (lsl != null && lsl.markers != null) {
+            throw new ConfigException("source.lsl.markers", "the marker stream is read with an LSL neural stream:"
+                    + " set source.type to lsl, or remove source.lsl.markers");
         } else if (lsl != null && lsl.kinematics != null) {
             throw new ConfigException("source.lsl.kinematics", "a kinematics stream pairs with an LSL neural stream:"
                     + " set source.type to lsl, or remove source.lsl.kinematics");
@@ -110,6 +143,7 @@ public final class LabStreamsConfig {
             label("decodedOutlet.name", o.name);
             label("decodedOutlet.type", o.type);
             Check.present("decodedOutlet.sourceId", o.sourceId, "a string");
+            Check.range("decodedOutlet.waitForConsumerS", o.waitForConsumerS, 0, 600);
             // published on the network of source.lsl (also for a synthetic source)
             Check.present("source.lsl", lsl, "an object");
             Check.present("source.lsl.network", lsl.network, "loopback, default or an lsl_api.cfg path");

@@ -103,6 +103,8 @@ public final class ReflexConfig {
          * stream carries them in channels labelled vx, vy.
          */
         public LabStreamsConfig.Kinematics kinematics;
+        /** The task's marker stream, counted off the critical path (docs/lab-setup.md); null (the default): none. */
+        public LabStreamsConfig.Markers markers;
     }
 
     /** The Disruptor pipeline. */

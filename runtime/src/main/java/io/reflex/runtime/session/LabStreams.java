@@ -7,6 +7,7 @@ import io.reflex.runtime.lsl.DecodedOutlet;
 import io.reflex.runtime.lsl.KinematicsInlet;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslSampleSource;
+import io.reflex.runtime.lsl.MarkerInlet;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.OutputSink;
@@ -61,11 +62,22 @@ public final class LabStreams implements AutoCloseable {
         public long failures;
     }
 
+    /** The task's marker stream: {@code markers} in reports. */
+    public static final class MarkerFigures {
+        /** The stream's name ("" if it was never found). */
+        public String stream;
+        /** Markers received. */
+        public long received;
+        /** The last marker's text ("" when none). */
+        public String last;
+    }
+
     private final LslSampleSource lslSource;
     private final double outageMs;
     private final KinematicsInlet kinematics;
     private final boolean ownsKinematics;
     private DecodedOutlet outlet;
+    private MarkerInlet markers;
     private Pairing pairing;
     private long outagesShown;
     private long endedShown;
@@ -84,6 +96,22 @@ public final class LabStreams implements AutoCloseable {
      * @throws ConfigException when the kinematics stream cannot be found or lacks the configured channels
      */
     static LabStreams open(ReflexConfig cfg, SampleSource source, KinematicsInlet given) {
+        LabStreams lab = openKinematics(cfg, source, given);
+        LabStreamsConfig.Markers m = "lsl".equals(cfg.source.type) && cfg.source.lsl != null
+                ? cfg.source.lsl.markers : null;
+        if (m != null) {
+            try {
+                lab.markers = new MarkerInlet(Sources.lslBackend(cfg.source.lsl), new LslSampleSource.Selector()
+                        .name(m.name).type(m.type).sourceId(m.sourceId));
+            } catch (RuntimeException e) {
+                lab.close();
+                throw new ConfigException("source.lsl.markers", e.getMessage());
+            }
+        }
+        return lab;
+    }
+
+    private static LabStreams openKinematics(ReflexConfig cfg, SampleSource source, KinematicsInlet given) {
         // only a source watched for outages has figures to report
         LslSampleSource lsl = source instanceof LslSampleSource l && l.outageMs() > 0 ? l : null;
         double outageMs = lsl == null ? 0 : lsl.outageMs();
@@ -132,6 +160,10 @@ public final class LabStreams implements AutoCloseable {
                     cfg.pipeline.binWidthUs)));
         } catch (RuntimeException e) {
             throw new ConfigException("decodedOutlet", "cannot publish the LSL outlet '" + o.name + "': " + e);
+        }
+        if (o.waitForConsumerS > 0) {
+            // before any frame is pushed, so that the display receives the whole run
+            outlet.outlet().waitForConsumers(o.waitForConsumerS);
         }
         return outlet;
     }
@@ -199,6 +231,13 @@ public final class LabStreams implements AutoCloseable {
             k.pending = pairing == null ? 0 : pairing.pending;
             report.kinematics = k;
         }
+        if (markers != null) {
+            MarkerFigures m = new MarkerFigures();
+            m.stream = markers.stream();
+            m.received = markers.received();
+            m.last = markers.last();
+            report.markers = m;
+        }
         if (outlet != null) {
             DecodedOutletFigures d = new DecodedOutletFigures();
             d.name = outlet.outlet().info().name();
@@ -222,6 +261,9 @@ public final class LabStreams implements AutoCloseable {
 
     @Override
     public void close() {
+        if (markers != null) {
+            markers.close();
+        }
         if (outlet != null) {
             outlet.close();
         }

@@ -120,4 +120,6 @@ public final class SessionReport {
     public LabStreams.KinematicsFigures kinematics;
     /** The decoded-output LSL outlet ({@code decoded_outlet}); null when it is off. */
     public LabStreams.DecodedOutletFigures decodedOutlet;
+    /** The task's marker stream ({@code markers}); null without {@code source.lsl.markers}. */
+    public LabStreams.MarkerFigures markers;
 }
