@@ -7,7 +7,10 @@ import com.sun.jna.ptr.IntByReference;
 /**
  * Raw JNA binding of liblsl's C API (lsl_c.h, liblsl 1.16/1.17), names kept exactly. Only the functions the
  * facade uses are declared. Handles are opaque pointers; strings returned by {@code lsl_get_xml} must be freed
- * with {@code lsl_destroy_string}.
+ * with {@code lsl_destroy_string}. Any function returning a handle may return NULL (liblsl caught an exception;
+ * {@code lsl_last_error} says which) and every {@code ec} / int32 result may be one of the negative error codes of
+ * lsl/common.h: the facade ({@link NativeLsl}) checks each one before a handle goes back to liblsl. Tests replace
+ * this interface with a Java stub that returns those NULLs and codes.
  */
 public interface LslLibrary extends Library {
     int lsl_protocol_version();
@@ -16,14 +19,16 @@ public interface LslLibrary extends Library {
 
     double lsl_local_clock();
 
-    int lsl_set_config_content(String content);
+    /** Returns void in liblsl (a failure is logged by liblsl, not reported). */
+    void lsl_set_config_content(String content);
+
+    /** The message of the last error caught in this thread (a static buffer; never freed). */
+    String lsl_last_error();
 
     Pointer lsl_create_streaminfo(String name, String type, int channelCount, double nominalSrate,
                                   int channelFormat, String sourceId);
 
     void lsl_destroy_streaminfo(Pointer info);
-
-    Pointer lsl_streaminfo_from_xml(String xml);
 
     Pointer lsl_get_xml(Pointer info);
 
@@ -68,6 +73,8 @@ public interface LslLibrary extends Library {
     int lsl_push_chunk_dtnp(Pointer outlet, double[] data, long dataElements, double[] timestamps,
                             int pushthrough);
 
+    int lsl_resolve_all(Pointer[] buffer, int bufferElements, double waitTime);
+
     int lsl_resolve_bypred(Pointer[] buffer, int bufferElements, String predicate, int minimum, double timeout);
 
     Pointer lsl_create_inlet(Pointer info, int maxBuflen, int maxChunklen, int recover);
@@ -111,4 +118,8 @@ public interface LslLibrary extends Library {
     int TIMEOUT_ERROR = -1;
     /** {@code lsl_lost_error}. */
     int LOST_ERROR = -2;
+    /** {@code lsl_argument_error}: an argument was invalid (a bad predicate, a negative count). */
+    int ARGUMENT_ERROR = -3;
+    /** {@code lsl_internal_error}: liblsl caught an unexpected exception. */
+    int INTERNAL_ERROR = -4;
 }

@@ -2,7 +2,6 @@ package io.reflex.runtime.lsl.nativelsl;
 
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
-import io.reflex.runtime.lsl.InletOptions;
 import io.reflex.runtime.lsl.StreamInfo;
 import io.reflex.runtime.lsl.StreamInlet;
 import java.nio.charset.StandardCharsets;
@@ -10,16 +9,22 @@ import java.nio.charset.StandardCharsets;
 /**
  * A liblsl inlet behind {@link StreamInlet}. Latest mode is liblsl's one-sample buffer
  * ({@code max_buflen} = 1); skipped samples are not counted by liblsl, so {@link #droppedSamples()} is 0 here.
+ *
+ * <p>Every call's error code is read: a timeout on a pull is "no sample" (0.0), a lost stream sets {@link #lost()},
+ * and anything else throws {@link NativeLslException}; a NULL info from liblsl is never passed on.
  */
 final class NativeInlet implements StreamInlet {
-    private final LslLibrary lib = NativeLsl.lib();
+    private final NativeLsl backend;
+    private final LslLibrary lib;
     private final IntByReference ec = new IntByReference();
     private Pointer handle;
     private final StreamInfo info;
     private final int channels;
     private boolean lost;
 
-    NativeInlet(Pointer handle, StreamInfo info, InletOptions options) {
+    NativeInlet(NativeLsl backend, Pointer handle, StreamInfo info) {
+        this.backend = backend;
+        this.lib = backend.lib();
         this.handle = handle;
         this.info = info;
         this.channels = info.channelCount();
@@ -29,6 +34,7 @@ final class NativeInlet implements StreamInlet {
         if (handle == null) {
             throw new IllegalStateException("inlet closed");
         }
+        ec.setValue(0);
         return handle;
     }
 
@@ -49,14 +55,27 @@ final class NativeInlet implements StreamInlet {
         return Math.max(0, Math.min(Math.min(maxSamples, timestamps.length), length / channels));
     }
 
+    /** The pull's result: the timestamp, or 0.0 on a timeout or a lost stream; other errors throw. */
     private double result(double ts) {
         int code = ec.getValue();
+        if (code == 0) {
+            return ts;
+        }
+        if (code == LslLibrary.TIMEOUT_ERROR) {
+            return 0.0;
+        }
         if (code == LslLibrary.LOST_ERROR) {
             lost = true;
             return 0.0;
         }
-        NativeLsl.check(ec, "pull");
-        return ts;
+        throw backend.failure(code, "pull from '" + info.name() + "'");
+    }
+
+    private int chunkResult(long values, int max) {
+        if (result(1.0) == 0.0) {
+            return 0;
+        }
+        return (int) Math.max(0, Math.min(values / channels, max));
     }
 
     @Override
@@ -67,9 +86,19 @@ final class NativeInlet implements StreamInlet {
     @Override
     public StreamInfo fullInfo(double timeoutS) {
         Pointer p = lib.lsl_get_fullinfo(h(), timeoutS, ec);
-        NativeLsl.check(ec, "lsl_get_fullinfo");
+        int code = ec.getValue();
+        if (code != 0 || p == null) {
+            if (p != null) {
+                lib.lsl_destroy_streaminfo(p);
+            }
+            if (code == LslLibrary.LOST_ERROR) {
+                lost = true;
+            }
+            throw backend.failure(code == 0 ? LslLibrary.INTERNAL_ERROR : code,
+                    "lsl_get_fullinfo of '" + info.name() + "' within " + timeoutS + " s");
+        }
         try {
-            return NativeLsl.fromNative(p);
+            return backend.describe(p);
         } finally {
             lib.lsl_destroy_streaminfo(p);
         }
@@ -78,9 +107,11 @@ final class NativeInlet implements StreamInlet {
     @Override
     public void open(double timeoutS) {
         lib.lsl_open_stream(h(), timeoutS, ec);
-        if (ec.getValue() != 0) {
-            throw new IllegalStateException("lsl_open_stream failed with liblsl error " + ec.getValue());
+        int code = ec.getValue();
+        if (code == LslLibrary.LOST_ERROR) {
+            lost = true;
         }
+        backend.check(ec, "lsl_open_stream of '" + info.name() + "' within " + timeoutS + " s");
     }
 
     @Override
@@ -117,14 +148,17 @@ final class NativeInlet implements StreamInlet {
     public double pullSample(String[] dst, double timeoutS) {
         Pointer inlet = into(dst.length);
         Pointer[] raw = new Pointer[channels];
-        double ts = result(lib.lsl_pull_sample_str(inlet, raw, channels, timeoutS, ec));
+        double ts = lib.lsl_pull_sample_str(inlet, raw, channels, timeoutS, ec);
+        boolean got = ec.getValue() == 0;
         for (int i = 0; i < channels; i++) {
             if (raw[i] != null) {
-                dst[i] = raw[i].getString(0, StandardCharsets.UTF_8.name());
+                if (got) {
+                    dst[i] = raw[i].getString(0, StandardCharsets.UTF_8.name());
+                }
                 lib.lsl_destroy_string(raw[i]);
             }
         }
-        return ts;
+        return result(ts);
     }
 
     @Override
@@ -133,9 +167,7 @@ final class NativeInlet implements StreamInlet {
         if (max == 0) {
             return 0;
         }
-        long n = lib.lsl_pull_chunk_f(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec);
-        result(0);
-        return (int) (n / channels);
+        return chunkResult(lib.lsl_pull_chunk_f(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec), max);
     }
 
     @Override
@@ -144,20 +176,22 @@ final class NativeInlet implements StreamInlet {
         if (max == 0) {
             return 0;
         }
-        long n = lib.lsl_pull_chunk_d(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec);
-        result(0);
-        return (int) (n / channels);
+        return chunkResult(lib.lsl_pull_chunk_d(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec), max);
     }
 
     @Override
     public double timeCorrection(double timeoutS) {
         double v = lib.lsl_time_correction(h(), timeoutS, ec);
-        return ec.getValue() == 0 ? v : Double.NaN;
+        int code = ec.getValue();
+        if (code == LslLibrary.LOST_ERROR) {
+            lost = true;
+        }
+        return code == 0 ? v : Double.NaN;
     }
 
     @Override
     public int samplesAvailable() {
-        return lib.lsl_samples_available(h());
+        return Math.max(0, lib.lsl_samples_available(h()));
     }
 
     @Override

@@ -12,61 +12,99 @@ import io.reflex.runtime.lsl.StreamOutlet;
 import io.reflex.runtime.lsl.XmlElement;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The liblsl backend: the same {@link StreamOutlet}/{@link StreamInlet} interfaces over liblsl's C API through JNA.
- * The library is loaded with {@code Native.load("lsl")} (searching {@code jna.library.path}); when it is missing,
- * {@link #unavailableReason()} says why and nothing crashes. The configuration is handed to liblsl with
- * {@code lsl_set_config_content} before first use, so the loopback mode holds for liblsl too (liblsl still binds
- * its data sockets on all interfaces: docs/lsl-wire.md A0).
+ *
+ * <p>The library is loaded once with {@code Native.load} of {@code -Dreflex.lsl.library} (a file path or a name;
+ * default {@code lsl}, searched on {@code jna.library.path} and the system paths) and probed with
+ * {@code lsl_library_version}; when that fails, {@link #unavailableReason()} says why and nothing crashes. The
+ * configuration is handed to liblsl with {@code lsl_set_config_content} before first use, so the loopback mode
+ * holds for liblsl too (liblsl still binds its data sockets on all interfaces: docs/lsl-wire.md A0).
+ *
+ * <p>Stream infos handed to liblsl are liblsl's own: outlets are described with {@code lsl_create_streaminfo},
+ * and inlets are created from the handle the resolver returned, kept here by uid (a stream resolved elsewhere, e.g.
+ * by the Java backend, is re-resolved by its uid). Reflex's own XML is never turned into a liblsl stream info: its
+ * address fields are not liblsl's, and liblsl would connect to a placeholder address (issue #13). Every handle and
+ * error code liblsl returns is checked before anything else is done with it ({@link NativeLslException}).
  */
 public final class NativeLsl implements LslBackend {
+    /** How long {@link #createInlet} waits when it has to re-resolve a stream by uid. */
+    static final double RERESOLVE_TIMEOUT_S = 2.0;
+    /** Streams one resolve can return; resolved handles kept (oldest destroyed first). */
+    static final int MAX_RESOLVED = 1024;
+    private static final Pattern UID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
     private static final Object LOAD_LOCK = new Object();
-    private static LslLibrary lib;
+    private static LslLibrary loaded;
     private static String loadFailure;
     private static boolean attempted;
-    private static String configured;
+    /** The configuration text each library was given (liblsl reads it once per process). */
+    private static final Map<LslLibrary, String> CONFIGURED = new IdentityHashMap<>();
+
+    private final LslLibrary lib;
+    /** Resolver handles by uid, owned by this backend; guarded by {@code this}. */
+    private final LinkedHashMap<String, Pointer> resolvedByUid = new LinkedHashMap<>();
 
     /** Loads liblsl once; null on success, else the loader's reason. */
     public static String unavailableReason() {
         synchronized (LOAD_LOCK) {
             if (!attempted) {
                 attempted = true;
+                String name = System.getProperty("reflex.lsl.library", "lsl");
                 try {
-                    lib = Native.load("lsl", LslLibrary.class);
-                    lib.lsl_protocol_version();
+                    LslLibrary l = Native.load(name, LslLibrary.class);
+                    int version = l.lsl_library_version();
+                    if (version < 100 || version > 10_000) {
+                        loadFailure = "'" + name + "' answered lsl_library_version = " + version
+                                + "; not a liblsl";
+                    } else {
+                        loaded = l;
+                    }
                 } catch (Throwable t) {
-                    lib = null;
-                    loadFailure = t.getClass().getSimpleName() + ": " + t.getMessage();
+                    loadFailure = "'" + name + "' (jna.library.path=" + System.getProperty("jna.library.path", "")
+                            + "): " + t.getClass().getSimpleName() + ": " + t.getMessage();
                 }
             }
-            return lib == null ? (loadFailure == null ? "not loaded" : loadFailure) : null;
+            return loaded == null ? (loadFailure == null ? "not loaded" : loadFailure) : null;
         }
     }
 
     /** The loaded library (throws if unavailable). */
-    static LslLibrary lib() {
+    static LslLibrary loadedLibrary() {
         String why = unavailableReason();
         if (why != null) {
             throw new IllegalStateException("liblsl unavailable: " + why);
         }
-        return lib;
+        return loaded;
     }
 
+    /** The backend on the installed liblsl (throws if it cannot be loaded). */
     public NativeLsl(LslConfig config) {
-        LslLibrary l = lib();
+        this(loadedLibrary(), config);
+    }
+
+    /** The backend on {@code lib}: the installed liblsl, or a stub in tests. */
+    NativeLsl(LslLibrary lib, LslConfig config) {
+        this.lib = lib;
         String text = config.conclude().toCfgText();
         synchronized (LOAD_LOCK) {
-            if (configured == null) {
+            String before = CONFIGURED.get(lib);
+            if (before == null) {
                 try {
-                    l.lsl_set_config_content(text);
+                    lib.lsl_set_config_content(text);
                 } catch (UnsatisfiedLinkError e) {
-                    throw new IllegalStateException("liblsl " + l.lsl_library_version() + " lacks"
+                    throw new IllegalStateException("liblsl " + lib.lsl_library_version() + " lacks"
                             + " lsl_set_config_content (needs 1.16 or newer) so the network mode cannot be set", e);
                 }
-                configured = text;
-            } else if (!configured.equals(text)) {
+                CONFIGURED.put(lib, text);
+            } else if (!before.equals(text)) {
                 throw new IllegalStateException("liblsl is already configured differently in this process");
             }
         }
@@ -74,7 +112,7 @@ public final class NativeLsl implements LslBackend {
 
     /** liblsl's version, e.g. 117. */
     public int libraryVersion() {
-        return lib().lsl_library_version();
+        return lib.lsl_library_version();
     }
 
     @Override
@@ -84,90 +122,202 @@ public final class NativeLsl implements LslBackend {
 
     @Override
     public double localClock() {
-        return lib().lsl_local_clock();
+        return lib.lsl_local_clock();
     }
 
     @Override
     public StreamOutlet createOutlet(StreamInfo info) {
-        Pointer h = toNative(info);
+        Pointer h = lib.lsl_create_streaminfo(info.name(), info.type(), info.channelCount(), info.nominalSrate(),
+                info.channelFormat().cCode(), info.sourceId());
+        if (h == null) {
+            throw failure(LslLibrary.ARGUMENT_ERROR, "lsl_create_streaminfo for '" + info.name() + "'");
+        }
         try {
-            Pointer outlet = lib().lsl_create_outlet(h, 0, 360);
-            if (outlet == null) {
-                throw new IllegalStateException("lsl_create_outlet failed for '" + info.name() + "'");
+            Pointer desc = lib.lsl_get_desc(h);
+            if (desc == null) {
+                throw failure(LslLibrary.INTERNAL_ERROR, "lsl_get_desc for '" + info.name() + "'");
             }
-            return new NativeOutlet(outlet);
+            copyDesc(info.desc(), desc);
+            Pointer outlet = lib.lsl_create_outlet(h, 0, 360);
+            if (outlet == null) {
+                throw failure(LslLibrary.INTERNAL_ERROR, "lsl_create_outlet for '" + info.name() + "'");
+            }
+            try {
+                return new NativeOutlet(this, outlet);
+            } catch (RuntimeException e) {
+                lib.lsl_destroy_outlet(outlet);
+                throw e;
+            }
         } finally {
-            lib().lsl_destroy_streaminfo(h);
+            lib.lsl_destroy_streaminfo(h);
         }
     }
 
+    /**
+     * Resolves with liblsl's resolver: {@code lsl_resolve_all} for an empty predicate (liblsl refuses an empty
+     * XPath), else {@code lsl_resolve_bypred}. An invalid predicate throws (it is not "no streams").
+     */
     @Override
     public List<StreamInfo> resolve(String predicate, int minimum, double timeoutS) {
-        Pointer[] buf = new Pointer[1024];
-        int n = lib().lsl_resolve_bypred(buf, buf.length, predicate == null ? "" : predicate, minimum, timeoutS);
-        List<StreamInfo> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(fromNative(buf[i]));
-            lib().lsl_destroy_streaminfo(buf[i]);
+        Pointer[] buf = new Pointer[MAX_RESOLVED];
+        boolean all = predicate == null || predicate.isBlank();
+        int n = all ? lib.lsl_resolve_all(buf, buf.length, timeoutS)
+                : lib.lsl_resolve_bypred(buf, buf.length, predicate, minimum, timeoutS);
+        if (n < 0) {
+            destroyAll(buf, 0);
+            throw failure(n, all ? "lsl_resolve_all" : "lsl_resolve_bypred of \"" + predicate + "\"");
         }
+        int count = Math.min(n, buf.length);
+        List<StreamInfo> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Pointer p = buf[i];
+            buf[i] = null;
+            if (p == null) {
+                continue;
+            }
+            StreamInfo s;
+            try {
+                s = describe(p);
+            } catch (RuntimeException e) {
+                lib.lsl_destroy_streaminfo(p);
+                destroyAll(buf, i + 1);
+                throw e;
+            }
+            out.add(s);
+            keep(s.uid(), p);
+        }
+        destroyAll(buf, count);
         return out;
     }
 
     @Override
     public StreamInlet createInlet(StreamInfo info, InletOptions options) {
         options.conclude();
-        Pointer h = toNative(info);
+        String uid = info.uid();
+        if (!UID.matcher(uid).matches()) {
+            throw new IllegalArgumentException("stream '" + info.name() + "' has no valid uid ('" + uid + "'): the"
+                    + " native backend opens inlets on streams a resolve returned");
+        }
+        boolean held;
+        synchronized (this) {
+            held = resolvedByUid.containsKey(uid);
+        }
+        if (!held) {
+            resolve("uid='" + uid + "'", 1, RERESOLVE_TIMEOUT_S);
+        }
+        int maxBuflen = options.mode() == InletOptions.Mode.LATEST ? 1 : 360;
+        Pointer inlet;
+        synchronized (this) {
+            Pointer h = resolvedByUid.get(uid);
+            if (h == null) {
+                throw new NativeLslException(LslLibrary.TIMEOUT_ERROR, "stream '" + info.name() + "' (uid " + uid
+                        + ") did not answer liblsl's resolver within " + RERESOLVE_TIMEOUT_S + " s");
+            }
+            inlet = lib.lsl_create_inlet(h, maxBuflen, 0, options.recover() ? 1 : 0);
+        }
+        if (inlet == null) {
+            throw failure(LslLibrary.INTERNAL_ERROR, "lsl_create_inlet for '" + info.name() + "'");
+        }
         try {
-            int maxBuflen = options.mode() == InletOptions.Mode.LATEST ? 1 : 360;
-            Pointer inlet = lib().lsl_create_inlet(h, maxBuflen, 0, options.recover() ? 1 : 0);
-            if (inlet == null) {
-                throw new IllegalStateException("lsl_create_inlet failed for '" + info.name() + "'");
-            }
             if (options.postprocessClockSync()) {
-                lib().lsl_set_postprocessing(inlet, LslLibrary.PROC_CLOCKSYNC);
+                int code = lib.lsl_set_postprocessing(inlet, LslLibrary.PROC_CLOCKSYNC);
+                if (code < 0) {
+                    throw failure(code, "lsl_set_postprocessing for '" + info.name() + "'");
+                }
             }
-            return new NativeInlet(inlet, info, options);
-        } finally {
-            lib().lsl_destroy_streaminfo(h);
+            return new NativeInlet(this, inlet, info);
+        } catch (RuntimeException e) {
+            lib.lsl_destroy_inlet(inlet);
+            throw e;
         }
     }
 
-    static Pointer toNative(StreamInfo info) {
-        if (!info.uid().isEmpty() && info.v4dataPort() != 0) {
-            Pointer p = lib().lsl_streaminfo_from_xml(info.toFullXml());
-            if (p != null) {
-                return p;
-            }
-        }
-        Pointer h = lib().lsl_create_streaminfo(info.name(), info.type(), info.channelCount(), info.nominalSrate(),
-                info.channelFormat().cCode(), info.sourceId());
-        copyDesc(info.desc(), lib().lsl_get_desc(h));
-        return h;
+    /** Resolver handles held for later inlets (for tests and reports). */
+    synchronized int heldStreamInfos() {
+        return resolvedByUid.size();
     }
 
-    private static void copyDesc(XmlElement from, Pointer to) {
+    private synchronized void keep(String uid, Pointer p) {
+        if (!UID.matcher(uid).matches()) {
+            lib.lsl_destroy_streaminfo(p);
+            return;
+        }
+        Pointer before = resolvedByUid.remove(uid);
+        if (before != null) {
+            lib.lsl_destroy_streaminfo(before);
+        }
+        resolvedByUid.put(uid, p);
+        Iterator<Map.Entry<String, Pointer>> it = resolvedByUid.entrySet().iterator();
+        while (resolvedByUid.size() > MAX_RESOLVED && it.hasNext()) {
+            lib.lsl_destroy_streaminfo(it.next().getValue());
+            it.remove();
+        }
+    }
+
+    private void destroyAll(Pointer[] buf, int from) {
+        for (int i = from; i < buf.length; i++) {
+            if (buf[i] != null) {
+                lib.lsl_destroy_streaminfo(buf[i]);
+                buf[i] = null;
+            }
+        }
+    }
+
+    private void copyDesc(XmlElement from, Pointer to) {
         for (XmlElement c : from.children()) {
-            if (c.children().isEmpty() && c.value() != null) {
-                lib().lsl_append_child_value(to, c.name(), c.value());
-            } else {
-                copyDesc(c, lib().lsl_append_child(to, c.name()));
+            Pointer child = c.children().isEmpty() && c.value() != null
+                    ? lib.lsl_append_child_value(to, c.name(), c.value())
+                    : lib.lsl_append_child(to, c.name());
+            if (child == null) {
+                throw failure(LslLibrary.ARGUMENT_ERROR, "lsl_append_child of <" + c.name() + ">");
+            }
+            if (!(c.children().isEmpty() && c.value() != null)) {
+                copyDesc(c, child);
             }
         }
     }
 
-    static StreamInfo fromNative(Pointer info) {
-        Pointer xml = lib().lsl_get_xml(info);
+    /** Reads a liblsl stream info (not NULL; checked by the caller or here) into a {@link StreamInfo}. */
+    StreamInfo describe(Pointer info) {
+        if (info == null) {
+            throw failure(LslLibrary.INTERNAL_ERROR, "a NULL stream info from liblsl");
+        }
+        Pointer xml = lib.lsl_get_xml(info);
+        if (xml == null) {
+            throw failure(LslLibrary.INTERNAL_ERROR, "lsl_get_xml");
+        }
         try {
             return StreamInfo.parse(xml.getString(0, StandardCharsets.UTF_8.name()));
         } finally {
-            lib().lsl_destroy_string(xml);
+            lib.lsl_destroy_string(xml);
         }
     }
 
-    static void check(IntByReference ec, String what) {
+    LslLibrary lib() {
+        return lib;
+    }
+
+    /** An exception for a failed call, with liblsl's own message when it has one. */
+    NativeLslException failure(int code, String what) {
+        String detail = lastError();
+        return new NativeLslException(code, what + " failed: " + NativeLslException.codeName(code)
+                + (detail.isEmpty() ? "" : " (" + detail + ")"));
+    }
+
+    /** Throws for an error code a call left in {@code ec}, timeouts included. */
+    void check(IntByReference ec, String what) {
         int code = ec.getValue();
-        if (code != 0 && code != LslLibrary.TIMEOUT_ERROR) {
-            throw new IllegalStateException(what + " failed with liblsl error " + code);
+        if (code != 0) {
+            throw failure(code, what);
+        }
+    }
+
+    private String lastError() {
+        try {
+            String s = lib.lsl_last_error();
+            return s == null ? "" : s.strip();
+        } catch (UnsatisfiedLinkError e) {
+            return "";
         }
     }
 }

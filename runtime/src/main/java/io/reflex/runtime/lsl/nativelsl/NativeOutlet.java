@@ -4,22 +4,37 @@ import com.sun.jna.Pointer;
 import io.reflex.runtime.lsl.StreamInfo;
 import io.reflex.runtime.lsl.StreamOutlet;
 
-/** A liblsl outlet behind {@link StreamOutlet}; every push is flushed at once (pushthrough). */
+/**
+ * A liblsl outlet behind {@link StreamOutlet}; every push is flushed at once (pushthrough). A push that liblsl
+ * answers with an error code throws {@link NativeLslException}.
+ */
 final class NativeOutlet implements StreamOutlet {
-    private final LslLibrary lib = NativeLsl.lib();
+    private final NativeLsl backend;
+    private final LslLibrary lib;
     private Pointer handle;
     private final StreamInfo info;
     private final int channels;
 
-    NativeOutlet(Pointer handle) {
+    NativeOutlet(NativeLsl backend, Pointer handle) {
+        this.backend = backend;
+        this.lib = backend.lib();
         this.handle = handle;
         Pointer i = lib.lsl_get_info(handle);
+        if (i == null) {
+            throw backend.failure(LslLibrary.INTERNAL_ERROR, "lsl_get_info of a new outlet");
+        }
         try {
-            this.info = NativeLsl.fromNative(i);
+            this.info = backend.describe(i);
         } finally {
             lib.lsl_destroy_streaminfo(i);
         }
         this.channels = info.channelCount();
+    }
+
+    private void pushed(int code) {
+        if (code < 0) {
+            throw backend.failure(code, "push to '" + info.name() + "'");
+        }
     }
 
     @Override
@@ -57,32 +72,32 @@ final class NativeOutlet implements StreamOutlet {
 
     @Override
     public void pushSample(float[] values, double timestamp) {
-        lib.lsl_push_sample_ftp(forValues(values.length, 1), values, timestamp, 1);
+        pushed(lib.lsl_push_sample_ftp(forValues(values.length, 1), values, timestamp, 1));
     }
 
     @Override
     public void pushSample(double[] values, double timestamp) {
-        lib.lsl_push_sample_dtp(forValues(values.length, 1), values, timestamp, 1);
+        pushed(lib.lsl_push_sample_dtp(forValues(values.length, 1), values, timestamp, 1));
     }
 
     @Override
     public void pushSample(int[] values, double timestamp) {
-        lib.lsl_push_sample_itp(forValues(values.length, 1), values, timestamp, 1);
+        pushed(lib.lsl_push_sample_itp(forValues(values.length, 1), values, timestamp, 1));
     }
 
     @Override
     public void pushSample(short[] values, double timestamp) {
-        lib.lsl_push_sample_stp(forValues(values.length, 1), values, timestamp, 1);
+        pushed(lib.lsl_push_sample_stp(forValues(values.length, 1), values, timestamp, 1));
     }
 
     @Override
     public void pushSample(byte[] values, double timestamp) {
-        lib.lsl_push_sample_ctp(forValues(values.length, 1), values, timestamp, 1);
+        pushed(lib.lsl_push_sample_ctp(forValues(values.length, 1), values, timestamp, 1));
     }
 
     @Override
     public void pushSample(long[] values, double timestamp) {
-        lib.lsl_push_sample_ltp(forValues(values.length, 1), values, timestamp, 1);
+        pushed(lib.lsl_push_sample_ltp(forValues(values.length, 1), values, timestamp, 1));
     }
 
     @Override
@@ -98,27 +113,27 @@ final class NativeOutlet implements StreamOutlet {
                 strings[i] = "";
             }
         }
-        lib.lsl_push_sample_strtp(outlet, strings, timestamp, 1);
+        pushed(lib.lsl_push_sample_strtp(outlet, strings, timestamp, 1));
     }
 
     @Override
     public void pushChunk(float[] data, int samples, double timestamp) {
-        lib.lsl_push_chunk_ftp(forValues(data.length, samples), data, (long) samples * channels, timestamp, 1);
+        pushed(lib.lsl_push_chunk_ftp(forValues(data.length, samples), data, (long) samples * channels, timestamp, 1));
     }
 
     @Override
     public void pushChunk(double[] data, int samples, double timestamp) {
-        lib.lsl_push_chunk_dtp(forValues(data.length, samples), data, (long) samples * channels, timestamp, 1);
+        pushed(lib.lsl_push_chunk_dtp(forValues(data.length, samples), data, (long) samples * channels, timestamp, 1));
     }
 
     @Override
     public void pushChunk(float[] data, int samples, double[] timestamps) {
-        lib.lsl_push_chunk_ftnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1);
+        pushed(lib.lsl_push_chunk_ftnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1));
     }
 
     @Override
     public void pushChunk(double[] data, int samples, double[] timestamps) {
-        lib.lsl_push_chunk_dtnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1);
+        pushed(lib.lsl_push_chunk_dtnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1));
     }
 
     @Override
