@@ -39,6 +39,12 @@ public final class NativeLsl implements LslBackend {
     static final double RERESOLVE_TIMEOUT_S = 2.0;
     /** Streams one resolve can return; resolved handles kept (oldest destroyed first). */
     static final int MAX_RESOLVED = 1024;
+    /**
+     * One liblsl time-probe round with its default tuning (TimeProbeMaxRTT 0.128 s + 8 x TimeProbeInterval
+     * 0.064 s, which Reflex does not hand to liblsl): a shorter TimeUpdateInterval restarts every round before it
+     * is aggregated, and {@code lsl_time_correction} then always times out (seen with liblsl 1.17.7).
+     */
+    static final double LIBLSL_PROBE_ROUND_S = 0.128 + 8 * 0.064;
     private static final Pattern UID = Pattern.compile("[A-Za-z0-9-]{1,64}");
 
     private static final Object LOAD_LOCK = new Object();
@@ -93,7 +99,13 @@ public final class NativeLsl implements LslBackend {
     /** The backend on {@code lib}: the installed liblsl, or a stub in tests. */
     NativeLsl(LslLibrary lib, LslConfig config) {
         this.lib = lib;
-        String text = config.conclude().toCfgText();
+        config.conclude();
+        if (!(config.timeUpdateIntervalS() > LIBLSL_PROBE_ROUND_S)) {
+            throw new IllegalArgumentException("tuning.TimeUpdateInterval = " + config.timeUpdateIntervalS()
+                    + " s is too short for liblsl: it must exceed one time-probe round (" + LIBLSL_PROBE_ROUND_S
+                    + " s) or liblsl's time correction never completes; use the default 2.0 s");
+        }
+        String text = config.toCfgText();
         synchronized (LOAD_LOCK) {
             String before = CONFIGURED.get(lib);
             if (before == null) {

@@ -237,6 +237,12 @@ class NativeStubTest {
     }
 
     @Test
+    void aTimeUpdateIntervalLiblslCannotCompleteIsRefused() {
+        assertThatThrownBy(() -> new NativeLsl(new StubLsl(), LslConfig.loopback().timeUpdateIntervalS(0.5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("TimeUpdateInterval");
+    }
+
+    @Test
     void closedHandlesAreNotUsedAgain() {
         StreamInlet in = inlet();
         in.close();
