@@ -10,6 +10,8 @@ import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.lsl.StreamInfo;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import io.reflex.runtime.lsl.nativelsl.NativeLsl;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,5 +93,69 @@ class LslCliTest {
         assertThat(lsl.get("staleness_us").get("p50").asDouble()).isPositive();
         assertThat(Math.abs(lsl.get("time_correction_us").asDouble())).isLessThan(5000);
         assertThat(lsl.get("output_samples").asLong()).isGreaterThanOrEqualTo(j.get("frames").asLong());
+    }
+
+    private static JsonNode checkJson(Object[] r) throws Exception {
+        return Json.mapper().readTree(((String) r[1]).strip());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void lslCheckPassesOnTheJavaBackend() throws Exception {
+        Object[] r = run("lsl", "check", "--backend", "java", "--json");
+        JsonNode j = checkJson(r);
+        assertThat(r[0]).as("stdout %s stderr %s", r[1], r[2]).isEqualTo(0);
+        assertThat(j.get("ok").asBoolean()).isTrue();
+        assertThat(j.get("backend").asText()).isEqualTo("java");
+        assertThat(j.get("resolve_all_found").asBoolean()).isTrue();
+        assertThat(j.get("pulled").asInt()).isEqualTo(20);
+        assertThat(j.get("time_correction_us").asDouble()).isBetween(-10_000.0, 10_000.0);
+        assertThat(j.has("latency_us_median")).isTrue();
+        assertThat(j.get("exit_code").asInt()).isZero();
+    }
+
+    @Test
+    void lslCheckUsageErrorsExitTwo() {
+        assertThat(run("lsl", "check", "--backend", "python")[0]).isEqualTo(2);
+        assertThat(run("lsl", "check", "--timeout", "0")[0]).isEqualTo(2);
+        assertThat(run("lsl")[0]).isEqualTo(2);
+    }
+
+    @Test
+    void lslCheckWithoutLiblslExitsThreeWithTheReason() throws Exception {
+        Assumptions.assumeTrue(NativeLsl.unavailableReason() != null, "skipped: liblsl is installed");
+        Object[] r = run("lsl", "check", "--backend", "native", "--json");
+        assertThat(r[0]).isEqualTo(3);
+        JsonNode j = checkJson(r);
+        assertThat(j.get("ok").asBoolean()).isFalse();
+        assertThat(j.get("failed_step").asText()).isEqualTo("load");
+        assertThat(j.get("error").asText()).contains("liblsl cannot be loaded");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void lslCheckPassesOnLiblsl() throws Exception {
+        Assumptions.assumeTrue(NativeLsl.unavailableReason() == null, "skipped: liblsl not installed");
+        Object[] r = run("lsl", "check", "--backend", "native", "--json");
+        JsonNode j = checkJson(r);
+        assertThat(r[0]).as("stdout %s stderr %s", r[1], r[2]).isEqualTo(0);
+        assertThat(j.get("backend").asText()).isEqualTo("native");
+        assertThat(j.get("library_version").asInt()).isGreaterThanOrEqualTo(116);
+        assertThat(j.get("resolve_all_found").asBoolean()).isTrue();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void streamsOnLiblslWithTheDefaultQueryListsAnOutlet() throws Exception {
+        Assumptions.assumeTrue(NativeLsl.unavailableReason() == null, "skipped: liblsl not installed");
+        String name = "cli-n-" + UUID.randomUUID().toString().substring(0, 8);
+        try (JavaOutlet outlet = new JavaOutlet(StreamInfo.builder(name, "EEG", 4, 250, ChannelFormat.INT16, "cli")
+                .build(), LslConfig.loopback(), (w, m, c) -> { })) {
+            Object[] r = run("streams", "--loopback", "--json", "--timeout", "1", "--backend", "native");
+            assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+            JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+            assertThat(j.get("backend").asText()).isEqualTo("native");
+            assertThat(j.get("streams").findValuesAsText("name")).contains(name);
+        }
     }
 }
