@@ -75,11 +75,21 @@ public final class NativeLsl implements LslBackend {
                     }
                 } catch (Throwable t) {
                     loadFailure = "'" + name + "' (jna.library.path=" + System.getProperty("jna.library.path", "")
-                            + "): " + t.getClass().getSimpleName() + ": " + t.getMessage();
+                            + "): " + t.getClass().getSimpleName() + ": " + firstLines(t.getMessage());
                 }
             }
             return loaded == null ? (loadFailure == null ? "not loaded" : loadFailure) : null;
         }
+    }
+
+    /** The loader's message without JNA's class-path listing: its first two lines, at most 300 characters. */
+    static String firstLines(String message) {
+        if (message == null) {
+            return "";
+        }
+        String[] lines = message.strip().split("\\R", 3);
+        String s = lines.length > 1 ? lines[0] + " " + lines[1] : lines[0];
+        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
     }
 
     /** The loaded library (throws if unavailable). */

@@ -243,6 +243,16 @@ class NativeStubTest {
     }
 
     @Test
+    void theLoadersMessageIsBounded() {
+        String jna = "Unable to load library 'lsl':\nliblsl.so: cannot open shared object file\nNative library not found"
+                + " in resource path (" + "/x.jar:".repeat(500) + ")";
+        assertThat(NativeLsl.firstLines(jna)).isEqualTo("Unable to load library 'lsl': liblsl.so: cannot open shared"
+                + " object file");
+        assertThat(NativeLsl.firstLines("y".repeat(1000))).hasSize(303);
+        assertThat(NativeLsl.firstLines(null)).isEmpty();
+    }
+
+    @Test
     void closedHandlesAreNotUsedAgain() {
         StreamInlet in = inlet();
         in.close();
