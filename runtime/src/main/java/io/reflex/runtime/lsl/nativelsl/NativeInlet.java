@@ -16,11 +16,12 @@ import java.nio.charset.StandardCharsets;
 final class NativeInlet implements StreamInlet {
     private final NativeLsl backend;
     private final LslLibrary lib;
+    /** The pull thread's error code (pulls are made by one thread at a time). */
     private final IntByReference ec = new IntByReference();
     private Pointer handle;
     private final StreamInfo info;
     private final int channels;
-    private boolean lost;
+    private volatile boolean lost;
 
     NativeInlet(NativeLsl backend, Pointer handle, StreamInfo info) {
         this.backend = backend;
@@ -34,8 +35,14 @@ final class NativeInlet implements StreamInlet {
         if (handle == null) {
             throw new IllegalStateException("inlet closed");
         }
-        ec.setValue(0);
         return handle;
+    }
+
+    /** The handle for a pull, with the pull thread's error code cleared (liblsl clears it too). */
+    private Pointer forPull() {
+        Pointer p = h();
+        ec.setValue(0);
+        return p;
     }
 
     /**
@@ -47,7 +54,7 @@ final class NativeInlet implements StreamInlet {
             throw new IllegalArgumentException("destination holds " + length + " values; the stream has "
                     + channels + " channels");
         }
-        return h();
+        return forPull();
     }
 
     /** Samples a chunk pull may write: what the caller asked for, bounded by both destination arrays. */
@@ -85,6 +92,7 @@ final class NativeInlet implements StreamInlet {
 
     @Override
     public StreamInfo fullInfo(double timeoutS) {
+        IntByReference ec = new IntByReference(); // off the pull path: callable while another thread pulls
         Pointer p = lib.lsl_get_fullinfo(h(), timeoutS, ec);
         int code = ec.getValue();
         if (code != 0 || p == null) {
@@ -98,7 +106,9 @@ final class NativeInlet implements StreamInlet {
                     "lsl_get_fullinfo of '" + info.name() + "' within " + timeoutS + " s");
         }
         try {
-            return backend.describe(p);
+            StreamInfo full = backend.describe(p);
+            // the outlet's own info has no address; keep the one the resolver saw, as the Java inlet does
+            return full.v4address().isEmpty() ? full.toBuilder().v4address(info.v4address()).build() : full;
         } finally {
             lib.lsl_destroy_streaminfo(p);
         }
@@ -106,6 +116,7 @@ final class NativeInlet implements StreamInlet {
 
     @Override
     public void open(double timeoutS) {
+        IntByReference ec = new IntByReference();
         lib.lsl_open_stream(h(), timeoutS, ec);
         int code = ec.getValue();
         if (code == LslLibrary.LOST_ERROR) {
@@ -167,7 +178,7 @@ final class NativeInlet implements StreamInlet {
         if (max == 0) {
             return 0;
         }
-        return chunkResult(lib.lsl_pull_chunk_f(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec), max);
+        return chunkResult(lib.lsl_pull_chunk_f(forPull(), dst, timestamps, (long) max * channels, max, timeoutS, ec), max);
     }
 
     @Override
@@ -176,11 +187,12 @@ final class NativeInlet implements StreamInlet {
         if (max == 0) {
             return 0;
         }
-        return chunkResult(lib.lsl_pull_chunk_d(h(), dst, timestamps, (long) max * channels, max, timeoutS, ec), max);
+        return chunkResult(lib.lsl_pull_chunk_d(forPull(), dst, timestamps, (long) max * channels, max, timeoutS, ec), max);
     }
 
     @Override
     public double timeCorrection(double timeoutS) {
+        IntByReference ec = new IntByReference(); // off the pull path: callable while another thread pulls
         double v = lib.lsl_time_correction(h(), timeoutS, ec);
         int code = ec.getValue();
         if (code == LslLibrary.LOST_ERROR) {

@@ -276,7 +276,8 @@ final class StubLsl implements LslLibrary {
         }
         for (String xml : streams) {
             if (n < bufferElements) {
-                buffer[n++] = newInfo(xml);
+                // liblsl's resolver fills in the address the answer came from; the outlet's own info has none
+                buffer[n++] = newInfo(xml.replace("<v4address></v4address>", "<v4address>127.0.0.1</v4address>"));
             }
         }
         return n;
