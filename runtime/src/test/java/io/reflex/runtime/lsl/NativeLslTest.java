@@ -109,7 +109,6 @@ class NativeLslTest {
             StreamInfo info = all.stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
             try (StreamInlet in = nat.createInlet(info, new InletOptions())) {
                 StreamInfo full = in.fullInfo(5);
-                assertThat(full.v4address()).as("the resolver's address").isEqualTo("127.0.0.1");
                 assertThat(full.desc().child("channels").child("channel").childValue("label")).isEqualTo("C3");
                 in.open(5);
                 assertThat(outlet.waitForConsumers(5)).as("liblsl registers the consumer after the handshake").isTrue();

@@ -106,9 +106,7 @@ final class NativeInlet implements StreamInlet {
                     "lsl_get_fullinfo of '" + info.name() + "' within " + timeoutS + " s");
         }
         try {
-            StreamInfo full = backend.describe(p);
-            // the outlet's own info has no address; keep the one the resolver saw, as the Java inlet does
-            return full.v4address().isEmpty() ? full.toBuilder().v4address(info.v4address()).build() : full;
+            return backend.describe(p);
         } finally {
             lib.lsl_destroy_streaminfo(p);
         }

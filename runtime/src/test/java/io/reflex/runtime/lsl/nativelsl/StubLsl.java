@@ -276,8 +276,7 @@ final class StubLsl implements LslLibrary {
         }
         for (String xml : streams) {
             if (n < bufferElements) {
-                // liblsl's resolver fills in the address the answer came from; the outlet's own info has none
-                buffer[n++] = newInfo(xml.replace("<v4address></v4address>", "<v4address>127.0.0.1</v4address>"));
+                buffer[n++] = newInfo(xml);
             }
         }
         return n;
