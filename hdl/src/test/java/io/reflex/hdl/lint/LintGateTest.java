@@ -98,13 +98,13 @@ class LintGateTest {
         Files.createDirectories(rtl.resolve("common"));
         Files.writeString(rtl.resolve("common/narrow.v"), """
                 `default_nettype none
-                module narrow (input wire [7:0] a, output wire [3:0] y);
+                module narrow (input wire [3:0] a, output wire [7:0] y);
                     assign y = a;
                 endmodule
                 """);
         Files.writeString(rtl.resolve("common/waived.v"), """
                 `default_nettype none
-                module waived (input wire [7:0] a, output wire [3:0] y);
+                module waived (input wire [3:0] a, output wire [7:0] y);
                     // lint waiver: the test's reason
                     /* verilator lint_off WIDTH */
                     assign y = a;
