@@ -18,7 +18,6 @@ module axi_rd_master #(
     output wire              out_valid,
     input  wire              out_ready,
     output wire [DATA_W-1:0] out_data,
-    output wire              idle,
     // AXI4 read channels
     output wire [ADDR_W-1:0] araddr,
     output wire [7:0]        arlen,
@@ -27,8 +26,12 @@ module axi_rd_master #(
     output wire              arvalid,
     input  wire              arready,
     input  wire [DATA_W-1:0] rdata,
+    // lint waiver: rresp is checked by the kernel top (an error response is latched into status 7), and the
+    // beats of a burst are counted (rx_reg), so rlast is redundant
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [1:0]        rresp,
     input  wire              rlast,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire              rvalid,
     output wire              rready
 );
@@ -57,12 +60,11 @@ module axi_rd_master #(
     reg              busy_reg, busy_next;     // a burst is requested or in flight
 
     // beats of the next burst: min(left, MAX_BEATS, beats to the 4 KiB boundary)
-    wire [31:0] to_page = PAGE_BEATS - ((addr_reg[11:0] >> LG_BYTES) & (PAGE_BEATS - 1));
+    wire [31:0] to_page = PAGE_BEATS - (({20'd0, addr_reg[11:0]} >> LG_BYTES) & (PAGE_BEATS - 1));
     wire [31:0] cap     = (to_page < MAX_BEATS) ? to_page : MAX_BEATS;
     wire [31:0] nbeats  = (left_reg < cap) ? left_reg : cap;
 
-    assign cmd_ready = !busy_reg && left_reg == 0;
-    assign idle      = cmd_ready;
+    assign cmd_ready = !busy_reg && left_reg == 0;   // also: idle, nothing requested or in flight
     assign araddr    = addr_reg;
     assign arlen     = beats_reg[7:0] - 8'd1;
     assign arsize    = LG_BYTES[2:0];

@@ -29,7 +29,10 @@ module axi_wr_master #(
     output wire              wlast,
     output wire              wvalid,
     input  wire              wready,
+    // lint waiver: bresp is checked by the kernel top (an error response is latched into status 7)
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [1:0]        bresp,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire              bvalid,
     output wire              bready
 );
@@ -57,7 +60,7 @@ module axi_wr_master #(
     reg [8:0]        tx_reg, tx_next;         // W beats still to send in this burst
     reg              busy_reg, busy_next;     // burst in flight (until B)
 
-    wire [31:0] to_page = PAGE_BEATS - ((addr_reg[11:0] >> LG_BYTES) & (PAGE_BEATS - 1));
+    wire [31:0] to_page = PAGE_BEATS - (({20'd0, addr_reg[11:0]} >> LG_BYTES) & (PAGE_BEATS - 1));
     wire [31:0] cap     = (to_page < MAX_BEATS) ? to_page : MAX_BEATS;
     wire [31:0] nbeats  = (left_reg < cap) ? left_reg : cap;
 

@@ -6,7 +6,7 @@
 //   argument k: 64-bit register at 0x10 + 12*k (low word), +4 (high word), as Vitis lays them out.
 //   status: read-only 32-bit word at 0x10 + 12*N_ARGS (kernel status of the last run).
 module axil_ctrl #(
-    parameter integer ADDR_W = 12,   // address bits of the control port (bytes)
+    parameter integer ADDR_W = 12,   // address bits of the control port (bytes, at most 32)
     parameter integer N_ARGS = 5     // number of 64-bit argument registers (count)
 ) (
     input  wire                 clk,
@@ -22,7 +22,10 @@ module axil_ctrl #(
     output wire [1:0]           bresp,
     output wire                 bvalid,
     input  wire                 bready,
+    // lint waiver: the registers are 32-bit words; the byte offset within a word (araddr[1:0]) is ignored
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [ADDR_W-1:0]    araddr,
+    /* verilator lint_on UNUSEDSIGNAL */
     input  wire                 arvalid,
     output wire                 arready,
     output wire [31:0]          rdata,
@@ -36,17 +39,17 @@ module axil_ctrl #(
     input  wire                 ap_idle,
     input  wire [31:0]          status,
     output wire [N_ARGS*64-1:0] args,
-    output wire                 interrupt
+    output wire                 irq          // the kernel's interrupt: gie && isr != 0
 );
     initial begin
-        if (N_ARGS < 1 || 16 + 12 * N_ARGS + 4 > (1 << ADDR_W)) begin
+        if (ADDR_W > 32 || N_ARGS < 1 || (ADDR_W < 31 && 16 + 12 * N_ARGS + 4 > (1 << ADDR_W))) begin
             $display("axil_ctrl: N_ARGS=%0d does not fit ADDR_W=%0d", N_ARGS, ADDR_W);
             $finish;
         end
     end
     // stops elaboration in every tool (simulators, Yosys, Vivado): the module below does not exist
     generate
-        if (N_ARGS < 1 || 16 + 12 * N_ARGS + 4 > (1 << ADDR_W)) begin : g_illegal_parameters
+        if (ADDR_W > 32 || N_ARGS < 1 || (ADDR_W < 31 && 16 + 12 * N_ARGS + 4 > (1 << ADDR_W))) begin : g_illegal_parameters
             illegal_parameter_combination u_stop ();
         end
     endgenerate
@@ -74,6 +77,9 @@ module axil_ctrl #(
     reg [1:0]           isr_reg, isr_next;
     reg [N_ARGS*64-1:0] args_reg, args_next;
 
+    // word addresses of the write and the read, zero-extended to 32 bits for the compares with the offsets
+    wire [31:0] aw_word = {{(32 - ADDR_W){1'b0}}, aw_addr_reg[ADDR_W-1:2], 2'b00};
+    wire [31:0] ar_word = {{(32 - ADDR_W){1'b0}}, araddr[ADDR_W-1:2], 2'b00};
     wire do_write = aw_have_reg && w_have_reg && !bvalid_reg;
     wire do_read  = arvalid && !rvalid_reg;
 
@@ -87,7 +93,7 @@ module axil_ctrl #(
     assign rresp     = 2'b00;
     assign ap_start  = start_reg;
     assign args      = args_reg;
-    assign interrupt = gie_reg && (isr_reg != 2'b00);
+    assign irq       = gie_reg && (isr_reg != 2'b00);
 
     function [31:0] merge;   // byte-enable merge of a write into a 32-bit register
         input [31:0] old;
@@ -139,7 +145,7 @@ module axil_ctrl #(
             aw_have_next = 1'b0;
             w_have_next  = 1'b0;
             bvalid_next  = 1'b1;
-            case ({aw_addr_reg[ADDR_W-1:2], 2'b00})
+            case (aw_word)
                 0:  begin
                         if (w_strb_reg[0]) begin
                             if (w_data_reg[0]) start_next = 1'b1;
@@ -152,9 +158,9 @@ module axil_ctrl #(
                 default: ;
             endcase
             for (k = 0; k < N_ARGS; k = k + 1) begin
-                if ({aw_addr_reg[ADDR_W-1:2], 2'b00} == ARG_BASE + 12 * k)
+                if (aw_word == ARG_BASE + 12 * k)
                     args_next[64*k +: 32] = merge(args_reg[64*k +: 32], w_data_reg, w_strb_reg);
-                if ({aw_addr_reg[ADDR_W-1:2], 2'b00} == ARG_BASE + 12 * k + 4)
+                if (aw_word == ARG_BASE + 12 * k + 4)
                     args_next[64*k+32 +: 32] = merge(args_reg[64*k+32 +: 32], w_data_reg, w_strb_reg);
             end
         end
@@ -162,7 +168,7 @@ module axil_ctrl #(
         if (do_read) begin
             rvalid_next = 1'b1;
             rdata_next  = 32'd0;
-            case ({araddr[ADDR_W-1:2], 2'b00})
+            case (ar_word)
                 0:  begin
                         rdata_next = {24'd0, auto_reg, 3'd0, ready_reg, ap_idle, done_reg, start_reg};
                         done_next  = ap_done;   // clear on read, unless a new completion arrives now
@@ -175,8 +181,8 @@ module axil_ctrl #(
                 default: ;
             endcase
             for (k = 0; k < N_ARGS; k = k + 1) begin
-                if ({araddr[ADDR_W-1:2], 2'b00} == ARG_BASE + 12 * k) rdata_next = args_reg[64*k +: 32];
-                if ({araddr[ADDR_W-1:2], 2'b00} == ARG_BASE + 12 * k + 4) rdata_next = args_reg[64*k+32 +: 32];
+                if (ar_word == ARG_BASE + 12 * k) rdata_next = args_reg[64*k +: 32];
+                if (ar_word == ARG_BASE + 12 * k + 4) rdata_next = args_reg[64*k+32 +: 32];
             end
         end
     end

@@ -11,8 +11,7 @@ module sync_fifo #(
     input  wire [WIDTH-1:0] in_data,
     output wire             out_valid,
     input  wire             out_ready,
-    output wire [WIDTH-1:0] out_data,
-    output wire [$clog2(DEPTH):0] count
+    output wire [WIDTH-1:0] out_data
 );
     localparam integer AW = $clog2(DEPTH);
     initial begin
@@ -29,10 +28,10 @@ module sync_fifo #(
     endgenerate
     reg [WIDTH-1:0] mem [0:DEPTH-1];
     reg [AW:0] wp_reg, rp_reg;
+    wire [AW:0] count = wp_reg - rp_reg;   // words held, 0..DEPTH
     wire push = in_valid && in_ready;
     wire pop  = out_valid && out_ready;
-    assign count     = wp_reg - rp_reg;
-    assign in_ready  = count != DEPTH;
+    assign in_ready  = !count[AW];          // count == DEPTH = 2^AW
     assign out_valid = count != 0;
     assign out_data  = mem[rp_reg[AW-1:0]];
     always @(posedge clk) begin

@@ -45,7 +45,11 @@ module lfads_core #(
     input  wire [63:0]  in_addr,
     input  wire [63:0]  out_addr,
     input  wire [31:0]  n_bins,
+    // lint waiver: the flags 4 (reset), 8 (save) and 16 (restore) belong to the causal-step core; this core ignores
+    // them (hdl/abi/lfads_kernel.json)
+    /* verilator lint_off UNUSEDSIGNAL */
     input  wire [31:0]  flags,
+    /* verilator lint_on UNUSEDSIGNAL */
     output reg          rd_cmd_valid,
     input  wire         rd_cmd_ready,
     output reg  [63:0]  rd_cmd_addr,
@@ -121,6 +125,9 @@ module lfads_core #(
     genvar gl;
     generate
         for (gl = 0; gl < L; gl = gl + 1) begin : lane
+            // lint waiver: this core times every job from its issue (RT, GT), so the lanes' result and gate strobes
+            // (resq_v, gate_v; lfads_step_core uses them) are left open
+            /* verilator lint_off PINCONNECTEMPTY */
             lfads_lane #(.P(P), .WD(WD), .NB(NB), .AXB(1)) u_lane (
                 .clk(clk),
                 .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
@@ -130,9 +137,14 @@ module lfads_core #(
                 .iss_thr(iss_thr), .iss_axb(iss_axb), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
                 .vbus(vbus), .resq(res_all[16*gl +: 16]), .resq_v(), .gate(gate_all[16*gl +: 16]), .gate_v());
+            /* verilator lint_on PINCONNECTEMPTY */
         end
     endgenerate
+    // the lane results zero-extended to the widest vector read from them (ic: KIC chunks, factors: KF chunks)
+    // lint waiver: only the ic and factor chunks are read here (res_all directly for the rest)
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [16*RESW-1:0] res_ext = {{(16*(RESW-L)){1'b0}}, res_all};
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // ------------------------------------------------------------------ X RAM (input counts)
     reg                  x_we;
@@ -146,7 +158,6 @@ module lfads_core #(
     reg [16*H-1:0]     hf_reg, hb_reg, rh_reg, rh1_reg, g_reg, h0f_reg, h0b_reg;
     reg [16*KIC*P-1:0] ic_reg;
     reg [16*KF*P-1:0]  fv_reg;
-    reg [16*H-1:0]     zg_reg, zg1_reg;                         // z gates of the running step, per thread
     wire [16*P*NCH-1:0] vf_all = {rh1_reg, fv_reg, g_reg, ic_reg, rh_reg, hb_reg, hf_reg, {(16*P){1'b0}}};
     reg [512*REC_BEATS-1:0] rec_reg, pbuf_reg;              // record being built / being pushed
 
@@ -154,15 +165,15 @@ module lfads_core #(
     reg          fifo_push;
     reg  [511:0] fifo_din;
     wire         fifo_in_ready;
-    wire [$clog2(16):0] fifo_count;
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
         .in_ready(fifo_in_ready), .in_data(fifo_din), .out_valid(wr_valid), .out_ready(wr_ready),
-        .out_data(wr_data), .count(fifo_count));
+        .out_data(wr_data));
 
     // ------------------------------------------------------------------ model registers
     reg [31:0] hdr_reg [0:9];
     reg signed [5:0] sh_reg [0:9];
-    reg [31:0] extra_reg, clip_reg;
+    reg [31:0] extra_reg;
+    reg [16:0] clip_reg;                   // cell clip (Q12; the update reads clip and clip + 1)
     reg        loaded_reg;
 
     // ------------------------------------------------------------------ main FSM
@@ -184,7 +195,8 @@ module lfads_core #(
     reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
     reg [63:0] wa_reg, ia_reg, oa_reg;
-    reg [31:0] bins_reg, flags_reg;
+    reg [31:0] bins_reg;
+    reg        run_reg;                    // flag 2: RUN after the LOAD
     reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
     reg [31:0] sec_reg, sec_next;          // body section
     reg [31:0] sub_next;                   // lane within a body section
@@ -256,19 +268,23 @@ module lfads_core #(
     reg  [40*H-1:0] zh_new;
     integer i;
     reg signed [31:0] prh;
-    reg signed [39:0] rh_u, rh_hi, rh_lo, acc_n, u_n, u_hi, u_lo;
+    reg signed [39:0] acc_n;
+    // lint waiver: rounding and saturation intermediates; only the result field and the sign bits are read
+    /* verilator lint_off UNUSEDSIGNAL */
+    reg signed [39:0] rh_u, rh_hi, rh_lo, u_n, u_hi, u_lo;
+    /* verilator lint_on UNUSEDSIGNAL */
     always @* begin
         for (i = 0; i < H; i = i + 1) begin
             // r.h: requant16(r.h, 14)
             prh   = $signed(gate_all[16*(H+i) +: 16]) * $signed(hs_reg[16*i +: 16]);
-            rh_u  = $signed(prh) + 40'sd8192;
-            rh_hi = $signed(prh) + (40'sd8192 - 40'sd536870912);     // >= 0: rh > 32767
-            rh_lo = $signed(prh) + (40'sd8192 + 40'sd536870912);     // <  0: rh < -32768
+            rh_u  = $signed({{8{prh[31]}}, prh}) + 40'sd8192;
+            rh_hi = $signed({{8{prh[31]}}, prh}) + (40'sd8192 - 40'sd536870912);     // >= 0: rh > 32767
+            rh_lo = $signed({{8{prh[31]}}, prh}) + (40'sd8192 + 40'sd536870912);     // <  0: rh < -32768
             if (!rh_hi[39]) rh_new[16*i +: 16] = 16'h7FFF;
             else if (rh_lo[39]) rh_new[16*i +: 16] = 16'h8000;
             else rh_new[16*i +: 16] = rh_u[29:14];
             // kept for the update: 16384 - z and 4.z.h + 2^15 (the rounding constant of >> 16)
-            zc_new[18*i +: 18] = 18'sd16384 - $signed(gate_all[16*i +: 16]);
+            zc_new[18*i +: 18] = 18'sd16384 - $signed({{2{gate_all[16*i+15]}}, gate_all[16*i +: 16]});
             zh_new[40*i +: 40] = $signed(gate_all[16*i +: 16]) * $signed({hs_reg[16*i +: 16], 2'b00}) + 40'sd32768;
             // h' = clamp((4.z.h + (16384 - z).n + 2^15) >> 16, -clip, clip)
             acc_n = $signed(zcs_reg[18*i +: 18]) * $signed(gate_all[16*(2*H+i) +: 16]);
@@ -492,7 +508,7 @@ module lfads_core #(
             if (ncmd_reg < 2) begin if (blen > BL0) blen = BL0; end
             else if (blen > BL1) blen = BL1;
             bstart = ncmd_reg[0] ? nbt_reg - bp_reg - blen : fp_reg;
-            rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg + {bstart, 6'd0}; rd_cmd_len = blen;
+            rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg + {26'd0, bstart, 6'd0}; rd_cmd_len = blen;
             if (rd_cmd_ready) begin
                 rdr_busy_next = 1'b1; wptr_next = bstart; rrem_next = blen; rlen_next = blen;
                 rdir_next = ncmd_reg[0]; ncmd_next = ncmd_reg + 1;
@@ -570,7 +586,7 @@ module lfads_core #(
                     sub_next = 0; cnt_next = cnt_reg + 1;
                     if (cnt_reg == 127) begin
                         if (sec_reg == 3) begin sec_next = 4; cnt_next = 0; end
-                        else state_next = flags_reg[1] ? S_RUN : S_DONE;
+                        else state_next = run_reg ? S_RUN : S_DONE;
                     end
                 end
             end
@@ -609,6 +625,16 @@ module lfads_core #(
     wire        j_last  = jcnt_reg == jn_reg - 1;
     wire        j_h     = j_issue && j_last && jtag_reg == 2'd2;
     // the first chunk of a hidden job whose vector is being written this cycle takes it from the update logic
+    // chunk position of the job stage: a chunk of vf_all (< NCH), or of the X RAM (word xpos, chunk xsel of it)
+    wire [31:0] vchunk = {{(32 - $clog2(NCH+1)){1'b0}}, jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]};
+    wire [31:0] jpos   = jchunk_reg + jcnt_reg;
+    // lint waiver: the weight word < WD, xpos < XW + 1 and xsel < CPB; only their low bits are read
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] waddr_w = jwbase_reg + jcnt_reg;
+    wire [31:0] xpos   = jpos / CPB;
+    wire [31:0] xsel_w = jpos % CPB;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [$clog2(CPB+1)-1:0] xsel = xsel_w[$clog2(CPB+1)-1:0];
     wire        bypass  = jact_reg && jcnt_reg == 0 && jtag_reg == 2'd2 && ev_any && jthr_reg == ev_thr;
     always @(posedge clk) begin
         if (g_valid) begin
@@ -628,8 +654,8 @@ module lfads_core #(
         iss_shift <= sh_reg[jop_reg];
         // operand: the VF chunk is registered and the X word read now, aligned with the lanes' weight read
         if (bypass) vbus_vf <= ev_b ? h_new[16*P-1:0] : rh_new[16*P-1:0];
-        else vbus_vf <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
-        xsel_reg  <= (jchunk_reg + jcnt_reg) % CPB;
+        else vbus_vf <= vf_all[16*P*vchunk +: 16*P];
+        xsel_reg  <= xsel;
         evm_reg  <= {evm_reg[GT-1:0], j_issue && j_last && jtag_reg == 2'd0};
         eva0_reg <= {eva0_reg[GT-1:0], j_h && !jthr_reg && !jph_reg};
         evb0_reg <= {evb0_reg[GT-1:0], j_h && !jthr_reg && jph_reg};
@@ -650,23 +676,23 @@ module lfads_core #(
         if (state_reg != state_next) $display("TR %0d state %0d -> %0d", dbg_cyc, state_reg, state_next);
     end
 `endif
-    assign pre_waddr = jwbase_reg + jcnt_reg;
+    assign pre_waddr = waddr_w[$clog2(WD)-1:0];
     assign pre_baddr = bias_slot(jop_reg);
     assign x_re = j_issue && jx_reg;
-    assign x_ra = (jchunk_reg + jcnt_reg) / CPB;
+    assign x_ra = xpos[$clog2(XW+1)-1:0];
     always @(posedge clk) vsrc_x_reg <= x_re;
 
     // ------------------------------------------------------------------ state registers and data
     integer h;
     always @(posedge clk) begin
         if (state_reg == S_IDLE && start) begin
-            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; flags_reg <= flags;
+            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; run_reg <= flags[1];
         end
         if (state_reg == S_HDR0 && rd_fire)
             for (h = 0; h < 10; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
         if (state_reg == S_HDR1 && rd_fire)
             for (h = 0; h < 10; h = h + 1) sh_reg[h] <= rd_data[32*h +: 6];
-        if (state_reg == S_CHECK) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9]; tmod_reg <= hdr_reg[2]; end
+        if (state_reg == S_CHECK) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9][16:0]; tmod_reg <= hdr_reg[2]; end
         // h0: unit h is word h % 32 of beat h / 32 (constant indices: a compare per unit, no shifter)
         if (state_reg == S_BODY && rd_fire && sec_reg == 0)
             for (h = 0; h < 2 * H; h = h + 1)
@@ -690,7 +716,7 @@ module lfads_core #(
             for (h = 0; h < H; h = h + 1) begin
                 zhs_reg[40*h +: 40]  <= pre_thr ? zh1_reg[40*h +: 40] : zh0_reg[40*h +: 40];
                 zhhs_reg[40*h +: 40] <= $signed(pre_thr ? zh1_reg[40*h +: 40] : zh0_reg[40*h +: 40])
-                                        - $signed({7'd0, clip_reg[16:0] + 17'd1, 16'd0});
+                                        - $signed({7'd0, clip_reg + 17'd1, 16'd0});
                 zhls_reg[40*h +: 40] <= $signed(pre_thr ? zh1_reg[40*h +: 40] : zh0_reg[40*h +: 40])
                                         + $signed({8'd0, clip_reg[15:0], 16'd0});
             end

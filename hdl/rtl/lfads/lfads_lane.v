@@ -86,10 +86,10 @@ module lfads_lane #(
     always @* begin
         for (g = 0; g < NG; g = g + 1) begin
             gsum[g] = 35'sd0;
-            for (m = 0; m < G; m = m + 1) gsum[g] = gsum[g] + prod[G*g+m];
+            for (m = 0; m < G; m = m + 1) gsum[g] = gsum[g] + $signed({{3{prod[G*g+m][31]}}, prod[G*g+m]});
         end
         tsum = f2 ? b2 : acc;
-        for (g = 0; g < NG; g = g + 1) tsum = tsum + part[g];
+        for (g = 0; g < NG; g = g + 1) tsum = tsum + $signed({{14{part[g][34]}}, part[g]});
     end
     // 2^(s-1) for s > 0 (round half up), 0 otherwise: added once, with the bias, instead of after the sum
     function signed [48:0] rnd;
@@ -130,13 +130,14 @@ module lfads_lane #(
     reg signed [17:0] ax8 [0:3];             // input projection + 8192 (the index offset), index {thread, bank}
     reg               v5;
     wire [1:0]        axi4 = {h4, x4};
-    wire signed [17:0] q4 = (ax8[axi4] + resq) >>> 2;
+    wire signed [17:0] resq18 = {{2{resq[15]}}, resq};
+    wire signed [17:0] q4 = (ax8[axi4] + resq18) >>> 2;
     wire [11:0]       idx4 = q4 < 0 ? 12'd0 : (q4 > 18'sd4095 ? 12'd4095 : q4[11:0]);
     assign resq_v = v4;
     always @(posedge clk) begin
         v4 <= r3; t4 <= t3; h4 <= h3; x4 <= x3;
         if (r3) resq <= requant16(acc, s3);
-        if (v4 && t4 == 2'd1) ax8[axi4] <= resq + 18'sd8192;
+        if (v4 && t4 == 2'd1) ax8[axi4] <= resq18 + 18'sd8192;
         // c+5: table entry at index(p) = clamp((p + 8192) >> 2, 0, 4095), p = ax + ah (the int32 sum of two Q10,
         // FIXED_POINT.md section 4): one 18-bit add and a clamp in front of the table's address register; c+6: gate
         v5 <= v4 && t4 == 2'd2;

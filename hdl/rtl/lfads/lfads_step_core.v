@@ -148,9 +148,13 @@ module lfads_step_core #(
     reg  [$clog2(CPB+1)-1:0] xsel_reg;
     wire [511:0]           x_q;
     wire [16*P-1:0]        vbus = vsrc_x_reg ? x_q[16*P*xsel_reg +: 16*P] : vbus_vf;
+    // lint waiver: the jobs whose results are read (co, factors, read-out) use the first CO, F or RO lanes, the
+    // other lanes give gates only; every lane runs the same job, so lane 0's strobes speak for all
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [16*L-1:0]        res_all;
-    wire [16*L-1:0]        gate_all;
     wire [L-1:0]           resq_v_all, gate_v_all;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [16*L-1:0]        gate_all;
     wire                   res_v  = resq_v_all[0];   // every lane runs the same job: lane 0 speaks for all
     wire                   gate_v = gate_v_all[0];
     reg  [31:0]            sub_reg;
@@ -192,7 +196,6 @@ module lfads_step_core #(
     // ------------------------------------------------------------------ output FIFO
     reg          fifo_push;
     wire         fifo_in_ready;
-    wire [$clog2(16):0] fifo_count;
     reg          push_busy_reg;
     reg [31:0]   pcnt_reg;
     reg          ro_pend_reg;     // a read-out job is in the pipeline; its result completes the record
@@ -201,7 +204,7 @@ module lfads_step_core #(
     reg  [511:0] sv_beat;         // SAVE: the state beat of this cycle
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
         .in_ready(fifo_in_ready), .in_data(sv_push ? sv_beat : out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
-        .out_ready(wr_ready), .out_data(wr_data), .count(fifo_count));
+        .out_ready(wr_ready), .out_data(wr_data));
     always @* fifo_push = (push_busy_reg || sv_push) && fifo_in_ready;
 
     // ------------------------------------------------------------------ model registers
@@ -317,7 +320,10 @@ module lfads_step_core #(
 
     // history of CI outputs: hist j = F_{t-j} after the CI step of bin t (zero before the start), so the
     // controller input of bin t is hist[lag-1] before that bin's CI step (lag >= 1) or hist[0] after it (lag 0)
+    // lint waiver: the oldest entry (hist LAG_MAX-1) falls out of the shift
+    /* verilator lint_off UNUSEDSIGNAL */
     wire [16*H*(LAG_MAX+1)-1:0] hist_shift = {hist_reg, h_new};   // after a CI update: hist j <- hist j-1
+    /* verilator lint_on UNUSEDSIGNAL */
     reg [16*H-1:0] ci_src;
     integer j;
     always @* begin
@@ -337,7 +343,8 @@ module lfads_step_core #(
     // ------------------------------------------------------------------ state buffer (SAVE, RESTORE)
     // what follows a finished RESET (or LOAD), or an invocation without either: RESTORE, RUN, SAVE, in that order
     function [5:0] after_reset;
-        /* verilator lint_off UNUSEDSIGNAL */   // bits 0 (LOAD) and 2 (RESET) are done by now
+        // lint waiver: flag bits 0 (LOAD) and 2 (RESET) are done by now
+        /* verilator lint_off UNUSEDSIGNAL */
         input [31:0] fl;
         /* verilator lint_on UNUSEDSIGNAL */
         begin
@@ -351,7 +358,7 @@ module lfads_step_core #(
     reg [512*SB_MAX-1:0] sv_vec;
     integer es, js;
     always @* begin
-        sv_vec = {(512*SB_MAX){1'b0}};
+        sv_vec = 0;
         sv_vec[31:0] = ST_MAGIC;
         sv_vec[63:32] = H;
         sv_vec[95:64] = F;
@@ -639,6 +646,16 @@ module lfads_step_core #(
     // ------------------------------------------------------------------ job port
     wire        j_issue = jact_reg;
     wire        j_last  = jcnt_reg == jn_reg - 1;
+    // chunk position of the job stage: a chunk of vf_all (< NCH), or of the X RAM (word xpos, chunk xsel of it)
+    wire [31:0] vchunk = {{(32 - $clog2(NCH+1)){1'b0}}, jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]};
+    wire [31:0] jpos   = jchunk_reg + jcnt_reg;
+    // lint waiver: the weight word < WD, xpos < XW + 1 and xsel < CPB; only their low bits are read
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0] waddr_w = jwbase_reg + jcnt_reg;
+    wire [31:0] xpos   = jpos / CPB;
+    wire [31:0] xsel_w = jpos % CPB;
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [$clog2(CPB+1)-1:0] xsel = xsel_w[$clog2(CPB+1)-1:0];
     always @(posedge clk) begin
         if (g_valid) begin
             jact_reg <= 1'b1; jcnt_reg <= 0; jn_reg <= g_n; jchunk_reg <= g_chunk; jwbase_reg <= g_wbase;
@@ -655,16 +672,16 @@ module lfads_step_core #(
         iss_thr   <= jthr_reg;
         iss_shift <= sh_reg[jop_reg];
         // operand: the VF chunk is registered and the X word read now, aligned with the lanes' weight read
-        vbus_vf   <= vf_all[16*P*(jchunk_reg[$clog2(NCH+1)-1:0] + jcnt_reg[$clog2(NCH+1)-1:0]) +: 16*P];
-        xsel_reg  <= (jchunk_reg + jcnt_reg) % CPB;
+        vbus_vf   <= vf_all[16*P*vchunk +: 16*P];
+        xsel_reg  <= xsel;
         if (rst) begin
             jact_reg <= 1'b0; iss_valid <= 1'b0;
         end
     end
-    assign pre_waddr = jwbase_reg + jcnt_reg;
+    assign pre_waddr = waddr_w[$clog2(WD)-1:0];
     assign pre_baddr = bias_slot(jop_reg);
     assign x_re = j_issue && jx_reg;
-    assign x_ra = (jchunk_reg + jcnt_reg) / CPB;
+    assign x_ra = xpos[$clog2(XW+1)-1:0];
     always @(posedge clk) vsrc_x_reg <= x_re;
 
     // ------------------------------------------------------------------ state registers and data
@@ -691,7 +708,7 @@ module lfads_step_core #(
         // RESET: the golden model's initial states; no CI output is older than the start
         if (state_reg == S_RESET && loaded_reg) begin
             cih_reg <= h0ci_reg; conh_reg <= h0con_reg; gh_reg <= h0g_reg;
-            hist_reg <= {(16*H*LAG_MAX){1'b0}};
+            hist_reg <= 0;
             nbin_reg <= 64'd0;
         end
         if (state_reg == S_FAC_W && ev_res_m) nbin_reg <= nbin_reg + 64'd1;

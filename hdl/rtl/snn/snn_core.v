@@ -112,13 +112,13 @@ module snn_core #(
         .re(rp_re), .raddr(rp_ra), .rdata(rp_q));
     ram_sdp #(.WIDTH(32), .DEPTH(MAX_NNZ))    u_syn (.clk(clk), .we(syn_we), .waddr(syn_wa), .wdata(syn_wd),
         .re(syn_re), .raddr(syn_ra), .rdata(syn_q));
-    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_b   (.clk(clk), .we(b_we), .waddr(b_wa), .wdata(b_wd),
+    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 4))  u_b   (.clk(clk), .we(b_we), .waddr(b_wa), .wdata(b_wd),
         .re(st_re), .raddr(st_ra), .rdata(b_q));
-    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_i   (.clk(clk), .we(st_we_i), .waddr(st_wa), .wdata(st_wi),
+    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 4))  u_i   (.clk(clk), .we(st_we_i), .waddr(st_wa), .wdata(st_wi),
         .re(st_re), .raddr(st_ra), .rdata(i_q));
-    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 2))  u_v   (.clk(clk), .we(st_we_v), .waddr(st_wa), .wdata(st_wv),
+    ram_sdp #(.WIDTH(32), .DEPTH(MAX_N + 4))  u_v   (.clk(clk), .we(st_we_v), .waddr(st_wa), .wdata(st_wv),
         .re(st_re), .raddr(st_ra), .rdata(v_q));
-    ram_sdp #(.WIDTH(16), .DEPTH(MAX_N + 2))  u_ref (.clk(clk), .we(st_we_r), .waddr(st_wa), .wdata(st_wr),
+    ram_sdp #(.WIDTH(16), .DEPTH(MAX_N + 4))  u_ref (.clk(clk), .we(st_we_r), .waddr(st_wa), .wdata(st_wr),
         .re(st_re), .raddr(st_ra), .rdata(ref_q));
     ram_sdp #(.WIDTH(32), .DEPTH(2 << BA))    u_spk (.clk(clk), .we(spk_we), .waddr(spk_wa), .wdata(spk_wd),
         .re(spk_re), .raddr(spk_ra), .rdata(spk_q));
@@ -126,11 +126,10 @@ module snn_core #(
     // ---------------------------------------------------------------- output FIFO
     reg         fifo_push;
     reg  [31:0] fifo_din;
-    wire [$clog2(FDEPTH):0] fifo_count;
     wire        fifo_in_ready;
     sync_fifo #(.WIDTH(32), .DEPTH(FDEPTH)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
         .in_ready(fifo_in_ready), .in_data(fifo_din), .out_valid(wr_valid), .out_ready(wr_ready),
-        .out_data(wr_data), .count(fifo_count));
+        .out_data(wr_data));
 
     // ---------------------------------------------------------------- pipeline registers
     // S0: issue
@@ -171,7 +170,12 @@ module snn_core #(
     wire [15:0] col1 = syn_q[31:16];
     wire        rec1 = {16'd0, col1} < n_reg;
     wire [15:0] icol1 = col1 - n_reg[15:0];
-    wire [BA-1:0] off1 = rec1 ? col1[15:5] : (WN + icol1[15:5]);
+    // spike word of the column within the bank: previous spikes at 0..WN-1, inputs at WN..WN+WI-1
+    // lint waiver: word1 < WN + WI <= 2^BA, the bits above BA-1 are zero
+    /* verilator lint_off UNUSEDSIGNAL */
+    wire [31:0]   word1 = rec1 ? {21'd0, col1[15:5]} : WN + {21'd0, icol1[15:5]};
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [BA-1:0] off1 = word1[BA-1:0];
     wire [4:0]  bitsel1 = rec1 ? col1[4:0] : icol1[4:0];
     wire        spike2 = spk_q[bit2_reg];
     wire signed [47:0] add2 = (!e2_reg && spike2) ? {{32{w2_reg[15]}}, w2_reg} : 48'sd0;
@@ -220,8 +224,12 @@ module snn_core #(
                        v6_reg <= 1'b0; v7_reg <= 1'b0; end
     end
 
-    wire [31:0] packed7 = pack_reg | ({31'd0, s7_reg} << i7_reg[4:0]);
-    wire        word7   = v7_reg && (i7_reg[4:0] == 5'd31 || {{(32-NA){1'b0}}, i7_reg} == n_reg - 32'd1);
+    // i7 as bit i7x[4:0] of spike word i7x[BA+4:5] (BA + 5 >= NA: 32 (WN + WI) > MAX_N + 4; the word offset
+    // within a bank has BA bits, which can be more than the NA - 5 word bits of the neuron index, e.g. MAX_N 100,
+    // MAX_IN 256: 4 and 2)
+    wire [BA+4:0] i7x     = {{(BA + 5 - NA){1'b0}}, i7_reg};
+    wire [31:0]   packed7 = pack_reg | ({31'd0, s7_reg} << i7x[4:0]);
+    wire          word7   = v7_reg && (i7x[4:0] == 5'd31 || {{(32-NA){1'b0}}, i7_reg} == n_reg - 32'd1);
 
     // ---------------------------------------------------------------- control FSM
     assign done     = state_reg == S_DONE;
@@ -248,7 +256,7 @@ module snn_core #(
         st_we_i = 1'b0; st_we_v = 1'b0; st_we_r = 1'b0;
         st_wa = i7_reg; st_wi = inew7_reg; st_wv = vf7_reg; st_wr = rf7_reg;
         st_re = 1'b0;  st_ra = iss_i_reg;
-        spk_we = 1'b0; spk_wa = {~bank_reg, i7_reg[NA-1:5]}; spk_wd = packed7;
+        spk_we = 1'b0; spk_wa = {~bank_reg, i7x[BA+4:5]}; spk_wd = packed7;
         spk_re = v1_reg; spk_ra = {bank_reg, off1};
         fifo_push = 1'b0; fifo_din = packed7;
 
@@ -348,7 +356,7 @@ module snn_core #(
             end
             S_IN_CMD: begin
                 rd_cmd_valid = 1'b1; rd_cmd_addr = inp_reg; rd_cmd_len = wi_reg;
-                if (rd_cmd_ready) begin state_next = S_IN; inp_next = inp_reg + {wi_reg, 2'b00}; end
+                if (rd_cmd_ready) begin state_next = S_IN; inp_next = inp_reg + {30'd0, wi_reg, 2'b00}; end
             end
             S_IN: if (rd_fire) begin
                 spk_we = 1'b1; spk_wa = {bank_reg, WN[BA-1:0] + idx_reg[BA-1:0]}; spk_wd = rd_data;
@@ -358,7 +366,7 @@ module snn_core #(
             S_OUT_CMD: begin
                 wr_cmd_valid = 1'b1; wr_cmd_addr = outp_reg; wr_cmd_len = wn_reg;
                 if (wr_cmd_ready) begin
-                    state_next = S_PREP0; outp_next = outp_reg + {wn_reg, 2'b00};
+                    state_next = S_PREP0; outp_next = outp_reg + {30'd0, wn_reg, 2'b00};
                 end
             end
             S_PREP0: begin rp_re = 1'b1; rp_ra = {NA{1'b0}}; state_next = S_PREP1; end

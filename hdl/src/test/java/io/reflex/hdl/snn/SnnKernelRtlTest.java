@@ -291,6 +291,42 @@ class SnnKernelRtlTest {
         }
     }
 
+    /**
+     * A build whose sizes are not powers of two: 100 neurons (4 spike words, the last one partly used), 256 inputs (8
+     * words), a 3,000-synapse RAM and 13-beat bursts. At this size the spike RAM's word offset within a bank (4 bits
+     * for 4 + 8 words) is wider than the neuron index's word bits (2): the lint gate found the write-back address
+     * built from the latter, which put the bank bit at bit 2 instead of bit 4, so the spike words of every other
+     * tick landed on bank 0's input words and the next tick read stale ones.
+     */
+    static Map<String, Integer> odd() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        m.put("MAX_N", 100);
+        m.put("MAX_IN", 256);
+        m.put("MAX_NNZ", 3000);
+        m.put("MAX_BEATS", 13);
+        return m;
+    }
+
+    @Test
+    @Timeout(1200)
+    void oddSizeBuildBitExact() {
+        Path lib = Builds.library(KERNEL, "odd", odd());
+        SplittableRandom r = new SplittableRandom(20261203L);
+        try (RtlSimDevice dev = Builds.device(lib, KERNEL, 17, 30, MEM_BYTES, true);
+                RtlSimDevice other = Builds.device(lib, KERNEL, 18, 30, MEM_BYTES, true)) {
+            for (int c = 0; c < 200; c++) {
+                // most networks fill 3 or 4 spike words and use up to all 8 input words; every 4th is any size
+                LifNet net = randomNet(r, 100, 256, 3000);
+                while (c % 4 != 0 && net.n() < 65) {
+                    net = randomNet(r, 100, 256, 3000);
+                }
+                int[] ticks = c % 3 == 0 ? new int[] {1 + r.nextInt(12), 1 + r.nextInt(4), 1 + r.nextInt(4),
+                    1 + r.nextInt(4)} : new int[] {2 + r.nextInt(11), 1 + r.nextInt(4)};
+                runCase(dev, other, "odd" + c, net, r, ticks);
+            }
+        }
+    }
+
     static void assertPoisoned(SnnHost host) {
         int[] raw = new int[4];
         assertThat(host.readRawOutput(raw, 4)).isEqualTo(HostStatus.OK);
