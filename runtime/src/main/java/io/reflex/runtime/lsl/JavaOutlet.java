@@ -402,6 +402,12 @@ public final class JavaOutlet implements StreamOutlet {
         QueryMatcher matcher = new QueryMatcher(info);
         byte[] shortInfo = info.toShortXml().getBytes(StandardCharsets.UTF_8);
         ByteBuffer timeReply = ByteBuffer.allocate(UdpRequests.TIME_REPLY_CAPACITY);
+        try {
+            UdpRequests.warmUpTimeProbes(() -> closed);
+        } catch (IOException | RuntimeException e) {
+            // Not fatal: probes are answered unwarmed, only less accurately.
+            error("service socket", "time-probe warm-up: " + e, e);
+        }
         while (!closed) {
             try {
                 buf.clear();

@@ -3,9 +3,12 @@ package io.reflex.runtime.lsl;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
  * Answers the UDP requests an outlet receives (docs/lsl-wire.md A1, A6): {@code LSL:shortinfo} discovery queries
@@ -28,6 +31,10 @@ final class UdpRequests {
     static final int TIME_REPLY_CAPACITY = 4 + 2 * MAX_TOKEN + 2 * LslNumbers.SECONDS_NS_MAX_CHARS;
 
     private static final byte[] TIMEDATA = "LSL:timedata".getBytes(StandardCharsets.US_ASCII);
+
+    /** Dummy probe rounds {@link #warmUpTimeProbes} runs, as many as the prober's (TimeCorrector). */
+    static final int WARM_UP_ROUNDS = 3000;
+    private static final AtomicBoolean WARMED = new AtomicBoolean();
 
     /**
      * Handles one datagram.
@@ -169,5 +176,42 @@ final class UdpRequests {
 
     private static boolean numberChar(byte c) {
         return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+    }
+
+    /**
+     * Once per JVM, runs the responder's probe path ({@code receive}, {@link #handle}, {@code send}) between two
+     * private loopback channels so the JIT has compiled it before real probes come: an outlet answers a few
+     * probes a second, too few to compile, and interpreted code between receipt and the t1 reading biases every
+     * prober's offset (issue #13). Lock-step, one datagram in flight; stops early when {@code stop} says so.
+     */
+    static void warmUpTimeProbes(BooleanSupplier stop) throws IOException {
+        if (!WARMED.compareAndSet(false, true)) {
+            return;
+        }
+        InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        try (DatagramChannel prober = DatagramChannel.open().bind(loopback);
+             DatagramChannel responder = DatagramChannel.open().bind(loopback)) {
+            SocketAddress to = responder.getLocalAddress();
+            byte[] head = "LSL:timedata\r\n1 ".getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer probe = ByteBuffer.allocate(head.length + LslNumbers.SECONDS_NS_MAX_CHARS + 2);
+            ByteBuffer in = ByteBuffer.allocate(512);
+            ByteBuffer reply = ByteBuffer.allocate(TIME_REPLY_CAPACITY);
+            for (int i = 0; i < WARM_UP_ROUNDS && !stop.getAsBoolean(); i++) {
+                byte[] p = probe.array();
+                System.arraycopy(head, 0, p, 0, head.length);
+                int end = LslNumbers.putSecondsNs(System.nanoTime(), p, head.length);
+                p[end] = '\r';
+                p[end + 1] = '\n';
+                probe.clear().limit(end + 2);
+                prober.send(probe, to);
+                in.clear();
+                SocketAddress from = responder.receive(in);
+                long t1Ns = LslClock.nowNs();
+                in.flip();
+                handle(in, (InetSocketAddress) from, null, null, responder, true, reply, t1Ns);
+                in.clear();
+                prober.receive(in);
+            }
+        }
     }
 }
