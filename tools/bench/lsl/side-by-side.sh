@@ -78,19 +78,26 @@ export LSLAPICFG="$WORK/lsl_api.cfg"
 field() { sed -n "s/.* $1=\\([-0-9.naNinf]*\\).*/\\1/p" <<<"$2" | head -1; }
 
 log "latency: Reflex (LslLatencyHarness channels=1 samples=$SAMPLES)"
-R_LAT="$(jrun io.reflex.runtime.lsl.LslLatencyHarness channels=1 samples="$SAMPLES" | grep '^latency')"
+R_LAT="$(jrun io.reflex.runtime.lsl.LslLatencyHarness channels=1 samples="$SAMPLES" | grep '^latency')" \
+  || { echo "side-by-side: the Reflex latency run failed" >&2; exit 1; }
 log "  $R_LAT"
 log "latency: liblsl (lsl_peer latency 1 $SAMPLES)"
-L_LAT="$(peer latency 1 "$SAMPLES")"
+L_LAT="$(peer latency 1 "$SAMPLES")" \
+  || { echo "side-by-side: the liblsl latency run failed (or lost samples): $L_LAT" >&2; exit 1; }
 log "  $L_LAT"
 
-# timecorr OUTLET_KIND INLET_KIND: prints the inlet's result line.
+# timecorr OUTLET_KIND INLET_KIND: sets TC_LINE to the inlet's result line (runs in this shell, so a failure
+# exits the script and the EXIT trap stops the outlet).
 timecorr() {
   local name="sbs-$1-$2-$$" out="$WORK/outlet-$1-$2.log" deadline
+  # Started as plain commands (not through the functions above, which would fork a subshell) so that $! is the
+  # outlet's own pid (nice execs it) and the kill below reaches it.
   if [[ "$1" == reflex ]]; then
-    jrun io.reflex.runtime.lsl.LslTimeCorrectionHarness outlet "$name" 300 >"$out" 2>&1 &
+    # shellcheck disable=SC2086
+    nice "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$CP" io.reflex.runtime.lsl.LslTimeCorrectionHarness outlet "$name" 300 \
+      >"$out" 2>&1 &
   else
-    peer outlet "$name" 300 >"$out" 2>&1 &
+    nice "$WORK/lsl_peer" outlet "$name" 300 >"$out" 2>&1 &
   fi
   OUTLET_PID=$!
   deadline=$((SECONDS + 60))
@@ -101,21 +108,25 @@ timecorr() {
   done
   local line
   if [[ "$2" == reflex ]]; then
-    line="$(jrun io.reflex.runtime.lsl.LslTimeCorrectionHarness timecorr "$name" "$ESTIMATES")"
+    line="$(jrun io.reflex.runtime.lsl.LslTimeCorrectionHarness timecorr "$name" "$ESTIMATES")" || line=""
   else
-    line="$(peer timecorr "$name" "$ESTIMATES")"
+    line="$(peer timecorr "$name" "$ESTIMATES")" || line=""
   fi
+  [[ -n "$line" && "$line" == *"estimates=$ESTIMATES:"* ]] \
+    || { echo "side-by-side: $2 inlet against $1 outlet: too few estimates: $line" >&2; exit 1; }
   kill "$OUTLET_PID" 2>/dev/null || true
   wait "$OUTLET_PID" 2>/dev/null || true
   OUTLET_PID=""
-  echo "$line"
+  TC_LINE="$line"
 }
 
 declare -A TC TCRTT
 for pair in "reflex reflex" "liblsl reflex" "liblsl liblsl" "reflex liblsl"; do
+  # shellcheck disable=SC2086
   set -- $pair
   log "time correction: $2 inlet against $1 outlet ($ESTIMATES estimates)"
-  line="$(timecorr "$1" "$2")"
+  timecorr "$1" "$2"
+  line="$TC_LINE"
   log "  $line"
   TC["$2_$1"]="$(field median "$line")"
   TCRTT["$2_$1"]="$(field rtt_median "$line")"
