@@ -149,13 +149,12 @@ final class DiscoveryResponder implements Runnable {
             try {
                 buf.clear();
                 SocketAddress from = channel.receive(buf);
-                double t = LslClock.now();
                 buf.flip();
                 if (!(from instanceof InetSocketAddress src)) {
                     continue;
                 }
                 for (Registration r : registrations) {
-                    int rc = UdpRequests.handle(buf.duplicate(), src, r.matcher, r.shortInfo, channel, false, t);
+                    int rc = UdpRequests.handle(buf.duplicate(), src, r.matcher, r.shortInfo, channel, false, null, 0);
                     if (rc == UdpRequests.ANSWERED) {
                         answered.incrementAndGet();
                     } else if (rc == UdpRequests.MALFORMED) {

@@ -401,15 +401,22 @@ public final class JavaOutlet implements StreamOutlet {
         ByteBuffer buf = ByteBuffer.allocate(65536);
         QueryMatcher matcher = new QueryMatcher(info);
         byte[] shortInfo = info.toShortXml().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer timeReply = ByteBuffer.allocate(UdpRequests.TIME_REPLY_CAPACITY);
+        try {
+            UdpRequests.warmUpTimeProbes(() -> closed);
+        } catch (IOException | RuntimeException e) {
+            // Not fatal: probes are answered unwarmed, only less accurately.
+            error("service socket", "time-probe warm-up: " + e, e);
+        }
         while (!closed) {
             try {
                 buf.clear();
                 SocketAddress from = service.receive(buf);
-                double t1 = LslClock.now();
+                long t1Ns = LslClock.nowNs();
                 buf.flip();
                 if (from instanceof InetSocketAddress src) {
                     boolean probe = buf.remaining() >= 12 && buf.get(4) == 't';
-                    int rc = UdpRequests.handle(buf, src, matcher, shortInfo, service, true, t1);
+                    int rc = UdpRequests.handle(buf, src, matcher, shortInfo, service, true, timeReply, t1Ns);
                     if (rc == UdpRequests.ANSWERED && probe) {
                         timeProbesAnswered.incrementAndGet();
                     } else if (rc == UdpRequests.MALFORMED) {

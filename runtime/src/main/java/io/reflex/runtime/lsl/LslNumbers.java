@@ -28,6 +28,40 @@ public final class LslNumbers {
         return format(v, false);
     }
 
+    /** Longest text {@link #putSecondsNs} writes: a sign, 10 integer digits, the point and 9 decimals. */
+    public static final int SECONDS_NS_MAX_CHARS = 21;
+
+    /**
+     * Writes nanoseconds as decimal seconds with all 9 fractional digits ({@code 592.177877513}) into {@code dst}
+     * at {@code offset} and returns the offset after the last character. Allocation-free and exact, for the time
+     * probe path, where every microsecond between a clock reading and the send is bias; any double parser reads it.
+     */
+    public static int putSecondsNs(long ns, byte[] dst, int offset) {
+        int pos = offset;
+        long v = ns;
+        if (v < 0) {
+            dst[pos++] = '-';
+            v = -v; // Long.MIN_VALUE cannot occur: nanoTime is nowhere near it
+        }
+        long seconds = v / 1_000_000_000L;
+        long fraction = v - seconds * 1_000_000_000L;
+        int digits = 1;
+        for (long t = seconds; t >= 10; t /= 10) {
+            digits++;
+        }
+        for (int i = digits - 1; i >= 0; i--) {
+            dst[pos + i] = (byte) ('0' + seconds % 10);
+            seconds /= 10;
+        }
+        pos += digits;
+        dst[pos++] = '.';
+        for (int i = 8; i >= 0; i--) {
+            dst[pos + i] = (byte) ('0' + fraction % 10);
+            fraction /= 10;
+        }
+        return pos + 9;
+    }
+
     private static String format(double v, boolean showpoint) {
         if (Double.isNaN(v)) {
             return "nan";
