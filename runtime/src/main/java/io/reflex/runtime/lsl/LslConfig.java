@@ -485,7 +485,6 @@ public final class LslConfig {
     /** Cap on an outlet's per-connection queue whatever Max-Buffer-Length asks for (memory bound). */
     public int outletMaxQueueSamples() { return outletMaxQueueSamples; }
     public LslConfig outletMaxQueueSamples(int v) { outletMaxQueueSamples = v; concluded = false; return this; }
-    /** Longest string value an inlet accepts; longer ones are a protocol error (hostile or broken peer). */
     /** Heap bytes one consumer's queue of an outlet may take (its capacity is cut to fit; default 8 MiB). */
     public long outletConsumerMaxBytes() { return outletConsumerMaxBytes; }
     public LslConfig outletConsumerMaxBytes(long v) { outletConsumerMaxBytes = v; concluded = false; return this; }
@@ -502,6 +501,7 @@ public final class LslConfig {
     /** Heap bytes an inlet's receive buffer may take (its capacity is cut to fit; default 64 MiB). */
     public long inletMaxBufferBytes() { return inletMaxBufferBytes; }
     public LslConfig inletMaxBufferBytes(long v) { inletMaxBufferBytes = v; concluded = false; return this; }
+    /** Longest string value an inlet accepts; longer ones are a protocol error (hostile or broken peer). */
     public int maxStringBytes() { return maxStringBytes; }
     public LslConfig maxStringBytes(int v) { maxStringBytes = v; concluded = false; return this; }
     public int sendBufferBytes() { return sendBufferBytes; }
