@@ -32,7 +32,10 @@ final class LabJson {
         }
         LabStreams.DecodedOutletFigures d = r.decodedOutlet;
         if (d != null) {
-            o.put("decoded_outlet", Json.object().put("name", d.name).put("type", d.type).put("pushed", d.pushed)
+            Json.Arr labels = Json.array();
+            d.labels.forEach(labels::add);
+            o.put("decoded_outlet", Json.object().put("name", d.name).put("type", d.type).put("labels", labels)
+                    .put("pushed", d.pushed)
                     .put("frames_emitted", d.framesEmitted).put("failures", d.failures));
         }
     }
@@ -57,8 +60,8 @@ final class LabJson {
         }
         if (r.decodedOutlet != null) {
             LabStreams.DecodedOutletFigures d = r.decodedOutlet;
-            sb.append(String.format(Locale.ROOT, "  decoded out  LSL '%s' (%s): %d of %d frames pushed%s%n", d.name,
-                    d.type, d.pushed, d.framesEmitted, d.failures > 0 ? ", " + d.failures + " pushes failed" : ""));
+            sb.append(String.format(Locale.ROOT, "  decoded out  LSL '%s' (%s) %s: %d of %d frames pushed%s%n",
+                    d.name, d.type, d.labels, d.pushed, d.framesEmitted, d.failures > 0 ? ", " + d.failures + " pushes failed" : ""));
         }
         return sb.toString();
     }

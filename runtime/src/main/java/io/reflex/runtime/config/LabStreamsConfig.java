@@ -1,7 +1,9 @@
 package io.reflex.runtime.config;
 
-import java.util.TreeSet;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The parts of the config that wire Reflex into a lab's LSL setup (docs/lab-setup.md): the task software's
@@ -10,6 +12,9 @@ import java.util.Set;
  * validates itself in one place.
  */
 public final class LabStreamsConfig {
+    /** Most channel labels {@code decodedOutlet.labels} may give (a decoder has a handful of outputs). */
+    public static final int MAX_DECODED_LABELS = 64;
+
     private LabStreamsConfig() {
     }
 
@@ -70,6 +75,11 @@ public final class LabStreamsConfig {
         public String type = "Control";
         /** Stream source_id ("" = the name); a display that resolves by it follows a restarted daemon. */
         public String sourceId = "";
+        /**
+         * Channel labels, one per decoder output in the decoder's order; null: the decoder's target names
+         * ({@code vx}, {@code vy} for velocity).
+         */
+        public List<String> labels;
         /**
          * How long the daemon waits, before its pipeline starts, for a display to connect to the outlet, s (0: does
          * not wait). With a wait the display receives every sample of the run, calibration included; when none
@@ -143,6 +153,21 @@ public final class LabStreamsConfig {
             label("decodedOutlet.name", o.name);
             label("decodedOutlet.type", o.type);
             Check.present("decodedOutlet.sourceId", o.sourceId, "a string");
+            if (o.labels != null) {
+                if (o.labels.isEmpty() || o.labels.size() > MAX_DECODED_LABELS) {
+                    throw new ConfigException("decodedOutlet.labels", o.labels.size() + " labels",
+                            "1 to " + MAX_DECODED_LABELS + " labels, one per decoder output, or null for the decoder's"
+                            + " target names");
+                }
+                Set<String> seen = new HashSet<>();
+                for (int i = 0; i < o.labels.size(); i++) {
+                    label("decodedOutlet.labels[" + i + "]", o.labels.get(i));
+                    if (!seen.add(o.labels.get(i))) {
+                        throw new ConfigException("decodedOutlet.labels[" + i + "]", "\"" + o.labels.get(i) + "\"",
+                                "a label not already used in decodedOutlet.labels");
+                    }
+                }
+            }
             Check.range("decodedOutlet.waitForConsumerS", o.waitForConsumerS, 0, 600);
             // published on the network of source.lsl (also for a synthetic source)
             Check.present("source.lsl", lsl, "an object");

@@ -57,6 +57,8 @@ public final class LabStreams implements AutoCloseable {
     public static final class DecodedOutletFigures {
         public String name;
         public String type;
+        /** The channel labels, one per decoder output. */
+        public List<String> labels;
         public long pushed;
         public long framesEmitted;
         public long failures;
@@ -77,6 +79,7 @@ public final class LabStreams implements AutoCloseable {
     private final KinematicsInlet kinematics;
     private final boolean ownsKinematics;
     private DecodedOutlet outlet;
+    private List<String> outletLabels = List.of();
     private MarkerInlet markers;
     private Pairing pairing;
     private long outagesShown;
@@ -149,11 +152,20 @@ public final class LabStreams implements AutoCloseable {
      * Publishes the decoded-output outlet when {@code decodedOutlet} is on for this source, before the pipeline
      * starts; returns its sink, or null.
      */
-    OutputSink openOutlet(ReflexConfig cfg, List<String> labels) {
+    OutputSink openOutlet(ReflexConfig cfg, List<String> targetNames) {
         LabStreamsConfig.DecodedOutlet o = cfg.decodedOutlet;
         if (o == null || !o.enabledFor(cfg.source.type)) {
             return null;
         }
+        List<String> labels = targetNames;
+        if (o.labels != null) {
+            if (o.labels.size() != targetNames.size()) {
+                throw new ConfigException("decodedOutlet.labels", o.labels.toString(), "one label per decoder output:"
+                        + " this session decodes " + targetNames.size() + " " + targetNames);
+            }
+            labels = o.labels;
+        }
+        outletLabels = List.copyOf(labels);
         LslBackend backend = Sources.lslBackend(cfg.source.lsl);
         try {
             outlet = new DecodedOutlet(backend.createOutlet(DecodedOutlet.describe(o.name, o.type, o.sourceId, labels,
@@ -242,6 +254,7 @@ public final class LabStreams implements AutoCloseable {
             DecodedOutletFigures d = new DecodedOutletFigures();
             d.name = outlet.outlet().info().name();
             d.type = outlet.outlet().info().type();
+            d.labels = outletLabels;
             d.pushed = outlet.pushed();
             d.framesEmitted = outlet.frames();
             d.failures = outlet.failures();

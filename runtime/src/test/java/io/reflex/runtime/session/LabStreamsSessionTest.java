@@ -39,6 +39,14 @@ class LabStreamsSessionTest {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    private static List<String> channelLabels(StreamInfo fullInfo) {
+        List<String> out = new ArrayList<>();
+        for (XmlElement c : fullInfo.desc().child("channels").children()) {
+            out.add(c.childValue("label"));
+        }
+        return out;
+    }
+
     private static ReflexConfig config(String neural, String kinematics, String decoded) {
         return ReflexConfig.parse("{\"source\":{\"type\":\"lsl\",\"channels\":16,\"sampleRateHz\":1000,"
                 + "\"lsl\":{\"name\":\"" + neural + "\",\"sourceId\":\"" + neural + "\",\"network\":\"loopback\","
@@ -48,7 +56,8 @@ class LabStreamsSessionTest {
                 + "\"decoder\":{\"name\":\"kalman\",\"compare\":[\"wiener\"]},"
                 + "\"calibration\":{\"seconds\":3,\"timeoutS\":60},\"run\":{\"seconds\":5},"
                 + "\"journal\":{\"enabled\":false},"
-                + "\"decodedOutlet\":{\"name\":\"" + decoded + "\",\"type\":\"Control\"}}");
+                + "\"decodedOutlet\":{\"name\":\"" + decoded + "\",\"type\":\"Control\","
+                + "\"labels\":[\"cursor_vx\",\"cursor_vy\"]}}");
     }
 
     @Test
@@ -74,6 +83,7 @@ class LabStreamsSessionTest {
             AtomicReference<Thread> reader = new AtomicReference<>();
             AtomicBoolean readerStop = new AtomicBoolean();
             List<String> notices = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<String> displayLabels = java.util.Collections.synchronizedList(new ArrayList<>());
             ClosedLoopSession.Listener listener = new ClosedLoopSession.Listener() {
                 @Override
                 public void onPhase(String phase, String detail) {
@@ -84,6 +94,7 @@ class LabStreamsSessionTest {
                         assertThat(found).hasSize(1);
                         JavaInlet in = new JavaInlet(found.get(0), net, new InletOptions(), QUIET);
                         in.open(10);
+                        displayLabels.addAll(channelLabels(in.fullInfo(10)));
                         display.set(in);
                         Thread t = new Thread(() -> {
                             float[] v = new float[2];
@@ -138,6 +149,10 @@ class LabStreamsSessionTest {
             // the display received every live frame, with the value the emit stage sent and the bin's timestamp
             assertThat(r.decodedOutlet).isNotNull();
             assertThat(r.decodedOutlet.name).isEqualTo(decodedName);
+            // the channels carry the configured labels, in the decoder's order (vx, vy)
+            assertThat(r.decodedOutlet.labels).containsExactly("cursor_vx", "cursor_vy");
+            assertThat(displayLabels).as("labels the display read from the stream's description")
+                    .containsExactly("cursor_vx", "cursor_vy");
             assertThat(r.decodedOutlet.pushed).isEqualTo(r.decodedOutlet.framesEmitted);
             assertThat(r.decodedOutlet.failures).isZero();
             assertThat(sent).hasSize((int) r.frames);
@@ -223,8 +238,29 @@ class LabStreamsSessionTest {
                 .hasMessageContaining("set source.type to lsl");
         assertThatThrownBy(() -> ReflexConfig.parse("{\"decodedOutlet\":{\"enabled\":true,\"name\":\"\"}}"))
                 .hasMessageContaining("decodedOutlet.name");
+        assertThatThrownBy(() -> ReflexConfig.parse("{\"decodedOutlet\":{\"enabled\":true,\"labels\":[]}}"))
+                .hasMessageContaining("decodedOutlet.labels").hasMessageContaining("one per decoder output");
+        assertThatThrownBy(() -> ReflexConfig.parse("{\"decodedOutlet\":{\"enabled\":true,"
+                + "\"labels\":[\"a\",\" \"]}}")).hasMessageContaining("decodedOutlet.labels[1]");
+        assertThatThrownBy(() -> ReflexConfig.parse("{\"decodedOutlet\":{\"enabled\":true,"
+                + "\"labels\":[\"a\",\"a\"]}}")).hasMessageContaining("decodedOutlet.labels[1]")
+                .hasMessageContaining("not already used");
         ReflexConfig c = ReflexConfig.parse("{\"source\":{\"type\":\"lsl\",\"lsl\":{\"name\":\"a\"}}}");
         assertThat(c.decodedOutlet.enabledFor(c.source.type)).as("on by default for an LSL source").isTrue();
         assertThat(new ReflexConfig().decodedOutlet.enabledFor("synthetic")).isFalse();
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void labelsThatDoNotMatchTheDecodersOutputsAreRefusedBeforeAnythingIsPublished() {
+        // a synthetic source decodes velocity: two outputs, vx and vy
+        ReflexConfig cfg = ReflexConfig.parse("{\"source\":{\"type\":\"synthetic\",\"channels\":16,"
+                + "\"lsl\":{\"network\":\"loopback\"}},\"journal\":{\"enabled\":false},"
+                + "\"calibration\":{\"seconds\":1},\"run\":{\"seconds\":1},"
+                + "\"decodedOutlet\":{\"enabled\":true,\"name\":\"" + unique("decoded") + "\","
+                + "\"labels\":[\"x\",\"y\",\"z\"]}}");
+        assertThatThrownBy(() -> new ClosedLoopSession(new ClosedLoopSession.Context().config(cfg)).run())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("decodedOutlet.labels")
+                .hasMessageContaining("[x, y, z]").hasMessageContaining("decodes 2 [vx, vy]");
     }
 }
