@@ -28,7 +28,11 @@ final class LabJson {
         }
         LabStreams.MarkerFigures m = r.markers;
         if (m != null) {
-            o.put("markers", Json.object().put("stream", m.stream).put("received", m.received).put("last", m.last));
+            Json.Obj mo = Json.object().put("stream", m.stream).put("received", m.received).put("last", m.last);
+            if (m.journaled != null) {
+                mo.put("journaled", m.journaled).put("not_journaled", m.notJournaled);
+            }
+            o.put("markers", mo);
         }
         LabStreams.DecodedOutletFigures d = r.decodedOutlet;
         if (d != null) {
@@ -55,8 +59,11 @@ final class LabJson {
                     k.late, k.missing, k.lateSamples));
         }
         if (r.markers != null) {
-            sb.append(String.format(Locale.ROOT, "  markers      '%s': %d received%s%n", r.markers.stream,
-                    r.markers.received, r.markers.last.isEmpty() ? "" : ", last '" + r.markers.last + "'"));
+            sb.append(String.format(Locale.ROOT, "  markers      '%s': %d received%s%s%n", r.markers.stream,
+                    r.markers.received, r.markers.journaled == null ? ""
+                            : String.format(Locale.ROOT, ", %d journaled%s", r.markers.journaled,
+                            r.markers.notJournaled > 0 ? " (" + r.markers.notJournaled + " not)" : ""),
+                    r.markers.last.isEmpty() ? "" : ", last '" + r.markers.last + "'"));
         }
         if (r.decodedOutlet != null) {
             LabStreams.DecodedOutletFigures d = r.decodedOutlet;

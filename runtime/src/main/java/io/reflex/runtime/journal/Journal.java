@@ -7,8 +7,10 @@ import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.pipeline.Stage;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Queue;
 import java.util.concurrent.atomic.AtomicReference;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ChronicleQueue;
@@ -46,6 +48,12 @@ public final class Journal implements FrameHandler, AutoCloseable {
     private final Counter framesWritten = new Counter("journal_frames");
     private final Counter pairedWritten = new Counter("journal_paired_targets");
     private final Counter framesNotWritten = new Counter("journal_frames_not_written");
+    private final Counter markersWritten = new Counter("journal_markers");
+    private final Counter markersNotWritten = new Counter("journal_markers_not_written");
+    /** Where markers wait for the journal's thread, or null while none are journaled. */
+    private volatile Queue<Marker> markerFeed;
+    /** Sequence of the last frame written (journal thread); -1 before the first. */
+    private long lastFrameSequence = -1;
     private final AtomicReference<String> fault = new AtomicReference<>();
     private volatile FreeSpaceGuard.Watch watch;
     private ExcerptAppender appender;
@@ -114,7 +122,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
                     + "); choose a writable directory");
         }
         long metaBytes = metadataJson == null ? 0 : 16 + 3L * metadataJson.length();
-        long maxRecord = Math.max(maxFrameBytes, metaBytes);
+        long maxRecord = Math.max(Math.max(maxFrameBytes, metaBytes), JournalFormat.MAX_MARKER_RECORD_BYTES);
         long block = ChronicleSettings.blockBytes(maxRecord);
         if (guard != null) {
             // Refused before anything is mapped: a nearly full disk is an environment error at start, not a fault.
@@ -227,7 +235,87 @@ public final class Journal implements FrameHandler, AutoCloseable {
             framesNotWritten.increment();
             return;
         }
+        lastFrameSequence = f.sequence;
         framesWritten.increment();
+        if (markerFeed != null) {
+            drainMarkers();
+        }
+    }
+
+    /**
+     * A marker of the task's marker stream to be journaled: its text and its timestamp on the local LSL clock.
+     * Made by the marker reader's thread (markers are rare), written by the journal's thread.
+     */
+    public record Marker(double timeS, String text) {
+    }
+
+    /**
+     * Journals the markers put into {@code feed} ({@link JournalFormat#TYPE_MARKER}): the journal's thread takes them
+     * after each frame it writes and when it closes. Markers already in the feed are kept; call once, before the
+     * pipeline starts.
+     */
+    public void journalMarkers(Queue<Marker> feed) {
+        markerFeed = feed;
+    }
+
+    /** Marker records written so far. */
+    public long markersWritten() {
+        return markersWritten.get();
+    }
+
+    /** Markers taken from the feed but not written, because the journal had faulted. */
+    public long markersNotWritten() {
+        return markersNotWritten.get();
+    }
+
+    private synchronized void drainMarkers() {
+        Queue<Marker> feed = markerFeed;
+        Marker m;
+        while ((m = feed.poll()) != null) {
+            if (closed || appender == null || fault.get() != null) {
+                markersNotWritten.increment();
+                continue;
+            }
+            FreeSpaceGuard.Watch w = watch;
+            if (w != null && endPosition + maxRecordBytes > spaceCheckedUntil) {
+                if (!w.check()) {
+                    markersNotWritten.increment();
+                    continue;
+                }
+                spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+            }
+            try {
+                writeMarker(m);
+            } catch (RuntimeException | Error e) {
+                fail("journal " + dir + ": writing a marker failed after " + framesWritten.get() + " frames: " + e);
+                markersNotWritten.increment();
+                continue;
+            }
+            markersWritten.increment();
+        }
+    }
+
+    private void writeMarker(Marker m) {
+        String text = m.text() == null ? "" : m.text();
+        byte[] utf8 = (text.length() > JournalFormat.MAX_MARKER_CHARS ? text.substring(0, JournalFormat.MAX_MARKER_CHARS)
+                : text).getBytes(StandardCharsets.UTF_8);
+        DocumentContext dc = appender.writingDocument();
+        try {
+            Bytes<?> b = dc.wire().bytes();
+            b.writeByte(JournalFormat.TYPE_MARKER);
+            b.writeByte(JournalFormat.VERSION);
+            b.writeDouble(m.timeS());
+            b.writeLong(lastFrameSequence);
+            b.writeInt(text.length());
+            b.writeInt(utf8.length);
+            b.write(utf8);
+            endPosition = b.writePosition();
+        } catch (RuntimeException | Error e) {
+            rollback(dc);
+            throw e;
+        } finally {
+            dc.close();
+        }
     }
 
     private void write(Frame f) {
@@ -351,6 +439,9 @@ public final class Journal implements FrameHandler, AutoCloseable {
 
     @Override
     public void onClose() {
+        if (markerFeed != null) {
+            drainMarkers();
+        }
         close();
     }
 

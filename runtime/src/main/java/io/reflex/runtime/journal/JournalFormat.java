@@ -1,8 +1,8 @@
 package io.reflex.runtime.journal;
 
 /**
- * The journal's record layout (little-endian, as Chronicle Bytes writes it), version 1. Each Chronicle document is
- * one record that starts with a type byte.
+ * The journal's record layout (little-endian, as Chronicle Bytes writes it; every record's own layout is version 1).
+ * Each Chronicle document is one record that starts with a type byte.
  *
  * <p>{@link #TYPE_META}: {@code u8 type, u8 version, utf8 json} — run metadata written once at open.
  *
@@ -18,8 +18,15 @@ package io.reflex.runtime.journal;
  * ring independently, so it may come before it; a reader joins them by sequence. Frames the kinematics could not
  * pair (late, in a gap, before the stream's start) have no such record.
  *
- * <p>The run metadata's {@code "version"} is {@link #FORMAT_VERSION}: 2 since paired targets were added; a
- * {@link JournalReader} reads journals of version 1 and 2.
+ * <p>{@link #TYPE_MARKER} (journal format 3): {@code u8 type, u8 version, f64 timeS, i64 afterSequence,
+ * i32 length, i32 byteCount, u8[byteCount] utf8} — one marker of the task's marker stream ({@code source.lsl.markers}): its timestamp on the
+ * local LSL clock (time-corrected, the clock of the frames' {@code acquisitionTimeS}), the sequence of the last frame
+ * journaled before it was written (-1: none yet), the text's length in chars, and the text, cut to its first
+ * {@link #MAX_MARKER_CHARS} chars when longer ({@code length} tells). Markers are written by the journal's thread
+ * after the frame that followed their arrival, or at close.
+ *
+ * <p>The run metadata's {@code "version"} is {@link #FORMAT_VERSION}: 2 since paired targets were added, 3 since
+ * markers; a {@link JournalReader} reads journals of versions 1 to 3.
  */
 public final class JournalFormat {
     /** Record type of run metadata. */
@@ -28,10 +35,16 @@ public final class JournalFormat {
     public static final byte TYPE_FRAME = 2;
     /** Record type of the targets a kinematics stream paired with a frame (journal format 2). */
     public static final byte TYPE_PAIRED_TARGETS = 3;
+    /** Record type of a marker of the task's marker stream (journal format 3). */
+    public static final byte TYPE_MARKER = 4;
+    /** Most chars of a marker's text that are journaled. */
+    public static final int MAX_MARKER_CHARS = 1024;
+    /** Bytes a marker record may take, Chronicle's header included. */
+    public static final long MAX_MARKER_RECORD_BYTES = 2 + 8 + 8 + 4 + 4 + 3L * MAX_MARKER_CHARS + 64;
     /** Most values a paired-targets record may hold. */
     public static final int MAX_PAIRED_TARGETS = 64;
     /** The journal format version in the run metadata. */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     /** Layout version written into every record. */
     public static final byte VERSION = 1;
 

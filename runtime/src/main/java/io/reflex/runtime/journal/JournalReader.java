@@ -1,5 +1,6 @@
 package io.reflex.runtime.journal;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import net.openhft.chronicle.bytes.Bytes;
@@ -46,7 +47,7 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Reads the next frame into {@code r}, passing over paired-targets records (see {@link #nextRecord}).
+     * Reads the next frame into {@code r}, passing over paired-targets and marker records (see {@link #nextRecord}).
      *
      * @return false when no more frames are stored, or when the tail cannot be read (see {@link #tailFault()})
      * @throws IllegalStateException when a record has an unknown type or version
@@ -64,14 +65,15 @@ public final class JournalReader implements AutoCloseable {
     }
 
     /**
-     * Reads the next frame or paired-targets record into {@code r}: for {@link JournalFormat#TYPE_FRAME} every frame
-     * field, for {@link JournalFormat#TYPE_PAIRED_TARGETS} {@code sequence}, {@code pairedCount} and
-     * {@code pairedTargets}.
+     * Reads the next frame, paired-targets or marker record into {@code r}: for {@link JournalFormat#TYPE_FRAME} every
+     * frame field, for {@link JournalFormat#TYPE_PAIRED_TARGETS} {@code sequence}, {@code pairedCount} and
+     * {@code pairedTargets}, for {@link JournalFormat#TYPE_MARKER} the {@code marker*} fields.
      *
      * @return the record type, or 0 when no more records are stored or the tail cannot be read (see
      *         {@link #tailFault()})
      * @throws IllegalStateException when a record has an unknown type or version, or a paired-targets record holds
-     *                               more than {@link JournalFormat#MAX_PAIRED_TARGETS} values
+     *                               more than {@link JournalFormat#MAX_PAIRED_TARGETS} values, or a marker
+     *                               record more than {@link JournalFormat#MAX_MARKER_CHARS} chars
      */
     public byte nextRecord(JournalRecord r) {
         if (tailFault != null) {
@@ -114,6 +116,22 @@ public final class JournalReader implements AutoCloseable {
                     }
                     r.pairedCount = count;
                     r.pairedTargets = readFloats(b, r.pairedTargets, count);
+                    return type;
+                }
+                if (type == JournalFormat.TYPE_MARKER) {
+                    r.markerTimeS = b.readDouble();
+                    r.markerAfterSequence = b.readLong();
+                    r.markerLength = b.readInt();
+                    int bytes = b.readInt();
+                    // bounded before anything is allocated
+                    if (r.markerLength < 0 || bytes < 0 || bytes > 3 * JournalFormat.MAX_MARKER_CHARS
+                            || bytes > b.readRemaining()) {
+                        throw new FormatException("marker record after frame " + r.markerAfterSequence + " is"
+                                + " malformed (length " + r.markerLength + ", " + bytes + " bytes)");
+                    }
+                    byte[] utf8 = new byte[bytes];
+                    b.read(utf8);
+                    r.markerText = new String(utf8, StandardCharsets.UTF_8);
                     return type;
                 }
                 if (type != JournalFormat.TYPE_FRAME) {

@@ -32,6 +32,14 @@ public final class JournalRecord {
     public int pairedCount;
     /** Set by {@link JournalReader#nextRecord}: the targets a kinematics stream paired with frame {@link #sequence}. */
     public float[] pairedTargets = new float[0];
+    /** Set by {@link JournalReader#nextRecord} for a marker record: its timestamp on the local LSL clock, s. */
+    public double markerTimeS;
+    /** For a marker record: the sequence of the last frame journaled before it (-1: none). */
+    public long markerAfterSequence;
+    /** For a marker record: its text (the first {@link JournalFormat#MAX_MARKER_CHARS} chars). */
+    public String markerText = "";
+    /** For a marker record: the text's length in chars before it was cut. */
+    public int markerLength;
 
     /** Valid samples as a new array (sample-major). */
     public float[] samplesCopy() {

@@ -9,8 +9,15 @@ import java.util.List;
  * are read at the end of the run.
  */
 public final class MarkerInlet implements AutoCloseable {
+    /** Told of each marker, on the reader's thread. */
+    @FunctionalInterface
+    public interface Listener {
+        void onMarker(double timeS, String text);
+    }
+
     private final LslBackend backend;
     private final String predicate;
+    private final Listener listener;
     private final Thread reader;
     private volatile boolean closed;
     private volatile String stream = "";
@@ -20,7 +27,16 @@ public final class MarkerInlet implements AutoCloseable {
 
     /** Starts the reader thread for the stream {@code selector} chooses. */
     public MarkerInlet(LslBackend backend, LslSampleSource.Selector selector) {
+        this(backend, selector, null);
+    }
+
+    /**
+     * Starts the reader thread for the stream {@code selector} chooses; {@code listener} (or null) is told of each
+     * marker, on that thread, before it is counted.
+     */
+    public MarkerInlet(LslBackend backend, LslSampleSource.Selector selector, Listener listener) {
         this.backend = backend;
+        this.listener = listener;
         this.predicate = selector.predicate();
         this.reader = new Thread(this::read, "reflex-markers");
         reader.setDaemon(true);
@@ -41,7 +57,11 @@ public final class MarkerInlet implements AutoCloseable {
                 while (!closed && !in.lost()) {
                     double ts = in.pullSample(sample, 0.2);
                     if (ts != 0.0) {
-                        last = sample[0] == null ? "" : sample[0];
+                        String text = sample[0] == null ? "" : sample[0];
+                        if (listener != null) {
+                            listener.onMarker(ts, text);
+                        }
+                        last = text;
                         lastTimeS = ts;
                         received = received + 1;
                     }

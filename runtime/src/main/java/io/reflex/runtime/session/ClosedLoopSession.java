@@ -239,6 +239,7 @@ public final class ClosedLoopSession {
         }
         if (journal != null) {
             pc.observer("journal", journal);
+            lab.journalMarkers(journal);
         }
         if (lab.pairs()) {
             // targets come from another stream: frames wait (copied) for their kinematics, off the critical path

@@ -137,6 +137,9 @@ public final class JournalFit {
                     hasTargets[row] = true;
                     continue;
                 }
+                if (type != JournalFormat.TYPE_FRAME) {
+                    continue; // markers (journal format 3) do not enter a fit
+                }
                 if (channels < 0) {
                     channels = rec.channels;
                     r.channels = channels;

@@ -3,6 +3,7 @@ package io.reflex.runtime.session;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.LabStreamsConfig;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.lsl.DecodedOutlet;
 import io.reflex.runtime.lsl.KinematicsInlet;
 import io.reflex.runtime.lsl.LslBackend;
@@ -16,6 +17,8 @@ import io.reflex.runtime.source.Sources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A session's links to a lab's other LSL programs (docs/lab-setup.md): the task software's kinematics stream
@@ -72,7 +75,17 @@ public final class LabStreams implements AutoCloseable {
         public long received;
         /** The last marker's text ("" when none). */
         public String last;
+        /** Markers written to the run's journal; null when the run has no journal. */
+        public Long journaled;
+        /**
+         * Markers received but not in the journal (its feed was full, it had faulted, or they came after it closed);
+         * null when the run has no journal.
+         */
+        public Long notJournaled;
     }
+
+    /** Most markers that may wait for the journal's thread; more are counted as not journaled. */
+    static final int MARKER_FEED_CAPACITY = 4096;
 
     private final LslSampleSource lslSource;
     private final double outageMs;
@@ -81,6 +94,10 @@ public final class LabStreams implements AutoCloseable {
     private DecodedOutlet outlet;
     private List<String> outletLabels = List.of();
     private MarkerInlet markers;
+    /** Markers waiting for the journal, or null when markers are not journaled. */
+    private ArrayBlockingQueue<Journal.Marker> markerFeed;
+    private final AtomicLong markersDropped = new AtomicLong();
+    private Journal markerJournal;
     private Pairing pairing;
     private long outagesShown;
     private long endedShown;
@@ -103,9 +120,19 @@ public final class LabStreams implements AutoCloseable {
         LabStreamsConfig.Markers m = "lsl".equals(cfg.source.type) && cfg.source.lsl != null
                 ? cfg.source.lsl.markers : null;
         if (m != null) {
+            MarkerInlet.Listener toJournal = null;
+            if (cfg.journal.enabled) {
+                // kept until the journal's thread takes them (markers that come before the journal opens wait too)
+                lab.markerFeed = new ArrayBlockingQueue<>(MARKER_FEED_CAPACITY);
+                toJournal = (t, text) -> {
+                    if (!lab.markerFeed.offer(new Journal.Marker(t, text))) {
+                        lab.markersDropped.incrementAndGet();
+                    }
+                };
+            }
             try {
                 lab.markers = new MarkerInlet(Sources.lslBackend(cfg.source.lsl), new LslSampleSource.Selector()
-                        .name(m.name).type(m.type).sourceId(m.sourceId));
+                        .name(m.name).type(m.type).sourceId(m.sourceId), toJournal);
             } catch (RuntimeException e) {
                 lab.close();
                 throw new ConfigException("source.lsl.markers", e.getMessage());
@@ -201,6 +228,14 @@ public final class LabStreams implements AutoCloseable {
         return pairing;
     }
 
+    /** Has {@code journal} write the markers from now on, with those that arrived before it opened. */
+    void journalMarkers(Journal journal) {
+        if (markerFeed != null && journal != null) {
+            markerJournal = journal;
+            journal.journalMarkers(markerFeed);
+        }
+    }
+
     /** Tells the listener of outages that began or ended since the last call; called by the session's thread. */
     void poll(ClosedLoopSession.Listener listener) {
         if (lslSource == null) {
@@ -248,6 +283,10 @@ public final class LabStreams implements AutoCloseable {
             m.stream = markers.stream();
             m.received = markers.received();
             m.last = markers.last();
+            if (markerJournal != null) {
+                m.journaled = markerJournal.markersWritten();
+                m.notJournaled = markersDropped.get() + markerJournal.markersNotWritten() + markerFeed.size();
+            }
             report.markers = m;
         }
         if (outlet != null) {

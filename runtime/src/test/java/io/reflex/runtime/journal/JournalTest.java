@@ -15,6 +15,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.wire.DocumentContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -102,6 +108,132 @@ class JournalTest {
                     .hasMessageStartingWith("journal.dir: cannot write to journal directory");
         } finally {
             ro.toFile().setWritable(true, false);
+        }
+    }
+
+    @Test
+    void markersAreJournaledBetweenTheFramesWithTheirTimesAndTexts(@TempDir Path dir) throws Exception {
+        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
+        ArrayBlockingQueue<Journal.Marker> feed = new ArrayBlockingQueue<>(16);
+        // a marker that came before the journal opened waits for it
+        feed.add(new Journal.Marker(1.0, "block_start 1"));
+        String longText = "x".repeat(2000);
+        Path jdir = dir.resolve("j");
+        Journal journal = Journal.open(jdir, "{\"run\":\"markers\"}");
+        journal.journalMarkers(feed);
+        try (journal; Pipeline p = new Pipeline(new Pipeline.Context().source(src).channels(CH).binWidthUs(10_000)
+                .clock(clock).decoder(new Mean(CH)).observer("journal", journal))) {
+            Agent agent = p.startManual();
+            for (int ms = 0; ms < 500; ms++) {
+                clock.advanceNs(1_000_000);
+                agent.doWork();
+                if (ms == 200) {
+                    feed.add(new Journal.Marker(2.5, "target_on 3 0.0000 0.1000"));
+                    feed.add(new Journal.Marker(2.6, "cursor ✓ ünïcødé"));
+                } else if (ms == 400) {
+                    feed.add(new Journal.Marker(4.0, longText));
+                }
+            }
+            feed.add(new Journal.Marker(9.0, "taken at close"));
+        }
+        feed.add(new Journal.Marker(10.0, "after close"));
+        assertThat(journal.markersWritten()).isEqualTo(5);
+        assertThat(journal.markersNotWritten()).isZero();
+        assertThat(feed).as("what came after the journal closed stays unwritten").hasSize(1);
+
+        List<String> texts = new ArrayList<>();
+        List<Double> times = new ArrayList<>();
+        List<Long> after = new ArrayList<>();
+        List<Long> frameBefore = new ArrayList<>();
+        long lastFrame = -1;
+        int frames = 0;
+        try (JournalReader reader = new JournalReader(jdir)) {
+            JournalRecord r = new JournalRecord();
+            for (byte t = reader.nextRecord(r); t != 0; t = reader.nextRecord(r)) {
+                if (t == JournalFormat.TYPE_FRAME) {
+                    lastFrame = r.sequence;
+                    frames++;
+                } else {
+                    assertThat(t).isEqualTo(JournalFormat.TYPE_MARKER);
+                    texts.add(r.markerText);
+                    times.add(r.markerTimeS);
+                    after.add(r.markerAfterSequence);
+                    frameBefore.add(lastFrame);
+                    if (r.markerText.startsWith("xxx")) {
+                        assertThat(r.markerLength).as("the full length is kept").isEqualTo(2000);
+                    } else {
+                        assertThat(r.markerLength).isEqualTo(r.markerText.length());
+                    }
+                }
+            }
+            assertThat(reader.tailFault()).isNull();
+        }
+        assertThat(frames).isEqualTo(50);
+        assertThat(texts).containsExactly("block_start 1", "target_on 3 0.0000 0.1000", "cursor ✓ ünïcødé",
+                longText.substring(0, JournalFormat.MAX_MARKER_CHARS), "taken at close");
+        assertThat(times).containsExactly(1.0, 2.5, 2.6, 4.0, 9.0);
+        // each names the frame written just before it: the first after frame 0, the next after the frame that
+        // followed their arrival
+        assertThat(after).isEqualTo(frameBefore);
+        assertThat(after.get(0)).isEqualTo(0L);
+        assertThat(after.get(1)).isBetween(19L, 21L);
+        assertThat(after.get(3)).isBetween(39L, 41L);
+        assertThat(after.get(4)).isEqualTo(49L);
+        // a reader of frames only passes over them
+        try (JournalReader reader = new JournalReader(jdir)) {
+            JournalRecord r = new JournalRecord();
+            int n = 0;
+            while (reader.next(r)) {
+                n++;
+            }
+            assertThat(n).isEqualTo(50);
+        }
+    }
+
+    @Test
+    void markersOfAFaultedJournalAreCountedNotWritten(@TempDir Path dir) throws Exception {
+        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
+        ArrayBlockingQueue<Journal.Marker> feed = new ArrayBlockingQueue<>(16);
+        Journal journal = Journal.open(dir.resolve("j"), null);
+        journal.journalMarkers(feed);
+        try (journal; Pipeline p = new Pipeline(new Pipeline.Context().source(src).channels(CH).binWidthUs(10_000)
+                .clock(clock).decoder(new Mean(CH)).observer("journal", journal))) {
+            Agent agent = p.startManual();
+            feed.add(new Journal.Marker(1.0, "written"));
+            for (int ms = 0; ms < 100; ms++) {
+                clock.advanceNs(1_000_000);
+                agent.doWork();
+                if (ms == 50) {
+                    journal.fail("test: the disk is full");
+                    feed.add(new Journal.Marker(2.0, "lost"));
+                }
+            }
+        }
+        assertThat(journal.markersWritten()).isEqualTo(1);
+        assertThat(journal.markersNotWritten()).isEqualTo(1);
+        assertThat(feed).isEmpty();
+    }
+
+    @Test
+    void aMarkerRecordClaimingMoreBytesThanAllowedIsRefusedBeforeAllocating(@TempDir Path dir) {
+        Path jdir = dir.resolve("j");
+        try (ChronicleQueue q = ChronicleQueue.singleBuilder(jdir).rollCycle(RollCycles.FAST_DAILY).build();
+             ExcerptAppender a = q.createAppender();
+             DocumentContext dc = a.writingDocument()) {
+            Bytes<?> b = dc.wire().bytes();
+            b.writeByte(JournalFormat.TYPE_MARKER);
+            b.writeByte(JournalFormat.VERSION);
+            b.writeDouble(1.0);
+            b.writeLong(-1);
+            b.writeInt(5);
+            b.writeInt(Integer.MAX_VALUE - 8);
+            b.write(new byte[] {'a', 'b', 'c', 'd', 'e'});
+        }
+        try (JournalReader reader = new JournalReader(jdir)) {
+            assertThatThrownBy(() -> reader.nextRecord(new JournalRecord())).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("marker record").hasMessageContaining("malformed");
         }
     }
 

@@ -2,18 +2,25 @@ package io.reflex.runtime.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.reflex.decoders.linear.DecoderFile;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
+import io.reflex.runtime.lsl.ChannelFormat;
 import io.reflex.runtime.lsl.JavaLsl;
+import io.reflex.runtime.lsl.LslClock;
 import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.lsl.LslErrorHandler;
 import io.reflex.runtime.lsl.SplitLslPublisher;
+import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.runtime.lsl.StreamOutlet;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -23,22 +30,24 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A session whose kinematics came from a separate LSL stream journals the paired velocity (journal format 2), and
- * {@link JournalFit} fits a decoder from it.
+ * A session whose kinematics came from a separate LSL stream journals the paired velocity (journal format 2) and the
+ * task's markers (format 3), and {@link JournalFit} fits a decoder from it.
  */
 class JournalFitTest {
     private static final LslErrorHandler QUIET = (w, m, c) -> { };
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void thePairedKinematicsAreJournaledAndAFitUsesThem(@TempDir Path dir) throws Exception {
+    void thePairedKinematicsAndTheMarkersAreJournaledAndAFitUsesThem(@TempDir Path dir) throws Exception {
         String id = UUID.randomUUID().toString().substring(0, 8);
         String neural = "amp-" + id;
         String kin = "task-" + id;
+        String markerName = "markers-" + id;
         ReflexConfig cfg = ReflexConfig.parse("{\"source\":{\"type\":\"lsl\",\"channels\":16,\"sampleRateHz\":1000,"
                 + "\"lsl\":{\"name\":\"" + neural + "\",\"sourceId\":\"" + neural + "\",\"network\":\"loopback\","
                 + "\"resolveTimeoutS\":10,"
-                + "\"kinematics\":{\"name\":\"" + kin + "\",\"type\":\"Kinematics\",\"maxWaitMs\":1000}}},"
+                + "\"kinematics\":{\"name\":\"" + kin + "\",\"type\":\"Kinematics\",\"maxWaitMs\":1000},"
+                + "\"markers\":{\"name\":\"" + markerName + "\"}}},"
                 + "\"pipeline\":{\"binWidthUs\":20000},"
                 + "\"decoder\":{\"name\":\"kalman\",\"compare\":[]},"
                 + "\"calibration\":{\"seconds\":3,\"timeoutS\":60},\"run\":{\"seconds\":2},"
@@ -47,11 +56,31 @@ class JournalFitTest {
         LslConfig net = LslConfig.loopback().conclude();
         AtomicBoolean stop = new AtomicBoolean();
         SessionReport r;
-        try (SplitLslPublisher pub = new SplitLslPublisher(new JavaLsl(net, QUIET), neural, kin, 16, 1000, 10, 1)) {
+        String[] markerTexts = {"block_start 1", "trial_start 1", "target_on 1 0.1000 0.0000", "target_reached 1 420",
+            "block_end 1"};
+        double[] markerTimes = new double[markerTexts.length];
+        JavaLsl lsl = new JavaLsl(net, QUIET);
+        try (SplitLslPublisher pub = new SplitLslPublisher(lsl, neural, kin, 16, 1000, 10, 1);
+             StreamOutlet markers = lsl.createOutlet(StreamInfo.builder(markerName, "Markers", 1, 0,
+                     ChannelFormat.STRING, markerName).build())) {
             Thread publisher = new Thread(() -> pub.run(0, stop::get), "test-publisher");
             publisher.start();
+            // the task sends its markers once decoding is live (the marker reader has had the calibration to connect)
+            ClosedLoopSession.Listener task = new ClosedLoopSession.Listener() {
+                @Override
+                public void onPhase(String phase, String detail) {
+                    if (phase.equals("live")) {
+                        assertThat(markers.waitForConsumers(10)).as("the daemon's marker reader connected").isTrue();
+                        double t0 = LslClock.now();
+                        for (int i = 0; i < markerTexts.length; i++) {
+                            markerTimes[i] = t0 + 0.001 * i;
+                            markers.pushSample(new String[] {markerTexts[i]}, markerTimes[i]);
+                        }
+                    }
+                }
+            };
             try {
-                r = new ClosedLoopSession(new ClosedLoopSession.Context().config(cfg)).run();
+                r = new ClosedLoopSession(new ClosedLoopSession.Context().config(cfg).listener(task)).run();
             } finally {
                 stop.set(true);
                 publisher.join(10_000);
@@ -62,6 +91,8 @@ class JournalFitTest {
         // the neural stream carries no reference: the targets are journaled as paired-targets records
         Set<Long> frames = new HashSet<>();
         Set<Long> pairedSequences = new HashSet<>();
+        List<String> journaledTexts = new ArrayList<>();
+        List<Double> journaledTimes = new ArrayList<>();
         int paired = 0;
         try (JournalReader reader = new JournalReader(r.journal)) {
             JournalRecord rec = new JournalRecord();
@@ -69,6 +100,10 @@ class JournalFitTest {
                 if (t == JournalFormat.TYPE_FRAME) {
                     assertThat(rec.referenceCount).isZero();
                     frames.add(rec.sequence);
+                } else if (t == JournalFormat.TYPE_MARKER) {
+                    journaledTexts.add(rec.markerText);
+                    journaledTimes.add(rec.markerTimeS);
+                    assertThat(frames).as("the frame journaled before the marker").contains(rec.markerAfterSequence);
                 } else {
                     assertThat(t).isEqualTo(JournalFormat.TYPE_PAIRED_TARGETS);
                     assertThat(pairedSequences.add(rec.sequence)).as("one record per frame").isTrue();
@@ -77,10 +112,19 @@ class JournalFitTest {
                     paired++;
                 }
             }
-            assertThat(reader.metadataJson()).contains("\"version\":2", "\"references\":[]",
+            assertThat(reader.metadataJson()).contains("\"version\":3", "\"references\":[]",
                     "\"paired_targets\":[\"vx\",\"vy\"]");
         }
         assertThat(paired).isGreaterThanOrEqualTo(150).isLessThanOrEqualTo(frames.size());
+        // every marker the daemon received is in the journal, in order, with its time-corrected timestamp
+        assertThat(r.markers.received).isEqualTo(markerTexts.length);
+        assertThat(r.markers.journaled).isEqualTo(markerTexts.length);
+        assertThat(r.markers.notJournaled).isZero();
+        assertThat(journaledTexts).containsExactly(markerTexts);
+        for (int i = 0; i < markerTexts.length; i++) {
+            // one machine: the corrected time is the pushed one within the time correction's error
+            assertThat(journaledTimes.get(i)).isCloseTo(markerTimes[i], within(0.005));
+        }
         assertThat(frames).containsAll(pairedSequences);
         assertThat((long) paired).isEqualTo(r.kinematics.paired);
         // next() still returns only the frames
