@@ -1,0 +1,108 @@
+package io.reflex.tools.rig;
+
+import io.reflex.decoders.CalibrationSet;
+import io.reflex.decoders.Decoder;
+import io.reflex.decoders.Decoders;
+import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.synth.CenterOutSource;
+import java.util.SplittableRandom;
+
+/**
+ * The samples the rig's source sends, generated before the run so that sending costs a copy: spike counts of a
+ * simulated center-out population (per-millisecond counts, the features the decoders are fitted on), or broadband
+ * Gaussian values (an amplifier's raw load; binned by the same summing stage, so their decoded values mean nothing).
+ * The ring of samples is replayed over and over.
+ */
+public final class RigSignal {
+    /** Signal kinds. */
+    public static final String SPIKES = "spikes";
+    public static final String BROADBAND = "broadband";
+
+    private final String kind;
+    private final int channels;
+    private final int count;
+    private final float[] samples;
+
+    private RigSignal(String kind, int channels, int count, float[] samples) {
+        this.kind = kind;
+        this.channels = channels;
+        this.count = count;
+        this.samples = samples;
+    }
+
+    /** {@code count} samples of {@code channels} channels of {@code kind}. */
+    public static RigSignal generate(String kind, int channels, int count, long seed) {
+        if (channels < 1 || count < 1 || (long) channels * count > 64L << 20) {
+            throw new IllegalArgumentException("signal of " + channels + " channels × " + count + " samples is out of"
+                    + " range (at most 64 Mi values)");
+        }
+        float[] s = new float[channels * count];
+        if (SPIKES.equals(kind)) {
+            CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(seed));
+            float[] one = new float[channels];
+            double[] kin = new double[4];
+            for (int i = 0; i < count; i++) {
+                gen.nextSample(one, kin);
+                System.arraycopy(one, 0, s, i * channels, channels);
+            }
+        } else if (BROADBAND.equals(kind)) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            for (int i = 0; i < s.length; i++) {
+                // ~N(0, 1) by the sum of four uniforms (no allocation, no library)
+                s[i] = (float) ((rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() - 2.0)
+                        * Math.sqrt(3.0));
+            }
+        } else {
+            throw new IllegalArgumentException("signal '" + kind + "' is not known; allowed: spikes, broadband");
+        }
+        return new RigSignal(kind, channels, count, s);
+    }
+
+    public String kind() {
+        return kind;
+    }
+
+    public int channels() {
+        return channels;
+    }
+
+    /** Samples in the ring. */
+    public int count() {
+        return count;
+    }
+
+    /** The ring, sample-major. */
+    float[] samples() {
+        return samples;
+    }
+
+    /** Offset into {@link #samples()} of sample {@code k} of the endless replay. */
+    int offset(long k) {
+        return (int) (k % count) * channels;
+    }
+
+    /**
+     * A {@code name} decoder ({@code kalman} or {@code wiener}) fitted on {@code bins} bins of simulated center-out
+     * spike counts with their velocity; deterministic for a seed, so every series decodes with the same weights.
+     */
+    public static Decoder fittedDecoder(String name, int channels, int samplesPerBin, long seed) {
+        if (!"kalman".equals(name) && !"wiener".equals(name)) {
+            throw new IllegalArgumentException("decoder '" + name + "' is not one the rig fits; allowed: kalman,"
+                    + " wiener");
+        }
+        CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(seed));
+        CalibrationSet set = new CalibrationSet(1000, channels, 2);
+        float[] counts = new float[channels];
+        double[] kin = new double[4];
+        float[] vel = new float[2];
+        for (int b = 0; b < set.capacity(); b++) {
+            gen.nextBin(samplesPerBin, counts, kin);
+            vel[0] = (float) kin[2];
+            vel[1] = (float) kin[3];
+            set.add(counts, vel);
+        }
+        TrainableDecoder d = Decoders.create(name, channels, null);
+        d.fit(set);
+        return d;
+    }
+}
