@@ -55,7 +55,7 @@ class RigCommandTest {
         Object[] r = CliRunner.run(args());
         assertThat((Integer) r[0]).as("stderr: %s", r[2]).isZero();
         String out = (String) r[1];
-        assertThat(out).contains("reflex rig: inprocess path, kalman decoder, 1000 Hz × 16 ch")
+        assertThat(out).contains("reflex rig: inprocess path, kalman decoder on java, 1000 Hz × 16 ch")
                 .containsPattern("(?m)^  reflex +\\d")
                 .containsPattern("(?m)^  plain_loop +\\d")
                 .containsPattern("(?m)^  abq_pipeline +\\d")

@@ -3,6 +3,9 @@ package io.reflex.tools.rig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.reflex.decoders.Decoder;
+import io.reflex.decoders.engine.EngineDecoder;
+import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.runtime.pipeline.Topology;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -24,7 +27,7 @@ import org.HdrHistogram.HistogramIterationValue;
  * {@link #WARMUP_SPEEDUP} times faster so that the JIT has compiled each series' per-bin code before anything is
  * measured (at 50 bins per second HotSpot would need ten seconds or more).
  */
-public final class RigRun {
+public final class RigRun implements AutoCloseable {
     /** What to run. */
     public static final class Options {
         public double rateHz = 1000;
@@ -36,6 +39,8 @@ public final class RigRun {
         public double warmupSeconds = 2;
         public double leadInSeconds = 0.1;
         public String decoder = "kalman";
+        /** For lfads and snn: the engine chain, e.g. {@code rtl-sim,cpu-fixed}; null for the default. */
+        public String engines;
         public String signal = RigSignal.SPIKES;
         public String topology = Topology.FUSED.key();
         public String hotIdle = "backoff";
@@ -82,6 +87,13 @@ public final class RigRun {
                 throw new IllegalArgumentException("--deadline-us must be in [1, 60000000], was " + deadlineUs);
             }
             Topology.byKey(topology);
+            if (engines != null) {
+                if (!"lfads".equals(decoder) && !"snn".equals(decoder)) {
+                    throw new IllegalArgumentException("--engine is for the lfads and snn decoders; " + decoder
+                            + " runs on the JVM");
+                }
+                EngineSpec.parseNames(engines);
+            }
             samplesPerBin();
             double binsTotal = seconds * rateHz / samplesPerBin();
             if (binsTotal > 20_000_000) {
@@ -102,6 +114,7 @@ public final class RigRun {
     static final double MAX_WARMUP_RATE_HZ = 200_000;
 
     private final Options o;
+    private final List<Decoder> decoders = new ArrayList<>();
     private final List<RigTarget> targets = new ArrayList<>();
     private final List<LatencyRecorder> recorders = new ArrayList<>();
     private final long[] misses;
@@ -114,14 +127,12 @@ public final class RigRun {
         // a ring of 10 s of samples, at most 32 Mi values, at least one bin
         int ring = (int) Math.max(spb, Math.min(o.rateHz * 10, (32L << 20) / o.channels));
         RigSignal signal = RigSignal.generate(o.signal, o.channels, ring, o.seed);
-        reflex = new ReflexInProcess(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed),
+        reflex = new ReflexInProcess(signal, decoder(spb),
                 o.deadlineUs, Topology.byKey(o.topology), o.hotIdle, o.idle);
         targets.add(reflex);
         if (o.baselines) {
-            targets.add(new PlainLoop(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed),
-                    o.deadlineUs, o.hotIdle));
-            abq = new AbqPipeline(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed), o.deadlineUs,
-                    o.hotIdle);
+            targets.add(new PlainLoop(signal, decoder(spb), o.deadlineUs, o.hotIdle));
+            abq = new AbqPipeline(signal, decoder(spb), o.deadlineUs, o.hotIdle);
             targets.add(abq);
         } else {
             abq = null;
@@ -132,6 +143,36 @@ public final class RigRun {
             recorders.add(new LatencyRecorder(t.name(), (int) Math.min(Integer.MAX_VALUE - 8, rounds * perSegment)));
         }
         misses = new long[targets.size()];
+    }
+
+    /** One series' decoder, fitted alike for every series; closed with the run. */
+    private Decoder decoder(int spb) {
+        try {
+            Decoder d = RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
+                    o.engines == null ? null : EngineSpec.parseNames(o.engines));
+            decoders.add(d);
+            return d;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The engine chain of the Reflex series' decoder, or {@code java} for a JVM decoder. */
+    private String engineName() {
+        if (decoders.isEmpty() || !(decoders.get(0) instanceof EngineDecoder ed)) {
+            return "java";
+        }
+        return ed.lastEngineName() == null ? String.valueOf(ed.context().engines()) : ed.lastEngineName();
+    }
+
+    /** Releases the decoders' engines (verilated kernels, devices). */
+    @Override
+    public void close() {
+        for (Decoder d : decoders) {
+            RigSignal.closeQuietly(d);
+        }
+        decoders.clear();
     }
 
     private int rounds() {
@@ -195,7 +236,7 @@ public final class RigRun {
         root.put("command", "rig");
         root.put("path", "inprocess");
         root.put("decoder", o.decoder);
-        root.put("engine", "java");
+        root.put("engine", engineName());
         root.put("rate_hz", o.rateHz);
         root.put("channels", o.channels);
         root.put("chunk", o.chunk);
