@@ -243,9 +243,11 @@ final class RigCommand implements Callable<Integer> {
                 r.get("rate_hz").asDouble(), r.get("channels").asInt(), r.get("chunk").asInt(),
                 r.get("bin_us").asLong(), r.get("seconds").asDouble(), r.get("machine").get("jdk").asText(),
                 r.get("date").asText()));
-        if ("concurrent".equals(r.path("series_mode").asText())) {
-            sb.append("  the series ran concurrently on the same samples (separate processes on loopback LSL)")
-                    .append(System.lineSeparator());
+        String mode = r.path("series_mode").asText();
+        if ("concurrent".equals(mode) || "interleaved".equals(mode)) {
+            sb.append("  the series ran at the same time on the same samples").append("interleaved".equals(mode)
+                    ? ", the relay's bins ending " + r.path("relay_offset_samples").asInt() + " samples after Reflex's"
+                    : "").append(" (separate processes on loopback LSL)").append(System.lineSeparator());
         }
         sb.append(String.format(Locale.ROOT, "  %-14s %9s %9s %9s %9s %9s %8s %6s %6s%n", "series", "p50 µs", "p90 µs",
                 "p99 µs", "p99.9 µs", "max µs", "frames", "drops", "misses"));

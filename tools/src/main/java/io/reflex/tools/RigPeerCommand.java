@@ -25,6 +25,8 @@ final class RigPeerCommand implements Callable<Integer> {
     @Option(names = "--signal", defaultValue = "spikes") String signal;
     @Option(names = "--seed", defaultValue = "7") long seed;
     @Option(names = "--consumers", defaultValue = "2") int consumers;
+    @Option(names = "--extra-samples", defaultValue = "0") int extraSamples;
+    @Option(names = "--offset-samples", defaultValue = "0") int offsetSamples;
     @Option(names = "--from", description = "relay: the stream to read") String from;
     @Option(names = "--to", description = "relay: the stream to publish") String to;
     @Option(names = "--bin-us", defaultValue = "20000") long binUs;
@@ -46,6 +48,7 @@ final class RigPeerCommand implements Callable<Integer> {
                 o.signal = signal;
                 o.seed = seed;
                 o.consumers = consumers;
+                o.extraSamples = extraSamples;
                 o.connectTimeoutS = connectTimeoutS;
                 return RigPeers.source(o, System.in, System.out, System.err);
             }
@@ -56,6 +59,7 @@ final class RigPeerCommand implements Callable<Integer> {
                 o.samplesPerBin = samplesPerBin;
                 o.binWidthUs = binUs;
                 o.outputs = outputs;
+                o.offsetSamples = offsetSamples;
                 o.hotIdle = hotIdle;
                 o.connectTimeoutS = connectTimeoutS;
                 return RigPeers.relay(o, System.in, System.out, System.err);

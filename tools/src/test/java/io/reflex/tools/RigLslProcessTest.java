@@ -54,7 +54,9 @@ class RigLslProcessTest {
         System.out.println(j.toPrettyString().lines().limit(40).collect(Collectors.joining("\n")));
 
         assertThat(j.get("path").asText()).isEqualTo("lsl");
-        assertThat(j.get("series_mode").asText()).isEqualTo("concurrent");
+        // the relay's bins end half a bin (5 samples) after the daemon's, on the same stream
+        assertThat(j.get("series_mode").asText()).isEqualTo("interleaved");
+        assertThat(j.get("relay_offset_samples").asInt()).isEqualTo(5);
         assertThat(j.get("network").asText()).isEqualTo("loopback");
         JsonNode series = j.get("series");
         assertThat(series).hasSize(2);
@@ -84,7 +86,7 @@ class RigLslProcessTest {
         assertThat(j.at("/daemon/decoded_outlet/pushed").asLong()).isEqualTo(300);
         assertThat(j.at("/daemon/decoder_loaded").asText()).endsWith("rig.rxdf");
         assertThat(j.at("/relay/pushed").asLong()).isEqualTo(300);
-        assertThat(j.at("/source/samples").asLong()).isEqualTo(3000);
+        assertThat(j.at("/source/samples").asLong()).as("300 bins and the relay's last half bin").isEqualTo(3005);
 
         // every child process is gone, and they were separate processes
         JsonNode pids = j.get("pids");
@@ -97,7 +99,7 @@ class RigLslProcessTest {
         assertThat(children()).isEqualTo(before);
 
         // the text summary says how the series ran
-        assertThat(RigCommand.text(j)).contains("reflex rig: lsl path").contains("concurrently on the same samples")
+        assertThat(RigCommand.text(j)).contains("reflex rig: lsl path").contains("the relay's bins ending 5 samples after Reflex's")
                 .containsPattern("(?m)^  bare_relay +\\d");
     }
 

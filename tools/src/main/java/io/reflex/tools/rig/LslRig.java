@@ -32,9 +32,11 @@ import java.util.stream.Stream;
  * no decoding) both subscribe to it; this process is the sink, with one inlet on each output stream, matching every
  * output to its bin by timestamp.
  *
- * <p>Reflex and the relay run <b>concurrently on the same samples</b> (both read the one source stream), not in
- * turns: a turn would need the daemon's pipeline stopped and restarted. Machine noise therefore hits both alike,
- * and each also competes with the other for the CPU. The run starts with a lead-in of {@code warmupSeconds} at the
+ * <p>Reflex and the relay run <b>at the same time on the same stream</b> (both read every sample of the one source
+ * stream), not in turns: a turn would need the daemon's pipeline stopped and restarted. Machine noise therefore hits
+ * both alike. So that neither waits for the CPU while the other handles a bin at the same instant, the relay's bins
+ * are <b>interleaved</b> with the daemon's: they end half a bin later ({@link #relayOffsetSamples}), and its
+ * latencies are charged on the same schedule shifted by that much. The run starts with a lead-in of {@code warmupSeconds} at the
  * measured rate, matched but not measured (the daemon's JIT, inlets connecting).
  */
 public final class LslRig {
@@ -89,20 +91,23 @@ public final class LslRig {
         long lead = o.warmupSeconds > 0 ? Math.max(1, Math.round(o.warmupSeconds * o.rateHz / spb)) : 0;
         long measured = Math.max(1, Math.round(o.seconds * o.rateHz / spb));
         long total = lead + measured;
+        int offset = relayOffsetSamples(spb, o.chunk);
         Path config = daemonConfig(dir, sourceName, decodedName);
 
         RigChild source = spawn("source", dir, List.of("rig-peer", "source", "--name", sourceName, "--channels",
                 Integer.toString(o.channels), "--rate", Double.toString(o.rateHz), "--chunk",
                 Integer.toString(o.chunk), "--samples-per-bin", Integer.toString(spb), "--bins", Long.toString(total),
                 "--signal", o.signal, "--seed", Long.toString(o.seed), "--consumers",
-                Integer.toString(o.baselines ? 2 : 1), "--connect-timeout-s", Double.toString(CONNECT_TIMEOUT_S)));
+                Integer.toString(o.baselines ? 2 : 1), "--extra-samples", Integer.toString(o.baselines ? offset : 0),
+                "--connect-timeout-s", Double.toString(CONNECT_TIMEOUT_S)));
         source.await("ready", CONNECT_TIMEOUT_S);
         progress.accept("rig: lsl: source '" + sourceName + "' published (pid " + source.pid() + ")");
         RigChild relay = null;
         if (o.baselines) {
             relay = spawn("relay", dir, List.of("rig-peer", "relay", "--from", sourceName, "--to", relayName,
                     "--samples-per-bin", Integer.toString(spb), "--bin-us", Long.toString(o.binWidthUs),
-                    "--outputs", Integer.toString(OUTPUTS), "--hot-idle", o.hotIdle, "--connect-timeout-s",
+                    "--outputs", Integer.toString(OUTPUTS), "--offset-samples", Integer.toString(offset),
+                    "--hot-idle", o.hotIdle, "--connect-timeout-s",
                     Double.toString(CONNECT_TIMEOUT_S)));
         }
         RigChild daemon = spawn("daemon", dir, List.of("daemon", "--json", "--config", config.toString()));
@@ -129,7 +134,10 @@ public final class LslRig {
             List<Sink> sinks = new ArrayList<>();
             sinks.add(new Sink(decodedIn, reflexRec, schedule, total, lead));
             if (relayIn != null) {
-                sinks.add(new Sink(relayIn, relayRec, schedule, total, lead));
+                // the relay's bins end `offset` samples after the daemon's: the same schedule, shifted
+                RigSchedule shifted = new RigSchedule(schedule.t0Ns() + Math.round(offset * 1e9 / o.rateHz),
+                        o.rateHz, o.chunk, spb);
+                sinks.add(new Sink(relayIn, relayRec, shifted, total, lead));
             }
             for (Sink s : sinks) {
                 s.thread.start();
@@ -189,6 +197,10 @@ public final class LslRig {
             }
             ObjectNode r = report(reflexRec, relayIn != null ? relayRec : null, lead * spb / o.rateHz, summary, sent,
                     relayDone);
+            if (relayIn != null) {
+                r.put("series_mode", offset > 0 ? "interleaved" : "concurrent");
+                r.put("relay_offset_samples", offset);
+            }
             ObjectNode pids = r.putObject("pids");
             for (RigChild c : children) {
                 pids.put(c.role(), c.pid());
@@ -199,6 +211,15 @@ public final class LslRig {
                 in.close();
             }
         }
+    }
+
+    /**
+     * How many samples the relay's bins end after the daemon's: half a bin, in whole chunks (a chunk's samples are
+     * sent together), so that the two do their per-bin work 10 ms apart at 20 ms bins instead of competing for the
+     * CPU at the same instant; 0 when a bin is a single chunk.
+     */
+    static int relayOffsetSamples(int samplesPerBin, int chunk) {
+        return (samplesPerBin / 2 / chunk) * chunk;
     }
 
     private RigChild spawn(String role, Path dir, List<String> args) {
@@ -300,7 +321,7 @@ public final class LslRig {
                               JsonNode sent, JsonNode relayDone) {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = RigRun.header(m, o, "lsl");
-        root.put("series_mode", "concurrent");
+        root.put("series_mode", relayRec == null ? "reflex_only" : "concurrent");
         root.put("lead_in_s", RigRun.round(leadInS, 3));
         root.put("lsl_backend", "java");
         root.put("network", "loopback");

@@ -35,7 +35,8 @@ import org.HdrHistogram.Histogram;
  *   pushed when it is due.</li>
  *   <li>{@link #relay}: the bare-relay baseline: an inlet on the source stream read exactly as the daemon's ingest
  *   reads it ({@link LslSampleSource}, clock post-processing on, the same idle strategy), and for each bin's last
- *   sample one sample of as many channels as the decoder has outputs pushed to an outlet described as the daemon's
+ *   sample (its bins may be offset from the daemon's by {@code offsetSamples}, so that the two do not do their
+ *   per-bin work at the same instant) one sample of as many channels as the decoder has outputs pushed to an outlet described as the daemon's
  *   decoded outlet, stamped with that sample's timestamp: the same two LSL hops with no decoding.</li>
  * </ul>
  * Both talk to the rig on stdin and stdout, one line at a time: stdout says {@code ready}, {@code connected N},
@@ -65,6 +66,7 @@ public final class RigPeers {
         public String signal;
         public long seed;
         public int consumers;
+        public int extraSamples;
         public double connectTimeoutS;
 
         void check() {
@@ -78,6 +80,10 @@ public final class RigPeers {
             if (bins < 1 || bins > 50_000_000) {
                 throw new IllegalArgumentException("--bins must be in [1, 50000000], was " + bins);
             }
+            if (extraSamples < 0 || extraSamples > samplesPerBin) {
+                throw new IllegalArgumentException("--extra-samples must be in [0, --samples-per-bin], was "
+                        + extraSamples);
+            }
             if (consumers < 0 || consumers > 16) {
                 throw new IllegalArgumentException("--consumers must be in [0, 16], was " + consumers);
             }
@@ -89,7 +95,8 @@ public final class RigPeers {
 
     /**
      * The source role: publishes, waits for {@code consumers} inlets, then for {@code start T0_NS}, sends every bin on
-     * the schedule from that origin, prints {@code sent} with how late the sends were, and waits for stdin to end.
+     * the schedule from that origin (and {@code extraSamples} more, completing the relay's last bin when its bins are
+     * offset), prints {@code sent} with how late the sends were, and waits for stdin to end.
      *
      * @return the exit code: 0, or 2 with the reason on {@code err}
      */
@@ -132,9 +139,10 @@ public final class RigPeers {
             }
             RigSchedule schedule = new RigSchedule(Long.parseLong(start.substring(6).trim()), o.rateHz, o.chunk,
                     o.samplesPerBin);
-            Histogram lateNs = send(outlet, signal, schedule, o.bins * o.samplesPerBin);
+            long samples = o.bins * o.samplesPerBin + o.extraSamples;
+            Histogram lateNs = send(outlet, signal, schedule, samples);
             ObjectNode sent = new ObjectMapper().createObjectNode();
-            sent.put("samples", o.bins * o.samplesPerBin);
+            sent.put("samples", samples);
             sent.set("send_late_us", RigRun.summary(new ObjectMapper(), lateNs));
             out.println("sent " + sent);
             control.awaitEnd();
@@ -185,6 +193,7 @@ public final class RigPeers {
         public int samplesPerBin;
         public long binWidthUs;
         public int outputs;
+        public int offsetSamples;
         public String hotIdle;
         public double connectTimeoutS;
 
@@ -197,6 +206,10 @@ public final class RigPeers {
             }
             if (binWidthUs < 1 || binWidthUs > 10_000_000) {
                 throw new IllegalArgumentException("--bin-us must be in [1, 10000000], was " + binWidthUs);
+            }
+            if (offsetSamples < 0 || offsetSamples >= samplesPerBin) {
+                throw new IllegalArgumentException("--offset-samples must be in [0, --samples-per-bin), was "
+                        + offsetSamples);
             }
             if (outputs < 1 || outputs > 16) {
                 throw new IllegalArgumentException("--outputs must be in [1, 16], was " + outputs);
@@ -244,18 +257,23 @@ public final class RigPeers {
                         + o.outputs + " outputs to forward");
                 return 2;
             }
+            // the first offsetSamples samples end no bin of the relay: its bins end half a bin after the daemon's
+            SampleBlock skip = new SampleBlock(channels, Math.max(1, o.offsetSamples), 0);
+            boolean skipping = o.offsetSamples > 0;
             SampleBlock block = new SampleBlock(channels, o.samplesPerBin, 0);
             float[] forward = new float[o.outputs];
             IdleStrategy idle = IdleStrategies.byName(o.hotIdle);
             out.println("ready");
             long bins = 0;
             while (!control.ended()) {
-                int n = source.poll(block);
+                int n = source.poll(skipping ? skip : block);
                 if (n == SampleSource.END_OF_STREAM) {
                     err.println("reflex rig-peer relay: the source stream '" + o.from + "' was lost");
                     return 2;
                 }
-                if (block.isFull()) {
+                if (skipping) {
+                    skipping = !skip.isFull();
+                } else if (block.isFull()) {
                     System.arraycopy(block.samples(), (o.samplesPerBin - 1) * channels, forward, 0, o.outputs);
                     outlet.pushSample(forward, block.timestamps()[o.samplesPerBin - 1]);
                     block.clear();
