@@ -7,7 +7,6 @@ import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,18 +30,7 @@ class DaemonProcessTest {
                 + "\"calibration\": {\"seconds\": 4},"
                 + "\"run\": {\"seconds\": 0},"
                 + "\"journal\": {\"dir\": \"" + dir.resolve("journal").toString().replace("\\", "\\\\") + "\"}}");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // The same JVM flags as this test JVM (the surefire argLine: Chronicle's flags, analytics off).
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native") || a.startsWith("--sun-misc")
-                    || a.startsWith("-Dchronicle")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ReflexCli.class.getName());
+        List<String> cmd = new ArrayList<>(CliProcess.command(List.of()));
         cmd.add("daemon");
         cmd.add("--json");
         cmd.add("--config");

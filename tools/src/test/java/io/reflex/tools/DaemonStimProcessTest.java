@@ -10,7 +10,6 @@ import io.reflex.stim.StimVerdict;
 import io.reflex.stim.driver.StimWire;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -141,18 +140,7 @@ class DaemonStimProcessTest {
     }
 
     private static Process start(Path cfg) throws java.io.IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // The same JVM flags as this test JVM (the surefire argLine: Chronicle's flags, analytics off).
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native") || a.startsWith("--sun-misc")
-                    || a.startsWith("-Dchronicle")) {
-                cmd.add(a);
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(ReflexCli.class.getName());
+        List<String> cmd = new ArrayList<>(CliProcess.command(List.of()));
         cmd.add("daemon");
         cmd.add("--json");
         cmd.add("--config");

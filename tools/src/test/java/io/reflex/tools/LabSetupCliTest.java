@@ -67,11 +67,17 @@ class LabSetupCliTest {
         r.decodedOutlet.type = "Control";
         r.decodedOutlet.pushed = 700;
         r.decodedOutlet.framesEmitted = 700;
+        r.decodedOutlet.labels = java.util.List.of("cursor_vx", "cursor_vy");
         r.markers = new io.reflex.runtime.session.LabStreams.MarkerFigures();
         r.markers.stream = "TaskMarkers";
         r.markers.received = 42;
         r.markers.last = "target_on 3 0.0000 0.1000";
+        r.markers.journaled = 41L;
+        r.markers.notJournaled = 1L;
         JsonNode j = Reports.json(r).node();
+        assertThat(j.at("/markers/journaled").asLong()).isEqualTo(41);
+        assertThat(j.at("/markers/not_journaled").asLong()).isEqualTo(1);
+        assertThat(j.at("/decoded_outlet/labels/1").asText()).isEqualTo("cursor_vy");
         assertThat(j.at("/markers/stream").asText()).isEqualTo("TaskMarkers");
         assertThat(j.at("/markers/received").asLong()).isEqualTo(42);
         assertThat(j.at("/markers/last").asText()).isEqualTo("target_on 3 0.0000 0.1000");
@@ -84,8 +90,8 @@ class LabSetupCliTest {
         assertThat(j.at("/decoded_outlet/frames_emitted").asLong()).isEqualTo(700);
         assertThat(Reports.text(r)).contains("2 outages (silence > 1000 ms), 1 reconnects")
                 .contains("'TaskKinematics'").contains("bins paired 500").contains("late 3")
-                .contains("LSL 'reflex-decoded' (Control): 700 of 700 frames pushed")
-                .contains("'TaskMarkers': 42 received, last 'target_on 3 0.0000 0.1000'");
+                .contains("LSL 'reflex-decoded' (Control) [cursor_vx, cursor_vy]: 700 of 700 frames pushed")
+                .contains("'TaskMarkers': 42 received, 41 journaled (1 not), last 'target_on 3 0.0000 0.1000'");
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,17 +135,7 @@ class TaskLoopProcessTest {
         }
 
         static Child start(Path dir, String... args) throws Exception {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-                if (a.startsWith("--add-") || a.startsWith("--enable-native") || a.startsWith("--sun-misc")
-                        || a.startsWith("-Dchronicle")) {
-                    cmd.add(a);
-                }
-            }
-            cmd.add("-cp");
-            cmd.add(System.getProperty("java.class.path"));
-            cmd.add(ReflexCli.class.getName());
+            List<String> cmd = new ArrayList<>(CliProcess.command(List.of()));
             cmd.addAll(List.of(args));
             return new Child(new ProcessBuilder(cmd).directory(dir.toFile()).start());
         }

@@ -59,8 +59,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
     private ExcerptAppender appender;
     /** File position after the last record written (journal thread). */
     private long endPosition;
-    /** The space was last checked for writes up to this file position (the end of the block after the next). */
-    private long spaceCheckedUntil;
+    private final BlockSpace space;
     private boolean closed;
 
     private Journal(Path dir, ChronicleQueue queue, String metadataJson, long blockBytes, long maxRecordBytes,
@@ -71,6 +70,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
         this.blockBytes = blockBytes;
         this.maxRecordBytes = maxRecordBytes;
         this.faults = faults;
+        this.space = new BlockSpace(blockBytes, maxRecordBytes);
     }
 
     /**
@@ -201,7 +201,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
                     b.writeUtf8(metadataJson);
                     endPosition = b.writePosition();
                 } catch (RuntimeException | Error e) {
-                    rollback(dc);
+                    BlockSpace.rollback(dc);
                     throw e;
                 } finally {
                     dc.close();
@@ -218,14 +218,10 @@ public final class Journal implements FrameHandler, AutoCloseable {
             framesNotWritten.increment();
             return;
         }
-        FreeSpaceGuard.Watch w = watch;
-        if (w != null && endPosition + maxRecordBytes > spaceCheckedUntil) {
-            // The next record may enter a new block, which Chronicle maps and the file system must back: look first.
-            if (!w.check()) {
-                framesNotWritten.increment();
-                return;
-            }
-            spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+        // The next record may enter a new block, which Chronicle maps and the file system must back: look first.
+        if (!space.mayWrite(watch, endPosition)) {
+            framesNotWritten.increment();
+            return;
         }
         try {
             write(f);
@@ -276,13 +272,9 @@ public final class Journal implements FrameHandler, AutoCloseable {
                 markersNotWritten.increment();
                 continue;
             }
-            FreeSpaceGuard.Watch w = watch;
-            if (w != null && endPosition + maxRecordBytes > spaceCheckedUntil) {
-                if (!w.check()) {
-                    markersNotWritten.increment();
-                    continue;
-                }
-                spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+            if (!space.mayWrite(watch, endPosition)) {
+                markersNotWritten.increment();
+                continue;
             }
             try {
                 writeMarker(m);
@@ -311,7 +303,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
             b.write(utf8);
             endPosition = b.writePosition();
         } catch (RuntimeException | Error e) {
-            rollback(dc);
+            BlockSpace.rollback(dc);
             throw e;
         } finally {
             dc.close();
@@ -356,19 +348,10 @@ public final class Journal implements FrameHandler, AutoCloseable {
             writeFloats(b, f.safeOutput, outs);
             endPosition = b.writePosition();
         } catch (RuntimeException | Error e) {
-            rollback(dc);
+            BlockSpace.rollback(dc);
             throw e;
         } finally {
             dc.close();
-        }
-    }
-
-    /** Abandons a record that could not be written whole, so that no reader sees half of it. */
-    private static void rollback(DocumentContext dc) {
-        try {
-            dc.rollbackOnClose();
-        } catch (RuntimeException | Error ignored) {
-            // The record stays incomplete: a reader stops before it, which is what the rollback would have done.
         }
     }
 
@@ -391,13 +374,9 @@ public final class Journal implements FrameHandler, AutoCloseable {
         if (closed || appender == null || fault.get() != null) {
             return;
         }
-        FreeSpaceGuard.Watch w = watch;
-        if (w != null && endPosition + maxRecordBytes > spaceCheckedUntil) {
-            // as for a frame: the record may enter a new block, which the file system must back
-            if (!w.check()) {
-                return;
-            }
-            spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+        // as for a frame: the record may enter a new block, which the file system must back
+        if (!space.mayWrite(watch, endPosition)) {
+            return;
         }
         try {
             writePairedRecord(f, count);
@@ -419,7 +398,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
             writeFloats(b, f.targets, count);
             endPosition = b.writePosition();
         } catch (RuntimeException | Error e) {
-            rollback(dc);
+            BlockSpace.rollback(dc);
             throw e;
         } finally {
             dc.close();

@@ -2,7 +2,6 @@ package io.reflex.runtime.lsl;
 
 import io.reflex.decoders.synth.CenterOutSource;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -45,10 +44,7 @@ public final class DrivenLslPublisher implements AutoCloseable {
         StreamInfo.Builder n = StreamInfo.builder(neuralName, SplitLslPublisher.NEURAL_TYPE, channels, rateHz,
                 ChannelFormat.FLOAT32, neuralName);
         XmlElement nc = n.desc().appendChild("channels");
-        for (int i = 0; i < channels; i++) {
-            nc.appendChild("channel").appendChildValue("label", "n" + i).appendChildValue("unit", "spikes")
-                    .appendChildValue("type", "SpikeCount");
-        }
+        RealTimePacer.describeSpikeChannels(nc, channels);
         this.neural = backend.createOutlet(n.build());
         this.resolver = new Thread(this::resolveDriving, "reflex-source-driven-by");
         resolver.setDaemon(true);
@@ -118,23 +114,8 @@ public final class DrivenLslPublisher implements AutoCloseable {
      * due time stamped with it (LSL clock).
      */
     public void run(double durationS, BooleanSupplier stop) {
-        long periodNs = (long) (1e9 / neural.info().nominalSrate());
-        long start = System.nanoTime();
-        boolean bounded = durationS > 0;
-        long end = bounded ? start + (long) (durationS * 1e9) : 0;
-        long next = start;
-        while (!stop.getAsBoolean() && drivingError == null) {
-            if (bounded && next - end >= 0) {
-                return;
-            }
-            long now = System.nanoTime();
-            if (now < next) {
-                LockSupport.parkNanos(next - now);
-                continue;
-            }
-            publishOne(next * 1e-9);
-            next += periodNs;
-        }
+        RealTimePacer.run(neural.info().nominalSrate(), durationS,
+                () -> stop.getAsBoolean() || drivingError != null, this::publishOne);
     }
 
     /** Why the driving stream cannot be used (it lacks vx, vy), or null. */

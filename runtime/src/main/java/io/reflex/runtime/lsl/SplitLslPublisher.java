@@ -1,7 +1,6 @@
 package io.reflex.runtime.lsl;
 
 import io.reflex.decoders.synth.CenterOutSource;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The synthetic center-out task published as a lab's programs publish it: the amplifier's stream carries only the
@@ -48,10 +47,7 @@ public final class SplitLslPublisher implements AutoCloseable {
         StreamInfo.Builder n = StreamInfo.builder(neuralName, NEURAL_TYPE, channels, rateHz, ChannelFormat.FLOAT32,
                 neuralName);
         XmlElement nc = n.desc().appendChild("channels");
-        for (int i = 0; i < channels; i++) {
-            nc.appendChild("channel").appendChildValue("label", "n" + i).appendChildValue("unit", "spikes")
-                    .appendChildValue("type", "SpikeCount");
-        }
+        RealTimePacer.describeSpikeChannels(nc, channels);
         StreamInfo.Builder k = StreamInfo.builder(kinematicsName, KINEMATICS_TYPE, 4, rateHz / kinematicsEvery,
                 ChannelFormat.FLOAT32, kinematicsName);
         XmlElement kc = k.desc().appendChild("channels");
@@ -120,24 +116,7 @@ public final class SplitLslPublisher implements AutoCloseable {
      * due time stamped with it (LSL clock).
      */
     public void run(double durationS, java.util.function.BooleanSupplier stop) {
-        double rate = neuralInfo.nominalSrate();
-        long periodNs = (long) (1e9 / rate);
-        long start = System.nanoTime();
-        boolean bounded = durationS > 0;
-        long end = bounded ? start + (long) (durationS * 1e9) : 0;
-        long next = start;
-        while (!stop.getAsBoolean()) {
-            if (bounded && next - end >= 0) {
-                return;
-            }
-            long now = System.nanoTime();
-            if (now < next) {
-                LockSupport.parkNanos(next - now);
-                continue;
-            }
-            publishOne(next * 1e-9);
-            next += periodNs;
-        }
+        RealTimePacer.run(neuralInfo.nominalSrate(), durationS, stop, this::publishOne);
     }
 
     /** The neural outlet (null while a restart is in progress). */

@@ -1,7 +1,6 @@
 package io.reflex.runtime.lsl;
 
 import io.reflex.decoders.synth.CenterOutSource;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Publishes the synthetic center-out neural source ({@link CenterOutSource}) as an LSL outlet in real time:
@@ -23,10 +22,7 @@ public final class SyntheticLslPublisher implements AutoCloseable {
         StreamInfo.Builder b = StreamInfo.builder(name, "Spikes", channels + 4, rateHz, ChannelFormat.FLOAT32,
                 sourceId);
         XmlElement chans = b.desc().appendChild("channels");
-        for (int i = 0; i < channels; i++) {
-            chans.appendChild("channel").appendChildValue("label", "n" + i).appendChildValue("unit", "spikes")
-                    .appendChildValue("type", "SpikeCount");
-        }
+        RealTimePacer.describeSpikeChannels(chans, channels);
         for (String k : new String[] {"px", "py", "vx", "vy"}) {
             chans.appendChild("channel").appendChildValue("label", k)
                     .appendChildValue("unit", k.startsWith("p") ? "m" : "m/s").appendChildValue("type", "Reference");
@@ -73,23 +69,7 @@ public final class SyntheticLslPublisher implements AutoCloseable {
      * publishes D·R samples however the thread was scheduled.
      */
     public void run(double durationS, java.util.function.BooleanSupplier stop) {
-        long periodNs = (long) (1e9 / rateHz);
-        long start = System.nanoTime();
-        boolean bounded = durationS > 0;
-        long end = bounded ? start + (long) (durationS * 1e9) : 0;
-        long next = start;
-        while (!stop.getAsBoolean()) {
-            if (bounded && next - end >= 0) {
-                return;
-            }
-            long now = System.nanoTime();
-            if (now < next) {
-                LockSupport.parkNanos(next - now);
-                continue;
-            }
-            publishOne(next * 1e-9);
-            next += periodNs;
-        }
+        RealTimePacer.run(rateHz, durationS, stop, this::publishOne);
     }
 
     @Override

@@ -61,7 +61,7 @@ public final class LabStreams implements AutoCloseable {
         public String name;
         public String type;
         /** The channel labels, one per decoder output. */
-        public List<String> labels;
+        public List<String> labels = List.of();
         public long pushed;
         public long framesEmitted;
         public long failures;

@@ -2,6 +2,7 @@ package io.reflex.runtime.stim;
 
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.journal.ChronicleSettings;
+import io.reflex.runtime.journal.BlockSpace;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.stim.StimCommand;
@@ -56,7 +57,6 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
 
     private final Path dir;
     private final ChronicleQueue queue;
-    private final long blockBytes;
     private final JournalFaults faults;
     private final AtomicReference<String> fault = new AtomicReference<>();
     private volatile FreeSpaceGuard.Watch watch;
@@ -66,14 +66,13 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
     private long failures;
     /** File position after the last record (stimulation thread). */
     private long endPosition;
-    /** The space was last checked for writes up to this file position. */
-    private long spaceCheckedUntil;
+    private final BlockSpace space;
 
     private ChronicleStimJournal(Path dir, ChronicleQueue queue, long blockBytes, JournalFaults faults) {
         this.dir = dir;
         this.queue = queue;
-        this.blockBytes = blockBytes;
         this.faults = faults;
+        this.space = new BlockSpace(blockBytes, MAX_RECORD_BYTES);
     }
 
     /**
@@ -177,26 +176,13 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
         if (closed || fault.get() != null) {
             return false;
         }
-        FreeSpaceGuard.Watch w = watch;
-        if (w != null && endPosition + MAX_RECORD_BYTES > spaceCheckedUntil) {
-            if (!w.check()) {
-                return false;
-            }
-            spaceCheckedUntil = (endPosition / blockBytes + 2) * blockBytes;
+        if (!space.mayWrite(watch, endPosition)) {
+            return false;
         }
         if (appender == null) {
             appender = queue.createAppender();
         }
         return true;
-    }
-
-    /** Abandons a record that could not be written whole, so that no reader sees half of it. */
-    private static void rollback(DocumentContext dc) {
-        try {
-            dc.rollbackOnClose();
-        } catch (RuntimeException | Error ignored) {
-            // The record stays incomplete: a reader stops before it, which is what the rollback would have done.
-        }
     }
 
     /** A write failed (on a full disk: InternalError from SIGBUS): the journal faults, first reason kept. */
@@ -244,7 +230,7 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 }
                 return written(b);
             } catch (RuntimeException | Error e) {
-                rollback(dc);
+                BlockSpace.rollback(dc);
                 throw e;
             } finally {
                 dc.close();
@@ -270,7 +256,7 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 b.writeLong(timeNs);
                 return written(b);
             } catch (RuntimeException | Error e) {
-                rollback(dc);
+                BlockSpace.rollback(dc);
                 throw e;
             } finally {
                 dc.close();
@@ -298,7 +284,7 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 b.writeUtf8(reason == null ? "" : reason);
                 return written(b);
             } catch (RuntimeException | Error e) {
-                rollback(dc);
+                BlockSpace.rollback(dc);
                 throw e;
             } finally {
                 dc.close();

@@ -9,11 +9,11 @@ import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimEvent;
 import io.reflex.stim.StimVerdict;
 import io.reflex.stim.driver.StimWire;
+import io.reflex.tools.CliProcess;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -78,19 +78,7 @@ final class FaultDaemon implements AutoCloseable {
 
     /** Starts {@code reflex daemon --json --config cfg} in a child JVM. */
     static FaultDaemon start(Path cfg, String... extraJvmArgs) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // The same JVM flags as this test JVM (the surefire argLine: Chronicle's flags, analytics off).
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native") || a.startsWith("--sun-misc")
-                    || a.startsWith("-Dchronicle")) {
-                cmd.add(a);
-            }
-        }
-        cmd.addAll(List.of(extraJvmArgs));
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.reflex.tools.ReflexCli");
+        List<String> cmd = new ArrayList<>(CliProcess.command(List.of(extraJvmArgs)));
         cmd.add("daemon");
         cmd.add("--json");
         cmd.add("--config");
