@@ -84,9 +84,15 @@ class RigCommandTest {
         r = CliRunner.run("rig", "--rate", "1000", "--bin-us", "1500");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("whole number of samples");
-        r = CliRunner.run("rig", "--path", "lsl");
+        r = CliRunner.run("rig", "--path", "stim");
         assertThat((Integer) r[0]).isEqualTo(2);
-        assertThat((String) r[2]).contains("--path lsl is not available");
+        assertThat((String) r[2]).contains("--path stim is not available");
+        r = CliRunner.run("rig", "--path", "lsl", "--sweep");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--sweep measures the inprocess path only");
+        r = CliRunner.run("rig", "--path", "lsl", "--hot-idle", "spin");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--hot-idle: idle strategy 'spin' is not known");
         r = CliRunner.run("rig", "--topology", "ring");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("topology 'ring' is not known");
