@@ -3,6 +3,8 @@ package io.reflex.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -10,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code reflex rig --path lsl}: the source, the daemon and the bare relay as separate processes on loopback LSL,
@@ -43,9 +46,10 @@ class RigLslProcessTest {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
-    void bothSeriesMatchEveryBinAndTheRatioIsReported() throws Exception {
+    void bothSeriesMatchEveryBinAndTheRatioIsReported(@TempDir Path dir) throws Exception {
         List<ProcessHandle> before = children();
-        Object[] r = CliRunner.run(args("--seconds", "2", "--json"));
+        Path html = dir.resolve("rig-lsl.html");
+        Object[] r = CliRunner.run(args("--seconds", "2", "--json", "--report", html.toString()));
         String err = (String) r[2];
         assertThat((Integer) r[0]).as("stderr: %s", err).isZero();
         String out = ((String) r[1]).trim();
@@ -98,8 +102,11 @@ class RigLslProcessTest {
         }
         assertThat(children()).isEqualTo(before);
 
+        assertThat(Files.readString(html)).contains("bare_relay").contains("p50_vs_bare_relay");
+
         // the text summary says how the series ran
-        assertThat(RigCommand.text(j)).contains("reflex rig: lsl path").contains("the relay's bins ending 5 samples after Reflex's")
+        assertThat(RigCommand.text(j)).contains("reflex rig: lsl path")
+                .contains("the relay's bins ending 5 samples after Reflex's")
                 .containsPattern("(?m)^  bare_relay +\\d");
     }
 

@@ -36,8 +36,8 @@ import java.util.stream.Stream;
  * stream), not in turns: a turn would need the daemon's pipeline stopped and restarted. Machine noise therefore hits
  * both alike. So that neither waits for the CPU while the other handles a bin at the same instant, the relay's bins
  * are <b>interleaved</b> with the daemon's: they end half a bin later ({@link #relayOffsetSamples}), and its
- * latencies are charged on the same schedule shifted by that much. The run starts with a lead-in of {@code warmupSeconds} at the
- * measured rate, matched but not measured (the daemon's JIT, inlets connecting).
+ * latencies are charged on the same schedule shifted by that much. The run starts with a lead-in of {@code
+ * warmupSeconds} at the measured rate, matched but not measured (the daemon's JIT, inlets connecting).
  */
 public final class LslRig {
     /** How long a child may take to start, publish or connect (JVM start on a loaded 2-core machine). */

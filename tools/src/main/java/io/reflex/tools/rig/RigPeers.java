@@ -36,8 +36,9 @@ import org.HdrHistogram.Histogram;
  *   <li>{@link #relay}: the bare-relay baseline: an inlet on the source stream read exactly as the daemon's ingest
  *   reads it ({@link LslSampleSource}, clock post-processing on, the same idle strategy), and for each bin's last
  *   sample (its bins may be offset from the daemon's by {@code offsetSamples}, so that the two do not do their
- *   per-bin work at the same instant) one sample of as many channels as the decoder has outputs pushed to an outlet described as the daemon's
- *   decoded outlet, stamped with that sample's timestamp: the same two LSL hops with no decoding.</li>
+ *   per-bin work at the same instant) one sample of as many channels as the decoder has outputs pushed to an outlet
+ *   described as the daemon's decoded outlet, stamped with that sample's timestamp: the same two LSL hops with no
+ *   decoding.</li>
  * </ul>
  * Both talk to the rig on stdin and stdout, one line at a time: stdout says {@code ready}, {@code connected N},
  * {@code sent JSON} or {@code done JSON}; stdin carries {@code start T0_NS}, and its end (the rig closed it, or the
