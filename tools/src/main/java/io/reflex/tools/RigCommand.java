@@ -65,8 +65,14 @@ final class RigCommand implements Callable<Integer> {
                     + " rate, matched but not measured).")
     double warmupS;
 
-    @Option(names = "--decoder", paramLabel = "NAME", defaultValue = "kalman", description = "kalman or wiener.")
+    @Option(names = "--decoder", paramLabel = "NAME", defaultValue = "kalman",
+            description = "kalman, wiener, snn or lfads (lfads: --channels must be the model's input dimension).")
     String decoder;
+
+    @Option(names = "--engine", paramLabel = "A[,B...]",
+            description = "For snn and lfads: the engine chain, e.g. cpu-fixed or rtl-sim,cpu-fixed (default: the"
+                    + " decoder's default chain).")
+    String engine;
 
     @Option(names = "--signal", paramLabel = "KIND", defaultValue = "spikes",
             description = "spikes (center-out spike counts) or broadband (Gaussian values).")
@@ -118,6 +124,11 @@ final class RigCommand implements Callable<Integer> {
             err.println("reflex rig: --sweep measures the inprocess path only");
             return EXIT_USAGE;
         }
+        if ("lsl".equals(path) && !"kalman".equals(decoder) && !"wiener".equals(decoder)) {
+            err.println("reflex rig: --path lsl hands the daemon a decoder file, which holds kalman or wiener; --decoder"
+                    + " was " + decoder);
+            return EXIT_USAGE;
+        }
         RigRun.Options o = options(rateHz);
         try {
             o.check();
@@ -142,6 +153,7 @@ final class RigCommand implements Callable<Integer> {
         o.segmentSeconds = segmentS;
         o.warmupSeconds = warmupS;
         o.decoder = decoder;
+        o.engines = engine;
         o.signal = signal;
         o.topology = topology;
         o.hotIdle = hotIdle;
@@ -153,7 +165,13 @@ final class RigCommand implements Callable<Integer> {
     private int single(RigRun.Options o, PrintStream out, PrintStream err) throws InterruptedException {
         ObjectNode r;
         try {
-            r = "lsl".equals(path) ? new LslRig(o, err::println).run() : new RigRun(o).run(err::println);
+            if ("lsl".equals(path)) {
+                r = new LslRig(o, err::println).run();
+            } else {
+                try (RigRun run = new RigRun(o)) {
+                    r = run.run(err::println);
+                }
+            }
         } catch (IllegalArgumentException e) {
             err.println("reflex rig: " + e.getMessage());
             return EXIT_USAGE;
@@ -188,8 +206,8 @@ final class RigCommand implements Callable<Integer> {
         for (double rate = rateHz; rate <= maxRate * (1 + 1e-9); rate *= 2) {
             RigRun.Options o = options(rate);
             ObjectNode r;
-            try {
-                r = new RigRun(o.check()).run(line -> { });
+            try (RigRun run = new RigRun(o.check())) {
+                r = run.run(line -> { });
             } catch (IllegalArgumentException e) {
                 err.println("reflex rig: sweep stopped at " + rate + " Hz: " + e.getMessage());
                 break;
@@ -238,8 +256,9 @@ final class RigCommand implements Callable<Integer> {
 
     static String text(JsonNode r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "reflex rig: %s path, %s decoder, %.0f Hz × %d ch, chunk %d, bin %d µs,"
-                        + " %.1f s per series (%s, %s)%n", r.get("path").asText(), r.get("decoder").asText(),
+        sb.append(String.format(Locale.ROOT, "reflex rig: %s path, %s decoder on %s, %.0f Hz × %d ch, chunk %d, bin %d"
+                        + " µs, %.1f s per series (%s, %s)%n", r.get("path").asText(), r.get("decoder").asText(),
+                r.get("engine").asText(),
                 r.get("rate_hz").asDouble(), r.get("channels").asInt(), r.get("chunk").asInt(),
                 r.get("bin_us").asLong(), r.get("seconds").asDouble(), r.get("machine").get("jdk").asText(),
                 r.get("date").asText()));

@@ -277,7 +277,8 @@ public final class LslRig {
      */
     private Path daemonConfig(Path dir, String sourceName, String decodedName) {
         int spb = o.samplesPerBin();
-        TrainableDecoder fitted = (TrainableDecoder) RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed);
+        TrainableDecoder fitted = (TrainableDecoder) RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
+                java.util.List.of());
         Path decoderFile = dir.resolve("rig.rxdf");
         DecoderFile.write(decoderFile, fitted, o.binWidthUs, o.rateHz, 1000,
                 "{\"fitted_by\": \"reflex rig --path lsl\", \"seed\": " + o.seed + "}");
@@ -320,7 +321,7 @@ public final class LslRig {
     private ObjectNode report(LatencyRecorder reflexRec, LatencyRecorder relayRec, double leadInS, JsonNode daemon,
                               JsonNode sent, JsonNode relayDone) {
         ObjectMapper m = new ObjectMapper();
-        ObjectNode root = RigRun.header(m, o, "lsl");
+        ObjectNode root = RigRun.header(m, o, "lsl", "java");
         root.put("series_mode", relayRec == null ? "reflex_only" : "concurrent");
         root.put("lead_in_s", RigRun.round(leadInS, 3));
         root.put("lsl_backend", "java");

@@ -3,6 +3,9 @@ package io.reflex.tools.rig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.reflex.decoders.Decoder;
+import io.reflex.decoders.engine.EngineDecoder;
+import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.runtime.agent.IdleStrategies;
 import io.reflex.runtime.pipeline.Topology;
 import java.lang.management.ManagementFactory;
@@ -25,7 +28,7 @@ import org.HdrHistogram.HistogramIterationValue;
  * {@link #WARMUP_SPEEDUP} times faster so that the JIT has compiled each series' per-bin code before anything is
  * measured (at 50 bins per second HotSpot would need ten seconds or more).
  */
-public final class RigRun {
+public final class RigRun implements AutoCloseable {
     /** What to run. */
     public static final class Options {
         public double rateHz = 1000;
@@ -37,6 +40,8 @@ public final class RigRun {
         public double warmupSeconds = 2;
         public double leadInSeconds = 0.1;
         public String decoder = "kalman";
+        /** For lfads and snn: the engine chain, e.g. {@code rtl-sim,cpu-fixed}; null for the default. */
+        public String engines;
         public String signal = RigSignal.SPIKES;
         public String topology = Topology.FUSED.key();
         public String hotIdle = "backoff";
@@ -89,6 +94,13 @@ public final class RigRun {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--hot-idle: " + e.getMessage());
             }
+            if (engines != null) {
+                if (!"lfads".equals(decoder) && !"snn".equals(decoder)) {
+                    throw new IllegalArgumentException("--engine is for the lfads and snn decoders; " + decoder
+                            + " runs on the JVM");
+                }
+                EngineSpec.parseNames(engines);
+            }
             samplesPerBin();
             double binsTotal = seconds * rateHz / samplesPerBin();
             if (binsTotal > 20_000_000) {
@@ -109,6 +121,7 @@ public final class RigRun {
     static final double MAX_WARMUP_RATE_HZ = 200_000;
 
     private final Options o;
+    private final List<Decoder> decoders = new ArrayList<>();
     private final List<RigTarget> targets = new ArrayList<>();
     private final List<LatencyRecorder> recorders = new ArrayList<>();
     private final long[] misses;
@@ -121,14 +134,12 @@ public final class RigRun {
         // a ring of 10 s of samples, at most 32 Mi values, at least one bin
         int ring = (int) Math.max(spb, Math.min(o.rateHz * 10, (32L << 20) / o.channels));
         RigSignal signal = RigSignal.generate(o.signal, o.channels, ring, o.seed);
-        reflex = new ReflexInProcess(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed),
+        reflex = new ReflexInProcess(signal, decoder(spb),
                 o.deadlineUs, Topology.byKey(o.topology), o.hotIdle, o.idle);
         targets.add(reflex);
         if (o.baselines) {
-            targets.add(new PlainLoop(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed),
-                    o.deadlineUs, o.hotIdle));
-            abq = new AbqPipeline(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed), o.deadlineUs,
-                    o.hotIdle);
+            targets.add(new PlainLoop(signal, decoder(spb), o.deadlineUs, o.hotIdle));
+            abq = new AbqPipeline(signal, decoder(spb), o.deadlineUs, o.hotIdle);
             targets.add(abq);
         } else {
             abq = null;
@@ -139,6 +150,36 @@ public final class RigRun {
             recorders.add(new LatencyRecorder(t.name(), (int) Math.min(Integer.MAX_VALUE - 8, rounds * perSegment)));
         }
         misses = new long[targets.size()];
+    }
+
+    /** One series' decoder, fitted alike for every series; closed with the run. */
+    private Decoder decoder(int spb) {
+        try {
+            Decoder d = RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
+                    o.engines == null ? null : EngineSpec.parseNames(o.engines));
+            decoders.add(d);
+            return d;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The engine chain of the Reflex series' decoder, or {@code java} for a JVM decoder. */
+    private String engineName() {
+        if (decoders.isEmpty() || !(decoders.get(0) instanceof EngineDecoder ed)) {
+            return "java";
+        }
+        return ed.lastEngineName() == null ? String.valueOf(ed.context().engines()) : ed.lastEngineName();
+    }
+
+    /** Releases the decoders' engines (verilated kernels, devices). */
+    @Override
+    public void close() {
+        for (Decoder d : decoders) {
+            RigSignal.closeQuietly(d);
+        }
+        decoders.clear();
     }
 
     private int rounds() {
@@ -198,7 +239,7 @@ public final class RigRun {
 
     private ObjectNode report() {
         ObjectMapper m = new ObjectMapper();
-        ObjectNode root = header(m, o, "inprocess");
+        ObjectNode root = header(m, o, "inprocess", engineName());
         root.put("segment_s", o.segmentSeconds);
         root.put("series_mode", "alternating");
         ArrayNode series = root.putArray("series");
@@ -214,12 +255,12 @@ public final class RigRun {
     }
 
     /** The keys every rig report starts with (the JSON contract's header), for {@code path}. */
-    static ObjectNode header(ObjectMapper m, Options o, String path) {
+    static ObjectNode header(ObjectMapper m, Options o, String path, String engine) {
         ObjectNode root = m.createObjectNode();
         root.put("command", "rig");
         root.put("path", path);
         root.put("decoder", o.decoder);
-        root.put("engine", "java");
+        root.put("engine", engine);
         root.put("rate_hz", o.rateHz);
         root.put("channels", o.channels);
         root.put("chunk", o.chunk);
