@@ -92,7 +92,9 @@ public final class LslRig {
         long measured = Math.max(1, Math.round(o.seconds * o.rateHz / spb));
         long total = lead + measured;
         int offset = relayOffsetSamples(spb, o.chunk);
-        Path config = daemonConfig(dir, sourceName, decodedName);
+        // a safety net: should this process die without killing it, the daemon still ends (the peers end with stdin)
+        long daemonSeconds = (long) Math.ceil(total * spb / o.rateHz + 2 * CONNECT_TIMEOUT_S + 60);
+        Path config = daemonConfig(dir, sourceName, decodedName, daemonSeconds);
 
         RigChild source = spawn("source", dir, List.of("rig-peer", "source", "--name", sourceName, "--channels",
                 Integer.toString(o.channels), "--rate", Double.toString(o.rateHz), "--chunk",
@@ -273,9 +275,10 @@ public final class LslRig {
 
     /**
      * The daemon's config: LSL source on loopback, the decoder fitted here on the rig's bins saved as a decoder file
-     * (no calibration), the decoded outlet waiting for the sink, no journal, the rig's pipeline options.
+     * (no calibration), the decoded outlet waiting for the sink, no journal, the rig's pipeline options, a live phase
+     * of {@code runSeconds} (the rig stops it with SIGTERM well before).
      */
-    private Path daemonConfig(Path dir, String sourceName, String decodedName) {
+    private Path daemonConfig(Path dir, String sourceName, String decodedName, long runSeconds) {
         int spb = o.samplesPerBin();
         TrainableDecoder fitted = (TrainableDecoder) RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
                 java.util.List.of());
@@ -303,7 +306,7 @@ public final class LslRig {
         pipe.put("topology", o.topology);
         pipe.put("hotIdle", o.hotIdle);
         pipe.put("idle", o.idle);
-        cfg.putObject("run").put("seconds", 0);
+        cfg.putObject("run").put("seconds", runSeconds);
         cfg.putObject("journal").put("enabled", false);
         ObjectNode out = cfg.putObject("decodedOutlet");
         out.put("enabled", true);
