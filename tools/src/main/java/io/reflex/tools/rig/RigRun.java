@@ -25,8 +25,8 @@ import org.HdrHistogram.HistogramIterationValue;
  * segment (the order rotating each round), so that the machine's noise falls on all of them alike; each series is
  * measured for the same total time. Every segment starts with a lead-in that is matched but not measured (threads
  * starting, caches warming), and the run starts with one unmeasured warm-up round per series, played
- * {@link #WARMUP_SPEEDUP} times faster so that the JIT has compiled each series' per-bin code before anything is
- * measured (at 50 bins per second HotSpot would need ten seconds or more).
+ * {@link #WARMUP_SPEEDUP} times faster and for at least {@link #MIN_WARMUP_BINS} bins, so that the JIT has compiled
+ * each series' per-bin code with C2 before anything is measured (at 50 bins per second HotSpot would need minutes).
  */
 public final class RigRun implements AutoCloseable {
     /** What to run. */
@@ -116,7 +116,14 @@ public final class RigRun implements AutoCloseable {
     }
 
     /** How much faster than the measured schedule the warm-up plays it. */
-    static final double WARMUP_SPEEDUP = 20;
+    static final double WARMUP_SPEEDUP = 100;
+    /**
+     * Bins each series warms up on at least (time allowing): HotSpot compiles a method without loops with C2 after
+     * some 5,000 calls in tier 3, and a series' per-bin methods are called once a bin.
+     */
+    static final long MIN_WARMUP_BINS = 6_000;
+    /** The most time one series' warm-up may take to reach {@link #MIN_WARMUP_BINS}, s. */
+    static final double MAX_WARMUP_SECONDS = 10;
     /** Fastest warm-up schedule, samples per second. */
     static final double MAX_WARMUP_RATE_HZ = 200_000;
 
@@ -207,10 +214,12 @@ public final class RigRun implements AutoCloseable {
         long timeoutNs = Math.max(2_000_000_000L, o.deadlineUs * 4000);
         int n = targets.size();
         if (o.warmupSeconds > 0) {
-            // At a few tens of bins per second the JIT would take many seconds to compile the per-bin code of any
-            // series (HotSpot's C2 waits for hundreds of calls): the warm-up plays the schedule faster, same bins.
+            // At a few tens of bins per second the JIT would take minutes to compile the per-bin code of any series
+            // (HotSpot's C2 waits for thousands of calls): the warm-up plays the schedule faster, same bins, and
+            // long enough for MIN_WARMUP_BINS.
             double warmRate = Math.min(o.rateHz * WARMUP_SPEEDUP, Math.max(o.rateHz, MAX_WARMUP_RATE_HZ));
-            long warm = Math.max(1, Math.round(o.warmupSeconds * warmRate / spb));
+            long warm = Math.max(Math.round(o.warmupSeconds * warmRate / spb),
+                    Math.min(MIN_WARMUP_BINS, Math.round(MAX_WARMUP_SECONDS * warmRate / spb)));
             for (int i = 0; i < n; i++) {
                 LatencyRecorder scratch = new LatencyRecorder(targets.get(i).name() + "-warmup", 1);
                 RigSchedule s = new RigSchedule(System.nanoTime() + 5_000_000, warmRate, o.chunk, spb);
