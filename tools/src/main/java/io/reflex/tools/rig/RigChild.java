@@ -39,6 +39,24 @@ final class RigChild implements AutoCloseable {
         this.errReader = reader(role + "-stderr", process.getErrorStream(), false);
     }
 
+    /**
+     * The class path with every entry made absolute: the child runs in another directory, and {@code java -jar
+     * tools/target/reflex.jar} gives a relative one.
+     */
+    static String absoluteClassPath(String classPath) {
+        StringBuilder sb = new StringBuilder();
+        for (String e : classPath.split(java.io.File.pathSeparator, -1)) {
+            if (e.isEmpty()) {
+                continue;
+            }
+            if (sb.length() > 0) {
+                sb.append(java.io.File.pathSeparatorChar);
+            }
+            sb.append(Path.of(e).toAbsolutePath());
+        }
+        return sb.toString();
+    }
+
     /** Starts {@code reflex args...} as a child named {@code role} in reports, in {@code dir}. */
     static RigChild start(String role, Path dir, List<String> args) {
         List<String> cmd = new ArrayList<>();
@@ -50,7 +68,7 @@ final class RigChild implements AutoCloseable {
             }
         }
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(absoluteClassPath(System.getProperty("java.class.path")));
         cmd.add("io.reflex.tools.ReflexCli");
         cmd.addAll(args);
         try {

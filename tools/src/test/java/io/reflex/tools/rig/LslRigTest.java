@@ -12,6 +12,17 @@ import org.junit.jupiter.api.Test;
 class LslRigTest {
 
     @Test
+    void theChildsClassPathIsAbsoluteSinceItRunsInAnotherDirectory() {
+        String sep = java.io.File.pathSeparator;
+        String cp = RigChild.absoluteClassPath("tools/target/reflex.jar" + sep + sep + "/opt/x.jar");
+        String[] parts = cp.split(sep);
+        org.assertj.core.api.Assertions.assertThat(parts).hasSize(2);
+        org.assertj.core.api.Assertions.assertThat(java.nio.file.Path.of(parts[0]))
+                .isEqualTo(java.nio.file.Path.of("tools/target/reflex.jar").toAbsolutePath());
+        org.assertj.core.api.Assertions.assertThat(parts[1]).isEqualTo("/opt/x.jar");
+    }
+
+    @Test
     void theRelaysBinsEndHalfABinLaterInWholeChunks() {
         assertThat(LslRig.relayOffsetSamples(20, 1)).isEqualTo(10);
         assertThat(LslRig.relayOffsetSamples(10, 1)).isEqualTo(5);
