@@ -97,6 +97,9 @@ final class ControlServer implements AutoCloseable {
             c.startup.showJavalinBanner = false;
             c.startup.showOldJavalinVersionWarning = false;
             c.jetty.threadPool = pool;
+            // Bodies are a short reason at most: a larger one is refused (413) before it is read.
+            c.http.maxRequestSize = MAX_BODY_BYTES;
+            c.http.prefer405over404 = true;
             c.routes.before(this::guard);
             c.routes.get("/api/status", ctx -> ctx.contentType("application/json").result(state.status().toJson()));
             c.routes.get("/metrics", this::metrics);
@@ -170,6 +173,13 @@ final class ControlServer implements AutoCloseable {
             journal(who, what, "refused 404: no stim section");
             ctx.status(404).contentType("application/json").result(Json.object()
                     .put("error", "this daemon runs without a stim section").toJson());
+            return;
+        }
+        long length = ctx.req().getContentLengthLong();
+        if (length > MAX_BODY_BYTES) {
+            String why = "body of " + length + " bytes; at most " + MAX_BODY_BYTES;
+            journal(who, what, "refused 413: " + why);
+            ctx.status(413).contentType("application/json").result(Json.object().put("error", why).toJson());
             return;
         }
         String reason;

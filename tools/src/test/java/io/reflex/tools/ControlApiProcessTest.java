@@ -120,6 +120,10 @@ class ControlApiProcessTest {
             assertThat(bad.status).isEqualTo(400);
             assertThat(bad.body).contains("not JSON");
             assertThat(Http.post(port, stop, host, auth, "{\"why\": \"x\"}").status).isEqualTo(400);
+            assertThat(Http.post(port, stop, host, auth, "{\"reason\": 7}").status).isEqualTo(400);
+            Http.Response big = Http.post(port, stop, host, auth, "{\"reason\": \"" + "x".repeat(5_000) + "\"}");
+            assertThat(big.status).as(big.body).isEqualTo(413);
+            assertThat(Http.get(port, stop, host, auth).status).as("a stop needs POST").isEqualTo(405);
             assertThat(Http.post(port, "/api/stim/estop", host, auth, "").status).as("no stim section")
                     .isEqualTo(404);
             // Still decoding: the frame count moves on (next progress line, then a fresh status).
@@ -146,6 +150,7 @@ class ControlApiProcessTest {
             assertThat(log).anyMatch(l -> l.contains("token=wrong") && l.contains("refused 403: wrong token"));
             assertThat(log).anyMatch(l -> l.contains("token=ok") && l.contains("refused 403: cross-origin"));
             assertThat(log).anyMatch(l -> l.contains("refused 400"));
+            assertThat(log).anyMatch(l -> l.contains("refused 413"));
             assertThat(log).anyMatch(l -> l.startsWith("20") && l.contains("127.0.0.1 token=ok\tstop\taccepted;"
                     + " reason \"ControlApiProcessTest\""));
         } finally {
