@@ -82,6 +82,9 @@ class ReflexConfigTest {
         assertThat(c.control.tokenPath(c)).isEqualTo(Path.of("reflex-journal", "control.token"));
         assertThat(c.control.logPath(c)).isEqualTo(Path.of("reflex-journal", "control.log"));
         assertThat(ReflexConfig.parse("{\"control\":{\"bind\":\"::1\"}}").control.bind).isEqualTo("::1");
+        ReflexConfig example = ReflexConfig.load(Path.of("..", "config", "control-example.json"));
+        assertThat(example.control.enabled).isTrue();
+        assertThat(example.control.port).isEqualTo(8470);
         assertThat(ReflexConfig.parse("{\"control\":{\"bind\":\"192.168.1.10\", \"allowNonLoopback\": true}}")
                 .control.bind).isEqualTo("192.168.1.10");
     }
