@@ -23,6 +23,17 @@ final class ControlState implements ClosedLoopSession.Listener {
     private volatile ClosedLoopSession.Progress last = new ClosedLoopSession.Progress();
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
+    /** Latency percentiles, taken at most once per {@link #LATENCY_REFRESH_NS} whatever the request rate. */
+    private Latency latency = new Latency(List.of(), new double[0][], 0);
+    /** The oldest latency figures a request is given, ns: a histogram snapshot copies a few hundred kB per track. */
+    static final long LATENCY_REFRESH_NS = 1_000_000_000L;
+    /** The quantiles reported, and their labels. */
+    static final double[] QUANTILES = {50, 99, 99.9, 100};
+    static final String[] QUANTILE_LABELS = {"0.5", "0.99", "0.999", "1"};
+
+    /** Per track: p50, p99, p99.9, max (seconds), count. */
+    private record Latency(List<String> tracks, double[][] figures, long takenNs) {
+    }
 
     /** @param stim the run's stimulation, or null without a {@code stim} section */
     ControlState(ClosedLoopSession.Listener delegate, StimRun stim) {
@@ -63,6 +74,29 @@ final class ControlState implements ClosedLoopSession.Listener {
         return stim != null;
     }
 
+    /** The latency figures, refreshed from the pipeline's tracks when older than {@link #LATENCY_REFRESH_NS}. */
+    private synchronized Latency latency() {
+        long now = System.nanoTime();
+        io.reflex.runtime.pipeline.LatencyStats stats = last.latency;
+        if (stats == null || (!latency.tracks().isEmpty() && now - latency.takenNs() < LATENCY_REFRESH_NS)) {
+            return latency;
+        }
+        List<String> tracks = List.copyOf(stats.trackNames());
+        double[][] figures = new double[tracks.size()][];
+        for (int t = 0; t < tracks.size(); t++) {
+            org.HdrHistogram.Histogram h = stats.snapshot(t);
+            double[] f = new double[QUANTILES.length + 1];
+            for (int q = 0; q < QUANTILES.length; q++) {
+                f[q] = h.getTotalCount() == 0 ? Double.NaN : (q == QUANTILES.length - 1 ? h.getMaxValue()
+                        : h.getValueAtPercentile(QUANTILES[q])) * 1e-9;
+            }
+            f[QUANTILES.length] = h.getTotalCount();
+            figures[t] = f;
+        }
+        latency = new Latency(tracks, figures, now);
+        return latency;
+    }
+
     /** {@code GET /api/status}. */
     Json.Obj status() {
         ClosedLoopSession.Progress p = last;
@@ -89,6 +123,14 @@ final class ControlState implements ClosedLoopSession.Listener {
         } else {
             o.node().putNull("engine");
         }
+        Latency lat = latency();
+        Json.Obj l = Json.object();
+        for (int t = 0; t < lat.tracks().size(); t++) {
+            double[] f = lat.figures()[t];
+            l.put(lat.tracks().get(t), Json.object().put("count", (long) f[QUANTILES.length])
+                    .put("p50", f[0] * 1e6).put("p99", f[1] * 1e6).put("p999", f[2] * 1e6).put("max", f[3] * 1e6));
+        }
+        o.put("latency_us", l);
         if (stim != null) {
             StimController c = stim.system().controller();
             int fault = c.faultCode();
@@ -122,6 +164,24 @@ final class ControlState implements ClosedLoopSession.Listener {
                     String now = phase;
                     for (String ph : PHASES) {
                         cb.call(ph.equals(now) ? 1 : 0, ph);
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("reflex_latency_seconds")
+                .help("Pipeline latency quantiles per track, since live decoding began (before: since start)")
+                .labelNames("track", "quantile").callback(cb -> {
+                    Latency lat = latency();
+                    for (int t = 0; t < lat.tracks().size(); t++) {
+                        for (int q = 0; q < QUANTILES.length; q++) {
+                            cb.call(lat.figures()[t][q], lat.tracks().get(t), QUANTILE_LABELS[q]);
+                        }
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("reflex_latency_count")
+                .help("Frames in the latency figures per track (reset when live decoding begins)")
+                .labelNames("track").callback(cb -> {
+                    Latency lat = latency();
+                    for (int t = 0; t < lat.tracks().size(); t++) {
+                        cb.call(lat.figures()[t][QUANTILES.length], lat.tracks().get(t));
                     }
                 }).register(registry);
         GaugeWithCallback.builder().name("reflex_live_r2").help("Running mean velocity R2 of the live decoder")

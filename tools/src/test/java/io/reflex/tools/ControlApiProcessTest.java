@@ -71,6 +71,10 @@ class ControlApiProcessTest {
             assertThat(s.get("decoder").asText()).isEqualTo("kalman");
             assertThat(s.get("engine").isNull()).isTrue();
             assertThat(s.get("stim").isNull()).isTrue();
+            JsonNode e2e = s.get("latency_us").get("ingest_to_emit");
+            assertThat(e2e.get("count").asLong()).isPositive();
+            assertThat(e2e.get("p50").asDouble()).isPositive().isLessThanOrEqualTo(e2e.get("p99").asDouble());
+            assertThat(e2e.get("p99").asDouble()).isLessThanOrEqualTo(e2e.get("max").asDouble());
             // localhost:port is this server too.
             assertThat(Http.get(port, "/api/status", "localhost:" + port, Map.of()).status).isEqualTo(200);
 
@@ -85,6 +89,10 @@ class ControlApiProcessTest {
                     "reflex_run_phase{phase=\"live\"}", "jvm_memory_used_bytes{area=\"heap\"}");
             assertThat(samples.get("reflex_run_phase{phase=\"live\"}")).isEqualTo(1.0);
             assertThat(samples.get("reflex_run_phase{phase=\"calibration\"}")).isEqualTo(0.0);
+            assertThat(samples.get("reflex_latency_seconds{quantile=\"0.5\",track=\"ingest_to_emit\"}"))
+                    .as("samples: %s", samples.keySet()).isPositive()
+                    .isLessThanOrEqualTo(samples.get("reflex_latency_seconds{quantile=\"1\",track=\"ingest_to_emit\"}"));
+            assertThat(samples.get("reflex_latency_count{track=\"ingest_to_emit\"}")).isPositive();
 
             // The same registry in the protobuf format, read by the Prometheus client's own (generated) parser.
             Http.Response pb = Http.get(port, "/metrics", host, Map.of("Accept", PROTOBUF));

@@ -84,6 +84,12 @@ public final class ClosedLoopSession {
         public String engine;
         /** Engine failovers so far (0 for decoders without engines). */
         public long failovers;
+        /**
+         * The pipeline's latency tracks (reset when live decoding begins). Recording is wait-free on the pipeline's
+         * threads, so any thread may take {@link io.reflex.runtime.pipeline.LatencyStats#snapshot}s without slowing
+         * them; a snapshot copies histograms, so readers should take them sparingly.
+         */
+        public io.reflex.runtime.pipeline.LatencyStats latency;
     }
 
     /** Errors of one kind (agent or stage, exception class) shown one by one before summaries take over. */
@@ -325,6 +331,7 @@ public final class ClosedLoopSession {
                     }
                     lab.poll(ctx.listener);
                     Progress p = progress("calibration", t0, cfg.calibration.seconds, counters, scorer);
+                    p.latency = pipeline.latency();
                     p.calibrationFrames = recorder.recorded;
                     p.calibrationTarget = calibrationBins;
                     ctx.listener.onTick(p);
@@ -393,6 +400,7 @@ public final class ClosedLoopSession {
                 p.dropped -= base[1];
                 p.deadlineMisses -= base[2];
                 p.safeOutputs -= base[4];
+                p.latency = pipeline.latency();
                 p.decoder = live.name();
                 if (engines != null) {
                     engines.progress(p);
