@@ -208,7 +208,9 @@ final class ControlServer implements AutoCloseable {
         }
         JsonNode n;
         try {
-            n = Json.mapper().readTree(text);
+            // Content after the object is refused, as in config files.
+            n = Json.mapper().reader().with(com.fasterxml.jackson.databind.DeserializationFeature
+                    .FAIL_ON_TRAILING_TOKENS).readTree(text);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException("body is not JSON: " + e.getOriginalMessage());
         }
@@ -280,12 +282,14 @@ final class ControlServer implements AutoCloseable {
                 Files.createDirectories(parent);
             }
             Files.deleteIfExists(tokenFile);
-            // Created with owner-only permissions from the start: the token is never readable by others.
-            Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
-                    "rw-------")));
+            try {
+                // Created with owner-only permissions from the start: the token is never readable by others.
+                Files.createFile(tokenFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(
+                        "rw-------")));
+            } catch (FileAlreadyExistsException e) {
+                throw new ConfigException("control.tokenFile", tokenFile + " appeared while it was being replaced");
+            }
             Files.writeString(tokenFile, hex + "\n", StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
-        } catch (FileAlreadyExistsException e) {
-            throw new ConfigException("control.tokenFile", tokenFile + " appeared while it was being replaced");
         } catch (UnsupportedOperationException | IOException e) {
             throw new ConfigException("control.tokenFile", "cannot write " + tokenFile + " owner-only: " + e);
         }

@@ -110,10 +110,13 @@ final class DaemonCommand implements Callable<Integer> {
         };
         ControlServer server = null;
         if (control != null) {
+            server = new ControlServer(cfg, control, stopRun, stimRun == null ? null
+                    : reason -> stimRun.system().controller().estop(reason));
             try {
-                server = new ControlServer(cfg, control, stopRun, stimRun == null ? null
-                        : reason -> stimRun.system().controller().estop(reason)).start(System.err);
+                server.start(System.err);
             } catch (ConfigException e) {
+                // Nothing is left behind: the token file goes, the log closes.
+                server.close();
                 System.err.println("reflex daemon: " + e.getMessage());
                 if (stim != null) {
                     stim.close();
