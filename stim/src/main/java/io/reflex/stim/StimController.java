@@ -49,6 +49,8 @@ public final class StimController {
 
     private volatile int state = DISARMED;
     private volatile int faultCode = StimFault.NONE;
+    /** The current fault was told as a fault already (by a trip, a request or its latch); cleared by a reset. */
+    private volatile boolean faultTold;
     private volatile String faultReason;
     private volatile String lastRefusal;
     private long sequence;
@@ -290,6 +292,7 @@ public final class StimController {
         int old = faultCode;
         faultCode = StimFault.NONE;
         faultReason = null;
+        faultTold = false;
         recordEvent(now, StimEvent.RESET, old, reason);
         return faultCode == StimFault.NONE;
     }
@@ -315,9 +318,11 @@ public final class StimController {
      * stuck; the fault latches (and is journaled) at the owner's next call.
      */
     public void trip(int faultCode, String reason) {
-        boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason));
+        boolean tell = this.faultCode == StimFault.NONE && !faultTold;
+        boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason, tell));
         driver.abort();
-        if (first && this.faultCode == StimFault.NONE) {
+        if (first && tell) {
+            faultTold = true;
             errorHandler.onError(true, "stimulation cut off (" + StimFault.name(faultCode) + "): " + reason);
         }
     }
@@ -329,8 +334,10 @@ public final class StimController {
      * hears of it at once, from the calling thread. Use {@link #trip} when the owning thread may be stuck.
      */
     public void requestFault(int faultCode, String reason) {
-        boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason));
-        if (first && this.faultCode == StimFault.NONE) {
+        boolean tell = this.faultCode == StimFault.NONE && !faultTold;
+        boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason, tell));
+        if (first && tell) {
+            faultTold = true;
             errorHandler.onError(true, "stimulation stopping (" + StimFault.name(faultCode) + "): " + reason);
         }
     }
@@ -441,7 +448,7 @@ public final class StimController {
         int work = 0;
         Request f = pendingFault.getAndSet(null);
         if (f != null) {
-            latch(clock.nanoTime(), f.code, f.reason);
+            latch(clock.nanoTime(), f.code, f.reason, f.told);
             work++;
         }
         Request r;
@@ -462,14 +469,32 @@ public final class StimController {
     }
 
     private void latch(long now, int code, String reason) {
+        latch(now, code, reason, false);
+    }
+
+    /**
+     * Disarms, sends a stop-all and latches the fault (the first one's code and reason stay). One event, one fault
+     * message: the first fault of a latch is told as a fault unless it was told already (by its own trip or request,
+     * {@code told}, or by another thread's trip that has not latched yet); faults that follow while it is latched (the
+     * same stall seen by another thread, a deadline miss behind it) are told as warnings. Every one is counted and
+     * journaled.
+     */
+    private void latch(long now, int code, String reason, boolean told) {
         faultCounts[code]++;
         state = DISARMED;
         final long stopSeq = sendStopAll(now);
-        if (faultCode == StimFault.NONE) {
+        final boolean first = faultCode == StimFault.NONE;
+        if (first) {
             faultReason = reason;
             faultCode = code;
         }
-        errorHandler.onError(true, "stimulation stopped, fault latched (" + StimFault.name(code) + "): " + reason);
+        // told already: by this latch's own trip or request, or by another thread's trip still pending
+        final boolean tell = first && !told && !faultTold;
+        faultTold = true;
+        errorHandler.onError(tell, first
+                ? "stimulation stopped, fault latched (" + StimFault.name(code) + "): " + reason
+                : "stimulation already stopped (" + StimFault.name(faultCode) + " latched); also "
+                        + StimFault.name(code) + ": " + reason);
         if (journal.recordEvent(now, StimEvent.FAULT, code, reason) != StimJournal.OK) {
             // Already disarmed and latched; the failure is counted and reported, nothing more to stop.
             journalFailures++;
@@ -517,10 +542,17 @@ public final class StimController {
         static final int RESET = -3;
         final int code;
         final String reason;
+        /** A fault request whose caller told the error handler already. */
+        final boolean told;
 
         Request(int code, String reason) {
+            this(code, reason, false);
+        }
+
+        Request(int code, String reason, boolean told) {
             this.code = code;
             this.reason = reason;
+            this.told = told;
         }
     }
 

@@ -140,7 +140,8 @@ public final class StimWatchdog implements ArmInterlock {
         return switch (late) {
             case NO_HEARTBEAT -> "no pipeline heartbeat yet";
             case HEARTBEAT_LATE -> "pipeline heartbeat late: " + (now - lastHeartbeatNs.get()) / 1000
-                    + " us since the last one, bound " + ctx.heartbeatTimeoutNs / 1000 + " us";
+                    + " us since the last one, bound " + ctx.heartbeatTimeoutNs / 1000 + " us (no frame came through:"
+                    + " the source sent no samples, or the pipeline stalled)";
             case NO_DECODER_OUTPUT -> "no decoder output yet";
             case DECODER_LATE -> "decoder output late: " + (now - lastDecoderNs.get()) / 1000
                     + " us since the last one, bound " + ctx.decoderTimeoutNs / 1000 + " us";

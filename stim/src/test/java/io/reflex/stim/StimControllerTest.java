@@ -234,7 +234,47 @@ class StimControllerTest {
         assertThat(trippedAt - last).isGreaterThan(5_000_000L).isLessThanOrEqualTo(wd.boundNs());
         assertThat(wd.boundNs()).isEqualTo(50_500_000L);
         c.doWork();
-        assertThat(c.faultReason()).startsWith("pipeline heartbeat late");
+        assertThat(c.faultReason()).startsWith("pipeline heartbeat late")
+                .contains("the source sent no samples, or the pipeline stalled");
+    }
+
+    @Test
+    void oneEventIsToldAsOneFaultAndWhatFollowsWhileLatchedAsWarnings() {
+        StimController c = controller(journal);
+        assertThat(c.arm("go")).isTrue();
+        // the watchdog's thread trips: told at once
+        c.trip(StimFault.WATCHDOG, "pipeline heartbeat late: 60000 us");
+        // the owner latches it, then the pipeline thread sees the same gap, then a deadline miss behind it
+        c.doWork();
+        c.fault(StimFault.WATCHDOG, "pipeline heartbeat late: 61000 us (seen by the pipeline thread)");
+        c.fault(StimFault.DEADLINE_MISS, "frame 7 missed its deadline");
+        assertThat(errors.stream().filter(e -> e.startsWith("FATAL "))).containsExactly(
+                "FATAL stimulation cut off (watchdog): pipeline heartbeat late: 60000 us");
+        assertThat(errors).contains("stimulation already stopped (watchdog latched); also deadline_miss: frame 7"
+                + " missed its deadline");
+        // each was counted, the first fault stays the run's fault, and every one sent a stop-all
+        assertThat(c.faultCode()).isEqualTo(StimFault.WATCHDOG);
+        assertThat(c.faults(StimFault.WATCHDOG)).isEqualTo(2);
+        assertThat(c.faults(StimFault.DEADLINE_MISS)).isEqualTo(1);
+        // a fault latched directly (no trip before it) is told once as a fault
+        errors.clear();
+        StimController d = controller(new InMemoryStimJournal(100));
+        d.fault(StimFault.DRIVER, "stimulator link lost");
+        d.fault(StimFault.DRIVER, "stimulator link lost again");
+        assertThat(errors.stream().filter(e -> e.startsWith("FATAL "))).hasSize(1);
+    }
+
+    @Test
+    void aStallSeenByBothThreadsIsToldOnceWhicheverLatchesFirst() {
+        // the pipeline thread latches the stall directly while the watchdog's trip is still pending: one fault line
+        StimController p = controller(journal);
+        assertThat(p.arm("go")).isTrue();
+        p.trip(StimFault.WATCHDOG, "pipeline heartbeat late: 60000 us");
+        p.fault(StimFault.WATCHDOG, "pipeline heartbeat late: 199000 us (seen by the pipeline thread)");
+        p.doWork();
+        assertThat(errors.stream().filter(m -> m.startsWith("FATAL "))).hasSize(1);
+        assertThat(p.faultCode()).isEqualTo(StimFault.WATCHDOG);
+        assertThat(p.faults(StimFault.WATCHDOG)).isEqualTo(2);
     }
 
     @Test

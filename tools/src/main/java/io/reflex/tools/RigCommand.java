@@ -3,6 +3,7 @@ package io.reflex.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.reflex.tools.rig.LslRig;
 import io.reflex.tools.rig.RigReport;
 import io.reflex.tools.rig.RigRun;
 import java.io.IOException;
@@ -24,14 +25,19 @@ import picocli.CommandLine.Option;
                 + " decodes them and a sink matches each output to the bin whose last sample caused it. Latency is"
                 + " charged from the time the schedule sent that sample (coordinated-omission corrected). The"
                 + " baselines, a plain loop doing the same work and a pipeline with ArrayBlockingQueue hand-offs,"
-                + " take turns with Reflex segment by segment on the same schedule. Path: inprocess (no network)."
-                + " Exit codes: 0 ok, 1 a series dropped bins or missed deadlines, 2 usage."})
+                + " take turns with Reflex segment by segment on the same schedule. Paths: inprocess (no network);"
+                + " lsl: source, daemon and bare relay as separate processes on loopback LSL, the relay and the"
+                + " daemon reading the same samples at the same time, this process the sink."
+                + " Exit codes: 0 ok, 1 a series dropped bins or missed deadlines, 2 usage, 3 the lsl run failed"
+                + " (a child process died, a stream never appeared)."})
 final class RigCommand implements Callable<Integer> {
     static final int EXIT_DEGRADED = 1;
     static final int EXIT_USAGE = 2;
+    static final int EXIT_FAILED = 3;
 
     @Option(names = "--path", paramLabel = "PATH", defaultValue = "inprocess",
-            description = "inprocess (default). The LSL and stimulation paths are not built yet.")
+            description = "inprocess (default) or lsl (loopback LSL, separate processes; --segment-s does not apply)."
+                    + " The stimulation path is not built yet.")
     String path;
 
     @Option(names = "--rate", paramLabel = "HZ", defaultValue = "1000", description = "Samples per second.")
@@ -55,11 +61,18 @@ final class RigCommand implements Callable<Integer> {
     double segmentS;
 
     @Option(names = "--warmup-s", paramLabel = "S", defaultValue = "2",
-            description = "Unmeasured warm-up per series before the first turn, s.")
+            description = "Unmeasured warm-up per series before the first turn, s (lsl: a lead-in at the measured"
+                    + " rate, matched but not measured).")
     double warmupS;
 
-    @Option(names = "--decoder", paramLabel = "NAME", defaultValue = "kalman", description = "kalman or wiener.")
+    @Option(names = "--decoder", paramLabel = "NAME", defaultValue = "kalman",
+            description = "kalman, wiener, snn or lfads (lfads: --channels must be the model's input dimension).")
     String decoder;
+
+    @Option(names = "--engine", paramLabel = "A[,B...]",
+            description = "For snn and lfads: the engine chain, e.g. cpu-fixed or rtl-sim,cpu-fixed (default: the"
+                    + " decoder's default chain).")
+    String engine;
 
     @Option(names = "--signal", paramLabel = "KIND", defaultValue = "spikes",
             description = "spikes (center-out spike counts) or broadband (Gaussian values).")
@@ -102,9 +115,18 @@ final class RigCommand implements Callable<Integer> {
     }
 
     int run(PrintStream out, PrintStream err) throws InterruptedException {
-        if (!"inprocess".equals(path)) {
-            err.println("reflex rig: --path " + path + " is not available; this build measures the inprocess path"
-                    + " only (the loopback-LSL and stimulation paths are planned)");
+        if (!"inprocess".equals(path) && !"lsl".equals(path)) {
+            err.println("reflex rig: --path " + path + " is not available; this build measures the inprocess and"
+                    + " lsl paths (the stimulation path is planned)");
+            return EXIT_USAGE;
+        }
+        if ("lsl".equals(path) && sweep) {
+            err.println("reflex rig: --sweep measures the inprocess path only");
+            return EXIT_USAGE;
+        }
+        if ("lsl".equals(path) && !"kalman".equals(decoder) && !"wiener".equals(decoder)) {
+            err.println("reflex rig: --path lsl hands the daemon a decoder file, which holds kalman or wiener; --decoder"
+                    + " was " + decoder);
             return EXIT_USAGE;
         }
         RigRun.Options o = options(rateHz);
@@ -131,6 +153,7 @@ final class RigCommand implements Callable<Integer> {
         o.segmentSeconds = segmentS;
         o.warmupSeconds = warmupS;
         o.decoder = decoder;
+        o.engines = engine;
         o.signal = signal;
         o.topology = topology;
         o.hotIdle = hotIdle;
@@ -142,10 +165,19 @@ final class RigCommand implements Callable<Integer> {
     private int single(RigRun.Options o, PrintStream out, PrintStream err) throws InterruptedException {
         ObjectNode r;
         try {
-            r = new RigRun(o).run(err::println);
+            if ("lsl".equals(path)) {
+                r = new LslRig(o, err::println).run();
+            } else {
+                try (RigRun run = new RigRun(o)) {
+                    r = run.run(err::println);
+                }
+            }
         } catch (IllegalArgumentException e) {
             err.println("reflex rig: " + e.getMessage());
             return EXIT_USAGE;
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            err.println("reflex rig: the lsl run failed: " + e.getMessage());
+            return EXIT_FAILED;
         }
         if (report != null) {
             try {
@@ -174,8 +206,8 @@ final class RigCommand implements Callable<Integer> {
         for (double rate = rateHz; rate <= maxRate * (1 + 1e-9); rate *= 2) {
             RigRun.Options o = options(rate);
             ObjectNode r;
-            try {
-                r = new RigRun(o.check()).run(line -> { });
+            try (RigRun run = new RigRun(o.check())) {
+                r = run.run(line -> { });
             } catch (IllegalArgumentException e) {
                 err.println("reflex rig: sweep stopped at " + rate + " Hz: " + e.getMessage());
                 break;
@@ -224,11 +256,18 @@ final class RigCommand implements Callable<Integer> {
 
     static String text(JsonNode r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "reflex rig: %s path, %s decoder, %.0f Hz × %d ch, chunk %d, bin %d µs,"
-                        + " %.1f s per series (%s, %s)%n", r.get("path").asText(), r.get("decoder").asText(),
+        sb.append(String.format(Locale.ROOT, "reflex rig: %s path, %s decoder on %s, %.0f Hz × %d ch, chunk %d, bin %d"
+                        + " µs, %.1f s per series (%s, %s)%n", r.get("path").asText(), r.get("decoder").asText(),
+                r.get("engine").asText(),
                 r.get("rate_hz").asDouble(), r.get("channels").asInt(), r.get("chunk").asInt(),
                 r.get("bin_us").asLong(), r.get("seconds").asDouble(), r.get("machine").get("jdk").asText(),
                 r.get("date").asText()));
+        String mode = r.path("series_mode").asText();
+        if ("concurrent".equals(mode) || "interleaved".equals(mode)) {
+            sb.append("  the series ran at the same time on the same samples").append("interleaved".equals(mode)
+                    ? ", the relay's bins ending " + r.path("relay_offset_samples").asInt() + " samples after Reflex's"
+                    : "").append(" (separate processes on loopback LSL)").append(System.lineSeparator());
+        }
         sb.append(String.format(Locale.ROOT, "  %-14s %9s %9s %9s %9s %9s %8s %6s %6s%n", "series", "p50 µs", "p90 µs",
                 "p99 µs", "p99.9 µs", "max µs", "frames", "drops", "misses"));
         for (JsonNode s : r.get("series")) {

@@ -55,7 +55,7 @@ class RigCommandTest {
         Object[] r = CliRunner.run(args());
         assertThat((Integer) r[0]).as("stderr: %s", r[2]).isZero();
         String out = (String) r[1];
-        assertThat(out).contains("reflex rig: inprocess path, kalman decoder, 1000 Hz × 16 ch")
+        assertThat(out).contains("reflex rig: inprocess path, kalman decoder on java, 1000 Hz × 16 ch")
                 .containsPattern("(?m)^  reflex +\\d")
                 .containsPattern("(?m)^  plain_loop +\\d")
                 .containsPattern("(?m)^  abq_pipeline +\\d")
@@ -84,9 +84,18 @@ class RigCommandTest {
         r = CliRunner.run("rig", "--rate", "1000", "--bin-us", "1500");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("whole number of samples");
-        r = CliRunner.run("rig", "--path", "lsl");
+        r = CliRunner.run("rig", "--path", "stim");
         assertThat((Integer) r[0]).isEqualTo(2);
-        assertThat((String) r[2]).contains("--path lsl is not available");
+        assertThat((String) r[2]).contains("--path stim is not available");
+        r = CliRunner.run("rig", "--path", "lsl", "--sweep");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--sweep measures the inprocess path only");
+        r = CliRunner.run("rig", "--path", "lsl", "--decoder", "snn");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--path lsl hands the daemon a decoder file");
+        r = CliRunner.run("rig", "--path", "lsl", "--hot-idle", "spin");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--hot-idle: idle strategy 'spin' is not known");
         r = CliRunner.run("rig", "--topology", "ring");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("topology 'ring' is not known");

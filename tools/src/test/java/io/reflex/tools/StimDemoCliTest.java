@@ -75,11 +75,14 @@ class StimDemoCliTest {
     }
 
     @Test
-    void demoStimTextSummaryHasAStimulationLine(@TempDir Path dir) {
-        // This test is about the text summary: a one-bin deadline, so that one frame delayed while the decoder is
-        // fitted and saved on a busy 2-core machine does not latch a deadline fault (that fault is tested elsewhere).
+    void demoStimTextSummaryHasAStimulationLine(@TempDir Path dir) throws java.io.IOException {
+        // This test is about the text summary: a one-bin deadline and a one-second watchdog and input-age bound, so
+        // that a frame delayed while the decoder is fitted and saved on a busy 2-core machine latches no fault (those
+        // faults have their own tests).
+        Path cfg = java.nio.file.Files.writeString(dir.resolve("stim.json"),
+                "{\"stim\": {\"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000, \"maxInputAgeMs\": 1000}}");
         Object[] r = run("demo", "--stim", "--seconds", "3", "--calibration-seconds", "2", "--channels", "16",
-                "--deadline-us", "20000", "--quiet", "--journal-dir", dir.toString());
+                "--deadline-us", "20000", "--config", cfg.toString(), "--quiet", "--journal-dir", dir.toString());
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         assertThat((String) r[1]).contains("stimulation  ").contains("unsafe emitted 0").contains("stim journal: ");
     }
@@ -157,8 +160,11 @@ class StimDemoCliTest {
     void aStimulationFaultIsToldWhenItHappensEvenQuietAndTheExitCodeSaysSo(@TempDir Path dir) throws Exception {
         try (CrashesMidRun stimulator = new CrashesMidRun()) {
             Path cfg = dir.resolve("stim.json");
+            // the watchdog and input-age bounds at a second: this test is about the stimulator crashing, not about a
+            // frame delayed on a busy machine (those faults have their own tests)
             java.nio.file.Files.writeString(cfg, "{\"stim\": {\"stimulator\": \"tcp:127.0.0.1:"
-                    + stimulator.server.getLocalPort() + "\"}}");
+                    + stimulator.server.getLocalPort() + "\", \"heartbeatTimeoutUs\": 1000000,"
+                    + " \"decoderTimeoutUs\": 1000000, \"maxInputAgeMs\": 1000}}");
             Object[] r = run("demo", "--stim", "--config", cfg.toString(), "--seconds", "4", "--calibration-seconds",
                     "2", "--channels", "16", "--json", "--quiet", "--journal-dir", dir.toString());
             assertThat(stimulator.hungUp.getCount()).as("stderr: %s, seen %s", r[2], stimulator.seen).isZero();

@@ -3,6 +3,10 @@ package io.reflex.tools.rig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.reflex.decoders.Decoder;
+import io.reflex.decoders.engine.EngineDecoder;
+import io.reflex.decoders.engine.EngineSpec;
+import io.reflex.runtime.agent.IdleStrategies;
 import io.reflex.runtime.pipeline.Topology;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -24,7 +28,7 @@ import org.HdrHistogram.HistogramIterationValue;
  * {@link #WARMUP_SPEEDUP} times faster so that the JIT has compiled each series' per-bin code before anything is
  * measured (at 50 bins per second HotSpot would need ten seconds or more).
  */
-public final class RigRun {
+public final class RigRun implements AutoCloseable {
     /** What to run. */
     public static final class Options {
         public double rateHz = 1000;
@@ -36,6 +40,8 @@ public final class RigRun {
         public double warmupSeconds = 2;
         public double leadInSeconds = 0.1;
         public String decoder = "kalman";
+        /** For lfads and snn: the engine chain, e.g. {@code rtl-sim,cpu-fixed}; null for the default. */
+        public String engines;
         public String signal = RigSignal.SPIKES;
         public String topology = Topology.FUSED.key();
         public String hotIdle = "backoff";
@@ -82,6 +88,19 @@ public final class RigRun {
                 throw new IllegalArgumentException("--deadline-us must be in [1, 60000000], was " + deadlineUs);
             }
             Topology.byKey(topology);
+            try {
+                IdleStrategies.byName(hotIdle);
+                IdleStrategies.byName(idle);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--hot-idle: " + e.getMessage());
+            }
+            if (engines != null) {
+                if (!"lfads".equals(decoder) && !"snn".equals(decoder)) {
+                    throw new IllegalArgumentException("--engine is for the lfads and snn decoders; " + decoder
+                            + " runs on the JVM");
+                }
+                EngineSpec.parseNames(engines);
+            }
             samplesPerBin();
             double binsTotal = seconds * rateHz / samplesPerBin();
             if (binsTotal > 20_000_000) {
@@ -102,6 +121,7 @@ public final class RigRun {
     static final double MAX_WARMUP_RATE_HZ = 200_000;
 
     private final Options o;
+    private final List<Decoder> decoders = new ArrayList<>();
     private final List<RigTarget> targets = new ArrayList<>();
     private final List<LatencyRecorder> recorders = new ArrayList<>();
     private final long[] misses;
@@ -114,14 +134,12 @@ public final class RigRun {
         // a ring of 10 s of samples, at most 32 Mi values, at least one bin
         int ring = (int) Math.max(spb, Math.min(o.rateHz * 10, (32L << 20) / o.channels));
         RigSignal signal = RigSignal.generate(o.signal, o.channels, ring, o.seed);
-        reflex = new ReflexInProcess(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed),
+        reflex = new ReflexInProcess(signal, decoder(spb),
                 o.deadlineUs, Topology.byKey(o.topology), o.hotIdle, o.idle);
         targets.add(reflex);
         if (o.baselines) {
-            targets.add(new PlainLoop(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed),
-                    o.deadlineUs, o.hotIdle));
-            abq = new AbqPipeline(signal, RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed), o.deadlineUs,
-                    o.hotIdle);
+            targets.add(new PlainLoop(signal, decoder(spb), o.deadlineUs, o.hotIdle));
+            abq = new AbqPipeline(signal, decoder(spb), o.deadlineUs, o.hotIdle);
             targets.add(abq);
         } else {
             abq = null;
@@ -132,6 +150,36 @@ public final class RigRun {
             recorders.add(new LatencyRecorder(t.name(), (int) Math.min(Integer.MAX_VALUE - 8, rounds * perSegment)));
         }
         misses = new long[targets.size()];
+    }
+
+    /** One series' decoder, fitted alike for every series; closed with the run. */
+    private Decoder decoder(int spb) {
+        try {
+            Decoder d = RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
+                    o.engines == null ? null : EngineSpec.parseNames(o.engines));
+            decoders.add(d);
+            return d;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** The engine chain of the Reflex series' decoder, or {@code java} for a JVM decoder. */
+    private String engineName() {
+        if (decoders.isEmpty() || !(decoders.get(0) instanceof EngineDecoder ed)) {
+            return "java";
+        }
+        return ed.lastEngineName() == null ? String.valueOf(ed.context().engines()) : ed.lastEngineName();
+    }
+
+    /** Releases the decoders' engines (verilated kernels, devices). */
+    @Override
+    public void close() {
+        for (Decoder d : decoders) {
+            RigSignal.closeQuietly(d);
+        }
+        decoders.clear();
     }
 
     private int rounds() {
@@ -191,57 +239,75 @@ public final class RigRun {
 
     private ObjectNode report() {
         ObjectMapper m = new ObjectMapper();
+        ObjectNode root = header(m, o, "inprocess", engineName());
+        root.put("segment_s", o.segmentSeconds);
+        root.put("series_mode", "alternating");
+        ArrayNode series = root.putArray("series");
+        for (int i = 0; i < targets.size(); i++) {
+            series.add(series(m, recorders.get(i), targets.get(i).label(), misses[i]));
+        }
+        root.set("ratios", ratios(m, recorders));
+        ObjectNode stages = root.putObject("stages_us");
+        for (int k = 0; k < StageTimes.KEYS.length; k++) {
+            stages.set(StageTimes.KEYS[k], summary(m, reflex.stages.h[k]));
+        }
+        return root;
+    }
+
+    /** The keys every rig report starts with (the JSON contract's header), for {@code path}. */
+    static ObjectNode header(ObjectMapper m, Options o, String path, String engine) {
         ObjectNode root = m.createObjectNode();
         root.put("command", "rig");
-        root.put("path", "inprocess");
+        root.put("path", path);
         root.put("decoder", o.decoder);
-        root.put("engine", "java");
+        root.put("engine", engine);
         root.put("rate_hz", o.rateHz);
         root.put("channels", o.channels);
         root.put("chunk", o.chunk);
         root.put("bin_us", o.binWidthUs);
         root.put("seconds", o.seconds);
-        root.put("segment_s", o.segmentSeconds);
         root.put("signal", o.signal);
         root.put("topology", o.topology);
         root.put("hot_idle", o.hotIdle);
         root.put("deadline_us", o.deadlineUs);
         root.set("machine", machine(m));
         root.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        ArrayNode series = root.putArray("series");
-        for (int i = 0; i < targets.size(); i++) {
-            LatencyRecorder rec = recorders.get(i);
-            ObjectNode s = series.addObject();
-            s.put("name", rec.name());
-            s.put("label", targets.get(i).label());
-            s.put("frames", rec.received());
-            s.put("expected", rec.expected());
-            s.put("drops", rec.drops());
-            s.put("deadline_misses", misses[i]);
-            s.put("duplicates", rec.duplicates());
-            s.put("unmatched", rec.unmatched());
-            s.put("measured_s", round(rec.measuredSeconds(), 3));
-            s.set("latency_us", summary(m, rec.corrected()));
-            s.set("latency_uncorrected_us", summary(m, rec.uncorrected()));
-            s.set("percentiles", percentiles(m, rec.corrected()));
-            s.set("histogram", histogram(m, rec));
-            s.set("timeline", timeline(m, rec));
-        }
-        ObjectNode ratios = root.putObject("ratios");
+        return root;
+    }
+
+    /** One entry of {@code series}: the recorder's counts and latencies. */
+    static ObjectNode series(ObjectMapper m, LatencyRecorder rec, String label, long deadlineMisses) {
+        ObjectNode s = m.createObjectNode();
+        s.put("name", rec.name());
+        s.put("label", label);
+        s.put("frames", rec.received());
+        s.put("expected", rec.expected());
+        s.put("drops", rec.drops());
+        s.put("deadline_misses", deadlineMisses);
+        s.put("duplicates", rec.duplicates());
+        s.put("unmatched", rec.unmatched());
+        s.put("measured_s", round(rec.measuredSeconds(), 3));
+        s.set("latency_us", summary(m, rec.corrected()));
+        s.set("latency_uncorrected_us", summary(m, rec.uncorrected()));
+        s.set("percentiles", percentiles(m, rec.corrected()));
+        s.set("histogram", histogram(m, rec));
+        s.set("timeline", timeline(m, rec));
+        return s;
+    }
+
+    /** Reflex's (the first recorder's) p50 and p99 over each baseline's, for baselines that measured anything. */
+    static ObjectNode ratios(ObjectMapper m, List<LatencyRecorder> recorders) {
+        ObjectNode ratios = m.createObjectNode();
         double p50 = recorders.get(0).corrected().getValueAtPercentile(50);
         double p99 = recorders.get(0).corrected().getValueAtPercentile(99);
         for (int i = 1; i < recorders.size(); i++) {
             Histogram h = recorders.get(i).corrected();
-            if (h.getTotalCount() > 0) {
+            if (h.getTotalCount() > 0 && recorders.get(0).corrected().getTotalCount() > 0) {
                 ratios.put("p50_vs_" + recorders.get(i).name(), round(p50 / h.getValueAtPercentile(50), 3));
                 ratios.put("p99_vs_" + recorders.get(i).name(), round(p99 / h.getValueAtPercentile(99), 3));
             }
         }
-        ObjectNode stages = root.putObject("stages_us");
-        for (int k = 0; k < StageTimes.KEYS.length; k++) {
-            stages.set(StageTimes.KEYS[k], summary(m, reflex.stages.h[k]));
-        }
-        return root;
+        return ratios;
     }
 
     static ObjectNode summary(ObjectMapper m, Histogram h) {

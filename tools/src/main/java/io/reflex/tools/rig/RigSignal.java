@@ -4,8 +4,11 @@ import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.Decoders;
 import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.decoders.synth.CenterOutSource;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 /**
  * The samples the rig's source sends, generated before the run so that sending costs a copy: spike counts of a
@@ -82,13 +85,19 @@ public final class RigSignal {
     }
 
     /**
-     * A {@code name} decoder ({@code kalman} or {@code wiener}) fitted on {@code bins} bins of simulated center-out
-     * spike counts with their velocity; deterministic for a seed, so every series decodes with the same weights.
+     * A {@code name} decoder ({@code kalman}, {@code wiener}, or {@code lfads} / {@code snn} on the engine chain
+     * {@code engines}, null for the default) fitted on 1,000 bins of simulated center-out spike counts with their
+     * velocity; deterministic for a seed, so every series decodes with the same weights. (For LFADS the channel count
+     * must be the model's input dimension; what it decodes from center-out counts means nothing, its cost is real.)
+     *
+     * @throws IllegalArgumentException for an unknown decoder, a channel count the model does not take, or an engine
+     *                                  chain none of whose engines can run here (the reason is in the message)
      */
-    public static Decoder fittedDecoder(String name, int channels, int samplesPerBin, long seed) {
-        if (!"kalman".equals(name) && !"wiener".equals(name)) {
-            throw new IllegalArgumentException("decoder '" + name + "' is not one the rig fits; allowed: kalman,"
-                    + " wiener");
+    public static Decoder fittedDecoder(String name, int channels, int samplesPerBin, long seed,
+                                        List<EngineSpec> engines) {
+        if (!Decoders.NAMES.contains(name)) {
+            throw new IllegalArgumentException("decoder '" + name + "' is not known; allowed: " + new TreeSet<>(
+                    Decoders.NAMES));
         }
         CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(seed));
         CalibrationSet set = new CalibrationSet(1000, channels, 2);
@@ -101,8 +110,25 @@ public final class RigSignal {
             vel[1] = (float) kin[3];
             set.add(counts, vel);
         }
-        TrainableDecoder d = Decoders.create(name, channels, null);
-        d.fit(set);
+        boolean onEngines = "lfads".equals(name) || "snn".equals(name);
+        TrainableDecoder d = Decoders.create(name, channels, null, onEngines ? engines : null);
+        try {
+            d.fit(set);
+        } catch (RuntimeException e) {
+            closeQuietly(d);
+            throw e;
+        }
         return d;
+    }
+
+    /** Closes a decoder that holds native or engine resources; a failure to close is not the caller's concern. */
+    static void closeQuietly(Object decoder) {
+        if (decoder instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // nothing more to release
+            }
+        }
     }
 }

