@@ -58,27 +58,22 @@ final class DecodeStage implements FrameHandler {
         return installedGeneration;
     }
 
+    // The common path (a decoder, valid input, in time, OK) is kept small and the rare ones are in methods of their
+    // own, so that the JIT can inline this method into the fused loop (HotSpot inlines hot methods up to 325 bytes of
+    // bytecode).
     @Override
     public void onFrame(Frame frame) {
         if (pending.get() != null) {
-            decoder = pending.getAndSet(null);
-            engineDecoder = decoder instanceof EngineDecoder ed ? ed : null;
-            decoder.reset();
-            generation++;
-            installedGeneration = generation;
+            takeUpPending();
         }
         frame.decoderGeneration = generation;
-        float[] out = frame.output;
-        if (decoder != null && (frame.flags & Frame.FLAG_TRIAL_START) != 0) {
+        if (decoder == null) {
+            noDecoder(frame);
+            return;
+        }
+        if ((frame.flags & Frame.FLAG_TRIAL_START) != 0) {
             // A new trial: the stream state of a recurrent decoder (LFADS, SNN) starts again, as it did in training.
             decoder.reset();
-        }
-        if (decoder == null) {
-            zero(frame.safeOutput);
-            zero(out);
-            frame.decodeStatus = DecodeStatus.NOT_READY;
-            frame.flags |= Frame.FLAG_SAFE_OUTPUT;
-            return;
         }
         decoder.safeOutput(frame.safeOutput);
         if ((frame.flags & Frame.FLAG_INVALID_INPUT) != 0) {
@@ -87,15 +82,44 @@ final class DecodeStage implements FrameHandler {
             return;
         }
         if (clock.nanoTime() > frame.deadlineNs) {
-            counters.decodeDeadlineMisses.increment();
-            frame.flags |= Frame.FLAG_DEADLINE_MISS;
-            useSafe(frame);
+            missDeadline(frame);
             frame.decodeStatus = Frame.DECODE_SKIPPED;
             return;
         }
-        int status;
+        int status = decode(frame);
+        frame.decodeStatus = status;
+        if (engineDecoder != null) {
+            frame.engine = engineDecoder.lastEngineIndex();
+            frame.engineCycles = engineDecoder.lastCallCycles();
+        }
+        if (status != DecodeStatus.OK) {
+            notOk(frame, status);
+            return;
+        }
+        System.arraycopy(frame.output, 0, frame.decoded, 0, frame.output.length);
+        if (clock.nanoTime() > frame.deadlineNs) {
+            missDeadline(frame);
+        }
+    }
+
+    private void takeUpPending() {
+        decoder = pending.getAndSet(null);
+        engineDecoder = decoder instanceof EngineDecoder ed ? ed : null;
+        decoder.reset();
+        generation++;
+        installedGeneration = generation;
+    }
+
+    private static void noDecoder(Frame frame) {
+        zero(frame.safeOutput);
+        zero(frame.output);
+        frame.decodeStatus = DecodeStatus.NOT_READY;
+        frame.flags |= Frame.FLAG_SAFE_OUTPUT;
+    }
+
+    private int decode(Frame frame) {
         try {
-            status = decoder.decode(frame.features, out);
+            return decoder.decode(frame.features, frame.output);
         } catch (RuntimeException e) {
             // Decoders report faults by return code; one that throws anyway may have half-written the output, and
             // the frame still reads as OK (cleared status): it must leave with the safe output. The stage agent
@@ -105,24 +129,19 @@ final class DecodeStage implements FrameHandler {
             useSafe(frame);
             throw e;
         }
-        frame.decodeStatus = status;
-        if (engineDecoder != null) {
-            frame.engine = engineDecoder.lastEngineIndex();
-            frame.engineCycles = engineDecoder.lastCallCycles();
+    }
+
+    private void notOk(Frame frame, int status) {
+        if (status != DecodeStatus.NOT_READY) {
+            counters.decodeFaults.increment();
         }
-        if (status == DecodeStatus.OK) {
-            System.arraycopy(out, 0, frame.decoded, 0, out.length);
-        }
-        if (status != DecodeStatus.OK) {
-            if (status != DecodeStatus.NOT_READY) {
-                counters.decodeFaults.increment();
-            }
-            useSafe(frame);
-        } else if (clock.nanoTime() > frame.deadlineNs) {
-            counters.decodeDeadlineMisses.increment();
-            frame.flags |= Frame.FLAG_DEADLINE_MISS;
-            useSafe(frame);
-        }
+        useSafe(frame);
+    }
+
+    private void missDeadline(Frame frame) {
+        counters.decodeDeadlineMisses.increment();
+        frame.flags |= Frame.FLAG_DEADLINE_MISS;
+        useSafe(frame);
     }
 
     private static void useSafe(Frame frame) {

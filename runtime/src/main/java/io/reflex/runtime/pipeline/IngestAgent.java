@@ -20,8 +20,6 @@ final class IngestAgent implements Agent {
     private final SampleSource source;
     private final NanoClock clock;
     private final PipelineCounters counters;
-    private final LatencyStats latency;
-    private final int ingestTrack;
     private final long deadlineNs;
     private final SampleBlock scratch;
     private long claimed = -1;
@@ -35,13 +33,11 @@ final class IngestAgent implements Agent {
     private volatile RuntimeException lastSourceError;
 
     IngestAgent(RingBuffer<Frame> ring, SampleSource source, NanoClock clock, PipelineCounters counters,
-                LatencyStats latency, int ingestTrack, long deadlineNs, int samplesPerFrame) {
+                long deadlineNs, int samplesPerFrame) {
         this.ring = ring;
         this.source = source;
         this.clock = clock;
         this.counters = counters;
-        this.latency = latency;
-        this.ingestTrack = ingestTrack;
         this.deadlineNs = deadlineNs;
         this.scratch = new SampleBlock(source.channels(), samplesPerFrame, source.referenceCount());
         this.samplesPerFrame = samplesPerFrame;
@@ -108,7 +104,6 @@ final class IngestAgent implements Agent {
             frame.acquisitionTimeS = block.timestamps()[n - 1];
             frame.stampNs[Stage.INGEST.ordinal()] = now;
             frame.deadlineNs = now + deadlineNs;
-            latency.record(ingestTrack, now - Math.round(frame.acquisitionTimeS * 1e9));
             ring.publish(claimed);
             counters.framesIn.increment();
         }

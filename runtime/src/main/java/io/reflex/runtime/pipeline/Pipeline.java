@@ -1,5 +1,6 @@
 package io.reflex.runtime.pipeline;
 
+import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
@@ -56,9 +57,13 @@ public final class Pipeline implements AutoCloseable {
     public Pipeline(Context ctx) {
         ctx.conclude();
         this.ctx = ctx;
+        // Every consumer is an EventPoller, which never waits on the ring's wait strategy, so the strategy is only
+        // ever asked to signal. The default (BlockingWaitStrategy) takes a monitor and calls notifyAll on every
+        // publish: cheap in a hot loop, but 4-5 µs of cold JVM runtime code per frame when frames are 20 ms apart
+        // (docs/benchmarks.md). BusySpinWaitStrategy signals nothing.
         this.ring = RingBuffer.createSingleProducer(
                 () -> new Frame(ctx.channels, ctx.samplesPerFrame, ctx.source.referenceCount(), ctx.outputCount),
-                ctx.ringSize);
+                ctx.ringSize, new BusySpinWaitStrategy());
         for (int i = 0; i < ctx.ringSize; i++) {
             ring.get(i).clear();
         }
@@ -67,8 +72,8 @@ public final class Pipeline implements AutoCloseable {
             tracks[s.ordinal()] = latency.addTrack(s.key());
         }
         int endToEnd = latency.addTrack(TRACK_INGEST_TO_EMIT);
-        ingest = new IngestAgent(ring, ctx.source, ctx.clock, counters, latency, tracks[0],
-                ctx.deadlineUs * 1_000L, ctx.samplesPerFrame);
+        ingest = new IngestAgent(ring, ctx.source, ctx.clock, counters, ctx.deadlineUs * 1_000L,
+                ctx.samplesPerFrame);
         decodeStage = new DecodeStage(ctx.clock, counters, ctx.channels, ctx.outputCount, ctx.decoder);
         FrameHandler[] handlers = {
             null,
@@ -81,13 +86,14 @@ public final class Pipeline implements AutoCloseable {
             Stage stage = Stage.ALL[s];
             EventPoller<Frame> poller = previous == null ? ring.newPoller() : ring.newPoller(previous);
             StageAgent agent = new StageAgent(stage.key(), poller, handlers[s], stage, ctx.clock, latency,
-                    tracks[s], stage == Stage.EMIT ? endToEnd : -1, counters.stageErrors, ctx.errorHandler);
+                    stage == Stage.EMIT ? tracks : null, endToEnd, counters.stageErrors, ctx.errorHandler);
             stages.add(agent);
             previous = agent.sequence();
         }
         for (Map.Entry<String, FrameHandler> e : ctx.observers.entrySet()) {
             StageAgent agent = new StageAgent(e.getKey(), ring.newPoller(previous), e.getValue(), null, ctx.clock,
-                    latency, latency.addTrack(e.getKey()), -1, counters.observerErrors, ctx.errorHandler);
+                    latency, new int[] {latency.addTrack(e.getKey())}, -1, counters.observerErrors,
+                    ctx.errorHandler);
             observers.add(agent);
             ring.addGatingSequences(agent.sequence());
         }
@@ -174,7 +180,11 @@ public final class Pipeline implements AutoCloseable {
         return counters;
     }
 
-    /** Latency tracks: one per {@link Stage}, {@link #TRACK_INGEST_TO_EMIT}, and one per observer (lag behind emit). */
+    /**
+     * Latency tracks: one per {@link Stage}, {@link #TRACK_INGEST_TO_EMIT}, and one per observer (lag behind emit).
+     * A frame's stage and end-to-end latencies are recorded together by the emit stage once its sinks have the
+     * output (off the critical path), so a frame still in flight is in none of them yet.
+     */
     public LatencyStats latency() {
         return latency;
     }
