@@ -87,7 +87,9 @@ final class DaemonCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg).listener(progress)
+        ControlState control = cfg.control.enabled ? new ControlState(progress, stim) : null;
+        ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg)
+                .listener(control != null ? control : progress)
                 .journalFaults(journals.faults).spaceGuard(journals.guard);
         if (stim != null) {
             sc.sink(stim.system().stage());
@@ -95,12 +97,35 @@ final class DaemonCommand implements Callable<Integer> {
         ClosedLoopSession session = new ClosedLoopSession(sc);
         CountDownLatch reported = new CountDownLatch(1);
         final StimRun stimRun = stim;
-        Thread hook = new Thread(() -> {
-            // Stimulation stops first (the next frame disarms and sends a stop-all), then the pipeline drains.
+        // SIGTERM and POST /api/stop end the run the same way: stimulation stops first (the next frame disarms
+        // and sends a stop-all), then the pipeline drains.
+        java.util.function.Consumer<String> stopRun = reason -> {
+            if (control != null) {
+                control.stopping();
+            }
             if (stimRun != null) {
-                stimRun.requestShutdown("SIGTERM: daemon shutting down");
+                stimRun.requestShutdown(reason);
             }
             session.requestStop();
+        };
+        ControlServer server = null;
+        if (control != null) {
+            server = new ControlServer(cfg, control, stopRun, stimRun == null ? null
+                    : reason -> stimRun.system().controller().estop(reason));
+            try {
+                server.start(System.err);
+            } catch (ConfigException e) {
+                // Nothing is left behind: the token file goes, the log closes.
+                server.close();
+                System.err.println("reflex daemon: " + e.getMessage());
+                if (stim != null) {
+                    stim.close();
+                }
+                return 2;
+            }
+        }
+        Thread hook = new Thread(() -> {
+            stopRun.accept("SIGTERM: daemon shutting down");
             try {
                 // The JVM exits when this hook returns: wait until the journal is closed and the summary printed.
                 reported.await(30, TimeUnit.SECONDS);
@@ -146,6 +171,9 @@ final class DaemonCommand implements Callable<Integer> {
             System.err.println("reflex daemon: " + e.getMessage());
             return 2;
         } finally {
+            if (server != null) {
+                server.close();
+            }
             if (stim != null) {
                 stim.close();
             }

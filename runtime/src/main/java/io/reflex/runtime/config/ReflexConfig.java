@@ -62,6 +62,8 @@ public final class ReflexConfig {
     public StimConfig stim;
     /** The LSL outlet of the decoded output (docs/lab-setup.md); on by default when {@code source.type} is lsl. */
     public LabStreamsConfig.DecodedOutlet decodedOutlet = new LabStreamsConfig.DecodedOutlet();
+    /** The daemon's HTTP control API (off by default). */
+    public ControlConfig control = new ControlConfig();
 
     /** Where samples come from. */
     public static final class SourceConfig {
@@ -193,6 +195,55 @@ public final class ReflexConfig {
          * (the run fails, stimulation stops) when the usable space falls below it. At least one journal block.
          */
         public long reserveMiB = DEFAULT_RESERVE_MIB;
+    }
+
+    /** The daemon's HTTP control API: status, Prometheus metrics, and token-guarded stop / e-stop. */
+    public static final class ControlConfig {
+        /** Serve the control API while the daemon runs. */
+        public boolean enabled = false;
+        /** Numeric IP address to listen on; loopback unless {@link #allowNonLoopback}. */
+        public String bind = "127.0.0.1";
+        /** TCP port; 0 takes a free one (the bound URL is printed on stderr). */
+        public int port = 0;
+        /** Where the token is written (owner-only); null: {@code control.token} in {@code journal.dir}. */
+        public String tokenFile;
+        /** Where control actions are appended; null: {@code control.log} in {@code journal.dir}. */
+        public String logFile;
+        /** The explicit opt-in that a non-loopback {@link #bind} address needs. */
+        public boolean allowNonLoopback = false;
+
+        /** The token file to write. */
+        public Path tokenPath(ReflexConfig c) {
+            return tokenFile != null ? Path.of(tokenFile) : Path.of(c.journal.dir).resolve("control.token");
+        }
+
+        /** The control log to append to. */
+        public Path logPath(ReflexConfig c) {
+            return logFile != null ? Path.of(logFile) : Path.of(c.journal.dir).resolve("control.log");
+        }
+
+        void validate() {
+            Check.present("control.bind", bind, "a numeric IP address");
+            Check.range("control.port", port, 0, 65_535);
+            if (!bind.matches("[0-9A-Fa-f:.]+")) {
+                throw new ConfigException("control.bind", "\"" + bind + "\"", "a numeric IP address such as 127.0.0.1"
+                        + " or ::1 (a host name is not looked up)");
+            }
+            java.net.InetAddress a;
+            try {
+                a = java.net.InetAddress.getByName(bind);
+            } catch (java.net.UnknownHostException e) {
+                throw new ConfigException("control.bind", "\"" + bind + "\"", "a numeric IP address");
+            }
+            if (a.isAnyLocalAddress()) {
+                throw new ConfigException("control.bind", "\"" + bind + "\"", "one specific address (a wildcard"
+                        + " address would accept any Host header)");
+            }
+            if (!a.isLoopbackAddress() && !allowNonLoopback) {
+                throw new ConfigException("control.bind", "\"" + bind + "\"", "a loopback address (127.0.0.1, ::1);"
+                        + " another address needs \"control.allowNonLoopback\": true");
+            }
+        }
     }
 
     /** Default of {@code journal.reserveMiB}. */
@@ -452,6 +503,8 @@ public final class ReflexConfig {
                     + " block, " + blockMiB + " MiB for this config (a block is 4 MiB or 4 x the largest frame record,"
                     + " " + journalFrameBytes() + " bytes, whichever is more), at most " + MAX_RESERVE_MIB);
         }
+        Check.present("control", control, "an object");
+        control.validate();
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;

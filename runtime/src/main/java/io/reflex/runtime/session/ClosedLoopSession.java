@@ -71,6 +71,25 @@ public final class ClosedLoopSession {
         public int calibrationTarget;
         /** Running mean velocity R² of the live decoder (NaN before enough live frames). */
         public double liveR2 = Double.NaN;
+        /** Safe outputs of this phase (as {@link #frames}). */
+        public long safeOutputs;
+        /** Since the pipeline started, whatever the phase: monotonic, for metrics. */
+        public long totalFrames;
+        public long totalDropped;
+        public long totalDeadlineMisses;
+        public long totalSafeOutputs;
+        /** The live decoder's name (null before the live phase). */
+        public String decoder;
+        /** The active engine of a model decoder, {@code none} when every engine failed; null for other decoders. */
+        public String engine;
+        /** Engine failovers so far (0 for decoders without engines). */
+        public long failovers;
+        /**
+         * The pipeline's latency tracks (reset when live decoding begins). Recording is wait-free on the pipeline's
+         * threads, so any thread may take {@link io.reflex.runtime.pipeline.LatencyStats#snapshot}s without slowing
+         * them; a snapshot copies histograms, so readers should take them sparingly.
+         */
+        public io.reflex.runtime.pipeline.LatencyStats latency;
     }
 
     /** Errors of one kind (agent or stage, exception class) shown one by one before summaries take over. */
@@ -312,6 +331,7 @@ public final class ClosedLoopSession {
                     }
                     lab.poll(ctx.listener);
                     Progress p = progress("calibration", t0, cfg.calibration.seconds, counters, scorer);
+                    p.latency = pipeline.latency();
                     p.calibrationFrames = recorder.recorded;
                     p.calibrationTarget = calibrationBins;
                     ctx.listener.onTick(p);
@@ -379,6 +399,12 @@ public final class ClosedLoopSession {
                 p.frames -= base[0];
                 p.dropped -= base[1];
                 p.deadlineMisses -= base[2];
+                p.safeOutputs -= base[4];
+                p.latency = pipeline.latency();
+                p.decoder = live.name();
+                if (engines != null) {
+                    engines.progress(p);
+                }
                 ctx.listener.onTick(p);
             }
             if (stopRequested) {
@@ -569,6 +595,11 @@ public final class ClosedLoopSession {
         p.frames = c.framesOut.get();
         p.dropped = c.dropped.get();
         p.deadlineMisses = c.deadlineMisses();
+        p.safeOutputs = c.safeOutputs.get();
+        p.totalFrames = p.frames;
+        p.totalDropped = p.dropped;
+        p.totalDeadlineMisses = p.deadlineMisses;
+        p.totalSafeOutputs = p.safeOutputs;
         p.liveR2 = scorer.runningR2;
         return p;
     }

@@ -51,6 +51,17 @@ final class EngineRun {
         monitor.start();
     }
 
+    /**
+     * The engine part of a progress snapshot, read on the session thread while the decode thread runs: the active
+     * index and the failover count are plain fields of the chain, so the figures may be one tick behind.
+     */
+    void progress(ClosedLoopSession.Progress p) {
+        EngineChain chain = live.chain();
+        int active = chain.activeIndex();
+        p.engine = active < 0 ? "none" : chain.engine(active).name();
+        p.failovers = chain.failovers();
+    }
+
     /** The failover lines written since the last call, oldest first. */
     String nextNotice() {
         return notices.poll();

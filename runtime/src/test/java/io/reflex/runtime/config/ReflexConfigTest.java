@@ -58,12 +58,35 @@ class ReflexConfigTest {
             {"calibration":{"timeoutS":-1}}             | calibration.timeoutS: -1.0 is not allowed; expected a number in [10.0, 86400.0]
             {"journal":{"dir":""}}                      | journal.dir: "" is not allowed; expected a directory path
             {"journal":{"enabled":"yes"}}               | journal.enabled: "yes" is not allowed; expected true or false
-            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, decodedOutlet, decoder, journal, pipeline, run, source, stim]
+            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, control, decodedOutlet, decoder, journal, pipeline, run, source, stim]
+            {"control":{"port":70000}}                  | control.port: 70000 is not allowed; expected an integer in [0, 65535]
+            {"control":{"bind":"localhost"}}            | control.bind: "localhost" is not allowed; expected a numeric IP address such as 127.0.0.1 or ::1
+            {"control":{"bind":"0.0.0.0"}}              | control.bind: "0.0.0.0" is not allowed; expected one specific address
+            {"control":{"bind":"::"}}                   | control.bind: "::" is not allowed; expected one specific address
+            {"control":{"bind":"192.168.1.10"}}         | control.bind: "192.168.1.10" is not allowed; expected a loopback address (127.0.0.1, ::1); another address needs "control.allowNonLoopback": true
+            {"control":{"bind":"999.1.1.1"}}            | control.bind: "999.1.1.1" is not allowed; expected a numeric IP address
+            {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, tokenFile]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
         assertThatThrownBy(() -> ReflexConfig.parse(json))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(message.strip());
+    }
+
+    @Test
+    void theControlApiIsOffAndLoopbackByDefaultAndAnotherAddressNeedsTheOptIn() {
+        ReflexConfig c = ReflexConfig.parse("{}");
+        assertThat(c.control.enabled).isFalse();
+        assertThat(c.control.bind).isEqualTo("127.0.0.1");
+        assertThat(c.control.port).isZero();
+        assertThat(c.control.tokenPath(c)).isEqualTo(Path.of("reflex-journal", "control.token"));
+        assertThat(c.control.logPath(c)).isEqualTo(Path.of("reflex-journal", "control.log"));
+        assertThat(ReflexConfig.parse("{\"control\":{\"bind\":\"::1\"}}").control.bind).isEqualTo("::1");
+        ReflexConfig example = ReflexConfig.load(Path.of("..", "config", "control-example.json"));
+        assertThat(example.control.enabled).isTrue();
+        assertThat(example.control.port).isEqualTo(8470);
+        assertThat(ReflexConfig.parse("{\"control\":{\"bind\":\"192.168.1.10\", \"allowNonLoopback\": true}}")
+                .control.bind).isEqualTo("192.168.1.10");
     }
 
     @Test

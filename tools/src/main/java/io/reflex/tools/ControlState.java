@@ -1,0 +1,207 @@
+package io.reflex.tools;
+
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.reflex.runtime.session.ClosedLoopSession;
+import io.reflex.stim.StimController;
+import io.reflex.stim.StimFault;
+import java.util.List;
+
+/**
+ * What the control API reads: the session's last progress snapshot, taken on the session thread about every
+ * {@code tickMs} and handed over through one volatile field, so a request never touches the pipeline and the
+ * figures are at most one tick old. It passes every event on to the progress printer it wraps.
+ */
+final class ControlState implements ClosedLoopSession.Listener {
+    /** Phases the {@code reflex_run_phase} gauge names. */
+    static final List<String> PHASES = List.of("starting", "calibration", "fit", "live", "drain", "stopping");
+
+    private final ClosedLoopSession.Listener delegate;
+    private final StimRun stim;
+    private volatile ClosedLoopSession.Progress last = new ClosedLoopSession.Progress();
+    private volatile String phase = "starting";
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    /** Latency percentiles, taken at most once per {@link #LATENCY_REFRESH_NS} whatever the request rate. */
+    private Latency latency = new Latency(List.of(), new double[0][], 0);
+    /** The oldest latency figures a request is given, ns: a histogram snapshot copies a few hundred kB per track. */
+    static final long LATENCY_REFRESH_NS = 1_000_000_000L;
+    /** The quantiles reported, and their labels. */
+    static final double[] QUANTILES = {50, 99, 99.9, 100};
+    static final String[] QUANTILE_LABELS = {"0.5", "0.99", "0.999", "1"};
+
+    /** Per track: p50, p99, p99.9, max (seconds), count. */
+    private record Latency(List<String> tracks, double[][] figures, long takenNs) {
+    }
+
+    /** @param stim the run's stimulation, or null without a {@code stim} section */
+    ControlState(ClosedLoopSession.Listener delegate, StimRun stim) {
+        this.delegate = delegate;
+        this.stim = stim;
+        registerMetrics();
+    }
+
+    @Override
+    public void onPhase(String phase, String detail) {
+        if (!"stopping".equals(this.phase)) {
+            this.phase = phase;
+        }
+        delegate.onPhase(phase, detail);
+    }
+
+    @Override
+    public void onTick(ClosedLoopSession.Progress progress) {
+        last = progress;
+        delegate.onTick(progress);
+    }
+
+    @Override
+    public void onNotice(String message) {
+        delegate.onNotice(message);
+    }
+
+    /** A stop was requested (control API or SIGTERM): the run is draining. */
+    void stopping() {
+        phase = "stopping";
+    }
+
+    PrometheusRegistry registry() {
+        return registry;
+    }
+
+    boolean hasStim() {
+        return stim != null;
+    }
+
+    /** The latency figures, refreshed from the pipeline's tracks when older than {@link #LATENCY_REFRESH_NS}. */
+    private synchronized Latency latency() {
+        long now = System.nanoTime();
+        io.reflex.runtime.pipeline.LatencyStats stats = last.latency;
+        if (stats == null || (!latency.tracks().isEmpty() && now - latency.takenNs() < LATENCY_REFRESH_NS)) {
+            return latency;
+        }
+        List<String> tracks = List.copyOf(stats.trackNames());
+        double[][] figures = new double[tracks.size()][];
+        for (int t = 0; t < tracks.size(); t++) {
+            org.HdrHistogram.Histogram h = stats.snapshot(t);
+            double[] f = new double[QUANTILES.length + 1];
+            for (int q = 0; q < QUANTILES.length; q++) {
+                f[q] = h.getTotalCount() == 0 ? Double.NaN : (q == QUANTILES.length - 1 ? h.getMaxValue()
+                        : h.getValueAtPercentile(QUANTILES[q])) * 1e-9;
+            }
+            f[QUANTILES.length] = h.getTotalCount();
+            figures[t] = f;
+        }
+        latency = new Latency(tracks, figures, now);
+        return latency;
+    }
+
+    /** {@code GET /api/status}. */
+    Json.Obj status() {
+        ClosedLoopSession.Progress p = last;
+        Json.Obj o = Json.object()
+                .put("phase", phase)
+                .put("progress_phase", p.phase == null ? "starting" : p.phase)
+                .put("phase_elapsed_s", p.phaseElapsedS)
+                .put("frames", p.frames)
+                .put("dropped", p.dropped)
+                .put("deadline_misses", p.deadlineMisses)
+                .put("safe_outputs", p.safeOutputs)
+                .put("total_frames", p.totalFrames)
+                .put("calibration_frames", p.calibrationFrames)
+                .put("calibration_target", p.calibrationTarget)
+                .put("live_r2", p.liveR2)
+                .put("failovers", p.failovers);
+        if (p.decoder != null) {
+            o.put("decoder", p.decoder);
+        } else {
+            o.node().putNull("decoder");
+        }
+        if (p.engine != null) {
+            o.put("engine", p.engine);
+        } else {
+            o.node().putNull("engine");
+        }
+        Latency lat = latency();
+        Json.Obj l = Json.object();
+        for (int t = 0; t < lat.tracks().size(); t++) {
+            double[] f = lat.figures()[t];
+            l.put(lat.tracks().get(t), Json.object().put("count", (long) f[QUANTILES.length])
+                    .put("p50", f[0] * 1e6).put("p99", f[1] * 1e6).put("p999", f[2] * 1e6).put("max", f[3] * 1e6));
+        }
+        o.put("latency_us", l);
+        if (stim != null) {
+            StimController c = stim.system().controller();
+            int fault = c.faultCode();
+            Json.Obj s = Json.object()
+                    .put("state", StimController.stateName(c.state()))
+                    .put("fault", fault == StimFault.NONE ? "none" : StimFault.name(fault))
+                    .put("issued", c.issued())
+                    .put("rejected", c.rejectedTotal())
+                    .put("stop_all_sent", c.stopAllSent());
+            o.put("stim", s);
+        } else {
+            o.node().putNull("stim");
+        }
+        return o;
+    }
+
+    /**
+     * Callback metrics: each scrape reads the last snapshot (and the stimulation controller's plain counters, which
+     * may be one frame behind); nothing is updated on the pipeline's threads for them.
+     */
+    private void registerMetrics() {
+        counter("reflex_frames", "Frames decoded since the pipeline started", () -> last.totalFrames);
+        counter("reflex_dropped_frames", "Frames dropped since the pipeline started", () -> last.totalDropped);
+        counter("reflex_deadline_misses", "Frames past their deadline since the pipeline started",
+                () -> last.totalDeadlineMisses);
+        counter("reflex_safe_outputs", "Frames that left with the safe output since the pipeline started",
+                () -> last.totalSafeOutputs);
+        counter("reflex_engine_failovers", "Engine failovers of the live decoder", () -> last.failovers);
+        GaugeWithCallback.builder().name("reflex_run_phase").help("1 for the daemon's current run phase")
+                .labelNames("phase").callback(cb -> {
+                    String now = phase;
+                    for (String ph : PHASES) {
+                        cb.call(ph.equals(now) ? 1 : 0, ph);
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("reflex_latency_seconds")
+                .help("Pipeline latency quantiles per track, since live decoding began (before: since start)")
+                .labelNames("track", "quantile").callback(cb -> {
+                    Latency lat = latency();
+                    for (int t = 0; t < lat.tracks().size(); t++) {
+                        for (int q = 0; q < QUANTILES.length; q++) {
+                            cb.call(lat.figures()[t][q], lat.tracks().get(t), QUANTILE_LABELS[q]);
+                        }
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("reflex_latency_count")
+                .help("Frames in the latency figures per track (reset when live decoding begins)")
+                .labelNames("track").callback(cb -> {
+                    Latency lat = latency();
+                    for (int t = 0; t < lat.tracks().size(); t++) {
+                        cb.call(lat.figures()[t][QUANTILES.length], lat.tracks().get(t));
+                    }
+                }).register(registry);
+        GaugeWithCallback.builder().name("reflex_live_r2").help("Running mean velocity R2 of the live decoder")
+                .callback(cb -> cb.call(last.liveR2)).register(registry);
+        if (stim != null) {
+            StimController c = stim.system().controller();
+            GaugeWithCallback.builder().name("reflex_stim_armed").help("1 when stimulation is armed or active")
+                    .callback(cb -> cb.call(c.isArmed() ? 1 : 0)).register(registry);
+            GaugeWithCallback.builder().name("reflex_stim_fault_latched").help("1 while a stimulation fault is latched")
+                    .callback(cb -> cb.call(c.faultCode() != StimFault.NONE ? 1 : 0)).register(registry);
+            counter("reflex_stim_commands_issued", "Stimulation commands sent to the driver", c::issued);
+            counter("reflex_stim_commands_rejected", "Stimulation commands refused by the safety checks",
+                    c::rejectedTotal);
+            counter("reflex_stim_stop_all_sent", "Stop-all frames sent to the stimulator", c::stopAllSent);
+        }
+        JvmMetrics.builder().register(registry);
+    }
+
+    private void counter(String name, String help, java.util.function.LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+                .register(registry);
+    }
+}
