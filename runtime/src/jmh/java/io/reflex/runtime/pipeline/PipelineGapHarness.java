@@ -168,7 +168,7 @@ public final class PipelineGapHarness {
         while (out.n < out.ns[0].length) {
             int n = src.poll(block);
             if (block.isFull()) {
-                if (!sum(block, features)) {
+                if (!block.sumChannelsInto(features)) {
                     throw new IllegalStateException("non-finite bin");
                 }
                 decoder.decode(features, output);
@@ -178,26 +178,6 @@ public final class PipelineGapHarness {
                 Thread.onSpinWait();
             }
         }
-    }
-
-    private static boolean sum(SampleBlock in, float[] features) {
-        int channels = in.channels();
-        int n = in.size();
-        float[] samples = in.samples();
-        for (int c = 0; c < channels; c++) {
-            features[c] = 0f;
-        }
-        for (int s = 0; s < n; s++) {
-            int base = s * channels;
-            for (int c = 0; c < channels; c++) {
-                features[c] += samples[base + c];
-            }
-        }
-        boolean finite = true;
-        for (int c = 0; c < channels; c++) {
-            finite &= Float.isFinite(features[c]);
-        }
-        return finite;
     }
 
     private static double us(long[] ns, double percentile) {

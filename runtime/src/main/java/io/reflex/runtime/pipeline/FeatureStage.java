@@ -18,25 +18,8 @@ final class FeatureStage implements FrameHandler {
     @Override
     public void onFrame(Frame frame) {
         SampleBlock in = frame.input;
-        int channels = in.channels();
         int n = in.size();
-        float[] samples = in.samples();
-        float[] features = frame.features;
-        for (int c = 0; c < channels; c++) {
-            features[c] = 0f;
-        }
-        for (int s = 0; s < n; s++) {
-            int base = s * channels;
-            for (int c = 0; c < channels; c++) {
-                features[c] += samples[base + c];
-            }
-        }
-        // A bin sum is non-finite exactly when one of its samples is NaN or infinite (or the sum overflows), so
-        // checking the sums keeps the summing loop free of branches (it vectorises) and checks 96 values, not 1920.
-        boolean finite = true;
-        for (int c = 0; c < channels; c++) {
-            finite &= Float.isFinite(features[c]);
-        }
+        boolean finite = in.sumChannelsInto(frame.features);
         if (!finite) {
             frame.flags |= Frame.FLAG_INVALID_INPUT;
             counters.invalidInput.increment();

@@ -106,4 +106,30 @@ public final class SampleBlock {
     public float[] reference() {
         return reference;
     }
+
+    /**
+     * The feature stage's binning: writes into {@code sums} each channel's sum over the samples held (a spike count
+     * when samples are per-millisecond counts). Allocation-free; the summing loop has no branches, so it vectorises.
+     *
+     * @param sums at least {@link #channels()} long
+     * @return whether every sum is finite: a sum is non-finite exactly when one of its samples is NaN or infinite (or
+     *         the sum overflows), so checking the sums checks one value per channel, not one per sample
+     */
+    public boolean sumChannelsInto(float[] sums) {
+        int n = size;
+        for (int c = 0; c < channels; c++) {
+            sums[c] = 0f;
+        }
+        for (int s = 0; s < n; s++) {
+            int base = s * channels;
+            for (int c = 0; c < channels; c++) {
+                sums[c] += samples[base + c];
+            }
+        }
+        boolean finite = true;
+        for (int c = 0; c < channels; c++) {
+            finite &= Float.isFinite(sums[c]);
+        }
+        return finite;
+    }
 }

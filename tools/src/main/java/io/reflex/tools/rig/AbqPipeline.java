@@ -113,7 +113,7 @@ final class AbqPipeline implements RigTarget {
                 while (true) {
                     Slot s = toDecode.take();
                     if (!s.last) {
-                        Bins.sum(s.block, s.features);
+                        s.block.sumChannelsInto(s.features);
                         decoder.decode(s.features, s.out);
                     }
                     toEmit.put(s);

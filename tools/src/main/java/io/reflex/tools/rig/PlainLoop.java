@@ -8,7 +8,8 @@ import io.reflex.runtime.source.SampleSource;
 
 /**
  * Baseline (b): the same work with no pipeline. One thread polls the same source with the same idle strategy, sums
- * each bin into features as the feature stage does, decodes with the same decoder and times the output in place.
+ * each bin into features with the feature stage's own code ({@code SampleBlock.sumChannelsInto}), decodes with the
+ * same decoder and times the output in place.
  */
 final class PlainLoop implements RigTarget {
     private final RigSignal signal;
@@ -53,7 +54,7 @@ final class PlainLoop implements RigTarget {
                 }
                 if (block.isFull()) {
                     long taken = System.nanoTime();
-                    Bins.sum(block, features);
+                    block.sumChannelsInto(features);
                     decoder.decode(features, out);
                     long now = System.nanoTime();
                     if (now - taken > deadlineNs) {

