@@ -24,15 +24,10 @@ class CenterOutDecodingTest {
         final int calBins = (int) Math.round(calibrationSeconds * BINS_PER_SECOND);
         final int testBins = (int) Math.round(testSeconds * BINS_PER_SECOND);
         final CalibrationSet set = new CalibrationSet(calBins, CHANNELS, 2);
+        source.fillVelocityCalibration(set, SAMPLES_PER_BIN);
+        assertThat(set.size()).isEqualTo(calBins);
         final float[] counts = new float[CHANNELS];
         final double[] kin = new double[4];
-        final float[] vel = new float[2];
-        for (int b = 0; b < calBins; b++) {
-            source.nextBin(SAMPLES_PER_BIN, counts, kin);
-            vel[0] = (float) kin[2];
-            vel[1] = (float) kin[3];
-            assertThat(set.add(counts, vel)).isTrue();
-        }
         final TrainableDecoder dec = Decoders.create(decoder, CHANNELS, options);
         dec.fit(set);
         final Metrics.R2Accumulator r2 = new Metrics.R2Accumulator(2);
@@ -53,17 +48,11 @@ class CenterOutDecodingTest {
         final CenterOutSource source = new CenterOutSource(new CenterOutSource.Context()
                 .channels(CHANNELS).seed(seed));
         final CalibrationSet set = new CalibrationSet(300, CHANNELS, 2);
-        final float[] counts = new float[CHANNELS];
-        final double[] kin = new double[4];
-        final float[] vel = new float[2];
-        while (!set.full()) {
-            source.nextBin(SAMPLES_PER_BIN, counts, kin);
-            vel[0] = (float) kin[2];
-            vel[1] = (float) kin[3];
-            set.add(counts, vel);
-        }
+        source.fillVelocityCalibration(set, SAMPLES_PER_BIN);
         final TrainableDecoder dec = Decoders.create(decoder, CHANNELS, options);
         dec.fit(set);
+        final float[] counts = new float[CHANNELS];
+        final double[] kin = new double[4];
         final float[] trace = new float[2 * 200];
         final float[] out = new float[2];
         for (int b = 0; b < 200; b++) {
@@ -73,6 +62,15 @@ class CenterOutDecodingTest {
             trace[2 * b + 1] = out[1];
         }
         return trace;
+    }
+
+    @Test
+    void aCalibrationSetOfOtherChannelsOrOutputsIsRefused() {
+        final CenterOutSource source = new CenterOutSource(new CenterOutSource.Context().channels(CHANNELS).seed(3));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> source.fillVelocityCalibration(
+                new CalibrationSet(10, CHANNELS + 1, 2), SAMPLES_PER_BIN)).hasMessageContaining("channels");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> source.fillVelocityCalibration(
+                new CalibrationSet(10, CHANNELS, 3), SAMPLES_PER_BIN)).hasMessageContaining("2 velocity outputs");
     }
 
     @Test

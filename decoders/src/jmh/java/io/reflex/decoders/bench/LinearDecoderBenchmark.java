@@ -50,15 +50,7 @@ public class LinearDecoderBenchmark {
     public void setUp() {
         final CenterOutSource source = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(1));
         final CalibrationSet set = new CalibrationSet(500, channels, 2);
-        final float[] counts = new float[channels];
-        final double[] kin = new double[4];
-        final float[] vel = new float[2];
-        while (!set.full()) {
-            source.nextBin(20, counts, kin);
-            vel[0] = (float) kin[2];
-            vel[1] = (float) kin[3];
-            set.add(counts, vel);
-        }
+        source.fillVelocityCalibration(set, 20);
         switch (decoder) {
             case "kalman-steady":
                 dec = Decoders.create("kalman", channels, Map.of("gain", "steady"));
@@ -72,6 +64,7 @@ public class LinearDecoderBenchmark {
         }
         dec.fit(set);
         inputs = new float[BINS][channels];
+        final double[] kin = new double[4];
         for (int b = 0; b < BINS; b++) {
             source.nextBin(20, inputs[b], kin);
         }

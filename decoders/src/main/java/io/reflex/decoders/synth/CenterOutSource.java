@@ -335,6 +335,33 @@ public final class CenterOutSource {
     }
 
     /**
+     * Fills {@code set} (2 outputs) with bins of {@code samplesPerBin} sample periods: each row the bin's spike
+     * counts with its mean velocity (vx, vy), as a calibration block records them. Advances this source.
+     *
+     * @throws IllegalArgumentException when {@code set} does not take this source's channels and 2 outputs
+     * @throws IllegalStateException    when the set refuses the rows (it never should: counts and velocities are
+     *                                  finite)
+     */
+    public void fillVelocityCalibration(io.reflex.decoders.CalibrationSet set, int samplesPerBin) {
+        if (set.channels() != channels || set.outputs() != 2) {
+            throw new IllegalArgumentException("calibration set of " + set.channels() + " channels and "
+                    + set.outputs() + " outputs; this source has " + channels + " channels and 2 velocity outputs");
+        }
+        float[] counts = new float[channels];
+        double[] kin = new double[4];
+        float[] vel = new float[2];
+        for (int tries = 0; !set.full(); tries++) {
+            if (tries >= 2 * set.capacity()) {
+                throw new IllegalStateException("the calibration set refused the center-out rows");
+            }
+            nextBin(samplesPerBin, counts, kin);
+            vel[0] = (float) kin[2];
+            vel[1] = (float) kin[3];
+            set.add(counts, vel);
+        }
+    }
+
+    /**
      * Produces one bin of {@code samples} sample periods: spike counts summed per channel and kinematics averaged
      * over the bin ({px, py, vx, vy}). Allocation-free.
      *

@@ -58,15 +58,7 @@ public class PipelineBenchmark {
         CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(3));
         int samplesPerBin = 20;
         CalibrationSet set = new CalibrationSet(1000, channels, 2);
-        float[] counts = new float[channels];
-        double[] kin = new double[4];
-        float[] vel = new float[2];
-        for (int b = 0; b < set.capacity(); b++) {
-            gen.nextBin(samplesPerBin, counts, kin);
-            vel[0] = (float) kin[2];
-            vel[1] = (float) kin[3];
-            set.add(counts, vel);
-        }
+        gen.fillVelocityCalibration(set, samplesPerBin);
         TrainableDecoder kalman = Decoders.create("kalman", channels, null);
         kalman.fit(set);
         source = new ReplaySource(gen, channels, 4096);

@@ -190,15 +190,7 @@ public final class PipelineGapHarness {
     private static Decoder kalman() {
         CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(CHANNELS).seed(3));
         CalibrationSet set = new CalibrationSet(1000, CHANNELS, 2);
-        float[] counts = new float[CHANNELS];
-        double[] kin = new double[4];
-        float[] vel = new float[2];
-        for (int b = 0; b < set.capacity(); b++) {
-            gen.nextBin(SAMPLES_PER_BIN, counts, kin);
-            vel[0] = (float) kin[2];
-            vel[1] = (float) kin[3];
-            set.add(counts, vel);
-        }
+        gen.fillVelocityCalibration(set, SAMPLES_PER_BIN);
         TrainableDecoder d = Decoders.create("kalman", CHANNELS, null);
         d.fit(set);
         return d;

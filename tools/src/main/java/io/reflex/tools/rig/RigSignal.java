@@ -101,15 +101,7 @@ public final class RigSignal {
         }
         CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(seed));
         CalibrationSet set = new CalibrationSet(1000, channels, 2);
-        float[] counts = new float[channels];
-        double[] kin = new double[4];
-        float[] vel = new float[2];
-        for (int b = 0; b < set.capacity(); b++) {
-            gen.nextBin(samplesPerBin, counts, kin);
-            vel[0] = (float) kin[2];
-            vel[1] = (float) kin[3];
-            set.add(counts, vel);
-        }
+        gen.fillVelocityCalibration(set, samplesPerBin);
         boolean onEngines = "lfads".equals(name) || "snn".equals(name);
         TrainableDecoder d = Decoders.create(name, channels, null, onEngines ? engines : null);
         try {
