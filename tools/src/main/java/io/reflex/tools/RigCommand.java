@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
                 + " baselines, a plain loop doing the same work and a pipeline with ArrayBlockingQueue hand-offs,"
                 + " take turns with Reflex segment by segment on the same schedule. Paths: inprocess (no network);"
                 + " lsl: source, daemon and bare relay as separate processes on loopback LSL, the relay and the"
-                + " daemon reading the same samples at the same time, this process the sink."
+                + " daemon reading the same samples at the same time, this process the sink; stim: the lsl path"
+                + " with the daemon also stimulating through its threshold policy, envelope and journal over the"
+                + " TCP stimulator protocol to a simulated stimulator in this process (latency from the input"
+                + " sample to the command's arrival)."
                 + " Exit codes: 0 ok, 1 a series dropped bins or missed deadlines, 2 usage, 3 the lsl run failed"
                 + " (a child process died, a stream never appeared)."})
 final class RigCommand implements Callable<Integer> {
@@ -36,8 +39,8 @@ final class RigCommand implements Callable<Integer> {
     static final int EXIT_FAILED = 3;
 
     @Option(names = "--path", paramLabel = "PATH", defaultValue = "inprocess",
-            description = "inprocess (default) or lsl (loopback LSL, separate processes; --segment-s does not apply)."
-                    + " The stimulation path is not built yet.")
+            description = "inprocess (default), lsl (loopback LSL, separate processes; --segment-s does not apply) or"
+                    + " stim (lsl plus the stimulation path; --bin-us ≥ 4000, --warmup-s ≥ 1).")
     String path;
 
     @Option(names = "--rate", paramLabel = "HZ", defaultValue = "1000", description = "Samples per second.")
@@ -91,6 +94,11 @@ final class RigCommand implements Callable<Integer> {
             description = "Per-frame deadline from ingest, µs.")
     long deadlineUs;
 
+    @Option(names = "--stim-watchdog-us", paramLabel = "US", defaultValue = "0",
+            description = "Stimulation path: the daemon's watchdog bounds (pipeline heartbeat, decoder output), µs;"
+                    + " 0 (default) keeps the daemon's own, 3 bins. A trip stops stimulation and shows as drops.")
+    long stimWatchdogUs;
+
     @Option(names = "--no-baselines", description = "Measure Reflex only.")
     boolean noBaselines;
 
@@ -115,18 +123,23 @@ final class RigCommand implements Callable<Integer> {
     }
 
     int run(PrintStream out, PrintStream err) throws InterruptedException {
-        if (!"inprocess".equals(path) && !"lsl".equals(path)) {
-            err.println("reflex rig: --path " + path + " is not available; this build measures the inprocess and"
-                    + " lsl paths (the stimulation path is planned)");
+        if (!"inprocess".equals(path) && !"lsl".equals(path) && !"stim".equals(path)) {
+            err.println("reflex rig: --path " + path + " is not known; allowed: inprocess, lsl, stim");
             return EXIT_USAGE;
         }
-        if ("lsl".equals(path) && sweep) {
+        boolean processes = !"inprocess".equals(path);
+        if (processes && sweep) {
             err.println("reflex rig: --sweep measures the inprocess path only");
             return EXIT_USAGE;
         }
-        if ("lsl".equals(path) && !"kalman".equals(decoder) && !"wiener".equals(decoder)) {
-            err.println("reflex rig: --path lsl hands the daemon a decoder file, which holds kalman or wiener; --decoder"
-                    + " was " + decoder);
+        if (processes && !"kalman".equals(decoder) && !"wiener".equals(decoder)) {
+            err.println("reflex rig: --path " + path + " hands the daemon a decoder file, which holds kalman or wiener;"
+                    + " --decoder was " + decoder);
+            return EXIT_USAGE;
+        }
+        if ("stim".equals(path) && warmupS < 1) {
+            err.println("reflex rig: --path stim needs --warmup-s ≥ 1 (a lead-in in which the daemon arms and the"
+                    + " policy replay falls into step with it), was " + warmupS);
             return EXIT_USAGE;
         }
         RigRun.Options o = options(rateHz);
@@ -159,13 +172,15 @@ final class RigCommand implements Callable<Integer> {
         o.hotIdle = hotIdle;
         o.deadlineUs = deadlineUs;
         o.baselines = !noBaselines && !sweep;
+        o.stimWatchdogUs = stimWatchdogUs;
         return o;
     }
 
     private int single(RigRun.Options o, PrintStream out, PrintStream err) throws InterruptedException {
         ObjectNode r;
         try {
-            if ("lsl".equals(path)) {
+            if (!"inprocess".equals(path)) {
+                o.stim = "stim".equals(path);
                 r = new LslRig(o, err::println).run();
             } else {
                 try (RigRun run = new RigRun(o)) {

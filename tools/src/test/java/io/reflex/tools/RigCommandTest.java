@@ -84,9 +84,12 @@ class RigCommandTest {
         r = CliRunner.run("rig", "--rate", "1000", "--bin-us", "1500");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("whole number of samples");
-        r = CliRunner.run("rig", "--path", "stim");
+        r = CliRunner.run("rig", "--path", "usb");
         assertThat((Integer) r[0]).isEqualTo(2);
-        assertThat((String) r[2]).contains("--path stim is not available");
+        assertThat((String) r[2]).contains("--path usb is not known; allowed: inprocess, lsl, stim");
+        r = CliRunner.run("rig", "--path", "stim", "--stim-watchdog-us", "50");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--stim-watchdog-us must be 0");
         r = CliRunner.run("rig", "--path", "lsl", "--sweep");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("--sweep measures the inprocess path only");

@@ -112,6 +112,62 @@ class RigLslProcessTest {
 
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theStimulationPathChargesEveryCommandFromItsBinAndLosesNone() throws Exception {
+        List<ProcessHandle> before = children();
+        // the watchdog relaxed to 0.5 s: at 10 ms bins its default is 30 ms, which a loaded CI machine can exceed
+        String[] a = args("--seconds", "4", "--json", "--stim-watchdog-us", "500000");
+        a[2] = "stim";
+        Object[] r = CliRunner.run(a);
+        String err = (String) r[2];
+        assertThat((Integer) r[0]).as("stderr: %s", err).isZero();
+        JsonNode j = Json.mapper().readTree(((String) r[1]).trim());
+        JsonNode st = j.get("stim");
+        System.out.println(st.toPrettyString());
+        assertThat(j.get("path").asText()).isEqualTo("stim");
+        JsonNode series = j.get("series");
+        assertThat(series).hasSize(3);
+        assertThat(series.get(0).get("name").asText()).isEqualTo("reflex_stim");
+        assertThat(series.get(1).get("name").asText()).isEqualTo("reflex");
+        assertThat(series.get(2).get("name").asText()).isEqualTo("bare_relay");
+        JsonNode s0 = series.get(0);
+        // the replay of the daemon's policy over the decoded values found firings, and every one brought its command
+        assertThat(s0.get("expected").asLong()).as("firings in 4 s").isPositive()
+                .isEqualTo(st.get("expected_firings_measured").asLong());
+        assertThat(s0.get("frames").asLong()).isEqualTo(s0.get("expected").asLong());
+        assertThat(s0.get("drops").asLong()).isZero();
+        assertThat(s0.get("unmatched").asLong()).as("commands from bins the policy does not fire on").isZero();
+        // every command the daemon accepted reached the stimulator, and nothing else did
+        assertThat(st.get("commands_received").asLong()).isEqualTo(st.get("commands_accepted").asLong());
+        assertThat(st.get("accepted_not_received").asLong()).isZero();
+        assertThat(st.get("received_not_journaled").asLong()).isZero();
+        assertThat(st.get("outside_schedule").asLong()).isZero();
+        assertThat(st.get("stimulator_violations").asLong()).isZero();
+        assertThat(st.get("fault").asText()).as("the tail keeps frames coming until the rig stops the daemon")
+                .isEqualTo("none");
+        assertThat(st.get("stop_all_received").asLong()).as("the daemon disarmed at its end").isPositive();
+        // a command's latency includes its decision: per command, so per percentile
+        JsonNode l = s0.get("latency_us");
+        assertThat(l.get("p50").asDouble()).isGreaterThanOrEqualTo(
+                st.at("/stage_latency_us/bin_to_decision/p50").asDouble());
+        assertThat(l.get("count").asLong()).isEqualTo(s0.get("frames").asLong());
+        assertThat(j.at("/ratios/p50_vs_bare_relay").isNumber()).isTrue();
+        assertThat(j.at("/ratios/decoded_p50_vs_bare_relay").isNumber()).isTrue();
+        assertThat(series.get(1).get("drops").asLong()).isZero();
+        assertThat(children()).isEqualTo(before);
+    }
+
+    @Test
+    void theStimulationPathRefusesWhatItCannotMeasure() throws Exception {
+        Object[] r = CliRunner.run("rig", "--path", "stim", "--seconds", "2", "--warmup-s", "0");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--path stim needs --warmup-s ≥ 1");
+        r = CliRunner.run("rig", "--path", "stim", "--seconds", "2", "--bin-us", "2000");
+        assertThat((Integer) r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--bin-us ≥ 4000");
+    }
+
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void aDaemonThatDiesEndsTheRunWithItsNameAndNoChildIsLeft() throws Exception {
         List<ProcessHandle> before = children();
         CompletableFuture<Object[]> run = CompletableFuture.supplyAsync(() -> CliRunner.run(args("--seconds", "30")));

@@ -1,6 +1,7 @@
 package io.reflex.tools.rig;
 
 import java.util.Arrays;
+import java.util.BitSet;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -26,6 +27,8 @@ public final class LatencyRecorder {
     private final double[] atS;
     private int recorded;
     private boolean[] seen = new boolean[0];
+    /** The bins the segment expects, or null for all of them. */
+    private BitSet only;
     private RigSchedule schedule;
     private long binCount;
     private long firstMeasuredBin;
@@ -60,6 +63,15 @@ public final class LatencyRecorder {
      * firstMeasuredBin} are warm-up (matched, not recorded) and do not count as expected.
      */
     public void beginSegment(RigSchedule schedule, long binCount, long firstMeasuredBin) {
+        beginSegment(schedule, binCount, firstMeasuredBin, null);
+    }
+
+    /**
+     * Starts a segment in which only the bins set in {@code expectedBins} (null: all) cause an output, e.g. the
+     * bins a stimulation policy fires on; an output of any other measured bin is unmatched (in the lead-in it is
+     * ignored, as every lead-in output is).
+     */
+    public void beginSegment(RigSchedule schedule, long binCount, long firstMeasuredBin, BitSet expectedBins) {
         if (binCount < 1 || binCount > Integer.MAX_VALUE || firstMeasuredBin < 0 || firstMeasuredBin > binCount) {
             throw new IllegalArgumentException("binCount " + binCount + ", firstMeasuredBin " + firstMeasuredBin);
         }
@@ -72,7 +84,9 @@ public final class LatencyRecorder {
             Arrays.fill(seen, 0, (int) binCount, false);
         }
         segmentReceived = 0;
-        expected += binCount - firstMeasuredBin;
+        only = expectedBins == null ? null : (BitSet) expectedBins.clone();
+        expected += only == null ? binCount - firstMeasuredBin
+                : only.get((int) firstMeasuredBin, (int) binCount).cardinality();
     }
 
     /**
@@ -83,7 +97,7 @@ public final class LatencyRecorder {
      * @return whether the output was measured (matched, first of its bin, past the lead-in)
      */
     public boolean arrive(long bin, long arrivalNs, long actualSendNs) {
-        if (bin < 0 || bin >= binCount) {
+        if (bin < 0 || bin >= binCount || (only != null && bin >= firstMeasuredBin && !only.get((int) bin))) {
             unmatched++;
             return false;
         }

@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +45,8 @@ public final class LslRig {
     static final double CONNECT_TIMEOUT_S = 60;
     /** Outputs of the velocity decoders the rig fits. */
     static final int OUTPUTS = 2;
+    /** Seconds the source goes on sending after the measured bins on the stimulation path. */
+    static final double STIM_TAIL_S = 1.5;
 
     private final RigRun.Options o;
     private final Consumer<String> progress;
@@ -94,11 +97,34 @@ public final class LslRig {
         int offset = relayOffsetSamples(spb, o.chunk);
         // a safety net: should this process die without killing it, the daemon still ends (the peers end with stdin)
         long daemonSeconds = (long) Math.ceil(total * spb / o.rateHz + 2 * CONNECT_TIMEOUT_S + 60);
-        Path config = daemonConfig(dir, sourceName, decodedName, daemonSeconds);
+        TrainableDecoder fitted = (TrainableDecoder) RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
+                java.util.List.of());
+        StimRig stim = null;
+        try {
+            if (o.stim) {
+                int probe = (int) Math.min(1000, total);
+                float[] th = StimRig.chooseThreshold(fitted, RigSignal.generate(o.signal, o.channels, probe * spb,
+                        o.seed), spb, probe);
+                stim = new StimRig(o, total, th[0], th[1], dir.resolve("stim-journal"));
+            }
+            Path config = daemonConfig(dir, fitted, sourceName, decodedName, daemonSeconds, stim);
+            return measure(dir, config, stim, sourceName, decodedName, relayName, lead, measured, total, offset);
+        } finally {
+            if (stim != null) {
+                stim.close();
+            }
+        }
+    }
+
+    private ObjectNode measure(Path dir, Path config, StimRig stim, String sourceName, String decodedName,
+                               String relayName, long lead, long measured, long total, int offset)
+            throws InterruptedException {
+        int spb = o.samplesPerBin();
 
         RigChild source = spawn("source", dir, List.of("rig-peer", "source", "--name", sourceName, "--channels",
                 Integer.toString(o.channels), "--rate", Double.toString(o.rateHz), "--chunk",
-                Integer.toString(o.chunk), "--samples-per-bin", Integer.toString(spb), "--bins", Long.toString(total),
+                Integer.toString(o.chunk), "--samples-per-bin", Integer.toString(spb), "--bins",
+                Long.toString(total + tailBins(stim != null, spb)),
                 "--signal", o.signal, "--seed", Long.toString(o.seed), "--consumers",
                 Integer.toString(o.baselines ? 2 : 1), "--extra-samples", Integer.toString(o.baselines ? offset : 0),
                 "--connect-timeout-s", Double.toString(CONNECT_TIMEOUT_S)));
@@ -134,7 +160,8 @@ public final class LslRig {
             LatencyRecorder reflexRec = new LatencyRecorder("reflex", (int) Math.min(50_000_000, measured));
             LatencyRecorder relayRec = new LatencyRecorder("bare_relay", (int) Math.min(50_000_000, measured));
             List<Sink> sinks = new ArrayList<>();
-            sinks.add(new Sink(decodedIn, reflexRec, schedule, total, lead));
+            Sink decodedSink = new Sink(decodedIn, reflexRec, schedule, total, lead);
+            sinks.add(decodedSink);
             if (relayIn != null) {
                 // the relay's bins end `offset` samples after the daemon's: the same schedule, shifted
                 RigSchedule shifted = new RigSchedule(schedule.t0Ns() + Math.round(offset * 1e9 / o.rateHz),
@@ -173,13 +200,14 @@ public final class LslRig {
             reflexRec.endSegment(measuredS);
             relayRec.endSegment(measuredS);
 
-            JsonNode sent = json(source.await("sent ", CONNECT_TIMEOUT_S).substring(5));
-            // the daemon first (SIGTERM: it drains and prints its summary), while its source is still there
+            // the daemon first (SIGTERM: it drains and prints its summary), while its source is still there (and on
+            // the stimulation path still sending its tail: the next frame disarms)
             if (!daemon.terminate(CONNECT_TIMEOUT_S)) {
                 throw new IllegalStateException("the daemon (pid " + daemon.pid() + ") did not stop within "
                         + CONNECT_TIMEOUT_S + " s of SIGTERM");
             }
             JsonNode summary = json(daemon.await("{", 5));
+            JsonNode sent = json(source.await("sent ", CONNECT_TIMEOUT_S).substring(5));
             if (!"stopped".equals(summary.path("ending").asText())) {
                 throw new IllegalStateException("the daemon's run ended '" + summary.path("ending").asText()
                         + "' (failure: " + summary.path("failure").asText("none") + ") instead of being stopped by"
@@ -197,8 +225,22 @@ public final class LslRig {
                             + " stream during the run");
                 }
             }
+            LatencyRecorder stimRec = null;
+            StimRig.Joined joined = null;
+            java.util.BitSet firings = null;
+            if (stim != null) {
+                // the daemon has exited: its stimulation journal is complete and closed
+                firings = stim.expectedFirings(decodedSink.firstOutput, schedule, total);
+                stimRec = new LatencyRecorder("reflex_stim", (int) Math.min(50_000_000, measured));
+                stimRec.beginSegment(schedule, total, lead, firings);
+                joined = stim.join(dir.resolve("stim-journal"), schedule, total, stimRec);
+                stimRec.endSegment(measuredS);
+            }
             ObjectNode r = report(reflexRec, relayIn != null ? relayRec : null, lead * spb / o.rateHz, summary, sent,
-                    relayDone);
+                    relayDone, stimRec);
+            if (stim != null) {
+                r.set("stim", stimReport(stim, joined, firings, lead, summary));
+            }
             if (relayIn != null) {
                 r.put("series_mode", offset > 0 ? "interleaved" : "concurrent");
                 r.put("relay_offset_samples", offset);
@@ -213,6 +255,15 @@ public final class LslRig {
                 in.close();
             }
         }
+    }
+
+    /**
+     * Bins the source sends after the measured ones on the stimulation path ({@value #STIM_TAIL_S} s), so that the
+     * daemon still has frames when the rig stops it: a source that fell silent while stimulation is armed trips the
+     * daemon's watchdog, as it should, which would end every run in a fault. Nothing sent in the tail is measured.
+     */
+    private long tailBins(boolean stim, int samplesPerBin) {
+        return stim ? (long) Math.ceil(STIM_TAIL_S * o.rateHz / samplesPerBin) : 0;
     }
 
     /**
@@ -278,10 +329,8 @@ public final class LslRig {
      * (no calibration), the decoded outlet waiting for the sink, no journal, the rig's pipeline options, a live phase
      * of {@code runSeconds} (the rig stops it with SIGTERM well before).
      */
-    private Path daemonConfig(Path dir, String sourceName, String decodedName, long runSeconds) {
-        int spb = o.samplesPerBin();
-        TrainableDecoder fitted = (TrainableDecoder) RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
-                java.util.List.of());
+    private Path daemonConfig(Path dir, TrainableDecoder fitted, String sourceName, String decodedName,
+                              long runSeconds, StimRig stim) {
         Path decoderFile = dir.resolve("rig.rxdf");
         DecoderFile.write(decoderFile, fitted, o.binWidthUs, o.rateHz, 1000,
                 "{\"fitted_by\": \"reflex rig --path lsl\", \"seed\": " + o.seed + "}");
@@ -313,6 +362,9 @@ public final class LslRig {
         out.put("name", decodedName);
         out.put("sourceId", decodedName);
         out.put("waitForConsumerS", CONNECT_TIMEOUT_S);
+        if (stim != null) {
+            cfg.set("stim", stim.configJson(m));
+        }
         try {
             return Files.writeString(dir.resolve("daemon.json"), m.writerWithDefaultPrettyPrinter()
                     .writeValueAsString(cfg));
@@ -322,25 +374,39 @@ public final class LslRig {
     }
 
     private ObjectNode report(LatencyRecorder reflexRec, LatencyRecorder relayRec, double leadInS, JsonNode daemon,
-                              JsonNode sent, JsonNode relayDone) {
+                              JsonNode sent, JsonNode relayDone, LatencyRecorder stimRec) {
         ObjectMapper m = new ObjectMapper();
-        ObjectNode root = RigRun.header(m, o, "lsl", "java");
+        ObjectNode root = RigRun.header(m, o, stimRec != null ? "stim" : "lsl", "java");
         root.put("series_mode", relayRec == null ? "reflex_only" : "concurrent");
         root.put("lead_in_s", RigRun.round(leadInS, 3));
         root.put("lsl_backend", "java");
         root.put("network", "loopback");
         ArrayNode series = root.putArray("series");
+        List<LatencyRecorder> recs = new ArrayList<>();
+        if (stimRec != null) {
+            // the headline: input sample to the command's arrival at the stimulator
+            series.add(RigRun.series(m, stimRec, "Reflex daemon, stimulation (LSL in, decode, policy, envelope,"
+                    + " journal, TCP to the stimulator)", daemon.path("deadline_misses").asLong()));
+            recs.add(stimRec);
+        }
         series.add(RigRun.series(m, reflexRec, "Reflex daemon (LSL in, decode, LSL out)",
                 daemon.path("deadline_misses").asLong()));
-        List<LatencyRecorder> recs = new ArrayList<>(List.of(reflexRec));
+        recs.add(reflexRec);
         if (relayRec != null) {
             series.add(RigRun.series(m, relayRec, "bare LSL relay (same two hops, no decoding)", 0));
             recs.add(relayRec);
         }
-        root.set("ratios", RigRun.ratios(m, recs));
+        ObjectNode ratios = RigRun.ratios(m, recs);
+        if (stimRec != null && relayRec != null) {
+            // the decoded outlet's own ratio to the relay, as on the lsl path
+            RigRun.ratios(m, List.of(reflexRec, relayRec)).fields().forEachRemaining(e ->
+                    ratios.set("decoded_" + e.getKey(), e.getValue()));
+        }
+        root.set("ratios", ratios);
         ObjectNode d = root.putObject("daemon");
         for (String k : new String[] {"frames", "dropped", "deadline_misses", "safe_outputs",
-            "errors", "decoder_loaded", "latency_us", "stage_latency_us", "decoded_outlet"}) {
+            "errors", "decoder_loaded", "latency_us", "stage_latency_us", "decoded_outlet", "stim_issued",
+            "stim_proposed", "stim_rejected", "unsafe_emitted", "watchdog_trips", "stim_fault", "stim_fault_reason"}) {
             if (daemon.has(k)) {
                 d.set(k, daemon.get(k));
             }
@@ -350,6 +416,39 @@ public final class LslRig {
             root.set("relay", relayDone);
         }
         return root;
+    }
+
+    /** The {@code stim} object of the report: the policy the daemon ran and what the join of records found. */
+    private ObjectNode stimReport(StimRig stim, StimRig.Joined j, java.util.BitSet firings, long lead,
+                                  JsonNode daemon) {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode s = m.createObjectNode();
+        io.reflex.runtime.stim.StimConfig c = stim.config();
+        s.put("policy", "threshold");
+        s.put("threshold", c.threshold);
+        s.put("hysteresis", c.hysteresis);
+        s.put("refractory_ms", c.refractoryMs);
+        s.put("lead_us", c.leadUs);
+        s.put("stimulator", c.stimulator);
+        s.put("expected_firings", firings.cardinality());
+        s.put("expected_firings_measured", firings.get((int) lead, Math.max((int) lead, firings.length()))
+                .cardinality());
+        s.put("commands_accepted", j.accepted());
+        s.put("commands_refused", j.refused());
+        ObjectNode by = s.putObject("refused_by");
+        j.refusedBy().forEach(by::put);
+        s.put("commands_received", j.commandsReceived());
+        s.put("accepted_not_received", j.acceptedNotReceived());
+        s.put("received_not_journaled", j.receivedNotJournaled());
+        s.put("outside_schedule", j.outsideSchedule());
+        s.put("tail_commands", j.tail());
+        s.put("stimulator_violations", stim.violations());
+        s.put("stop_all_received", stim.stopAllReceived());
+        s.put("fault", daemon.path("stim_fault").asText("none"));
+        ObjectNode stages = s.putObject("stage_latency_us");
+        stages.set("bin_to_decision", RigRun.summary(m, j.decideNs()));
+        stages.set("journal_to_arrival", RigRun.summary(m, j.sendNs()));
+        return s;
     }
 
     private static JsonNode json(String text) {
@@ -376,6 +475,8 @@ public final class LslRig {
         final CountDownLatch complete = new CountDownLatch(1);
         final Thread thread;
         final float[] sample;
+        /** The first output of each bin received (NaN: none), for the stimulation path's policy replay. */
+        final float[] firstOutput;
         volatile boolean stop;
         volatile boolean lost;
 
@@ -384,6 +485,8 @@ public final class LslRig {
             this.recorder = recorder;
             this.schedule = schedule;
             this.sample = new float[inlet.info().channelCount()];
+            this.firstOutput = new float[(int) bins];
+            Arrays.fill(firstOutput, Float.NaN);
             recorder.beginSegment(schedule, bins, lead);
             this.thread = new Thread(this, "rig-sink-" + recorder.name());
             thread.setDaemon(true);
@@ -402,9 +505,15 @@ public final class LslRig {
                 }
                 long arrivalNs = System.nanoTime();
                 long k = schedule.sampleAt(ts);
-                recorder.arrive(k < 0 ? -1 : schedule.binEndingAt(k), arrivalNs, Long.MIN_VALUE);
+                long bin = k < 0 ? -1 : schedule.binEndingAt(k);
+                recorder.arrive(bin, arrivalNs, Long.MIN_VALUE);
+                if (bin >= 0 && bin < firstOutput.length && Float.isNaN(firstOutput[(int) bin])) {
+                    firstOutput[(int) bin] = sample[0];
+                }
                 if (recorder.received() >= recorder.expected()) {
+                    // done: anything later (the stimulation path's tail) is not pulled, so not counted
                     complete.countDown();
+                    return;
                 }
             }
         }

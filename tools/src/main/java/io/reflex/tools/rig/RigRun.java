@@ -48,6 +48,10 @@ public final class RigRun implements AutoCloseable {
         public String idle = "park";
         public long deadlineUs = 5_000;
         public boolean baselines = true;
+        /** The LSL rig's stimulation path: the daemon also stimulates, a simulated stimulator here receives. */
+        public boolean stim;
+        /** Stimulation path: the daemon's watchdog bounds (heartbeat and decoder), µs; 0 for its default (3 bins). */
+        public long stimWatchdogUs;
         public long seed = 7;
 
         /** Samples per bin; the bin width must hold a whole number of samples. */
@@ -86,6 +90,10 @@ public final class RigRun implements AutoCloseable {
             }
             if (deadlineUs < 1 || deadlineUs > 60_000_000) {
                 throw new IllegalArgumentException("--deadline-us must be in [1, 60000000], was " + deadlineUs);
+            }
+            if (stimWatchdogUs != 0 && (stimWatchdogUs < 100 || stimWatchdogUs > 10_000_000)) {
+                throw new IllegalArgumentException("--stim-watchdog-us must be 0 (the daemon's default) or in [100,"
+                        + " 10000000], was " + stimWatchdogUs);
             }
             Topology.byKey(topology);
             try {

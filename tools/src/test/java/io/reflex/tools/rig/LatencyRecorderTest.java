@@ -99,4 +99,28 @@ class LatencyRecorderTest {
         assertThat(rec.atS(36)).as("the second segment's timeline continues after the first")
                 .isCloseTo(0.4, within(1e-9));
     }
+
+    @Test
+    void aSegmentThatExpectsSomeBinsCountsOnlyThoseAndCallsTheRestUnmatched() {
+        RigSchedule s = new RigSchedule(0, 1000, 1, 10);
+        LatencyRecorder rec = new LatencyRecorder("stim", 100);
+        java.util.BitSet firing = new java.util.BitSet();
+        for (int b : new int[] {2, 12, 20, 31, 45}) {
+            firing.set(b);
+        }
+        rec.beginSegment(s, 50, 10, firing);
+        assertThat(rec.expected()).as("the firing bins after the lead-in").isEqualTo(4);
+        assertThat(rec.arrive(2, s.binSendNs(2) + 500, Long.MIN_VALUE)).as("lead-in").isFalse();
+        assertThat(rec.arrive(5, s.binSendNs(5) + 500, Long.MIN_VALUE)).as("a lead-in bin off the set is ignored")
+                .isFalse();
+        assertThat(rec.arrive(12, s.binSendNs(12) + 2_000, Long.MIN_VALUE)).isTrue();
+        assertThat(rec.arrive(20, s.binSendNs(20) + 80_000_000, Long.MIN_VALUE)).as("late, still its own bin")
+                .isTrue();
+        assertThat(rec.arrive(33, s.binSendNs(33) + 500, Long.MIN_VALUE)).as("a measured bin off the set").isFalse();
+        rec.endSegment(0.4);
+        assertThat(rec.received()).isEqualTo(2);
+        assertThat(rec.drops()).as("31 and 45 never came").isEqualTo(2);
+        assertThat(rec.unmatched()).isEqualTo(1);
+        assertThat(rec.corrected().getMaxValue()).isGreaterThanOrEqualTo(79_000_000L);
+    }
 }
