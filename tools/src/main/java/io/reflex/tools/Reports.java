@@ -60,6 +60,8 @@ final class Reports {
                 .put("journal_fault", r.journalFault)
                 .put("stim_journal_fault", r.stimJournalFault)
                 .put("decoder_saved", r.decoderSaved)
+                .put("decoder_swaps", r.decoderSwaps)
+                .put("decoder_final", r.decoderFinal)
                 .put("decoder_loaded", r.decoderLoaded);
         if (r.ticksPerBin > 0) {
             o.put("snn", snn(r));

@@ -106,6 +106,17 @@ public final class ClosedLoopSession {
     private LabStreams lab;
     /** The {@code decoder.file} the live decoder was loaded from, or null when it is fitted on calibration. */
     private String loaded;
+    /** The pipeline while the live phase runs (swaps go to it), else null. */
+    private volatile Pipeline livePipeline;
+    /** The decoder in the live phase now (the first, or the last swapped in). */
+    private volatile Decoder current;
+    /** Decoders swapped out: the decode thread may still hold one until its next frame; closed at the end. */
+    private final List<Decoder> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Swaps done; one at a time. */
+    private int swaps;
+    private final Object swapLock = new Object();
+    /** Decode calls a decoder is warmed with before it is swapped in, so that its first live bins run compiled. */
+    static final int SWAP_WARMUP_CALLS = 20_000;
 
     public ClosedLoopSession(Context ctx) {
         if (ctx.config == null) {
@@ -147,6 +158,73 @@ public final class ClosedLoopSession {
         }
     }
 
+    /**
+     * Swaps the live decoder between two bins, from any thread but the pipeline's: {@code next} (fitted, of the
+     * session's input and output counts, on the JVM: a Kalman or Wiener decoder, e.g. read from a decoder file) is
+     * first warmed on this thread ({@value #SWAP_WARMUP_CALLS} decodes of zero features, then reset), then handed to
+     * the decode stage, which takes it up at the start of its next frame: no frame is dropped or decoded by half of
+     * each, and the frames after it carry the next decoder generation (journaled). The decoder swapped out is closed
+     * when the run ends. Waits until the decode stage has taken it up.
+     *
+     * @return the decoder generation that {@code next} runs as
+     * @throws IllegalStateException    when the session is not in its live phase, or the decode stage did not take
+     *                                  the decoder up within {@code timeoutMs} (the pipeline is stalled or stopping)
+     * @throws IllegalArgumentException when {@code next} does not fit the session (inputs, outputs), is a model
+     *                                  decoder on an engine chain, or is not fitted
+     */
+    public int swapDecoder(Decoder next, long timeoutMs) throws InterruptedException {
+        synchronized (swapLock) {
+            Pipeline p = livePipeline;
+            Decoder now = current;
+            if (p == null || stopRequested) {
+                throw new IllegalStateException("no live phase to swap the decoder in: the session is "
+                        + (stopRequested ? "stopping" : "not live yet"));
+            }
+            if (next instanceof EngineDecoder) {
+                throw new IllegalArgumentException("a model decoder on an engine chain (" + next.name() + ") cannot be"
+                        + " swapped in during a run in this build; swap in a Kalman or Wiener decoder");
+            }
+            if (next.inputCount() != now.inputCount() || next.outputCount() != now.outputCount()) {
+                throw new IllegalArgumentException("decoder " + next.name() + " maps " + next.inputCount()
+                        + " inputs to " + next.outputCount() + " outputs; the session decodes " + now.inputCount()
+                        + " channels to " + now.outputCount() + " outputs");
+            }
+            if (next instanceof TrainableDecoder t && !t.fitted()) {
+                throw new IllegalArgumentException("decoder " + next.name() + " is not fitted");
+            }
+            float[] zeros = new float[next.inputCount()];
+            float[] out = new float[next.outputCount()];
+            for (int i = 0; i < SWAP_WARMUP_CALLS; i++) {
+                next.decode(zeros, out);
+            }
+            next.reset();
+            int before = p.decoderGeneration();
+            p.installDecoder(next);
+            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+            while (p.decoderGeneration() == before) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the decode stage did not take the new decoder up within "
+                            + timeoutMs + " ms (no frame came: the source is silent or the pipeline stalled); it"
+                            + " will at its next frame");
+                }
+                Thread.sleep(1);
+            }
+            retired.add(now);
+            current = next;
+            swaps++;
+            ctx.listener.onNotice("decoder swapped: " + now.name() + " -> " + next.name() + " (generation "
+                    + p.decoderGeneration() + ")");
+            return p.decoderGeneration();
+        }
+    }
+
+    /** Decoder swaps done so far. */
+    public int decoderSwaps() {
+        synchronized (swapLock) {
+            return swaps;
+        }
+    }
+
     /** The run's journal faults (the context's, or the session's own). */
     public JournalFaults journalFaults() {
         return faults;
@@ -185,7 +263,18 @@ public final class ClosedLoopSession {
             }
             return run(cfg, source, live, compare, targets, outputs, guard);
         } finally {
+            livePipeline = null;
             closeAll(live, compare);
+            synchronized (swapLock) {
+                for (Decoder d : retired) {
+                    if (d != live && d instanceof AutoCloseable c) {
+                        DecoderCatalog.closeQuietly(c);
+                    }
+                }
+                if (current != live && current instanceof AutoCloseable c) {
+                    DecoderCatalog.closeQuietly(c);
+                }
+            }
         }
     }
 
@@ -378,6 +467,8 @@ public final class ClosedLoopSession {
             base = counterBase(counters);
             liveStartNs = System.nanoTime();
             pipeline.installDecoder(live);
+            current = live;
+            livePipeline = pipeline;
             double liveS = cfg.run.seconds;
             ctx.listener.onPhase("live", live.name() + (liveS > 0 ? " for " + liveS + " s" : " until stopped"));
             long endNs = liveS > 0 ? liveStartNs + (long) (liveS * 1e9) : Long.MAX_VALUE;
@@ -401,11 +492,17 @@ public final class ClosedLoopSession {
                 p.deadlineMisses -= base[2];
                 p.safeOutputs -= base[4];
                 p.latency = pipeline.latency();
-                p.decoder = live.name();
+                p.decoder = current.name();
                 if (engines != null) {
                     engines.progress(p);
                 }
                 ctx.listener.onTick(p);
+            }
+            synchronized (swapLock) {
+                // no swap once the live phase is over; the report names the swaps done
+                livePipeline = null;
+                report.decoderSwaps = swaps;
+                report.decoderFinal = current.name();
             }
             if (stopRequested) {
                 report.ending = "stopped";

@@ -47,6 +47,10 @@ public final class SessionReport {
     public double fitMs;
     /** The decoder file the calibrated decoder was saved to (journal directory), or null. */
     public String decoderSaved;
+    /** Live decoder swaps done ({@code ClosedLoopSession.swapDecoder}). */
+    public int decoderSwaps;
+    /** The decoder live at the end (the first, or the last swapped in); null when the run never went live. */
+    public String decoderFinal;
     /** The {@code decoder.file} the live decoder was loaded from (no calibration), or null. */
     public String decoderLoaded;
     public double liveSeconds;
