@@ -110,8 +110,7 @@ final class DaemonCommand implements Callable<Integer> {
         };
         ControlServer server = null;
         if (control != null) {
-            server = new ControlServer(cfg, control, stopRun, stimRun == null ? null
-                    : reason -> stimRun.system().controller().estop(reason));
+            server = new ControlServer(cfg, control, stopRun, stimRun == null ? null : stimRun.control());
             try {
                 server.start(System.err);
             } catch (ConfigException e) {

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs {@code reflex daemon} with the control API on an ephemeral loopback port as a real process: status and
  * Prometheus metrics are read, refused requests (no token, wrong token, cross-origin, foreign Host, bad body) change
- * nothing, and an authorised {@code POST /api/stop} ends the run as SIGTERM does, with exit 0 and the summary.
+ * nothing, and an authorised {@code POST /api/stop} ends the run as SIGTERM does, with exit 0 and the summary. With a
+ * stim section, stimulation is armed over the API (reason, then confirmation) and e-stopped.
  */
 class ControlApiProcessTest {
     private static final Pattern URL = Pattern.compile("control API on http://127\\.0\\.0\\.1:(\\d+)/");
@@ -168,10 +169,10 @@ class ControlApiProcessTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void estopLatchesAStimulationFaultThroughTheController(@TempDir Path dir) throws Exception {
+    void armedWithAConfirmationThenAnEstopLatchesAFault(@TempDir Path dir) throws Exception {
         Path tokenFile = dir.resolve("control.token");
         Daemon d = Daemon.start(dir, "\"pipeline\": {\"deadlineUs\": 200000},"
-                + "\"stim\": {\"armOnStart\": \"ControlApiProcessTest\", \"threshold\": 0.05, \"hysteresis\": 0.02,"
+                + "\"stim\": {\"threshold\": 0.05, \"hysteresis\": 0.02,"
                 + " \"refractoryMs\": 100, \"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000,"
                 + " \"linkHeartbeatTimeoutMs\": 2000, \"ackTimeoutMs\": 2000},"
                 + "\"control\": {\"enabled\": true, \"tokenFile\": \"" + json(tokenFile) + "\"}");
@@ -182,6 +183,19 @@ class ControlApiProcessTest {
             Map<String, String> auth = Map.of("Authorization", "Bearer " + Files.readString(tokenFile).strip());
             JsonNode s = Json.mapper().readTree(Http.get(port, "/api/status", host, Map.of()).body);
             assertThat(s.get("stim").get("fault").asText()).isEqualTo("none");
+            assertThat(s.get("stim").get("state").asText()).as("no armOnStart: the operator arms").isEqualTo(
+                    "disarmed");
+            // Arming over the API: a reason, then the confirmation; the pipeline's emit thread opens the link and arms.
+            Http.Response asked = Http.post(port, "/api/stim/arm", host, auth, "{\"reason\": \"process test\"}");
+            assertThat(asked.status).as(asked.body).isEqualTo(202);
+            String id = Json.mapper().readTree(asked.body).get("confirmation").asText();
+            assertThat(Json.mapper().readTree(Http.get(port, "/api/status", host, Map.of()).body).get("stim")
+                    .get("state").asText()).isEqualTo("disarmed");
+            Http.Response armed = Http.post(port, "/api/stim/arm/confirm", host, auth,
+                    "{\"confirmation\": \"" + id + "\"}");
+            assertThat(armed.status).as(armed.body).isEqualTo(200);
+            s = Json.mapper().readTree(Http.get(port, "/api/status", host, Map.of()).body);
+            assertThat(s.get("stim").get("state").asText()).isIn("armed", "active");
             assertThat(Http.post(port, "/api/stim/estop", host, Map.of(), "").status).isEqualTo(401);
             Http.Response es = Http.post(port, "/api/stim/estop", host, auth, "{\"reason\": \"test e-stop\"}");
             assertThat(es.status).as(es.body).isEqualTo(202);
@@ -204,6 +218,8 @@ class ControlApiProcessTest {
             assertThat(report.get("stim_fault").asText()).isEqualTo("estop");
             assertThat(report.get("unsafe_emitted").asLong()).isZero();
             assertThat(Files.readString(dir.resolve("journal").resolve("control.log")))
+                    .contains("token=ok\tstim-arm-confirm\tarmed with confirmation " + id.substring(0, 8)
+                            + "...; reason \"process test\"")
                     .contains("token=ok\tstim-estop\taccepted; reason \"test e-stop\"");
         } finally {
             d.process.destroyForcibly();
