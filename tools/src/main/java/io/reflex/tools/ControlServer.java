@@ -37,6 +37,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * {@value #CONFIRM_TTL_S} s; {@code /api/stim/arm/confirm} with that id arms, through the pipeline's emit thread,
  * and answers with the controller's verdict. A disarm or an e-stop voids every confirmation not yet used.
  *
+ * <p>{@code GET /api/telemetry} is a WebSocket (token as {@code Authorization: Bearer} or {@code ?token=}) on which
+ * the {@link TelemetryHub} pushes the status JSON {@code control.telemetryHz} times a second.
+ *
  * <p>Every request is refused (403) when its {@code Host} is not the bound {@code address:port} or
  * {@code localhost:port} (DNS rebinding) or when it carries an {@code Origin} other than the server's own (a web page
  * in the operator's browser). The token is random, made at start, written owner-only to the token file and printed
@@ -102,12 +105,19 @@ final class ControlServer implements AutoCloseable {
     private final Path logFile;
     private final String bind;
     private final int requestedPort;
+    private final int maxTelemetryClients;
     private final byte[] token;
     private final ExpositionFormats formats = ExpositionFormats.init();
     private Set<String> hosts;
     private Set<String> origins;
     private Javalin app;
     private Writer log;
+    private final TelemetryHub telemetry;
+    private io.reflex.runtime.agent.AgentRunner telemetryRunner;
+    /** Stderr for telemetry errors, rate-limited. */
+    private final io.reflex.runtime.agent.RateLimitedErrorHandler telemetryErrors =
+            new io.reflex.runtime.agent.RateLimitedErrorHandler((src, e) -> System.err.println("reflex daemon: "
+                    + src + ": " + e), 5, 10_000_000_000L, System::nanoTime);
 
     /**
      * @param stop asks the run to stop cleanly (as SIGTERM does), with the journaled reason
@@ -121,8 +131,26 @@ final class ControlServer implements AutoCloseable {
         this.logFile = cfg.control.logPath(cfg).toAbsolutePath();
         this.bind = cfg.control.bind;
         this.requestedPort = cfg.control.port;
+        this.maxTelemetryClients = cfg.control.telemetryMaxClients;
         this.token = new byte[TOKEN_BYTES];
         random.nextBytes(token);
+        this.telemetry = new TelemetryHub(() -> state.status().put("type", "telemetry")
+                .put("time_ms", System.currentTimeMillis()), cfg.control.telemetryHz, cfg.control.telemetryMaxClients,
+                System::nanoTime);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("reflex_telemetry_clients")
+                .help("Telemetry WebSocket clients served now").callback(cb -> cb.call(telemetry.clients()))
+                .register(state.registry());
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("reflex_telemetry_clients_dropped")
+                .help("Telemetry clients cut off because they fell behind")
+                .callback(cb -> cb.call(telemetry.dropped())).register(state.registry());
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("reflex_telemetry_clients_refused")
+                .help("Telemetry connections refused because control.telemetryMaxClients were served")
+                .callback(cb -> cb.call(telemetry.refused())).register(state.registry());
+    }
+
+    /** The telemetry publisher (tests, metrics). */
+    TelemetryHub telemetry() {
+        return telemetry;
     }
 
     /** The clock of confirmation expiry (tests). */
@@ -167,6 +195,16 @@ final class ControlServer implements AutoCloseable {
             c.routes.post("/api/stim/disarm", this::disarm);
             c.routes.post("/api/stim/arm", this::arm);
             c.routes.post("/api/stim/arm/confirm", this::confirm);
+            c.routes.wsBeforeUpgrade("/api/telemetry", this::telemetryGuard);
+            c.routes.ws("/api/telemetry", ws -> {
+                ws.onConnect(ctx -> {
+                    if (!telemetry.add(ctx.session)) {
+                        ctx.closeSession(1013, "at most " + this.maxTelemetryClients + " telemetry clients");
+                    }
+                });
+                ws.onClose(ctx -> telemetry.remove(ctx.session));
+                ws.onError(ctx -> telemetry.remove(ctx.session));
+            });
         });
         try {
             app.start(bind, requestedPort);
@@ -182,6 +220,7 @@ final class ControlServer implements AutoCloseable {
         err.println("reflex daemon: control token: " + hex);
         err.flush();
         journal("-", "server", "started on " + host + ":" + port);
+        telemetryRunner = new io.reflex.runtime.agent.AgentRunner(telemetry, telemetry, telemetryErrors).start();
         return this;
     }
 
@@ -192,14 +231,9 @@ final class ControlServer implements AutoCloseable {
 
     /** Host and Origin checks for every request; POSTs also need the token. */
     private void guard(Context ctx) {
-        String h = ctx.header("Host");
-        if (h == null || !hosts.contains(h.toLowerCase(java.util.Locale.ROOT))) {
-            refuse(ctx, 403, "Host header " + quote(h) + " is not one of " + hosts + " (DNS rebinding guard)");
-            return;
-        }
-        String origin = ctx.header("Origin");
-        if (origin != null && !origins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
-            refuse(ctx, 403, "cross-origin request from " + quote(origin) + " refused; allowed origins " + origins);
+        String refusal = hostOrOriginRefusal(ctx);
+        if (refusal != null) {
+            refuse(ctx, 403, refusal);
             return;
         }
         if (ctx.method() == HandlerType.POST) {
@@ -212,6 +246,48 @@ final class ControlServer implements AutoCloseable {
             if (!"ok".equals(tokenOutcome(ctx))) {
                 refuse(ctx, 403, "wrong token");
             }
+        }
+    }
+
+    /** Why the request's Host or Origin is refused (DNS rebinding, another web page), or null. */
+    private String hostOrOriginRefusal(Context ctx) {
+        String h = ctx.header("Host");
+        if (h == null || !hosts.contains(h.toLowerCase(java.util.Locale.ROOT))) {
+            return "Host header " + quote(h) + " is not one of " + hosts + " (DNS rebinding guard)";
+        }
+        String origin = ctx.header("Origin");
+        if (origin != null && !origins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+            return "cross-origin request from " + quote(origin) + " refused; allowed origins " + origins;
+        }
+        return null;
+    }
+
+    /**
+     * The WebSocket upgrade of {@code /api/telemetry}: Host and Origin as for every request, the token (header or
+     * {@code ?token=}; a browser cannot set headers on a WebSocket), and room for another client. A refusal is
+     * journaled and answered without upgrading.
+     */
+    private void telemetryGuard(Context ctx) {
+        String auth = ctx.header("Authorization");
+        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()).strip()
+                : ctx.queryParam("token");
+        String outcome = given == null ? "none" : tokenMatches(given) ? "ok" : "wrong";
+        int status = 403;
+        String why = hostOrOriginRefusal(ctx);
+        if (why == null && given == null) {
+            status = 401;
+            why = "the token is required (Authorization: Bearer <token>, or ?token=<token>; it is in " + tokenFile
+                    + ")";
+        } else if (why == null && !"ok".equals(outcome)) {
+            why = "wrong token";
+        } else if (why == null && telemetry.full()) {
+            telemetry.refusedFull();
+            status = 503;
+            why = "at most " + maxTelemetryClients + " telemetry clients (control.telemetryMaxClients)";
+        }
+        if (why != null) {
+            journal(who(ctx, outcome), "GET " + ctx.path() + " (WebSocket)", "refused " + status + ": " + why);
+            throw new io.javalin.http.HttpResponseException(status, why);
         }
     }
 
@@ -469,10 +545,14 @@ final class ControlServer implements AutoCloseable {
         if (auth == null) {
             return "none";
         }
-        boolean ok = auth.startsWith("Bearer ") && MessageDigest.isEqual(
-                auth.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8),
-                HexFormat.of().formatHex(token).getBytes(StandardCharsets.UTF_8));
+        boolean ok = auth.startsWith("Bearer ") && tokenMatches(auth.substring("Bearer ".length()).strip());
         return ok ? "ok" : "wrong";
+    }
+
+    /** Compares in constant time. */
+    private boolean tokenMatches(String given) {
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                HexFormat.of().formatHex(token).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String literal(String address) {
@@ -528,6 +608,10 @@ final class ControlServer implements AutoCloseable {
     /** Stops serving; the token file is removed (the token dies with the run). */
     @Override
     public void close() {
+        if (telemetryRunner != null) {
+            telemetryRunner.close();
+            telemetryRunner = null;
+        }
         if (app != null) {
             app.stop();
             app = null;

@@ -91,6 +91,11 @@ final class DaemonCommand implements Callable<Integer> {
         ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg)
                 .listener(control != null ? control : progress)
                 .journalFaults(journals.faults).spaceGuard(journals.guard);
+        if (control != null) {
+            // The control API (status, telemetry) reads the session's progress snapshot: take it at least as often
+            // as telemetry is sent (on the session's thread, never the pipeline's).
+            sc.tickMs(Math.max(16, Math.min(500, 1000 / cfg.control.telemetryHz)));
+        }
         if (stim != null) {
             sc.sink(stim.system().stage());
         }

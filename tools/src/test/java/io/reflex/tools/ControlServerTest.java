@@ -24,7 +24,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.net.Socket;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -324,5 +335,227 @@ class ControlServerTest {
             }
             return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
         }
+    }
+
+    private static ReflexConfig telemetryConfig(Path dir, int hz, int maxClients) {
+        return ReflexConfig.parse("{\"journal\": {\"dir\": \"" + json(dir) + "\"}, \"control\": {\"enabled\": true,"
+                + " \"telemetryHz\": " + hz + ", \"telemetryMaxClients\": " + maxClients + "}}");
+    }
+
+    /** A session thread's progress ticks: frames grow by 7 every 5 ms until closed. */
+    static final class Ticker implements AutoCloseable {
+        private final Thread thread;
+        private volatile boolean stop;
+
+        Ticker(ControlState state) {
+            thread = new Thread(() -> {
+                for (long frames = 1; !stop; frames += 7) {
+                    ClosedLoopSession.Progress p = new ClosedLoopSession.Progress();
+                    p.phase = "live";
+                    p.frames = frames;
+                    p.totalFrames = frames;
+                    state.onTick(p);
+                    LockSupport.parkNanos(5_000_000L);
+                }
+            }, "test-session");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(10_000);
+        }
+    }
+
+    /** Collects a WebSocket's text messages. */
+    static final class Collector implements WebSocket.Listener {
+        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
+        private final StringBuilder part = new StringBuilder();
+
+        @Override
+        public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
+            part.append(data);
+            if (last) {
+                messages.add(part.toString());
+                part.setLength(0);
+            }
+            ws.request(1);
+            return null;
+        }
+
+        JsonNode next() throws Exception {
+            String m = messages.poll(20, TimeUnit.SECONDS);
+            assertThat(m).as("a telemetry message within 20 s").isNotNull();
+            return Json.mapper().readTree(m);
+        }
+    }
+
+    private static WebSocket connect(HttpClient http, int port, String query, String origin, Collector c) {
+        WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+        if (origin != null) {
+            b.header("Origin", origin);
+        }
+        return b.buildAsync(URI.create("ws://127.0.0.1:" + port + "/api/telemetry" + query), c).join();
+    }
+
+    private static int refusedStatus(HttpClient http, int port, String query, String origin) {
+        try {
+            connect(http, port, query, origin, new Collector()).abort();
+        } catch (CompletionException e) {
+            assertThat(e.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+            return ((WebSocketHandshakeException) e.getCause()).getResponse().statusCode();
+        }
+        throw new AssertionError("the WebSocket upgrade was accepted");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void telemetryStreamsTheStatusToTokenHoldersAndRefusesTheRest(@TempDir Path dir) throws Exception {
+        ReflexConfig c = telemetryConfig(dir, 50, 2);
+        ControlState state = new ControlState(new ClosedLoopSession.Listener() {
+        }, null);
+        ControlServer s = new ControlServer(c, state, r -> { }, null);
+        HttpClient http = HttpClient.newHttpClient();
+        String token;
+        try (Ticker ticker = new Ticker(state)) {
+            s.start(QUIET);
+            int port = s.port();
+            token = Files.readString(dir.resolve("control.token")).strip();
+
+            assertThat(refusedStatus(http, port, "", null)).as("no token").isEqualTo(401);
+            assertThat(refusedStatus(http, port, "?token=" + "0".repeat(64), null)).as("wrong token").isEqualTo(403);
+            assertThat(refusedStatus(http, port, "?token=" + token, "http://evil.example")).as("cross-origin")
+                    .isEqualTo(403);
+            assertThat(s.telemetry().clients()).isZero();
+
+            Collector first = new Collector();
+            WebSocket ws = connect(http, port, "?token=" + token, "http://127.0.0.1:" + port, first);
+            JsonNode m = first.next();
+            assertThat(m.get("type").asText()).isEqualTo("telemetry");
+            assertThat(m.get("phase").asText()).isEqualTo("starting");
+            assertThat(m.get("progress_phase").asText()).isEqualTo("live");
+            for (String key : List.of("frames", "dropped", "deadline_misses", "safe_outputs", "total_frames",
+                    "latency_us", "decoder", "engine", "stim", "time_ms", "seq", "clients")) {
+                assertThat(m.has(key)).as("%s in %s", key, m).isTrue();
+            }
+            long seq = m.get("seq").asLong();
+            long frames = m.get("frames").asLong();
+            for (int i = 0; i < 10; i++) {
+                JsonNode n = first.next();
+                assertThat(n.get("seq").asLong()).isGreaterThan(seq);
+                assertThat(n.get("frames").asLong()).isGreaterThanOrEqualTo(frames);
+                seq = n.get("seq").asLong();
+                frames = n.get("frames").asLong();
+            }
+            assertThat(frames).as("frame counts increase").isGreaterThan(m.get("frames").asLong());
+
+            // The token as a header works too (non-browser clients); a third client is one too many.
+            Collector second = new Collector();
+            WebSocket ws2 = http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + "/api/telemetry"), second).join();
+            second.next();
+            await(() -> s.telemetry().clients() == 2, "two clients");
+            assertThat(refusedStatus(http, port, "?token=" + token, null)).as("over telemetryMaxClients")
+                    .isEqualTo(503);
+            ws2.abort();
+            await(() -> s.telemetry().clients() == 1, "the aborted client forgotten");
+            first.messages.clear();
+            assertThat(first.next().get("clients").asInt()).isEqualTo(1);
+            ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+            await(() -> s.telemetry().clients() == 0, "the closed client forgotten");
+        } finally {
+            s.close();
+        }
+        List<String> log = Files.readAllLines(dir.resolve("control.log"));
+        assertThat(log).anyMatch(l -> l.contains("token=none\tGET /api/telemetry (WebSocket)\trefused 401"));
+        assertThat(log).anyMatch(l -> l.contains("token=wrong\tGET /api/telemetry (WebSocket)\trefused 403: wrong"));
+        assertThat(log).anyMatch(l -> l.contains("token=ok\tGET /api/telemetry (WebSocket)\trefused 403: cross-origin"));
+        assertThat(log).anyMatch(l -> l.contains("refused 503: at most 2 telemetry clients"));
+        assertThat(String.join("\n", log)).as("the token never reaches the log").doesNotContain(token);
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aThousandClientsComingAndVanishingLeaveNoSessionBehind(@TempDir Path dir) throws Exception {
+        ReflexConfig c = telemetryConfig(dir, 20, 2_000);
+        ControlState state = new ControlState(new ClosedLoopSession.Listener() {
+        }, null);
+        ControlServer s = new ControlServer(c, state, r -> { }, null);
+        HttpClient http = HttpClient.newHttpClient();
+        try (Ticker ticker = new Ticker(state)) {
+            s.start(QUIET);
+            int port = s.port();
+            String token = Files.readString(dir.resolve("control.token")).strip();
+            Collector good = new Collector();
+            WebSocket ws = connect(http, port, "?token=" + token, null, good);
+            good.next();
+            await(() -> s.telemetry().clients() == 1, "the good client served");
+            int threadsBefore = ManagementFactory.getThreadMXBean().getThreadCount();
+
+            byte[] upgrade = ("GET /api/telemetry?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                    + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
+                    + "\r\nSec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            int upgraded = 0;
+            for (int batch = 0; batch < 10; batch++) {
+                List<Socket> open = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    Socket k = new Socket(InetAddress.getByName("127.0.0.1"), port);
+                    k.setSoTimeout(20_000);
+                    OutputStream o = k.getOutputStream();
+                    o.write(upgrade);
+                    o.flush();
+                    open.add(k);
+                }
+                for (int i = 0; i < open.size(); i++) {
+                    Socket k = open.get(i);
+                    // A third vanish mid-handshake, a third after the upgrade with a reset, a third with a FIN.
+                    if (i % 3 != 0) {
+                        assertThat(readHead(k.getInputStream())).startsWith("HTTP/1.1 101");
+                        upgraded++;
+                    }
+                    if (i % 3 == 1) {
+                        k.setSoLinger(true, 0);
+                    }
+                    k.close();
+                }
+            }
+            assertThat(upgraded).isEqualTo(660);
+            await(() -> s.telemetry().clients() == 1, "every vanished client forgotten (" + s.telemetry().clients()
+                    + " served)");
+            assertThat(s.telemetry().accepted()).as("the upgraded ones were served").isGreaterThanOrEqualTo(
+                    upgraded + 1);
+            // The good client is still served, with fresh messages.
+            good.messages.clear();
+            long seq = good.next().get("seq").asLong();
+            JsonNode after = good.next();
+            assertThat(after.get("seq").asLong()).isGreaterThan(seq);
+            assertThat(after.get("clients").asInt()).isEqualTo(1);
+            // And new clients are too.
+            Collector late = new Collector();
+            WebSocket ws2 = connect(http, port, "?token=" + token, null, late);
+            late.next();
+            ws2.abort();
+            ws.abort();
+            await(() -> s.telemetry().clients() == 0, "no client left");
+            int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+            assertThat(threadsAfter).as("threads before %d, after %d", threadsBefore, threadsAfter)
+                    .isLessThanOrEqualTo(threadsBefore + 4);
+        } finally {
+            s.close();
+        }
+    }
+
+    private static String readHead(InputStream in) throws java.io.IOException {
+        StringBuilder b = new StringBuilder();
+        while (b.length() < 4 || !b.substring(b.length() - 4).equals("\r\n\r\n")) {
+            int ch = in.read();
+            if (ch < 0) {
+                break;
+            }
+            b.append((char) ch);
+        }
+        return b.toString();
     }
 }

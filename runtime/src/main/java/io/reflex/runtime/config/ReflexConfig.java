@@ -211,6 +211,15 @@ public final class ReflexConfig {
         public String logFile;
         /** The explicit opt-in that a non-loopback {@link #bind} address needs. */
         public boolean allowNonLoopback = false;
+        /** Messages per second on each {@code /api/telemetry} WebSocket. */
+        public int telemetryHz = 10;
+        /** Telemetry WebSocket clients served at once; more are refused (503). */
+        public int telemetryMaxClients = 2_000;
+        /** Smallest and largest {@link #telemetryHz}. */
+        public static final int MIN_TELEMETRY_HZ = 1;
+        public static final int MAX_TELEMETRY_HZ = 60;
+        /** Largest {@link #telemetryMaxClients}. */
+        public static final int MAX_TELEMETRY_CLIENTS = 10_000;
 
         /** The token file to write. */
         public Path tokenPath(ReflexConfig c) {
@@ -225,6 +234,8 @@ public final class ReflexConfig {
         void validate() {
             Check.present("control.bind", bind, "a numeric IP address");
             Check.range("control.port", port, 0, 65_535);
+            Check.range("control.telemetryHz", telemetryHz, MIN_TELEMETRY_HZ, MAX_TELEMETRY_HZ);
+            Check.range("control.telemetryMaxClients", telemetryMaxClients, 1, MAX_TELEMETRY_CLIENTS);
             if (!bind.matches("[0-9A-Fa-f:.]+")) {
                 throw new ConfigException("control.bind", "\"" + bind + "\"", "a numeric IP address such as 127.0.0.1"
                         + " or ::1 (a host name is not looked up)");
