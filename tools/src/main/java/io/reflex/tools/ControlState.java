@@ -20,6 +20,7 @@ final class ControlState implements ClosedLoopSession.Listener {
 
     private final ClosedLoopSession.Listener delegate;
     private final StimRun stim;
+    private final LatestOutput output = new LatestOutput();
     private volatile ClosedLoopSession.Progress last = new ClosedLoopSession.Progress();
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -64,6 +65,11 @@ final class ControlState implements ClosedLoopSession.Listener {
     /** A stop was requested (control API or SIGTERM): the run is draining. */
     void stopping() {
         phase = "stopping";
+    }
+
+    /** The pipeline observer that keeps the last emitted output for {@link #status()} (add it to the session). */
+    LatestOutput outputObserver() {
+        return output;
     }
 
     PrometheusRegistry registry() {
@@ -122,6 +128,18 @@ final class ControlState implements ClosedLoopSession.Listener {
             o.put("engine", p.engine);
         } else {
             o.node().putNull("engine");
+        }
+        LatestOutput.Snapshot out = new LatestOutput.Snapshot();
+        if (output.read(out)) {
+            Json.Arr values = Json.array();
+            for (int i = 0; i < out.count; i++) {
+                values.node().add(out.values[i]);
+            }
+            o.put("output", values).put("output_frame", out.frame).put("output_safe", out.safe);
+        } else {
+            o.node().putNull("output");
+            o.node().putNull("output_frame");
+            o.node().putNull("output_safe");
         }
         Latency lat = latency();
         Json.Obj l = Json.object();

@@ -95,6 +95,8 @@ final class DaemonCommand implements Callable<Integer> {
             // The control API (status, telemetry) reads the session's progress snapshot: take it at least as often
             // as telemetry is sent (on the session's thread, never the pipeline's).
             sc.tickMs(Math.max(16, Math.min(500, 1000 / cfg.control.telemetryHz)));
+            // The last emitted output, copied off the critical path by an observer.
+            sc.observer("control", control.outputObserver());
         }
         if (stim != null) {
             sc.sink(stim.system().stage());

@@ -76,6 +76,30 @@ class ControlApiProcessTest {
             assertThat(e2e.get("count").asLong()).isPositive();
             assertThat(e2e.get("p50").asDouble()).isPositive().isLessThanOrEqualTo(e2e.get("p99").asDouble());
             assertThat(e2e.get("p99").asDouble()).isLessThanOrEqualTo(e2e.get("max").asDouble());
+            // The last emitted output, copied by the control API's observer.
+            assertThat(s.get("output").isArray()).as(s.toString()).isTrue();
+            assertThat(s.get("output").size()).isPositive();
+            assertThat(s.get("output_frame").asLong()).isPositive();
+            // The telemetry WebSocket: the token as a query parameter (a browser's way), the status keys pushed.
+            java.util.concurrent.BlockingQueue<String> pushed = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(java.net.URI.create("ws://" + host + "/api/telemetry?token=" + token),
+                            new java.net.http.WebSocket.Listener() {
+                                @Override
+                                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                        CharSequence data, boolean last) {
+                                    pushed.add(data.toString());
+                                    w.request(1);
+                                    return null;
+                                }
+                            }).join();
+            JsonNode t1 = Json.mapper().readTree(pushed.poll(30, TimeUnit.SECONDS));
+            JsonNode t2 = Json.mapper().readTree(pushed.poll(30, TimeUnit.SECONDS));
+            assertThat(t1.get("type").asText()).isEqualTo("telemetry");
+            assertThat(t2.get("seq").asLong()).isGreaterThan(t1.get("seq").asLong());
+            assertThat(t2.get("total_frames").asLong()).isGreaterThanOrEqualTo(t1.get("total_frames").asLong());
+            assertThat(t2.get("output").size()).isPositive();
+            ws.abort();
             // localhost:port is this server too.
             assertThat(Http.get(port, "/api/status", "localhost:" + port, Map.of()).status).isEqualTo(200);
 
