@@ -71,8 +71,11 @@ final class ControlServer implements AutoCloseable {
          */
         String arm(String reason) throws InterruptedException;
 
-        /** Disarms at the owning thread's next frame (a stop-all; the reason is journaled). */
-        void disarm(String reason);
+        /**
+         * Disarms at the owning thread's next frame (a stop-all; the reason is journaled), after any arming in
+         * progress, so that nothing requested before it arms after it.
+         */
+        void disarm(String reason) throws InterruptedException;
 
         /** Stops stimulation at once and latches an e-stop fault. */
         void estop(String reason);
@@ -435,7 +438,7 @@ final class ControlServer implements AutoCloseable {
     }
 
     /** {@code POST /api/stim/disarm {"reason": "..."}}: disarms at the next frame; voids pending confirmations. */
-    private void disarm(Context ctx) {
+    private void disarm(Context ctx) throws InterruptedException {
         String who = who(ctx, "ok");
         String what = "stim-disarm";
         if (stim == null) {

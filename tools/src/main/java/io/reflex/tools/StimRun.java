@@ -274,8 +274,18 @@ final class StimRun implements AutoCloseable {
             }
 
             @Override
-            public void disarm(String reason) {
-                system.stage().withdrawArm("withdrawn by a disarm");
+            public void disarm(String reason) throws InterruptedException {
+                io.reflex.runtime.stim.StimStage.ArmRequest arming = system.stage().withdrawArm(
+                        "withdrawn by a disarm");
+                if (arming != null) {
+                    // The emit thread is arming on it now (one journal record): let it finish, so that the disarm
+                    // queued below is applied after the arm, not before it.
+                    try {
+                        arming.outcome().get(ARM_GRACE_NS, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        // Disarm anyway; a stuck emit thread trips the watchdog.
+                    }
+                }
                 ctl.requestDisarm(reason);
             }
 

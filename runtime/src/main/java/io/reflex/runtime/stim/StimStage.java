@@ -241,12 +241,22 @@ public final class StimStage implements OutputSink {
         return r;
     }
 
-    /** Withdraws a pending operator arm request, if any (a disarm does, so that it cannot be armed after it). */
-    public void withdrawArm(String why) {
+    /**
+     * Withdraws a pending operator arm request, if any (a disarm does, so that nothing is armed after it).
+     *
+     * @return the request when the emit thread is arming on it right now (it could not be withdrawn: a disarm must
+     *         wait for its outcome before it is queued, or it would be applied before the arm), else null
+     */
+    public ArmRequest withdrawArm(String why) {
         ArmRequest r = operatorArm.get();
-        if (r != null && r.withdraw()) {
-            r.outcome.complete(why);
+        if (r == null) {
+            return null;
         }
+        if (r.withdraw()) {
+            r.outcome.complete(why);
+            return null;
+        }
+        return r.outcome.isDone() ? null : r;
     }
 
     /** An operator's arm request, handed from the requesting thread to the emit thread. */
