@@ -20,7 +20,7 @@ final class ControlState implements ClosedLoopSession.Listener {
 
     private final ClosedLoopSession.Listener delegate;
     private final StimRun stim;
-    private final LatestOutput output = new LatestOutput();
+    private final LatestOutput output;
     private volatile ClosedLoopSession.Progress last = new ClosedLoopSession.Progress();
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -38,8 +38,17 @@ final class ControlState implements ClosedLoopSession.Listener {
 
     /** @param stim the run's stimulation, or null without a {@code stim} section */
     ControlState(ClosedLoopSession.Listener delegate, StimRun stim) {
+        this(delegate, stim, new int[0]);
+    }
+
+    /**
+     * @param stim     the run's stimulation, or null without a {@code stim} section
+     * @param channels input channels whose features the status carries ({@code control.telemetryChannels})
+     */
+    ControlState(ClosedLoopSession.Listener delegate, StimRun stim, int[] channels) {
         this.delegate = delegate;
         this.stim = stim;
+        this.output = new LatestOutput(channels);
         registerMetrics();
     }
 
@@ -130,16 +139,20 @@ final class ControlState implements ClosedLoopSession.Listener {
             o.node().putNull("engine");
         }
         LatestOutput.Snapshot out = new LatestOutput.Snapshot();
+        int[] channels = output.channels();
+        Json.Arr chosen = Json.array();
+        for (int ch : channels) {
+            chosen.node().add(ch);
+        }
+        o.put("channels", chosen);
         if (output.read(out)) {
-            Json.Arr values = Json.array();
-            for (int i = 0; i < out.count; i++) {
-                values.node().add(out.values[i]);
-            }
-            o.put("output", values).put("output_frame", out.frame).put("output_safe", out.safe);
+            o.put("output", floats(out.values, out.count)).put("output_frame", out.frame)
+                    .put("output_safe", out.safe).put("channel_features", floats(out.features, channels.length));
         } else {
             o.node().putNull("output");
             o.node().putNull("output_frame");
             o.node().putNull("output_safe");
+            o.node().putNull("channel_features");
         }
         Latency lat = latency();
         Json.Obj l = Json.object();
@@ -163,6 +176,19 @@ final class ControlState implements ClosedLoopSession.Listener {
             o.node().putNull("stim");
         }
         return o;
+    }
+
+    /** A JSON array of the first {@code n} values; a value that is not finite is null (JSON has no NaN). */
+    private static Json.Arr floats(float[] v, int n) {
+        Json.Arr a = Json.array();
+        for (int i = 0; i < n; i++) {
+            if (Float.isFinite(v[i])) {
+                a.node().add(v[i]);
+            } else {
+                a.node().addNull();
+            }
+        }
+        return a;
     }
 
     /**

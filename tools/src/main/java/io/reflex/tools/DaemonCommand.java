@@ -87,7 +87,8 @@ final class DaemonCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        ControlState control = cfg.control.enabled ? new ControlState(progress, stim) : null;
+        ControlState control = cfg.control.enabled ? new ControlState(progress, stim,
+                cfg.control.telemetryChannels.stream().mapToInt(Integer::intValue).toArray()) : null;
         ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg)
                 .listener(control != null ? control : progress)
                 .journalFaults(journals.faults).spaceGuard(journals.guard);

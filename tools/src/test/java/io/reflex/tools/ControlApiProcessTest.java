@@ -48,7 +48,7 @@ class ControlApiProcessTest {
         Path tokenFile = dir.resolve("secret").resolve("control.token");
         Path logFile = dir.resolve("control.log");
         Daemon d = Daemon.start(dir, "\"control\": {\"enabled\": true, \"port\": 0, \"tokenFile\": \""
-                + json(tokenFile) + "\", \"logFile\": \"" + json(logFile) + "\"}");
+                + json(tokenFile) + "\", \"logFile\": \"" + json(logFile) + "\", \"telemetryChannels\": [0, 5]}");
         try {
             d.awaitLive();
             int port = d.port();
@@ -80,6 +80,9 @@ class ControlApiProcessTest {
             assertThat(s.get("output").isArray()).as(s.toString()).isTrue();
             assertThat(s.get("output").size()).isPositive();
             assertThat(s.get("output_frame").asLong()).isPositive();
+            assertThat(s.get("channels").toString()).isEqualTo("[0,5]");
+            assertThat(s.get("channel_features").size()).isEqualTo(2);
+            assertThat(s.get("channel_features").get(1).isNumber()).as(s.toString()).isTrue();
             // The telemetry WebSocket: the token as a query parameter (a browser's way), the status keys pushed.
             java.util.concurrent.BlockingQueue<String> pushed = new java.util.concurrent.LinkedBlockingQueue<>();
             java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()

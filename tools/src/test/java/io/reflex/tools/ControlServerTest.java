@@ -438,8 +438,8 @@ class ControlServerTest {
             assertThat(m.get("phase").asText()).isEqualTo("starting");
             assertThat(m.get("progress_phase").asText()).isEqualTo("live");
             for (String key : List.of("frames", "dropped", "deadline_misses", "safe_outputs", "total_frames",
-                    "latency_us", "decoder", "engine", "stim", "output", "output_frame", "output_safe", "time_ms", "seq",
-                    "clients")) {
+                    "latency_us", "decoder", "engine", "stim", "output", "output_frame", "output_safe", "channels",
+                    "channel_features", "time_ms", "seq", "clients")) {
                 assertThat(m.has(key)).as("%s in %s", key, m).isTrue();
             }
             long seq = m.get("seq").asLong();

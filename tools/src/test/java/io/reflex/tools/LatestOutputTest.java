@@ -13,7 +13,7 @@ class LatestOutputTest {
 
     @Test
     void noneBeforeTheFirstFrameThenTheLastOneWithItsFlags() {
-        LatestOutput l = new LatestOutput();
+        LatestOutput l = new LatestOutput(new int[0]);
         LatestOutput.Snapshot s = new LatestOutput.Snapshot();
         assertThat(l.read(s)).isFalse();
         Frame f = new Frame(4, 2, 2, 3);
@@ -37,15 +37,31 @@ class LatestOutputTest {
     }
 
     @Test
+    void theSelectedChannelsFeaturesComeWithTheOutput() {
+        LatestOutput l = new LatestOutput(new int[] {3, 0, 9});
+        Frame f = new Frame(4, 2, 2, 2);
+        f.features[0] = 2f;
+        f.features[3] = 5f;
+        l.onFrame(f);
+        LatestOutput.Snapshot s = new LatestOutput.Snapshot();
+        assertThat(l.read(s)).isTrue();
+        assertThat(s.features[0]).isEqualTo(5f);
+        assertThat(s.features[1]).isEqualTo(2f);
+        assertThat(s.features[2]).as("a channel the frame lacks").isNaN();
+        assertThat(l.channels()).containsExactly(3, 0, 9);
+    }
+
+    @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void aReaderOnAnotherThreadSeesWholeFramesOnly() throws Exception {
-        LatestOutput l = new LatestOutput();
+        LatestOutput l = new LatestOutput(new int[] {0, 3});
         AtomicBoolean stop = new AtomicBoolean();
         Thread writer = new Thread(() -> {
             Frame f = new Frame(4, 2, 2, 16);
             for (long seq = 0; !stop.get(); seq++) {
                 f.sequence = seq;
                 java.util.Arrays.fill(f.output, (float) (seq % 1_000_000));
+                java.util.Arrays.fill(f.features, (float) (seq % 1_000_000));
                 l.onFrame(f);
             }
         }, "test-observer");
@@ -62,6 +78,8 @@ class LatestOutputTest {
                 for (int i = 0; i < s.count; i++) {
                     assertThat(s.values[i]).as("value %d of frame %d", i, s.frame).isEqualTo(expected);
                 }
+                assertThat(s.features[0]).isEqualTo(expected);
+                assertThat(s.features[1]).isEqualTo(expected);
                 assertThat(s.frame).isGreaterThanOrEqualTo(last);
                 last = s.frame;
                 consistent++;

@@ -220,6 +220,10 @@ public final class ReflexConfig {
         public static final int MAX_TELEMETRY_HZ = 60;
         /** Largest {@link #telemetryMaxClients}. */
         public static final int MAX_TELEMETRY_CLIENTS = 10_000;
+        /** Input channels whose features (the bin's spike counts) the status and telemetry carry; at most 64. */
+        public java.util.List<Integer> telemetryChannels = new java.util.ArrayList<>();
+        /** Most {@link #telemetryChannels}. */
+        public static final int MAX_TELEMETRY_CHANNELS = 64;
 
         /** The token file to write. */
         public Path tokenPath(ReflexConfig c) {
@@ -236,6 +240,11 @@ public final class ReflexConfig {
             Check.range("control.port", port, 0, 65_535);
             Check.range("control.telemetryHz", telemetryHz, MIN_TELEMETRY_HZ, MAX_TELEMETRY_HZ);
             Check.range("control.telemetryMaxClients", telemetryMaxClients, 1, MAX_TELEMETRY_CLIENTS);
+            Check.present("control.telemetryChannels", telemetryChannels, "a list of channel indices");
+            if (telemetryChannels.size() > MAX_TELEMETRY_CHANNELS) {
+                throw new ConfigException("control.telemetryChannels", telemetryChannels.size() + " channels",
+                        "at most " + MAX_TELEMETRY_CHANNELS);
+            }
             if (!bind.matches("[0-9A-Fa-f:.]+")) {
                 throw new ConfigException("control.bind", "\"" + bind + "\"", "a numeric IP address such as 127.0.0.1"
                         + " or ::1 (a host name is not looked up)");
@@ -516,6 +525,11 @@ public final class ReflexConfig {
         }
         Check.present("control", control, "an object");
         control.validate();
+        for (int i = 0; i < control.telemetryChannels.size(); i++) {
+            Integer ch = control.telemetryChannels.get(i);
+            Check.present("control.telemetryChannels[" + i + "]", ch, "a channel index");
+            Check.range("control.telemetryChannels[" + i + "]", ch, 0, source.channels - 1);
+        }
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;

@@ -67,8 +67,11 @@ class ReflexConfigTest {
             {"control":{"bind":"999.1.1.1"}}            | control.bind: "999.1.1.1" is not allowed; expected a numeric IP address
             {"control":{"telemetryHz":0}}               | control.telemetryHz: 0 is not allowed; expected an integer in [1, 60]
             {"control":{"telemetryHz":61}}              | control.telemetryHz: 61 is not allowed; expected an integer in [1, 60]
+            {"control":{"telemetryChannels":[0,96]}}    | control.telemetryChannels[1]: 96 is not allowed; expected an integer in [0, 95]
+            {"control":{"telemetryChannels":[-1]}}      | control.telemetryChannels[0]: -1 is not allowed; expected an integer in [0, 95]
+            {"control":{"telemetryChannels":[null]}}    | control.telemetryChannels[0]: null is not allowed
             {"control":{"telemetryMaxClients":0}}       | control.telemetryMaxClients: 0 is not allowed; expected an integer in [1, 10000]
-            {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, telemetryHz, telemetryMaxClients, tokenFile]
+            {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, telemetryChannels, telemetryHz, telemetryMaxClients, tokenFile]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
         assertThatThrownBy(() -> ReflexConfig.parse(json))
