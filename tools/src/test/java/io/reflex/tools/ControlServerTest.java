@@ -463,8 +463,12 @@ class ControlServerTest {
                     .isEqualTo(503);
             ws2.abort();
             await(() -> s.telemetry().clients() == 1, "the aborted client forgotten");
-            first.messages.clear();
-            assertThat(first.next().get("clients").asInt()).isEqualTo(1);
+            // A message built before the removal may still be on its way: within a few ticks they say 1.
+            int clients = 0;
+            for (int i = 0; i < 10 && clients != 1; i++) {
+                clients = first.next().get("clients").asInt();
+            }
+            assertThat(clients).isEqualTo(1);
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
             await(() -> s.telemetry().clients() == 0, "the closed client forgotten");
         } finally {
@@ -533,6 +537,10 @@ class ControlServerTest {
             long seq = good.next().get("seq").asLong();
             JsonNode after = good.next();
             assertThat(after.get("seq").asLong()).isGreaterThan(seq);
+            // A message built before the last removal may still be on its way: within a few ticks they say 1.
+            for (int i = 0; i < 10 && after.get("clients").asInt() != 1; i++) {
+                after = good.next();
+            }
             assertThat(after.get("clients").asInt()).isEqualTo(1);
             // And new clients are too.
             Collector late = new Collector();
@@ -542,8 +550,9 @@ class ControlServerTest {
             ws.abort();
             await(() -> s.telemetry().clients() == 0, "no client left");
             int threadsAfter = ManagementFactory.getThreadMXBean().getThreadCount();
+            // Pools may grow to their bounds (Jetty's 8, the client's executor); a leak would scale with the 660.
             assertThat(threadsAfter).as("threads before %d, after %d", threadsBefore, threadsAfter)
-                    .isLessThanOrEqualTo(threadsBefore + 4);
+                    .isLessThanOrEqualTo(threadsBefore + 16);
         } finally {
             s.close();
         }
