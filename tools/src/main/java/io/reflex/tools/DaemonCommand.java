@@ -1,5 +1,7 @@
 package io.reflex.tools;
 
+import java.io.PrintStream;
+
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
@@ -38,6 +40,11 @@ final class DaemonCommand implements Callable<Integer> {
             + " with defaults filled in (stdout) and its sized allocations (stderr), and exit.")
     boolean check;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:REFLEX_LOG_FORMAT:-text}",
+            description = "text (default) or json: one JSON object a line on stderr (phases, progress, notices, and"
+                    + " every other stderr line wrapped); the default comes from REFLEX_LOG_FORMAT.")
+    String logFormat;
+
     @Option(names = "--engine", paramLabel = "NAME[,NAME...]", split = ",",
             description = "Engine chain of a model decoder (lfads, snn), in order of preference; overrides the"
                     + " config's decoder.engines.")
@@ -45,6 +52,28 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String format = logFormat == null ? "text" : logFormat.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!format.equals("text") && !format.equals("json")) {
+            System.err.println("reflex daemon: --log-format (or REFLEX_LOG_FORMAT) must be text or json, was '"
+                    + logFormat + "'");
+            return 2;
+        }
+        PrintStream stderr = System.err;
+        log = format.equals("json") ? JsonLines.install() : null;
+        try {
+            return runLogged();
+        } finally {
+            if (log != null) {
+                System.err.flush();
+                System.setErr(stderr);
+            }
+        }
+    }
+
+    /** The structured log, or null for text. */
+    private JsonLines log;
+
+    private Integer runLogged() throws Exception {
         ReflexConfig cfg;
         try {
             cfg = ReflexConfig.load(config);
@@ -70,7 +99,7 @@ final class DaemonCommand implements Callable<Integer> {
             }
             return 0;
         }
-        ProgressPrinter progress = new ProgressPrinter(System.err, false);
+        ProgressPrinter progress = new ProgressPrinter(System.err, false, log);
         try (RunJournals journals = new RunJournals(cfg, progress::onNotice)) {
             return run(cfg, progress, journals);
         }

@@ -132,11 +132,6 @@ final class RigCommand implements Callable<Integer> {
             err.println("reflex rig: --sweep measures the inprocess path only");
             return EXIT_USAGE;
         }
-        if (processes && !"kalman".equals(decoder) && !"wiener".equals(decoder)) {
-            err.println("reflex rig: --path " + path + " hands the daemon a decoder file, which holds kalman or wiener;"
-                    + " --decoder was " + decoder);
-            return EXIT_USAGE;
-        }
         if ("stim".equals(path) && warmupS < 1) {
             err.println("reflex rig: --path stim needs --warmup-s ≥ 1 (a lead-in in which the daemon arms and the"
                     + " policy replay falls into step with it), was " + warmupS);

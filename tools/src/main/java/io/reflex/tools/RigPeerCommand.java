@@ -33,6 +33,8 @@ final class RigPeerCommand implements Callable<Integer> {
     @Option(names = "--outputs", defaultValue = "2") int outputs;
     @Option(names = "--hot-idle", defaultValue = "backoff") String hotIdle;
     @Option(names = "--connect-timeout-s", defaultValue = "60") double connectTimeoutS;
+    @Option(names = "--velocity", description = "source: also send vx, vy channels (a calibrating daemon)")
+    boolean velocity;
 
     @Override
     public Integer call() {
@@ -49,6 +51,7 @@ final class RigPeerCommand implements Callable<Integer> {
                 o.seed = seed;
                 o.consumers = consumers;
                 o.extraSamples = extraSamples;
+                o.velocity = velocity;
                 o.connectTimeoutS = connectTimeoutS;
                 return RigPeers.source(o, System.in, System.out, System.err);
             }

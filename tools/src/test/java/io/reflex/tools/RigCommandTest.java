@@ -93,9 +93,9 @@ class RigCommandTest {
         r = CliRunner.run("rig", "--path", "lsl", "--sweep");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("--sweep measures the inprocess path only");
-        r = CliRunner.run("rig", "--path", "lsl", "--decoder", "snn");
+        r = CliRunner.run("rig", "--path", "lsl", "--decoder", "kalman", "--engine", "cpu-fixed");
         assertThat((Integer) r[0]).isEqualTo(2);
-        assertThat((String) r[2]).contains("--path lsl hands the daemon a decoder file");
+        assertThat((String) r[2]).contains("--engine is for the lfads and snn decoders");
         r = CliRunner.run("rig", "--path", "lsl", "--hot-idle", "spin");
         assertThat((Integer) r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("--hot-idle: idle strategy 'spin' is not known");

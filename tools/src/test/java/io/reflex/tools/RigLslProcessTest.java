@@ -157,6 +157,31 @@ class RigLslProcessTest {
     }
 
     @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void aModelDecoderIsCalibratedByTheDaemonOnTheStreamsVelocityAndMeasuredOnItsEngine() throws Exception {
+        List<ProcessHandle> before = children();
+        Object[] r = CliRunner.run(args("--seconds", "2", "--json", "--decoder", "snn", "--engine", "cpu-fixed"));
+        String err = (String) r[2];
+        assertThat((Integer) r[0]).as("stderr: %s", err).isZero();
+        JsonNode j = Json.mapper().readTree(((String) r[1]).trim());
+        assertThat(j.get("decoder").asText()).isEqualTo("snn");
+        assertThat(j.get("engine").asText()).isEqualTo("cpu-fixed");
+        // no decoder file: the daemon recorded its calibration block from the stream's vx, vy channels and fitted
+        assertThat(j.at("/daemon/decoder_loaded").isMissingNode() || j.at("/daemon/decoder_loaded").isNull()
+                || j.at("/daemon/decoder_loaded").asText().isEmpty()).as("no decoder file").isTrue();
+        assertThat(j.at("/daemon/calibration_frames").asLong()).isEqualTo(250);
+        assertThat(j.at("/daemon/engine_chain/0/name").asText()).isEqualTo("cpu-fixed");
+        assertThat(j.at("/daemon/engine_chain/0/frames").asLong()).isPositive();
+        assertThat(j.at("/lead_in_s").asDouble()).as("calibration, fit allowance and warm-up").isGreaterThan(8);
+        for (JsonNode s : j.get("series")) {
+            assertThat(s.get("expected").asLong()).as(s.get("name").asText()).isEqualTo(200);
+            assertThat(s.get("frames").asLong()).as(s.get("name").asText()).isEqualTo(200);
+            assertThat(s.get("unmatched").asLong()).as("%s; daemon %s", s.get("name"), j.get("daemon")).isZero();
+        }
+        assertThat(children()).isEqualTo(before);
+    }
+
+    @Test
     void theStimulationPathRefusesWhatItCannotMeasure() throws Exception {
         Object[] r = CliRunner.run("rig", "--path", "stim", "--seconds", "2", "--warmup-s", "0");
         assertThat((Integer) r[0]).isEqualTo(2);

@@ -45,6 +45,10 @@ public final class LslRig {
     static final double CONNECT_TIMEOUT_S = 60;
     /** Outputs of the velocity decoders the rig fits. */
     static final int OUTPUTS = 2;
+    /** Bins a calibrating daemon (lfads, snn) records before its fit. */
+    static final int CALIBRATION_BINS = 250;
+    /** Time allowed for that fit and the engines' start before the lead-in's warm-up part begins, s. */
+    static final double FIT_ALLOWANCE_S = 5;
     /** Seconds the source goes on sending after the measured bins on the stimulation path. */
     static final double STIM_TAIL_S = 1.5;
 
@@ -91,14 +95,19 @@ public final class LslRig {
         String sourceName = "reflex-rig-source-" + id;
         String decodedName = "reflex-rig-decoded-" + id;
         String relayName = "reflex-rig-relay-" + id;
-        long lead = o.warmupSeconds > 0 ? Math.max(1, Math.round(o.warmupSeconds * o.rateHz / spb)) : 0;
+        // a model decoder is calibrated by the daemon itself on the first bins, then fitted: all of it lead-in
+        long calibration = calibrates() ? CALIBRATION_BINS + Math.round(FIT_ALLOWANCE_S * o.rateHz / spb) : 0;
+        long lead = calibration
+                + (o.warmupSeconds > 0 ? Math.max(1, Math.round(o.warmupSeconds * o.rateHz / spb)) : 0);
         long measured = Math.max(1, Math.round(o.seconds * o.rateHz / spb));
         long total = lead + measured;
         int offset = relayOffsetSamples(spb, o.chunk);
         // a safety net: should this process die without killing it, the daemon still ends (the peers end with stdin)
         long daemonSeconds = (long) Math.ceil(total * spb / o.rateHz + 2 * CONNECT_TIMEOUT_S + 60);
-        TrainableDecoder fitted = (TrainableDecoder) RigSignal.fittedDecoder(o.decoder, o.channels, spb, o.seed,
-                java.util.List.of());
+        // kalman and wiener: fitted here and handed over as a decoder file; a model decoder: fitted here only to choose
+        // the stimulation threshold (the daemon fits its own on the same signal)
+        TrainableDecoder fitted = !calibrates() || o.stim ? (TrainableDecoder) RigSignal.fittedDecoder(o.decoder,
+                o.channels, spb, o.seed, java.util.List.of(), decoderOptions()) : null;
         StimRig stim = null;
         try {
             if (o.stim) {
@@ -113,7 +122,23 @@ public final class LslRig {
             if (stim != null) {
                 stim.close();
             }
+            RigSignal.closeQuietly(fitted);
         }
+    }
+
+    /**
+     * The decoder's options on these paths: for lfads, the shipped model whose input dimension is the channel count
+     * (70 the Lorenz model, otherwise the center-out model, 96, which the daemon picks for any non-Lorenz source).
+     */
+    private java.util.Map<String, String> decoderOptions() {
+        return "lfads".equals(o.decoder) ? java.util.Map.of("model", o.channels == 70
+                ? io.reflex.runtime.session.DecoderCatalog.LORENZ_LFADS_MODEL
+                : io.reflex.runtime.session.DecoderCatalog.CENTER_OUT_LFADS_MODEL) : null;
+    }
+
+    /** Whether the daemon calibrates (lfads, snn: no decoder file holds them) instead of loading a decoder file. */
+    private boolean calibrates() {
+        return !"kalman".equals(o.decoder) && !"wiener".equals(o.decoder);
     }
 
     private ObjectNode measure(Path dir, Path config, StimRig stim, String sourceName, String decodedName,
@@ -121,13 +146,17 @@ public final class LslRig {
             throws InterruptedException {
         int spb = o.samplesPerBin();
 
-        RigChild source = spawn("source", dir, List.of("rig-peer", "source", "--name", sourceName, "--channels",
+        List<String> sourceArgs = new ArrayList<>(List.of("rig-peer", "source", "--name", sourceName, "--channels",
                 Integer.toString(o.channels), "--rate", Double.toString(o.rateHz), "--chunk",
                 Integer.toString(o.chunk), "--samples-per-bin", Integer.toString(spb), "--bins",
                 Long.toString(total + tailBins(stim != null, spb)),
                 "--signal", o.signal, "--seed", Long.toString(o.seed), "--consumers",
                 Integer.toString(o.baselines ? 2 : 1), "--extra-samples", Integer.toString(o.baselines ? offset : 0),
                 "--connect-timeout-s", Double.toString(CONNECT_TIMEOUT_S)));
+        if (calibrates()) {
+            sourceArgs.add("--velocity");
+        }
+        RigChild source = spawn("source", dir, sourceArgs);
         source.await("ready", CONNECT_TIMEOUT_S);
         progress.accept("rig: lsl: source '" + sourceName + "' published (pid " + source.pid() + ")");
         RigChild relay = null;
@@ -332,8 +361,10 @@ public final class LslRig {
     private Path daemonConfig(Path dir, TrainableDecoder fitted, String sourceName, String decodedName,
                               long runSeconds, StimRig stim) {
         Path decoderFile = dir.resolve("rig.rxdf");
-        DecoderFile.write(decoderFile, fitted, o.binWidthUs, o.rateHz, 1000,
-                "{\"fitted_by\": \"reflex rig --path lsl\", \"seed\": " + o.seed + "}");
+        if (!calibrates()) {
+            DecoderFile.write(decoderFile, fitted, o.binWidthUs, o.rateHz, 1000,
+                    "{\"fitted_by\": \"reflex rig --path lsl\", \"seed\": " + o.seed + "}");
+        }
         ObjectMapper m = new ObjectMapper();
         ObjectNode cfg = m.createObjectNode();
         ObjectNode src = cfg.putObject("source");
@@ -348,7 +379,22 @@ public final class LslRig {
         lsl.put("resolveTimeoutS", CONNECT_TIMEOUT_S);
         ObjectNode dec = cfg.putObject("decoder");
         dec.put("name", o.decoder);
-        dec.put("file", decoderFile.toString());
+        if (calibrates()) {
+            // calibrated on the stream's own vx, vy channels, like a task that sends them in-stream
+            if (o.engines != null) {
+                ArrayNode engines = dec.putArray("engines");
+                for (String e : o.engines.split(",")) {
+                    engines.add(e.trim());
+                }
+            }
+            java.util.Map<String, String> options = decoderOptions();
+            if (options != null) {
+                options.forEach(dec.putObject("options")::put);
+            }
+            cfg.putObject("calibration").put("seconds", CALIBRATION_BINS * o.binWidthUs / 1e6);
+        } else {
+            dec.put("file", decoderFile.toString());
+        }
         ObjectNode pipe = cfg.putObject("pipeline");
         pipe.put("binWidthUs", o.binWidthUs);
         pipe.put("deadlineUs", o.deadlineUs);
@@ -376,7 +422,8 @@ public final class LslRig {
     private ObjectNode report(LatencyRecorder reflexRec, LatencyRecorder relayRec, double leadInS, JsonNode daemon,
                               JsonNode sent, JsonNode relayDone, LatencyRecorder stimRec) {
         ObjectMapper m = new ObjectMapper();
-        ObjectNode root = RigRun.header(m, o, stimRec != null ? "stim" : "lsl", "java");
+        ObjectNode root = RigRun.header(m, o, stimRec != null ? "stim" : "lsl", !calibrates() ? "java"
+                : o.engines != null ? o.engines : "default chain");
         root.put("series_mode", relayRec == null ? "reflex_only" : "concurrent");
         root.put("lead_in_s", RigRun.round(leadInS, 3));
         root.put("lsl_backend", "java");
@@ -406,7 +453,8 @@ public final class LslRig {
         ObjectNode d = root.putObject("daemon");
         for (String k : new String[] {"frames", "dropped", "deadline_misses", "safe_outputs",
             "errors", "decoder_loaded", "latency_us", "stage_latency_us", "decoded_outlet", "stim_issued",
-            "stim_proposed", "stim_rejected", "unsafe_emitted", "watchdog_trips", "stim_fault", "stim_fault_reason"}) {
+            "stim_proposed", "stim_rejected", "unsafe_emitted", "watchdog_trips", "stim_fault", "stim_fault_reason",
+            "engine", "engine_chain", "failovers", "calibration_frames", "calibration_seconds"}) {
             if (daemon.has(k)) {
                 d.set(k, daemon.get(k));
             }
@@ -444,6 +492,7 @@ public final class LslRig {
         s.put("tail_commands", j.tail());
         s.put("stimulator_violations", stim.violations());
         s.put("stop_all_received", stim.stopAllReceived());
+        s.put("link_loss_stops", stim.linkLossStops());
         s.put("fault", daemon.path("stim_fault").asText("none"));
         ObjectNode stages = s.putObject("stage_latency_us");
         stages.set("bin_to_decision", RigRun.summary(m, j.decideNs()));
@@ -504,8 +553,7 @@ public final class LslRig {
                     continue;
                 }
                 long arrivalNs = System.nanoTime();
-                long k = schedule.sampleAt(ts);
-                long bin = k < 0 ? -1 : schedule.binEndingAt(k);
+                long bin = schedule.binNear(ts);
                 recorder.arrive(bin, arrivalNs, Long.MIN_VALUE);
                 if (bin >= 0 && bin < firstOutput.length && Float.isNaN(firstOutput[(int) bin])) {
                     firstOutput[(int) bin] = sample[0];

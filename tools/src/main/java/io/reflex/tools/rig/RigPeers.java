@@ -13,6 +13,7 @@ import io.reflex.runtime.lsl.LslErrorHandler;
 import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.runtime.lsl.StreamInfo;
 import io.reflex.runtime.lsl.StreamOutlet;
+import io.reflex.runtime.lsl.XmlElement;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.source.SampleSource;
 import java.io.BufferedReader;
@@ -69,6 +70,8 @@ public final class RigPeers {
         public int consumers;
         public int extraSamples;
         public double connectTimeoutS;
+        /** Two more channels, {@code vx, vy}, for a daemon that calibrates. */
+        public boolean velocity;
 
         void check() {
             if (name == null || name.isBlank()) {
@@ -110,10 +113,20 @@ public final class RigPeers {
         }
         Lines control = new Lines(in);
         int ring = (int) Math.max(o.samplesPerBin, Math.min(o.rateHz * 10, (32L << 20) / o.channels));
-        RigSignal signal = RigSignal.generate(o.signal, o.channels, ring, o.seed);
+        RigSignal signal = RigSignal.generate(o.signal, o.channels, ring, o.seed, o.velocity);
         LslBackend backend = backend();
-        StreamInfo info = StreamInfo.builder(o.name, "EEG", o.channels, o.rateHz, ChannelFormat.FLOAT32, o.name)
-                .build();
+        StreamInfo.Builder ib = StreamInfo.builder(o.name, "EEG", signal.channels(), o.rateHz,
+                ChannelFormat.FLOAT32, o.name);
+        if (o.velocity) {
+            // the neural channels, then the velocity a daemon calibrates on, labelled as the lab convention has it
+            XmlElement chans = ib.desc().appendChild("channels");
+            for (int i = 0; i < o.channels; i++) {
+                chans.appendChild("channel").appendChildValue("label", "n" + i);
+            }
+            chans.appendChild("channel").appendChildValue("label", "vx");
+            chans.appendChild("channel").appendChildValue("label", "vy");
+        }
+        StreamInfo info = ib.build();
         StreamOutlet outlet = backend.createOutlet(info);
         try {
             out.println("ready");

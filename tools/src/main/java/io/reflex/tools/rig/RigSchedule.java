@@ -80,6 +80,19 @@ public final class RigSchedule {
         return nearest >= 0 && Math.abs(k - nearest) <= 0.25 ? nearest : -1;
     }
 
+    /**
+     * The bin whose last sample's timestamp is nearest {@code timestampS}, or -1 when none is within a quarter of a
+     * bin of it. For outputs stamped by a consumer's clock post-processing (time correction, dejittering): on a loaded
+     * machine these move a timestamp by more than a quarter of a sample, never by a quarter of a bin; a foreign
+     * timestamp still matches nothing.
+     */
+    public long binNear(double timestampS) {
+        double k = (timestampS * 1e9 - t0Ns) * rateHz / 1e9 - 1;
+        double b = (k + 1) / samplesPerBin - 1;
+        long nearest = Math.round(b);
+        return nearest >= 0 && Math.abs(b - nearest) <= 0.25 ? nearest : -1;
+    }
+
     /** The bin whose last sample is {@code k}, or -1 when {@code k} ends no bin. */
     public long binEndingAt(long k) {
         return k >= 0 && (k + 1) % samplesPerBin == 0 ? (k + 1) / samplesPerBin - 1 : -1;

@@ -35,30 +35,48 @@ public final class RigSignal {
 
     /** {@code count} samples of {@code channels} channels of {@code kind}. */
     public static RigSignal generate(String kind, int channels, int count, long seed) {
-        if (channels < 1 || count < 1 || (long) channels * count > 64L << 20) {
+        return generate(kind, channels, count, seed, false);
+    }
+
+    /**
+     * {@code count} samples of {@code channels} channels of {@code kind}, followed when {@code velocity} by two more
+     * channels, the simulated hand's velocity {@code vx, vy} at that sample (the reference a daemon calibrates on;
+     * the neural channels are the same as without them).
+     */
+    public static RigSignal generate(String kind, int channels, int count, long seed, boolean velocity) {
+        int width = channels + (velocity ? 2 : 0);
+        if (channels < 1 || count < 1 || (long) width * count > 64L << 20) {
             throw new IllegalArgumentException("signal of " + channels + " channels × " + count + " samples is out of"
                     + " range (at most 64 Mi values)");
         }
-        float[] s = new float[channels * count];
-        if (SPIKES.equals(kind)) {
-            CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(seed));
-            float[] one = new float[channels];
-            double[] kin = new double[4];
-            for (int i = 0; i < count; i++) {
-                gen.nextSample(one, kin);
-                System.arraycopy(one, 0, s, i * channels, channels);
-            }
-        } else if (BROADBAND.equals(kind)) {
-            SplittableRandom rnd = new SplittableRandom(seed);
-            for (int i = 0; i < s.length; i++) {
-                // ~N(0, 1) by the sum of four uniforms (no allocation, no library)
-                s[i] = (float) ((rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble() - 2.0)
-                        * Math.sqrt(3.0));
-            }
-        } else {
+        if (!SPIKES.equals(kind) && !BROADBAND.equals(kind)) {
             throw new IllegalArgumentException("signal '" + kind + "' is not known; allowed: spikes, broadband");
         }
-        return new RigSignal(kind, channels, count, s);
+        float[] s = new float[width * count];
+        CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(channels).seed(seed));
+        float[] one = new float[channels];
+        double[] kin = new double[4];
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int i = 0; i < count; i++) {
+            int base = i * width;
+            if (SPIKES.equals(kind) || velocity) {
+                gen.nextSample(one, kin);
+            }
+            if (SPIKES.equals(kind)) {
+                System.arraycopy(one, 0, s, base, channels);
+            } else {
+                for (int c = 0; c < channels; c++) {
+                    // ~N(0, 1) by the sum of four uniforms (no allocation, no library)
+                    s[base + c] = (float) ((rnd.nextDouble() + rnd.nextDouble() + rnd.nextDouble()
+                            + rnd.nextDouble() - 2.0) * Math.sqrt(3.0));
+                }
+            }
+            if (velocity) {
+                s[base + channels] = (float) kin[2];
+                s[base + channels + 1] = (float) kin[3];
+            }
+        }
+        return new RigSignal(kind, width, count, s);
     }
 
     public String kind() {
@@ -95,6 +113,12 @@ public final class RigSignal {
      */
     public static Decoder fittedDecoder(String name, int channels, int samplesPerBin, long seed,
                                         List<EngineSpec> engines) {
+        return fittedDecoder(name, channels, samplesPerBin, seed, engines, null);
+    }
+
+    /** As {@link #fittedDecoder(String, int, int, long, List)}, with the decoder's options (e.g. an LFADS model). */
+    public static Decoder fittedDecoder(String name, int channels, int samplesPerBin, long seed,
+                                        List<EngineSpec> engines, java.util.Map<String, String> options) {
         if (!Decoders.NAMES.contains(name)) {
             throw new IllegalArgumentException("decoder '" + name + "' is not known; allowed: " + new TreeSet<>(
                     Decoders.NAMES));
@@ -103,7 +127,7 @@ public final class RigSignal {
         CalibrationSet set = new CalibrationSet(1000, channels, 2);
         gen.fillVelocityCalibration(set, samplesPerBin);
         boolean onEngines = "lfads".equals(name) || "snn".equals(name);
-        TrainableDecoder d = Decoders.create(name, channels, null, onEngines ? engines : null);
+        TrainableDecoder d = Decoders.create(name, channels, options, onEngines ? engines : null);
         try {
             d.fit(set);
         } catch (RuntimeException e) {

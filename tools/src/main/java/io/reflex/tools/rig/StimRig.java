@@ -218,8 +218,7 @@ final class StimRig implements AutoCloseable {
                     return;
                 }
                 joined[i] = true;
-                long k = c.inputTimeNs() == StimCommand.NO_INPUT_TIME ? -1 : schedule.sampleAt(c.inputTimeNs() * 1e-9);
-                long bin = k < 0 ? -1 : schedule.binEndingAt(k);
+                long bin = c.inputTimeNs() == StimCommand.NO_INPUT_TIME ? -1 : schedule.binNear(c.inputTimeNs() * 1e-9);
                 if (bin < 0) {
                     counts[3]++;
                 } else if (bin >= bins) {
@@ -256,6 +255,11 @@ final class StimRig implements AutoCloseable {
     /** Stop-all frames the stimulator received (the daemon disarming at its end, at least). */
     long stopAllReceived() {
         return stimulator.stopAllReceived();
+    }
+
+    /** Times the stimulator stopped because the host's connection ended or fell silent. */
+    long linkLossStops() {
+        return stimulator.linkLossStops();
     }
 
     @Override

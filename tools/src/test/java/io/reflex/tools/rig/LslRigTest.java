@@ -77,4 +77,26 @@ class LslRigTest {
                 .isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--offset-samples must be in [0, --samples-per-bin)");
     }
+
+    @Test
+    void theVelocityChannelsFollowTheSameNeuralChannels() {
+        RigSignal plain = RigSignal.generate("spikes", 8, 500, 3);
+        RigSignal withV = RigSignal.generate("spikes", 8, 500, 3, true);
+        assertThat(withV.channels()).isEqualTo(10);
+        boolean moving = false;
+        for (int k = 0; k < 500; k++) {
+            for (int c = 0; c < 8; c++) {
+                assertThat(withV.samples()[withV.offset(k) + c]).isEqualTo(plain.samples()[plain.offset(k) + c]);
+            }
+            moving |= withV.samples()[withV.offset(k) + 8] != 0f || withV.samples()[withV.offset(k) + 9] != 0f;
+        }
+        assertThat(moving).as("the hand moves").isTrue();
+        RigSignal bb = RigSignal.generate("broadband", 4, 100, 3);
+        RigSignal bbV = RigSignal.generate("broadband", 4, 100, 3, true);
+        for (int k = 0; k < 100; k++) {
+            for (int c = 0; c < 4; c++) {
+                assertThat(bbV.samples()[bbV.offset(k) + c]).isEqualTo(bb.samples()[bb.offset(k) + c]);
+            }
+        }
+    }
 }

@@ -44,4 +44,19 @@ class RigScheduleTest {
         assertThatThrownBy(() -> new RigSchedule(0, 1000, 0, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new RigSchedule(0, 1000, 1, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void anOutputStampedAFewSamplesOffStillFindsItsBinAndAForeignOneNone() {
+        RigSchedule s = new RigSchedule(2_000_000_000L, 1000, 1, 10);
+        for (long b = 0; b < 20; b++) {
+            double t = s.timestampS(s.lastSampleOfBin(b));
+            org.assertj.core.api.Assertions.assertThat(s.binNear(t)).isEqualTo(b);
+            // a dejittered or time-corrected stamp 0.6 ms late or 2 ms early: beyond a quarter sample, same bin
+            org.assertj.core.api.Assertions.assertThat(s.binNear(t + 0.0006)).isEqualTo(b);
+            org.assertj.core.api.Assertions.assertThat(s.binNear(t - 0.002)).isEqualTo(b);
+            // half a bin off (the interleaved relay's bin ends): no bin
+            org.assertj.core.api.Assertions.assertThat(s.binNear(t + 0.005)).isEqualTo(-1);
+        }
+        org.assertj.core.api.Assertions.assertThat(s.binNear(1.0)).as("before the schedule").isEqualTo(-1);
+    }
 }
