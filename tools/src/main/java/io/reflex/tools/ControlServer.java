@@ -30,7 +30,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The daemon's HTTP control API ({@code control} config section). Read-only: {@code GET /api/status} (JSON) and
  * {@code GET /metrics} (Prometheus). State-changing: {@code POST /api/stop} and, with a {@code stim} section,
- * {@code POST /api/stim/estop}; each needs {@code Authorization: Bearer <token>}.
+ * {@code POST /api/stim/estop}, {@code /api/stim/disarm}, {@code /api/stim/arm} and {@code /api/stim/arm/confirm};
+ * each needs {@code Authorization: Bearer <token>}.
+ *
+ * <p>Arming takes two requests: {@code /api/stim/arm} with a reason only issues a one-time confirmation id, valid
+ * {@value #CONFIRM_TTL_S} s; {@code /api/stim/arm/confirm} with that id arms, through the pipeline's emit thread,
+ * and answers with the controller's verdict. A disarm or an e-stop voids every confirmation not yet used.
+ *
+ * <p>{@code GET /api/telemetry} is a WebSocket (token as {@code Authorization: Bearer} or {@code ?token=}) on which
+ * the {@link TelemetryHub} pushes the status JSON {@code control.telemetryHz} times a second.
  *
  * <p>Every request is refused (403) when its {@code Host} is not the bound {@code address:port} or
  * {@code localhost:port} (DNS rebinding) or when it carries an {@code Origin} other than the server's own (a web page
@@ -44,35 +52,114 @@ final class ControlServer implements AutoCloseable {
     /** Longest {@code reason} accepted, characters. */
     static final int MAX_REASON_CHARS = 200;
     private static final int TOKEN_BYTES = 32;
+    /** How long an arm confirmation id stays valid, s. */
+    static final int CONFIRM_TTL_S = 30;
+    /** Confirmations kept at once (used, expired or pending); more pending ones than this are refused (429). */
+    static final int MAX_CONFIRMATIONS = 32;
+    /** A used or expired confirmation is remembered this long past its expiry, to say why it is refused, ns. */
+    private static final long CONFIRM_REMEMBER_NS = 300_000_000_000L;
+
+    /**
+     * What the control API may do to the run's stimulation. Implementations hand arming and disarming to the thread
+     * that owns the controller; only the calling (HTTP) thread may wait.
+     */
+    interface Stim {
+        /**
+         * Arms with {@code reason} (journaled by the controller), waiting (bounded) for the owning thread's verdict.
+         *
+         * @return null when armed, else why not (the controller's refusal)
+         */
+        String arm(String reason) throws InterruptedException;
+
+        /**
+         * Disarms at the owning thread's next frame (a stop-all; the reason is journaled), after any arming in
+         * progress, so that nothing requested before it arms after it.
+         */
+        void disarm(String reason) throws InterruptedException;
+
+        /** Stops stimulation at once and latches an e-stop fault. */
+        void estop(String reason);
+
+        boolean armed();
+
+        /** The latched fault with its reason, or null. */
+        String fault();
+    }
+
+    /** One arm confirmation: the reason it arms with; guarded by the confirmations map. */
+    private static final class Confirmation {
+        final String reason;
+        final long expiresNs;
+        boolean used;
+
+        Confirmation(String reason, long expiresNs) {
+            this.reason = reason;
+            this.expiresNs = expiresNs;
+        }
+    }
 
     private final ControlState state;
     private final Consumer<String> stop;
-    private final Consumer<String> estop;
+    private final Stim stim;
+    private final java.util.LinkedHashMap<String, Confirmation> confirmations = new java.util.LinkedHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private java.util.function.LongSupplier clockNs = System::nanoTime;
     private final Path tokenFile;
     private final Path logFile;
     private final String bind;
     private final int requestedPort;
+    private final int maxTelemetryClients;
     private final byte[] token;
     private final ExpositionFormats formats = ExpositionFormats.init();
     private Set<String> hosts;
     private Set<String> origins;
     private Javalin app;
     private Writer log;
+    private final TelemetryHub telemetry;
+    private io.reflex.runtime.agent.AgentRunner telemetryRunner;
+    /** Stderr for telemetry errors, rate-limited. */
+    private final io.reflex.runtime.agent.RateLimitedErrorHandler telemetryErrors =
+            new io.reflex.runtime.agent.RateLimitedErrorHandler((src, e) -> System.err.println("reflex daemon: "
+                    + src + ": " + e), 5, 10_000_000_000L, System::nanoTime);
 
     /**
-     * @param stop  asks the run to stop cleanly (as SIGTERM does), with the journaled reason
-     * @param estop asks stimulation to stop at once, or null without stimulation
+     * @param stop asks the run to stop cleanly (as SIGTERM does), with the journaled reason
+     * @param stim the run's stimulation, or null without a {@code stim} section
      */
-    ControlServer(ReflexConfig cfg, ControlState state, Consumer<String> stop, Consumer<String> estop) {
+    ControlServer(ReflexConfig cfg, ControlState state, Consumer<String> stop, Stim stim) {
         this.state = state;
         this.stop = stop;
-        this.estop = estop;
+        this.stim = stim;
         this.tokenFile = cfg.control.tokenPath(cfg).toAbsolutePath();
         this.logFile = cfg.control.logPath(cfg).toAbsolutePath();
         this.bind = cfg.control.bind;
         this.requestedPort = cfg.control.port;
+        this.maxTelemetryClients = cfg.control.telemetryMaxClients;
         this.token = new byte[TOKEN_BYTES];
-        new SecureRandom().nextBytes(token);
+        random.nextBytes(token);
+        this.telemetry = new TelemetryHub(() -> state.status().put("type", "telemetry")
+                .put("time_ms", System.currentTimeMillis()), cfg.control.telemetryHz, cfg.control.telemetryMaxClients,
+                System::nanoTime);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("reflex_telemetry_clients")
+                .help("Telemetry WebSocket clients served now").callback(cb -> cb.call(telemetry.clients()))
+                .register(state.registry());
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("reflex_telemetry_clients_dropped")
+                .help("Telemetry clients cut off because they fell behind")
+                .callback(cb -> cb.call(telemetry.dropped())).register(state.registry());
+        io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("reflex_telemetry_clients_refused")
+                .help("Telemetry connections refused because control.telemetryMaxClients were served")
+                .callback(cb -> cb.call(telemetry.refused())).register(state.registry());
+    }
+
+    /** The telemetry publisher (tests, metrics). */
+    TelemetryHub telemetry() {
+        return telemetry;
+    }
+
+    /** The clock of confirmation expiry (tests). */
+    ControlServer clockNs(java.util.function.LongSupplier clock) {
+        this.clockNs = clock;
+        return this;
     }
 
     /**
@@ -104,7 +191,23 @@ final class ControlServer implements AutoCloseable {
             c.routes.get("/api/status", ctx -> ctx.contentType("application/json").result(state.status().toJson()));
             c.routes.get("/metrics", this::metrics);
             c.routes.post("/api/stop", ctx -> action(ctx, "stop", stop));
-            c.routes.post("/api/stim/estop", ctx -> action(ctx, "stim-estop", estop));
+            c.routes.post("/api/stim/estop", ctx -> action(ctx, "stim-estop", stim == null ? null : why -> {
+                voidConfirmations();
+                stim.estop(why);
+            }));
+            c.routes.post("/api/stim/disarm", this::disarm);
+            c.routes.post("/api/stim/arm", this::arm);
+            c.routes.post("/api/stim/arm/confirm", this::confirm);
+            c.routes.wsBeforeUpgrade("/api/telemetry", this::telemetryGuard);
+            c.routes.ws("/api/telemetry", ws -> {
+                ws.onConnect(ctx -> {
+                    if (!telemetry.add(ctx.session)) {
+                        ctx.closeSession(1013, "at most " + this.maxTelemetryClients + " telemetry clients");
+                    }
+                });
+                ws.onClose(ctx -> telemetry.remove(ctx.session));
+                ws.onError(ctx -> telemetry.remove(ctx.session));
+            });
         });
         try {
             app.start(bind, requestedPort);
@@ -120,6 +223,7 @@ final class ControlServer implements AutoCloseable {
         err.println("reflex daemon: control token: " + hex);
         err.flush();
         journal("-", "server", "started on " + host + ":" + port);
+        telemetryRunner = new io.reflex.runtime.agent.AgentRunner(telemetry, telemetry, telemetryErrors).start();
         return this;
     }
 
@@ -130,14 +234,9 @@ final class ControlServer implements AutoCloseable {
 
     /** Host and Origin checks for every request; POSTs also need the token. */
     private void guard(Context ctx) {
-        String h = ctx.header("Host");
-        if (h == null || !hosts.contains(h.toLowerCase(java.util.Locale.ROOT))) {
-            refuse(ctx, 403, "Host header " + quote(h) + " is not one of " + hosts + " (DNS rebinding guard)");
-            return;
-        }
-        String origin = ctx.header("Origin");
-        if (origin != null && !origins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
-            refuse(ctx, 403, "cross-origin request from " + quote(origin) + " refused; allowed origins " + origins);
+        String refusal = hostOrOriginRefusal(ctx);
+        if (refusal != null) {
+            refuse(ctx, 403, refusal);
             return;
         }
         if (ctx.method() == HandlerType.POST) {
@@ -150,6 +249,48 @@ final class ControlServer implements AutoCloseable {
             if (!"ok".equals(tokenOutcome(ctx))) {
                 refuse(ctx, 403, "wrong token");
             }
+        }
+    }
+
+    /** Why the request's Host or Origin is refused (DNS rebinding, another web page), or null. */
+    private String hostOrOriginRefusal(Context ctx) {
+        String h = ctx.header("Host");
+        if (h == null || !hosts.contains(h.toLowerCase(java.util.Locale.ROOT))) {
+            return "Host header " + quote(h) + " is not one of " + hosts + " (DNS rebinding guard)";
+        }
+        String origin = ctx.header("Origin");
+        if (origin != null && !origins.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+            return "cross-origin request from " + quote(origin) + " refused; allowed origins " + origins;
+        }
+        return null;
+    }
+
+    /**
+     * The WebSocket upgrade of {@code /api/telemetry}: Host and Origin as for every request, the token (header or
+     * {@code ?token=}; a browser cannot set headers on a WebSocket), and room for another client. A refusal is
+     * journaled and answered without upgrading.
+     */
+    private void telemetryGuard(Context ctx) {
+        String auth = ctx.header("Authorization");
+        String given = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()).strip()
+                : ctx.queryParam("token");
+        String outcome = given == null ? "none" : tokenMatches(given) ? "ok" : "wrong";
+        int status = 403;
+        String why = hostOrOriginRefusal(ctx);
+        if (why == null && given == null) {
+            status = 401;
+            why = "the token is required (Authorization: Bearer <token>, or ?token=<token>; it is in " + tokenFile
+                    + ")";
+        } else if (why == null && !"ok".equals(outcome)) {
+            why = "wrong token";
+        } else if (why == null && telemetry.full()) {
+            telemetry.refusedFull();
+            status = 503;
+            why = "at most " + maxTelemetryClients + " telemetry clients (control.telemetryMaxClients)";
+        }
+        if (why != null) {
+            journal(who(ctx, outcome), "GET " + ctx.path() + " (WebSocket)", "refused " + status + ": " + why);
+            throw new io.javalin.http.HttpResponseException(status, why);
         }
     }
 
@@ -170,25 +311,11 @@ final class ControlServer implements AutoCloseable {
     private void action(Context ctx, String what, Consumer<String> act) {
         String who = who(ctx, "ok");
         if (act == null) {
-            journal(who, what, "refused 404: no stim section");
-            ctx.status(404).contentType("application/json").result(Json.object()
-                    .put("error", "this daemon runs without a stim section").toJson());
+            noStim(ctx, who, what);
             return;
         }
-        long length = ctx.req().getContentLengthLong();
-        if (length > MAX_BODY_BYTES) {
-            String why = "body of " + length + " bytes; at most " + MAX_BODY_BYTES;
-            journal(who, what, "refused 413: " + why);
-            ctx.status(413).contentType("application/json").result(Json.object().put("error", why).toJson());
-            return;
-        }
-        String reason;
-        try {
-            reason = reason(ctx.bodyAsBytes());
-        } catch (IllegalArgumentException e) {
-            journal(who, what, "refused 400: " + e.getMessage());
-            ctx.status(400).contentType("application/json").result(Json.object().put("error", e.getMessage())
-                    .toJson());
+        String reason = body(ctx, who, what, "reason", MAX_REASON_CHARS);
+        if (reason == null) {
             return;
         }
         String full = "control API " + what + " by " + ctx.ip() + (reason.isEmpty() ? "" : ": " + reason);
@@ -197,8 +324,186 @@ final class ControlServer implements AutoCloseable {
         ctx.status(202).contentType("application/json").result(Json.object().put("accepted", what).toJson());
     }
 
+    private void noStim(Context ctx, String who, String what) {
+        refuseAction(ctx, who, what, 404, "this daemon runs without a stim section");
+    }
+
+    /** Answers {@code status} with the reason and journals the refusal. */
+    private void refuseAction(Context ctx, String who, String what, int status, String why) {
+        journal(who, what, "refused " + status + ": " + why);
+        ctx.status(status).contentType("application/json").result(Json.object().put("error", why).toJson());
+    }
+
+    /**
+     * The body's one field (see {@link #field}), or null when the request was refused (413, 400) and answered.
+     */
+    private String body(Context ctx, String who, String what, String field, int maxChars) {
+        long length = ctx.req().getContentLengthLong();
+        if (length > MAX_BODY_BYTES) {
+            refuseAction(ctx, who, what, 413, "body of " + length + " bytes; at most " + MAX_BODY_BYTES);
+            return null;
+        }
+        try {
+            return field(ctx.bodyAsBytes(), field, maxChars);
+        } catch (IllegalArgumentException e) {
+            refuseAction(ctx, who, what, 400, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * {@code POST /api/stim/arm {"reason": "..."}}: checks what can be checked now and issues a one-time
+     * confirmation id; nothing is armed.
+     */
+    private void arm(Context ctx) {
+        String who = who(ctx, "ok");
+        String what = "stim-arm";
+        if (stim == null) {
+            noStim(ctx, who, what);
+            return;
+        }
+        String reason = body(ctx, who, what, "reason", MAX_REASON_CHARS);
+        if (reason == null) {
+            return;
+        }
+        if (reason.isBlank()) {
+            refuseAction(ctx, who, what, 400, "arming needs a reason: {\"reason\": \"...\"} (at most "
+                    + MAX_REASON_CHARS + " characters)");
+            return;
+        }
+        String fault = stim.fault();
+        if (fault != null) {
+            refuseAction(ctx, who, what, 409, "a stimulation fault is latched (" + fault + "); arming is refused");
+            return;
+        }
+        if (stim.armed()) {
+            refuseAction(ctx, who, what, 409, "stimulation is armed already");
+            return;
+        }
+        String id = issueConfirmation(reason);
+        if (id == null) {
+            refuseAction(ctx, who, what, 429, MAX_CONFIRMATIONS + " arm confirmations are pending; confirm or let"
+                    + " them expire (" + CONFIRM_TTL_S + " s)");
+            return;
+        }
+        journal(who, what, "confirmation " + id.substring(0, 8) + "... issued, valid " + CONFIRM_TTL_S
+                + " s; reason " + quote(reason) + "; not armed");
+        ctx.status(202).contentType("application/json").result(Json.object()
+                .put("confirmation", id)
+                .put("expires_in_s", CONFIRM_TTL_S)
+                .put("reason", reason)
+                .put("confirm", "POST /api/stim/arm/confirm {\"confirmation\": \"<id>\"}").toJson());
+    }
+
+    /** {@code POST /api/stim/arm/confirm {"confirmation": "<id>"}}: arms with the reason the id was issued for. */
+    private void confirm(Context ctx) throws InterruptedException {
+        String who = who(ctx, "ok");
+        String what = "stim-arm-confirm";
+        if (stim == null) {
+            noStim(ctx, who, what);
+            return;
+        }
+        String id = body(ctx, who, what, "confirmation", 2 * CONFIRMATION_BYTES);
+        if (id == null) {
+            return;
+        }
+        if (id.isEmpty()) {
+            refuseAction(ctx, who, what, 400, "{\"confirmation\": \"<id>\"} required (the id that POST"
+                    + " /api/stim/arm returned)");
+            return;
+        }
+        String shown = id.length() > 8 ? id.substring(0, 8) + "..." : id;
+        String reason;
+        synchronized (confirmations) {
+            Confirmation c = confirmations.get(id);
+            String refusal = c == null ? "unknown confirmation " + quote(shown)
+                    : c.used ? "confirmation " + quote(shown) + " was used already; ask again with POST /api/stim/arm"
+                    : clockNs.getAsLong() - c.expiresNs > 0 ? "confirmation " + quote(shown) + " expired (valid "
+                    + CONFIRM_TTL_S + " s); ask again with POST /api/stim/arm" : null;
+            if (refusal != null) {
+                refuseAction(ctx, who, what, 409, refusal);
+                return;
+            }
+            c.used = true;
+            reason = c.reason;
+        }
+        String refusal = stim.arm("control API arm by " + ctx.ip() + ": " + reason);
+        if (refusal != null) {
+            refuseAction(ctx, who, what, 409, "arming refused: " + refusal);
+            return;
+        }
+        journal(who, what, "armed with confirmation " + shown + "; reason " + quote(reason));
+        ctx.status(200).contentType("application/json").result(Json.object().put("armed", true)
+                .put("reason", reason).toJson());
+    }
+
+    /** {@code POST /api/stim/disarm {"reason": "..."}}: disarms at the next frame; voids pending confirmations. */
+    private void disarm(Context ctx) throws InterruptedException {
+        String who = who(ctx, "ok");
+        String what = "stim-disarm";
+        if (stim == null) {
+            noStim(ctx, who, what);
+            return;
+        }
+        String reason = body(ctx, who, what, "reason", MAX_REASON_CHARS);
+        if (reason == null) {
+            return;
+        }
+        if (reason.isBlank()) {
+            refuseAction(ctx, who, what, 400, "disarming needs a reason: {\"reason\": \"...\"}");
+            return;
+        }
+        voidConfirmations();
+        journal(who, what, "accepted; reason " + quote(reason));
+        stim.disarm("control API disarm by " + ctx.ip() + ": " + reason);
+        ctx.status(202).contentType("application/json").result(Json.object().put("accepted", what).toJson());
+    }
+
+    private static final int CONFIRMATION_BYTES = 16;
+
+    /** A fresh one-time id, or null when {@link #MAX_CONFIRMATIONS} are pending. */
+    private String issueConfirmation(String reason) {
+        long now = clockNs.getAsLong();
+        synchronized (confirmations) {
+            confirmations.values().removeIf(c -> now - c.expiresNs > CONFIRM_REMEMBER_NS);
+            if (confirmations.size() >= MAX_CONFIRMATIONS) {
+                // Forget the oldest used or expired one; refuse when every one is still pending.
+                java.util.Iterator<Confirmation> it = confirmations.values().iterator();
+                while (it.hasNext()) {
+                    Confirmation c = it.next();
+                    if (c.used || now - c.expiresNs > 0) {
+                        it.remove();
+                        break;
+                    }
+                }
+                if (confirmations.size() >= MAX_CONFIRMATIONS) {
+                    return null;
+                }
+            }
+            byte[] b = new byte[CONFIRMATION_BYTES];
+            random.nextBytes(b);
+            String id = HexFormat.of().formatHex(b);
+            confirmations.put(id, new Confirmation(reason, now + CONFIRM_TTL_S * 1_000_000_000L));
+            return id;
+        }
+    }
+
+    /** A disarm or e-stop: no confirmation issued before it may arm after it. */
+    private void voidConfirmations() {
+        synchronized (confirmations) {
+            for (Confirmation c : confirmations.values()) {
+                c.used = true;
+            }
+        }
+    }
+
     /** The optional body {@code {"reason": "..."}}; empty is allowed. */
     static String reason(byte[] body) {
+        return field(body, "reason", MAX_REASON_CHARS);
+    }
+
+    /** The optional body {@code {"<name>": "..."}} of one string field of at most {@code maxChars}; empty: "". */
+    static String field(byte[] body, String name, int maxChars) {
         if (body.length > MAX_BODY_BYTES) {
             throw new IllegalArgumentException("body of " + body.length + " bytes; at most " + MAX_BODY_BYTES);
         }
@@ -215,24 +520,24 @@ final class ControlServer implements AutoCloseable {
             throw new IllegalArgumentException("body is not JSON: " + e.getOriginalMessage());
         }
         if (n == null || !n.isObject()) {
-            throw new IllegalArgumentException("body must be a JSON object such as {\"reason\": \"...\"}");
+            throw new IllegalArgumentException("body must be a JSON object such as {\"" + name + "\": \"...\"}");
         }
         java.util.Iterator<String> names = n.fieldNames();
         while (names.hasNext()) {
             String f = names.next();
-            if (!f.equals("reason")) {
-                throw new IllegalArgumentException("unknown field " + quote(f) + "; allowed: reason");
+            if (!f.equals(name)) {
+                throw new IllegalArgumentException("unknown field " + quote(f) + "; allowed: " + name);
             }
         }
-        JsonNode r = n.get("reason");
+        JsonNode r = n.get(name);
         if (r == null) {
             return "";
         }
         if (!r.isTextual()) {
-            throw new IllegalArgumentException("reason must be a string");
+            throw new IllegalArgumentException(name + " must be a string");
         }
-        if (r.asText().length() > MAX_REASON_CHARS) {
-            throw new IllegalArgumentException("reason longer than " + MAX_REASON_CHARS + " characters");
+        if (r.asText().length() > maxChars) {
+            throw new IllegalArgumentException(name + " longer than " + maxChars + " characters");
         }
         return r.asText();
     }
@@ -243,10 +548,14 @@ final class ControlServer implements AutoCloseable {
         if (auth == null) {
             return "none";
         }
-        boolean ok = auth.startsWith("Bearer ") && MessageDigest.isEqual(
-                auth.substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8),
-                HexFormat.of().formatHex(token).getBytes(StandardCharsets.UTF_8));
+        boolean ok = auth.startsWith("Bearer ") && tokenMatches(auth.substring("Bearer ".length()).strip());
         return ok ? "ok" : "wrong";
+    }
+
+    /** Compares in constant time. */
+    private boolean tokenMatches(String given) {
+        return MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8),
+                HexFormat.of().formatHex(token).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String literal(String address) {
@@ -302,6 +611,10 @@ final class ControlServer implements AutoCloseable {
     /** Stops serving; the token file is removed (the token dies with the run). */
     @Override
     public void close() {
+        if (telemetryRunner != null) {
+            telemetryRunner.close();
+            telemetryRunner = null;
+        }
         if (app != null) {
             app.stop();
             app = null;

@@ -20,6 +20,7 @@ final class ControlState implements ClosedLoopSession.Listener {
 
     private final ClosedLoopSession.Listener delegate;
     private final StimRun stim;
+    private final LatestOutput output;
     private volatile ClosedLoopSession.Progress last = new ClosedLoopSession.Progress();
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -37,8 +38,17 @@ final class ControlState implements ClosedLoopSession.Listener {
 
     /** @param stim the run's stimulation, or null without a {@code stim} section */
     ControlState(ClosedLoopSession.Listener delegate, StimRun stim) {
+        this(delegate, stim, new int[0]);
+    }
+
+    /**
+     * @param stim     the run's stimulation, or null without a {@code stim} section
+     * @param channels input channels whose features the status carries ({@code control.telemetryChannels})
+     */
+    ControlState(ClosedLoopSession.Listener delegate, StimRun stim, int[] channels) {
         this.delegate = delegate;
         this.stim = stim;
+        this.output = new LatestOutput(channels);
         registerMetrics();
     }
 
@@ -64,6 +74,11 @@ final class ControlState implements ClosedLoopSession.Listener {
     /** A stop was requested (control API or SIGTERM): the run is draining. */
     void stopping() {
         phase = "stopping";
+    }
+
+    /** The pipeline observer that keeps the last emitted output for {@link #status()} (add it to the session). */
+    LatestOutput outputObserver() {
+        return output;
     }
 
     PrometheusRegistry registry() {
@@ -123,6 +138,22 @@ final class ControlState implements ClosedLoopSession.Listener {
         } else {
             o.node().putNull("engine");
         }
+        LatestOutput.Snapshot out = new LatestOutput.Snapshot();
+        int[] channels = output.channels();
+        Json.Arr chosen = Json.array();
+        for (int ch : channels) {
+            chosen.node().add(ch);
+        }
+        o.put("channels", chosen);
+        if (output.read(out)) {
+            o.put("output", floats(out.values, out.count)).put("output_frame", out.frame)
+                    .put("output_safe", out.safe).put("channel_features", floats(out.features, channels.length));
+        } else {
+            o.node().putNull("output");
+            o.node().putNull("output_frame");
+            o.node().putNull("output_safe");
+            o.node().putNull("channel_features");
+        }
         Latency lat = latency();
         Json.Obj l = Json.object();
         for (int t = 0; t < lat.tracks().size(); t++) {
@@ -145,6 +176,19 @@ final class ControlState implements ClosedLoopSession.Listener {
             o.node().putNull("stim");
         }
         return o;
+    }
+
+    /** A JSON array of the first {@code n} values; a value that is not finite is null (JSON has no NaN). */
+    private static Json.Arr floats(float[] v, int n) {
+        Json.Arr a = Json.array();
+        for (int i = 0; i < n; i++) {
+            if (Float.isFinite(v[i])) {
+                a.node().add(v[i]);
+            } else {
+                a.node().addNull();
+            }
+        }
+        return a;
     }
 
     /**

@@ -116,10 +116,18 @@ final class DaemonCommand implements Callable<Integer> {
                 return 2;
             }
         }
-        ControlState control = cfg.control.enabled ? new ControlState(progress, stim) : null;
+        ControlState control = cfg.control.enabled ? new ControlState(progress, stim,
+                cfg.control.telemetryChannels.stream().mapToInt(Integer::intValue).toArray()) : null;
         ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg)
                 .listener(control != null ? control : progress)
                 .journalFaults(journals.faults).spaceGuard(journals.guard);
+        if (control != null) {
+            // The control API (status, telemetry) reads the session's progress snapshot: take it at least as often
+            // as telemetry is sent (on the session's thread, never the pipeline's).
+            sc.tickMs(Math.max(16, Math.min(500, 1000 / cfg.control.telemetryHz)));
+            // The last emitted output, copied off the critical path by an observer.
+            sc.observer("control", control.outputObserver());
+        }
         if (stim != null) {
             sc.sink(stim.system().stage());
         }
@@ -139,8 +147,7 @@ final class DaemonCommand implements Callable<Integer> {
         };
         ControlServer server = null;
         if (control != null) {
-            server = new ControlServer(cfg, control, stopRun, stimRun == null ? null
-                    : reason -> stimRun.system().controller().estop(reason));
+            server = new ControlServer(cfg, control, stopRun, stimRun == null ? null : stimRun.control());
             try {
                 server.start(System.err);
             } catch (ConfigException e) {

@@ -101,6 +101,10 @@ public final class Json {
             this.node = node;
         }
 
+        public ArrayNode node() {
+            return node;
+        }
+
         public Arr add(Obj value) {
             node.add(value.node());
             return this;

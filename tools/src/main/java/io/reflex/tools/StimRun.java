@@ -37,8 +37,11 @@ final class StimRun implements AutoCloseable {
     /** LSL errors of one kind shown on stderr before one summary per {@link #LSL_ERROR_SUMMARY_NS} takes over. */
     static final int LSL_ERRORS_SHOWN = 5;
     static final long LSL_ERROR_SUMMARY_NS = 10_000_000_000L;
+    /** Time an arm request from the control API has, beyond the stimulator's connect timeout, to be taken up. */
+    static final long ARM_GRACE_NS = 3_000_000_000L;
     private final StimSystem system;
     private final Path journalDir;
+    private final long armWaitNs;
     private final RateLimitedErrorHandler lslErrors;
     private boolean closed;
     private long unsafeEmitted;
@@ -46,8 +49,9 @@ final class StimRun implements AutoCloseable {
     private long stopAllReceived;
     private long linkLossStops;
 
-    private StimRun(StimSystem system, Path journalDir, RateLimitedErrorHandler lslErrors) {
+    private StimRun(StimSystem system, Path journalDir, RateLimitedErrorHandler lslErrors, long armWaitNs) {
         this.system = system;
+        this.armWaitNs = armWaitNs;
         this.journalDir = journalDir;
         this.lslErrors = lslErrors;
     }
@@ -111,7 +115,7 @@ final class StimRun implements AutoCloseable {
         };
         StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors, guard,
                 faults);
-        return new StimRun(s, dir, lslErrors);
+        return new StimRun(s, dir, lslErrors, sc.connectTimeoutMs * 1_000_000L + ARM_GRACE_NS);
     }
 
     /**
@@ -234,6 +238,74 @@ final class StimRun implements AutoCloseable {
                         + " %d handshake timeouts, %d failed accepts, %d samples dropped, %d errors%n",
                 lsl.outlet().info().name(), lsl.samples(), jo.connectionsAccepted(), jo.requestsRefused(),
                 jo.connectionsShed(), jo.handshakeTimeouts(), jo.acceptFailures(), jo.droppedSamples(), jo.errors());
+    }
+
+    /**
+     * What the control API may do to this run's stimulation. Arming and disarming are handed to the pipeline's
+     * emit thread, which owns the controller ({@link io.reflex.runtime.stim.StimStage#requestArm},
+     * {@link StimController#requestDisarm}); an e-stop cuts the link from the calling thread. Only the calling
+     * (HTTP) thread ever waits.
+     */
+    ControlServer.Stim control() {
+        StimController ctl = system.controller();
+        return new ControlServer.Stim() {
+            @Override
+            public String arm(String reason) throws InterruptedException {
+                io.reflex.runtime.stim.StimStage.ArmRequest r = system.stage().requestArm(reason, armWaitNs);
+                try {
+                    return r.outcome().get(armWaitNs + ARM_GRACE_NS, java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    if (r.withdraw()) {
+                        return "no frame reached the stimulation stage within " + armWaitNs / 1_000_000
+                                + " ms (is the run live?); not armed";
+                    }
+                    // Taken up by the emit thread: arming is one journal record away.
+                    try {
+                        return r.outcome().get(ARM_GRACE_NS, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.TimeoutException stuck) {
+                        return "the pipeline has not finished arming within " + (armWaitNs + 2 * ARM_GRACE_NS)
+                                / 1_000_000 + " ms; the outcome is unknown, see GET /api/status";
+                    } catch (java.util.concurrent.ExecutionException ee) {
+                        return "arming failed: " + ee.getCause();
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return "arming failed: " + e.getCause();
+                }
+            }
+
+            @Override
+            public void disarm(String reason) throws InterruptedException {
+                io.reflex.runtime.stim.StimStage.ArmRequest arming = system.stage().withdrawArm(
+                        "withdrawn by a disarm");
+                if (arming != null) {
+                    // The emit thread is arming on it now (one journal record): let it finish, so that the disarm
+                    // queued below is applied after the arm, not before it.
+                    try {
+                        arming.outcome().get(ARM_GRACE_NS, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                        // Disarm anyway; a stuck emit thread trips the watchdog.
+                    }
+                }
+                ctl.requestDisarm(reason);
+            }
+
+            @Override
+            public void estop(String reason) {
+                system.stage().withdrawArm("withdrawn by an e-stop");
+                ctl.estop(reason);
+            }
+
+            @Override
+            public boolean armed() {
+                return ctl.isArmed();
+            }
+
+            @Override
+            public String fault() {
+                int f = ctl.faultCode();
+                return f == StimFault.NONE ? null : StimFault.name(f) + ": " + ctl.faultReason();
+            }
+        };
     }
 
     /** Stops stimulation from any thread (e.g. the SIGTERM hook): the next frame disarms, nothing more is issued. */

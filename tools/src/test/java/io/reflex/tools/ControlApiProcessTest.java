@@ -33,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs {@code reflex daemon} with the control API on an ephemeral loopback port as a real process: status and
  * Prometheus metrics are read, refused requests (no token, wrong token, cross-origin, foreign Host, bad body) change
- * nothing, and an authorised {@code POST /api/stop} ends the run as SIGTERM does, with exit 0 and the summary.
+ * nothing, and an authorised {@code POST /api/stop} ends the run as SIGTERM does, with exit 0 and the summary. With a
+ * stim section, stimulation is armed over the API (reason, then confirmation) and e-stopped.
  */
 class ControlApiProcessTest {
     private static final Pattern URL = Pattern.compile("control API on http://127\\.0\\.0\\.1:(\\d+)/");
@@ -47,7 +48,7 @@ class ControlApiProcessTest {
         Path tokenFile = dir.resolve("secret").resolve("control.token");
         Path logFile = dir.resolve("control.log");
         Daemon d = Daemon.start(dir, "\"control\": {\"enabled\": true, \"port\": 0, \"tokenFile\": \""
-                + json(tokenFile) + "\", \"logFile\": \"" + json(logFile) + "\"}");
+                + json(tokenFile) + "\", \"logFile\": \"" + json(logFile) + "\", \"telemetryChannels\": [0, 5]}");
         try {
             d.awaitLive();
             int port = d.port();
@@ -75,6 +76,33 @@ class ControlApiProcessTest {
             assertThat(e2e.get("count").asLong()).isPositive();
             assertThat(e2e.get("p50").asDouble()).isPositive().isLessThanOrEqualTo(e2e.get("p99").asDouble());
             assertThat(e2e.get("p99").asDouble()).isLessThanOrEqualTo(e2e.get("max").asDouble());
+            // The last emitted output, copied by the control API's observer.
+            assertThat(s.get("output").isArray()).as(s.toString()).isTrue();
+            assertThat(s.get("output").size()).isPositive();
+            assertThat(s.get("output_frame").asLong()).isPositive();
+            assertThat(s.get("channels").toString()).isEqualTo("[0,5]");
+            assertThat(s.get("channel_features").size()).isEqualTo(2);
+            assertThat(s.get("channel_features").get(1).isNumber()).as(s.toString()).isTrue();
+            // The telemetry WebSocket: the token as a query parameter (a browser's way), the status keys pushed.
+            java.util.concurrent.BlockingQueue<String> pushed = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket ws = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(java.net.URI.create("ws://" + host + "/api/telemetry?token=" + token),
+                            new java.net.http.WebSocket.Listener() {
+                                @Override
+                                public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket w,
+                                        CharSequence data, boolean last) {
+                                    pushed.add(data.toString());
+                                    w.request(1);
+                                    return null;
+                                }
+                            }).join();
+            JsonNode t1 = Json.mapper().readTree(pushed.poll(30, TimeUnit.SECONDS));
+            JsonNode t2 = Json.mapper().readTree(pushed.poll(30, TimeUnit.SECONDS));
+            assertThat(t1.get("type").asText()).isEqualTo("telemetry");
+            assertThat(t2.get("seq").asLong()).isGreaterThan(t1.get("seq").asLong());
+            assertThat(t2.get("total_frames").asLong()).isGreaterThanOrEqualTo(t1.get("total_frames").asLong());
+            assertThat(t2.get("output").size()).isPositive();
+            ws.abort();
             // localhost:port is this server too.
             assertThat(Http.get(port, "/api/status", "localhost:" + port, Map.of()).status).isEqualTo(200);
 
@@ -168,10 +196,10 @@ class ControlApiProcessTest {
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void estopLatchesAStimulationFaultThroughTheController(@TempDir Path dir) throws Exception {
+    void armedWithAConfirmationThenAnEstopLatchesAFault(@TempDir Path dir) throws Exception {
         Path tokenFile = dir.resolve("control.token");
         Daemon d = Daemon.start(dir, "\"pipeline\": {\"deadlineUs\": 200000},"
-                + "\"stim\": {\"armOnStart\": \"ControlApiProcessTest\", \"threshold\": 0.05, \"hysteresis\": 0.02,"
+                + "\"stim\": {\"threshold\": 0.05, \"hysteresis\": 0.02,"
                 + " \"refractoryMs\": 100, \"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000,"
                 + " \"linkHeartbeatTimeoutMs\": 2000, \"ackTimeoutMs\": 2000},"
                 + "\"control\": {\"enabled\": true, \"tokenFile\": \"" + json(tokenFile) + "\"}");
@@ -182,6 +210,19 @@ class ControlApiProcessTest {
             Map<String, String> auth = Map.of("Authorization", "Bearer " + Files.readString(tokenFile).strip());
             JsonNode s = Json.mapper().readTree(Http.get(port, "/api/status", host, Map.of()).body);
             assertThat(s.get("stim").get("fault").asText()).isEqualTo("none");
+            assertThat(s.get("stim").get("state").asText()).as("no armOnStart: the operator arms").isEqualTo(
+                    "disarmed");
+            // Arming over the API: a reason, then the confirmation; the pipeline's emit thread opens the link and arms.
+            Http.Response asked = Http.post(port, "/api/stim/arm", host, auth, "{\"reason\": \"process test\"}");
+            assertThat(asked.status).as(asked.body).isEqualTo(202);
+            String id = Json.mapper().readTree(asked.body).get("confirmation").asText();
+            assertThat(Json.mapper().readTree(Http.get(port, "/api/status", host, Map.of()).body).get("stim")
+                    .get("state").asText()).isEqualTo("disarmed");
+            Http.Response armed = Http.post(port, "/api/stim/arm/confirm", host, auth,
+                    "{\"confirmation\": \"" + id + "\"}");
+            assertThat(armed.status).as(armed.body).isEqualTo(200);
+            s = Json.mapper().readTree(Http.get(port, "/api/status", host, Map.of()).body);
+            assertThat(s.get("stim").get("state").asText()).isIn("armed", "active");
             assertThat(Http.post(port, "/api/stim/estop", host, Map.of(), "").status).isEqualTo(401);
             Http.Response es = Http.post(port, "/api/stim/estop", host, auth, "{\"reason\": \"test e-stop\"}");
             assertThat(es.status).as(es.body).isEqualTo(202);
@@ -204,6 +245,8 @@ class ControlApiProcessTest {
             assertThat(report.get("stim_fault").asText()).isEqualTo("estop");
             assertThat(report.get("unsafe_emitted").asLong()).isZero();
             assertThat(Files.readString(dir.resolve("journal").resolve("control.log")))
+                    .contains("token=ok\tstim-arm-confirm\tarmed with confirmation " + id.substring(0, 8)
+                            + "...; reason \"process test\"")
                     .contains("token=ok\tstim-estop\taccepted; reason \"test e-stop\"");
         } finally {
             d.process.destroyForcibly();

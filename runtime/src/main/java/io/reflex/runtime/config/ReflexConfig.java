@@ -211,6 +211,19 @@ public final class ReflexConfig {
         public String logFile;
         /** The explicit opt-in that a non-loopback {@link #bind} address needs. */
         public boolean allowNonLoopback = false;
+        /** Messages per second on each {@code /api/telemetry} WebSocket. */
+        public int telemetryHz = 10;
+        /** Telemetry WebSocket clients served at once; more are refused (503). */
+        public int telemetryMaxClients = 2_000;
+        /** Smallest and largest {@link #telemetryHz}. */
+        public static final int MIN_TELEMETRY_HZ = 1;
+        public static final int MAX_TELEMETRY_HZ = 60;
+        /** Largest {@link #telemetryMaxClients}. */
+        public static final int MAX_TELEMETRY_CLIENTS = 10_000;
+        /** Input channels whose features (the bin's spike counts) the status and telemetry carry; at most 64. */
+        public java.util.List<Integer> telemetryChannels = new java.util.ArrayList<>();
+        /** Most {@link #telemetryChannels}. */
+        public static final int MAX_TELEMETRY_CHANNELS = 64;
 
         /** The token file to write. */
         public Path tokenPath(ReflexConfig c) {
@@ -225,6 +238,13 @@ public final class ReflexConfig {
         void validate() {
             Check.present("control.bind", bind, "a numeric IP address");
             Check.range("control.port", port, 0, 65_535);
+            Check.range("control.telemetryHz", telemetryHz, MIN_TELEMETRY_HZ, MAX_TELEMETRY_HZ);
+            Check.range("control.telemetryMaxClients", telemetryMaxClients, 1, MAX_TELEMETRY_CLIENTS);
+            Check.present("control.telemetryChannels", telemetryChannels, "a list of channel indices");
+            if (telemetryChannels.size() > MAX_TELEMETRY_CHANNELS) {
+                throw new ConfigException("control.telemetryChannels", telemetryChannels.size() + " channels",
+                        "at most " + MAX_TELEMETRY_CHANNELS);
+            }
             if (!bind.matches("[0-9A-Fa-f:.]+")) {
                 throw new ConfigException("control.bind", "\"" + bind + "\"", "a numeric IP address such as 127.0.0.1"
                         + " or ::1 (a host name is not looked up)");
@@ -505,6 +525,11 @@ public final class ReflexConfig {
         }
         Check.present("control", control, "an object");
         control.validate();
+        for (int i = 0; i < control.telemetryChannels.size(); i++) {
+            Integer ch = control.telemetryChannels.get(i);
+            Check.present("control.telemetryChannels[" + i + "]", ch, "a channel index");
+            Check.range("control.telemetryChannels[" + i + "]", ch, 0, source.channels - 1);
+        }
         if (stim != null) {
             stim.validate();
             int outputs = "state-train".equals(stim.policy) ? stim.variable + stim.stateCount : stim.variable + 1;

@@ -10,6 +10,9 @@ import io.reflex.stim.StimFault;
 import io.reflex.stim.StimLink;
 import io.reflex.stim.StimWatchdog;
 import io.reflex.stim.policy.StimPolicy;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The closed loop's stimulation stage, an {@link OutputSink} on the emit thread (which owns the
@@ -29,6 +32,11 @@ import io.reflex.stim.policy.StimPolicy;
  * deadline) and goes on; the stage arms on the first fresh frame after the link is up. A failed attempt is
  * reported through the controller (arm refused, with the link's alarm) and retried, {@value #AUTO_ARM_ATTEMPTS}
  * attempts in all.
+ *
+ * <p><b>Operator arming</b> ({@link #requestArm}, e.g. from the control API) is handed to this thread the same way:
+ * the request waits in one atomic slot, the next frame that did not miss its deadline takes it up, asks for the
+ * link when it is down, and arms once it is up; the outcome (armed, or the controller's refusal) completes the
+ * request's future on this thread. The requesting thread waits on that future, never the pipeline.
  */
 public final class StimStage implements OutputSink {
     private final StimController controller;
@@ -49,6 +57,8 @@ public final class StimStage implements OutputSink {
     private final long heartbeatTimeoutNs;
     /** Set from any thread by {@link #requestShutdown}; read once per frame. */
     private volatile String shutdownReason;
+    /** The operator's pending arm request, set by any thread, taken up and cleared by the emit thread. */
+    private final AtomicReference<ArmRequest> operatorArm = new AtomicReference<>();
 
     /**
      * @param autoArmReason when not null, the stage arms the controller, with this reason, at the first fresh
@@ -90,6 +100,7 @@ public final class StimStage implements OutputSink {
         final String shutdown = shutdownReason;
         if (shutdown != null) {
             // Stopping: nothing is proposed or armed again; the first frame after the request disarms (stop-all).
+            refuseOperatorArm("the run is stopping: " + shutdown);
             controller.disarm(shutdown);
             controller.doWork();
             return;
@@ -110,6 +121,10 @@ public final class StimStage implements OutputSink {
             if (autoArmReason != null && !autoArmed && armAttempts < AUTO_ARM_ATTEMPTS) {
                 armingFrame = autoArm();
             }
+        }
+        final ArmRequest arm = operatorArm.get();
+        if (arm != null) {
+            armingFrame |= operatorArm(arm, now);
         }
         controller.doWork();
         // Nothing is proposed in the frame that armed: the first command follows on the next fresh decode.
@@ -150,6 +165,127 @@ public final class StimStage implements OutputSink {
                 autoArmed = controller.arm(autoArmReason);
                 return true;
             }
+        }
+    }
+
+    /**
+     * One step of an operator's arm request, never blocking: drop it when withdrawn or expired, ask for the link when
+     * it is down, wait while it connects, then arm (or let the controller refuse, journaled with its reason) and
+     * complete the request.
+     *
+     * @return true when this frame armed (or tried to)
+     */
+    private boolean operatorArm(ArmRequest r, long now) {
+        if (r.claimed.get()) {
+            operatorArm.compareAndSet(r, null);
+            return false;
+        }
+        if (now - r.expiresNs > 0) {
+            finish(r, "no stimulator link within the arm request's time; not armed");
+            return false;
+        }
+        if (controller.isArmed()) {
+            finish(r, null);
+            return false;
+        }
+        // A latched fault refuses at once (arm() says why): no link is opened for a request that cannot arm.
+        final int state = link == null || controller.faultCode() != StimFault.NONE ? StimLink.LINK_UP
+                : link.linkState();
+        if (state == StimLink.LINK_CONNECTING) {
+            return false;
+        }
+        if (state == StimLink.LINK_DOWN || (state == StimLink.LINK_FAILED && !r.connectRequested)) {
+            r.connectRequested = true;
+            link.requestConnect();
+            return false;
+        }
+        // Link up, or failed on this request's own attempt (arm() then refuses with the link's alarm).
+        if (!r.claimed.compareAndSet(false, true)) {
+            operatorArm.compareAndSet(r, null);
+            return false;
+        }
+        final boolean armed = controller.arm(r.reason);
+        operatorArm.compareAndSet(r, null);
+        r.outcome.complete(armed ? null : String.valueOf(controller.lastRefusal()));
+        return true;
+    }
+
+    private void finish(ArmRequest r, String refusal) {
+        if (r.claimed.compareAndSet(false, true)) {
+            r.outcome.complete(refusal);
+        }
+        operatorArm.compareAndSet(r, null);
+    }
+
+    private void refuseOperatorArm(String why) {
+        final ArmRequest r = operatorArm.get();
+        if (r != null) {
+            finish(r, why);
+        }
+    }
+
+    /**
+     * Asks the emit thread to arm the controller with {@code reason} (an operator's explicit action), opening the
+     * stimulator link first when it is down. Any thread; never blocks. A request still pending is withdrawn (its
+     * outcome: superseded). The request is given up, unarmed, when no frame has armed it within {@code timeoutNs}.
+     *
+     * @return the request; its {@link ArmRequest#outcome()} completes on the emit thread with null when armed, else
+     *         the refusal
+     */
+    public ArmRequest requestArm(String reason, long timeoutNs) {
+        ArmRequest r = new ArmRequest(reason, clock.nanoTime() + timeoutNs);
+        ArmRequest old = operatorArm.getAndSet(r);
+        if (old != null && old.withdraw()) {
+            old.outcome.complete("superseded by a later arm request");
+        }
+        return r;
+    }
+
+    /**
+     * Withdraws a pending operator arm request, if any (a disarm does, so that nothing is armed after it).
+     *
+     * @return the request when the emit thread is arming on it right now (it could not be withdrawn: a disarm must
+     *         wait for its outcome before it is queued, or it would be applied before the arm), else null
+     */
+    public ArmRequest withdrawArm(String why) {
+        ArmRequest r = operatorArm.get();
+        if (r == null) {
+            return null;
+        }
+        if (r.withdraw()) {
+            r.outcome.complete(why);
+            return null;
+        }
+        return r.outcome.isDone() ? null : r;
+    }
+
+    /** An operator's arm request, handed from the requesting thread to the emit thread. */
+    public static final class ArmRequest {
+        private final String reason;
+        private final long expiresNs;
+        /** Taken by exactly one side: the emit thread (to arm or refuse) or the requester (to withdraw). */
+        private final AtomicBoolean claimed = new AtomicBoolean();
+        private final CompletableFuture<String> outcome = new CompletableFuture<>();
+        /** Emit thread only: this request asked for the link once already. */
+        private boolean connectRequested;
+
+        ArmRequest(String reason, long expiresNs) {
+            this.reason = reason;
+            this.expiresNs = expiresNs;
+        }
+
+        /** Completes on the emit thread: null when armed, else why not. */
+        public CompletableFuture<String> outcome() {
+            return outcome;
+        }
+
+        /**
+         * Withdraws the request unless the emit thread has taken it up already (then its outcome follows shortly).
+         *
+         * @return true when withdrawn: it will never arm
+         */
+        public boolean withdraw() {
+            return claimed.compareAndSet(false, true);
         }
     }
 

@@ -65,7 +65,13 @@ class ReflexConfigTest {
             {"control":{"bind":"::"}}                   | control.bind: "::" is not allowed; expected one specific address
             {"control":{"bind":"192.168.1.10"}}         | control.bind: "192.168.1.10" is not allowed; expected a loopback address (127.0.0.1, ::1); another address needs "control.allowNonLoopback": true
             {"control":{"bind":"999.1.1.1"}}            | control.bind: "999.1.1.1" is not allowed; expected a numeric IP address
-            {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, tokenFile]
+            {"control":{"telemetryHz":0}}               | control.telemetryHz: 0 is not allowed; expected an integer in [1, 60]
+            {"control":{"telemetryHz":61}}              | control.telemetryHz: 61 is not allowed; expected an integer in [1, 60]
+            {"control":{"telemetryChannels":[0,96]}}    | control.telemetryChannels[1]: 96 is not allowed; expected an integer in [0, 95]
+            {"control":{"telemetryChannels":[-1]}}      | control.telemetryChannels[0]: -1 is not allowed; expected an integer in [0, 95]
+            {"control":{"telemetryChannels":[null]}}    | control.telemetryChannels[0]: null is not allowed
+            {"control":{"telemetryMaxClients":0}}       | control.telemetryMaxClients: 0 is not allowed; expected an integer in [1, 10000]
+            {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, telemetryChannels, telemetryHz, telemetryMaxClients, tokenFile]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
         assertThatThrownBy(() -> ReflexConfig.parse(json))
