@@ -15,9 +15,10 @@ HELP
 fi
 
 # Debian packages the suite uses: HDL simulation and synthesis, the XRT runtime (noop shim), OpenCL on CPU,
-# the PyTorch/numpy used by the model tools, and the headless Chromium (with a font) that opens the rig's HTML report.
+# the PyTorch/numpy used by the model tools, the headless Chromium (with a font) that opens the rig's HTML report,
+# its driver for the console's Selenium test, and systemd's systemd-analyze for the service unit's check.
 PKGS=(verilator iverilog yosys libxrt1 libxrt-dev libxrt-utils pocl-opencl-icd ocl-icd-libopencl1 clinfo
-      python3-numpy python3-torch g++ make chromium fonts-dejavu-core)
+      python3-numpy python3-torch g++ make chromium chromium-driver fonts-dejavu-core systemd)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -51,6 +51,8 @@ final class ControlServer implements AutoCloseable {
     static final int MAX_BODY_BYTES = 4_096;
     /** Longest {@code reason} accepted, characters. */
     static final int MAX_REASON_CHARS = 200;
+    /** Longest decoder file path accepted. */
+    static final int MAX_PATH_CHARS = 1_024;
     private static final int TOKEN_BYTES = 32;
     /** How long an arm confirmation id stays valid, s. */
     static final int CONFIRM_TTL_S = 30;
@@ -63,6 +65,19 @@ final class ControlServer implements AutoCloseable {
      * What the control API may do to the run's stimulation. Implementations hand arming and disarming to the thread
      * that owns the controller; only the calling (HTTP) thread may wait.
      */
+    /**
+     * Swaps the live decoder for the one a decoder file holds (between two bins; {@code ClosedLoopSession
+     * .swapDecoder}).
+     */
+    interface DecoderSwap {
+        /**
+         * @return what is live now: {@code decoder}, {@code generation}, {@code file}
+         * @throws IllegalArgumentException the file cannot be read, or its decoder does not fit the run (400)
+         * @throws IllegalStateException    the run is not live, or no frame took the decoder up in time (409)
+         */
+        Json.Obj swap(Path file) throws InterruptedException;
+    }
+
     interface Stim {
         /**
          * Arms with {@code reason} (journaled by the controller), waiting (bounded) for the owning thread's verdict.
@@ -116,6 +131,9 @@ final class ControlServer implements AutoCloseable {
     private Javalin app;
     private Writer log;
     private final TelemetryHub telemetry;
+    private volatile DecoderSwap decoderSwap;
+    /** The console's files, read once from the class path (the page, its script and style, uPlot's WebJar). */
+    private final java.util.Map<String, byte[]> consoleFiles = new java.util.HashMap<>();
     private io.reflex.runtime.agent.AgentRunner telemetryRunner;
     /** Stderr for telemetry errors, rate-limited. */
     private final io.reflex.runtime.agent.RateLimitedErrorHandler telemetryErrors =
@@ -151,6 +169,12 @@ final class ControlServer implements AutoCloseable {
                 .callback(cb -> cb.call(telemetry.refused())).register(state.registry());
     }
 
+    /** Enables {@code POST /api/decoder}; without it the route answers 404. */
+    ControlServer decoderSwap(DecoderSwap swap) {
+        this.decoderSwap = swap;
+        return this;
+    }
+
     /** The telemetry publisher (tests, metrics). */
     TelemetryHub telemetry() {
         return telemetry;
@@ -177,6 +201,7 @@ final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException("control.logFile", "cannot append to " + logFile + ": " + e);
         }
+        loadConsole();
         QueuedThreadPool pool = new QueuedThreadPool(8, 2);
         pool.setName("reflex-control");
         pool.setDaemon(true);
@@ -198,6 +223,11 @@ final class ControlServer implements AutoCloseable {
             c.routes.post("/api/stim/disarm", this::disarm);
             c.routes.post("/api/stim/arm", this::arm);
             c.routes.post("/api/stim/arm/confirm", this::confirm);
+            c.routes.post("/api/decoder", this::swapDecoder);
+            c.routes.get("/api/log", ctx -> ctx.contentType("application/json").result(state.log().toJson()));
+            // trailing slashes are ignored: this serves /console and /console/ (the page uses absolute paths)
+            c.routes.get("/console", ctx -> consoleFile(ctx, "index.html"));
+            c.routes.get("/console/{file}", ctx -> consoleFile(ctx, ctx.pathParam("file")));
             c.routes.wsBeforeUpgrade("/api/telemetry", this::telemetryGuard);
             c.routes.ws("/api/telemetry", ws -> {
                 ws.onConnect(ctx -> {
@@ -220,7 +250,9 @@ final class ControlServer implements AutoCloseable {
         origins = Set.of("http://" + host + ":" + port, "http://localhost:" + port);
         err.println("reflex daemon: control API on http://" + host + ":" + port + "/ (token written to " + tokenFile
                 + ", control log " + logFile + ")");
-        err.println("reflex daemon: control token: " + hex);
+        // one line holds the token (stderr may be kept in a log): the console's address carries it too
+        err.println("reflex daemon: control token: " + hex + "; console: http://" + host + ":" + port
+                + "/console/#token=" + hex);
         err.flush();
         journal("-", "server", "started on " + host + ":" + port);
         telemetryRunner = new io.reflex.runtime.agent.AgentRunner(telemetry, telemetry, telemetryErrors).start();
@@ -437,6 +469,76 @@ final class ControlServer implements AutoCloseable {
                 .put("reason", reason).toJson());
     }
 
+    /** {@code POST /api/decoder {"file": "/path/decoder.rxdf"}}: swaps the live decoder between two bins. */
+    private void swapDecoder(Context ctx) throws InterruptedException {
+        String who = who(ctx, "ok");
+        String what = "decoder-swap";
+        DecoderSwap swap = decoderSwap;
+        if (swap == null) {
+            refuseAction(ctx, who, what, 404, "this run cannot swap its decoder");
+            return;
+        }
+        String file = body(ctx, who, what, "file", MAX_PATH_CHARS);
+        if (file == null) {
+            return;
+        }
+        if (file.isBlank()) {
+            refuseAction(ctx, who, what, 400, "{\"file\": \"/path/decoder.rxdf\"} required (a decoder file: reflex"
+                    + " fit, or decoder.rxdf of a journaled run)");
+            return;
+        }
+        Json.Obj done;
+        try {
+            done = swap.swap(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            refuseAction(ctx, who, what, 400, e.getMessage());
+            return;
+        } catch (IllegalStateException e) {
+            refuseAction(ctx, who, what, 409, e.getMessage());
+            return;
+        }
+        journal(who, what, "swapped to " + quote(file) + ": " + done.toJson());
+        ctx.status(200).contentType("application/json").result(done.toJson());
+    }
+
+    /** The console's files from the class path, and uPlot from its WebJar (never copied into the repository). */
+    private void loadConsole() {
+        for (String f : new String[] {"index.html", "console.js", "console.css"}) {
+            consoleFiles.put(f, resource("io/reflex/tools/console/" + f));
+        }
+        String dist = "META-INF/resources/webjars/uplot/" + io.reflex.tools.rig.RigReport.uplotVersion() + "/dist/";
+        consoleFiles.put("uplot.js", resource(dist + "uPlot.iife.min.js"));
+        consoleFiles.put("uplot.css", resource(dist + "uPlot.min.css"));
+    }
+
+    private static byte[] resource(String name) {
+        try (java.io.InputStream in = ControlServer.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("the console's file " + name + " is missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the console's file " + name + ": " + e, e);
+        }
+    }
+
+    private void consoleFile(Context ctx, String name) {
+        byte[] body = consoleFiles.get(name);
+        if (body == null) {
+            ctx.status(404).contentType("application/json").result(Json.object().put("error", "no console file "
+                    + quote(name)).toJson());
+            return;
+        }
+        String type = name.endsWith(".html") ? "text/html; charset=utf-8" : name.endsWith(".js")
+                ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
+        // The page talks to this origin only, and no other page may frame it (its buttons arm stimulation).
+        ctx.header("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:;"
+                + " frame-ancestors 'none'");
+        ctx.header("X-Frame-Options", "DENY");
+        ctx.header("Cache-Control", "no-store");
+        ctx.contentType(type).result(body);
+    }
+
     /** {@code POST /api/stim/disarm {"reason": "..."}}: disarms at the next frame; voids pending confirmations. */
     private void disarm(Context ctx) throws InterruptedException {
         String who = who(ctx, "ok");
@@ -574,6 +676,10 @@ final class ControlServer implements AutoCloseable {
     private synchronized void journal(String who, String what, String outcome) {
         if (log == null) {
             return;
+        }
+        if (!"server".equals(what)) {
+            // the console's run log shows control actions beside phases and notices
+            state.logEntry("control", who + " " + what + ": " + outcome);
         }
         try {
             log.write(Instant.now() + "\t" + who + "\t" + what + "\t" + outcome.replace('\n', ' ').replace('\t', ' ')

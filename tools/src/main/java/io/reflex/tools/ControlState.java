@@ -58,6 +58,7 @@ final class ControlState implements ClosedLoopSession.Listener {
             this.phase = phase;
         }
         delegate.onPhase(phase, detail);
+        logEntry("phase", phase + ": " + detail);
     }
 
     @Override
@@ -69,6 +70,34 @@ final class ControlState implements ClosedLoopSession.Listener {
     @Override
     public void onNotice(String message) {
         delegate.onNotice(message);
+        logEntry("notice", message);
+    }
+
+    /** Entries the run log keeps for {@code GET /api/log} (the oldest go first). */
+    static final int LOG_ENTRIES = 200;
+    /** Longest message kept in the run log. */
+    static final int LOG_MESSAGE_CHARS = 2_000;
+    private final java.util.ArrayDeque<String[]> logRing = new java.util.ArrayDeque<>();
+    private long logSeq;
+
+    /** Adds an entry to the run log (phases, notices, control actions); any thread. */
+    synchronized void logEntry(String kind, String message) {
+        String m = message == null ? "" : message.length() > LOG_MESSAGE_CHARS
+                ? message.substring(0, LOG_MESSAGE_CHARS) + "..." : message;
+        logSeq++;
+        logRing.addLast(new String[] {Long.toString(logSeq), java.time.Instant.now().toString(), kind, m});
+        while (logRing.size() > LOG_ENTRIES) {
+            logRing.removeFirst();
+        }
+    }
+
+    /** The run log: {@code entries} [{seq, ts, kind, msg}], oldest first. */
+    synchronized Json.Obj log() {
+        Json.Arr a = Json.array();
+        for (String[] e : logRing) {
+            a.node().addObject().put("seq", Long.parseLong(e[0])).put("ts", e[1]).put("kind", e[2]).put("msg", e[3]);
+        }
+        return Json.object().put("entries", a).put("last_seq", logSeq);
     }
 
     /** A stop was requested (control API or SIGTERM): the run is draining. */
@@ -148,7 +177,17 @@ final class ControlState implements ClosedLoopSession.Listener {
         if (output.read(out)) {
             o.put("output", floats(out.values, out.count)).put("output_frame", out.frame)
                     .put("output_safe", out.safe).put("channel_features", floats(out.features, channels.length));
+            boolean known = false;
+            for (int i = 0; i < out.targetCount; i++) {
+                known |= Float.isFinite(out.targets[i]);
+            }
+            if (known) {
+                o.put("target", floats(out.targets, Math.min(out.targetCount, out.count)));
+            } else {
+                o.node().putNull("target");
+            }
         } else {
+            o.node().putNull("target");
             o.node().putNull("output");
             o.node().putNull("output_frame");
             o.node().putNull("output_safe");

@@ -70,6 +70,19 @@ final class DaemonCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The control API's decoder swap: reads a decoder file (bounded, checked), requires it to match the run's
+     * channels, bin width and rate, and hands it to the session, which swaps it in between two bins.
+     */
+    static Json.Obj swapFromFile(ReflexConfig cfg, ClosedLoopSession session, java.nio.file.Path file)
+            throws InterruptedException {
+        io.reflex.decoders.linear.DecoderFile.Contents c = io.reflex.decoders.linear.DecoderFile.read(file);
+        c.requireMatches(cfg.source.channels, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz);
+        int generation = session.swapDecoder(c.decoder(), 5_000);
+        return Json.object().put("swapped", true).put("decoder", c.type()).put("generation", generation)
+                .put("file", file.toAbsolutePath().toString());
+    }
+
     /** The structured log, or null for text. */
     private JsonLines log;
 
@@ -148,6 +161,7 @@ final class DaemonCommand implements Callable<Integer> {
         ControlServer server = null;
         if (control != null) {
             server = new ControlServer(cfg, control, stopRun, stimRun == null ? null : stimRun.control());
+            server.decoderSwap(file -> swapFromFile(cfg, session, file));
             try {
                 server.start(System.err);
             } catch (ConfigException e) {

@@ -12,10 +12,16 @@ import java.lang.invoke.VarHandle;
 final class LatestOutput implements FrameHandler {
     /** Output values kept per frame; a wider output is cut to its first this many. */
     static final int MAX_VALUES = 64;
+    /** Input channels whose features can be kept ({@code control.telemetryChannels}). */
+    static final int MAX_CHANNELS = 1024;
+    /** Target values kept per frame (the reference the decoder is scored against, when the source has one). */
+    static final int MAX_TARGETS = 8;
     /** Reader attempts before it gives up on a snapshot that keeps changing under it. */
     private static final int READ_ATTEMPTS = 16;
 
     private final float[] values = new float[MAX_VALUES];
+    private final float[] targets = new float[MAX_TARGETS];
+    private int targetCount;
     /** The selected input channels, and their features in the last frame (NaN for a channel the frame lacks). */
     private final int[] channels;
     private final float[] features;
@@ -25,10 +31,10 @@ final class LatestOutput implements FrameHandler {
     /** Odd while the observer writes; even and unchanged across a read means the copy is consistent. */
     private volatile long version;
 
-    /** @param channels input channels whose features are kept too (at most {@link #MAX_VALUES}) */
+    /** @param channels input channels whose features are kept too (at most {@link #MAX_CHANNELS}) */
     LatestOutput(int[] channels) {
-        if (channels.length > MAX_VALUES) {
-            throw new IllegalArgumentException("at most " + MAX_VALUES + " channels, not " + channels.length);
+        if (channels.length > MAX_CHANNELS) {
+            throw new IllegalArgumentException("at most " + MAX_CHANNELS + " channels, not " + channels.length);
         }
         this.channels = channels.clone();
         this.features = new float[channels.length];
@@ -42,8 +48,10 @@ final class LatestOutput implements FrameHandler {
     /** A reader's copy. */
     static final class Snapshot {
         final float[] values = new float[MAX_VALUES];
-        final float[] features = new float[MAX_VALUES];
+        final float[] features = new float[MAX_CHANNELS];
+        final float[] targets = new float[MAX_TARGETS];
         int count;
+        int targetCount;
         long frame = -1;
         boolean safe;
     }
@@ -56,6 +64,9 @@ final class LatestOutput implements FrameHandler {
         final int n = Math.min(f.output.length, MAX_VALUES);
         System.arraycopy(f.output, 0, values, 0, n);
         count = n;
+        final int t = Math.min(f.targets.length, MAX_TARGETS);
+        System.arraycopy(f.targets, 0, targets, 0, t);
+        targetCount = t;
         for (int i = 0; i < channels.length; i++) {
             final int ch = channels[i];
             features[i] = ch < f.features.length ? f.features[ch] : Float.NaN;
@@ -81,6 +92,9 @@ final class LatestOutput implements FrameHandler {
             System.arraycopy(values, 0, into.values, 0, n);
             System.arraycopy(features, 0, into.features, 0, features.length);
             into.count = n;
+            final int t = targetCount;
+            System.arraycopy(targets, 0, into.targets, 0, t);
+            into.targetCount = t;
             into.frame = frame;
             into.safe = safe;
             VarHandle.loadLoadFence();

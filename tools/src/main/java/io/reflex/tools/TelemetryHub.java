@@ -32,7 +32,7 @@ final class TelemetryHub implements Agent, IdleStrategy {
     private final Set<Client> clients = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<Session, Client> bySession = new ConcurrentHashMap<>();
     private long nextTickNs;
-    private long sequence;
+    private volatile long sequence;
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong refused = new AtomicLong();
@@ -184,5 +184,10 @@ final class TelemetryHub implements Agent, IdleStrategy {
     /** Sends that failed (a client gone mid-send). */
     long sendFailures() {
         return sendFailures.get();
+    }
+
+    /** Messages published so far (the last one's {@code seq}). */
+    long sequence() {
+        return sequence;
     }
 }

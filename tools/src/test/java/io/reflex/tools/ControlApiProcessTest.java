@@ -264,7 +264,7 @@ class ControlApiProcessTest {
     }
 
     /** The daemon as a child process, its stderr collected line by line; waits are on lines, with deadlines. */
-    private static final class Daemon {
+    static final class Daemon {
         final Process process;
         private final List<String> lines = new ArrayList<>();
         private final CompletableFuture<String> out;
@@ -371,7 +371,7 @@ class ControlApiProcessTest {
     }
 
     /** A minimal HTTP/1.0 client over a loopback socket: full control of Host and Origin, no chunking. */
-    private static final class Http {
+    static final class Http {
         static final class Response {
             int status;
             Map<String, String> headers = new HashMap<>();

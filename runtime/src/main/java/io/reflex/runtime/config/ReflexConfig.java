@@ -223,7 +223,7 @@ public final class ReflexConfig {
         /** Input channels whose features (the bin's spike counts) the status and telemetry carry; at most 64. */
         public java.util.List<Integer> telemetryChannels = new java.util.ArrayList<>();
         /** Most {@link #telemetryChannels}. */
-        public static final int MAX_TELEMETRY_CHANNELS = 64;
+        public static final int MAX_TELEMETRY_CHANNELS = 1024;
 
         /** The token file to write. */
         public Path tokenPath(ReflexConfig c) {

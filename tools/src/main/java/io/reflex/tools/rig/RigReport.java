@@ -290,7 +290,8 @@ public final class RigReport {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
-    private static String uplotVersion() {
+    /** The version of the uPlot WebJar on the class path. */
+    public static String uplotVersion() {
         Properties p = new Properties();
         try (InputStream in = stream(UPLOT_POM_PROPERTIES)) {
             p.load(in);
