@@ -132,6 +132,8 @@ final class ControlServer implements AutoCloseable {
     private Writer log;
     private final TelemetryHub telemetry;
     private volatile DecoderSwap decoderSwap;
+    /** Where every control action is also journaled (the run's data journal), or null. */
+    private volatile java.util.function.BiConsumer<String, String[]> dataJournal;
     /** The console's files, read once from the class path (the page, its script and style, uPlot's WebJar). */
     private final java.util.Map<String, byte[]> consoleFiles = new java.util.HashMap<>();
     private io.reflex.runtime.agent.AgentRunner telemetryRunner;
@@ -167,6 +169,12 @@ final class ControlServer implements AutoCloseable {
         io.prometheus.metrics.core.metrics.CounterWithCallback.builder().name("reflex_telemetry_clients_refused")
                 .help("Telemetry connections refused because control.telemetryMaxClients were served")
                 .callback(cb -> cb.call(telemetry.refused())).register(state.registry());
+    }
+
+    /** Also journals every control action through {@code j} (who, {what, outcome}). */
+    ControlServer dataJournal(java.util.function.BiConsumer<String, String[]> j) {
+        this.dataJournal = j;
+        return this;
     }
 
     /** Enables {@code POST /api/decoder}; without it the route answers 404. */
@@ -678,8 +686,12 @@ final class ControlServer implements AutoCloseable {
             return;
         }
         if (!"server".equals(what)) {
-            // the console's run log shows control actions beside phases and notices
+            // the console's run log shows control actions beside phases and notices; the data journal keeps them
             state.logEntry("control", who + " " + what + ": " + outcome);
+            java.util.function.BiConsumer<String, String[]> dj = dataJournal;
+            if (dj != null) {
+                dj.accept(who, new String[] {what, outcome});
+            }
         }
         try {
             log.write(Instant.now() + "\t" + who + "\t" + what + "\t" + outcome.replace('\n', ' ').replace('\t', ' ')

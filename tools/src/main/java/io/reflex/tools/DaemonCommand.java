@@ -162,6 +162,7 @@ final class DaemonCommand implements Callable<Integer> {
         if (control != null) {
             server = new ControlServer(cfg, control, stopRun, stimRun == null ? null : stimRun.control());
             server.decoderSwap(file -> swapFromFile(cfg, session, file));
+            server.dataJournal((who, act) -> session.journalControlAction(who, act[0], act[1]));
             try {
                 server.start(System.err);
             } catch (ConfigException e) {

@@ -62,6 +62,8 @@ final class Reports {
                 .put("decoder_saved", r.decoderSaved)
                 .put("decoder_swaps", r.decoderSwaps)
                 .put("decoder_final", r.decoderFinal)
+                .put("control_actions_journaled", r.controlActionsJournaled)
+                .put("control_actions_not_journaled", r.controlActionsNotJournaled)
                 .put("decoder_loaded", r.decoderLoaded);
         if (r.ticksPerBin > 0) {
             o.put("snn", snn(r));

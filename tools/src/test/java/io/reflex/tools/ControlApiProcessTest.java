@@ -248,6 +248,28 @@ class ControlApiProcessTest {
                     .contains("token=ok\tstim-arm-confirm\tarmed with confirmation " + id.substring(0, 8)
                             + "...; reason \"process test\"")
                     .contains("token=ok\tstim-estop\taccepted; reason \"test e-stop\"");
+            // every control action is in the run's data journal too, in order, between the frames
+            java.util.List<String> actions = new java.util.ArrayList<>();
+            Path run;
+            try (java.util.stream.Stream<Path> runs = Files.list(dir.resolve("journal"))) {
+                run = runs.filter(p -> p.getFileName().toString().startsWith("run-")).findFirst().orElseThrow();
+            }
+            try (io.reflex.runtime.journal.JournalReader r = new io.reflex.runtime.journal.JournalReader(run)) {
+                io.reflex.runtime.journal.JournalRecord rec = new io.reflex.runtime.journal.JournalRecord();
+                int type;
+                while ((type = r.nextRecord(rec)) != 0) {
+                    if (type == io.reflex.runtime.journal.JournalFormat.TYPE_MARKER
+                            && rec.markerText.startsWith(io.reflex.runtime.journal.Journal.CONTROL_PREFIX)) {
+                        actions.add(rec.markerText);
+                    }
+                }
+            }
+            assertThat(actions).anySatisfy(a -> assertThat(a).contains("\tstim-arm\tconfirmation "))
+                    .anySatisfy(a -> assertThat(a).contains("\tstim-arm-confirm\tarmed with confirmation"))
+                    .anySatisfy(a -> assertThat(a).contains("\tstim-estop\taccepted; reason \"test e-stop\""))
+                    .anySatisfy(a -> assertThat(a).contains("token=none\tPOST /api/stim/estop\trefused 401"));
+            assertThat(report.get("control_actions_journaled").asLong()).isEqualTo(actions.size());
+            assertThat(report.get("control_actions_not_journaled").asLong()).isZero();
         } finally {
             d.process.destroyForcibly();
         }

@@ -50,8 +50,14 @@ public final class Journal implements FrameHandler, AutoCloseable {
     private final Counter framesNotWritten = new Counter("journal_frames_not_written");
     private final Counter markersWritten = new Counter("journal_markers");
     private final Counter markersNotWritten = new Counter("journal_markers_not_written");
+    private final Counter controlWritten = new Counter("journal_control_actions");
+    private final Counter controlNotWritten = new Counter("journal_control_actions_not_written");
     /** Where markers wait for the journal's thread, or null while none are journaled. */
     private volatile Queue<Marker> markerFeed;
+    /** Control actions (the control API's), journaled as marker records whose text starts with {@link #CONTROL_PREFIX}. */
+    private volatile Queue<Marker> controlFeed;
+    /** The text every control-action marker starts with. */
+    public static final String CONTROL_PREFIX = "reflex-control\t";
     /** Sequence of the last frame written (journal thread); -1 before the first. */
     private long lastFrameSequence = -1;
     private final AtomicReference<String> fault = new AtomicReference<>();
@@ -233,7 +239,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
         }
         lastFrameSequence = f.sequence;
         framesWritten.increment();
-        if (markerFeed != null) {
+        if (markerFeed != null || controlFeed != null) {
             drainMarkers();
         }
     }
@@ -254,6 +260,14 @@ public final class Journal implements FrameHandler, AutoCloseable {
         markerFeed = feed;
     }
 
+    /**
+     * Journals the control actions put into {@code feed} as marker records (text {@link #CONTROL_PREFIX}{@code
+     * who<TAB>what<TAB>outcome}), taken like the markers after each frame and at close.
+     */
+    public void journalControl(Queue<Marker> feed) {
+        controlFeed = feed;
+    }
+
     /** Marker records written so far. */
     public long markersWritten() {
         return markersWritten.get();
@@ -265,25 +279,38 @@ public final class Journal implements FrameHandler, AutoCloseable {
     }
 
     private synchronized void drainMarkers() {
-        Queue<Marker> feed = markerFeed;
+        if (markerFeed != null) {
+            drain(markerFeed, markersWritten, markersNotWritten);
+        }
+        if (controlFeed != null) {
+            drain(controlFeed, controlWritten, controlNotWritten);
+        }
+    }
+
+    /** Control actions written so far, and those taken but not written (the journal had faulted or closed). */
+    public long[] controlActions() {
+        return new long[] {controlWritten.get(), controlNotWritten.get()};
+    }
+
+    private void drain(Queue<Marker> feed, Counter written, Counter notWritten) {
         Marker m;
         while ((m = feed.poll()) != null) {
             if (closed || appender == null || fault.get() != null) {
-                markersNotWritten.increment();
+                notWritten.increment();
                 continue;
             }
             if (!space.mayWrite(watch, endPosition)) {
-                markersNotWritten.increment();
+                notWritten.increment();
                 continue;
             }
             try {
                 writeMarker(m);
             } catch (RuntimeException | Error e) {
                 fail("journal " + dir + ": writing a marker failed after " + framesWritten.get() + " frames: " + e);
-                markersNotWritten.increment();
+                notWritten.increment();
                 continue;
             }
-            markersWritten.increment();
+            written.increment();
         }
     }
 
@@ -418,7 +445,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
 
     @Override
     public void onClose() {
-        if (markerFeed != null) {
+        if (markerFeed != null || controlFeed != null) {
             drainMarkers();
         }
         close();

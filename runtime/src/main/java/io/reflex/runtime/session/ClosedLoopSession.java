@@ -115,6 +115,31 @@ public final class ClosedLoopSession {
     /** Swaps done; one at a time. */
     private int swaps;
     private final Object swapLock = new Object();
+    /** Control actions waiting for the journal's thread (which writes them after its next frame). */
+    private final java.util.concurrent.ArrayBlockingQueue<io.reflex.runtime.journal.Journal.Marker> controlFeed =
+            new java.util.concurrent.ArrayBlockingQueue<>(256);
+    private final java.util.concurrent.atomic.AtomicLong controlNotQueued = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Journals a control action (who, what, outcome) in the run's data journal, as a marker record whose text starts
+     * with {@code Journal.CONTROL_PREFIX}, timed on the session's clock; from any thread, never blocking. Returns
+     * false when it could not be queued (256 waiting: the journal's thread is behind) — counted in the report.
+     */
+    public boolean journalControlAction(String who, String what, String outcome) {
+        String text = io.reflex.runtime.journal.Journal.CONTROL_PREFIX + clean(who) + "\t" + clean(what) + "\t"
+                + clean(outcome);
+        boolean queued = controlFeed.offer(new io.reflex.runtime.journal.Journal.Marker(ctx.clock.nanoTime() * 1e-9,
+                text));
+        if (!queued) {
+            controlNotQueued.incrementAndGet();
+        }
+        return queued;
+    }
+
+    private static String clean(String s) {
+        return s == null ? "" : s.replace('\t', ' ').replace('\n', ' ');
+    }
+
     /** Decode calls a decoder is warmed with before it is swapped in, so that its first live bins run compiled. */
     static final int SWAP_WARMUP_CALLS = 20_000;
 
@@ -348,6 +373,7 @@ public final class ClosedLoopSession {
         if (journal != null) {
             pc.observer("journal", journal);
             lab.journalMarkers(journal);
+            journal.journalControl(controlFeed);
         }
         if (lab.pairs()) {
             // targets come from another stream: frames wait (copied) for their kinematics, off the critical path
@@ -643,6 +669,12 @@ public final class ClosedLoopSession {
         if (journal != null) {
             report.journalFrames = journal.framesWritten();
             report.journalFramesNotWritten = journal.framesNotWritten();
+            long[] ctl = journal.controlActions();
+            report.controlActionsJournaled = ctl[0];
+            // taken but not written, never queued, or still waiting when the journal closed
+            report.controlActionsNotJournaled = ctl[1] + controlNotQueued.get() + controlFeed.size();
+        } else {
+            report.controlActionsNotJournaled = controlNotQueued.get() + controlFeed.size();
         }
         report.journalFault = faults.dataFault();
         report.stimJournalFault = faults.stimFault();

@@ -49,6 +49,10 @@ public final class SessionReport {
     public String decoderSaved;
     /** Live decoder swaps done ({@code ClosedLoopSession.swapDecoder}). */
     public int decoderSwaps;
+    /** Control actions written to the data journal (marker records, {@code Journal.CONTROL_PREFIX}). */
+    public long controlActionsJournaled;
+    /** Control actions that could not be journaled (no journal, queue full, journal faulted or closed). */
+    public long controlActionsNotJournaled;
     /** The decoder live at the end (the first, or the last swapped in); null when the run never went live. */
     public String decoderFinal;
     /** The {@code decoder.file} the live decoder was loaded from (no calibration), or null. */
