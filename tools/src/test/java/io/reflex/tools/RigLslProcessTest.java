@@ -115,8 +115,10 @@ class RigLslProcessTest {
     void theStimulationPathChargesEveryCommandFromItsBinAndLosesNone() throws Exception {
         List<ProcessHandle> before = children();
         // the watchdog relaxed to 0.5 s: at 10 ms bins its default is 30 ms, which a loaded CI machine can exceed
+        // a 2 s lead-in: the daemon arms and the policy replay falls into step with it well before the measured bins
         String[] a = args("--seconds", "4", "--json", "--stim-watchdog-us", "500000");
         a[2] = "stim";
+        a[java.util.Arrays.asList(a).indexOf("--warmup-s") + 1] = "2";
         Object[] r = CliRunner.run(a);
         String err = (String) r[2];
         assertThat((Integer) r[0]).as("stderr: %s", err).isZero();

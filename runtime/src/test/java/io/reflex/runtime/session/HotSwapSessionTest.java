@@ -72,6 +72,12 @@ class HotSwapSessionTest {
                 }));
         assertThatThrownBy(() -> session.swapDecoder(fitted("wiener", 3), 1000))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("not live yet");
+        // built and fitted off the pipeline (before the run, so that the fits' garbage does not land in it): only the
+        // hand-over happens between two bins
+        List<Decoder> next = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            next.add(fitted(i % 2 == 0 ? "wiener" : "kalman", 10 + i));
+        }
         CompletableFuture<SessionReport> run = CompletableFuture.supplyAsync(() -> {
             try {
                 return session.run();
@@ -81,10 +87,8 @@ class HotSwapSessionTest {
         });
         assertThat(live.await(60, TimeUnit.SECONDS)).isTrue();
         List<Integer> generations = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            // built and fitted here, off the pipeline: only the hand-over happens between two bins
-            Decoder next = fitted(i % 2 == 0 ? "wiener" : "kalman", 10 + i);
-            generations.add(session.swapDecoder(next, 5_000));
+        for (Decoder d : next) {
+            generations.add(session.swapDecoder(d, 5_000));
         }
         assertThatThrownBy(() -> session.swapDecoder(Decoders.create("kalman", CHANNELS, null), 1000))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not fitted");
