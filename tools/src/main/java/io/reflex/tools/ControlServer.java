@@ -233,6 +233,8 @@ final class ControlServer implements AutoCloseable {
             c.routes.post("/api/stim/arm/confirm", this::confirm);
             c.routes.post("/api/decoder", this::swapDecoder);
             c.routes.get("/api/log", ctx -> ctx.contentType("application/json").result(state.log().toJson()));
+            c.routes.get("/api/latency", ctx -> ctx.contentType("application/json")
+                    .result(state.latencyHistograms().toJson()));
             // trailing slashes are ignored: this serves /console and /console/ (the page uses absolute paths)
             c.routes.get("/console", ctx -> consoleFile(ctx, "index.html"));
             c.routes.get("/console/{file}", ctx -> consoleFile(ctx, ctx.pathParam("file")));

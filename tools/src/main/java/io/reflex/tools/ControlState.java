@@ -25,15 +25,16 @@ final class ControlState implements ClosedLoopSession.Listener {
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
     /** Latency percentiles, taken at most once per {@link #LATENCY_REFRESH_NS} whatever the request rate. */
-    private Latency latency = new Latency(List.of(), new double[0][], 0);
+    private Latency latency = new Latency(List.of(), new double[0][], 0, List.of());
     /** The oldest latency figures a request is given, ns: a histogram snapshot copies a few hundred kB per track. */
     static final long LATENCY_REFRESH_NS = 1_000_000_000L;
     /** The quantiles reported, and their labels. */
     static final double[] QUANTILES = {50, 99, 99.9, 100};
     static final String[] QUANTILE_LABELS = {"0.5", "0.99", "0.999", "1"};
 
-    /** Per track: p50, p99, p99.9, max (seconds), count. */
-    private record Latency(List<String> tracks, double[][] figures, long takenNs) {
+    /** Per track: p50, p99, p99.9, max (seconds), count; and the snapshot histograms themselves (ns). */
+    private record Latency(List<String> tracks, double[][] figures, long takenNs,
+                           List<org.HdrHistogram.Histogram> histograms) {
     }
 
     /** @param stim the run's stimulation, or null without a {@code stim} section */
@@ -127,8 +128,10 @@ final class ControlState implements ClosedLoopSession.Listener {
         }
         List<String> tracks = List.copyOf(stats.trackNames());
         double[][] figures = new double[tracks.size()][];
+        List<org.HdrHistogram.Histogram> hs = new java.util.ArrayList<>();
         for (int t = 0; t < tracks.size(); t++) {
             org.HdrHistogram.Histogram h = stats.snapshot(t);
+            hs.add(h);
             double[] f = new double[QUANTILES.length + 1];
             for (int q = 0; q < QUANTILES.length; q++) {
                 f[q] = h.getTotalCount() == 0 ? Double.NaN : (q == QUANTILES.length - 1 ? h.getMaxValue()
@@ -137,8 +140,51 @@ final class ControlState implements ClosedLoopSession.Listener {
             f[QUANTILES.length] = h.getTotalCount();
             figures[t] = f;
         }
-        latency = new Latency(tracks, figures, now);
+        latency = new Latency(tracks, figures, now, List.copyOf(hs));
         return latency;
+    }
+
+    /**
+     * The latency histograms of every track ({@code GET /api/latency}), from the same snapshots as the quantiles
+     * (at most a second old): per track {@code count}, {@code max_us}, {@code percentiles} [[percentile, µs]] (HdrHistogram's
+     * percentile iteration, 5 ticks per half distance) and {@code buckets} [[from µs, to µs, count]] (powers of two
+     * from 1 µs, empty buckets left out).
+     */
+    Json.Obj latencyHistograms() {
+        Latency lat = latency();
+        Json.Obj tracks = Json.object();
+        for (int t = 0; t < lat.tracks().size(); t++) {
+            org.HdrHistogram.Histogram h = lat.histograms().get(t);
+            Json.Obj o = Json.object().put("count", h.getTotalCount());
+            com.fasterxml.jackson.databind.node.ArrayNode pct = o.node().putArray("percentiles");
+            com.fasterxml.jackson.databind.node.ArrayNode buckets = o.node().putArray("buckets");
+            if (h.getTotalCount() > 0) {
+                o.put("max_us", h.getMaxValue() / 1e3);
+                double last = -1;
+                for (org.HdrHistogram.HistogramIterationValue v : h.percentiles(5)) {
+                    double p = Math.min(100.0, v.getPercentileLevelIteratedTo());
+                    if (p > last) {
+                        pct.addArray().add(Math.round(p * 1e4) / 1e4).add(v.getValueIteratedTo() / 1e3);
+                        last = p;
+                    }
+                    if (p >= 99.999) {
+                        break;
+                    }
+                }
+                long from = 0;
+                for (org.HdrHistogram.HistogramIterationValue v : h.logarithmicBucketValues(1_000, 2.0)) {
+                    long to = v.getValueIteratedTo();
+                    if (v.getCountAddedInThisIterationStep() > 0) {
+                        buckets.addArray().add(from / 1e3).add(to / 1e3).add(v.getCountAddedInThisIterationStep());
+                    }
+                    from = to;
+                }
+            } else {
+                o.node().putNull("max_us");
+            }
+            tracks.put(lat.tracks().get(t), o);
+        }
+        return Json.object().put("tracks", tracks);
     }
 
     /** {@code GET /api/status}. */

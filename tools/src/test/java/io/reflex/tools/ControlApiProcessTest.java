@@ -61,6 +61,23 @@ class ControlApiProcessTest {
             assertThat(token).isEqualTo(d.token());
             assertThat(d.count(token)).as("the token is printed once").isEqualTo(1);
 
+            // the latency histograms: every value in exactly one bucket, percentiles rising
+            JsonNode lat = Json.mapper().readTree(Http.get(port, "/api/latency", host, Map.of()).body)
+                    .at("/tracks/ingest_to_emit");
+            assertThat(lat.get("count").asLong()).isPositive();
+            long inBuckets = 0;
+            for (JsonNode b : lat.get("buckets")) {
+                assertThat(b.get(1).asDouble()).isGreaterThan(b.get(0).asDouble());
+                inBuckets += b.get(2).asLong();
+            }
+            assertThat(inBuckets).isEqualTo(lat.get("count").asLong());
+            double prev = -1;
+            for (JsonNode p : lat.get("percentiles")) {
+                assertThat(p.get(1).asDouble()).isGreaterThanOrEqualTo(prev);
+                prev = p.get(1).asDouble();
+            }
+            assertThat(prev).isLessThanOrEqualTo(lat.get("max_us").asDouble() + 1e-6);
+
             Http.Response st = Http.get(port, "/api/status", host, Map.of());
             assertThat(st.status).as(st.body).isEqualTo(200);
             JsonNode s = Json.mapper().readTree(st.body);
