@@ -24,8 +24,8 @@ class AparapiSnnBitExactTest {
 
     static Device openClOrSkip() {
         AparapiDevices.Probe p = AparapiDevices.probe();
-        Assumptions.assumeTrue(p.openCl() != null,
-                "skipped: no OpenCL device (install pocl-opencl-icd): " + p.reason());
+        // the reason reads e.g. "no OpenCL device (install pocl-opencl-icd)"
+        Assumptions.assumeTrue(p.openCl() != null, "skipped: " + p.reason());
         return p.openCl();
     }
 
