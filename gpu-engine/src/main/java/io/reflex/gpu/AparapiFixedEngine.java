@@ -8,6 +8,7 @@ import io.reflex.decoders.engine.Engine;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.engine.EngineFactory;
 import io.reflex.decoders.engine.EngineHealth;
+import io.reflex.decoders.lfads.LfadsFixed;
 import io.reflex.decoders.snn.SnnDecoder;
 import io.reflex.decoders.snn.SnnReservoir;
 import java.util.Arrays;
@@ -22,8 +23,10 @@ import java.util.TreeSet;
  * device when one exists, else on Aparapi's Java thread pool (JTP).
  *
  * <p>Models: SNN reservoirs ({@code model_type} {@code snn}; {@link #step} as {@code cpu-fixed}: one bin of counts in,
- * the N traces / 2^16 out; checkpoints {@code "SNS1"}, so failover to and from any fixed engine is bumpless). LFADS is
- * not implemented yet: {@link #load} refuses it with that reason, and a chain passes to its next engine.
+ * the N traces / 2^16 out; checkpoints {@code "SNS1"}) and causal LFADS bundles ({@link #step} is the causal step of
+ * FIXED_POINT.md §6, yielding the factors as {@code cpu-fixed} does by default; checkpoints {@code "LFS1"}). So
+ * failover to and from any fixed engine is bumpless. Not yet on Aparapi: LFADS trials and sliding windows (acausal
+ * bundles are refused at load with that reason; {@link #maxTrialBins()} is 0), other outputs than the factors.
  *
  * <p>Option {@code device}: {@code auto} (default: OpenCL when a device exists and the kernel translates, else JTP,
  * the reason kept in {@link #device()} and {@link #health()}), {@code opencl} (refuse to load without an OpenCL
@@ -58,6 +61,10 @@ public final class AparapiFixedEngine implements Engine {
 
     private final DeviceChoice choice;
     private AparapiSnn snn;
+    private AparapiLfads lfads;
+    private float[] lfadsFactors;
+    private float[] lfadsLogRates;
+    private String pendingNote;
     private String device = "aparapi (no model loaded)";
     private String note;
     private EngineHealth health = EngineHealth.NOT_LOADED;
@@ -89,7 +96,8 @@ public final class AparapiFixedEngine implements Engine {
 
     /** {@code "opencl"} or {@code "jtp"} for the loaded model, or null before a load. */
     public String executionMode() {
-        return snn == null ? null : snn.launcher().mode();
+        KernelLauncher l = launcher();
+        return l == null ? null : l.mode();
     }
 
     /** Why the engine is not on OpenCL (auto mode), or null. */
@@ -109,62 +117,97 @@ public final class AparapiFixedEngine implements Engine {
         }
         String type = bundle.modelType();
         if ("lfads".equals(type)) {
-            throw new EngineException(NAME + ": LFADS is not implemented on Aparapi yet (SNN only; issue #16)");
+            LfadsFixed golden = new LfadsFixed(bundle);
+            if (!golden.dims().causal()) {
+                throw new EngineException(NAME + ": only causal LFADS steps run on Aparapi yet; this bundle is not "
+                        + "causal (sliding windows and trials: issue #16)");
+            }
+            if (!golden.dims().hasController()) {
+                throw new EngineException(NAME + ": the causal step needs a model with a controller (con_dim > 0)");
+            }
+            LfadsFixed.CausalExport model = golden.causalExport();
+            AparapiLfads next = open(dev -> new AparapiLfads(model, dev));
+            closeModel();
+            lfads = next;
+            lfadsFactors = new float[model.dims().facDim()];
+            lfadsLogRates = new float[model.dims().readoutDim()];
+            describe(next.launcher(), "LFADS causal step (fixed point), " + model.dims().dataDim() + " inputs, "
+                    + model.dims().facDim() + " factors");
+            return;
         }
         if (!SnnDecoder.MODEL_TYPE.equals(type)) {
-            throw new EngineException(NAME + ": model_type '" + type + "' is not supported (snn)");
+            throw new EngineException(NAME + ": model_type '" + type + "' is not supported (lfads, snn)");
         }
         SnnReservoir model = SnnReservoir.fromBundle(bundle);
-        AparapiSnn next;
-        String why = null;
+        AparapiSnn next = open(dev -> new AparapiSnn(model, dev));
+        closeModel();
+        snn = next;
+        describe(next.launcher(), "SNN integer LIF, " + next.neuronCount() + " neurons, " + next.binTicks()
+                + " ticks per bin");
+    }
+
+    /** Opens a stream on the device the choice allows; sets {@link #pendingNote} to why it is not OpenCL (auto). */
+    private <T> T open(java.util.function.Function<Device, T> make) {
+        pendingNote = null;
         try {
             if (choice == DeviceChoice.JTP) {
-                next = new AparapiSnn(model, AparapiDevices.threadPool());
-            } else {
-                AparapiDevices.Probe p = AparapiDevices.probe();
-                if (p.openCl() == null) {
-                    if (choice == DeviceChoice.OPENCL) {
-                        throw new EngineException(NAME + ": " + p.reason());
-                    }
-                    why = p.reason();
-                    next = new AparapiSnn(model, AparapiDevices.threadPool());
-                } else {
-                    try {
-                        next = new AparapiSnn(model, p.openCl());
-                    } catch (IllegalStateException e) {
-                        if (choice == DeviceChoice.OPENCL) {
-                            throw new EngineException(NAME + ": " + e.getMessage(), e);
-                        }
-                        why = e.getMessage();
-                        next = new AparapiSnn(model, AparapiDevices.threadPool());
-                    }
-                }
+                return make.apply(AparapiDevices.threadPool());
             }
-        } catch (IllegalStateException e) {
+            AparapiDevices.Probe p = AparapiDevices.probe();
+            if (p.openCl() == null) {
+                if (choice == DeviceChoice.OPENCL) {
+                    throw new EngineException(NAME + ": " + p.reason());
+                }
+                pendingNote = p.reason();
+                return make.apply(AparapiDevices.threadPool());
+            }
+            try {
+                return make.apply(p.openCl());
+            } catch (IllegalStateException e) {
+                if (choice == DeviceChoice.OPENCL) {
+                    throw new EngineException(NAME + ": " + e.getMessage(), e);
+                }
+                pendingNote = e.getMessage();
+                return make.apply(AparapiDevices.threadPool());
+            }
+        } catch (IllegalStateException | IllegalArgumentException e) {
             throw new EngineException(NAME + ": " + e.getMessage(), e);
         } catch (LinkageError e) {
             throw new EngineException(NAME + ": Aparapi unusable here: " + e, e);
         }
+    }
+
+    private void closeModel() {
         if (snn != null) {
             snn.close();
+            snn = null;
         }
-        snn = next;
-        note = why;
+        if (lfads != null) {
+            lfads.close();
+            lfads = null;
+        }
+    }
+
+    private void describe(KernelLauncher l, String what) {
+        note = pendingNote;
         faults = 0;
-        KernelLauncher l = next.launcher();
-        device = l.deviceName() + ", " + l.mode() + (why == null ? "" : " (not OpenCL: " + why + ")")
-                + ": SNN integer LIF, " + next.neuronCount() + " neurons, " + next.binTicks() + " ticks per bin";
-        health = new EngineHealth(true, why == null ? "ok: " + l.mode() : "ok: jtp; " + why, 0);
+        device = l.deviceName() + ", " + l.mode() + (note == null ? "" : " (not OpenCL: " + note + ")") + ": " + what;
+        health = new EngineHealth(true, note == null ? "ok: " + l.mode() : "ok: jtp; " + note, 0);
+    }
+
+    private KernelLauncher launcher() {
+        return snn != null ? snn.launcher() : lfads != null ? lfads.launcher() : null;
     }
 
     @Override
     public int inputCount() {
-        return snn == null ? 0 : snn.inputCount();
+        return snn != null ? snn.inputCount() : lfads != null ? lfads.dims().dataDim() : 0;
     }
 
+    /** Neurons of an SNN; factors of an LFADS model (what {@code cpu-fixed} yields by default). */
     @Override
     public int outputCount() {
-        return snn == null ? 0 : snn.neuronCount();
+        return snn != null ? snn.neuronCount() : lfads != null ? lfads.dims().facDim() : 0;
     }
 
     @Override
@@ -177,8 +220,12 @@ public final class AparapiFixedEngine implements Engine {
         return 0;
     }
 
+    private boolean loaded() {
+        return snn != null || lfads != null;
+    }
+
     private boolean ready() {
-        return !closed && snn != null && health.healthy();
+        return !closed && loaded() && health.healthy();
     }
 
     @Override
@@ -187,12 +234,23 @@ public final class AparapiFixedEngine implements Engine {
             if (out != null) {
                 Arrays.fill(out, 0, Math.min(out.length, outputCount()), 0f);
             }
-            return snn != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+            return loaded() && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
         }
-        int s = snn.step(in, out);
+        int s;
+        if (snn != null) {
+            s = snn.step(in, out);
+        } else if (out == null || out.length < lfadsFactors.length) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            s = DecodeStatus.INVALID_INPUT;
+        } else {
+            s = lfads.step(in, lfadsFactors, lfadsLogRates);
+            System.arraycopy(lfadsFactors, 0, out, 0, lfadsFactors.length);
+        }
         if (s == DecodeStatus.ENGINE_FAULT) {
             faults++;
-            health = new EngineHealth(false, snn.launcher().fault(), faults);
+            health = new EngineHealth(false, launcher().fault(), faults);
         }
         return s;
     }
@@ -210,11 +268,14 @@ public final class AparapiFixedEngine implements Engine {
         if (snn != null) {
             snn.reset();
         }
+        if (lfads != null) {
+            lfads.reset();
+        }
     }
 
     @Override
     public int checkpointBytes() {
-        return closed || snn == null ? 0 : snn.checkpointBytes();
+        return closed ? 0 : snn != null ? snn.checkpointBytes() : lfads != null ? lfads.checkpointBytes() : 0;
     }
 
     @Override
@@ -222,7 +283,8 @@ public final class AparapiFixedEngine implements Engine {
         if (!ready()) {
             return DecodeStatus.NOT_READY;
         }
-        return snn.save(dst) == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
+        CheckpointStatus s = snn != null ? snn.save(dst) : lfads.save(dst);
+        return s == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
     }
 
     @Override
@@ -230,7 +292,8 @@ public final class AparapiFixedEngine implements Engine {
         if (!ready()) {
             return DecodeStatus.NOT_READY;
         }
-        return snn.restore(src) == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
+        CheckpointStatus s = snn != null ? snn.restore(src) : lfads.restore(src);
+        return s == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
     }
 
     @Override
@@ -242,9 +305,7 @@ public final class AparapiFixedEngine implements Engine {
     public void close() {
         if (!closed) {
             closed = true;
-            if (snn != null) {
-                snn.close();
-            }
+            closeModel();
             health = new EngineHealth(false, "closed", faults);
         }
     }

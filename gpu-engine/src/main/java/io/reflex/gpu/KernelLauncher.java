@@ -73,7 +73,21 @@ final class KernelLauncher implements AutoCloseable {
                         + AparapiDevices.describe(device) + " failed: " + e, e);
             }
         }
-        return new KernelLauncher(kernel, device, Range.create(device, Math.max(1, globalSize)));
+        return new KernelLauncher(kernel, device, range(device, globalSize));
+    }
+
+    /**
+     * A 1-D range of at least {@code workItems} items whose local size divides the global size: Aparapi's thread
+     * pool runs only {@code (global / local) · local} items, so a range from {@code Range.create(device, n)} whose
+     * local size does not divide {@code n} silently drops the last items there (seen: N = 5 ran 4). Kernels ignore the
+     * padding items ({@code getGlobalId() >= rows}).
+     */
+    static Range range(Device device, int workItems) {
+        int n = Math.max(1, workItems);
+        int local = Math.min(64, Integer.highestOneBit(n - 1 == 0 ? 1 : (n - 1)) << 1);
+        local = Math.max(1, Math.min(local, 64));
+        int global = (n + local - 1) / local * local;
+        return Range.create(device, global, local);
     }
 
     /** Whether the chosen device is OpenCL (else the Java thread pool). */
@@ -104,7 +118,8 @@ final class KernelLauncher implements AutoCloseable {
         try {
             launched = true;
             kernel.execute(range, passes);
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | AssertionError e) {
+            // AssertionError: Aparapi's own check when its fallback finds no allowed device
             fault = "Aparapi launch failed on " + deviceName + ": " + e;
             return FAILED;
         }

@@ -109,14 +109,52 @@ class AparapiFixedEngineTest {
     }
 
     @Test
-    void lfadsIsRefusedWithAReasonAndAChainPassesItToCpuFixed() {
-        ModelBundle lfads = Decoders.lfadsModel(Decoders.DEFAULT_LFADS_MODEL);
+    void acausalLfadsIsRefusedWithAReasonAndAChainPassesItToCpuFixed() {
+        ModelBundle sliding = ModelBundle.fromResource("/models/lfads-lorenz-small.rbundle");
         try (EngineChain chain = EngineChain.create(EngineSpec.names(AparapiFixedEngine.NAME, "cpu-fixed"))) {
-            chain.load(lfads);
+            chain.load(sliding);
             List<EngineStatus> s = chain.statuses();
             assertThat(s.get(0).usable()).isFalse();
-            assertThat(s.get(0).reason()).contains("LFADS is not implemented on Aparapi yet");
+            assertThat(s.get(0).reason()).contains("only causal LFADS steps run on Aparapi yet");
             assertThat(s.get(1).active()).isTrue();
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void causalLfadsStepsAreBitIdenticalToCpuFixedAndFailOverBumplessly() {
+        ModelBundle lorenz = Decoders.lfadsModel(Decoders.DEFAULT_LFADS_MODEL);
+        SplittableRandom rng = new SplittableRandom(11);
+        float[][] in;
+        float[][] want;
+        try (CpuEngine golden = new CpuEngine(true)) {
+            golden.load(lorenz);
+            in = new float[200][golden.inputCount()];
+            for (float[] row : in) {
+                for (int k = 0; k < row.length; k++) {
+                    row[k] = rng.nextInt(0, 5);
+                }
+            }
+            want = run(golden, in);
+        }
+        try (Engine e = new AparapiFixedEngine.Factory().create()) {
+            e.load(lorenz);
+            assertThat(e.device()).contains("LFADS causal step");
+            float[][] got = run(e, in);
+            for (int b = 0; b < in.length; b++) {
+                assertThat(got[b]).as("bin %d", b).containsExactly(want[b]);
+            }
+        }
+        try (EngineChain chain = EngineChain.create(List.of(
+                EngineSpec.of(AparapiFixedEngine.NAME).withFaultAtStep(77), EngineSpec.of("cpu-fixed")))) {
+            chain.load(lorenz);
+            float[] out = new float[chain.outputCount()];
+            for (int b = 0; b < in.length; b++) {
+                assertThat(chain.step(in[b], out)).isEqualTo(DecodeStatus.OK);
+                assertThat(out).as("chain bin %d", b).containsExactly(want[b]);
+            }
+            assertThat(chain.failovers()).isEqualTo(1);
+            assertThat(chain.coldTakeovers()).isZero();
         }
     }
 

@@ -35,6 +35,36 @@ class KernelLauncherTest {
         }
     }
 
+    /** Counts each work item below {@code n}. */
+    static final class Counter extends Kernel {
+        final int[] hits = new int[256];
+        int n;
+
+        @Override
+        public void run() {
+            int i = getGlobalId();
+            if (i < n) {
+                hits[i] = hits[i] + 1;
+            }
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void everyWorkItemRunsExactlyOnceOnTheThreadPoolForEverySize() {
+        // Range.create(JTP, 5) ran 4 items: the local size did not divide the global size (AparapiLfads found it)
+        for (int n = 1; n <= 200; n++) {
+            Counter k = new Counter();
+            k.n = n;
+            try (KernelLauncher l = KernelLauncher.open(k, AparapiDevices.threadPool(), n)) {
+                assertThat(l.launch(2)).isEqualTo(KernelLauncher.OK);
+            }
+            for (int i = 0; i < 256; i++) {
+                assertThat(k.hits[i]).as("n %d item %d", n, i).isEqualTo(i < n ? 2 : 0);
+            }
+        }
+    }
+
     @Test
     @Timeout(120)
     void untranslatableKernelIsRefusedOnOpenClWithAparapisReason() {
@@ -50,8 +80,10 @@ class KernelLauncherTest {
         Device d = AparapiSnnBitExactTest.openClOrSkip();
         Untranslatable k = new Untranslatable();
         try (KernelLauncher l = KernelLauncher.open(k, d, 4, false)) {
-            assertThat(l.launch(1)).isEqualTo(KernelLauncher.FELL_BACK);
-            assertThat(l.fault()).contains("fell back from OpenCL").contains("does not change device silently");
+            // Aparapi either runs it elsewhere (caught after the launch) or, with only the OpenCL device allowed,
+            // fails its own device check (caught as the launch's failure): never OK, always with the reason
+            assertThat(l.launch(1)).isIn(KernelLauncher.FELL_BACK, KernelLauncher.FAILED);
+            assertThat(l.fault()).containsAnyOf("does not change device silently", "Aparapi launch failed on OpenCL");
             assertThat(l.launch(1)).as("a failed launcher stays failed").isEqualTo(KernelLauncher.FAILED);
         }
     }
