@@ -26,6 +26,10 @@ final class FixedGru {
     private final short[] ax;
         private final short[] rh;
     private final int[] z;
+    private final short[] wIhAll;
+    private final short[] wHhAll;
+    private final long[] bIhAll;
+    private final long[] bHhAll;
 
     /**
      * @param fx fractional bits of the input: 0 for counts, 12 for activations (and for a zero-width input)
@@ -55,6 +59,10 @@ final class FixedGru {
                     + " does not fit the Q12 state format (|clip| < 8)");
         }
         this.clipQ = (int) clipL;
+        this.wIhAll = wi.values();
+        this.wHhAll = wh.values();
+        this.bIhAll = FixedLinear.widen(bi, 0, 3 * hidden);
+        this.bHhAll = FixedLinear.widen(bh, 0, 3 * hidden);
         this.ax = new short[3 * hidden];
         this.rh = new short[hidden];
         this.z = new int[hidden];
@@ -62,6 +70,12 @@ final class FixedGru {
 
     int fx() {
         return fx;
+    }
+
+    /** A copy of this cell's integers for other engines ({@link LfadsFixed#causalExport()}). */
+    LfadsFixed.Gru export() {
+        return new LfadsFixed.Gru(in, hidden, wIhAll.clone(), wHhAll.clone(), bIhAll.clone(), bHhAll.clone(), shiftIh,
+                shiftHh, clipQ);
     }
 
     /** {@code h ← GRU(x[xOff..xOff+in), h)} in place. */

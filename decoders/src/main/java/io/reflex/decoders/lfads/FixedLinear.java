@@ -14,6 +14,7 @@ final class FixedLinear {
     final int shift;
     private final ExactMatvec w;
     private final long[] bias;
+    private final short[] wAll;
 
     /**
      * @param w     row-major int16 {@code [rowsTotal][cols]}
@@ -26,6 +27,7 @@ final class FixedLinear {
         this.cols = cols;
         this.shift = shift;
         this.w = new ExactMatvec(w, cols, 0, rows);
+        this.wAll = w;
         this.bias = widen(bias, 0, rows);
     }
 
@@ -35,6 +37,11 @@ final class FixedLinear {
         for (int i = 0; i < rows; i++) {
             y[yOff + i] = FixedPoint.requant16(bias[i] + w.sum(i), shift);
         }
+    }
+
+    /** A copy of the rows used, for other engines ({@link LfadsFixed#causalExport()}). */
+    LfadsFixed.Linear export() {
+        return new LfadsFixed.Linear(rows, cols, java.util.Arrays.copyOf(wAll, rows * cols), bias.clone(), shift);
     }
 
     /** {@code n} entries of an int32 bias from {@code from} as longs; zeros for a missing bias. */

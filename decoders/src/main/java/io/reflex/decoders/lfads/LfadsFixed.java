@@ -164,6 +164,59 @@ public final class LfadsFixed implements LfadsKernel {
                 ? new LfadsCheckpoint(d.ciEncDim(), d.conDim(), d.genDim(), d.facDim(), d.ciLag()) : null;
     }
 
+    /**
+     * The integers of one GRU cell (FIXED_POINT.md §5) for engines that run the golden arithmetic elsewhere.
+     *
+     * @param in      input width
+     * @param hidden  state width H
+     * @param wIh     int16 {@code [3H][in]} row-major (rows z, r, n)
+     * @param wHh     int16 {@code [3H][H]}
+     * @param bIh     {@code [3H]} at the accumulator scale of {@code W_ih·x}
+     * @param bHh     {@code [3H]} at the accumulator scale of {@code W_hh·h}
+     * @param shiftIh requantisation shift of the input matvec to Q10 (negative: left shift)
+     * @param shiftHh requantisation shift of the hidden matvecs to Q10
+     * @param clipQ   the state clip in Q12
+     */
+    public record Gru(int in, int hidden, short[] wIh, short[] wHh, long[] bIh, long[] bHh, int shiftIh, int shiftHh,
+                      int clipQ) {
+    }
+
+    /**
+     * The integers of one linear map {@code y = requant16(b + W·v, shift)}.
+     *
+     * @param rows  output rows
+     * @param cols  input width
+     * @param w     int16 {@code [rows][cols]} row-major
+     * @param bias  {@code [rows]} at the accumulator scale (zeros for a map without bias)
+     * @param shift requantisation shift
+     */
+    public record Linear(int rows, int cols, short[] w, long[] bias, int shift) {
+    }
+
+    /**
+     * Everything the causal step of §6 computes with, copied out of a causal model (ciFwd, con and coLinear are null
+     * without a controller).
+     */
+    public record CausalExport(LfadsDims dims, Gru ciFwd, Gru con, Linear coLinear, Gru gen, Linear fac,
+                               Linear readout, short[] ciH0, short[] conH0, short[] g0) {
+    }
+
+    /**
+     * A copy of the integers of the causal step, for engines that run it on other hardware (gpu-engine); the
+     * reference for the order of operations stays {@link #stepQ}.
+     *
+     * @throws IllegalStateException for a bundle that is not causal
+     */
+    public CausalExport causalExport() {
+        if (!d.causal()) {
+            throw new IllegalStateException("the causal step needs a causal bundle (hyperparameter causal = true)");
+        }
+        boolean ctl = d.hasController();
+        return new CausalExport(d, ctl ? ciFwd.export() : null, ctl ? con.export() : null,
+                ctl ? coLinear.export() : null, gen.export(), fac.export(), readout.export(),
+                ctl ? java.util.Arrays.copyOf(ciH0, d.ciEncDim()) : new short[0], conH0.clone(), g0Learned.clone());
+    }
+
     @Override
     public LfadsDims dims() {
         return d;
