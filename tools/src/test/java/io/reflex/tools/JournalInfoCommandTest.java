@@ -8,7 +8,10 @@ import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
+import io.reflex.runtime.stim.ChronicleStimJournal;
 import io.reflex.runtime.time.NanoClock;
+import io.reflex.stim.StimCommand;
+import io.reflex.stim.StimVerdict;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -155,6 +158,53 @@ class JournalInfoCommandTest {
             why = why != null ? why : reader.tailFault();
         }
         assertThat(frames).as("info: %s; reader: %s", run0.get("error"), why).isEqualTo(readable);
+    }
+
+    @Test
+    void countsTheStimulationJournalOfTheSameProcessOrTheOneNamed(@TempDir Path dir) throws Exception {
+        // a run directory and a stimulation journal written by the same process (same pid suffix), side by side
+        Path runDir = copyRun(run.journal, dir.resolve("run-20261203-101500-4242"));
+        ChronicleStimJournal stim = ChronicleStimJournal.open(dir.resolve("stim-20261203-101500-4242"));
+        StimCommand c = new StimCommand();
+        c.addChannel(1);
+        c.symmetric(40_000, 100_000, 20_000).pulseCount(3).frequencyMilliHz(100_000).triggerTimeNs(777);
+        assertThat(stim.recordCommand(1, 10, c, StimVerdict.ACCEPTED)).isZero();
+        assertThat(stim.recordCommand(2, 20, c, StimVerdict.ACCEPTED)).isZero();
+        assertThat(stim.recordCommand(3, 30, c, StimVerdict.AMPLITUDE_OVER_LIMIT)).isZero();
+        assertThat(stim.recordStopAll(4, 40)).isZero();
+        stim.close();
+        // another process's stimulation journal is not this run's
+        ChronicleStimJournal.open(dir.resolve("stim-20261203-101500-9999")).close();
+
+        Object[] r = CliRunner.run("journal", "info", runDir.toString(), "--json");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode stims = Json.mapper().readTree(((String) r[1]).strip()).get("stim_journals");
+        assertThat(stims).hasSize(1);
+        JsonNode s = stims.get(0);
+        assertThat(s.fieldNames()).toIterable().containsExactly("path", "records", "commands", "accepted",
+                "refused", "stop_all", "events", "error");
+        assertThat(s.get("path").asText()).endsWith("stim-20261203-101500-4242");
+        assertThat(s.get("commands").asLong()).isEqualTo(3);
+        assertThat(s.get("accepted").asLong()).isEqualTo(2);
+        assertThat(s.get("refused").asLong()).isEqualTo(1);
+        assertThat(s.get("stop_all").asLong()).isEqualTo(1);
+        assertThat(s.get("records").asLong()).isEqualTo(4 + s.get("events").asLong());
+
+        // named with --stim: only that one; a directory that is not one is an error naming it
+        Object[] named = CliRunner.run("journal", "info", run.journal.toString(), "--stim",
+                dir.resolve("stim-20261203-101500-4242").toString(), "--json");
+        assertThat(named[0]).as("stderr: %s", named[2]).isEqualTo(0);
+        assertThat(Json.mapper().readTree(((String) named[1]).strip()).get("stim_journals").get(0).get("commands")
+                .asLong()).isEqualTo(3);
+        Object[] bad = CliRunner.run("journal", "info", run.journal.toString(), "--stim", dir.toString());
+        assertThat(bad[0]).isEqualTo(2);
+        assertThat((String) bad[2]).contains(dir.toString(), "is not a stimulation journal");
+
+        // the whole directory: both runs' stimulation journals are listed
+        Object[] all = CliRunner.run("journal", "info", dir.toString());
+        assertThat(all[0]).as("stderr: %s", all[2]).isEqualTo(0);
+        assertThat((String) all[1]).contains("(1 run, 2 stimulation journals)",
+                "3 commands (2 accepted, 1 refused), 1 stop-alls");
     }
 
     static Path copyRun(Path from, Path to) throws IOException {
