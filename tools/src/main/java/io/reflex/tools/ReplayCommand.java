@@ -82,6 +82,7 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("max_abs_difference", r.maxAbsDifference)
                     .put("reproduced", r.reproduced())
                     .put("targets", names)
+                    .put("targets_from", r.targetsFrom)
                     .put("scored", r.scored)
                     .put("recorded_r2", round(r.recordedR2))
                     .put("replayed_r2", round(r.replayedR2))
@@ -128,10 +129,11 @@ final class ReplayCommand implements Callable<Integer> {
                         : String.format(Locale.ROOT, " (first at frame %d, largest difference %.6g)",
                         r.firstMismatchSequence, r.maxAbsDifference));
         if (!r.targetNames.isEmpty()) {
-            out.printf(Locale.ROOT, "  R² against the recorded targets %s on %d bins: recorded %s, replayed %s%n",
-                    r.targetNames, r.scored, fmt(r.recordedR2), fmt(r.replayedR2));
+            out.printf(Locale.ROOT, "  R² against the recorded targets %s (%s) on %d bins: recorded %s, replayed %s%n",
+                    r.targetNames, r.targetsFrom.equals("paired") ? "the kinematics stream's" : "the source's",
+                    r.scored, fmt(r.recordedR2), fmt(r.replayedR2));
         } else {
-            out.println("  R²: n/a (the journal's frames carry no reference targets)");
+            out.println("  R²: n/a (the journal holds no targets for these outputs)");
         }
         out.printf(Locale.ROOT, "  %d frames decoded in %.1f ms%n", r.replayed, r.replayMs);
     }

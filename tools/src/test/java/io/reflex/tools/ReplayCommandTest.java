@@ -55,8 +55,8 @@ class ReplayCommandTest {
         assertThat(j.fieldNames()).toIterable().containsExactly("journal", "decoder", "decoder_source",
                 "decoder_file", "recorded_decoder", "channels", "outputs", "frames", "no_decoder_frames",
                 "other_generation_frames", "not_decoded_frames", "replayed", "not_comparable", "compared",
-                "mismatches", "first_mismatch_sequence", "max_abs_difference", "reproduced", "targets", "scored",
-                "recorded_r2", "replayed_r2", "replay_ms", "frames_per_s", "tail_fault");
+                "mismatches", "first_mismatch_sequence", "max_abs_difference", "reproduced", "targets", "targets_from",
+                "scored", "recorded_r2", "replayed_r2", "replay_ms", "frames_per_s", "tail_fault");
         assertThat(j.get("decoder_source").asText()).isEqualTo("saved");
         assertThat(j.get("decoder").asText()).isEqualTo("kalman");
         assertThat(j.get("recorded_decoder").asBoolean()).isTrue();
@@ -68,6 +68,7 @@ class ReplayCommandTest {
         assertThat(j.get("mismatches").asLong()).isZero();
         assertThat(j.get("reproduced").asBoolean()).isTrue();
         assertThat(j.get("targets").toString()).isEqualTo("[\"vx\",\"vy\"]");
+        assertThat(j.get("targets_from").asText()).isEqualTo("reference");
         // the same outputs score the same
         assertThat(j.get("replayed_r2").asDouble()).isEqualTo(j.get("recorded_r2").asDouble()).isGreaterThan(0.3);
         assertThat(j.get("tail_fault").isNull()).isTrue();

@@ -15,7 +15,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Re-runs a recorded journal's features through a decoder as fast as it goes ({@code reflex replay}), following the
@@ -26,10 +29,14 @@ import java.util.List;
  * <p>With the run's own decoder (the {@code decoder.rxdf} a calibrated session saved, or the {@code decoder.file} it
  * loaded) only the frames of decoder generation 1, the frames that decoder decoded, are replayed, and every recorded
  * output the decoder produced (decode OK, not replaced by the safe output) is compared bit for bit. With another
- * decoder every live frame is replayed and the outputs are compared too (they will differ), and R² against the
- * recorded targets is reported for the recorded and the replayed outputs side by side.
+ * decoder every live frame is replayed and the outputs are compared too (they will differ). R² against the recorded
+ * targets (the source's references, or the paired targets of a kinematics stream) is reported for the recorded and
+ * the replayed outputs side by side.
  */
 public final class JournalReplay {
+
+    /** Most paired-targets records held for scoring (about 5.8 h of 20 ms bins); later frames are not scored. */
+    public static final int MAX_PAIRED = 1 << 20;
 
     private JournalReplay() {
     }
@@ -46,8 +53,10 @@ public final class JournalReplay {
         public boolean recordedDecoder;
         public int channels = -1;
         public int outputs = -1;
-        /** The targets R² is scored on (empty: the journal has no reference targets). */
+        /** The targets R² is scored on (empty: the journal has neither reference nor paired targets). */
         public List<String> targetNames = new ArrayList<>();
+        /** {@code reference} (the source's own), {@code paired} (a kinematics stream's), or "" (none). */
+        public String targetsFrom = "";
         public long frames;
         /** Frames of decoder generation 0 (calibration: no decoder yet). */
         public long noDecoderFrames;
@@ -98,16 +107,45 @@ public final class JournalReplay {
             refs.add(n.asText());
         }
         DecodeTargets targets = DecodeTargets.of(refs);
+        Map<Long, float[]> paired = null;
         if (targets != null && targets.count() == d.outputCount()) {
             r.targetNames = targets.names();
+            r.targetsFrom = "reference";
         } else {
             targets = null;
+            List<String> pairedNames = new ArrayList<>();
+            for (JsonNode n : meta.path("paired_targets")) {
+                pairedNames.add(n.asText());
+            }
+            if (pairedNames.size() == d.outputCount()) {
+                paired = pairedTargets(dir, d.outputCount());
+                r.targetNames = pairedNames;
+                r.targetsFrom = "paired";
+            }
         }
-        run(dir, d, targets, r);
+        run(dir, d, targets, paired, r);
         return r;
     }
 
-    private static void run(Path dir, TrainableDecoder d, DecodeTargets targets, Result r) {
+    /** The paired-targets records of a journal by frame sequence (the first {@link #MAX_PAIRED} of them). */
+    private static Map<Long, float[]> pairedTargets(Path dir, int count) {
+        Map<Long, float[]> out = new HashMap<>();
+        try (JournalReader reader = new JournalReader(dir)) {
+            JournalRecord rec = new JournalRecord();
+            for (byte type = reader.nextRecord(rec); type != 0 && out.size() < MAX_PAIRED;
+                 type = reader.nextRecord(rec)) {
+                if (type == JournalFormat.TYPE_PAIRED_TARGETS && rec.pairedCount == count) {
+                    out.put(rec.sequence, Arrays.copyOf(rec.pairedTargets, count));
+                }
+            }
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("journal " + dir + " cannot be read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static void run(Path dir, TrainableDecoder d, DecodeTargets targets, Map<Long, float[]> paired,
+                            Result r) {
         int outputs = d.outputCount();
         float[] features = new float[d.inputCount()];
         float[] out = new float[outputs];
@@ -172,7 +210,7 @@ public final class JournalReplay {
                 if (!same && r.mismatches++ == 0) {
                     r.firstMismatchSequence = rec.sequence;
                 }
-                if (targets != null && score(rec, targets, truth)) {
+                if ((targets != null && score(rec, targets, truth)) || (paired != null && score(rec, paired, truth))) {
                     recordedAcc.add(truth, rec.output);
                     replayedAcc.add(truth, out);
                     r.scored++;
@@ -190,6 +228,20 @@ public final class JournalReplay {
             r.recordedR2 = recordedAcc.meanR2();
             r.replayedR2 = replayedAcc.meanR2();
         }
+    }
+
+    private static boolean score(JournalRecord rec, Map<Long, float[]> paired, double[] truth) {
+        float[] t = paired.get(rec.sequence);
+        if (t == null) {
+            return false;
+        }
+        for (int k = 0; k < truth.length; k++) {
+            if (!Float.isFinite(t[k]) || !Float.isFinite(rec.output[k])) {
+                return false;
+            }
+            truth[k] = t[k];
+        }
+        return true;
     }
 
     private static boolean score(JournalRecord rec, DecodeTargets targets, double[] truth) {
