@@ -27,8 +27,8 @@ import picocli.CommandLine.Parameters;
                 + " outputs side by side. Nothing is sent anywhere: no outlets, no stimulation.",
             "Exit: 0 done (with the run's own decoder: every compared output identical); 1 the run's own decoder did"
                 + " not reproduce the recorded outputs (a mismatch, or nothing to compare); 2 the journal or the"
-                + " decoder cannot be used, or the journal is damaged (what was replayed before the damage is still"
-                + " reported)."})
+                + " decoder cannot be used, or the journal is damaged (a tail that cannot be read or a file cut short"
+                + " after reporting what was replayed before it)."})
 final class ReplayCommand implements Callable<Integer> {
     /** Exit code: the run's own decoder did not reproduce the recorded outputs. */
     static final int EXIT_MISMATCH = 1;

@@ -115,7 +115,7 @@ class JournalInfoCommandTest {
         Files.write(fake.resolve("20261203F.cq4"), new byte[4096]);
         Object[] q = CliRunner.run("journal", "info", fake.toString(), "--json");
         assertThat(q[0]).isEqualTo(2);
-        assertThat((String) q[2]).contains(fake.toString());
+        assertThat((String) q[2]).contains(fake.toString() + " is not a Reflex journal: it holds no run metadata");
     }
 
     @Test
@@ -158,6 +158,30 @@ class JournalInfoCommandTest {
             why = why != null ? why : reader.tailFault();
         }
         assertThat(frames).as("info: %s; reader: %s", run0.get("error"), why).isEqualTo(readable);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aRecordWithADamagedTypeIsReportedWithEveryRecordBeforeItCounted(@TempDir Path dir) throws Exception {
+        Path copy = copyRun(run.journal, dir.resolve("run-copy"));
+        Path cq4 = queueFile(copy);
+        byte[] bytes = Files.readAllBytes(cq4);
+        // the frame record of sequence 500 starts {type 2, version 1, sequence (i64, little-endian)}
+        byte[] start = {2, 1, (byte) 0xF4, 1, 0, 0, 0, 0, 0, 0};
+        int at = indexOf(bytes, start);
+        assertThat(at).isPositive();
+        bytes[at] = 0x7F;
+        Files.write(cq4, bytes);
+        Object[] r = CliRunner.run("journal", "info", copy.toString(), "--json");
+        assertThat(r[0]).as("stdout %s stderr %s", r[1], r[2]).isEqualTo(2);
+        assertThat((String) r[2]).contains(copy.toString(), "damaged after 500 records (500 frames)",
+                "unknown journal record type 127");
+        long frames = Json.mapper().readTree(((String) r[1]).strip()).get("runs").get(0).get("frames").asLong();
+        assertThat(frames).isEqualTo(500);
+        // replay refuses it too, after saying what it read
+        Object[] p = CliRunner.run("replay", copy.toString());
+        assertThat(p[0]).as("stdout %s stderr %s", p[1], p[2]).isEqualTo(2);
+        assertThat((String) p[2]).contains(copy.toString());
     }
 
     @Test
@@ -223,6 +247,19 @@ class JournalInfoCommandTest {
             assertThat(q).hasSize(1);
             return q.get(0);
         }
+    }
+
+    private static int indexOf(byte[] b, byte[] pattern) {
+        outer:
+        for (int i = 0; i + pattern.length <= b.length; i++) {
+            for (int k = 0; k < pattern.length; k++) {
+                if (b[i + k] != pattern[k]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static long lastNonZeroByte(Path file) throws IOException {

@@ -200,8 +200,8 @@ public final class JournalReader implements AutoCloseable {
             return; // the index itself is unreadable; what was read stands
         }
         if (indexed > recordsRead) {
-            tailFault = "the queue file is cut short: its index counts " + indexed + " records, " + recordsRead
-                    + " could be read";
+            tailFault = "the queue file is cut short or damaged: its index counts " + indexed + " records, "
+                    + recordsRead + " could be read";
         }
     }
 
