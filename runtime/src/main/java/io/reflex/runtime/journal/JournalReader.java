@@ -126,6 +126,14 @@ public final class JournalReader implements AutoCloseable {
                             + " reader knows version " + JournalFormat.VERSION);
                 }
                 if (type == JournalFormat.TYPE_META) {
+                    // its length (stop-bit encoded) bounded by the record before the text is read
+                    long at = b.readPosition();
+                    long length = b.readStopBit();
+                    if (length < -1 || length > b.readRemaining()) {
+                        throw new FormatException("the run metadata record is malformed (" + length + " chars in "
+                                + b.readRemaining() + " bytes)");
+                    }
+                    b.readPosition(at);
                     metadataJson = b.readUtf8();
                     continue;
                 }

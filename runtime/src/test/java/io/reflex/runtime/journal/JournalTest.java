@@ -270,6 +270,24 @@ class JournalTest {
         }
     }
 
+    @Test
+    void aMetadataRecordClaimingMoreTextThanItHoldsIsRefused(@TempDir Path dir) {
+        Path jdir = dir.resolve("j");
+        try (ChronicleQueue q = ChronicleQueue.singleBuilder(jdir).rollCycle(RollCycles.FAST_DAILY).build();
+             ExcerptAppender a = q.createAppender();
+             DocumentContext dc = a.writingDocument()) {
+            Bytes<?> b = dc.wire().bytes();
+            b.writeByte(JournalFormat.TYPE_META);
+            b.writeByte(JournalFormat.VERSION);
+            b.writeStopBit(1L << 40);
+            b.write(new byte[] {'{', '}'});
+        }
+        try (JournalReader reader = new JournalReader(jdir)) {
+            assertThatThrownBy(() -> reader.next(new JournalRecord())).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("run metadata record is malformed");
+        }
+    }
+
     /** out = (mean of features, 0). */
     private static final class Mean implements Decoder {
         private final int n;
