@@ -92,5 +92,13 @@ class DaemonProcessTest {
         }
         assertThat(read).as("frames read back").isEqualTo(journaled).isGreaterThanOrEqualTo(
                 (int) (report.get("frames").asLong() + report.get("calibration_frames").asLong()));
+        // the daemon's run replays through the decoder it saved, bit for bit
+        Object[] replay = CliRunner.run("replay", report.get("journal").asText(), "--json");
+        assertThat(replay[0]).as("stderr: %s", replay[2]).isEqualTo(0);
+        JsonNode rj = Json.mapper().readTree(((String) replay[1]).strip());
+        assertThat(rj.get("decoder_source").asText()).isEqualTo("saved");
+        assertThat(rj.get("compared").asLong()).isPositive();
+        assertThat(rj.get("mismatches").asLong()).isZero();
+        assertThat(rj.get("frames").asLong()).isEqualTo(journaled);
     }
 }

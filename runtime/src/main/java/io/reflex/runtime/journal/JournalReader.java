@@ -1,12 +1,16 @@
 package io.reflex.runtime.journal;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
 import net.openhft.chronicle.bytes.Bytes;
-import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueue;
+import net.openhft.chronicle.queue.impl.single.SingleChronicleQueueBuilder;
 import net.openhft.chronicle.wire.DocumentContext;
 
 /**
@@ -19,17 +23,30 @@ public final class JournalReader implements AutoCloseable {
         ChronicleSettings.disablePhoneHome();
     }
 
-    private final ChronicleQueue queue;
+    /** Most samples, channels, references or outputs a frame record may name; a record's length bounds them too. */
+    private static final int MAX_COUNT = 1 << 24;
+
+    /** File names of {@link RollCycles#FAST_DAILY} cycles (days since the epoch, UTC). */
+    private static final DateTimeFormatter CYCLE_FILE = DateTimeFormatter.ofPattern("yyyyMMdd'F'");
+
+    private final Path dir;
+    private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
     private String metadataJson;
     private String tailFault;
+    /** The cycle whose file size is {@link #fileBytes}; -1 before the first record. */
+    private int fileCycle = -1;
+    private long fileBytes;
+    /** Documents read so far, the run metadata included. */
+    private long recordsRead;
 
     /** Opens the journal in {@code dir} read-only. */
     public JournalReader(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no journal directory at " + dir.toAbsolutePath());
         }
-        queue = ChronicleQueue.singleBuilder(dir).rollCycle(RollCycles.FAST_DAILY).readOnly(true).build();
+        this.dir = dir;
+        queue = SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.FAST_DAILY).readOnly(true).build();
         tailer = queue.createTailer().toStart();
     }
 
@@ -94,9 +111,14 @@ public final class JournalReader implements AutoCloseable {
         while (true) {
             try (DocumentContext dc = tailer.readingDocument()) {
                 if (!dc.isPresent()) {
+                    checkComplete();
                     return 0;
                 }
                 Bytes<?> b = dc.wire().bytes();
+                if (cutShort(b.readLimit())) {
+                    return 0;
+                }
+                recordsRead++;
                 byte type = b.readByte();
                 byte version = b.readByte();
                 if (version != JournalFormat.VERSION) {
@@ -104,6 +126,14 @@ public final class JournalReader implements AutoCloseable {
                             + " reader knows version " + JournalFormat.VERSION);
                 }
                 if (type == JournalFormat.TYPE_META) {
+                    // its length (stop-bit encoded) bounded by the record before the text is read
+                    long at = b.readPosition();
+                    long length = b.readStopBit();
+                    if (length < -1 || length > b.readRemaining()) {
+                        throw new FormatException("the run metadata record is malformed (" + length + " chars in "
+                                + b.readRemaining() + " bytes)");
+                    }
+                    b.readPosition(at);
                     metadataJson = b.readUtf8();
                     continue;
                 }
@@ -143,6 +173,46 @@ public final class JournalReader implements AutoCloseable {
         }
     }
 
+    /**
+     * True (and the tail fault set) when the record ending at {@code endByte} of the current cycle's file lies past
+     * the file's end: a file cut short maps its missing pages as zeros or faults on them, so the record is not read.
+     */
+    private boolean cutShort(long endByte) {
+        int cycle = tailer.cycle();
+        if (cycle != fileCycle) {
+            fileCycle = cycle;
+            Path file = dir.resolve(LocalDate.ofEpochDay(cycle).format(CYCLE_FILE) + ".cq4");
+            try {
+                fileBytes = Files.size(file);
+            } catch (IOException e) {
+                fileBytes = Long.MAX_VALUE; // named otherwise than by the daily roll: nothing to check against
+            }
+        }
+        if (endByte > fileBytes) {
+            tailFault = "the queue file of cycle " + cycle + " is cut short: record " + (recordsRead + 1) + " ends at"
+                    + " byte " + endByte + " but the file holds " + fileBytes + " bytes";
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * At the end of the stored records: a queue file cut short (copied in part, truncated) ends in zeros that read
+     * like the end of the queue, but the queue's index still counts the records that were written.
+     */
+    private void checkComplete() {
+        long indexed;
+        try {
+            indexed = queue.entryCount();
+        } catch (RuntimeException | InternalError e) {
+            return; // the index itself is unreadable; what was read stands
+        }
+        if (indexed > recordsRead) {
+            tailFault = "the queue file is cut short or damaged: its index counts " + indexed + " records, "
+                    + recordsRead + " could be read";
+        }
+    }
+
     private static void read(Bytes<?> b, JournalRecord r) {
         r.sequence = b.readLong();
         r.sourceSequence = b.readLong();
@@ -152,6 +222,11 @@ public final class JournalReader implements AutoCloseable {
         r.decodeStatus = b.readInt();
         r.decoderGeneration = b.readInt();
         int stages = b.readByte();
+        // every size read from the file is bounded by the record's own length before anything is allocated
+        if (stages < 0 || 8L * stages > b.readRemaining()) {
+            throw new FormatException("frame record " + r.sequence + " is malformed (" + stages + " stage stamps in "
+                    + b.readRemaining() + " bytes)");
+        }
         if (r.stampNs.length != stages) {
             r.stampNs = new long[stages];
         }
@@ -163,6 +238,16 @@ public final class JournalReader implements AutoCloseable {
         r.referenceCount = b.readInt();
         r.outputCount = b.readInt();
         int n = r.sampleCount;
+        long ch = r.channels;
+        long refs = r.referenceCount;
+        long outs = r.outputCount;
+        if (n < 0 || ch < 0 || refs < 0 || outs < 0 || n > MAX_COUNT || ch > MAX_COUNT || refs > MAX_COUNT
+                || outs > MAX_COUNT
+                || 8L * n + 4L * n * ch + 4L * n * refs + 4 * ch + 4 * refs + 8 * outs > b.readRemaining()) {
+            throw new FormatException("frame record " + r.sequence + " is malformed (" + n + " samples of " + ch
+                    + " channels, " + refs + " references, " + outs + " outputs in " + b.readRemaining()
+                    + " bytes)");
+        }
         if (r.sampleTimestampsS.length < n) {
             r.sampleTimestampsS = new double[n];
         }

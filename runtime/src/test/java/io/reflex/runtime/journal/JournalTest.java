@@ -237,6 +237,57 @@ class JournalTest {
         }
     }
 
+    @Test
+    void aFrameRecordWhoseSizesExceedItsLengthIsRefusedBeforeAllocating(@TempDir Path dir) {
+        // {samples, channels, references, outputs} claimed by each bad frame; the record itself holds 64 bytes
+        int[][] claims = {{1 << 20, 1 << 10, 0, 2}, {-1, 8, 0, 2}, {10, 8, 0, Integer.MAX_VALUE}, {0, 0, 1 << 30, 0}};
+        for (int i = 0; i < claims.length; i++) {
+            Path jdir = dir.resolve("j" + i);
+            try (ChronicleQueue q = ChronicleQueue.singleBuilder(jdir).rollCycle(RollCycles.FAST_DAILY).build();
+                 ExcerptAppender a = q.createAppender();
+                 DocumentContext dc = a.writingDocument()) {
+                Bytes<?> b = dc.wire().bytes();
+                b.writeByte(JournalFormat.TYPE_FRAME);
+                b.writeByte(JournalFormat.VERSION);
+                b.writeLong(7); // sequence
+                b.writeLong(7);
+                b.writeDouble(1.0);
+                b.writeLong(0);
+                b.writeInt(0);
+                b.writeInt(0);
+                b.writeInt(1);
+                b.writeByte((byte) 0); // no stage stamps
+                for (int c : claims[i]) {
+                    b.writeInt(c);
+                }
+                b.write(new byte[64]);
+            }
+            try (JournalReader reader = new JournalReader(jdir)) {
+                assertThatThrownBy(() -> reader.next(new JournalRecord())).as("claim %d", i)
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("frame record 7 is malformed");
+            }
+        }
+    }
+
+    @Test
+    void aMetadataRecordClaimingMoreTextThanItHoldsIsRefused(@TempDir Path dir) {
+        Path jdir = dir.resolve("j");
+        try (ChronicleQueue q = ChronicleQueue.singleBuilder(jdir).rollCycle(RollCycles.FAST_DAILY).build();
+             ExcerptAppender a = q.createAppender();
+             DocumentContext dc = a.writingDocument()) {
+            Bytes<?> b = dc.wire().bytes();
+            b.writeByte(JournalFormat.TYPE_META);
+            b.writeByte(JournalFormat.VERSION);
+            b.writeStopBit(1L << 40);
+            b.write(new byte[] {'{', '}'});
+        }
+        try (JournalReader reader = new JournalReader(jdir)) {
+            assertThatThrownBy(() -> reader.next(new JournalRecord())).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("run metadata record is malformed");
+        }
+    }
+
     /** out = (mean of features, 0). */
     private static final class Mean implements Decoder {
         private final int n;

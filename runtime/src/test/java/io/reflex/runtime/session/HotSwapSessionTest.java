@@ -133,6 +133,21 @@ class HotSwapSessionTest {
         for (int g = 1; g <= 11; g++) {
             assertThat(perGen[g]).as("frames of generation %d", g).isPositive();
         }
+
+        // a replay with the run's saved decoder reproduces generation 1 bit for bit and leaves the swapped-in ones
+        // alone; another decoder replays every live frame, reset at each generation's start
+        int later = 0;
+        for (int g = 2; g <= 11; g++) {
+            later += perGen[g];
+        }
+        JournalReplay.Result own = JournalReplay.replay(journal, null);
+        assertThat(own.reproduced()).isTrue();
+        assertThat(own.compared).isEqualTo(perGen[1]);
+        assertThat(own.otherGenerationFrames).isEqualTo(later);
+        JournalReplay.Result other = JournalReplay.replay(journal, "wiener");
+        assertThat(other.recordedDecoder).isFalse();
+        assertThat(other.replayed).isEqualTo(perGen[1] + later);
+        assertThat(other.otherGenerationFrames).isZero();
     }
 
     private static TrainableDecoder fittedOther() {

@@ -148,6 +148,17 @@ class JournalFitTest {
         DecoderFile.Contents c = DecoderFile.read(out);
         assertThat(c.channels()).isEqualTo(16);
         c.requireMatches(16, 20_000, 1000);
+
+        // the lab session replays through its saved decoder bit for bit, scored on the paired kinematics
+        JournalReplay.Result replay = JournalReplay.replay(r.journal, null);
+        assertThat(replay.decoderSource).isEqualTo("saved");
+        assertThat(replay.compared).isPositive();
+        assertThat(replay.mismatches).isZero();
+        assertThat(replay.reproduced()).isTrue();
+        assertThat(replay.targetsFrom).isEqualTo("paired");
+        assertThat(replay.targetNames).containsExactly("vx", "vy");
+        assertThat(replay.scored).isPositive().isLessThanOrEqualTo(replay.compared);
+        assertThat(replay.replayedR2).isFinite().isEqualTo(replay.recordedR2);
     }
 
     /**

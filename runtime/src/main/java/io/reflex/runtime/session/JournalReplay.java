@@ -1,0 +1,349 @@
+package io.reflex.runtime.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.Metrics;
+import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.runtime.journal.JournalFormat;
+import io.reflex.runtime.journal.JournalReader;
+import io.reflex.runtime.journal.JournalRecord;
+import io.reflex.runtime.pipeline.Frame;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Re-runs a recorded journal's features through a decoder as fast as it goes ({@code reflex replay}), following the
+ * decode stage's rules: the decoder is reset when a decoder generation starts and at each trial start, and a frame
+ * the stage did not decode (skipped at the deadline, invalid input) is not decoded. Nothing else of the pipeline
+ * runs: no source, no sinks, no stimulation.
+ *
+ * <p>With the run's own decoder (the {@code decoder.rxdf} a calibrated session saved, or the {@code decoder.file} it
+ * loaded) only the frames of decoder generation 1, the frames that decoder decoded, are replayed, and every recorded
+ * output the decoder produced (decode OK, not replaced by the safe output) is compared bit for bit. With another
+ * decoder every live frame is replayed and the outputs are compared too (they will differ). R² against the recorded
+ * targets (the source's references, or the paired targets of a kinematics stream) is reported for the recorded and
+ * the replayed outputs side by side.
+ */
+public final class JournalReplay {
+
+    /** Most paired-targets records held for scoring (about 5.8 h of 20 ms bins); later frames are not scored. */
+    public static final int MAX_PAIRED = 1 << 20;
+
+    private JournalReplay() {
+    }
+
+    /** What a replay did. */
+    public static final class Result {
+        public Path journal;
+        /** {@code saved} (the run's decoder.rxdf), {@code loaded} (the run's decoder.file), {@code file}, {@code fitted}. */
+        public String decoderSource;
+        /** The decoder file replayed (for {@code fitted}: none, null). */
+        public Path decoderFile;
+        public String decoderType;
+        /** True when the decoder is the one the run decoded generation 1 with: outputs must match bit for bit. */
+        public boolean recordedDecoder;
+        public int channels = -1;
+        public int outputs = -1;
+        /** The targets R² is scored on (empty: the journal has neither reference nor paired targets). */
+        public List<String> targetNames = new ArrayList<>();
+        /** {@code reference} (the source's own), {@code paired} (a kinematics stream's), or "" (none). */
+        public String targetsFrom = "";
+        public long frames;
+        /** Frames of decoder generation 0 (calibration: no decoder yet). */
+        public long noDecoderFrames;
+        /** Frames of generations not replayed (with the run's decoder: the generations after 1, other decoders). */
+        public long otherGenerationFrames;
+        /** Frames the decode stage did not decode (skipped at the deadline, invalid input): not decoded again. */
+        public long notDecodedFrames;
+        /** Frames decoded by the replay. */
+        public long replayed;
+        /** Decoded frames whose recorded output was the safe output (a deadline miss or decode fault): not compared. */
+        public long notComparable;
+        public long compared;
+        public long mismatches;
+        public long firstMismatchSequence = -1;
+        public double maxAbsDifference;
+        /** Frames scored for R² (compared frames with finite targets). */
+        public long scored;
+        public double recordedR2 = Double.NaN;
+        public double replayedR2 = Double.NaN;
+        public double replayMs;
+        /** Why the journal's reading stopped early, or null. */
+        public String tailFault;
+
+        /** True when the run's own decoder reproduced every compared output (and some were compared). */
+        public boolean reproduced() {
+            return recordedDecoder && compared > 0 && mismatches == 0 && tailFault == null;
+        }
+    }
+
+    /**
+     * Replays the journal in {@code dir} through {@code decoder}: null for the run's own decoder, {@code kalman} or
+     * {@code wiener} for one fitted on the journal as {@code reflex fit} does, or a decoder file.
+     *
+     * @throws IllegalArgumentException with the reason when the journal or the decoder cannot be used
+     */
+    public static Result replay(Path dir, String decoder) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("no journal directory at " + dir.toAbsolutePath());
+        }
+        Result r = new Result();
+        r.journal = dir;
+        JsonNode meta = readMetadata(dir);
+        DecoderFile.Contents contents = resolve(dir, decoder, meta, r);
+        TrainableDecoder d = contents.decoder();
+        r.decoderType = contents.type();
+        List<String> refs = new ArrayList<>();
+        for (JsonNode n : meta.path("references")) {
+            refs.add(n.asText());
+        }
+        DecodeTargets targets = DecodeTargets.of(refs);
+        Map<Long, float[]> paired = null;
+        if (targets != null && targets.count() == d.outputCount()) {
+            r.targetNames = targets.names();
+            r.targetsFrom = "reference";
+        } else {
+            targets = null;
+            List<String> pairedNames = new ArrayList<>();
+            for (JsonNode n : meta.path("paired_targets")) {
+                pairedNames.add(n.asText());
+            }
+            if (pairedNames.size() == d.outputCount()) {
+                paired = pairedTargets(dir, d.outputCount());
+                r.targetNames = pairedNames;
+                r.targetsFrom = "paired";
+            }
+        }
+        run(dir, d, targets, paired, r);
+        return r;
+    }
+
+    /** The paired-targets records of a journal by frame sequence (the first {@link #MAX_PAIRED} of them). */
+    private static Map<Long, float[]> pairedTargets(Path dir, int count) {
+        Map<Long, float[]> out = new HashMap<>();
+        try (JournalReader reader = new JournalReader(dir)) {
+            JournalRecord rec = new JournalRecord();
+            for (byte type = reader.nextRecord(rec); type != 0 && out.size() < MAX_PAIRED;
+                 type = reader.nextRecord(rec)) {
+                if (type == JournalFormat.TYPE_PAIRED_TARGETS && rec.pairedCount == count) {
+                    out.put(rec.sequence, Arrays.copyOf(rec.pairedTargets, count));
+                }
+            }
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("journal " + dir + " cannot be read: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static void run(Path dir, TrainableDecoder d, DecodeTargets targets, Map<Long, float[]> paired,
+                            Result r) {
+        int outputs = d.outputCount();
+        float[] features = new float[d.inputCount()];
+        float[] out = new float[outputs];
+        double[] truth = new double[outputs];
+        Metrics.R2Accumulator recordedAcc = new Metrics.R2Accumulator(outputs);
+        Metrics.R2Accumulator replayedAcc = new Metrics.R2Accumulator(outputs);
+        int generation = 0;
+        long t0 = System.nanoTime();
+        try (JournalReader reader = new JournalReader(dir)) {
+            JournalRecord rec = new JournalRecord();
+            for (byte type = reader.nextRecord(rec); type != 0; type = reader.nextRecord(rec)) {
+                if (type != JournalFormat.TYPE_FRAME) {
+                    continue;
+                }
+                r.frames++;
+                if (r.channels < 0) {
+                    r.channels = rec.channels;
+                    r.outputs = rec.outputCount;
+                    if (rec.channels != d.inputCount() || rec.outputCount != outputs) {
+                        throw new IllegalArgumentException("the decoder maps " + d.inputCount() + " channels to "
+                                + outputs + " outputs but the journal's frames have " + rec.channels + " channels and "
+                                + rec.outputCount + " outputs");
+                    }
+                }
+                if (rec.channels != d.inputCount() || rec.outputCount != outputs) {
+                    throw new IllegalArgumentException("journal " + dir + ": frame " + rec.sequence + " has "
+                            + rec.channels + " channels and " + rec.outputCount + " outputs, the first had "
+                            + r.channels + " and " + r.outputs);
+                }
+                if (rec.decoderGeneration == 0) {
+                    r.noDecoderFrames++;
+                    continue;
+                }
+                if (r.recordedDecoder && rec.decoderGeneration != 1) {
+                    r.otherGenerationFrames++;
+                    continue;
+                }
+                // as the decode stage: a decoder taken up starts from reset, and so does every trial
+                if (rec.decoderGeneration != generation || (rec.flags & Frame.FLAG_TRIAL_START) != 0) {
+                    d.reset();
+                    generation = rec.decoderGeneration;
+                }
+                if (rec.decodeStatus == Frame.DECODE_SKIPPED || (rec.flags & Frame.FLAG_INVALID_INPUT) != 0) {
+                    r.notDecodedFrames++;
+                    continue;
+                }
+                System.arraycopy(rec.features, 0, features, 0, features.length);
+                d.decode(features, out);
+                r.replayed++;
+                if (rec.decodeStatus != DecodeStatus.OK || (rec.flags & Frame.FLAG_SAFE_OUTPUT) != 0) {
+                    r.notComparable++;
+                    continue;
+                }
+                r.compared++;
+                boolean same = true;
+                for (int k = 0; k < outputs; k++) {
+                    if (Float.floatToRawIntBits(out[k]) != Float.floatToRawIntBits(rec.output[k])) {
+                        same = false;
+                        r.maxAbsDifference = Math.max(r.maxAbsDifference, Math.abs((double) out[k] - rec.output[k]));
+                    }
+                }
+                if (!same && r.mismatches++ == 0) {
+                    r.firstMismatchSequence = rec.sequence;
+                }
+                if ((targets != null && score(rec, targets, truth)) || (paired != null && score(rec, paired, truth))) {
+                    recordedAcc.add(truth, rec.output);
+                    replayedAcc.add(truth, out);
+                    r.scored++;
+                }
+            }
+            r.tailFault = reader.tailFault();
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("journal " + dir + " cannot be read: " + e.getMessage());
+        }
+        r.replayMs = (System.nanoTime() - t0) * 1e-6;
+        if (r.frames == 0) {
+            throw new IllegalArgumentException("journal " + dir + " holds no frames");
+        }
+        if (r.scored > 1) {
+            r.recordedR2 = recordedAcc.meanR2();
+            r.replayedR2 = replayedAcc.meanR2();
+        }
+    }
+
+    private static boolean score(JournalRecord rec, Map<Long, float[]> paired, double[] truth) {
+        float[] t = paired.get(rec.sequence);
+        if (t == null) {
+            return false;
+        }
+        for (int k = 0; k < truth.length; k++) {
+            if (!Float.isFinite(t[k]) || !Float.isFinite(rec.output[k])) {
+                return false;
+            }
+            truth[k] = t[k];
+        }
+        return true;
+    }
+
+    private static boolean score(JournalRecord rec, DecodeTargets targets, double[] truth) {
+        int[] idx = targets.indices();
+        for (int k = 0; k < truth.length; k++) {
+            if (idx[k] >= rec.referenceCount) {
+                return false;
+            }
+            float v = rec.targets[idx[k]];
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+            truth[k] = v;
+        }
+        for (int k = 0; k < truth.length; k++) {
+            if (!Float.isFinite(rec.output[k])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static DecoderFile.Contents resolve(Path dir, String decoder, JsonNode meta, Result r) {
+        Path saved = dir.resolve(SavedDecoder.FILE_NAME);
+        String loadedName = meta.path("config").path("decoder").path("file").asText("");
+        Path loaded = loadedName.isEmpty() ? null : Path.of(loadedName);
+        if (decoder == null) {
+            if (Files.isRegularFile(saved)) {
+                r.decoderSource = "saved";
+                r.decoderFile = saved;
+            } else if (loaded != null && Files.isRegularFile(loaded)) {
+                r.decoderSource = "loaded";
+                r.decoderFile = loaded;
+            } else {
+                throw new IllegalArgumentException("journal " + dir + " holds no saved decoder ("
+                        + SavedDecoder.FILE_NAME + ")" + (loaded != null ? " and the decoder.file its run loaded ("
+                        + loaded + ") is not there" : "") + "; name one with --decoder FILE.rxdf, kalman or wiener");
+            }
+            r.recordedDecoder = true;
+            return DecoderFile.read(r.decoderFile);
+        }
+        if (decoder.equals("kalman") || decoder.equals("wiener")) {
+            r.decoderSource = "fitted";
+            Path tmp;
+            try {
+                tmp = Files.createTempFile("reflex-replay-", ".rxdf");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            try {
+                JournalFit.fit(dir, decoder, tmp);
+                return DecoderFile.read(tmp);
+            } finally {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temporary file the system cleans up
+                }
+            }
+        }
+        Path file = Path.of(decoder);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--decoder " + decoder + " is neither kalman, wiener nor a decoder"
+                    + " file");
+        }
+        r.decoderSource = "file";
+        r.decoderFile = file;
+        r.recordedDecoder = sameBytes(file, saved) || (loaded != null && sameBytes(file, loaded));
+        return DecoderFile.read(file);
+    }
+
+    private static boolean sameBytes(Path a, Path b) {
+        try {
+            return Files.isRegularFile(b) && Files.mismatch(a, b) == -1;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static JsonNode readMetadata(Path dir) {
+        try (JournalReader reader = new JournalReader(dir)) {
+            JournalRecord rec = new JournalRecord();
+            reader.nextRecord(rec);
+            String json = reader.metadataJson();
+            if (json == null) {
+                throw new IllegalArgumentException("journal " + dir + " has no run metadata record"
+                        + (reader.tailFault() != null ? " (" + reader.tailFault() + ")" : ""));
+            }
+            JsonNode node = new ObjectMapper().readTree(json);
+            if (!node.path("config").isObject()) {
+                throw new IllegalArgumentException("journal " + dir + ": its run metadata holds no config");
+            }
+            return node;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("journal " + dir + ": its run metadata is not JSON: " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("journal " + dir + " cannot be read: " + e.getMessage());
+        } catch (RuntimeException | InternalError e) {
+            if (e instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalArgumentException("journal " + dir + " cannot be opened: " + e);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.reflex.tools;
+
+import io.reflex.runtime.session.JournalReplay;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code reflex replay}: re-runs a recorded journal's features through a decoder as fast as it goes and compares the
+ * outputs with the recorded ones ({@link JournalReplay}). Stimulation is never sent during a replay.
+ */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        header = "Re-run a recorded journal's features through a decoder and compare the outputs with the recorded"
+                + " ones.",
+        description = {"Reads the journal run directory (journal.dir/run-...) and decodes its frames' features as fast"
+                + " as possible, as the decode stage did (reset when a decoder generation starts and at trial starts;"
+                + " frames skipped at the deadline or with invalid input skipped). With the run's own decoder (its"
+                + " saved decoder.rxdf, the default) the frames of decoder generation 1 are replayed and every output"
+                + " the decoder produced is compared bit for bit with the recorded one. With another decoder (a"
+                + " decoder file, or kalman / wiener fitted on the journal as reflex fit does) every live frame is"
+                + " replayed and R² against the recorded targets is reported for the recorded and the replayed"
+                + " outputs side by side. Nothing is sent anywhere: no outlets, no stimulation.",
+            "Exit: 0 done (with the run's own decoder: every compared output identical); 1 the run's own decoder did"
+                + " not reproduce the recorded outputs (a mismatch, or nothing to compare); 2 the journal or the"
+                + " decoder cannot be used, or the journal is damaged (a tail that cannot be read or a file cut short"
+                + " after reporting what was replayed before it)."})
+final class ReplayCommand implements Callable<Integer> {
+    /** Exit code: the run's own decoder did not reproduce the recorded outputs. */
+    static final int EXIT_MISMATCH = 1;
+    /** Exit code: the journal or the decoder cannot be used. */
+    static final int EXIT_REFUSED = 2;
+
+    @Parameters(index = "0", paramLabel = "JOURNAL", description = "A journal run directory (journal.dir/run-...).")
+    Path journal;
+
+    @Option(names = "--decoder", paramLabel = "FILE.rxdf|kalman|wiener",
+            description = "The decoder to replay with (default: the run's saved decoder.rxdf, or the decoder.file it"
+                    + " loaded).")
+    String decoder;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        return run(journal, decoder, json, System.out, System.err);
+    }
+
+    static int run(Path journal, String decoder, boolean json, PrintStream stdout, PrintStream stderr) {
+        JournalReplay.Result r;
+        try {
+            r = JournalReplay.replay(journal, decoder);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            stderr.println("reflex replay: " + e.getMessage());
+            return EXIT_REFUSED;
+        }
+        if (json) {
+            Json.Arr names = Json.array();
+            r.targetNames.forEach(names::add);
+            stdout.println(Json.object()
+                    .put("journal", r.journal.toString())
+                    .put("decoder", r.decoderType)
+                    .put("decoder_source", r.decoderSource)
+                    .put("decoder_file", r.decoderFile == null ? null : r.decoderFile.toString())
+                    .put("recorded_decoder", r.recordedDecoder)
+                    .put("channels", r.channels)
+                    .put("outputs", r.outputs)
+                    .put("frames", r.frames)
+                    .put("no_decoder_frames", r.noDecoderFrames)
+                    .put("other_generation_frames", r.otherGenerationFrames)
+                    .put("not_decoded_frames", r.notDecodedFrames)
+                    .put("replayed", r.replayed)
+                    .put("not_comparable", r.notComparable)
+                    .put("compared", r.compared)
+                    .put("mismatches", r.mismatches)
+                    .put("first_mismatch_sequence", r.firstMismatchSequence)
+                    .put("max_abs_difference", r.maxAbsDifference)
+                    .put("reproduced", r.reproduced())
+                    .put("targets", names)
+                    .put("targets_from", r.targetsFrom)
+                    .put("scored", r.scored)
+                    .put("recorded_r2", round(r.recordedR2))
+                    .put("replayed_r2", round(r.replayedR2))
+                    .put("replay_ms", Math.round(r.replayMs * 1e3) / 1e3)
+                    .put("frames_per_s", r.replayMs > 0 ? Math.round(r.replayed / (r.replayMs * 1e-3)) : 0)
+                    .put("tail_fault", r.tailFault)
+                    .toJson());
+        } else {
+            print(r, stdout);
+        }
+        if (r.tailFault != null) {
+            stderr.println("reflex replay: journal " + r.journal + " is damaged: " + r.tailFault + "; "
+                    + r.frames + " frames before the damage were read");
+            return EXIT_REFUSED;
+        }
+        if (r.recordedDecoder && !r.reproduced()) {
+            stderr.println("reflex replay: the run's own decoder did not reproduce the recorded outputs ("
+                    + (r.compared == 0 ? "no output to compare" : r.mismatches + " of " + r.compared
+                    + " frames differ, the first is frame " + r.firstMismatchSequence) + ")");
+            return EXIT_MISMATCH;
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Double.isNaN(v) ? Double.NaN : Math.round(v * 1e4) / 1e4;
+    }
+
+    private static void print(JournalReplay.Result r, PrintStream out) {
+        String which = switch (r.decoderSource) {
+            case "saved" -> "the run's saved decoder";
+            case "loaded" -> "the decoder file the run loaded";
+            case "fitted" -> "a " + r.decoderType + " decoder fitted on this journal (in-sample)";
+            default -> r.recordedDecoder ? "the run's own decoder" : "another decoder";
+        };
+        out.printf(Locale.ROOT, "reflex replay: %s with %s (%s%s, %d channels -> %d outputs); stimulation is never"
+                        + " sent in a replay%n", r.journal, which, r.decoderType,
+                r.decoderFile == null ? "" : ", " + r.decoderFile, r.channels, r.outputs);
+        out.printf(Locale.ROOT, "  frames: %d read, %d without a decoder (calibration), %d of other generations, %d not"
+                        + " decoded live (skipped, invalid), %d replayed, %d left with the safe output live%n", r.frames,
+                r.noDecoderFrames, r.otherGenerationFrames, r.notDecodedFrames, r.replayed, r.notComparable);
+        out.printf(Locale.ROOT, "  compared: %d, mismatches: %d%s%n", r.compared, r.mismatches,
+                r.mismatches == 0 ? (r.recordedDecoder && r.compared > 0 ? " (bit for bit)" : "")
+                        : String.format(Locale.ROOT, " (first at frame %d, largest difference %.6g)",
+                        r.firstMismatchSequence, r.maxAbsDifference));
+        if (!r.targetNames.isEmpty()) {
+            out.printf(Locale.ROOT, "  R² against the recorded targets %s (%s) on %d bins: recorded %s, replayed %s%n",
+                    r.targetNames, r.targetsFrom.equals("paired") ? "the kinematics stream's" : "the source's",
+                    r.scored, fmt(r.recordedR2), fmt(r.replayedR2));
+        } else {
+            out.println("  R²: n/a (the journal holds no targets for these outputs)");
+        }
+        out.printf(Locale.ROOT, "  %d frames decoded in %.1f ms%n", r.replayed, r.replayMs);
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4f", v);
+    }
+}
