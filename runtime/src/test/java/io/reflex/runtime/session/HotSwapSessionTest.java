@@ -46,13 +46,14 @@ class HotSwapSessionTest {
         ReflexConfig c = new ReflexConfig();
         c.source.channels = CHANNELS;
         c.pipeline.binWidthUs = 5_000;
-        // 10 ms from ingest: a decode of a few µs, so only a stall (a decoder built or compiled on the pipeline
-        // thread) could miss it
-        c.pipeline.deadlineUs = 10_000;
+        // 50 ms from ingest: a decode takes a few µs and a loaded CI machine's stalls stay below this, while a decoder
+        // built or fitted on the pipeline thread (hundreds of ms) would miss it
+        c.pipeline.deadlineUs = 50_000;
         c.decoder.name = "kalman";
         c.decoder.compare = new ArrayList<>();
         c.calibration.seconds = 2;
-        c.run.seconds = 4;
+        // long enough for ten swaps (each warms its decoder for 20,000 decodes) on a loaded machine
+        c.run.seconds = 8;
         c.journal.dir = dir.toString();
         CountDownLatch live = new CountDownLatch(1);
         List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
