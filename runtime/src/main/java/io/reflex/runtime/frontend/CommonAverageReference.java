@@ -101,6 +101,9 @@ public final class CommonAverageReference {
         for (int s = 0; s < sampleCount; s++) {
             final int inBase = inOffset + s * n;
             final int outBase = outOffset + s * n;
+            if (groups == 1 && applyOneGroupFinite(in, inBase, out, outBase)) {
+                continue;
+            }
             java.util.Arrays.fill(sum, 0);
             java.util.Arrays.fill(count, 0);
             for (int c = 0; c < n; c++) {
@@ -128,6 +131,31 @@ public final class CommonAverageReference {
         }
         nonFiniteCount += bad;
         return bad;
+    }
+
+    /**
+     * The common case (one group, no non-finite value on a live channel) without per-channel branches or group
+     * look-ups, so the JIT can vectorise it. A non-finite value on a live channel makes the sum non-finite; then
+     * nothing has been written and the caller takes the general path for this sample.
+     */
+    private boolean applyOneGroupFinite(float[] in, int inBase, float[] out, int outBase) {
+        final int n = channels;
+        final boolean[] skip = excluded;
+        double total = 0;
+        int live = 0;
+        for (int c = 0; c < n; c++) {
+            final float v = in[inBase + c];
+            total += skip[c] ? 0f : v;
+            live += skip[c] ? 0 : 1;
+        }
+        if (!Double.isFinite(total)) {
+            return false;
+        }
+        final float mean = live > 0 ? (float) (total / live) : 0f;
+        for (int c = 0; c < n; c++) {
+            out[outBase + c] = skip[c] ? 0f : in[inBase + c] - mean;
+        }
+        return true;
     }
 
     private void checkRange(String name, float[] a, int offset, int sampleCount) {
