@@ -5,12 +5,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-ALL_MODULES=(decoders stim fpga-driver runtime)
+ALL_MODULES=(decoders stim fpga-driver gpu-engine runtime)
 
 usage() {
   cat <<'HELP'
 Usage: ./reflex bench [--quick] [--module M]... [--include REGEX] [--out DIR] [--update-docs] [--json]
-Runs the JMH benchmarks of the modules (default: decoders stim fpga-driver runtime), each with -prof gc, and writes
+Runs the JMH benchmarks of the modules (default: decoders stim fpga-driver gpu-engine runtime), each with -prof gc, and writes
 DIR/<module>.json (JMH's own JSON), DIR/run.json (date, commit, machine, JDK, the options) and DIR/tables.md.
   --quick         1 fork, 1 x 1 s warm-up, 3 x 1 s measurement (default: each benchmark's own settings)
   --module M      only this module (repeatable)

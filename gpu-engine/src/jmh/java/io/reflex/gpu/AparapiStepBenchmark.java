@@ -1,0 +1,97 @@
+package io.reflex.gpu;
+
+import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.engine.CpuEngine;
+import io.reflex.decoders.engine.Engine;
+import io.reflex.decoders.lfads.LorenzData;
+import io.reflex.decoders.snn.SnnDecoder;
+import io.reflex.decoders.synth.CenterOutSource;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One bin (engine step) of the fixed-point models on {@code aparapi-fixed}, on the OpenCL device (PoCL's CPU device
+ * in CI; a GPU where there is one) and on Aparapi's Java thread pool, beside {@code cpu-fixed} in the same run: the
+ * causal LFADS step of the Lorenz demo model (70 inputs), and the SNN tick of a bin (20 ticks) at 1,024 and 4,096
+ * neurons (96 inputs; 4,096 is the most the SNN decoder builds). The outputs are bit-identical across the three (the tests prove it); this measures their cost.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(1)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class AparapiStepBenchmark {
+    static final int BINS = 256;
+
+    @Param({"lfads-lorenz", "snn-1024", "snn-4096"})
+    String model;
+
+    @Param({"cpu-fixed", "aparapi-opencl", "aparapi-jtp"})
+    String engine;
+
+    private Engine e;
+    private float[][] bins;
+    private float[] out;
+    private int b;
+
+    @Setup(Level.Trial)
+    public void setup() {
+        ModelBundle bundle;
+        if (model.equals("lfads-lorenz")) {
+            bundle = ModelBundle.fromResource("/models/lfads-lorenz-causal.rbundle");
+            LorenzData data = new LorenzData(70, 73);
+            float[] trial = new float[73 * 70];
+            bins = new float[BINS][70];
+            for (int i = 0; i < BINS; i++) {
+                if (i % 73 == 0) {
+                    data.trial(11, i / 73, trial, null, null);
+                }
+                System.arraycopy(trial, (i % 73) * 70, bins[i], 0, 70);
+            }
+        } else {
+            int neurons = Integer.parseInt(model.substring("snn-".length()));
+            bundle = SnnDecoder.reservoirBundle(new SnnDecoder.Context().inputCount(96).neuronCount(neurons), "snn",
+                    "bench").toBundle();
+            CenterOutSource src = new CenterOutSource(new CenterOutSource.Context().channels(96).seed(1));
+            bins = new float[BINS][96];
+            double[] kin = new double[4];
+            for (float[] bin : bins) {
+                src.nextBin(20, bin, kin);
+            }
+        }
+        e = switch (engine) {
+            case "cpu-fixed" -> new CpuEngine(true);
+            case "aparapi-opencl" -> new AparapiFixedEngine(AparapiFixedEngine.DeviceChoice.OPENCL);
+            case "aparapi-jtp" -> new AparapiFixedEngine(AparapiFixedEngine.DeviceChoice.JTP);
+            default -> throw new IllegalArgumentException(engine);
+        };
+        e.load(bundle);
+        out = new float[e.outputCount()];
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        e.close();
+    }
+
+    @Benchmark
+    public float step() {
+        float[] in = bins[b];
+        b = (b + 1) % BINS;
+        e.step(in, out);
+        return out[0];
+    }
+}
