@@ -352,6 +352,12 @@ final class JournalInfo {
                 public void stopAll(long sequence, long timeNs) {
                     s.stopAll++;
                 }
+
+                @Override
+                public void damaged(String reason) {
+                    s.error = "stimulation journal " + dir + " is damaged: " + reason + " (read before it: " + s.commands
+                            + " commands, " + s.events + " events, " + s.stopAll + " stop-alls)";
+                }
             });
         } catch (RuntimeException | InternalError e) {
             s.records = s.commands + s.events + s.stopAll;

@@ -119,6 +119,33 @@ class JournalInfoCommandTest {
     }
 
     @Test
+    void aTruncatedStimulationJournalIsReportedNotReadAsComplete(@TempDir Path dir) throws Exception {
+        Path stim = dir.resolve("stim-x");
+        StimCommand c = new StimCommand().symmetric(10_000, 100_000, 50_000).pulseCount(1);
+        c.clearChannels().addChannel(0);
+        try (ChronicleStimJournal j = ChronicleStimJournal.open(stim)) {
+            for (int i = 1; i <= 300; i++) {
+                c.triggerTimeNs(1_000_000L * i).inputTimeNs(1_000_000L * i);
+                j.recordCommand(i, 1_000_000L * i, c, StimVerdict.ACCEPTED);
+            }
+        }
+        JournalInfo.Stim whole = JournalInfo.readStim(stim);
+        assertThat(whole.error).isNull();
+        assertThat(whole.commands).isEqualTo(300);
+        // cut at half of what was written: the zeros after the cut read like the queue's end, but its index knows
+        Path cq4 = queueFile(stim);
+        long end = lastNonZeroByte(cq4);
+        try (RandomAccessFile f = new RandomAccessFile(cq4.toFile(), "rw")) {
+            f.setLength(end / 2);
+        }
+        JournalInfo.Stim cut = JournalInfo.readStim(stim);
+        // either the index's count or the unbacked tail gives it away; never a short journal read as whole
+        assertThat(cut.error).as("records %d", cut.records).isNotNull().contains("is damaged:", "read before it:")
+                .containsAnyOf("cut short", "the tail could not be read");
+        assertThat(cut.commands).isLessThan(300);
+    }
+
+    @Test
     void aTruncatedQueueFileIsReportedWithEveryRecordBeforeTheDamageCounted(@TempDir Path dir) throws Exception {
         for (int third = 1; third <= 2; third++) {
             assertTruncatedCopyIsReported(dir.resolve("run-copy" + third), third);

@@ -303,6 +303,13 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
         /** A stop-all frame, journaled before it was sent. */
         default void stopAll(long sequence, long timeNs) {
         }
+
+        /**
+         * Reading stopped before the journal's end: a tail the file system never backed, or a queue file cut short
+         * (its index counts more records than could be read). Every record before it was visited.
+         */
+        default void damaged(String reason) {
+        }
     }
 
     /**
@@ -352,8 +359,21 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                     n++;
                 } catch (InternalError tail) {
                     // A page of the tail the file system never backed (SIGBUS): the records before it are all read.
-                    break;
+                    visitor.damaged("the tail could not be read after " + n + " records: " + tail);
+                    return n;
                 }
+            }
+            // A queue file cut short (copied in part, truncated) ends in zeros that read like the queue's end; its
+            // index still counts the records that were written.
+            long indexed;
+            try {
+                indexed = ((net.openhft.chronicle.queue.impl.single.SingleChronicleQueue) q).entryCount();
+            } catch (RuntimeException | InternalError e) {
+                indexed = -1; // the index itself is unreadable: what was read stands
+            }
+            if (indexed > n) {
+                visitor.damaged("the queue file is cut short or damaged: its index counts " + indexed
+                        + " records, " + n + " could be read");
             }
         }
         return n;
