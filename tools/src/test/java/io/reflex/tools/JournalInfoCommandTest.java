@@ -132,17 +132,22 @@ class JournalInfoCommandTest {
         JournalInfo.Stim whole = JournalInfo.readStim(stim);
         assertThat(whole.error).isNull();
         assertThat(whole.commands).isEqualTo(300);
-        // cut at half of what was written: the zeros after the cut read like the queue's end, but its index knows
-        Path cq4 = queueFile(stim);
-        long end = lastNonZeroByte(cq4);
-        try (RandomAccessFile f = new RandomAccessFile(cq4.toFile(), "rw")) {
-            f.setLength(end / 2);
+        // Cut anywhere past the file's header: in the empty index space before the first record (the zeros there read
+        // like an empty queue), in the middle of the records, one record short of the end. Each cut is a fresh copy.
+        long end = lastNonZeroByte(queueFile(stim));
+        long[] cuts = {4096, end / 4, end / 2, end * 3 / 4, end - 200, end - 1};
+        for (int i = 0; i < cuts.length; i++) {
+            Path copy = copyRun(stim, dir.resolve("cut-" + i));
+            try (RandomAccessFile f = new RandomAccessFile(queueFile(copy).toFile(), "rw")) {
+                f.setLength(cuts[i]);
+            }
+            JournalInfo.Stim cut = JournalInfo.readStim(copy);
+            // never a short journal read as whole
+            assertThat(cut.error).as("cut at %d of %d: records %d", cuts[i], end, cut.records).isNotNull()
+                    .contains("is damaged:", "read before it:")
+                    .containsAnyOf("cut short", "the tail could not be read");
+            assertThat(cut.commands).isLessThan(300);
         }
-        JournalInfo.Stim cut = JournalInfo.readStim(stim);
-        // either the index's count or the unbacked tail gives it away; never a short journal read as whole
-        assertThat(cut.error).as("records %d", cut.records).isNotNull().contains("is damaged:", "read before it:")
-                .containsAnyOf("cut short", "the tail could not be read");
-        assertThat(cut.commands).isLessThan(300);
     }
 
     @Test

@@ -1,11 +1,8 @@
 package io.reflex.runtime.journal;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
-import java.time.format.DateTimeFormatter;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.queue.RollCycles;
@@ -26,17 +23,12 @@ public final class JournalReader implements AutoCloseable {
     /** Most samples, channels, references or outputs a frame record may name; a record's length bounds them too. */
     private static final int MAX_COUNT = 1 << 24;
 
-    /** File names of {@link RollCycles#FAST_DAILY} cycles (days since the epoch, UTC). */
-    private static final DateTimeFormatter CYCLE_FILE = DateTimeFormatter.ofPattern("yyyyMMdd'F'");
-
     private final Path dir;
     private final SingleChronicleQueue queue;
     private final ExcerptTailer tailer;
     private String metadataJson;
     private String tailFault;
-    /** The cycle whose file size is {@link #fileBytes}; -1 before the first record. */
-    private int fileCycle = -1;
-    private long fileBytes;
+    private final QueueFiles.RecordEnds recordEnds;
     /** Documents read so far, the run metadata included. */
     private long recordsRead;
 
@@ -46,6 +38,7 @@ public final class JournalReader implements AutoCloseable {
             throw new IllegalArgumentException("no journal directory at " + dir.toAbsolutePath());
         }
         this.dir = dir;
+        recordEnds = new QueueFiles.RecordEnds(dir);
         queue = SingleChronicleQueueBuilder.single(dir.toFile()).rollCycle(RollCycles.FAST_DAILY).readOnly(true).build();
         tailer = queue.createTailer().toStart();
     }
@@ -178,19 +171,9 @@ public final class JournalReader implements AutoCloseable {
      * the file's end: a file cut short maps its missing pages as zeros or faults on them, so the record is not read.
      */
     private boolean cutShort(long endByte) {
-        int cycle = tailer.cycle();
-        if (cycle != fileCycle) {
-            fileCycle = cycle;
-            Path file = dir.resolve(LocalDate.ofEpochDay(cycle).format(CYCLE_FILE) + ".cq4");
-            try {
-                fileBytes = Files.size(file);
-            } catch (IOException e) {
-                fileBytes = Long.MAX_VALUE; // named otherwise than by the daily roll: nothing to check against
-            }
-        }
-        if (endByte > fileBytes) {
-            tailFault = "the queue file of cycle " + cycle + " is cut short: record " + (recordsRead + 1) + " ends at"
-                    + " byte " + endByte + " but the file holds " + fileBytes + " bytes";
+        String cut = recordEnds.check(tailer.cycle(), endByte, recordsRead + 1);
+        if (cut != null) {
+            tailFault = cut;
             return true;
         }
         return false;
@@ -201,6 +184,11 @@ public final class JournalReader implements AutoCloseable {
      * like the end of the queue, but the queue's index still counts the records that were written.
      */
     private void checkComplete() {
+        String cut = QueueFiles.cutShort(queue);
+        if (cut != null) {
+            tailFault = cut + "; " + recordsRead + " records could be read";
+            return;
+        }
         long indexed;
         try {
             indexed = queue.entryCount();

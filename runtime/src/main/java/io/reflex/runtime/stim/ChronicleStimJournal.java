@@ -5,6 +5,7 @@ import io.reflex.runtime.journal.ChronicleSettings;
 import io.reflex.runtime.journal.BlockSpace;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
+import io.reflex.runtime.journal.QueueFiles;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimEvent;
 import io.reflex.stim.StimJournal;
@@ -320,6 +321,7 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
     public static long read(Path dir, Visitor visitor) {
         long n = 0;
         StimCommand c = new StimCommand();
+        QueueFiles.RecordEnds ends = new QueueFiles.RecordEnds(dir);
         try (ChronicleQueue q = ChronicleQueue.singleBuilder(dir).rollCycle(RollCycles.FAST_DAILY).readOnly(true)
                 .build(); ExcerptTailer t = q.createTailer()) {
             while (true) {
@@ -328,6 +330,11 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                         break;
                     }
                     Bytes<?> b = dc.wire().bytes();
+                    String cut = ends.check(t.cycle(), b.readLimit(), n + 1);
+                    if (cut != null) {
+                        visitor.damaged(cut + "; " + n + " records were read before it");
+                        return n;
+                    }
                     byte type = b.readByte();
                     byte version = b.readByte();
                     if (type == TYPE_COMMAND) {
@@ -364,7 +371,12 @@ public final class ChronicleStimJournal implements StimJournal, AutoCloseable {
                 }
             }
             // A queue file cut short (copied in part, truncated) ends in zeros that read like the queue's end; its
-            // index still counts the records that were written.
+            // header still says how far records were written, and its index counts them.
+            String cut = QueueFiles.cutShort((net.openhft.chronicle.queue.impl.single.SingleChronicleQueue) q);
+            if (cut != null) {
+                visitor.damaged(cut + "; " + n + " records could be read");
+                return n;
+            }
             long indexed;
             try {
                 indexed = ((net.openhft.chronicle.queue.impl.single.SingleChronicleQueue) q).entryCount();

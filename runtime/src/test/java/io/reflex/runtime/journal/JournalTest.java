@@ -192,6 +192,58 @@ class JournalTest {
     }
 
     @Test
+    void aQueueFileCutAnywhereAfterItsHeaderIsReportedNeverReadAsWhole(@TempDir Path dir) throws Exception {
+        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
+        Path jdir = dir.resolve("j");
+        try (Journal journal = Journal.open(jdir, "{\"run\":\"cut\"}");
+             Pipeline p = new Pipeline(new Pipeline.Context().source(src).channels(CH).binWidthUs(10_000)
+                     .clock(clock).decoder(new Mean(CH)).observer("journal", journal))) {
+            Agent agent = p.startManual();
+            for (int ms = 0; ms < 500; ms++) {
+                clock.advanceNs(1_000_000);
+                agent.doWork();
+            }
+        }
+        Path cq4;
+        try (var s = Files.list(jdir)) {
+            cq4 = s.filter(f -> f.toString().endsWith(".cq4")).findFirst().orElseThrow();
+        }
+        byte[] whole = Files.readAllBytes(cq4);
+        int end = whole.length;
+        while (end > 0 && whole[end - 1] == 0) {
+            end--;
+        }
+        // before the first record (the index space reads as zeros, like an empty queue), among the records, inside
+        // the last one
+        int[] cuts = {4096, end / 8, end / 4, end * 3 / 8, end / 2, end * 5 / 8, end * 3 / 4, end * 7 / 8, end - 1};
+        for (int i = 0; i < cuts.length; i++) {
+            Path copy = Files.createDirectories(dir.resolve("cut" + i));
+            try (var s = Files.list(jdir)) {
+                for (Path f : s.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            }
+            try (var f = new java.io.RandomAccessFile(copy.resolve(cq4.getFileName()).toFile(), "rw")) {
+                f.setLength(cuts[i]);
+            }
+            int frames = 0;
+            String fault;
+            try (JournalReader reader = new JournalReader(copy)) {
+                JournalRecord r = new JournalRecord();
+                while (reader.next(r)) {
+                    frames++;
+                }
+                fault = reader.tailFault();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                fault = e.getMessage(); // the run metadata itself was cut away
+            }
+            assertThat(fault).as("cut at %d of %d: %d frames read", cuts[i], end, frames).isNotNull();
+            assertThat(frames).isLessThan(50);
+        }
+    }
+
+    @Test
     void markersOfAFaultedJournalAreCountedNotWritten(@TempDir Path dir) throws Exception {
         ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
         PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
