@@ -348,8 +348,10 @@ final class ConsoleRelay implements AutoCloseable {
     }
 
     private String unreachable(Throwable e) {
-        return "the daemon at " + daemon + " is not reachable: " + (e instanceof java.net.http.HttpTimeoutException
-                ? "no answer within " + CONNECT_TIMEOUT_S + " s" : e.toString());
+        String why = e instanceof java.net.http.HttpTimeoutException ? "no answer within " + CONNECT_TIMEOUT_S + " s"
+                : e instanceof java.net.ConnectException ? "connection refused (nothing listens there)"
+                : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return "the daemon at " + daemon + " is not reachable: " + why;
     }
 
     /** Host and Origin checks for every request; POSTs also need this server's token. */

@@ -67,6 +67,12 @@ class ConsoleCommandProcessTest {
             assertThat(c.err()).contains("console: http://127.0.0.1:" + port + "/console/#token=" + token)
                     .doesNotContain(d.token());
 
+            // a token file with another token: refused at start, naming the file
+            Path other = Files.writeString(dir.resolve("other.token"), "ab".repeat(32) + "\n");
+            Files.setPosixFilePermissions(other, PosixFilePermissions.fromString("rw-------"));
+            assertThat(refused("--daemon", "http://" + daemonHost, "--token-file", other.toString()))
+                    .contains("refused the token in " + other.toAbsolutePath() + " (403");
+
             // the console's files, from this process
             Http.Response page = Http.get(port, "/console/", host, Map.of());
             assertThat(page.status).isEqualTo(200);
@@ -193,7 +199,7 @@ class ConsoleCommandProcessTest {
         Path good = Files.writeString(dir.resolve("good.token"), "ab".repeat(32) + "\n");
         Files.setPosixFilePermissions(good, PosixFilePermissions.fromString("rw-------"));
         assertThat(refused("--daemon", daemon, "--token-file", good.toString()))
-                .contains("the daemon at " + daemon + " is not reachable");
+                .contains("the daemon at " + daemon + " is not reachable: connection refused");
         assertThat(refused("--daemon", "127.0.0.1:" + free, "--token-file", good.toString()))
                 .contains("must be http://ADDRESS:PORT");
         assertThat(refused("--daemon", daemon, "--token-file", good.toString(), "--bind", "0.0.0.0"))
