@@ -412,7 +412,13 @@ final class ConsoleRelay implements AutoCloseable {
     /** Passes the request on to the daemon (with the daemon's token for a POST) and its answer back. */
     private void relay(Context ctx) throws InterruptedException {
         String query = ctx.queryString();
-        URI target = daemon.resolve(ctx.path() + (query == null ? "" : "?" + query));
+        URI target;
+        try {
+            target = daemon.resolve(ctx.path() + (query == null ? "" : "?" + query));
+        } catch (IllegalArgumentException e) {
+            refuse(ctx, 400, "not a path to relay: " + e.getMessage());
+            return;
+        }
         HttpRequest.Builder b = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(REQUEST_TIMEOUT_S));
         String accept = ctx.header("Accept");
         if (accept != null) {
