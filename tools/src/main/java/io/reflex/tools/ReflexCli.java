@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
         description = "Real-time closed-loop brain-computer-interface runtime.",
         subcommands = {DemoCommand.class, DaemonCommand.class, ConsoleCommand.class, EvalCommand.class, EnginesCommand.class,
             SourceCommand.class, TaskCommand.class, StreamsCommand.class, LslCommand.class, XclbinCommand.class,
-            FitCommand.class, JournalCommand.class, ReplayCommand.class, ExportCommand.class, FpgaCommand.class,
+            FitCommand.class, JournalCommand.class, ReplayCommand.class, ExportCommand.class, ImportCommand.class,
+            RecordCommand.class, FpgaCommand.class,
             RigCommand.class, RigPeerCommand.class, TestCommand.class, VersionCommand.class,
             CommandLine.HelpCommand.class})
 public final class ReflexCli implements Runnable {

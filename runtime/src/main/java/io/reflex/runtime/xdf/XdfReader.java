@@ -46,6 +46,10 @@ public final class XdfReader {
         default void samples(int id, int n, double[] timestampsS, double[] values, String[] strings) {
         }
 
+        /** A Samples chunk of stream {@code id} starts at byte {@code offset} (called before its samples). */
+        default void samplesChunk(int id, long offset) {
+        }
+
         default void clockOffset(int id, double collectionTimeS, double offsetS) {
         }
 
@@ -88,6 +92,8 @@ public final class XdfReader {
     private final ByteBuffer small = ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN);
     private final Result result = new Result();
     private long pos;
+    /** The byte offset of the chunk being read. */
+    private long chunkAt;
     private double[] ts = new double[0];
     private double[] values = new double[0];
     private String[] strings = new String[0];
@@ -105,6 +111,90 @@ public final class XdfReader {
             r.readAll(visitor);
             r.result.bytes = r.pos;
             return r.result;
+        }
+    }
+
+    /** Where each stream's Samples chunks lie: for playing streams back in time order, one chunk at a time. */
+    public static final class Index {
+        /** What the whole read found (headers, counts, and the first damage, if any). */
+        public Result result;
+        /** Per stream id, the byte offsets of its Samples chunks in file order. */
+        public final Map<Integer, long[]> chunkOffsets = new LinkedHashMap<>();
+        private final Map<Integer, Integer> counts = new LinkedHashMap<>();
+
+        private void add(int id, long offset) {
+            long[] a = chunkOffsets.computeIfAbsent(id, k -> new long[16]);
+            int n = counts.getOrDefault(id, 0);
+            if (n == a.length) {
+                a = Arrays.copyOf(a, 2 * n);
+                chunkOffsets.put(id, a);
+            }
+            a[n] = offset;
+            counts.put(id, n + 1);
+        }
+
+        /** How many Samples chunks stream {@code id} has. */
+        public int chunks(int id) {
+            return counts.getOrDefault(id, 0);
+        }
+    }
+
+    /**
+     * Reads the whole file once (checking it as {@link #read} does) and notes where each stream's Samples chunks
+     * start. A damaged file's index holds the valid chunks before the damage, and its result names the damage.
+     */
+    public static Index index(Path file) throws IOException {
+        Index index = new Index();
+        index.result = read(file, new Visitor() {
+            private long pending = -1;
+            private int pendingId;
+
+            @Override
+            public void samplesChunk(int id, long offset) {
+                pending = offset;
+                pendingId = id;
+            }
+
+            @Override
+            public void samples(int id, int n, double[] timestampsS, double[] values, String[] strings) {
+                // noted only once the chunk has read whole
+                if (pending >= 0) {
+                    index.add(pendingId, pending);
+                    pending = -1;
+                }
+            }
+        });
+        return index;
+    }
+
+    /** Reads single Samples chunks of an indexed file by offset. Not thread-safe. */
+    public static final class Cursor implements AutoCloseable {
+        private final XdfReader reader;
+        private final FileChannel ch;
+
+        public Cursor(Path file, Index index) throws IOException {
+            ch = FileChannel.open(file, StandardOpenOption.READ);
+            reader = new XdfReader(file, ch);
+            // the cursor keeps its own statistics (the last timestamp of each stream, for samples without one)
+            for (Map.Entry<Integer, StreamStats> e : index.result.streams.entrySet()) {
+                StreamStats copy = new StreamStats();
+                copy.stream = e.getValue().stream;
+                reader.result.streams.put(e.getKey(), copy);
+            }
+        }
+
+        /** Reads the Samples chunk at {@code offset} (from the index) and hands its samples to {@code v}. */
+        public void read(long offset, Visitor v) throws IOException {
+            reader.pos = offset;
+            String problem = reader.chunk(offset, v, true);
+            if (problem != null) {
+                throw new IOException(reader.file + ": chunk at byte " + offset + ": " + problem);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
         }
     }
 
@@ -147,6 +237,7 @@ public final class XdfReader {
 
     /** Reads one chunk; returns null, or what is wrong with it. */
     private String chunk(long at, Visitor v, boolean headerSeen) throws IOException {
+        chunkAt = at;
         long length;
         int tag;
         try {
@@ -232,6 +323,7 @@ public final class XdfReader {
         int id = c.getInt();
         StreamStats st = known(id);
         XdfStream s = st.stream;
+        v.samplesChunk(id, chunkAt);
         long declared = varLen(c, "the sample count");
         int channels = s.channelCount;
         ChannelFormat f = s.format;

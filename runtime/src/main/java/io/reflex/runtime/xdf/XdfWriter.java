@@ -113,14 +113,32 @@ public final class XdfWriter implements AutoCloseable {
         added(id, s);
     }
 
-    /** Appends one double64 sample. */
+    /**
+     * Appends one sample of a numeric stream of any format: each value is written in the stream's
+     * {@code channel_format} (integers rounded toward zero and saturated to their width; int64 beyond 2^53 is not
+     * exact through a double).
+     */
     public void sample(int id, double timeS, double[] values, int offset) throws IOException {
-        Open s = open(id, ChannelFormat.DOUBLE64);
+        Open s = stream(id);
+        ChannelFormat f = s.info.format;
+        if (f == ChannelFormat.STRING) {
+            throw new IllegalArgumentException("stream " + id + " holds strings, not numbers");
+        }
+        open(id, f);
         int n = s.info.channelCount;
-        ByteBuffer b = room(s, 9 + 8 * n);
+        ByteBuffer b = room(s, 9 + f.bytes() * n);
         stamp(s, b, timeS);
         for (int i = 0; i < n; i++) {
-            b.putDouble(values[offset + i]);
+            double v = values[offset + i];
+            switch (f) {
+                case FLOAT32 -> b.putFloat((float) v);
+                case DOUBLE64 -> b.putDouble(v);
+                case INT8 -> b.put((byte) Math.max(Byte.MIN_VALUE, Math.min(Byte.MAX_VALUE, (long) v)));
+                case INT16 -> b.putShort((short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, (long) v)));
+                case INT32 -> b.putInt((int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, (long) v)));
+                case INT64 -> b.putLong((long) v);
+                default -> throw new IllegalStateException(f.toString());
+            }
         }
         added(id, s);
     }
@@ -131,11 +149,25 @@ public final class XdfWriter implements AutoCloseable {
         if (s.info.channelCount != 1) {
             throw new IllegalArgumentException("stream " + id + " has " + s.info.channelCount + " channels");
         }
-        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = room(s, 9 + 9 + utf8.length);
+        strings(id, timeS, new String[] {text});
+    }
+
+    /** Appends one sample of a string stream ({@code channelCount} strings). */
+    public void strings(int id, double timeS, String[] values) throws IOException {
+        Open s = open(id, ChannelFormat.STRING);
+        int n = s.info.channelCount;
+        byte[][] utf8 = new byte[n][];
+        int bytes = 9;
+        for (int i = 0; i < n; i++) {
+            utf8[i] = (values[i] == null ? "" : values[i]).getBytes(StandardCharsets.UTF_8);
+            bytes += 9 + utf8[i].length;
+        }
+        ByteBuffer b = room(s, bytes);
         stamp(s, b, timeS);
-        putVarLen(b, utf8.length);
-        b.put(utf8);
+        for (byte[] u : utf8) {
+            putVarLen(b, u.length);
+            b.put(u);
+        }
         added(id, s);
     }
 
