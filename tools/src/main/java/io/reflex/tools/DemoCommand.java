@@ -101,6 +101,15 @@ final class DemoCommand implements Callable<Integer> {
             + " decoded outlet (docs/lab-setup.md).")
     boolean lsl;
 
+    @Option(names = "--xdf", paramLabel = "FILE", description = "Decode an XDF recording: play it on loopback LSL in"
+            + " this process and ingest its neural stream (the numeric stream with the most values per second, or"
+            + " --xdf-stream), with a stream labelling vx, vy as the kinematics for calibration. --seconds is cut to"
+            + " what the recording holds.")
+    Path xdf;
+
+    @Option(names = "--xdf-stream", paramLabel = "NAME", description = "With --xdf: the stream to decode.")
+    String xdfStream;
+
     @Option(names = "--lsl-backend", paramLabel = "NAME", defaultValue = "java",
             description = "LSL implementation for --lsl: java, native or auto (default: ${DEFAULT-VALUE}).")
     String lslBackend;
@@ -226,6 +235,8 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The stimulation part of the run ({@code --stim}), or null. */
     private StimRun stimDemo;
+    /** The recording played as the source ({@code --xdf}), or null. */
+    private XdfDemo xdfDemo;
     /** The run's free-space guard and journal faults. */
     private RunJournals journals;
 
@@ -247,7 +258,26 @@ final class DemoCommand implements Callable<Integer> {
         try {
             SessionReport report;
             try {
-                ReflexConfig c = configure(config != null ? ReflexConfig.load(config) : new ReflexConfig());
+                ReflexConfig base = config != null ? ReflexConfig.load(config) : new ReflexConfig();
+                if (xdf != null) {
+                    if (lsl || source != null) {
+                        throw new ConfigException("--xdf", xdf.toString(), "no --lsl or --source with --xdf: the"
+                                + " recording is the source");
+                    }
+                    xdfDemo = XdfDemo.open(xdf, xdfStream);
+                    xdfDemo.configure(base, lslBackend);
+                    double room = Math.floor(xdfDemo.spanS - 1.0);
+                    if (seconds > room) {
+                        if (!(room > 0)) {
+                            throw new ConfigException("--xdf", xdf.toString(), "a recording longer than 2 s ("
+                                    + xdfDemo.spanS + " s)");
+                        }
+                        System.err.println("reflex demo: --seconds cut to " + room + " s, what " + xdf + " holds");
+                        seconds = room;
+                    }
+                    lsl = true; // the config's LSL source: the played stream
+                }
+                ReflexConfig c = configure(base);
                 journals = new RunJournals(c, progress::onNotice);
                 if (stim || stimUdp != null || stimLsl) {
                     stimDemo = StimRun.startDemo(c, stimUdp, stimLsl, progress::onNotice, journals.guard,
@@ -257,6 +287,12 @@ final class DemoCommand implements Callable<Integer> {
                 if (lsl && !"lsl".equals(c.source.type)) {
                     return runOverLsl(c, progress);
                 }
+                if (xdfDemo != null) {
+                    progress.onPhase("xdf", "playing " + xdf + " on loopback LSL: decoding '" + xdfDemo.input.name
+                            + "'" + (xdfDemo.kinematics != null ? ", kinematics from '" + xdfDemo.kinematics.name
+                            + "'" : ""));
+                    xdfDemo.start(lslBackend);
+                }
                 report = new ClosedLoopSession(session(c, progress)).run();
             } catch (ConfigException e) {
                 progress.endLine();
@@ -265,14 +301,25 @@ final class DemoCommand implements Callable<Integer> {
             }
             progress.endLine();
             closeStim();
+            Json.Obj xdfReport = xdfDemo != null ? xdfDemo.report() : null;
             if (json) {
-                System.out.println(withStim(Reports.json(report)).toJson());
+                Json.Obj o = withStim(Reports.json(report));
+                if (xdfReport != null) {
+                    o.put("xdf", xdfReport);
+                }
+                System.out.println(o.toJson());
             } else {
                 System.out.print(Reports.text(report));
+                if (xdfReport != null) {
+                    System.out.println("  xdf: " + xdfReport.toJson());
+                }
                 printStim();
             }
             return exitCode(report);
         } finally {
+            if (xdfDemo != null) {
+                xdfDemo.close();
+            }
             closeStim();
             if (journals != null) {
                 journals.close();

@@ -3,6 +3,7 @@ package io.reflex.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.lsl.JavaLsl;
 import io.reflex.runtime.lsl.LslBackend;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,22 +66,31 @@ class XdfRoundTripTest {
         }
     }
 
-    @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
-    void exportImportRecordKeepsEverySampleTimestampAndHeaderField(@TempDir Path dir) throws Exception {
-        // a real-time run: 3 s of calibration and 1 s live, 16 channels at 1 kHz
+    @TempDir
+    static Path shared;
+    private static Path exported;
+
+    /** A real-time run (4 s of calibration, 4 s live, 32 channels at 1 kHz) exported to XDF. */
+    @BeforeAll
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    static void recordAndExportARun() throws Exception {
         ReflexConfig c = new ReflexConfig();
-        c.source.channels = 16;
+        c.source.channels = 32;
         c.decoder.compare = new ArrayList<>();
-        c.calibration.seconds = 3;
-        c.run.seconds = 1;
-        c.journal.dir = dir.resolve("journal").toString();
+        c.calibration.seconds = 4;
+        c.run.seconds = 4;
+        c.journal.dir = shared.resolve("journal").toString();
         SessionReport run = new ClosedLoopSession(new ClosedLoopSession.Context().config(c)).run();
         assertThat(run.ending).isEqualTo("completed");
-        Path exported = dir.resolve("run.xdf");
+        exported = shared.resolve("run.xdf");
         JournalExport.Result ex = JournalExport.export(run.journal, null, exported,
                 EnumSet.allOf(JournalExport.Kind.class), null);
         assertThat(ex.journalDamage).isNull();
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void exportImportRecordKeepsEverySampleTimestampAndHeaderField(@TempDir Path dir) throws Exception {
         Streams original = new Streams();
         assertThat(XdfReader.read(exported, original).error).isNull();
         assertThat(original.headers).hasSizeGreaterThanOrEqualTo(5);
@@ -156,5 +167,24 @@ class XdfRoundTripTest {
             }
         }
         assertThat(Files.list(dir).map(p -> p.getFileName().toString()).toList()).noneMatch(n -> n.endsWith(".part"));
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aRecordedSessionIsCalibratedAndDecodedFromItsXdfAsIfLive() throws Exception {
+        Object[] r = CliRunner.run("demo", "--xdf", exported.toString(), "--seconds", "7", "--calibration-seconds",
+                "3.5", "--no-journal", "--json", "--quiet");
+        assertThat(r[0]).as("stderr %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("ending").asText()).isEqualTo("completed");
+        JsonNode x = j.get("xdf");
+        assertThat(x.fieldNames()).toIterable().containsExactly("file", "input_stream", "kinematics_stream", "span_s",
+                "played", "max_late_ms");
+        assertThat(x.get("input_stream").asText()).isEqualTo("Reflex input");
+        assertThat(x.get("kinematics_stream").asText()).isEqualTo("Reflex targets");
+        assertThat(j.get("channels").asInt()).isEqualTo(32);
+        assertThat(j.get("dropped").asLong()).isZero();
+        // the recorded spikes decode against the recorded kinematics as they did live
+        assertThat(j.get("velocity_r2").asDouble()).isGreaterThan(0.3);
     }
 }
