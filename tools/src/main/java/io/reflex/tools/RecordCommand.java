@@ -26,7 +26,8 @@ import picocli.CommandLine.Option;
                 + " stream (this machine's LSL clock minus the stream's), until --seconds pass or SIGTERM. A live"
                 + " line on stderr shows what is recorded. The file is written as FILE.part and renamed to FILE"
                 + " when the recording ends.",
-            "Exit: 0 recorded; 2 an option is wrong, no stream matched, or the file cannot be written."})
+            "Exit: 0 recorded; 1 a stream's inlet failed during the recording (its samples until then and every other"
+                + " stream are in the file); 2 an option is wrong, no stream matched, or the file cannot be written."})
 final class RecordCommand implements Callable<Integer> {
     @Option(names = "--xdf", required = true, paramLabel = "FILE", description = "The XDF file to write.")
     Path xdf;
@@ -132,7 +133,7 @@ final class RecordCommand implements Callable<Integer> {
                 arr.add(Json.object().put("id", s.id).put("name", s.info.name()).put("type", s.info.type())
                         .put("channels", s.info.channelCount()).put("source_id", s.info.sourceId())
                         .put("samples", s.samples).put("clock_offsets", s.clockOffsets)
-                        .put("last_offset_s", s.lastOffsetS).put("dropped", s.dropped));
+                        .put("last_offset_s", s.lastOffsetS).put("dropped", s.dropped).put("failure", s.failure));
             }
             System.out.println(Json.object().put("file", xdf.toAbsolutePath().toString()).put("bytes", r.bytes)
                     .put("duration_s", r.durationS).put("streams", arr).toJson());
@@ -140,6 +141,14 @@ final class RecordCommand implements Callable<Integer> {
             System.out.printf("recorded %d stream(s) to %s in %.1f s (%,d bytes)%n", r.streams.size(), xdf,
                     r.durationS, r.bytes);
         }
-        return 0;
+        int failed = 0;
+        for (XdfRecorder.Recorded s : r.streams) {
+            if (s.failure != null) {
+                failed++;
+                System.err.println("reflex record: stream '" + s.info.name() + "' stopped after " + s.samples
+                        + " samples: " + s.failure);
+            }
+        }
+        return failed == 0 ? 0 : 1;
     }
 }

@@ -32,6 +32,8 @@ public final class XdfRecorder {
         public long clockOffsets;
         public double lastOffsetS = Double.NaN;
         public long dropped;
+        /** Why this stream stopped being recorded before the end (its inlet failed), or null. */
+        public String failure;
     }
 
     /** What a recording did. */
@@ -90,12 +92,16 @@ public final class XdfRecorder {
             while (!stop.test(r)) {
                 int pulled = 0;
                 for (Open o : open) {
-                    pulled += pull(w, o);
+                    pulled += safePull(w, o);
                 }
                 double now = backend.localClock();
                 for (Open o : open) {
-                    if (now >= o.nextOffsetS) {
-                        offset(w, o, now);
+                    if (now >= o.nextOffsetS && o.rec.failure == null) {
+                        try {
+                            offset(w, o, now);
+                        } catch (RuntimeException e) {
+                            fail(o, "its clock offset could not be measured: " + e);
+                        }
                     }
                 }
                 long ns = System.nanoTime();
@@ -111,10 +117,16 @@ public final class XdfRecorder {
             }
             // what arrived before the stop is kept
             for (Open o : open) {
-                while (pull(w, o) > 0) {
+                while (safePull(w, o) > 0) {
                     // drain
                 }
-                offset(w, o, backend.localClock());
+                if (o.rec.failure == null) {
+                    try {
+                        offset(w, o, backend.localClock());
+                    } catch (RuntimeException e) {
+                        fail(o, "its clock offset could not be measured: " + e);
+                    }
+                }
                 o.rec.dropped = o.inlet.droppedSamples();
             }
             r.durationS = (System.nanoTime() - t0) * 1e-9;
@@ -126,6 +138,26 @@ public final class XdfRecorder {
             }
         }
         return r;
+    }
+
+    /**
+     * Pulls what one stream has; an inlet that fails stops only its own stream (named in {@link Recorded#failure}):
+     * the others and everything recorded so far are kept. A write failure is the file's and ends the recording.
+     */
+    private static int safePull(XdfWriter w, Open o) throws IOException {
+        if (o.rec.failure != null) {
+            return 0;
+        }
+        try {
+            return pull(w, o);
+        } catch (RuntimeException e) {
+            fail(o, "its inlet failed: " + e);
+            return 0;
+        }
+    }
+
+    private static void fail(Open o, String why) {
+        o.rec.failure = why;
     }
 
     private static int pull(XdfWriter w, Open o) throws IOException {
