@@ -30,13 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * (409) and so are requests without the token; SIGTERM ends the daemon with the highest exit code of its runs.
  */
 class DaemonRunsProcessTest {
-    private static final String CALIBRATION = "\"calibration\": {\"seconds\": 1},";
-
     @Test
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void stopOverTheApiThenStartASecondRunWithItsOwnJournal(@TempDir Path dir) throws Exception {
         Path logFile = dir.resolve("control.log");
-        Daemon d = Daemon.start(dir, CALIBRATION + "\"control\": {\"enabled\": true, \"port\": 0, \"logFile\": \""
+        Daemon d = Daemon.start(dir, "\"control\": {\"enabled\": true, \"port\": 0, \"logFile\": \""
                 + json(logFile) + "\"}", "--serve");
         try {
             d.awaitLive();
@@ -143,7 +141,7 @@ class DaemonRunsProcessTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void aRestartNeverArmsAndAFaultedRunSetsTheExitCode(@TempDir Path dir) throws Exception {
         Path stimJournal = dir.resolve("stim-journal");
-        Daemon d = Daemon.start(dir, CALIBRATION + "\"pipeline\": {\"deadlineUs\": 200000},"
+        Daemon d = Daemon.start(dir, "\"pipeline\": {\"deadlineUs\": 200000},"
                 + "\"stim\": {\"armOnStart\": \"DaemonRunsProcessTest: closed loop\", \"journalDir\": \""
                 + json(stimJournal) + "\", \"threshold\": 0.05, \"hysteresis\": 0.02,"
                 + " \"refractoryMs\": 100, \"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000,"
@@ -232,7 +230,7 @@ class DaemonRunsProcessTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void withoutServeOneRunAndARunStopEndsTheDaemon(@TempDir Path dir) throws Exception {
-        Daemon d = Daemon.start(dir, CALIBRATION + "\"control\": {\"enabled\": true, \"port\": 0}");
+        Daemon d = Daemon.start(dir, "\"control\": {\"enabled\": true, \"port\": 0}");
         try {
             d.awaitLive();
             int port = d.port();
