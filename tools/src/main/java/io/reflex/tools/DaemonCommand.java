@@ -220,6 +220,8 @@ final class DaemonCommand implements Callable<Integer> {
                     return runs.worstExit();
                 }
                 number = start.number();
+                control.onNotice("run " + number + " starting (" + start.who() + ", reason \"" + start.reason()
+                        + "\"); stimulation disarmed");
                 runName = ClosedLoopSession.defaultRunName() + "-" + number;
                 runCfg = laterRun(cfg, number, runName);
                 startFailure = null;
