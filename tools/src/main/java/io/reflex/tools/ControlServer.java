@@ -31,7 +31,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The daemon's HTTP control API ({@code control} config section). Read-only: {@code GET /api/status} (JSON) and
  * {@code GET /metrics} (Prometheus). State-changing: {@code POST /api/stop} and, with a {@code stim} section,
  * {@code POST /api/stim/estop}, {@code /api/stim/disarm}, {@code /api/stim/arm} and {@code /api/stim/arm/confirm};
- * each needs {@code Authorization: Bearer <token>}.
+ * with {@link #runs}, {@code POST /api/run/stop} and {@code /api/run/start}; each needs
+ * {@code Authorization: Bearer <token>}.
  *
  * <p>Arming takes two requests: {@code /api/stim/arm} with a reason only issues a one-time confirmation id, valid
  * {@value #CONFIRM_TTL_S} s; {@code /api/stim/arm/confirm} with that id arms, through the pipeline's emit thread,
