@@ -221,21 +221,23 @@ final class DaemonCommand implements Callable<Integer> {
                 }
                 number = start.number();
                 control.onNotice("run " + number + " starting (" + start.who() + ", reason \"" + start.reason()
-                        + "\"); stimulation disarmed");
+                        + "\")" + (cfg.stim != null ? "; stimulation disarmed" : ""));
                 runName = ClosedLoopSession.defaultRunName() + "-" + number;
-                runCfg = laterRun(cfg, number, runName);
                 startFailure = null;
-                journals = new RunJournals(runCfg, progress::onNotice);
-                if (runCfg.stim != null) {
-                    try {
+                try {
+                    runCfg = laterRun(cfg, number, runName);
+                    journals = new RunJournals(runCfg, progress::onNotice);
+                    if (runCfg.stim != null) {
                         stim = StimRun.start(runCfg, runCfg.stim, progress::onNotice, journals.guard,
                                 journals.faults);
-                    } catch (ConfigException e) {
+                    }
+                } catch (ConfigException e) {
+                    if (journals != null) {
                         journals.close();
                         journals = null;
-                        startFailure = e.getMessage();
-                        System.err.println("reflex daemon: " + e.getMessage());
                     }
+                    startFailure = e.getMessage();
+                    System.err.println("reflex daemon: " + e.getMessage());
                 }
             }
         } finally {
