@@ -31,7 +31,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * The daemon's HTTP control API ({@code control} config section). Read-only: {@code GET /api/status} (JSON) and
  * {@code GET /metrics} (Prometheus). State-changing: {@code POST /api/stop} and, with a {@code stim} section,
  * {@code POST /api/stim/estop}, {@code /api/stim/disarm}, {@code /api/stim/arm} and {@code /api/stim/arm/confirm};
- * each needs {@code Authorization: Bearer <token>}.
+ * with {@link #runs}, {@code POST /api/run/stop} and {@code /api/run/start}; each needs
+ * {@code Authorization: Bearer <token>}.
  *
  * <p>Arming takes two requests: {@code /api/stim/arm} with a reason only issues a one-time confirmation id, valid
  * {@value #CONFIRM_TTL_S} s; {@code /api/stim/arm/confirm} with that id arms, through the pipeline's emit thread,
@@ -76,6 +77,30 @@ final class ControlServer implements AutoCloseable {
          * @throws IllegalStateException    the run is not live, or no frame took the decoder up in time (409)
          */
         Json.Obj swap(Path file) throws InterruptedException;
+    }
+
+    /**
+     * Starts and stops the daemon's runs ({@code POST /api/run/start}, {@code /api/run/stop}). Both only ask: the
+     * daemon's main thread starts a run, the session stops between two bins.
+     */
+    interface Runs {
+        /**
+         * Asks for a new run with the daemon's config.
+         *
+         * @return what was accepted: {@code accepted}, {@code run} (the new run's number)
+         * @throws IllegalStateException a run is live or starting, the daemon holds one run only, or it is shutting
+         *                               down (409, with the message)
+         */
+        Json.Obj start(String who, String reason);
+
+        /**
+         * Asks the live run to stop cleanly (stimulation disarmed first, the pipeline drained, the journal closed).
+         *
+         * @param accepted runs once the stop is accepted and before it is asked for (the journal line)
+         * @return what was accepted: {@code accepted}, {@code run}
+         * @throws IllegalStateException no run is live, or it is stopping already (409, with the message)
+         */
+        Json.Obj stop(String reason, Runnable accepted);
     }
 
     interface Stim {
@@ -132,6 +157,7 @@ final class ControlServer implements AutoCloseable {
     private Writer log;
     private final TelemetryHub telemetry;
     private volatile DecoderSwap decoderSwap;
+    private volatile Runs runs;
     /** Where every control action is also journaled (the run's data journal), or null. */
     private volatile java.util.function.BiConsumer<String, String[]> dataJournal;
     /** The console's files, read at start. */
@@ -180,6 +206,12 @@ final class ControlServer implements AutoCloseable {
     /** Enables {@code POST /api/decoder}; without it the route answers 404. */
     ControlServer decoderSwap(DecoderSwap swap) {
         this.decoderSwap = swap;
+        return this;
+    }
+
+    /** Enables {@code POST /api/run/start} and {@code /api/run/stop}; without it they answer 404. */
+    ControlServer runs(Runs r) {
+        this.runs = r;
         return this;
     }
 
@@ -232,6 +264,8 @@ final class ControlServer implements AutoCloseable {
             c.routes.post("/api/stim/arm", this::arm);
             c.routes.post("/api/stim/arm/confirm", this::confirm);
             c.routes.post("/api/decoder", this::swapDecoder);
+            c.routes.post("/api/run/start", ctx -> runAction(ctx, "run-start"));
+            c.routes.post("/api/run/stop", ctx -> runAction(ctx, "run-stop"));
             c.routes.get("/api/log", ctx -> ctx.contentType("application/json").result(state.log().toJson()));
             c.routes.get("/api/latency", ctx -> ctx.contentType("application/json")
                     .result(state.latencyHistograms().toJson()));
@@ -509,6 +543,45 @@ final class ControlServer implements AutoCloseable {
         }
         journal(who, what, "swapped to " + quote(file) + ": " + done.toJson());
         ctx.status(200).contentType("application/json").result(done.toJson());
+    }
+
+    /**
+     * {@code POST /api/run/start} and {@code /api/run/stop}, body {@code {"reason": "..."}} (required): asks the
+     * daemon to start a new run or to stop the live one. Either voids every unused arm confirmation, so that none
+     * given for one run can arm another.
+     */
+    private void runAction(Context ctx, String what) {
+        String who = who(ctx, "ok");
+        Runs r = runs;
+        if (r == null) {
+            refuseAction(ctx, who, what, 404, "this server cannot start or stop runs");
+            return;
+        }
+        String reason = body(ctx, who, what, "reason", MAX_REASON_CHARS);
+        if (reason == null) {
+            return;
+        }
+        if (reason.isBlank()) {
+            refuseAction(ctx, who, what, 400, "a reason is required: {\"reason\": \"...\"} (at most "
+                    + MAX_REASON_CHARS + " characters)");
+            return;
+        }
+        voidConfirmations();
+        Json.Obj done;
+        try {
+            // journaled first, so that a stop's line reaches the run's data journal before the journal closes
+            if (what.equals("run-stop")) {
+                done = r.stop("control API " + what + " by " + ctx.ip() + ": " + reason,
+                        () -> journal(who, what, "accepted; reason " + quote(reason)));
+            } else {
+                done = r.start(who, reason);
+                journal(who, what, "accepted, run " + done.node().path("run").asInt() + "; reason " + quote(reason));
+            }
+        } catch (IllegalStateException e) {
+            refuseAction(ctx, who, what, 409, e.getMessage());
+            return;
+        }
+        ctx.status(202).contentType("application/json").result(done.toJson());
     }
 
     private void consoleFile(Context ctx, String name) {

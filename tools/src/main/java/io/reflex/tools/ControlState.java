@@ -16,11 +16,15 @@ import java.util.List;
  */
 final class ControlState implements ClosedLoopSession.Listener {
     /** Phases the {@code reflex_run_phase} gauge names. */
-    static final List<String> PHASES = List.of("starting", "calibration", "fit", "live", "drain", "stopping");
+    static final List<String> PHASES = List.of("starting", "calibration", "fit", "live", "drain", "stopping",
+            "idle");
 
     private final ClosedLoopSession.Listener delegate;
-    private final StimRun stim;
-    private final LatestOutput output;
+    /** The current run's stimulation; replaced by {@link #newRun} (a daemon with {@code --serve}). */
+    private volatile StimRun stim;
+    private volatile LatestOutput output;
+    /** The daemon's runs for the status's {@code run} key, or null. */
+    private volatile java.util.function.Supplier<Json.Obj> runs;
     private volatile ClosedLoopSession.Progress last = new ClosedLoopSession.Progress();
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -118,6 +122,31 @@ final class ControlState implements ClosedLoopSession.Listener {
             a.node().addObject().put("seq", Long.parseLong(e[0])).put("ts", e[1]).put("kind", e[2]).put("msg", e[3]);
         }
         return Json.object().put("entries", a).put("last_seq", logSeq);
+    }
+
+    /**
+     * A new run of the same daemon begins (with {@code --serve}): its stimulation (null without a {@code stim}
+     * section), and a fresh phase, progress snapshot, latest output and latency figures, so that nothing of the run
+     * before is shown as this one's.
+     */
+    void newRun(StimRun stim) {
+        this.stim = stim;
+        this.output = new LatestOutput(output.channels());
+        this.last = new ClosedLoopSession.Progress();
+        this.phase = "starting";
+        synchronized (this) {
+            latency = new Latency(List.of(), new double[0][], 0, List.of(), new long[0][]);
+        }
+    }
+
+    /** No run is live (a daemon with {@code --serve} between runs). */
+    void idle() {
+        phase = "idle";
+    }
+
+    /** The status's {@code run} key comes from {@code runs} (the daemon's run, see README). */
+    void runs(java.util.function.Supplier<Json.Obj> runs) {
+        this.runs = runs;
     }
 
     /** A stop was requested (control API or SIGTERM): the run is draining. */
@@ -287,6 +316,11 @@ final class ControlState implements ClosedLoopSession.Listener {
                     .put("p50", f[0] * 1e6).put("p99", f[1] * 1e6).put("p999", f[2] * 1e6).put("max", f[3] * 1e6));
         }
         o.put("latency_us", l);
+        java.util.function.Supplier<Json.Obj> r = runs;
+        if (r != null) {
+            o.put("run", r.get());
+        }
+        StimRun stim = this.stim;
         if (stim != null) {
             StimController c = stim.system().controller();
             int fault = c.faultCode();
@@ -357,15 +391,17 @@ final class ControlState implements ClosedLoopSession.Listener {
         GaugeWithCallback.builder().name("reflex_live_r2").help("Running mean velocity R2 of the live decoder")
                 .callback(cb -> cb.call(last.liveR2)).register(registry);
         if (stim != null) {
-            StimController c = stim.system().controller();
+            // the current run's controller at each scrape (a daemon with --serve replaces the run)
+            java.util.function.Supplier<StimController> c = () -> stim.system().controller();
             GaugeWithCallback.builder().name("reflex_stim_armed").help("1 when stimulation is armed or active")
-                    .callback(cb -> cb.call(c.isArmed() ? 1 : 0)).register(registry);
+                    .callback(cb -> cb.call(c.get().isArmed() ? 1 : 0)).register(registry);
             GaugeWithCallback.builder().name("reflex_stim_fault_latched").help("1 while a stimulation fault is latched")
-                    .callback(cb -> cb.call(c.faultCode() != StimFault.NONE ? 1 : 0)).register(registry);
-            counter("reflex_stim_commands_issued", "Stimulation commands sent to the driver", c::issued);
+                    .callback(cb -> cb.call(c.get().faultCode() != StimFault.NONE ? 1 : 0)).register(registry);
+            counter("reflex_stim_commands_issued", "Stimulation commands sent to the driver", () -> c.get().issued());
             counter("reflex_stim_commands_rejected", "Stimulation commands refused by the safety checks",
-                    c::rejectedTotal);
-            counter("reflex_stim_stop_all_sent", "Stop-all frames sent to the stimulator", c::stopAllSent);
+                    () -> c.get().rejectedTotal());
+            counter("reflex_stim_stop_all_sent", "Stop-all frames sent to the stimulator",
+                    () -> c.get().stopAllSent());
         }
         JvmMetrics.builder().register(registry);
     }

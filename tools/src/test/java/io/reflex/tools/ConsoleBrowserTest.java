@@ -240,6 +240,63 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theConsoleStopsAndStartsTheRunsOfAServingDaemon(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "skipped: chromium and chromium-driver not installed (Debian packages chromium, chromium-driver)");
+        ControlApiProcessTest.Daemon d = ControlApiProcessTest.Daemon.start(dir, "\"control\": {\"enabled\": true,"
+                + " \"port\": 0, \"telemetryHz\": 20}", "--serve");
+        WebDriver b = null;
+        try {
+            d.awaitLive();
+            int port = d.port();
+            ChromeOptions o = new ChromeOptions();
+            o.setBinary(CHROMIUM.toFile());
+            o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1100");
+            b = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build(), o);
+            b.get("http://127.0.0.1:" + port + "/console/#token=" + d.token());
+            WebDriver br = b;
+            WebDriverWait wait = new WebDriverWait(b, Duration.ofSeconds(60));
+            wait.until(x -> text(br, "connection").equals("live") && text(br, "run-state").equals("running")
+                    && number(br, "frames") > 0);
+            assertThat(text(b, "run-number")).isEqualTo("1");
+            assertThat(b.findElement(By.id("run-start-button")).isEnabled()).as("run 1 is live").isFalse();
+
+            b.findElement(By.id("run-reason")).sendKeys("browser test, end of block 1");
+            b.findElement(By.id("run-stop-button")).click();
+            wait.until(x -> text(br, "run-result").startsWith("stop requested: run 1"));
+            wait.until(x -> text(br, "run-state").equals("idle") && text(br, "phase").equals("idle"));
+            assertThat(text(b, "run-last-exit")).isEqualTo("0");
+            assertThat(status(port).at("/run/state").asText()).isEqualTo("idle");
+            assertThat(b.findElement(By.id("run-stop-button")).isEnabled()).as("nothing to stop").isFalse();
+            shot(b, "idle");
+
+            b.findElement(By.id("run-reason")).clear();
+            b.findElement(By.id("run-start-button")).click();
+            wait.until(x -> text(br, "run-result").startsWith("start requested: run 2"));
+            wait.until(x -> text(br, "run-number").equals("2") && text(br, "phase").equals("live")
+                    && number(br, "frames") > 0);
+            JsonNode s = status(port);
+            assertThat(s.at("/run/number").asInt()).isEqualTo(2);
+            assertThat(s.get("frames").asLong()).isPositive();
+            wait.until(x -> text(br, "log").contains("run 2 starting"));
+            assertThat(Files.readString(dir.resolve("journal").resolve("control.log")))
+                    .contains("token=ok\trun-stop\taccepted; reason \"browser test, end of block 1\"")
+                    .contains("token=ok\trun-start\taccepted, run 2; reason \"console: start run\"");
+
+            assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(d.process.pid())).start().waitFor())
+                    .isZero();
+            assertThat(d.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(d.process.exitValue()).as("stderr:\n%s", d.err()).isEqualTo(143);
+        } finally {
+            if (b != null) {
+                b.quit();
+            }
+            d.process.destroyForcibly();
+        }
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void thePageKeepsUpWith1024ChannelsAt60Messages(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),

@@ -408,6 +408,11 @@ class ControlApiProcessTest {
         }
 
         static Daemon start(Path dir, String sections) throws IOException {
+            return start(dir, sections, new String[0]);
+        }
+
+        /** With more daemon options ({@code --serve}) after {@code --json --config FILE}. */
+        static Daemon start(Path dir, String sections, String... options) throws IOException {
             Path cfg = Files.writeString(dir.resolve("daemon.json"), "{"
                     + "\"source\": {\"channels\": 16},"
                     + "\"calibration\": {\"seconds\": 4},"
@@ -416,6 +421,7 @@ class ControlApiProcessTest {
                     + sections + "}");
             List<String> cmd = new ArrayList<>(CliProcess.command(List.of()));
             cmd.addAll(List.of("daemon", "--json", "--config", cfg.toString()));
+            cmd.addAll(List.of(options));
             return new Daemon(new ProcessBuilder(cmd).start());
         }
 
@@ -433,6 +439,27 @@ class ControlApiProcessTest {
 
         private long progressLines() {
             return lines.stream().filter(l -> l.startsWith("  live ")).count();
+        }
+
+        /** Stderr lines so far. */
+        synchronized int lineCount() {
+            return lines.size();
+        }
+
+        /** Until a stderr line from index {@code from} on satisfies {@code p}; returns its index. */
+        synchronized int awaitLine(int from, java.util.function.Predicate<String> p, String what)
+                throws InterruptedException {
+            int[] found = {-1};
+            await(() -> {
+                for (int i = from; i < lines.size(); i++) {
+                    if (p.test(lines.get(i))) {
+                        found[0] = i;
+                        return true;
+                    }
+                }
+                return false;
+            }, what);
+            return found[0];
         }
 
         synchronized int port() {

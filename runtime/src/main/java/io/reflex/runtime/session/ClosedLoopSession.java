@@ -140,6 +140,12 @@ public final class ClosedLoopSession {
         return s == null ? "" : s.replace('\t', ' ').replace('\n', ' ');
     }
 
+    /** The journal directory name of a run started now: {@code run-<yyyyMMdd-HHmmss>-<pid>}. */
+    public static String defaultRunName() {
+        return "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-"
+                + ProcessHandle.current().pid();
+    }
+
     /** Decode calls a decoder is warmed with before it is swapped in, so that its first live bins run compiled. */
     static final int SWAP_WARMUP_CALLS = 20_000;
 
@@ -340,8 +346,7 @@ public final class ClosedLoopSession {
 
         Journal journal = null;
         if (cfg.journal.enabled) {
-            String run = "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-                    + "-" + ProcessHandle.current().pid();
+            String run = ctx.runName != null ? ctx.runName : defaultRunName();
             long samplesPerBin = Math.round(cfg.pipeline.binWidthUs * cfg.source.sampleRateHz / 1e6);
             long frameBytes = Math.max(cfg.journalFrameBytes(), Journal.frameBytes(channels, samplesPerBin,
                     source.referenceCount(), outputs));
@@ -887,6 +892,20 @@ public final class ClosedLoopSession {
         private io.reflex.runtime.lsl.KinematicsInlet kinematics;
         private JournalFaults journalFaults;
         private FreeSpaceGuard spaceGuard;
+        private String runName;
+
+        /**
+         * The name of the run's journal directory under {@code journal.dir} (default {@link #defaultRunName()});
+         * a daemon that holds several runs gives each its own.
+         */
+        public Context runName(String runName) {
+            if (runName == null || runName.isBlank() || runName.contains("/") || runName.contains("\\")
+                    || runName.startsWith(".")) {
+                throw new IllegalArgumentException("a run name is one plain directory name, was '" + runName + "'");
+            }
+            this.runName = runName;
+            return this;
+        }
 
         /**
          * The run's journal faults, shared with the stimulation journal (default: the session's own). A fault

@@ -93,6 +93,7 @@ function handle(m) {
   $("seq").textContent = m.seq;
   $("clients").textContent = m.clients;
   stimPanel(m.stim);
+  runPanel(m.run);
   const now = m.time_ms / 1000;
   if (t0 === null) { t0 = now; }
   const x = now - t0;
@@ -259,6 +260,27 @@ async function disarm() {
   show($("stim-result"), r.status === 202 ? "disarm requested" : "disarm refused: " + r.body.error, r.status !== 202);
 }
 
+function runPanel(r) {
+  if (!r) { return; }
+  const el = $("run-state");
+  el.textContent = r.state + (r.stopping ? " (stopping)" : "");
+  el.className = "pill " + (r.exit_code !== 0 ? "bad" : r.state === "running" ? "ok" : "");
+  $("run-number").textContent = r.number;
+  $("run-last-exit").textContent = r.last_exit === null ? "-" : r.last_exit;
+  $("run-last-fault").textContent = r.last_fault || "";
+  // a start needs --serve and no run live; a stop needs a live run not stopping yet
+  $("run-start-button").disabled = !r.serve || r.state !== "idle";
+  $("run-stop-button").disabled = r.state !== "running" || r.stopping;
+}
+
+// Stopping disarms first and starting starts disarmed: neither asks for a confirmation.
+async function runAction(what) {
+  const reason = $("run-reason").value.trim() || "console: " + what + " run";
+  const r = await api("POST", "/api/run/" + what, { reason });
+  show($("run-result"), r.status === 202 ? what + " requested: run " + r.body.run : what + " refused: "
+      + r.body.error, r.status !== 202);
+}
+
 async function estop() {
   // No confirmation: an emergency stop acts at once.
   const r = await api("POST", "/api/stim/estop", { reason: "console E-STOP" });
@@ -317,6 +339,8 @@ function start() {
   $("disarm-button").onclick = disarm;
   $("estop-button").onclick = estop;
   $("swap-button").onclick = swapDecoder;
+  $("run-stop-button").onclick = () => runAction("stop");
+  $("run-start-button").onclick = () => runAction("start");
   connect();
   pollLog();
 }
