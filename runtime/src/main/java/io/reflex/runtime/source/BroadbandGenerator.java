@@ -175,6 +175,11 @@ public final class BroadbandGenerator implements SampleGenerator {
         sampleIndex++;
     }
 
+    /** True spikes drawn so far (all channels, whether a scorer read them or not). */
+    public long truthOffered() {
+        return truth.written.get();
+    }
+
     /** Samples produced so far. */
     public long sampleIndex() {
         return sampleIndex;
