@@ -87,13 +87,14 @@ class FrontEndTest {
         }
     }
 
-    @Test
-    void zeroAllocationPerBinInSteadyState() {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"all", "groups", "none"})
+    void zeroAllocationPerBinInSteadyState(String car) {
         int ch = 64;
         int n = 30;
         BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(ch).seed(3)
                 .deadChannels(1, -1, -1));
-        FrontEnd fe = new FrontEnd(ctx(ch, n).rmsSeconds(0.1).car("groups").carGroupSize(16)
+        FrontEnd fe = new FrontEnd(ctx(ch, n).rmsSeconds(0.1).car(car).carGroupSize(16)
                 .outputs(List.of("crossings", "power")));
         float[][] bins = new float[50][ch * n];
         for (float[] b : bins) {
@@ -105,14 +106,22 @@ class FrontEndTest {
         }
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long id = Thread.currentThread().getId();
-        long before = mx.getThreadAllocatedBytes(id);
-        for (int i = 0; i < 20_000; i++) {
-            fe.process(bins[i % bins.length], n, features);
+        // steady state: one of up to five windows of 20,000 bins allocates nothing (the JIT may still be
+        // compiling during the first; a per-bin allocation would show in every window)
+        long[] allocated = new long[5];
+        for (int w = 0; w < allocated.length; w++) {
+            long before = mx.getThreadAllocatedBytes(id);
+            for (int i = 0; i < 20_000; i++) {
+                fe.process(bins[i % bins.length], n, features);
+            }
+            allocated[w] = mx.getThreadAllocatedBytes(id) - before;
+            if (allocated[w] == 0) {
+                break;
+            }
         }
-        long after = mx.getThreadAllocatedBytes(id);
         assertThat(fe.isCalibrated()).isTrue();
         assertThat(fe.deadChannels()).containsExactly(1);
-        assertThat(after - before).as("bytes allocated by 20,000 bins").isZero();
+        assertThat(allocated).as("bytes allocated by windows of 20,000 bins").contains(0L);
     }
 
     @Test
