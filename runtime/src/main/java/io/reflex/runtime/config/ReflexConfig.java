@@ -88,6 +88,8 @@ public final class ReflexConfig {
         /** {@code crossings} and/or {@code power}: the features handed to the decoder, per channel. */
         public List<String> outputs = new ArrayList<>(List.of("crossings"));
         public HealthConfig health = new HealthConfig();
+        /** µV per input unit: 1 for a µV (float32) stream, the resolution for int16 counts (e.g. 0.25). */
+        public double inputScaleUv = 1.0;
 
         /** The Butterworth band-pass (or high-pass / low-pass with the other corner 0). */
         public static final class FilterConfig {
@@ -123,7 +125,8 @@ public final class ReflexConfig {
             return new FrontEnd.Context().car(car).carGroupSize(carGroupSize).filterOrder(filter.order)
                     .highPassHz(filter.highPassHz).lowPassHz(filter.lowPassHz).thresholdK(threshold.k)
                     .refractoryMs(threshold.refractoryMs).rmsSeconds(rmsSeconds).outputs(outputs)
-                    .flatUv(health.flatUv).clipUv(health.clipUv).clippedFraction(health.clippedFraction);
+                    .flatUv(health.flatUv).clipUv(health.clipUv).clippedFraction(health.clippedFraction)
+                    .inputScaleUv(inputScaleUv);
         }
     }
 

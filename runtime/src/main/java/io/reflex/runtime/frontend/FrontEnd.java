@@ -46,6 +46,9 @@ public final class FrontEnd {
     private final ThresholdCrossings crossings;
     private final SpikeBandPower power;
     private final float[] work;
+    /** The input in µV when it comes in other units (int16 counts); null when it is µV already. */
+    private final float[] scaled;
+    private final float inputScale;
     private final float[] binCrossings;
     private final float[] binPower;
     private final boolean[] dead;
@@ -83,6 +86,8 @@ public final class FrontEnd {
                 : null;
         this.power = ctx.power ? new SpikeBandPower(channels) : null;
         this.work = new float[channels * ctx.samplesPerBin];
+        this.inputScale = (float) ctx.inputScaleUv;
+        this.scaled = ctx.inputScaleUv == 1.0 ? null : new float[channels * ctx.samplesPerBin];
         this.binCrossings = new float[channels];
         this.binPower = new float[channels];
         this.dead = new boolean[channels];
@@ -107,7 +112,8 @@ public final class FrontEnd {
     /**
      * Processes one bin.
      *
-     * @param samples     sample-major voltage, {@code channels} values per sample from index 0 (not modified)
+     * @param samples     sample-major voltage, {@code channels} values per sample from index 0, in units of
+     *                    {@link Context#inputScaleUv(double)} µV (µV by default; not modified)
      * @param sampleCount samples in the bin, 1..{@link Context#samplesPerBin(int)}
      * @param features    receives {@link #featureCount()} features
      * @return {@link #LIVE} or {@link #CALIBRATING}
@@ -118,15 +124,23 @@ public final class FrontEnd {
                     + sampleCount);
         }
         bins++;
-        int nowDead = health.assess(samples, 0, sampleCount);
+        final int values = sampleCount * channels;
+        float[] in = samples;
+        if (scaled != null) {
+            final float k = inputScale;
+            for (int i = 0; i < values; i++) {
+                scaled[i] = samples[i] * k;
+            }
+            in = scaled;
+        }
+        int nowDead = health.assess(in, 0, sampleCount);
         if (nowDead != deadCount) {
             updateExclusions();
         }
-        final int values = sampleCount * channels;
         if (car != null) {
-            nonFiniteValues += car.apply(samples, 0, work, 0, sampleCount);
+            nonFiniteValues += car.apply(in, 0, work, 0, sampleCount);
         } else {
-            gate(samples, values);
+            gate(in, values);
         }
         if (filter != null) {
             filter.processInPlace(work, sampleCount);
@@ -282,6 +296,7 @@ public final class FrontEnd {
         private double flatUv = 0.5;
         private double clipUv = 8_000;
         private double clippedFraction = 0.01;
+        private double inputScaleUv = 1.0;
         private boolean concluded;
 
         /** Channels per sample (required). */
@@ -390,6 +405,16 @@ public final class FrontEnd {
             return this;
         }
 
+        /**
+         * µV per input unit (default 1: the input is µV). An int16 amplifier stream (values arrive as whole
+         * counts, exactly, as floats) sets its resolution here, e.g. 0.25 for Blackrock's 0.25 µV per bit; the
+         * front end scales each bin once before everything else, so every other value stays in µV.
+         */
+        public Context inputScaleUv(double inputScaleUv) {
+            this.inputScaleUv = inputScaleUv;
+            return this;
+        }
+
         public int channels() {
             return channels;
         }
@@ -494,6 +519,11 @@ public final class FrontEnd {
                 Check.range("frontend.threshold.refractoryMs", refractoryMs, 0, 1_000);
                 double binS = samplesPerBin / sampleRateHz;
                 Check.range("frontend.rmsSeconds", rmsSeconds, Math.min(binS, 3_600), 3_600);
+            }
+            if (!(inputScaleUv > 0 && inputScaleUv <= 1e6)) {
+                throw new ConfigException("frontend.inputScaleUv", String.valueOf(inputScaleUv),
+                        "µV per input unit in (0, 1e6] (1 when the input is µV; e.g. 0.25 for int16 counts of"
+                                + " 0.25 µV)");
             }
             Check.range("frontend.health.flatUv", flatUv, 0, 1e9);
             if (!(clipUv > 0)) {

@@ -45,6 +45,7 @@ class FrontEndConfigTest {
             "frontend":{"outputs":["crossings","power"]}  | frontend.outputs: [crossings, power] is not allowed; expected one output while journal.enabled is true
             "frontend":{"rmsSeconds":0}                   | frontend.rmsSeconds
             "frontend":{"health":{"clipUv":0}}            | frontend.health.clipUv
+            "frontend":{"inputScaleUv":0}                 | frontend.inputScaleUv: 0.0 is not allowed
             "frontend":{"gain":2}                         | frontend.gain: unknown field
             "frontend":null                               | frontend: null is not allowed; expected a frontend section
             """)
