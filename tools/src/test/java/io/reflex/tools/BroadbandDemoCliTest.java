@@ -50,6 +50,25 @@ class BroadbandDemoCliTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void theDaemonRunsTheBroadbandExampleConfig() throws Exception {
+        String cfg = java.nio.file.Path.of("..", "config", "broadband-example.json").toString();
+        Object[] r = run("daemon", "--check", "--config", cfg);
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        assertThat((String) r[1]).contains("\"frontend\"", "\"inputScaleUv\" : 1.0");
+        r = run("daemon", "--config", cfg, "--json");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("ending").asText()).isEqualTo("completed");
+        assertThat(j.get("frontend").get("calibrated").asBoolean()).isTrue();
+        assertThat(j.get("frontend").get("dead").asText()).isEmpty();
+        assertThat(j.get("frontend").get("crossings").asLong()).isPositive();
+        assertThat(j.has("detection")).isFalse();
+        assertThat(j.get("frames").asLong()).isGreaterThan(150);
+        assertThat(j.get("velocity_r2").asDouble()).isGreaterThan(0.3);
+    }
+
+    @Test
     void broadbandRefusesOptionsItCannotHonour() {
         Object[] r = run("demo", "--broadband", "--lsl", "--quiet");
         assertThat(r[0]).isEqualTo(2);
