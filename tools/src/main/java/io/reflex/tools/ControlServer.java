@@ -134,8 +134,8 @@ final class ControlServer implements AutoCloseable {
     private volatile DecoderSwap decoderSwap;
     /** Where every control action is also journaled (the run's data journal), or null. */
     private volatile java.util.function.BiConsumer<String, String[]> dataJournal;
-    /** The console's files, read once from the class path (the page, its script and style, uPlot's WebJar). */
-    private final java.util.Map<String, byte[]> consoleFiles = new java.util.HashMap<>();
+    /** The console's files, read at start. */
+    private ConsoleFiles consoleFiles;
     private io.reflex.runtime.agent.AgentRunner telemetryRunner;
     /** Stderr for telemetry errors, rate-limited. */
     private final io.reflex.runtime.agent.RateLimitedErrorHandler telemetryErrors =
@@ -209,7 +209,7 @@ final class ControlServer implements AutoCloseable {
         } catch (IOException e) {
             throw new ConfigException("control.logFile", "cannot append to " + logFile + ": " + e);
         }
-        loadConsole();
+        consoleFiles = ConsoleFiles.load();
         QueuedThreadPool pool = new QueuedThreadPool(8, 2);
         pool.setName("reflex-control");
         pool.setDaemon(true);
@@ -511,42 +511,8 @@ final class ControlServer implements AutoCloseable {
         ctx.status(200).contentType("application/json").result(done.toJson());
     }
 
-    /** The console's files from the class path, and uPlot from its WebJar (never copied into the repository). */
-    private void loadConsole() {
-        for (String f : new String[] {"index.html", "console.js", "console.css"}) {
-            consoleFiles.put(f, resource("io/reflex/tools/console/" + f));
-        }
-        String dist = "META-INF/resources/webjars/uplot/" + io.reflex.tools.rig.RigReport.uplotVersion() + "/dist/";
-        consoleFiles.put("uplot.js", resource(dist + "uPlot.iife.min.js"));
-        consoleFiles.put("uplot.css", resource(dist + "uPlot.min.css"));
-    }
-
-    private static byte[] resource(String name) {
-        try (java.io.InputStream in = ControlServer.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("the console's file " + name + " is missing from the class path");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the console's file " + name + ": " + e, e);
-        }
-    }
-
     private void consoleFile(Context ctx, String name) {
-        byte[] body = consoleFiles.get(name);
-        if (body == null) {
-            ctx.status(404).contentType("application/json").result(Json.object().put("error", "no console file "
-                    + quote(name)).toJson());
-            return;
-        }
-        String type = name.endsWith(".html") ? "text/html; charset=utf-8" : name.endsWith(".js")
-                ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8";
-        // The page talks to this origin only, and no other page may frame it (its buttons arm stimulation).
-        ctx.header("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:;"
-                + " frame-ancestors 'none'");
-        ctx.header("X-Frame-Options", "DENY");
-        ctx.header("Cache-Control", "no-store");
-        ctx.contentType(type).result(body);
+        consoleFiles.serve(ctx, name);
     }
 
     /** {@code POST /api/stim/disarm {"reason": "..."}}: disarms at the next frame; voids pending confirmations. */

@@ -25,16 +25,35 @@ final class ControlState implements ClosedLoopSession.Listener {
     private volatile String phase = "starting";
     private final PrometheusRegistry registry = new PrometheusRegistry();
     /** Latency percentiles, taken at most once per {@link #LATENCY_REFRESH_NS} whatever the request rate. */
-    private Latency latency = new Latency(List.of(), new double[0][], 0, List.of());
+    private Latency latency = new Latency(List.of(), new double[0][], 0, List.of(), new long[0][]);
     /** The oldest latency figures a request is given, ns: a histogram snapshot copies a few hundred kB per track. */
     static final long LATENCY_REFRESH_NS = 1_000_000_000L;
     /** The quantiles reported, and their labels. */
     static final double[] QUANTILES = {50, 99, 99.9, 100};
     static final String[] QUANTILE_LABELS = {"0.5", "0.99", "0.999", "1"};
 
-    /** Per track: p50, p99, p99.9, max (seconds), count; and the snapshot histograms themselves (ns). */
+    /**
+     * Upper bounds of the latency buckets ({@code /metrics} and {@code GET /api/latency}), µs: powers of two from
+     * 1 µs to 2^26 µs (67 s, above {@link io.reflex.runtime.pipeline.LatencyStats#HIGHEST_NS}), so that the
+     * bounds never change between scrapes.
+     */
+    static final int LATENCY_BUCKETS = 27;
+    /** The same bounds in seconds, then +Inf: the {@code le} labels of {@code reflex_latency_histogram_seconds}. */
+    private static final double[] BUCKET_UPPER_S = new double[LATENCY_BUCKETS + 1];
+
+    static {
+        for (int i = 0; i < LATENCY_BUCKETS; i++) {
+            BUCKET_UPPER_S[i] = Math.scalb(1e-6, i);
+        }
+        BUCKET_UPPER_S[LATENCY_BUCKETS] = Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * Per track: p50, p99, p99.9, max (seconds), count; the snapshot histograms themselves (ns); and their counts
+     * per bucket of {@link #BUCKET_UPPER_S} (not cumulative; the last is above the largest bound).
+     */
     private record Latency(List<String> tracks, double[][] figures, long takenNs,
-                           List<org.HdrHistogram.Histogram> histograms) {
+                           List<org.HdrHistogram.Histogram> histograms, long[][] buckets) {
     }
 
     /** @param stim the run's stimulation, or null without a {@code stim} section */
@@ -128,6 +147,7 @@ final class ControlState implements ClosedLoopSession.Listener {
         }
         List<String> tracks = List.copyOf(stats.trackNames());
         double[][] figures = new double[tracks.size()][];
+        long[][] buckets = new long[tracks.size()][];
         List<org.HdrHistogram.Histogram> hs = new java.util.ArrayList<>();
         for (int t = 0; t < tracks.size(); t++) {
             org.HdrHistogram.Histogram h = stats.snapshot(t);
@@ -139,16 +159,35 @@ final class ControlState implements ClosedLoopSession.Listener {
             }
             f[QUANTILES.length] = h.getTotalCount();
             figures[t] = f;
+            buckets[t] = buckets(h);
         }
-        latency = new Latency(tracks, figures, now, List.copyOf(hs));
+        latency = new Latency(tracks, figures, now, List.copyOf(hs), buckets);
         return latency;
+    }
+
+    /**
+     * Counts of {@code h} per latency bucket: a value goes to the first bound it does not exceed. HdrHistogram keeps
+     * values in bins of 2^k ns, and every bound (1,000 × 2^i ns) is the lowest value of its bin, so a bin lies wholly
+     * on one side of each bound: only a value exactly on a bound is counted in the next bucket up.
+     */
+    private static long[] buckets(org.HdrHistogram.Histogram h) {
+        long[] counts = new long[LATENCY_BUCKETS + 1];
+        int b = 0;
+        for (org.HdrHistogram.HistogramIterationValue v : h.recordedValues()) {
+            long highestNs = v.getValueIteratedTo();
+            while (b < LATENCY_BUCKETS && highestNs > (1_000L << b)) {
+                b++;
+            }
+            counts[b] += v.getCountAtValueIteratedTo();
+        }
+        return counts;
     }
 
     /**
      * The latency histograms of every track ({@code GET /api/latency}), from the same snapshots as the quantiles
      * (at most a second old): per track {@code count}, {@code max_us}, {@code percentiles} [[percentile, µs]] (HdrHistogram's
-     * percentile iteration, 5 ticks per half distance) and {@code buckets} [[from µs, to µs, count]] (powers of two
-     * from 1 µs, empty buckets left out).
+     * percentile iteration, 5 ticks per half distance) and {@code buckets} [[from µs, to µs, count]] (the buckets
+     * of {@code reflex_latency_histogram_seconds}, not cumulative, empty ones left out).
      */
     Json.Obj latencyHistograms() {
         Latency lat = latency();
@@ -171,13 +210,14 @@ final class ControlState implements ClosedLoopSession.Listener {
                         break;
                     }
                 }
-                long from = 0;
-                for (org.HdrHistogram.HistogramIterationValue v : h.logarithmicBucketValues(1_000, 2.0)) {
-                    long to = v.getValueIteratedTo();
-                    if (v.getCountAddedInThisIterationStep() > 0) {
-                        buckets.addArray().add(from / 1e3).add(to / 1e3).add(v.getCountAddedInThisIterationStep());
+                long[] counts = lat.buckets()[t];
+                for (int b = 0; b < counts.length; b++) {
+                    if (counts[b] > 0) {
+                        com.fasterxml.jackson.databind.node.ArrayNode a = buckets.addArray()
+                                .add(b == 0 ? 0.0 : (double) (1L << (b - 1)));
+                        // above the largest bound: no upper end (never, as latencies are clamped to 60 s)
+                        (b < LATENCY_BUCKETS ? a.add((double) (1L << b)) : a.addNull()).add(counts[b]);
                     }
-                    from = to;
                 }
             } else {
                 o.node().putNull("max_us");
@@ -313,6 +353,7 @@ final class ControlState implements ClosedLoopSession.Listener {
                         cb.call(lat.figures()[t][QUANTILES.length], lat.tracks().get(t));
                     }
                 }).register(registry);
+        registry.register(new LatencyHistogramCollector());
         GaugeWithCallback.builder().name("reflex_live_r2").help("Running mean velocity R2 of the live decoder")
                 .callback(cb -> cb.call(last.liveR2)).register(registry);
         if (stim != null) {
@@ -327,6 +368,43 @@ final class ControlState implements ClosedLoopSession.Listener {
             counter("reflex_stim_stop_all_sent", "Stop-all frames sent to the stimulator", c::stopAllSent);
         }
         JvmMetrics.builder().register(registry);
+    }
+
+    /** Name of the latency histogram family. */
+    static final String LATENCY_HISTOGRAM = "reflex_latency_histogram_seconds";
+
+    /**
+     * {@code reflex_latency_histogram_seconds{track=...}}: each track's latency histogram as a Prometheus classic
+     * histogram (for {@code histogram_quantile}), from the same once-a-second snapshots as the quantiles; a scrape
+     * reads them and copies the counts, nothing runs on the pipeline's threads. The sum is HdrHistogram's mean
+     * times the count (each value at the middle of its bin).
+     */
+    private final class LatencyHistogramCollector implements io.prometheus.metrics.model.registry.Collector {
+        @Override
+        public io.prometheus.metrics.model.snapshots.MetricSnapshot collect() {
+            Latency lat = latency();
+            io.prometheus.metrics.model.snapshots.HistogramSnapshot.Builder b =
+                    io.prometheus.metrics.model.snapshots.HistogramSnapshot.builder().name(LATENCY_HISTOGRAM)
+                            .help("Pipeline latency per track, since live decoding began (before: since start)")
+                            .unit(io.prometheus.metrics.model.snapshots.Unit.SECONDS);
+            for (int t = 0; t < lat.tracks().size(); t++) {
+                org.HdrHistogram.Histogram h = lat.histograms().get(t);
+                long n = h.getTotalCount();
+                b.dataPoint(io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot
+                        .builder()
+                        .classicHistogramBuckets(io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets.of(
+                                BUCKET_UPPER_S, lat.buckets()[t]))
+                        .sum(n == 0 ? 0 : h.getMean() * n * 1e-9)
+                        .labels(io.prometheus.metrics.model.snapshots.Labels.of("track", lat.tracks().get(t)))
+                        .build());
+            }
+            return b.build();
+        }
+
+        @Override
+        public String getPrometheusName() {
+            return LATENCY_HISTOGRAM;
+        }
     }
 
     private void counter(String name, String help, java.util.function.LongSupplier value) {

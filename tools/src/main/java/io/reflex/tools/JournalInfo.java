@@ -183,6 +183,16 @@ final class JournalInfo {
         }
     }
 
+    /** The stimulation journal written by the same process as run directory {@code run}, or null if none. */
+    static Path stimJournalOf(Path run) {
+        for (Path p : siblingStim(run)) {
+            if (hasQueueFiles(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** The {@code stim-*} directories next to a run directory written by the same process (same pid suffix). */
     private static List<Path> siblingStim(Path run) {
         Path parent = run.getParent();

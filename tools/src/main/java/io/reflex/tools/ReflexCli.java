@@ -8,10 +8,10 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Real-time closed-loop brain-computer-interface runtime.",
-        subcommands = {DemoCommand.class, DaemonCommand.class, EvalCommand.class, EnginesCommand.class,
+        subcommands = {DemoCommand.class, DaemonCommand.class, ConsoleCommand.class, EvalCommand.class, EnginesCommand.class,
             SourceCommand.class, TaskCommand.class, StreamsCommand.class, LslCommand.class, XclbinCommand.class,
-            FitCommand.class, JournalCommand.class, ReplayCommand.class, FpgaCommand.class, RigCommand.class,
-            RigPeerCommand.class, TestCommand.class, VersionCommand.class,
+            FitCommand.class, JournalCommand.class, ReplayCommand.class, ExportCommand.class, FpgaCommand.class,
+            RigCommand.class, RigPeerCommand.class, TestCommand.class, VersionCommand.class,
             CommandLine.HelpCommand.class})
 public final class ReflexCli implements Runnable {
 

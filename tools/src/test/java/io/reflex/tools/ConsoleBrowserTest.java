@@ -173,6 +173,73 @@ class ConsoleBrowserTest {
     }
 
     @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void theConsoleServedByReflexConsoleShowsTheRunAndArmsAndDisarmsThroughTheRelay(@TempDir Path dir)
+            throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
+                "skipped: chromium and chromium-driver not installed (Debian packages chromium, chromium-driver)");
+        Path tokenFile = dir.resolve("control.token");
+        ControlApiProcessTest.Daemon d = ControlApiProcessTest.Daemon.start(dir, "\"pipeline\": {\"deadlineUs\":"
+                + " 200000}, \"stim\": {\"threshold\": 0.05, \"hysteresis\": 0.02, \"refractoryMs\": 100,"
+                + " \"heartbeatTimeoutUs\": 5000000, \"decoderTimeoutUs\": 5000000, \"linkHeartbeatTimeoutMs\": 5000,"
+                + " \"ackTimeoutMs\": 5000, \"maxInputAgeMs\": 5000}, \"control\": {\"enabled\": true, \"port\": 0,"
+                + " \"telemetryHz\": 20, \"tokenFile\": \"" + tokenFile + "\", \"telemetryChannels\": [0, 1, 2, 3]}");
+        ConsoleCommandProcessTest.Console c = null;
+        WebDriver b = null;
+        try {
+            d.awaitLive();
+            int daemonPort = d.port();
+            c = ConsoleCommandProcessTest.Console.start("--daemon", "http://127.0.0.1:" + daemonPort,
+                    "--token-file", tokenFile.toString());
+            c.awaitLine(java.util.regex.Pattern.compile("console token: "));
+            int port = c.port();
+            ChromeOptions o = new ChromeOptions();
+            o.setBinary(CHROMIUM.toFile());
+            o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1100");
+            b = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).build(), o);
+            b.get("http://127.0.0.1:" + port + "/console/#token=" + c.token());
+            WebDriver br = b;
+            WebDriverWait wait = new WebDriverWait(b, Duration.ofSeconds(30));
+
+            // live data from the daemon, through the relay's telemetry
+            wait.until(x -> text(br, "connection").equals("live") && number(br, "frames") > 0);
+            wait.until(x -> Integer.parseInt(br.findElement(By.id("plot-status")).getAttribute("data-drawn")) >= 3);
+            assertThat(number(b, "frames")).isPositive().isLessThanOrEqualTo(status(daemonPort).get("frames")
+                    .asLong());
+            assertThat(text(b, "decoder")).isEqualTo("kalman");
+            assertThat(b.findElement(By.id("heatmap")).getAttribute("height")).isEqualTo("4");
+            wait.until(x -> text(br, "log").contains("live"));
+
+            // arming from the page reaches the daemon, then disarming
+            b.findElement(By.id("arm-reason")).sendKeys("relay browser test");
+            b.findElement(By.id("arm-button")).click();
+            wait.until(x -> br.findElement(By.id("confirm-box")).isDisplayed());
+            assertThat(status(daemonPort).at("/stim/state").asText()).as("asked, not confirmed").isEqualTo(
+                    "disarmed");
+            b.findElement(By.id("confirm-button")).click();
+            wait.until(x -> text(br, "stim-result").startsWith("armed"));
+            assertThat(status(daemonPort).at("/stim/state").asText()).isIn("armed", "active");
+            wait.until(x -> text(br, "stim-state").equals("armed") || text(br, "stim-state").equals("active"));
+            shot(b, "relay-armed");
+            b.findElement(By.id("disarm-button")).click();
+            wait.until(x -> text(br, "stim-result").equals("disarm requested"));
+            wait.until(x -> text(br, "stim-state").equals("disarmed"));
+            assertThat(status(daemonPort).at("/stim/state").asText()).isEqualTo("disarmed");
+            assertThat(Files.readString(dir.resolve("journal").resolve("control.log")))
+                    .contains("token=ok\tstim-arm-confirm\tarmed with confirmation")
+                    .contains("token=ok\tstim-disarm\taccepted; reason \"console: disarm\"");
+        } finally {
+            if (b != null) {
+                b.quit();
+            }
+            if (c != null) {
+                c.process.destroy();
+            }
+            d.process.destroyForcibly();
+        }
+    }
+
+    @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void thePageKeepsUpWith1024ChannelsAt60Messages(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),

@@ -153,6 +153,75 @@ class ControlApiProcessTest {
             assertThat(families.get("reflex_frames_total").getType()).isEqualTo(Metrics.MetricType.COUNTER);
             assertThat(families.get("reflex_frames_total").getMetric(0).getCounter().getValue()).isPositive();
 
+            // The latency histograms, as Prometheus classic histograms: cumulative buckets ending at the count, and
+            // the same counts as GET /api/latency when both read the same snapshot (one a second; the counts only
+            // grow while live, so equal counts before and after the scrape mean the same snapshot).
+            JsonNode lat0 = null;
+            Metrics.MetricFamily hist = null;
+            Map<String, Double> histText = null;
+            for (int attempt = 0; attempt < 20; attempt++) {
+                lat0 = Json.mapper().readTree(Http.get(port, "/api/latency", host, Map.of()).body).get("tracks");
+                Http.Response hp = Http.get(port, "/metrics", host, Map.of("Accept", PROTOBUF));
+                Map<String, Double> t = PromText.parse(Http.get(port, "/metrics", host, Map.of()).body);
+                JsonNode lat1 = Json.mapper().readTree(Http.get(port, "/api/latency", host, Map.of()).body)
+                        .get("tracks");
+                if (lat0.equals(lat1)) {
+                    InputStream hin = new ByteArrayInputStream(hp.bytes);
+                    for (Metrics.MetricFamily f; (f = Metrics.MetricFamily.parseDelimitedFrom(hin)) != null; ) {
+                        if (f.getName().equals("reflex_latency_histogram_seconds")) {
+                            hist = f;
+                        }
+                    }
+                    histText = t;
+                    break;
+                }
+            }
+            assertThat(hist).as("a scrape between two equal /api/latency answers").isNotNull();
+            assertThat(hist.getType()).isEqualTo(Metrics.MetricType.HISTOGRAM);
+            Set<String> histTracks = new java.util.HashSet<>();
+            for (Metrics.Metric m : hist.getMetricList()) {
+                String track = m.getLabel(0).getValue();
+                assertThat(m.getLabel(0).getName()).isEqualTo("track");
+                histTracks.add(track);
+                JsonNode jt = lat0.get(track);
+                Metrics.Histogram h = m.getHistogram();
+                assertThat(h.getSampleCount()).as(track).isEqualTo(jt.get("count").asLong());
+                // [from µs, to µs, count] of the JSON, by upper bound
+                Map<Long, Long> json = new HashMap<>();
+                for (JsonNode b : jt.get("buckets")) {
+                    json.put(b.get(1).asLong(), b.get(2).asLong());
+                }
+                long prevCum = 0;
+                double prevLe = 0;
+                int matched = 0;
+                for (Metrics.Bucket b : h.getBucketList()) {
+                    assertThat(b.getUpperBound()).isGreaterThan(prevLe);
+                    assertThat(b.getCumulativeCount()).as("cumulative").isGreaterThanOrEqualTo(prevCum);
+                    if (Double.isInfinite(b.getUpperBound())) {
+                        assertThat(b.getCumulativeCount()).isEqualTo(h.getSampleCount());
+                    } else {
+                        long leUs = Math.round(b.getUpperBound() * 1e6);
+                        assertThat(b.getUpperBound() * 1e6).isCloseTo(leUs, org.assertj.core.data.Offset.offset(1e-6));
+                        Long expected = json.get(leUs);
+                        assertThat(b.getCumulativeCount() - prevCum).as("%s le=%s", track, b.getUpperBound())
+                                .isEqualTo(expected == null ? 0 : expected);
+                        matched += expected == null ? 0 : 1;
+                    }
+                    prevCum = b.getCumulativeCount();
+                    prevLe = b.getUpperBound();
+                }
+                assertThat(matched).as("every JSON bucket is a Prometheus bucket").isEqualTo(json.size());
+                assertThat(prevCum).as("the last bucket holds every value").isEqualTo(h.getSampleCount());
+                // the text format: the +Inf bucket equals the count
+                String l = "{track=\"" + track + "\",le=\"+Inf\"}";
+                assertThat(histText.get("reflex_latency_histogram_seconds_bucket" + l)).as(track)
+                        .isEqualTo((double) h.getSampleCount())
+                        .isEqualTo(histText.get("reflex_latency_histogram_seconds_count{track=\"" + track + "\"}"));
+            }
+            assertThat(histTracks).contains("ingest_to_emit");
+            assertThat(hist.getMetricList()).filteredOn(m -> m.getLabel(0).getValue().equals("ingest_to_emit"))
+                    .singleElement().satisfies(m -> assertThat(m.getHistogram().getSampleCount()).isPositive());
+
             // Refused: each leaves the daemon running. 401 without a token, 403 for the rest.
             String stop = "/api/stop";
             Map<String, String> auth = Map.of("Authorization", "Bearer " + token);

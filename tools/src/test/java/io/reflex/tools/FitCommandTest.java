@@ -4,37 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.decoders.linear.DecoderFile;
-import io.reflex.runtime.config.ReflexConfig;
-import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
-import io.reflex.runtime.time.NanoClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class FitCommandTest {
-    /** Synthetic time running 40 times faster than the wall clock. */
-    private static final NanoClock FAST = () -> 40 * System.nanoTime();
-
-    private static SessionReport shortRun(Path journalDir) throws Exception {
-        ReflexConfig c = new ReflexConfig();
-        c.source.channels = 32;
-        c.decoder.compare = new ArrayList<>();
-        c.calibration.seconds = 4;
-        c.run.seconds = 0.3;
-        c.pipeline.deadlineUs = 60_000_000;
-        c.journal.dir = journalDir.toString();
-        return new ClosedLoopSession(new ClosedLoopSession.Context().config(c).clock(FAST)).run();
-    }
-
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void fitsADecoderFromAJournalThatLoadsAndReportsItsKeys(@TempDir Path dir) throws Exception {
-        SessionReport run = shortRun(dir);
+        SessionReport run = RecordedRuns.shortKalmanRun(dir);
         Path out = dir.resolve("w.rxdf");
         Object[] r = CliRunner.run("fit", "--journal", run.journal.toString(), "--decoder", "wiener", "--out",
                 out.toString(), "--json");

@@ -3,32 +3,23 @@ package io.reflex.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
-import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
 import io.reflex.runtime.stim.ChronicleStimJournal;
-import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimVerdict;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class JournalInfoCommandTest {
-    /** Synthetic time running 40 times faster than the wall clock. */
-    private static final NanoClock FAST = () -> 40 * System.nanoTime();
-
     @TempDir
     static Path shared;
     private static SessionReport run;
@@ -36,15 +27,7 @@ class JournalInfoCommandTest {
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     static void recordAShortRun() throws Exception {
-        ReflexConfig c = new ReflexConfig();
-        c.source.channels = 32;
-        c.decoder.compare = new ArrayList<>();
-        c.calibration.seconds = 4;
-        c.run.seconds = 0.3;
-        c.pipeline.deadlineUs = 60_000_000;
-        c.journal.dir = shared.resolve("journal").toString();
-        run = new ClosedLoopSession(new ClosedLoopSession.Context().config(c).clock(FAST)).run();
-        assertThat(run.ending).isEqualTo("completed");
+        run = RecordedRuns.shortKalmanRun(shared.resolve("journal"));
     }
 
     @Test
@@ -134,11 +117,11 @@ class JournalInfoCommandTest {
         assertThat(whole.commands).isEqualTo(300);
         // Cut anywhere past the file's header: in the empty index space before the first record (the zeros there read
         // like an empty queue), in the middle of the records, one record short of the end. Each cut is a fresh copy.
-        long end = lastNonZeroByte(queueFile(stim));
+        long end = lastNonZeroByte(RecordedRuns.queueFile(stim));
         long[] cuts = {4096, end / 4, end / 2, end * 3 / 4, end - 200, end - 1};
         for (int i = 0; i < cuts.length; i++) {
-            Path copy = copyRun(stim, dir.resolve("cut-" + i));
-            try (RandomAccessFile f = new RandomAccessFile(queueFile(copy).toFile(), "rw")) {
+            Path copy = RecordedRuns.copyRun(stim, dir.resolve("cut-" + i));
+            try (RandomAccessFile f = new RandomAccessFile(RecordedRuns.queueFile(copy).toFile(), "rw")) {
                 f.setLength(cuts[i]);
             }
             JournalInfo.Stim cut = JournalInfo.readStim(copy);
@@ -158,8 +141,8 @@ class JournalInfoCommandTest {
     }
 
     private static void assertTruncatedCopyIsReported(Path to, int thirds) throws Exception {
-        Path copy = copyRun(run.journal, to);
-        Path cq4 = queueFile(copy);
+        Path copy = RecordedRuns.copyRun(run.journal, to);
+        Path cq4 = RecordedRuns.queueFile(copy);
         long end = lastNonZeroByte(cq4);
         try (RandomAccessFile f = new RandomAccessFile(cq4.toFile(), "rw")) {
             f.setLength(end * thirds / 3);
@@ -195,8 +178,8 @@ class JournalInfoCommandTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aRecordWithADamagedTypeIsReportedWithEveryRecordBeforeItCounted(@TempDir Path dir) throws Exception {
-        Path copy = copyRun(run.journal, dir.resolve("run-copy"));
-        Path cq4 = queueFile(copy);
+        Path copy = RecordedRuns.copyRun(run.journal, dir.resolve("run-copy"));
+        Path cq4 = RecordedRuns.queueFile(copy);
         byte[] bytes = Files.readAllBytes(cq4);
         // the frame record of sequence 500 starts {type 2, version 1, sequence (i64, little-endian)}
         byte[] start = {2, 1, (byte) 0xF4, 1, 0, 0, 0, 0, 0, 0};
@@ -219,7 +202,7 @@ class JournalInfoCommandTest {
     @Test
     void countsTheStimulationJournalOfTheSameProcessOrTheOneNamed(@TempDir Path dir) throws Exception {
         // a run directory and a stimulation journal written by the same process (same pid suffix), side by side
-        Path runDir = copyRun(run.journal, dir.resolve("run-20261203-101500-4242"));
+        Path runDir = RecordedRuns.copyRun(run.journal, dir.resolve("run-20261203-101500-4242"));
         ChronicleStimJournal stim = ChronicleStimJournal.open(dir.resolve("stim-20261203-101500-4242"));
         StimCommand c = new StimCommand();
         c.addChannel(1);
@@ -261,24 +244,6 @@ class JournalInfoCommandTest {
         assertThat(all[0]).as("stderr: %s", all[2]).isEqualTo(0);
         assertThat((String) all[1]).contains("(1 run, 2 stimulation journals)",
                 "3 commands (2 accepted, 1 refused), 1 stop-alls");
-    }
-
-    static Path copyRun(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path p : s.toList()) {
-                Files.copy(p, to.resolve(p.getFileName()));
-            }
-        }
-        return to;
-    }
-
-    static Path queueFile(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            List<Path> q = s.filter(p -> p.getFileName().toString().endsWith(".cq4")).toList();
-            assertThat(q).hasSize(1);
-            return q.get(0);
-        }
     }
 
     private static int indexOf(byte[] b, byte[] pattern) {

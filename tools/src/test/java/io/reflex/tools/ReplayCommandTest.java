@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.decoders.DecodeStatus;
-import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
 import io.reflex.runtime.pipeline.Frame;
-import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
-import io.reflex.runtime.time.NanoClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,9 +17,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReplayCommandTest {
-    /** Synthetic time running 40 times faster than the wall clock. */
-    private static final NanoClock FAST = () -> 40 * System.nanoTime();
-
     @TempDir
     static Path shared;
     private static SessionReport run;
@@ -31,15 +24,7 @@ class ReplayCommandTest {
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     static void recordAShortRun() throws Exception {
-        ReflexConfig c = new ReflexConfig();
-        c.source.channels = 32;
-        c.decoder.compare = new ArrayList<>();
-        c.calibration.seconds = 4;
-        c.run.seconds = 0.3;
-        c.pipeline.deadlineUs = 60_000_000;
-        c.journal.dir = shared.resolve("journal").toString();
-        run = new ClosedLoopSession(new ClosedLoopSession.Context().config(c).clock(FAST)).run();
-        assertThat(run.ending).isEqualTo("completed");
+        run = RecordedRuns.shortKalmanRun(shared.resolve("journal"));
         assertThat(run.decoderSaved).isNotNull();
     }
 
@@ -82,8 +67,8 @@ class ReplayCommandTest {
 
     @Test
     void oneFlippedBitOfARecordedOutputIsFoundAndFailsTheReplay(@TempDir Path dir) throws Exception {
-        Path copy = JournalInfoCommandTest.copyRun(run.journal, dir.resolve("run-copy"));
-        Path cq4 = JournalInfoCommandTest.queueFile(copy);
+        Path copy = RecordedRuns.copyRun(run.journal, dir.resolve("run-copy"));
+        Path cq4 = RecordedRuns.queueFile(copy);
         byte[] bytes = Files.readAllBytes(cq4);
         long flipped = -1;
         try (JournalReader reader = new JournalReader(run.journal)) {
@@ -141,7 +126,7 @@ class ReplayCommandTest {
         Object[] d = CliRunner.run("replay", run.journal.toString(), "--decoder", dir.resolve("x.rxdf").toString());
         assertThat(d[0]).isEqualTo(2);
         assertThat((String) d[2]).contains("is neither kalman, wiener nor a decoder file");
-        Path noDecoder = JournalInfoCommandTest.copyRun(run.journal, dir.resolve("run-nodecoder"));
+        Path noDecoder = RecordedRuns.copyRun(run.journal, dir.resolve("run-nodecoder"));
         Files.delete(noDecoder.resolve("decoder.rxdf"));
         Object[] n = CliRunner.run("replay", noDecoder.toString());
         assertThat(n[0]).isEqualTo(2);

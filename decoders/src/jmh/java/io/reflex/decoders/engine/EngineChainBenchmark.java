@@ -44,23 +44,10 @@ public class EngineChainBenchmark {
         ModelBundle bundle;
         if (model.equals("lfads")) {
             bundle = ModelBundle.fromResource("/models/lfads-lorenz-causal.rbundle");
-            LorenzData data = new LorenzData(70, 73);
-            float[] trial = new float[73 * 70];
-            bins = new float[BINS][70];
-            for (int i = 0; i < BINS; i++) {
-                if (i % 73 == 0) {
-                    data.trial(11, i / 73, trial, null, null);
-                }
-                System.arraycopy(trial, (i % 73) * 70, bins[i], 0, 70);
-            }
+            bins = new LorenzData(70, 73).binStream(11, BINS);
         } else {
             bundle = SnnDecoder.reservoirBundle(new SnnDecoder.Context().inputCount(96), "snn", "bench").toBundle();
-            CenterOutSource src = new CenterOutSource(new CenterOutSource.Context().channels(96).seed(1));
-            bins = new float[BINS][96];
-            double[] kin = new double[4];
-            for (float[] bin : bins) {
-                src.nextBin(20, bin, kin);
-            }
+            bins = new CenterOutSource(new CenterOutSource.Context().channels(96).seed(1)).binStream(20, BINS);
         }
         bare = new CpuEngine(true);
         bare.load(bundle);

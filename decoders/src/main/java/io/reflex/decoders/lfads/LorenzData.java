@@ -72,6 +72,22 @@ public final class LorenzData {
     }
 
     /**
+     * {@code count} consecutive bins of data set {@code seed}, trial after trial ({@code [count][neurons]} counts): a
+     * stream of inputs for causal decoding, as the benchmarks feed it.
+     */
+    public float[][] binStream(long seed, int count) {
+        float[] trial = new float[bins * neurons];
+        float[][] out = new float[count][neurons];
+        for (int i = 0; i < count; i++) {
+            if (i % bins == 0) {
+                trial(seed, i / bins, trial, null, null);
+            }
+            System.arraycopy(trial, (i % bins) * neurons, out[i], 0, neurons);
+        }
+        return out;
+    }
+
+    /**
      * Fills one trial of data set {@code seed}.
      *
      * @param counts   receives {@code [bins][neurons]} Poisson counts (may be null)

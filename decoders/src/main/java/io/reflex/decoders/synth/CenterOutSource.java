@@ -361,6 +361,16 @@ public final class CenterOutSource {
         }
     }
 
+    /** The next {@code count} bins of {@code samples} sample periods each ({@code [count][channels]} counts). */
+    public float[][] binStream(int samples, int count) {
+        float[][] out = new float[count][channels()];
+        double[] kinematics = new double[4];
+        for (float[] bin : out) {
+            nextBin(samples, bin, kinematics);
+        }
+        return out;
+    }
+
     /**
      * Produces one bin of {@code samples} sample periods: spike counts summed per channel and kinematics averaged
      * over the bin ({px, py, vx, vy}). Allocation-free.

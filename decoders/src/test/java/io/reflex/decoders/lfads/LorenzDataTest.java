@@ -65,4 +65,19 @@ class LorenzDataTest {
         assertThat(rGood).isGreaterThan(0.99);
         assertThat(rNoise).isLessThan(0.05);
     }
+
+    @Test
+    void aBinStreamRunsTrialAfterTrialWithoutSeams() {
+        LorenzData data = new LorenzData(7, 5);
+        float[][] stream = data.binStream(3, 12); // two whole trials and two bins of a third
+        float[] trial = new float[5 * 7];
+        for (int t = 0; t < 3; t++) {
+            data.trial(3, t, trial, null, null);
+            for (int bin = 0; bin < 5 && t * 5 + bin < 12; bin++) {
+                for (int n = 0; n < 7; n++) {
+                    assertThat(stream[t * 5 + bin][n]).isEqualTo(trial[bin * 7 + n]);
+                }
+            }
+        }
+    }
 }

@@ -191,4 +191,17 @@ class CenterOutSourceTest {
                 .isLessThan(Math.max(0, src.baseRateHz(0) - 0.3 * src.modulationHzPerMps(0)) + 2);
         assertThat(src.sampleIndex()).as("the scripted task did not advance").isZero();
     }
+
+    @Test
+    void aBinStreamIsTheNextBinsInOrder() {
+        CenterOutSource a = new CenterOutSource(new CenterOutSource.Context().channels(9).seed(4));
+        CenterOutSource b = new CenterOutSource(new CenterOutSource.Context().channels(9).seed(4));
+        float[][] stream = a.binStream(20, 30);
+        float[] bin = new float[9];
+        double[] kin = new double[4];
+        for (float[] expected : stream) {
+            b.nextBin(20, bin, kin);
+            assertThat(expected).containsExactly(bin);
+        }
+    }
 }
