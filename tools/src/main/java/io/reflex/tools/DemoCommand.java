@@ -4,7 +4,10 @@ import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.DecoderCatalog;
+import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.session.SessionReport;
+import io.reflex.runtime.source.BroadbandGenerator;
+import io.reflex.runtime.source.Sources;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,6 +113,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--xdf-stream", paramLabel = "NAME", description = "With --xdf: the stream to decode.")
     String xdfStream;
 
+    @Option(names = "--broadband", description = "Decode from raw voltage (docs/frontend.md): the synthetic source"
+            + " becomes 30 kHz broadband (the center-out units as spike waveforms in noise, line hum and LFP; the"
+            + " last three channels dead: NaN, flat, clipped) and the features stage runs the front end (CAR,"
+            + " band-pass, threshold crossings at -4.5 RMS estimated on the first 2 s of calibration). The report"
+            + " gains \"frontend\" (dead channels, RMS) and \"detection\" (crossings scored against the true spikes:"
+            + " hit rate, false positives per second). No journal unless --journal-dir is given.")
+    boolean broadband;
+
     @Option(names = "--lsl-backend", paramLabel = "NAME", defaultValue = "java",
             description = "LSL implementation for --lsl: java, native or auto (default: ${DEFAULT-VALUE}).")
     String lslBackend;
@@ -148,6 +159,9 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
+    /** Sample rate of the {@code --broadband} source, Hz. */
+    static final double BROADBAND_RATE_HZ = 30_000;
+
     /** Channels of the Lorenz source: the input size of the shipped Lorenz LFADS models. */
     static final int LORENZ_CHANNELS = 70;
 
@@ -163,6 +177,11 @@ final class DemoCommand implements Callable<Integer> {
         // --lsl with a config whose source is an LSL stream (a lab's amplifier): ingest that stream, with the config's
         // kinematics stream and decoded outlet, instead of starting a demo source process
         boolean lslFromConfig = lsl && "lsl".equals(c.source.type);
+        if (broadband && (lsl || source != null || stim || stimUdp != null || stimLsl)) {
+            throw new ConfigException("--broadband", "runs the in-process broadband source without --lsl, --source"
+                    + " or --stim (publish it over LSL with 'reflex source --broadband' and ingest it with a config"
+                    + " that has a frontend section)");
+        }
         String src = source != null ? source : "lfads".equals(decoder) ? "lorenz" : "center-out";
         if (lslFromConfig) {
             if (source != null) {
@@ -182,6 +201,19 @@ final class DemoCommand implements Callable<Integer> {
         }
         c.source.channels = channels != null ? channels : lslFromConfig ? c.source.channels
                 : "lorenz".equals(src) ? LORENZ_CHANNELS : 96;
+        if (broadband) {
+            if (!"broadband".equals(c.source.type)) {
+                c.source.sampleRateHz = BROADBAND_RATE_HZ;
+            }
+            c.source.type = "broadband";
+            if (c.frontend == null) {
+                c.frontend = new ReflexConfig.FrontEndConfig();
+            }
+            if (journalDir == null && config == null) {
+                // 96 channels at 30 kHz is 11 MB/s of raw samples
+                c.journal.enabled = false;
+            }
+        }
         c.source.seed = seed;
         if (!decoder.equals(c.decoder.name)) {
             c.decoder.options = new java.util.LinkedHashMap<>();
@@ -260,9 +292,9 @@ final class DemoCommand implements Callable<Integer> {
             try {
                 ReflexConfig base = config != null ? ReflexConfig.load(config) : new ReflexConfig();
                 if (xdf != null) {
-                    if (lsl || source != null) {
-                        throw new ConfigException("--xdf", xdf.toString(), "no --lsl or --source with --xdf: the"
-                                + " recording is the source");
+                    if (lsl || source != null || broadband) {
+                        throw new ConfigException("--xdf", xdf.toString(), "no --lsl, --source or --broadband with"
+                                + " --xdf: the recording is the source");
                     }
                     xdfDemo = XdfDemo.open(xdf, xdfStream);
                     xdfDemo.configure(base, lslBackend);
@@ -292,6 +324,9 @@ final class DemoCommand implements Callable<Integer> {
                             + "'" + (xdfDemo.kinematics != null ? ", kinematics from '" + xdfDemo.kinematics.name
                             + "'" : ""));
                     xdfDemo.start(lslBackend);
+                }
+                if (broadband) {
+                    return runBroadband(c, progress);
                 }
                 report = new ClosedLoopSession(session(c, progress)).run();
             } catch (ConfigException e) {
@@ -344,6 +379,47 @@ final class DemoCommand implements Callable<Integer> {
         if (stimDemo != null) {
             System.out.print(stimDemo.text());
         }
+    }
+
+    /**
+     * The demo from raw voltage: the broadband generator in process (its last three channels dead when there are at
+     * least eight), the front end in the features stage, and the crossings scored against the generator's true
+     * spikes off the critical path.
+     */
+    private int runBroadband(ReflexConfig c, ProgressPrinter progress) throws Exception {
+        int ch = c.source.channels;
+        BroadbandGenerator.Context gc = new BroadbandGenerator.Context().channels(ch)
+                .sampleRateHz(c.source.sampleRateHz).seed(c.source.seed);
+        if (ch >= 8) {
+            gc.deadChannels(ch - 3, ch - 2, ch - 1);
+        }
+        BroadbandGenerator gen = new BroadbandGenerator(gc);
+        DetectionScorer scorer = c.frontend.outputs.contains("crossings")
+                ? new DetectionScorer(gen, c.frontend.outputs.indexOf("crossings") * ch) : null;
+        ClosedLoopSession.Context ctx = session(c, progress)
+                .source(Sources.broadband(gen, io.reflex.runtime.time.NanoClock.SYSTEM, Long.MAX_VALUE));
+        if (scorer != null) {
+            ctx.observer("detection", scorer);
+        }
+        progress.onPhase("broadband", ch + " channels at " + c.source.sampleRateHz + " Hz; the first "
+                + c.frontend.rmsSeconds + " s of calibration set the thresholds");
+        SessionReport report = new ClosedLoopSession(ctx).run();
+        progress.endLine();
+        DetectionScorer.Summary d = scorer == null || report.frontEnd == null ? null
+                : scorer.summary(report.frontEnd.deadChannels);
+        if (json) {
+            Json.Obj o = Reports.json(report);
+            if (d != null) {
+                o.put("detection", Reports.detection(d));
+            }
+            System.out.println(o.toJson());
+        } else {
+            System.out.print(Reports.text(report));
+            if (d != null) {
+                System.out.println(Reports.detectionText(d));
+            }
+        }
+        return exitCode(report);
     }
 
     /** The demo with the source in another process, over loopback LSL. */

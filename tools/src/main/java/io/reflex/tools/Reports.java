@@ -1,6 +1,7 @@
 package io.reflex.tools;
 
 import io.reflex.runtime.pipeline.Stage;
+import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.session.SessionReport;
 import java.util.Locale;
 import java.util.Map;
@@ -94,8 +95,43 @@ final class Reports {
                     .put("golden", Json.object().put("engine", r.goldenEngine).put("compared", r.goldenCompared)
                             .put("mismatches", r.goldenMismatches));
         }
+        if (r.frontEnd != null) {
+            o.put("frontend", frontEnd(r.frontEnd));
+        }
         LabJson.add(o, r);
         return o;
+    }
+
+    /** The broadband front end's figures ({@code "frontend"} in the report). */
+    private static Json.Obj frontEnd(SessionReport.FrontEndFigures f) {
+        Json.Arr outputs = Json.array();
+        for (String s : f.outputs) {
+            outputs.add(s);
+        }
+        Json.Arr dead = Json.array();
+        for (int c : f.deadChannels) {
+            dead.node().add(c);
+        }
+        return Json.object().put("outputs", outputs).put("features", f.features).put("car", f.car)
+                .put("filter", f.filter).put("threshold_k", f.thresholdK).put("calibrated", f.calibrated)
+                .put("median_rms_uv", round(f.medianRmsUv, 3)).put("dead_channels", dead)
+                .put("dead", f.deadDescription).put("crossings", f.crossings)
+                .put("non_finite_values", f.nonFiniteValues);
+    }
+
+    /** Threshold crossings scored against a synthetic source's true spikes ({@code "detection"}). */
+    static Json.Obj detection(DetectionScorer.Summary d) {
+        return Json.object().put("channels_scored", d.channels).put("live_seconds", round(d.liveSeconds, 3))
+                .put("true_spikes", d.trueSpikes).put("hits", d.hits).put("false_positives", d.falsePositives)
+                .put("hit_rate", round(d.hitRate, 4)).put("min_channel_hit_rate", round(d.minChannelHitRate, 4))
+                .put("false_positives_per_s", round(d.falsePositivesPerSecond, 4)).put("truth_lost", d.truthLost);
+    }
+
+    /** The detection line of the human summary. */
+    static String detectionText(DetectionScorer.Summary d) {
+        return String.format(Locale.ROOT, "  detection    hit rate %.4f (lowest channel %.4f), %.3f false positives"
+                        + " per s per channel; %d true spikes on %d channels in %.1f s live", d.hitRate,
+                d.minChannelHitRate, d.falsePositivesPerSecond, d.trueSpikes, d.channels, d.liveSeconds);
     }
 
     /**
@@ -198,6 +234,13 @@ final class Reports {
                 + " %s%n", r.gcCount, r.gcTimeMs, r.pipelineAllocatedBytes < 0 ? "(unknown)"
                 : r.pipelineAllocatedBytes + " bytes"));
         sb.append(LabJson.text(r));
+        if (r.frontEnd != null) {
+            SessionReport.FrontEndFigures f = r.frontEnd;
+            sb.append(String.format(Locale.ROOT, "  front end    %s from %s, CAR %s, thresholds -%.1f x RMS (median RMS"
+                            + " %.2f uV%s), %d crossings; dead channels: %s%n", String.join(" + ", f.outputs),
+                    f.filter, f.car, f.thresholdK, f.medianRmsUv, f.calibrated ? "" : ", NOT CALIBRATED",
+                    f.crossings, f.deadDescription.isEmpty() ? "none" : f.deadDescription));
+        }
         sb.append("  journal: ").append(r.journal == null ? "off" : r.journal + " (" + r.journalFrames + " frames)")
                 .append(System.lineSeparator());
         if (r.decoderLoaded != null || r.decoderSaved != null) {

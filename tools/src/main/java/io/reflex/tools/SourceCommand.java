@@ -1,11 +1,13 @@
 package io.reflex.tools;
 
+import io.reflex.runtime.lsl.BroadbandLslPublisher;
 import io.reflex.runtime.lsl.DrivenLslPublisher;
 import io.reflex.runtime.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslConfig;
 import io.reflex.runtime.lsl.StreamInfo;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.runtime.lsl.SyntheticLslPublisher;
+import io.reflex.runtime.source.BroadbandGenerator;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -13,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code reflex source}: the synthetic center-out neural source as an LSL outlet. */
+/** {@code reflex source}: the synthetic center-out neural source (spike counts or broadband) as an LSL outlet. */
 @Command(name = "source", mixinStandardHelpOptions = true,
         header = "Publish the synthetic neural source as an LSL outlet (use --loopback on shared machines).",
         description = {"Publish the synthetic center-out neural source (cosine-tuned Poisson spike counts) as an LSL"
@@ -31,8 +33,22 @@ final class SourceCommand implements Callable<Integer> {
     @Option(names = "--channels", defaultValue = "96", description = "Neural channels (default: ${DEFAULT-VALUE}).")
     int channels;
 
-    @Option(names = "--rate", paramLabel = "HZ", defaultValue = "1000", description = "Sample rate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", paramLabel = "HZ",
+            description = "Sample rate (default: 1000, or 30000 with --broadband).")
+    Double rate;
+
+    /** The sample rate in force. */
     double rateHz;
+
+    @Option(names = "--broadband", description = "Publish synthetic broadband voltage instead of spike counts"
+            + " (docs/frontend.md): the same cosine-tuned center-out units as spike waveforms in noise, line hum and"
+            + " LFP, in µV, as type Broadband with px, py, vx, vy reference channels, pushed in chunks of"
+            + " --chunk-samples samples. Ingest it with a config that has a frontend section.")
+    boolean broadband;
+
+    @Option(names = "--chunk-samples", paramLabel = "N", defaultValue = "30",
+            description = "With --broadband: samples per pushed chunk (default: ${DEFAULT-VALUE}, 1 ms at 30 kHz).")
+    int chunkSamples;
 
     @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -68,12 +84,22 @@ final class SourceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        rateHz = rate != null ? rate : broadband ? 30_000 : 1_000;
         if (channels < 1 || channels > 65_536) {
             System.err.println("reflex source: --channels must be in [1, 65536], got " + channels);
             return 2;
         }
         if (!(rateHz > 0 && rateHz <= 100_000)) {
             System.err.println("reflex source: --rate must be in (0, 100000] Hz, got " + rateHz);
+            return 2;
+        }
+        if (broadband && (rateHz < 1_000 || kinematicsStream != null || drivenBy != null)) {
+            System.err.println("reflex source: --broadband needs --rate >= 1000 Hz and excludes --kinematics-stream"
+                    + " and --driven-by");
+            return 2;
+        }
+        if (chunkSamples < 1 || chunkSamples > 100_000) {
+            System.err.println("reflex source: --chunk-samples must be in [1, 100000], got " + chunkSamples);
             return 2;
         }
         if (!(seconds >= 0)) {
@@ -114,6 +140,39 @@ final class SourceCommand implements Callable<Integer> {
         }, "reflex-source-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         long t0 = System.nanoTime();
+        if (broadband) {
+            BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(channels)
+                    .sampleRateHz(rateHz).seed(seed));
+            try (BroadbandLslPublisher pub = new BroadbandLslPublisher(backend, name, sid, gen, chunkSamples)) {
+                StreamInfo info = pub.outlet().info();
+                if (!quiet) {
+                    System.err.println("reflex source: publishing '" + info.name() + "' (" + channels + " broadband"
+                            + " channels in uV plus px,py,vx,vy at " + rateHz + " Hz, chunks of " + chunkSamples
+                            + " samples, source_id " + sid + ", uid " + info.uid() + "), " + lsl.mode()
+                            + ", backend " + backend.name());
+                }
+                pub.run(seconds, () -> stopped.getCount() == 0);
+                double elapsed = (System.nanoTime() - t0) * 1e-9;
+                if (json) {
+                    System.out.println(Json.object().put("name", info.name()).put("source_id", sid)
+                            .put("uid", info.uid()).put("type", "Broadband").put("channels", channels)
+                            .put("rate_hz", rateHz).put("chunk_samples", chunkSamples)
+                            .put("samples", pub.published()).put("chunks", pub.chunks())
+                            .put("true_spikes", gen.truthOffered())
+                            .put("seconds", Math.round(elapsed * 1000) / 1000.0).put("backend", backend.name())
+                            .put("network", lsl.mode()).toJson());
+                } else {
+                    System.out.printf("reflex source: %d samples of '%s' in %d chunks, %d true spikes, in %.1f s%n",
+                            pub.published(), info.name(), pub.chunks(), gen.truthOffered(), elapsed);
+                }
+            } finally {
+                done.countDown();
+                if (stopped.getCount() != 0) {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                }
+            }
+            return 0;
+        }
         if (drivenBy != null) {
             try (DrivenLslPublisher pub = new DrivenLslPublisher(backend, name, drivenBy, channels, rateHz, seed)) {
                 if (!quiet) {

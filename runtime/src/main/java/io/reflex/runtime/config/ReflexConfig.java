@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.reflex.runtime.agent.IdleStrategies;
+import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.journal.ChronicleSettings;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.pipeline.Topology;
@@ -33,7 +34,7 @@ import java.util.Set;
  */
 public final class ReflexConfig {
     /** Source types this build knows. */
-    public static final Set<String> SOURCE_TYPES = Set.of("synthetic", "lorenz", "lsl");
+    public static final Set<String> SOURCE_TYPES = Set.of("synthetic", "lorenz", "lsl", "broadband");
 
     private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -64,12 +65,83 @@ public final class ReflexConfig {
     public LabStreamsConfig.DecodedOutlet decodedOutlet = new LabStreamsConfig.DecodedOutlet();
     /** The daemon's HTTP control API (off by default). */
     public ControlConfig control = new ControlConfig();
+    /**
+     * The broadband front end of the features stage (docs/frontend.md); null (the default) takes the source's
+     * samples as spike counts and sums them per bin.
+     */
+    public FrontEndConfig frontend;
+
+    /**
+     * Broadband voltage (µV) to features: common average reference, Butterworth filter, threshold crossings at
+     * {@code -k × RMS} (RMS on the first {@code rmsSeconds} of the run) and/or spike-band power, with dead channels
+     * (non-finite, flat, clipped) detected and excluded. Defaults as in {@link FrontEnd.Context}.
+     */
+    public static final class FrontEndConfig {
+        /** {@code none}, {@code all} or {@code groups} (contiguous groups of {@link #carGroupSize}). */
+        public String car = "all";
+        /** Channels per CAR group with {@code car = groups}. */
+        public int carGroupSize = 32;
+        public FilterConfig filter = new FilterConfig();
+        public ThresholdConfig threshold = new ThresholdConfig();
+        /** Seconds of filtered signal the RMS is estimated on, at the start of the calibration block. */
+        public double rmsSeconds = 2;
+        /** {@code crossings} and/or {@code power}: the features handed to the decoder, per channel. */
+        public List<String> outputs = new ArrayList<>(List.of("crossings"));
+        public HealthConfig health = new HealthConfig();
+        /** µV per input unit: 1 for a µV (float32) stream, the resolution for int16 counts (e.g. 0.25). */
+        public double inputScaleUv = 1.0;
+
+        /** The Butterworth band-pass (or high-pass / low-pass with the other corner 0). */
+        public static final class FilterConfig {
+            /** Order of each side, 1..16; 0 disables the filter. */
+            public int order = 2;
+            public double highPassHz = 250;
+            public double lowPassHz = 5_000;
+        }
+
+        /** Threshold crossings. */
+        public static final class ThresholdConfig {
+            /** The threshold is {@code -k × RMS}. */
+            public double k = 4.5;
+            /** No crossing counts for this long after one, ms. */
+            public double refractoryMs = 1.0;
+        }
+
+        /** Dead-channel detection. */
+        public static final class HealthConfig {
+            /** Peak-to-peak over a bin at most this is flat, µV. */
+            public double flatUv = 0.5;
+            /** The amplifier's rail, µV. */
+            public double clipUv = 8_000;
+            /** Fraction of a bin's samples at the rail that makes a channel clipped. */
+            public double clippedFraction = 0.01;
+        }
+
+        /** The front end's context for this section (channels, rate and bin are set by the pipeline). */
+        public FrontEnd.Context toContext() {
+            Check.present("frontend.filter", filter, "an object");
+            Check.present("frontend.threshold", threshold, "an object");
+            Check.present("frontend.health", health, "an object");
+            return new FrontEnd.Context().car(car).carGroupSize(carGroupSize).filterOrder(filter.order)
+                    .highPassHz(filter.highPassHz).lowPassHz(filter.lowPassHz).thresholdK(threshold.k)
+                    .refractoryMs(threshold.refractoryMs).rmsSeconds(rmsSeconds).outputs(outputs)
+                    .flatUv(health.flatUv).clipUv(health.clipUv).clippedFraction(health.clippedFraction)
+                    .inputScaleUv(inputScaleUv);
+        }
+    }
+
+    /** Decoder inputs per bin: the channels, or with a front end channels × its outputs. */
+    public int featureCount() {
+        return frontend == null || frontend.outputs == null ? source.channels
+                : source.channels * Math.max(1, frontend.outputs.size());
+    }
 
     /** Where samples come from. */
     public static final class SourceConfig {
         /**
          * {@code synthetic}: the center-out generator paced in real time; {@code lorenz}: Lorenz-driven Poisson
-         * spikes in trials (the data the LFADS demo models were trained on); {@code lsl}: an LSL stream.
+         * spikes in trials (the data the LFADS demo models were trained on); {@code lsl}: an LSL stream;
+         * {@code broadband}: synthetic 30 kHz voltage of the center-out units (needs a {@code frontend} section).
          */
         public String type = "synthetic";
         /** Channels the pipeline expects; a source delivering another count is refused at start. */
@@ -446,6 +518,19 @@ public final class ReflexConfig {
             throw new ConfigException("pipeline.binWidthUs", String.valueOf(pipeline.binWidthUs),
                     "a width holding a whole number (>= 1) of samples at source.sampleRateHz = "
                             + source.sampleRateHz + " Hz");
+        }
+        if ("broadband".equals(source.type) && frontend == null) {
+            throw new ConfigException("frontend", "null", "a frontend section: source.type broadband delivers voltage"
+                    + " (µV), which the features stage cannot sum as spike counts");
+        }
+        if (frontend != null) {
+            frontend.toContext().channels(source.channels).sampleRateHz(source.sampleRateHz)
+                    .samplesPerBin((int) Math.rint(samples)).conclude();
+            if (featureCount() != source.channels && journal.enabled) {
+                throw new ConfigException("frontend.outputs", String.valueOf(frontend.outputs), "one output while"
+                        + " journal.enabled is true: a journal frame records one feature per channel (set"
+                        + " journal.enabled false to decode from crossings and power together)");
+            }
         }
         Check.range("pipeline.ringSize", pipeline.ringSize, 2, 1 << 20);
         if (Integer.bitCount(pipeline.ringSize) != 1) {

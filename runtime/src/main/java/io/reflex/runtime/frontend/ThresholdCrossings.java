@@ -80,9 +80,54 @@ public final class ThresholdCrossings {
                 rms[c] += v * v;
             }
         }
-        int out = 0;
         for (int c = 0; c < channels; c++) {
             rms[c] = Math.sqrt(rms[c] / sampleCount);
+        }
+        return setThresholds(dead);
+    }
+
+    /**
+     * Sets every channel's threshold from RMS values measured elsewhere (e.g. accumulated over a calibration block
+     * too long to keep), and resets the carried state and the bin, as {@link #calibrate} does. Allocation-free.
+     *
+     * @param rmsIn one RMS per channel (length >= channels), in the block's units; a non-finite or zero RMS excludes
+     *              its channel
+     * @param dead  channels to exclude (length >= channels), or null for none
+     * @return the number of channels excluded
+     */
+    public int calibrateFromRms(double[] rmsIn, boolean[] dead) {
+        if (rmsIn.length < channels) {
+            throw new IllegalArgumentException("rms needs " + channels + " entries; got " + rmsIn.length);
+        }
+        if (dead != null && dead.length < channels) {
+            throw new IllegalArgumentException("dead mask needs " + channels + " entries; got " + dead.length);
+        }
+        System.arraycopy(rmsIn, 0, rms, 0, channels);
+        return setThresholds(dead);
+    }
+
+    /**
+     * Excludes one channel from now on (found dead after calibration): it never counts again and its bin count is
+     * dropped. Allocation-free.
+     */
+    public void exclude(int channel) {
+        if (channel < 0 || channel >= channels) {
+            throw new IllegalArgumentException("channel must be in [0, " + (channels - 1) + "]; got " + channel);
+        }
+        excluded[channel] = true;
+        threshold[channel] = Float.NaN;
+        counts[channel] = 0;
+        holdoff[channel] = 0;
+    }
+
+    /** Whether thresholds have been set ({@link #calibrate} or {@link #calibrateFromRms}). */
+    public boolean isCalibrated() {
+        return calibrated;
+    }
+
+    private int setThresholds(boolean[] dead) {
+        int out = 0;
+        for (int c = 0; c < channels; c++) {
             excluded[c] = (dead != null && dead[c]) || !Double.isFinite(rms[c]) || rms[c] == 0;
             threshold[c] = excluded[c] ? Float.NaN : (float) (-thresholdK * rms[c]);
             if (excluded[c]) {

@@ -42,8 +42,8 @@ final class DecodeStage implements FrameHandler {
     private void check(Decoder d) {
         if (d.inputCount() != channels || d.outputCount() != outputCount) {
             throw new IllegalArgumentException("decoder '" + d.name() + "' maps " + d.inputCount() + " inputs to "
-                    + d.outputCount() + " outputs, but the pipeline has " + channels + " channels and "
-                    + outputCount + " outputs");
+                    + d.outputCount() + " outputs, but the pipeline has " + channels + " decoder inputs (channels,"
+                    + " or the front end's features) and " + outputCount + " outputs");
         }
     }
 

@@ -1,26 +1,38 @@
 package io.reflex.runtime.pipeline;
 
+import io.reflex.runtime.frontend.FrontEnd;
+
 /**
- * Bins the frame's samples: each feature is the sum of its channel over the bin (a spike count when samples are
+ * Bins the frame's samples. With a broadband {@link FrontEnd}, the front end turns the bin's voltage into the
+ * features (flagging the bins of its RMS calibration); otherwise each feature is the sum of its channel over the bin (a spike count when samples are
  * per-millisecond counts), each target the mean reference value over the bin. Flags NaN or infinite samples, and
  * the bins in which a trial starts (the source's {@code trial_start} reference is non-zero in one of the samples).
  */
 final class FeatureStage implements FrameHandler {
     private final PipelineCounters counters;
     private final int trialStartReference;
+    private final FrontEnd frontEnd;
 
-    /** @param trialStartReference index of the {@code trial_start} reference, or −1 when the source has none */
-    FeatureStage(PipelineCounters counters, int trialStartReference) {
+    /**
+     * @param trialStartReference index of the {@code trial_start} reference, or −1 when the source has none
+     * @param frontEnd            the broadband front end, or null to sum samples (spike counts)
+     */
+    FeatureStage(PipelineCounters counters, int trialStartReference, FrontEnd frontEnd) {
         this.counters = counters;
         this.trialStartReference = trialStartReference;
+        this.frontEnd = frontEnd;
     }
 
     @Override
     public void onFrame(Frame frame) {
         SampleBlock in = frame.input;
         int n = in.size();
-        boolean finite = in.sumChannelsInto(frame.features);
-        if (!finite) {
+        if (frontEnd != null) {
+            // Dead and non-finite channels are the front end's to exclude, not a reason to drop the bin.
+            if (n > 0 && frontEnd.process(in.samples(), n, frame.features) == FrontEnd.CALIBRATING) {
+                frame.flags |= Frame.FLAG_FRONTEND_CALIBRATING;
+            }
+        } else if (!in.sumChannelsInto(frame.features)) {
             frame.flags |= Frame.FLAG_INVALID_INPUT;
             counters.invalidInput.increment();
         }

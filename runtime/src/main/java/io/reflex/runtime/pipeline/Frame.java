@@ -19,6 +19,11 @@ public final class Frame {
      * decode stage resets the decoder's stream state before decoding it.
      */
     public static final int FLAG_TRIAL_START = 1 << 3;
+    /**
+     * The broadband front end was still estimating its thresholds' RMS in this bin: the crossing features are 0, so a
+     * calibration block leaves the bin out.
+     */
+    public static final int FLAG_FRONTEND_CALIBRATING = 1 << 4;
 
     /** Ring sequence of this frame (0, 1, 2, ... in publication order). */
     public long sequence;
@@ -46,7 +51,10 @@ public final class Frame {
 
     /** The raw samples of this bin. */
     public final SampleBlock input;
-    /** One feature per channel (spike counts in the bin). */
+    /**
+     * The decoder's inputs: one feature per channel (spike counts in the bin), or with a broadband front end its
+     * features (threshold crossings and/or spike-band power per channel).
+     */
     public final float[] features;
     /** Mean reference over the bin (e.g. true kinematics), {@code input.referenceCount()} values. */
     public final float[] targets;
@@ -62,8 +70,13 @@ public final class Frame {
     public final float[] decoded;
 
     public Frame(int channels, int samplesPerFrame, int referenceCount, int outputCount) {
+        this(channels, samplesPerFrame, referenceCount, outputCount, channels);
+    }
+
+    /** A slot whose decoder takes {@code featureCount} features (a broadband front end's channels × outputs). */
+    public Frame(int channels, int samplesPerFrame, int referenceCount, int outputCount, int featureCount) {
         this.input = new SampleBlock(channels, samplesPerFrame, referenceCount);
-        this.features = new float[channels];
+        this.features = new float[featureCount];
         this.targets = new float[referenceCount];
         this.output = new float[outputCount];
         this.safeOutput = new float[outputCount];

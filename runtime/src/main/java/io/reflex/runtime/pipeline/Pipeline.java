@@ -13,6 +13,7 @@ import io.reflex.runtime.agent.IdleStrategies;
 import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.config.Check;
 import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.source.SampleSource;
 import io.reflex.runtime.time.NanoClock;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ public final class Pipeline implements AutoCloseable {
     private final LatencyStats latency = new LatencyStats();
     private final IngestAgent ingest;
     private final DecodeStage decodeStage;
+    private final FrontEnd frontEnd;
     private final List<StageAgent> stages = new ArrayList<>();
     private final List<StageAgent> observers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
@@ -62,7 +64,8 @@ public final class Pipeline implements AutoCloseable {
         // publish: cheap in a hot loop, but 4-5 µs of cold JVM runtime code per frame when frames are 20 ms apart
         // (docs/benchmarks.md). BusySpinWaitStrategy signals nothing.
         this.ring = RingBuffer.createSingleProducer(
-                () -> new Frame(ctx.channels, ctx.samplesPerFrame, ctx.source.referenceCount(), ctx.outputCount),
+                () -> new Frame(ctx.channels, ctx.samplesPerFrame, ctx.source.referenceCount(), ctx.outputCount,
+                        ctx.featureCount),
                 ctx.ringSize, new BusySpinWaitStrategy());
         for (int i = 0; i < ctx.ringSize; i++) {
             ring.get(i).clear();
@@ -74,10 +77,11 @@ public final class Pipeline implements AutoCloseable {
         int endToEnd = latency.addTrack(TRACK_INGEST_TO_EMIT);
         ingest = new IngestAgent(ring, ctx.source, ctx.clock, counters, ctx.deadlineUs * 1_000L,
                 ctx.samplesPerFrame);
-        decodeStage = new DecodeStage(ctx.clock, counters, ctx.channels, ctx.outputCount, ctx.decoder);
+        decodeStage = new DecodeStage(ctx.clock, counters, ctx.featureCount, ctx.outputCount, ctx.decoder);
+        frontEnd = ctx.frontEnd == null ? null : new FrontEnd(ctx.frontEnd);
         FrameHandler[] handlers = {
             null,
-            new FeatureStage(counters, ctx.source.referenceNames().indexOf(SampleSource.TRIAL_START)),
+            new FeatureStage(counters, ctx.source.referenceNames().indexOf(SampleSource.TRIAL_START), frontEnd),
             decodeStage,
             new EmitStage(ctx.clock, counters, ctx.sinks.toArray(new OutputSink[0]), ctx.errorHandler)
         };
@@ -174,6 +178,14 @@ public final class Pipeline implements AutoCloseable {
     /** How many decoders the decode stage has taken up (0 before the first). */
     public int decoderGeneration() {
         return decodeStage.installedGeneration();
+    }
+
+    /**
+     * The broadband front end of the features stage, or null without one. Owned by the features stage: read its
+     * report accessors once the pipeline has drained (after {@link #close()}).
+     */
+    public FrontEnd frontEnd() {
+        return frontEnd;
     }
 
     public PipelineCounters counters() {
@@ -281,6 +293,8 @@ public final class Pipeline implements AutoCloseable {
         private final Map<String, FrameHandler> observers = new LinkedHashMap<>();
         private ErrorHandler errorHandler = ErrorHandler.stderr();
         private int availableProcessors = Runtime.getRuntime().availableProcessors();
+        private FrontEnd.Context frontEnd;
+        private int featureCount;
         private int samplesPerFrame;
         private boolean concluded;
 
@@ -388,6 +402,20 @@ public final class Pipeline implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The broadband front end of the features stage (null, the default: features are the samples summed over
+         * the bin). Its channels, sample rate and samples per bin are set from this context by {@link #conclude()}.
+         */
+        public Context frontEnd(FrontEnd.Context frontEnd) {
+            this.frontEnd = frontEnd;
+            return this;
+        }
+
+        /** Decoder inputs per frame, derived by {@link #conclude()}: channels, or the front end's features. */
+        public int featureCount() {
+            return featureCount;
+        }
+
         /** Samples per frame, derived by {@link #conclude()}. */
         public int samplesPerFrame() {
             return samplesPerFrame;
@@ -437,6 +465,11 @@ public final class Pipeline implements AutoCloseable {
                 throw new ConfigException("binWidthUs", String.valueOf(binWidthUs),
                         "a width holding a whole number (>= 1) of samples at " + rate + " Hz");
             }
+            featureCount = channels;
+            if (frontEnd != null) {
+                frontEnd.channels(channels).sampleRateHz(rate).samplesPerBin(samplesPerFrame).conclude();
+                featureCount = frontEnd.featureCount();
+            }
             Check.range("ringSize", ringSize, 2, 1 << 20);
             if (Integer.bitCount(ringSize) != 1) {
                 throw new ConfigException("ringSize", String.valueOf(ringSize), "a power of two in [2, 1048576]");
@@ -455,9 +488,9 @@ public final class Pipeline implements AutoCloseable {
             }
             Check.present("clock", clock, "a clock");
             Check.present("errorHandler", errorHandler, "an error handler");
-            if (decoder != null && (decoder.inputCount() != channels || decoder.outputCount() != outputCount)) {
+            if (decoder != null && (decoder.inputCount() != featureCount || decoder.outputCount() != outputCount)) {
                 throw new ConfigException("decoder", "decoder '" + decoder.name() + "' maps " + decoder.inputCount()
-                        + " inputs to " + decoder.outputCount() + " outputs; expected " + channels + " to "
+                        + " inputs to " + decoder.outputCount() + " outputs; expected " + featureCount + " to "
                         + outputCount);
             }
             concluded = true;

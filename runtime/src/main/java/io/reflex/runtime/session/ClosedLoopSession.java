@@ -9,6 +9,7 @@ import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.journal.JournalFormat;
@@ -271,7 +272,8 @@ public final class ClosedLoopSession {
 
     private SessionReport runWithLab(ReflexConfig cfg, SampleSource source, FreeSpaceGuard guard)
             throws InterruptedException {
-        int channels = cfg.source.channels;
+        // the decoders' inputs: the channels, or with a broadband front end its features
+        int channels = cfg.featureCount();
         DecodeTargets targets = DecodeTargets.of(lab.referenceNames(source));
         int outputs = targets == null ? 2 : targets.count();
         io.reflex.decoders.linear.DecoderFile.Contents saved = cfg.decoder.file == null ? null
@@ -340,7 +342,8 @@ public final class ClosedLoopSession {
         }
         double binS = cfg.pipeline.binWidthUs * 1e-6;
         int calibrationBins = needsCalibration ? Math.max(10, (int) Math.round(cfg.calibration.seconds / binS)) : 0;
-        CalibrationSet set = needsCalibration ? new CalibrationSet(calibrationBins, channels, outputs) : null;
+        int features = cfg.featureCount();
+        CalibrationSet set = needsCalibration ? new CalibrationSet(calibrationBins, features, outputs) : null;
         Recorder recorder = new Recorder(set, targets);
         Scorer scorer = new Scorer(compare, targets);
 
@@ -359,7 +362,8 @@ public final class ClosedLoopSession {
         Pipeline.Context pc = new Pipeline.Context().source(source).channels(channels).outputCount(outputs)
                 .binWidthUs(cfg.pipeline.binWidthUs).ringSize(cfg.pipeline.ringSize)
                 .deadlineUs(cfg.pipeline.deadlineUs).topology(Topology.byKey(cfg.pipeline.topology))
-                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(errors);
+                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(errors)
+                .frontEnd(cfg.frontend == null ? null : cfg.frontend.toContext());
         for (OutputSink s : ctx.sinks) {
             pc.sink(s);
         }
@@ -382,7 +386,7 @@ public final class ClosedLoopSession {
         }
         if (lab.pairs()) {
             // targets come from another stream: frames wait (copied) for their kinematics, off the critical path
-            pc.observer("kinematics", lab.pairing(cfg, channels, outputs, set != null ? recorder : null, scorer,
+            pc.observer("kinematics", lab.pairing(cfg, features, outputs, set != null ? recorder : null, scorer,
                     journal == null ? null : journal.pairedTargets(outputs)));
         } else {
             if (set != null) {
@@ -645,6 +649,9 @@ public final class ClosedLoopSession {
             journal.close();
         }
         PipelineCounters c = pipeline.counters();
+        if (pipeline.frontEnd() != null) {
+            report.frontEnd = frontEndFigures(pipeline.frontEnd());
+        }
         boolean wasLive = liveStartNs != 0;
         report.liveSeconds = wasLive ? (liveEndNs - liveStartNs) * 1e-9 : 0;
         report.frames = c.framesOut.get() - base[0];
@@ -793,6 +800,42 @@ public final class ClosedLoopSession {
         return sum;
     }
 
+    /** The front end's figures, read once the pipeline has drained (the features stage has stopped). */
+    private static SessionReport.FrontEndFigures frontEndFigures(FrontEnd fe) {
+        FrontEnd.Context fc = fe.context();
+        SessionReport.FrontEndFigures f = new SessionReport.FrontEndFigures();
+        if (fc.crossings()) {
+            f.outputs.add("crossings");
+        }
+        if (fc.power()) {
+            f.outputs.add("power");
+        }
+        f.features = fe.featureCount();
+        f.car = fc.car();
+        f.filter = fc.describeFilter();
+        f.thresholdK = fc.thresholdK();
+        f.calibrated = fe.isCalibrated();
+        f.deadChannels = fe.deadChannels();
+        f.deadDescription = fe.describeDead();
+        f.crossings = fe.crossingsTotal();
+        f.nonFiniteValues = fe.nonFiniteValues();
+        if (fc.crossings() && fe.isCalibrated()) {
+            double[] rms = new double[fc.channels()];
+            int n = 0;
+            for (int ch = 0; ch < rms.length; ch++) {
+                double v = fe.rms(ch);
+                if (!Float.isNaN(fe.threshold(ch)) && Double.isFinite(v)) {
+                    rms[n++] = v;
+                }
+            }
+            if (n > 0) {
+                java.util.Arrays.sort(rms, 0, n);
+                f.medianRmsUv = n % 2 == 1 ? rms[n / 2] : (rms[n / 2 - 1] + rms[n / 2]) / 2;
+            }
+        }
+        return f;
+    }
+
     /** Records calibration rows (features, true targets) from frames decoded before any decoder was installed. */
     private static final class Recorder implements FrameHandler {
         final CountDownLatch done = new CountDownLatch(1);
@@ -811,7 +854,8 @@ public final class ClosedLoopSession {
 
         @Override
         public void onFrame(Frame frame) {
-            if (set == null || frame.decoderGeneration != 0 || set.full()) {
+            if (set == null || frame.decoderGeneration != 0 || set.full()
+                    || frame.hasFlag(Frame.FLAG_FRONTEND_CALIBRATING)) {
                 return;
             }
             seen++;

@@ -92,6 +92,33 @@ public final class SessionReport {
     public int ticksPerBin;
     /** Reservoir size of a live SNN decoder; 0 otherwise. */
     public int snnNeurons;
+    /** The broadband front end's figures (config {@code frontend}); null when the run had none. */
+    public FrontEndFigures frontEnd;
+
+    /** What the broadband front end did over the whole run (calibration and live). */
+    public static final class FrontEndFigures {
+        /** The features per channel, in order ({@code crossings}, {@code power}). */
+        public List<String> outputs = new ArrayList<>();
+        /** Decoder inputs per bin (channels × outputs). */
+        public int features;
+        public String car;
+        /** The filter, e.g. {@code "band-pass 250-5000 Hz, order 2"}, or {@code "none"}. */
+        public String filter;
+        public double thresholdK;
+        /** Thresholds were set (the RMS block was complete). */
+        public boolean calibrated;
+        /** Median over live channels of the calibration RMS of the filtered signal, µV; NaN before calibration. */
+        public double medianRmsUv = Double.NaN;
+        /** Dead channels (non-finite, flat, clipped), ascending. */
+        public int[] deadChannels = new int[0];
+        /** The dead channels with their reasons, e.g. {@code "6 (non-finite), 7 (flat)"}; "" when none. */
+        public String deadDescription = "";
+        /** Threshold crossings counted after calibration, all channels. */
+        public long crossings;
+        /** Non-finite values met on channels not yet excluded (replaced by 0). */
+        public long nonFiniteValues;
+    }
+
     /** One engine of the live decoder's chain. */
     public static final class EngineFigures {
         public String name;

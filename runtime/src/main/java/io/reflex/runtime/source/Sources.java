@@ -77,6 +77,16 @@ public final class Sources {
         return create(config.source, clock);
     }
 
+    /**
+     * The broadband generator paced in real time on {@code clock} (started on the first poll), carrying the true
+     * kinematics px, py, vx, vy; {@code maxSamples} ends it ({@code Long.MAX_VALUE}: never).
+     */
+    public static SampleSource broadband(BroadbandGenerator gen, NanoClock clock, long maxSamples) {
+        BroadbandGenerator.Context c = gen.context();
+        return new PacedSource("synthetic broadband center-out (" + c.sampleRateHz() + " Hz, seed " + c.seed() + ")",
+                c.channels(), c.sampleRateHz(), KINEMATICS, gen, clock, maxSamples);
+    }
+
     /** A started-on-first-poll source for {@code config}, on {@code clock} (any type but {@code lorenz}). */
     public static SampleSource create(ReflexConfig.SourceConfig config, NanoClock clock) {
         Check.oneOf("source.type", config.type, new TreeSet<>(ReflexConfig.SOURCE_TYPES));
@@ -87,6 +97,9 @@ public final class Sources {
                 return new PacedSource("synthetic center-out (seed " + config.seed + ")", config.channels,
                         config.sampleRateHz, KINEMATICS, gen::nextSample, clock, Long.MAX_VALUE);
             }
+            case "broadband":
+                return broadband(new BroadbandGenerator(new BroadbandGenerator.Context().channels(config.channels)
+                        .sampleRateHz(config.sampleRateHz).seed(config.seed)), clock, Long.MAX_VALUE);
             case "lsl":
                 return openLsl(config, clock);
             case "lorenz":

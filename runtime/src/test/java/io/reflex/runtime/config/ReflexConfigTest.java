@@ -45,7 +45,7 @@ class ReflexConfigTest {
             {"pipeline":{"speed":3}}                    | pipeline.speed: unknown field; allowed fields here: [binWidthUs, deadlineUs, hotIdle, idle, ringSize, topology]
             {"source":{"channels":"many"}}              | source.channels: "many" is not allowed; expected an integer
             {"source":{"channels":0}}                   | source.channels: 0 is not allowed; expected an integer in [1, 65536]
-            {"source":{"type":"lsl-typo"}}              | source.type: "lsl-typo" is not allowed; expected one of [lorenz, lsl, synthetic]
+            {"source":{"type":"lsl-typo"}}              | source.type: "lsl-typo" is not allowed; expected one of [broadband, lorenz, lsl, synthetic]
             {"source":{"type":"lsl"}}                   | source.lsl: choose the stream by name, type or sourceId
             {"source":{"type":"lsl","lsl":{"name":"x","backend":"jni"}}} | source.lsl.backend: "jni" is not allowed; expected one of [auto, java, native]
             {"source":{"type":"lsl","lsl":{"name":"x","resolveTimeoutS":0}}} | source.lsl.resolveTimeoutS: 0.0 is not allowed; expected a number in [0.1, 3600.0]
@@ -58,7 +58,7 @@ class ReflexConfigTest {
             {"calibration":{"timeoutS":-1}}             | calibration.timeoutS: -1.0 is not allowed; expected a number in [10.0, 86400.0]
             {"journal":{"dir":""}}                      | journal.dir: "" is not allowed; expected a directory path
             {"journal":{"enabled":"yes"}}               | journal.enabled: "yes" is not allowed; expected true or false
-            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, control, decodedOutlet, decoder, journal, pipeline, run, source, stim]
+            {"run":{"seconds":1}, "extra":1}            | extra: unknown field; allowed fields here: [calibration, control, decodedOutlet, decoder, frontend, journal, pipeline, run, source, stim]
             {"control":{"port":70000}}                  | control.port: 70000 is not allowed; expected an integer in [0, 65535]
             {"control":{"bind":"localhost"}}            | control.bind: "localhost" is not allowed; expected a numeric IP address such as 127.0.0.1 or ::1
             {"control":{"bind":"0.0.0.0"}}              | control.bind: "0.0.0.0" is not allowed; expected one specific address

@@ -1,0 +1,141 @@
+package io.reflex.runtime.lsl;
+
+import static io.reflex.runtime.lsl.LslTestSupport.config;
+import static io.reflex.runtime.lsl.LslTestSupport.uniqueName;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.reflex.runtime.frontend.FrontEnd;
+import io.reflex.runtime.pipeline.SampleBlock;
+import io.reflex.runtime.source.BroadbandGenerator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The broadband source over loopback LSL in chunks, into the front end: the same features as in process. */
+@Timeout(120)
+class BroadbandLslTest {
+    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final int CH = 16;
+    private static final int BIN = 30;
+
+    private static BroadbandGenerator generator() {
+        return new BroadbandGenerator(new BroadbandGenerator.Context().channels(CH).seed(5).deadChannels(4, 8, 12));
+    }
+
+    private static FrontEnd frontEnd() {
+        return new FrontEnd(new FrontEnd.Context().channels(CH).sampleRateHz(30_000).samplesPerBin(BIN)
+                .rmsSeconds(0.3).outputs(List.of("crossings", "power")));
+    }
+
+    @Test
+    void chunksOfSevenOverLslGiveTheSameFeaturesAsTheGeneratorInProcess() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("broadband");
+        int bins = 1_000; // 1 s of 1 ms bins
+        FrontEnd overLsl = frontEnd();
+        FrontEnd direct = frontEnd();
+        BroadbandGenerator twin = generator();
+        float[] got = new float[2 * CH];
+        float[] want = new float[2 * CH];
+        float[] bin = new float[BIN * CH];
+        float[] sample = new float[CH];
+        double[] kin = new double[4];
+        try (BroadbandLslPublisher pub = new BroadbandLslPublisher(backend, name, name, generator(), 7);
+             LslSampleSource src = LslSampleSource.open(backend, new LslSampleSource.Selector().name(name)
+                     .sourceId(name), 5)) {
+            assertThat(src.channels()).isEqualTo(CH);
+            assertThat(src.nominalRateHz()).isEqualTo(30_000);
+            assertThat(src.referenceNames()).containsExactly("px", "py", "vx", "vy");
+            SampleBlock block = new SampleBlock(CH, BIN, 4);
+            for (int b = 0; b < bins; b++) {
+                block.clear();
+                while (!block.isFull()) {
+                    if (pub.published() < (long) (b + 1) * BIN) {
+                        pub.publishChunk(10.0 + pub.published() / 30_000.0);
+                    }
+                    src.poll(block);
+                }
+                overLsl.process(block.samples(), BIN, got);
+                for (int s = 0; s < BIN; s++) {
+                    twin.nextSample(sample, kin);
+                    System.arraycopy(sample, 0, bin, s * CH, CH);
+                }
+                direct.process(bin, BIN, want);
+                assertThat(got).as("bin %d", b).containsExactly(want);
+                if (b == bins - 1) {
+                    // the reference channels carry the kinematics of the bin's last sample
+                    assertThat(block.reference()[(BIN - 1) * 4 + 2]).isEqualTo((float) kin[2]);
+                }
+            }
+        }
+        assertThat(overLsl.isCalibrated()).isTrue();
+        assertThat(overLsl.describeDead()).isEqualTo("4 (non-finite), 8 (flat), 12 (clipped)");
+        assertThat(overLsl.crossingsTotal()).isPositive().isEqualTo(direct.crossingsTotal());
+    }
+
+    /** µV to int16 counts of 0.25 µV, as an amplifier quantises (the rail of 8,000 µV is 32,000 counts). */
+    private static void quantise(float[] uv, short[] counts) {
+        for (int c = 0; c < uv.length; c++) {
+            counts[c] = (short) Math.max(-32_768, Math.min(32_767, Math.round(uv[c] / 0.25f)));
+        }
+    }
+
+    @Test
+    void int16CountsOverLslWithTheirScaleGiveTheFeaturesOfTheQuantisedVoltage() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("broadband-int16");
+        int bins = 1_000;
+        // int16 carries no NaN: the flat and clipped channels only
+        BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(CH).seed(6)
+                .deadChannels(-1, 8, 12));
+        FrontEnd.Context counts = new FrontEnd.Context().channels(CH).sampleRateHz(30_000).samplesPerBin(BIN)
+                .rmsSeconds(0.3).inputScaleUv(0.25);
+        FrontEnd overLsl = new FrontEnd(counts);
+        FrontEnd inMicrovolts = new FrontEnd(new FrontEnd.Context().channels(CH).sampleRateHz(30_000)
+                .samplesPerBin(BIN).rmsSeconds(0.3));
+        float[] got = new float[CH];
+        float[] uvFeatures = new float[CH];
+        float[] uvBin = new float[BIN * CH];
+        float[] sample = new float[CH];
+        short[] q = new short[CH];
+        double[] kin = new double[4];
+        long uvCrossings = 0;
+        long lslCrossings = 0;
+        StreamInfo info = StreamInfo.builder(name, "EEG", CH, 30_000, ChannelFormat.INT16, name).build();
+        try (StreamOutlet outlet = backend.createOutlet(info);
+             LslSampleSource src = LslSampleSource.open(backend, new LslSampleSource.Selector().name(name)
+                     .sourceId(name), 5)) {
+            assertThat(src.channels()).isEqualTo(CH);
+            SampleBlock block = new SampleBlock(CH, BIN, 0);
+            long pushed = 0;
+            for (int b = 0; b < bins; b++) {
+                for (int s = 0; s < BIN; s++) {
+                    gen.nextSample(sample, kin);
+                    System.arraycopy(sample, 0, uvBin, s * CH, CH);
+                    quantise(sample, q);
+                    outlet.pushSample(q, 10.0 + pushed++ / 30_000.0);
+                }
+                block.clear();
+                LslTestSupport.await(() -> {
+                    src.poll(block);
+                    return block.isFull();
+                });
+                for (int i = 0; i < BIN * CH; i++) {
+                    // whole counts, exactly, as floats
+                    assertThat(block.samples()[i]).isEqualTo((float) Math.round(block.samples()[i]));
+                }
+                overLsl.process(block.samples(), BIN, got);
+                inMicrovolts.process(uvBin, BIN, uvFeatures);
+                for (int c = 0; c < CH; c++) {
+                    lslCrossings += (long) got[c];
+                    uvCrossings += (long) uvFeatures[c];
+                }
+            }
+        }
+        assertThat(overLsl.describeDead()).isEqualTo("8 (flat), 12 (clipped)");
+        assertThat(overLsl.rms(0)).isCloseTo(inMicrovolts.rms(0), org.assertj.core.data.Offset.offset(0.01));
+        // 0.25 uV steps against ~6 uV of filtered noise: the crossings of the quantised stream are within 2 %
+        assertThat((double) lslCrossings).isPositive().isCloseTo(uvCrossings,
+                org.assertj.core.data.Percentage.withPercentage(2));
+    }
+}
