@@ -90,6 +90,9 @@ final class JournalExport {
         String stimDamage;
     }
 
+    /** Markers before the first frame are held until the streams are declared; more than this is refused. */
+    static final int MAX_EARLY_MARKERS = 100_000;
+
     private JournalExport() {
     }
 
@@ -135,9 +138,11 @@ final class JournalExport {
                     JournalRecord m = new JournalRecord();
                     m.markerTimeS = rec.markerTimeS;
                     m.markerText = rec.markerText;
-                    if (early.size() < 100_000) {
-                        early.add(m);
+                    if (early.size() == MAX_EARLY_MARKERS) {
+                        throw new IllegalArgumentException("journal " + dir + " holds more than " + MAX_EARLY_MARKERS
+                                + " markers before its first frame");
                     }
+                    early.add(m);
                 }
             }
             String meta = reader.metadataJson();

@@ -25,8 +25,12 @@ public final class XdfFormat {
         (byte) 0x43, (byte) 0xA5, (byte) 0x46, (byte) 0xDC, (byte) 0xCB, (byte) 0xF5, (byte) 0x41, (byte) 0x0F,
         (byte) 0xB3, (byte) 0x0E, (byte) 0xD5, (byte) 0x46, (byte) 0x73, (byte) 0x83, (byte) 0xCB, (byte) 0xE4};
 
-    /** Largest chunk Reflex reads (its length is checked before anything is allocated), bytes. */
-    public static final long MAX_CHUNK_BYTES = 256L << 20;
+    /**
+     * Largest chunk Reflex reads (its length is checked before anything is allocated), bytes. Writers flush far
+     * smaller chunks (Reflex 64 KiB, LabRecorder a fraction of a second); decoded as doubles a chunk of one-byte
+     * values takes eight times its size, so this bounds a reader's memory to about half a GiB.
+     */
+    public static final long MAX_CHUNK_BYTES = 64L << 20;
     /** Largest XML header or footer, chars-as-bytes. */
     public static final int MAX_XML_BYTES = 16 << 20;
     /** Most channels a stream may declare. */
