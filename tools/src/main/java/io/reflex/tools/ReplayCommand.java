@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code reflex replay}: re-runs a recorded journal's features through a decoder as fast as it goes and compares the
- * outputs with the recorded ones ({@link JournalReplay}). Stimulation is never sent during a replay.
+ * outputs with the recorded ones ({@link JournalReplay}), and recomputes a stimulated run's decisions
+ * ({@link StimReplay}). Stimulation is never sent during a replay.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         header = "Re-run a recorded journal's features through a decoder and compare the outputs with the recorded"
@@ -27,12 +28,18 @@ import picocli.CommandLine.Parameters;
                 + " decoder file, or kalman / wiener fitted on the journal as reflex fit does) every live frame is"
                 + " replayed and R² against the recorded targets is reported for the recorded and the replayed"
                 + " outputs side by side. Nothing is sent anywhere: no outlets, no stimulation.",
+            "With a run that had stimulation and its stimulation journal (found next to the run directory, or"
+                + " --stim), the policy is evaluated again on the recorded outputs of the frames the stimulation"
+                + " stage evaluated, each proposal judged by a fresh safety envelope (the controller's armed and"
+                + " fault state taken from the journal's events), and compared with the recorded commands and"
+                + " verdicts by input time.",
             "Exit: 0 done (with the run's own decoder: every compared output identical); 1 the run's own decoder did"
-                + " not reproduce the recorded outputs (a mismatch, or nothing to compare); 2 the journal or the"
+                + " not reproduce the recorded outputs (a mismatch, or nothing to compare), or a recorded"
+                + " stimulation command was not recomputed or its verdict differs; 2 the journal or the"
                 + " decoder cannot be used, or the journal is damaged (a tail that cannot be read or a file cut short"
                 + " after reporting what was replayed before it)."})
 final class ReplayCommand implements Callable<Integer> {
-    /** Exit code: the run's own decoder did not reproduce the recorded outputs. */
+    /** Exit code: the run's own decoder did not reproduce the recorded outputs, or the stimulation decisions differ. */
     static final int EXIT_MISMATCH = 1;
     /** Exit code: the journal or the decoder cannot be used. */
     static final int EXIT_REFUSED = 2;
