@@ -118,8 +118,13 @@ public final class StimReplay {
             return null;
         }
         try {
-            return new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                    .treeToValue(stim, StimConfig.class).validate();
+            // Not validate(): that resolves the stimulator's and monitors' addresses, which a replay never uses and
+            // which may not resolve where the journal is replayed; the envelope and the policy check their values.
+            StimConfig c = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .treeToValue(stim, StimConfig.class);
+            c.envelope();
+            c.policy();
+            return c;
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("the run's config.stim cannot be read: " + e.getMessage());
         }
@@ -227,12 +232,13 @@ public final class StimReplay {
             }
         });
         r.recordedCommands = recorded.size();
-        // the time after which the stage evaluates nothing more: the last disarm (or fault) with no arming after it
+        // the time after which a stopping stage evaluates nothing more: the last disarm with no arming after it (a
+        // stage with a fault latched still evaluates, and the controller journals its proposals as fault_latched)
         long stoppedAtNs = Long.MAX_VALUE;
         for (Event e : events) {
             if (e.event == StimEvent.ARMED) {
                 stoppedAtNs = Long.MAX_VALUE;
-            } else if ((e.event == StimEvent.DISARMED || e.event == StimEvent.FAULT) && stoppedAtNs == Long.MAX_VALUE) {
+            } else if (e.event == StimEvent.DISARMED && stoppedAtNs == Long.MAX_VALUE) {
                 stoppedAtNs = e.timeNs;
             }
         }
