@@ -1,8 +1,10 @@
 package io.reflex.tools;
 
 import io.reflex.runtime.session.JournalReplay;
+import io.reflex.runtime.session.StimReplay;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -12,7 +14,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code reflex replay}: re-runs a recorded journal's features through a decoder as fast as it goes and compares the
- * outputs with the recorded ones ({@link JournalReplay}). Stimulation is never sent during a replay.
+ * outputs with the recorded ones ({@link JournalReplay}), and recomputes a stimulated run's decisions
+ * ({@link StimReplay}). Stimulation is never sent during a replay.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         header = "Re-run a recorded journal's features through a decoder and compare the outputs with the recorded"
@@ -25,12 +28,18 @@ import picocli.CommandLine.Parameters;
                 + " decoder file, or kalman / wiener fitted on the journal as reflex fit does) every live frame is"
                 + " replayed and R² against the recorded targets is reported for the recorded and the replayed"
                 + " outputs side by side. Nothing is sent anywhere: no outlets, no stimulation.",
+            "With a run that had stimulation and its stimulation journal (found next to the run directory, or"
+                + " --stim), the policy is evaluated again on the recorded outputs of the frames the stimulation"
+                + " stage evaluated, each proposal judged by a fresh safety envelope (the controller's armed and"
+                + " fault state taken from the journal's events), and compared with the recorded commands and"
+                + " verdicts by input time.",
             "Exit: 0 done (with the run's own decoder: every compared output identical); 1 the run's own decoder did"
-                + " not reproduce the recorded outputs (a mismatch, or nothing to compare); 2 the journal or the"
+                + " not reproduce the recorded outputs (a mismatch, or nothing to compare), or a recorded"
+                + " stimulation command was not recomputed or its verdict differs; 2 the journal or the"
                 + " decoder cannot be used, or the journal is damaged (a tail that cannot be read or a file cut short"
                 + " after reporting what was replayed before it)."})
 final class ReplayCommand implements Callable<Integer> {
-    /** Exit code: the run's own decoder did not reproduce the recorded outputs. */
+    /** Exit code: the run's own decoder did not reproduce the recorded outputs, or the stimulation decisions differ. */
     static final int EXIT_MISMATCH = 1;
     /** Exit code: the journal or the decoder cannot be used. */
     static final int EXIT_REFUSED = 2;
@@ -43,18 +52,30 @@ final class ReplayCommand implements Callable<Integer> {
                     + " loaded).")
     String decoder;
 
+    @Option(names = "--stim", paramLabel = "DIR",
+            description = "The run's stimulation journal (default: the stim-* directory its process wrote next to the"
+                    + " run directory, when the run had stimulation).")
+    Path stim;
+
+    @Option(names = "--stim-threshold", paramLabel = "X",
+            description = "Replay the threshold policy with this threshold instead of the recorded one (what-if;"
+                    + " the comparison then shows what would have changed).")
+    Double stimThreshold;
+
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
     @Override
     public Integer call() {
-        return run(journal, decoder, json, System.out, System.err);
+        return run(journal, decoder, stim, stimThreshold, json, System.out, System.err);
     }
 
-    static int run(Path journal, String decoder, boolean json, PrintStream stdout, PrintStream stderr) {
+    static int run(Path journal, String decoder, Path stim, Double stimThreshold, boolean json, PrintStream stdout,
+                   PrintStream stderr) {
         JournalReplay.Result r;
         try {
-            r = JournalReplay.replay(journal, decoder);
+            Path stimDir = stim != null ? stim : Files.isDirectory(journal) ? JournalInfo.stimJournalOf(journal) : null;
+            r = JournalReplay.replay(journal, decoder, stimDir, stim != null, stimThreshold);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             stderr.println("reflex replay: " + e.getMessage());
             return EXIT_REFUSED;
@@ -89,6 +110,7 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("replay_ms", Math.round(r.replayMs * 1e3) / 1e3)
                     .put("frames_per_s", r.replayMs > 0 ? Math.round(r.replayed / (r.replayMs * 1e-3)) : 0)
                     .put("tail_fault", r.tailFault)
+                    .put("stim", stimJson(r))
                     .toJson());
         } else {
             print(r, stdout);
@@ -98,13 +120,64 @@ final class ReplayCommand implements Callable<Integer> {
                     + r.frames + " frames before the damage were read");
             return EXIT_REFUSED;
         }
+        if (r.stim != null && r.stim.tailFault != null) {
+            stderr.println("reflex replay: stimulation journal " + r.stim.stimJournal + " is damaged: "
+                    + r.stim.tailFault);
+            return EXIT_REFUSED;
+        }
         if (r.recordedDecoder && !r.reproduced()) {
             stderr.println("reflex replay: the run's own decoder did not reproduce the recorded outputs ("
                     + (r.compared == 0 ? "no output to compare" : r.mismatches + " of " + r.compared
                     + " frames differ, the first is frame " + r.firstMismatchSequence) + ")");
             return EXIT_MISMATCH;
         }
+        if (r.stim != null && !r.stim.agrees()) {
+            stderr.println("reflex replay: the recomputed stimulation decisions differ from the recorded ones ("
+                    + r.stim.recordedNotRecomputed + " recorded commands not recomputed, " + r.stim.verdictMismatches
+                    + " verdicts differ; first: " + r.stim.firstMismatch + ")");
+            return EXIT_MISMATCH;
+        }
         return 0;
+    }
+
+    private static Json.Obj stimJson(JournalReplay.Result r) {
+        StimReplay.Result s = r.stim;
+        if (s == null) {
+            return Json.object().put("replayed", false).put("why_not", r.stimNote);
+        }
+        Json.Obj verdicts = Json.object();
+        s.verdicts.forEach((k, v) -> verdicts.put(k, (long) v));
+        return Json.object()
+                .put("replayed", true)
+                .put("stim_journal", s.stimJournal.toString())
+                .put("policy", s.policy)
+                .put("threshold", s.threshold)
+                .put("threshold_overridden", s.thresholdOverridden)
+                .put("recorded_commands", s.recordedCommands)
+                .put("evaluated_frames", s.evaluatedFrames)
+                .put("arming_frames", s.armingFrames)
+                .put("proposals", s.proposals)
+                .put("matched", s.matched)
+                .put("proposals_not_recorded", s.proposalsNotRecorded)
+                .put("proposals_after_stop", s.proposalsAfterStop)
+                .put("recorded_not_recomputed", s.recordedNotRecomputed)
+                .put("verdict_mismatches", s.verdictMismatches)
+                .put("timing_tolerated", s.timingTolerated)
+                .put("limiter_timing_tolerated", s.limiterTimingTolerated)
+                .put("refused_at_send", s.refusedAtSend)
+                .put("verdicts", verdicts)
+                .put("max_trigger_offset_us", us(s.maxTriggerOffsetNs))
+                .put("policy_clock_after_decode_us", us(s.maxAfterDecodeNs))
+                .put("policy_clock_before_emit_us", us(s.maxBeforeEmitNs))
+                .put("policy_clock_outside_stamps", s.clockOutsideStamps)
+                .put("first_mismatch", s.firstMismatch)
+                .put("agrees", s.agrees())
+                .put("tail_fault", s.tailFault);
+    }
+
+    /** Microseconds to two decimals; a negative count (nothing measured) is null. */
+    private static double us(long ns) {
+        return ns < 0 ? Double.NaN : Math.round(ns / 1e1) / 1e2;
     }
 
     private static double round(double v) {
@@ -136,6 +209,20 @@ final class ReplayCommand implements Callable<Integer> {
             out.println("  R²: n/a (the journal holds no targets for these outputs)");
         }
         out.printf(Locale.ROOT, "  %d frames decoded in %.1f ms%n", r.replayed, r.replayMs);
+        StimReplay.Result s = r.stim;
+        if (s == null) {
+            out.println("  stimulation: not replayed (" + r.stimNote + ")");
+            return;
+        }
+        out.printf(Locale.ROOT, "  stimulation (%s policy%s, nothing sent): %d recorded commands, %d proposals"
+                        + " recomputed on %d frames, %d matched, %d verdicts differ, %d recorded not recomputed, %d"
+                        + " proposals not recorded (+%d after the last disarm); trigger times within %.1f us%n",
+                s.policy, s.thresholdOverridden ? ", threshold " + s.threshold + " instead of the recorded one" : "",
+                s.recordedCommands, s.proposals, s.evaluatedFrames, s.matched, s.verdictMismatches,
+                s.recordedNotRecomputed, s.proposalsNotRecorded, s.proposalsAfterStop, s.maxTriggerOffsetNs / 1e3);
+        if (s.firstMismatch != null) {
+            out.println("  first stimulation difference: " + s.firstMismatch);
+        }
     }
 
     private static String fmt(double v) {

@@ -41,7 +41,7 @@ class ReplayCommandTest {
                 "decoder_file", "recorded_decoder", "channels", "outputs", "frames", "no_decoder_frames",
                 "other_generation_frames", "not_decoded_frames", "replayed", "not_comparable", "compared",
                 "mismatches", "first_mismatch_sequence", "max_abs_difference", "reproduced", "targets", "targets_from",
-                "scored", "recorded_r2", "replayed_r2", "replay_ms", "frames_per_s", "tail_fault");
+                "scored", "recorded_r2", "replayed_r2", "replay_ms", "frames_per_s", "tail_fault", "stim");
         assertThat(j.get("decoder_source").asText()).isEqualTo("saved");
         assertThat(j.get("decoder").asText()).isEqualTo("kalman");
         assertThat(j.get("recorded_decoder").asBoolean()).isTrue();

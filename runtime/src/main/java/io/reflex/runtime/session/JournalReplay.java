@@ -10,6 +10,7 @@ import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
 import io.reflex.runtime.pipeline.Frame;
+import io.reflex.runtime.stim.StimConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -32,6 +33,10 @@ import java.util.Map;
  * decoder every live frame is replayed and the outputs are compared too (they will differ). R² against the recorded
  * targets (the source's references, or the paired targets of a kinematics stream) is reported for the recorded and
  * the replayed outputs side by side.
+ *
+ * <p>When the run had stimulation and its stimulation journal is given, the policy's proposals and the envelope's
+ * verdicts are recomputed from the recorded outputs and compared with the recorded commands ({@link StimReplay});
+ * nothing is sent.
  */
 public final class JournalReplay {
 
@@ -79,6 +84,10 @@ public final class JournalReplay {
         public double replayMs;
         /** Why the journal's reading stopped early, or null. */
         public String tailFault;
+        /** The recomputed stimulation decisions ({@link StimReplay}), or null when not replayed ({@link #stimNote}). */
+        public StimReplay.Result stim;
+        /** Why stimulation was not replayed (the run had none, or no stimulation journal was found), or null. */
+        public String stimNote;
 
         /** True when the run's own decoder reproduced every compared output (and some were compared). */
         public boolean reproduced() {
@@ -93,6 +102,19 @@ public final class JournalReplay {
      * @throws IllegalArgumentException with the reason when the journal or the decoder cannot be used
      */
     public static Result replay(Path dir, String decoder) {
+        return replay(dir, decoder, null, false, null);
+    }
+
+    /**
+     * Replays as {@link #replay(Path, String)}, and the stimulation decisions too ({@link StimReplay}) when the run's
+     * config had stimulation and {@code stimDir} (its stimulation journal) is given.
+     *
+     * @param stimDir      the run's stimulation journal, or null (none found)
+     * @param stimExplicit the operator named {@code stimDir}: a run without stimulation config is refused
+     * @param threshold    replaces the threshold policy's threshold, or null
+     * @throws IllegalArgumentException with the reason when the journal or the decoder cannot be used
+     */
+    public static Result replay(Path dir, String decoder, Path stimDir, boolean stimExplicit, Double threshold) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no journal directory at " + dir.toAbsolutePath());
         }
@@ -124,6 +146,23 @@ public final class JournalReplay {
             }
         }
         run(dir, d, targets, paired, r);
+        StimConfig stim = StimReplay.config(meta);
+        if (stim == null) {
+            if (stimExplicit || threshold != null) {
+                throw new IllegalArgumentException("journal " + dir + ": its run had no stimulation (config.stim)");
+            }
+            r.stimNote = "the run had no stimulation";
+        } else if (stimDir == null) {
+            if (threshold != null) {
+                throw new IllegalArgumentException("journal " + dir + ": no stimulation journal found next to it;"
+                        + " name it with --stim DIR");
+            }
+            r.stimNote = "no stimulation journal found (name it with --stim DIR)";
+        } else if (!Files.isDirectory(stimDir)) {
+            throw new IllegalArgumentException("no stimulation journal directory at " + stimDir.toAbsolutePath());
+        } else {
+            r.stim = StimReplay.replay(dir, stimDir, stim, threshold);
+        }
         return r;
     }
 
