@@ -8,6 +8,7 @@ import io.reflex.decoders.engine.Engine;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.engine.EngineFactory;
 import io.reflex.decoders.engine.EngineHealth;
+import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.decoders.snn.SnnDecoder;
 import java.util.Arrays;
 import java.util.Locale;
@@ -23,9 +24,11 @@ import java.util.TreeSet;
  * is {@code aparapi-fixed}.
  *
  * <p>Models: causal LFADS bundles with a controller; {@link #step} yields the factors, as {@code cpu} does by default;
- * checkpoints {@code "LFS1"}, interchangeable with {@code cpu}. Refused at load with the reason: acausal bundles
- * (trials and sliding windows are not on Aparapi yet; {@link #maxTrialBins()} is 0) and SNN reservoirs (the LIF has
- * no float path; it is integer only, so it runs on {@code aparapi-fixed}).
+ * {@link #trial} runs a whole window of 1 to {@code encod_seq_len} bins as {@code cpu} does for a causal bundle (its
+ * own kernel instance, one launch per decoder step, the stream untouched); checkpoints {@code "LFS1"},
+ * interchangeable with {@code cpu}. Refused at load with the reason: acausal bundles (their trials and sliding
+ * windows are not on Aparapi yet) and SNN reservoirs (the LIF has no float path; it is integer only, so it runs on
+ * {@code aparapi-fixed}).
  *
  * <p>Option {@code device}: {@code auto} (default: OpenCL when a device exists and the kernel translates, else JTP,
  * the reason kept in {@link #device()} and {@link #health()}), {@code opencl} (refuse to load without an OpenCL
@@ -40,8 +43,11 @@ public final class AparapiEngine implements Engine {
 
     private final AparapiFixedEngine.DeviceChoice choice;
     private AparapiLfadsFloat lfads;
+    private AparapiLfadsFloat trials;
     private float[] factors;
     private float[] logRates;
+    private float[] trialFactors;
+    private float[] trialLogRates;
     private String pendingNote;
     private String device = "aparapi (no model loaded)";
     private String note;
@@ -96,12 +102,23 @@ public final class AparapiEngine implements Engine {
             throw new EngineException(NAME + ": model_type '" + type + "' is not supported (lfads)");
         }
         AparapiLfadsFloat next = open(bundle);
-        if (lfads != null) {
-            lfads.close();
+        AparapiLfadsFloat nextTrials;
+        try {
+            // trials run on their own instance (same device) so that a trial leaves the stream's state alone
+            nextTrials = make(bundle, next.launcher().openCl() ? AparapiDevices.probe().openCl()
+                    : AparapiDevices.threadPool());
+        } catch (RuntimeException e) {
+            next.close();
+            throw new EngineException(NAME + ": " + e.getMessage(), e);
         }
+        closeModel();
         lfads = next;
-        factors = new float[next.dims().facDim()];
-        logRates = new float[next.dims().readoutDim()];
+        trials = nextTrials;
+        LfadsDims dims = next.dims();
+        factors = new float[dims.facDim()];
+        logRates = new float[dims.readoutDim()];
+        trialFactors = new float[dims.reconSeqLen() * dims.facDim()];
+        trialLogRates = new float[dims.reconSeqLen() * dims.readoutDim()];
         KernelLauncher l = next.launcher();
         note = pendingNote;
         faults = 0;
@@ -142,6 +159,17 @@ public final class AparapiEngine implements Engine {
         }
     }
 
+    private void closeModel() {
+        if (lfads != null) {
+            lfads.close();
+            lfads = null;
+        }
+        if (trials != null) {
+            trials.close();
+            trials = null;
+        }
+    }
+
     private static AparapiLfadsFloat make(ModelBundle bundle, Device dev) {
         return new AparapiLfadsFloat(bundle, dev);
     }
@@ -159,12 +187,12 @@ public final class AparapiEngine implements Engine {
 
     @Override
     public int maxTrialBins() {
-        return 0;
+        return lfads == null ? 0 : lfads.dims().encSeqLen();
     }
 
     @Override
     public int trialSteps(int bins) {
-        return 0;
+        return lfads == null ? 0 : lfads.trialSteps(bins);
     }
 
     private boolean ready() {
@@ -196,10 +224,28 @@ public final class AparapiEngine implements Engine {
 
     @Override
     public int trial(float[] window, int bins, float[] out) {
-        if (out != null) {
-            Arrays.fill(out, 0f);
+        if (!ready()) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return lfads != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
         }
-        return ready() ? DecodeStatus.INVALID_INPUT : DecodeStatus.NOT_READY;
+        int steps = trialSteps(bins);
+        int f = factors.length;
+        if (steps == 0 || window == null || out == null || window.length < (long) bins * inputCount()
+                || out.length < (long) steps * f) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int s = trials.trial(window, bins, trialFactors, trialLogRates);
+        System.arraycopy(trialFactors, 0, out, 0, steps * f);
+        if (s == DecodeStatus.ENGINE_FAULT) {
+            faults++;
+            health = new EngineHealth(false, trials.launcher().fault(), faults);
+        }
+        return s;
     }
 
     @Override
@@ -243,10 +289,7 @@ public final class AparapiEngine implements Engine {
     public void close() {
         if (!closed) {
             closed = true;
-            if (lfads != null) {
-                lfads.close();
-                lfads = null;
-            }
+            closeModel();
             health = new EngineHealth(false, "closed", faults);
         }
     }

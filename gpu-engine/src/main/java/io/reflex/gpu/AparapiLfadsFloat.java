@@ -192,6 +192,11 @@ final class AparapiLfadsFloat implements AutoCloseable {
     }
 
     private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp) {
+        op(type, rows, cols, w1, w2, b1, b2, src, dst, tmp, 0);
+    }
+
+    private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp,
+                    int sparse) {
         int o = passes * LfadsStepKernel.OP_INTS;
         int[] p = k.ops;
         p[o + LfadsStepKernel.O_TYPE] = type;
@@ -203,6 +208,7 @@ final class AparapiLfadsFloat implements AutoCloseable {
         p[o + LfadsStepKernel.O_B2] = b2;
         p[o + LfadsStepKernel.O_X] = src;
         p[o + LfadsStepKernel.O_Y] = dst;
+        p[o + LfadsStepKernel.O_SHIFT] = sparse;
         p[o + LfadsStepKernel.O_CLIP] = 0;
         p[o + LfadsStepKernel.O_TMP] = tmp;
         passes++;
@@ -216,8 +222,9 @@ final class AparapiLfadsFloat implements AutoCloseable {
 
     private void gruOps(int q, int src, int state) {
         int a = 2 * q;
+        // the CI GRU reads spike counts: summed as FloatGru does for sparse input (zero counts skipped)
         op(LfadsStepKernel.GRU_A, gruHidden[q], gruIn[q], wOff[a], wOff[a + 1], bOff[a], bOff[a + 1], src, state,
-                tOff[q]);
+                tOff[q], q == 0 ? 1 : 0);
         op(LfadsStepKernel.GRU_B, gruHidden[q], gruIn[q], wOff[a], wOff[a + 1], bOff[a], bOff[a + 1], src, state,
                 tOff[q]);
     }
@@ -249,7 +256,19 @@ final class AparapiLfadsFloat implements AutoCloseable {
                 || factors.length < d.facDim() || logRates.length < d.readoutDim() || !Counts.allValid(counts, 0, dd)) {
             return fail(DecodeStatus.INVALID_INPUT, factors, logRates);
         }
-        System.arraycopy(counts, 0, k.mem, x, dd);
+        return advance(counts, 0, true, factors, 0, logRates, 0);
+    }
+
+    /**
+     * One decoder step: with {@code input} the causal step on {@code counts[off..off+D)} (validated by the caller);
+     * without, a forward-prediction step of a trial past its last bin (no CI GRU, zero controller input from the
+     * encoder, as {@link LfadsFloat32#trial} does for {@code t >= bins}).
+     */
+    private int advance(float[] counts, int off, boolean input, float[] factors, int fOff, float[] logRates,
+                        int lOff) {
+        if (input) {
+            System.arraycopy(counts, off, k.mem, x, d.dataDim());
+        }
         int c = d.ciEncDim();
         int lag = d.ciLag();
         passes = 0;
@@ -259,9 +278,11 @@ final class AparapiLfadsFloat implements AutoCloseable {
             copyOp(c, ciH0, ci);
             linearOp(1, gen, fac);
         }
-        gruOps(0, x, ci);
-        copyOp(c, ci, ring + (int) (bins % (lag + 1)) * c);
-        copyOp(c, bins >= lag ? ring + (int) ((bins - lag) % (lag + 1)) * c : zero, conIn);
+        if (input) {
+            gruOps(0, x, ci);
+            copyOp(c, ci, ring + (int) (bins % (lag + 1)) * c);
+        }
+        copyOp(c, input && bins >= lag ? ring + (int) ((bins - lag) % (lag + 1)) * c : zero, conIn);
         copyOp(d.facDim(), fac, conIn + c);
         gruOps(1, conIn, con);
         linearOp(0, con, u);
@@ -271,12 +292,51 @@ final class AparapiLfadsFloat implements AutoCloseable {
         if (launcher.launch(passes) != KernelLauncher.OK) {
             return fail(DecodeStatus.ENGINE_FAULT, factors, logRates);
         }
-        System.arraycopy(k.mem, fac, factors, 0, d.facDim());
-        System.arraycopy(k.mem, lr, logRates, 0, d.readoutDim());
+        System.arraycopy(k.mem, fac, factors, fOff, d.facDim());
+        System.arraycopy(k.mem, lr, logRates, lOff, d.readoutDim());
         bins++;
         for (int i = 0; i < d.readoutDim(); i++) {
-            if (!Float.isFinite(logRates[i])) {
+            if (!Float.isFinite(logRates[lOff + i])) {
                 return fail(DecodeStatus.NUMERIC_FAULT, factors, logRates);
+            }
+        }
+        return DecodeStatus.OK;
+    }
+
+    /** Decoder steps of a trial of {@code bins} bins: {@code bins + recon_seq_len − encod_seq_len}, or 0 if invalid. */
+    int trialSteps(int trialBins) {
+        return trialBins < 1 || trialBins > d.encSeqLen() ? 0 : trialBins + d.reconSeqLen() - d.encSeqLen();
+    }
+
+    /**
+     * A whole trial of a causal model, as {@link LfadsFloat32#trial}: the stream restarts from the learned initial
+     * states, the {@code bins} bins run as causal steps and the remaining decoder steps as forward predictions. The
+     * stream's state is the trial's afterwards (the engine keeps a separate instance for trials). One launch per step.
+     *
+     * @return OK; INVALID_INPUT (outputs zeroed) for a window outside [1, encod_seq_len], short arrays or an invalid
+     *         count; NUMERIC_FAULT for a non-finite log-rate; ENGINE_FAULT when a launch failed or ran elsewhere
+     */
+    int trial(float[] counts, int trialBins, float[] factors, float[] logRates) {
+        int steps = trialSteps(trialBins);
+        int dd = d.dataDim();
+        if (steps == 0 || counts == null || factors == null || logRates == null
+                || counts.length < (long) trialBins * dd || factors.length < (long) steps * d.facDim()
+                || logRates.length < (long) steps * d.readoutDim() || !Counts.allValid(counts, 0, trialBins * dd)) {
+            if (factors != null) {
+                Arrays.fill(factors, 0f);
+            }
+            if (logRates != null) {
+                Arrays.fill(logRates, 0f);
+            }
+            return DecodeStatus.INVALID_INPUT;
+        }
+        bins = 0;
+        for (int t = 0; t < steps; t++) {
+            int s = advance(counts, t * dd, t < trialBins, factors, t * d.facDim(), logRates, t * d.readoutDim());
+            if (s != DecodeStatus.OK) {
+                Arrays.fill(factors, 0f);
+                Arrays.fill(logRates, 0f);
+                return s;
             }
         }
         return DecodeStatus.OK;

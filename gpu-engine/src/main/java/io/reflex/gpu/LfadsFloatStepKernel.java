@@ -60,22 +60,12 @@ final class LfadsFloatStepKernel extends Kernel {
         int x = ops[o + 7];
         int h = ops[o + 8];
         int g = ops[o + 12];
-        float az = bias[bIh + i];
-        float ar = bias[bIh + hs + i];
-        float an = bias[bIh + 2 * hs + i];
-        for (int j = 0; j < cols; j++) {
-            float v = mem[x + j];
-            az = az + w[wIh + i * cols + j] * v;
-            ar = ar + w[wIh + (hs + i) * cols + j] * v;
-            an = an + w[wIh + (2 * hs + i) * cols + j] * v;
-        }
-        float hz = bias[bHh + i];
-        float hr = bias[bHh + hs + i];
-        for (int j = 0; j < hs; j++) {
-            float v = mem[h + j];
-            hz = hz + w[wHh + i * hs + j] * v;
-            hr = hr + w[wHh + (hs + i) * hs + j] * v;
-        }
+        int sparse = ops[o + 9];
+        float az = dot(bias[bIh + i], wIh + i * cols, x, cols, sparse);
+        float ar = dot(bias[bIh + hs + i], wIh + (hs + i) * cols, x, cols, sparse);
+        float an = dot(bias[bIh + 2 * hs + i], wIh + (2 * hs + i) * cols, x, cols, sparse);
+        float hz = dot(bias[bHh + i], wHh + i * hs, h, hs, 0);
+        float hr = dot(bias[bHh + hs + i], wHh + (hs + i) * hs, h, hs, 0);
         float z = sigmoid(az + hz);
         float r = sigmoid(ar + hr);
         tmp[g + i] = z;
@@ -90,13 +80,30 @@ final class LfadsFloatStepKernel extends Kernel {
         int h = ops[o + 8];
         int g = ops[o + 12];
         float clip = clips[ops[o + 11]];
+        int wr = wHh + (2 * hs + i) * hs;
+        int rh = g + hs;
         float hn = bias[bHh + 2 * hs + i];
-        for (int j = 0; j < hs; j++) {
-            hn = hn + w[wHh + (2 * hs + i) * hs + j] * tmp[g + hs + j];
+        int end4 = hs - hs % 4;
+        for (int j = 0; j < end4; j += 4) {
+            float p0 = w[wr + j] * tmp[rh + j];
+            float p1 = w[wr + j + 1] * tmp[rh + j + 1];
+            float p2 = w[wr + j + 2] * tmp[rh + j + 2];
+            float p3 = w[wr + j + 3] * tmp[rh + j + 3];
+            float s01 = p0 + p1;
+            float s23 = p2 + p3;
+            hn = hn + (s01 + s23);
+        }
+        for (int j = end4; j < hs; j++) {
+            float p = w[wr + j] * tmp[rh + j];
+            hn = hn + p;
         }
         float n = tanhF(tmp[g + 2 * hs + i] + hn);
         float z = tmp[g + i];
-        float hv = z * mem[h + i] + (1f - z) * n;
+        // products in their own statements: OpenCL may contract a·b + c into one fma inside an expression, Java
+        // rounds each product
+        float zh = z * mem[h + i];
+        float zn = (1f - z) * n;
+        float hv = zh + zn;
         if (hv > clip) {
             hv = clip;
         }
@@ -110,18 +117,40 @@ final class LfadsFloatStepKernel extends Kernel {
         int cols = ops[o + 2];
         int wo = ops[o + 3];
         int x = ops[o + 7];
-        float acc = bias[ops[o + 5] + i];
-        for (int j = 0; j < cols; j++) {
-            acc = acc + w[wo + i * cols + j] * mem[x + j];
+        mem[ops[o + 8] + i] = dot(bias[ops[o + 5] + i], wo + i * cols, x, cols, 0);
+    }
+
+    /**
+     * {@code b + Σ_j w[wRow + j]·mem[x + j]} in the order of {@code FloatLinear}: sparse (spike counts, {@code sparse}
+     * 1) one column at a time (the reference skips zero counts, which adds the same ±0), dense four columns per step,
+     * their products summed in pairs, then the rest one at a time.
+     */
+    private float dot(float b, int wRow, int x, int cols, int sparse) {
+        float acc = b;
+        int end4 = (cols - cols % 4) * (1 - sparse);
+        for (int j = 0; j < end4; j += 4) {
+            float p0 = w[wRow + j] * mem[x + j];
+            float p1 = w[wRow + j + 1] * mem[x + j + 1];
+            float p2 = w[wRow + j + 2] * mem[x + j + 2];
+            float p3 = w[wRow + j + 3] * mem[x + j + 3];
+            float s01 = p0 + p1;
+            float s23 = p2 + p3;
+            acc = acc + (s01 + s23);
         }
-        mem[ops[o + 8] + i] = acc;
+        for (int j = end4; j < cols; j++) {
+            float p = w[wRow + j] * mem[x + j];
+            acc = acc + p;
+        }
+        return acc;
     }
 
+    /** σ in double rounded to float, as the reference ({@code FloatGru.sigmoid}). */
     private float sigmoid(float a) {
-        return 1f / (1f + exp(-a));
+        return (float) (1.0 / (1.0 + exp(-(double) a)));
     }
 
+    /** tanh through exp in double rounded to float, as the reference ({@code FloatGru.tanh}). */
     private float tanhF(float a) {
-        return 1f - 2f / (exp(2f * a) + 1f);
+        return (float) (1.0 - 2.0 / (exp(2.0 * (double) a) + 1.0));
     }
 }

@@ -38,12 +38,16 @@ class AparapiLfadsFloatTest {
     static final int STEPS = 100;
     static final String[] SHIPPED = {"/models/lfads-lorenz-causal.rbundle", "/models/lfads-centerout-causal.rbundle"};
 
+    /** The largest {@code |a − b| / max(1, |b|)} seen by {@link #assertClose} in this JVM (printed by the tests). */
+    static double worst;
+
     static boolean close(float a, float b) {
         return Math.abs((double) a - b) <= TOL * Math.max(1.0, Math.abs((double) b));
     }
 
     static void assertClose(float[] got, float[] want, String what) {
         for (int i = 0; i < want.length; i++) {
+            worst = Math.max(worst, Math.abs((double) got[i] - want[i]) / Math.max(1.0, Math.abs((double) want[i])));
             if (!close(got[i], want[i])) {
                 throw new AssertionError(what + " [" + i + "]: aparapi " + got[i] + " vs cpu " + want[i]
                         + " (|a-b| = " + Math.abs((double) got[i] - want[i]) + " > 1e-4*max(1,|b|))");
@@ -57,17 +61,18 @@ class AparapiLfadsFloatTest {
         Device d = AparapiSnnBitExactTest.openClOrSkip();
         int cases = run(d, 0x1F10A7);
         System.out.println("aparapi float LFADS on " + AparapiDevices.describe(d) + ": " + cases + " steps within "
-                + "1e-4*max(1,|cpu|)");
+                + "1e-4*max(1,|cpu|), worst " + worst);
     }
 
     @Test
     @Timeout(600)
     void withinToleranceOnJavaThreadPool() {
         int cases = run(AparapiDevices.threadPool(), 0x2F10A7);
-        System.out.println("aparapi float LFADS on JTP: " + cases + " steps within 1e-4*max(1,|cpu|)");
+        System.out.println("aparapi float LFADS on JTP: " + cases + " steps within 1e-4*max(1,|cpu|), worst " + worst);
     }
 
     private static int run(Device device, long seed) {
+        worst = 0;
         SplittableRandom rng = new SplittableRandom(seed);
         int steps = 0;
         int hugeBins = 0;
@@ -115,6 +120,107 @@ class AparapiLfadsFloatTest {
         assertThat(hugeBins).as("bins of huge counts").isGreaterThan(100);
         assertThat(atClip).as("generator states held at the cell clip").isGreaterThan(100);
         return steps;
+    }
+
+    /** A random causal model whose decoder runs 0–4 forward-prediction steps past the encoder's window. */
+    static ModelBundle randomTrialModel(SplittableRandom rng, int index) {
+        int data = rng.nextInt(1, 13);
+        int enc = rng.nextInt(3, 13);
+        double clip = index % 2 == 0 ? 0.05 + rng.nextDouble() * 0.2 : 5.0;
+        LfadsDims d = new LfadsDims(data, enc, enc + rng.nextInt(0, 5), 0, rng.nextInt(1, 9), rng.nextInt(1, 9),
+                rng.nextInt(1, 5), 0, rng.nextInt(2, 17), rng.nextInt(1, 7), data, rng.nextInt(0, 4), clip, 0.02, true);
+        return io.reflex.decoders.lfads.LfadsBundleBuilder.random(d, rng.nextLong(), true).build("trial-" + index, true);
+    }
+
+    @Test
+    @Timeout(600)
+    void trialsWithinToleranceOnOpenClAndJavaThreadPool() {
+        boolean openCl = AparapiDevices.probe().openCl() != null;
+        // OpenCL when there is a device (else said below), always JTP
+        Device[] devices = openCl ? new Device[] {AparapiDevices.threadPool(), AparapiDevices.probe().openCl()}
+                : new Device[] {AparapiDevices.threadPool()};
+        for (Device device : devices) {
+            worst = 0;
+            SplittableRandom rng = new SplittableRandom(0x4F10A7);
+            int trials = 0;
+            int predictionSteps = 0;
+            for (int mdl = 0; mdl < 12; mdl++) {
+                ModelBundle b = mdl < 10 ? randomTrialModel(rng, mdl) : ModelBundle.fromResource(SHIPPED[mdl - 10]);
+                LfadsFloat32 ref = new LfadsFloat32(b);
+                LfadsDims d = ref.dims();
+                try (AparapiLfadsFloat gpu = new AparapiLfadsFloat(b, device)) {
+                    for (int n = 0; n < 10; n++) {
+                        int bins = rng.nextInt(1, d.encSeqLen() + 1);
+                        int steps = bins + d.reconSeqLen() - d.encSeqLen();
+                        float[] x = new float[bins * d.dataDim()];
+                        boolean huge = n % 4 == 3;
+                        for (int j = 0; j < x.length; j++) {
+                            x[j] = huge ? rng.nextInt(0, 60_000) : rng.nextInt(0, 6) + (rng.nextBoolean() ? 0.5f : 0f);
+                        }
+                        float[] f0 = new float[steps * d.facDim()];
+                        float[] l0 = new float[steps * d.readoutDim()];
+                        float[] f1 = new float[f0.length];
+                        float[] l1 = new float[l0.length];
+                        assertThat(ref.trial(x, bins, f0, l0)).isEqualTo(DecodeStatus.OK);
+                        assertThat(gpu.trial(x, bins, f1, l1)).as("%s", gpu.launcher().fault())
+                                .isEqualTo(DecodeStatus.OK);
+                        assertClose(f1, f0, AparapiDevices.describe(device) + " trial factors, model " + mdl + " trial " + n);
+                        assertClose(l1, l0, "trial log-rates, model " + mdl + " trial " + n);
+                        trials++;
+                        predictionSteps += steps - bins;
+                    }
+                }
+            }
+            assertThat(predictionSteps).as("forward-prediction steps").isGreaterThan(50);
+            System.out.println("aparapi float LFADS trials on " + AparapiDevices.describe(device) + ": " + trials
+                    + " trials (" + predictionSteps + " prediction steps) within 1e-4*max(1,|cpu|), worst " + worst
+                    + (openCl ? "" : "; OpenCL skipped: " + AparapiDevices.probe().reason()));
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void engineTrialMatchesCpuAndLeavesTheStreamAlone() {
+        ModelBundle lorenz = ModelBundle.fromResource(SHIPPED[0]);
+        SplittableRandom rng = new SplittableRandom(23);
+        try (CpuEngine ref = new CpuEngine(false); AparapiEngine e = new AparapiEngine(
+                AparapiFixedEngine.DeviceChoice.AUTO)) {
+            ref.load(lorenz);
+            e.load(lorenz);
+            assertThat(e.maxTrialBins()).isEqualTo(ref.maxTrialBins()).isPositive();
+            int bins = e.maxTrialBins();
+            assertThat(e.trialSteps(bins)).isEqualTo(ref.trialSteps(bins));
+            assertThat(e.trialSteps(0)).isZero();
+            assertThat(e.trialSteps(bins + 1)).isZero();
+            int n = e.inputCount();
+            float[] in = new float[n];
+            float[] o0 = new float[e.outputCount()];
+            float[] o1 = new float[e.outputCount()];
+            float[] window = new float[bins * n];
+            float[] t0 = new float[ref.trialSteps(bins) * e.outputCount()];
+            float[] t1 = new float[t0.length];
+            for (int b = 0; b < 30; b++) {
+                for (int k = 0; k < n; k++) {
+                    in[k] = rng.nextInt(0, 5);
+                }
+                assertThat(ref.step(in, o0)).isEqualTo(DecodeStatus.OK);
+                assertThat(e.step(in, o1)).isEqualTo(DecodeStatus.OK);
+                assertClose(o1, o0, "step " + b);
+                if (b % 10 == 5) {
+                    for (int k = 0; k < window.length; k++) {
+                        window[k] = rng.nextInt(0, 5);
+                    }
+                    assertThat(ref.trial(window, bins, t0)).isEqualTo(DecodeStatus.OK);
+                    assertThat(e.trial(window, bins, t1)).isEqualTo(DecodeStatus.OK);
+                    assertClose(t1, t0, "trial after step " + b);
+                }
+            }
+            assertThat(e.trial(window, bins + 1, t1)).isEqualTo(DecodeStatus.INVALID_INPUT);
+            assertThat(t1).containsOnly(0f);
+            window[0] = -1f;
+            assertThat(e.trial(window, bins, t1)).isEqualTo(DecodeStatus.INVALID_INPUT);
+            assertThat(e.health().healthy()).isTrue();
+        }
     }
 
     @Test
