@@ -26,6 +26,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * in CI; a GPU where there is one) and on Aparapi's Java thread pool, beside {@code cpu-fixed} in the same run: the
  * causal LFADS step of the Lorenz demo model (70 inputs), and the SNN tick of a bin (20 ticks) at 1,024 and 4,096
  * neurons (96 inputs; 4,096 is the most the SNN decoder builds). The outputs are bit-identical across the three (the tests prove it); this measures their cost.
+ *
+ * <p>Model {@code lfads-lorenz-float32}: the same Lorenz causal step in float32, where the engine names stand for the
+ * float32 engines: {@code cpu-fixed} runs {@code cpu}, {@code aparapi-opencl} and {@code aparapi-jtp} run
+ * {@code aparapi} (within 1e-4 of {@code cpu}, AparapiLfadsFloatTest). The SNN has no float32 path, so it has no such
+ * model.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -36,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AparapiStepBenchmark {
     static final int BINS = 256;
 
-    @Param({"lfads-lorenz", "snn-1024", "snn-4096"})
+    @Param({"lfads-lorenz", "lfads-lorenz-float32", "snn-1024", "snn-4096"})
     String model;
 
     @Param({"cpu-fixed", "aparapi-opencl", "aparapi-jtp"})
@@ -50,7 +55,8 @@ public class AparapiStepBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         ModelBundle bundle;
-        if (model.equals("lfads-lorenz")) {
+        boolean float32 = model.equals("lfads-lorenz-float32");
+        if (model.startsWith("lfads-lorenz")) {
             bundle = ModelBundle.fromResource("/models/lfads-lorenz-causal.rbundle");
             bins = new LorenzData(70, 73).binStream(11, BINS);
         } else {
@@ -59,7 +65,12 @@ public class AparapiStepBenchmark {
                     "bench").toBundle();
             bins = new CenterOutSource(new CenterOutSource.Context().channels(96).seed(1)).binStream(20, BINS);
         }
-        e = switch (engine) {
+        e = float32 ? switch (engine) {
+            case "cpu-fixed" -> new CpuEngine(false);
+            case "aparapi-opencl" -> new AparapiEngine(AparapiFixedEngine.DeviceChoice.OPENCL);
+            case "aparapi-jtp" -> new AparapiEngine(AparapiFixedEngine.DeviceChoice.JTP);
+            default -> throw new IllegalArgumentException(engine);
+        } : switch (engine) {
             case "cpu-fixed" -> new CpuEngine(true);
             case "aparapi-opencl" -> new AparapiFixedEngine(AparapiFixedEngine.DeviceChoice.OPENCL);
             case "aparapi-jtp" -> new AparapiFixedEngine(AparapiFixedEngine.DeviceChoice.JTP);

@@ -1,0 +1,329 @@
+package io.reflex.gpu;
+
+import com.aparapi.device.Device;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.engine.Engine;
+import io.reflex.decoders.engine.EngineException;
+import io.reflex.decoders.engine.EngineFactory;
+import io.reflex.decoders.engine.EngineHealth;
+import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.snn.SnnDecoder;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The engine {@code aparapi}: the float32 causal LFADS step of the {@code cpu} engine
+ * ({@link io.reflex.decoders.lfads.LfadsFloat32#step}) as an Aparapi float kernel ({@link LfadsFloatStepKernel}), on
+ * an OpenCL device when one exists, else on Aparapi's Java thread pool (JTP). Results agree with {@code cpu} to float
+ * rounding (within {@code 1e-4·max(1, |cpu|)}, AparapiLfadsFloatTest), not bit for bit; a bit-exact failover target
+ * is {@code aparapi-fixed}.
+ *
+ * <p>Models: causal LFADS bundles with a controller; {@link #step} yields the factors, as {@code cpu} does by default;
+ * {@link #trial} runs a whole window of 1 to {@code encod_seq_len} bins as {@code cpu} does for a causal bundle (its
+ * own kernel instance, one launch per decoder step, the stream untouched); checkpoints {@code "LFS1"},
+ * interchangeable with {@code cpu}. Refused at load with the reason: acausal bundles (their trials and sliding
+ * windows are not on Aparapi yet) and SNN reservoirs (the LIF has no float path; it is integer only, so it runs on
+ * {@code aparapi-fixed}).
+ *
+ * <p>Option {@code device}: {@code auto} (default: OpenCL when a device exists and the kernel translates, else JTP,
+ * the reason kept in {@link #device()} and {@link #health()}), {@code opencl} (refuse to load without an OpenCL
+ * device) or {@code jtp}. If Aparapi runs a launch elsewhere than the device chosen at load, the step returns
+ * {@code ENGINE_FAULT} and the engine is unhealthy with the reason; it never continues on a device nobody chose.
+ */
+public final class AparapiEngine implements Engine {
+    /** The engine name. */
+    public static final String NAME = "aparapi";
+    /** Options {@link Factory#create(Map)} accepts. */
+    public static final Set<String> OPTIONS = Set.of("device");
+
+    private final AparapiFixedEngine.DeviceChoice choice;
+    private AparapiLfadsFloat lfads;
+    private AparapiLfadsFloat trials;
+    private float[] factors;
+    private float[] logRates;
+    private float[] trialFactors;
+    private float[] trialLogRates;
+    private String pendingNote;
+    private String device = "aparapi (no model loaded)";
+    private String note;
+    private EngineHealth health = EngineHealth.NOT_LOADED;
+    private long faults;
+    private boolean closed;
+
+    /** An engine with the given device choice. */
+    public AparapiEngine(AparapiFixedEngine.DeviceChoice choice) {
+        if (choice == null) {
+            throw new IllegalArgumentException("choice must not be null");
+        }
+        this.choice = choice;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String arithmetic() {
+        return "float32";
+    }
+
+    @Override
+    public String device() {
+        return device;
+    }
+
+    /** {@code "opencl"} or {@code "jtp"} for the loaded model, or null before a load. */
+    public String executionMode() {
+        return lfads == null ? null : lfads.launcher().mode();
+    }
+
+    /** Why the engine is not on OpenCL (auto mode), or null. */
+    public String fallbackNote() {
+        return note;
+    }
+
+    @Override
+    public void load(ModelBundle bundle) {
+        if (closed) {
+            throw new EngineException(NAME + ": engine is closed");
+        }
+        String type = bundle.modelType();
+        if (SnnDecoder.MODEL_TYPE.equals(type)) {
+            throw new EngineException(NAME + ": an SNN has no float32 path (its LIF arithmetic is integer only); "
+                    + "use aparapi-fixed");
+        }
+        if (!"lfads".equals(type)) {
+            throw new EngineException(NAME + ": model_type '" + type + "' is not supported (lfads)");
+        }
+        AparapiLfadsFloat next = open(bundle);
+        AparapiLfadsFloat nextTrials;
+        try {
+            // trials run on their own instance (same device) so that a trial leaves the stream's state alone
+            nextTrials = make(bundle, next.launcher().openCl() ? AparapiDevices.probe().openCl()
+                    : AparapiDevices.threadPool());
+        } catch (RuntimeException e) {
+            next.close();
+            throw new EngineException(NAME + ": " + e.getMessage(), e);
+        }
+        closeModel();
+        lfads = next;
+        trials = nextTrials;
+        LfadsDims dims = next.dims();
+        factors = new float[dims.facDim()];
+        logRates = new float[dims.readoutDim()];
+        trialFactors = new float[dims.reconSeqLen() * dims.facDim()];
+        trialLogRates = new float[dims.reconSeqLen() * dims.readoutDim()];
+        KernelLauncher l = next.launcher();
+        note = pendingNote;
+        faults = 0;
+        device = l.deviceName() + ", " + l.mode() + (note == null ? "" : " (not OpenCL: " + note + ")")
+                + ": LFADS causal step (float32), " + next.dims().dataDim() + " inputs, " + next.dims().facDim()
+                + " factors";
+        health = new EngineHealth(true, note == null ? "ok: " + l.mode() : "ok: jtp; " + note, 0);
+    }
+
+    /** Opens the stream on the device the choice allows; sets {@link #pendingNote} to why it is not OpenCL (auto). */
+    private AparapiLfadsFloat open(ModelBundle bundle) {
+        pendingNote = null;
+        try {
+            if (choice == AparapiFixedEngine.DeviceChoice.JTP) {
+                return make(bundle, AparapiDevices.threadPool());
+            }
+            AparapiDevices.Probe p = AparapiDevices.probe();
+            if (p.openCl() == null) {
+                if (choice == AparapiFixedEngine.DeviceChoice.OPENCL) {
+                    throw new EngineException(NAME + ": " + p.reason());
+                }
+                pendingNote = p.reason();
+                return make(bundle, AparapiDevices.threadPool());
+            }
+            try {
+                return make(bundle, p.openCl());
+            } catch (IllegalStateException e) {
+                if (choice == AparapiFixedEngine.DeviceChoice.OPENCL) {
+                    throw new EngineException(NAME + ": " + e.getMessage(), e);
+                }
+                pendingNote = e.getMessage();
+                return make(bundle, AparapiDevices.threadPool());
+            }
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            throw new EngineException(NAME + ": " + e.getMessage(), e);
+        } catch (LinkageError e) {
+            throw new EngineException(NAME + ": Aparapi unusable here: " + e, e);
+        }
+    }
+
+    private void closeModel() {
+        if (lfads != null) {
+            lfads.close();
+            lfads = null;
+        }
+        if (trials != null) {
+            trials.close();
+            trials = null;
+        }
+    }
+
+    private static AparapiLfadsFloat make(ModelBundle bundle, Device dev) {
+        return new AparapiLfadsFloat(bundle, dev);
+    }
+
+    @Override
+    public int inputCount() {
+        return lfads == null ? 0 : lfads.dims().dataDim();
+    }
+
+    /** The factors of the LFADS model (what {@code cpu} yields by default). */
+    @Override
+    public int outputCount() {
+        return lfads == null ? 0 : lfads.dims().facDim();
+    }
+
+    @Override
+    public int maxTrialBins() {
+        return lfads == null ? 0 : lfads.dims().encSeqLen();
+    }
+
+    @Override
+    public int trialSteps(int bins) {
+        return lfads == null ? 0 : lfads.trialSteps(bins);
+    }
+
+    private boolean ready() {
+        return !closed && lfads != null && health.healthy();
+    }
+
+    @Override
+    public int step(float[] in, float[] out) {
+        if (!ready()) {
+            if (out != null) {
+                Arrays.fill(out, 0, Math.min(out.length, outputCount()), 0f);
+            }
+            return lfads != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+        }
+        if (out == null || out.length < factors.length) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int s = lfads.step(in, factors, logRates);
+        System.arraycopy(factors, 0, out, 0, factors.length);
+        if (s == DecodeStatus.ENGINE_FAULT) {
+            faults++;
+            health = new EngineHealth(false, lfads.launcher().fault(), faults);
+        }
+        return s;
+    }
+
+    @Override
+    public int trial(float[] window, int bins, float[] out) {
+        if (!ready()) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return lfads != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+        }
+        int steps = trialSteps(bins);
+        int f = factors.length;
+        if (steps == 0 || window == null || out == null || window.length < (long) bins * inputCount()
+                || out.length < (long) steps * f) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int s = trials.trial(window, bins, trialFactors, trialLogRates);
+        System.arraycopy(trialFactors, 0, out, 0, steps * f);
+        if (s == DecodeStatus.ENGINE_FAULT) {
+            faults++;
+            health = new EngineHealth(false, trials.launcher().fault(), faults);
+        }
+        return s;
+    }
+
+    @Override
+    public void reset() {
+        if (lfads != null) {
+            lfads.reset();
+        }
+    }
+
+    @Override
+    public int checkpointBytes() {
+        return closed || lfads == null ? 0 : lfads.checkpointBytes();
+    }
+
+    @Override
+    public int saveCheckpoint(byte[] dst) {
+        if (!ready()) {
+            return DecodeStatus.NOT_READY;
+        }
+        return switch (lfads.save(dst)) {
+            case OK -> DecodeStatus.OK;
+            case BAD_VALUE -> DecodeStatus.NUMERIC_FAULT;
+            default -> DecodeStatus.INVALID_INPUT;
+        };
+    }
+
+    @Override
+    public int restoreCheckpoint(byte[] src) {
+        if (!ready()) {
+            return DecodeStatus.NOT_READY;
+        }
+        return lfads.restore(src) == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
+    }
+
+    @Override
+    public EngineHealth health() {
+        return health;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            closeModel();
+            health = new EngineHealth(false, "closed", faults);
+        }
+    }
+
+    /** Factory of {@code aparapi}. */
+    public static final class Factory implements EngineFactory {
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public Engine create() {
+            return new AparapiEngine(AparapiFixedEngine.DeviceChoice.AUTO);
+        }
+
+        @Override
+        public Engine create(Map<String, String> options) {
+            Map<String, String> o = options == null ? Map.of() : options;
+            for (String key : o.keySet()) {
+                if (!OPTIONS.contains(key)) {
+                    throw new EngineException(NAME + ": unknown option '" + key + "'; allowed are "
+                            + new TreeSet<>(OPTIONS));
+                }
+            }
+            if (!o.containsKey("device")) {
+                return new AparapiEngine(AparapiFixedEngine.DeviceChoice.AUTO);
+            }
+            String v = o.get("device");
+            try {
+                return new AparapiEngine(AparapiFixedEngine.DeviceChoice.valueOf(v.trim().toUpperCase(Locale.ROOT)));
+            } catch (RuntimeException e) {
+                throw new EngineException(NAME + ": option device must be auto, opencl or jtp, found '" + v + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+package io.reflex.gpu;
+
+import static io.reflex.decoders.lfads.LfadsTensors.CI_FWD;
+import static io.reflex.decoders.lfads.LfadsTensors.CI_H0;
+import static io.reflex.decoders.lfads.LfadsTensors.CON;
+import static io.reflex.decoders.lfads.LfadsTensors.CON_H0;
+import static io.reflex.decoders.lfads.LfadsTensors.CO_LINEAR;
+import static io.reflex.decoders.lfads.LfadsTensors.FAC_LINEAR;
+import static io.reflex.decoders.lfads.LfadsTensors.FAC_NORM;
+import static io.reflex.decoders.lfads.LfadsTensors.G0;
+import static io.reflex.decoders.lfads.LfadsTensors.GEN;
+import static io.reflex.decoders.lfads.LfadsTensors.READOUT;
+
+import com.aparapi.device.Device;
+import io.reflex.decoders.Counts;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.checkpoint.CheckpointStatus;
+import io.reflex.decoders.checkpoint.LfadsCheckpoint;
+import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.lfads.LfadsFloat32;
+import io.reflex.decoders.lfads.LfadsTensors;
+import java.util.Arrays;
+
+/**
+ * The causal float32 LFADS stream of {@link LfadsFloat32#step} with its step on an Aparapi device
+ * ({@link LfadsFloatStepKernel}): CI GRU on the raw counts, the lagged controller input, controller, co linear (the
+ * mean rows), generator, kernel-normalised factors and readout in one launch. Checkpoints in the {@code "LFS1"} layout
+ * of {@link LfadsFloat32#saveStream}, so a stream moves between this and the {@code cpu} engine.
+ *
+ * <p>Per-step calls allocate nothing on the Java side. Not thread-safe.
+ */
+final class AparapiLfadsFloat implements AutoCloseable {
+    private final LfadsDims d;
+    private final LfadsFloatStepKernel k;
+    private final KernelLauncher launcher;
+    private final LfadsCheckpoint layout;
+    private final float[] facInit;
+    private final int x;
+    private final int ci;
+    private final int ring;
+    private final int conIn;
+    private final int con;
+    private final int u;
+    private final int gen;
+    private final int fac;
+    private final int lr;
+    private final int ciH0;
+    private final int conH0;
+    private final int g0;
+    private final int zero;
+    // weights and biases: ci GRU ih, hh; con GRU ih, hh; gen GRU ih, hh; co linear, fac, readout
+    private final int[] wOff = new int[9];
+    private final int[] bOff = new int[9];
+    private final int[] tOff = new int[3];
+    private final int[] gruIn = new int[3];
+    private final int[] gruHidden = new int[3];
+    private final int[] linRows = new int[3];
+    private final int[] linCols = new int[3];
+    private int passes;
+    private long bins;
+
+    /**
+     * @throws IllegalArgumentException for an acausal bundle or one without a controller; for tensors of the wrong
+     *                                  shape (as {@link LfadsFloat32} finds them)
+     * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
+     */
+    AparapiLfadsFloat(ModelBundle b, Device device) {
+        LfadsFloat32 reference = new LfadsFloat32(b); // checks every shape the kernel reads
+        d = reference.dims();
+        if (!d.causal()) {
+            throw new IllegalArgumentException("only causal LFADS steps run on Aparapi yet; this bundle is not causal");
+        }
+        if (!d.hasController()) {
+            throw new IllegalArgumentException("the causal step needs a model with a controller (con_dim > 0)");
+        }
+        int c = d.ciEncDim();
+        int lag = d.ciLag();
+        int pos = 0;
+        x = pos;
+        pos += d.dataDim();
+        ci = pos;
+        pos += c;
+        ring = pos;
+        pos += (lag + 1) * c;
+        conIn = pos;
+        pos += c + d.facDim();
+        con = pos;
+        pos += d.conDim();
+        u = pos;
+        pos += d.coDim();
+        gen = pos;
+        pos += d.genDim();
+        fac = pos;
+        pos += d.facDim();
+        lr = pos;
+        pos += d.readoutDim();
+        ciH0 = pos;
+        pos += c;
+        conH0 = pos;
+        pos += d.conDim();
+        g0 = pos;
+        pos += d.genDim();
+        zero = pos;
+        pos += Math.max(1, c);
+
+        String[] gruPrefix = {CI_FWD, CON, GEN};
+        int[] ins = {d.dataDim(), d.conInputDim(), d.coDim()};
+        int[] hid = {c, d.conDim(), d.genDim()};
+        float[][] wts = new float[9][];
+        float[][] bs = new float[9][];
+        for (int q = 0; q < 3; q++) {
+            gruIn[q] = ins[q];
+            gruHidden[q] = hid[q];
+            wts[2 * q] = b.float32(gruPrefix[q] + "weight_ih");
+            wts[2 * q + 1] = b.float32(gruPrefix[q] + "weight_hh");
+            bs[2 * q] = b.float32(gruPrefix[q] + "bias_ih");
+            bs[2 * q + 1] = b.float32(gruPrefix[q] + "bias_hh");
+        }
+        // co linear: the first co_dim rows (the means) of [2·co_dim][con_dim]
+        wts[6] = Arrays.copyOf(b.float32(CO_LINEAR + "weight"), d.coDim() * d.conDim());
+        bs[6] = Arrays.copyOf(b.float32(CO_LINEAR + "bias"), d.coDim());
+        if (b.hasTensor(FAC_NORM)) {
+            wts[7] = b.float32(FAC_NORM);
+        } else {
+            double[] n = LfadsTensors.facNorm(b.floatAsDouble(FAC_LINEAR), d.facDim(), d.genDim());
+            wts[7] = new float[n.length];
+            for (int i = 0; i < n.length; i++) {
+                wts[7][i] = (float) n[i];
+            }
+        }
+        bs[7] = new float[d.facDim()];
+        wts[8] = b.float32(READOUT + "weight");
+        bs[8] = b.float32(READOUT + "bias");
+        int[][] lin = {{d.coDim(), d.conDim()}, {d.facDim(), d.genDim()}, {d.readoutDim(), d.facDim()}};
+        int wFloats = 0;
+        int bFloats = 0;
+        int tFloats = 0;
+        for (int q = 0; q < 9; q++) {
+            wOff[q] = wFloats;
+            wFloats += wts[q].length;
+            bOff[q] = bFloats;
+            bFloats += bs[q].length;
+        }
+        for (int q = 0; q < 3; q++) {
+            tOff[q] = tFloats;
+            tFloats += 3 * hid[q];
+            linRows[q] = lin[q][0];
+            linCols[q] = lin[q][1];
+        }
+        k = new LfadsFloatStepKernel(20, pos, wFloats, bFloats, tFloats, new float[] {(float) d.cellClip()});
+        for (int q = 0; q < 9; q++) {
+            System.arraycopy(wts[q], 0, k.w, wOff[q], wts[q].length);
+            System.arraycopy(bs[q], 0, k.bias, bOff[q], bs[q].length);
+        }
+        System.arraycopy(b.float32(CI_H0), 0, k.mem, ciH0, c);
+        System.arraycopy(b.float32(CON_H0), 0, k.mem, conH0, d.conDim());
+        System.arraycopy(b.float32(G0), 0, k.mem, g0, d.genDim());
+        layout = new LfadsCheckpoint(c, d.conDim(), d.genDim(), d.facDim(), lag);
+        // the factors of g0, as the reference computes them for a checkpoint before the first step
+        facInit = new float[d.facDim()];
+        byte[] cp = new byte[layout.bytes()];
+        reference.saveStream(cp);
+        LfadsCheckpoint.getQ12(cp, layout.facOffset(), facInit, 0, facInit.length);
+        int maxRows = Math.max(Math.max(d.dataDim(), c + d.facDim()), Math.max(d.conDim(), d.coDim()));
+        maxRows = Math.max(maxRows, Math.max(Math.max(d.genDim(), d.facDim()), d.readoutDim()));
+        launcher = KernelLauncher.open(k, device, maxRows);
+        // an empty first launch (KernelLauncher#close explains why)
+        Arrays.fill(k.ops, 0);
+        if (launcher.launch(1) != KernelLauncher.OK) {
+            String why = launcher.fault();
+            launcher.close();
+            throw new IllegalStateException(why);
+        }
+        reset();
+    }
+
+    KernelLauncher launcher() {
+        return launcher;
+    }
+
+    LfadsDims dims() {
+        return d;
+    }
+
+    long bins() {
+        return bins;
+    }
+
+    void reset() {
+        bins = 0;
+    }
+
+    private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp) {
+        op(type, rows, cols, w1, w2, b1, b2, src, dst, tmp, 0);
+    }
+
+    private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp,
+                    int sparse) {
+        int o = passes * LfadsStepKernel.OP_INTS;
+        int[] p = k.ops;
+        p[o + LfadsStepKernel.O_TYPE] = type;
+        p[o + LfadsStepKernel.O_ROWS] = rows;
+        p[o + LfadsStepKernel.O_COLS] = cols;
+        p[o + LfadsStepKernel.O_W] = w1;
+        p[o + LfadsStepKernel.O_W2] = w2;
+        p[o + LfadsStepKernel.O_B] = b1;
+        p[o + LfadsStepKernel.O_B2] = b2;
+        p[o + LfadsStepKernel.O_X] = src;
+        p[o + LfadsStepKernel.O_Y] = dst;
+        p[o + LfadsStepKernel.O_SHIFT] = sparse;
+        p[o + LfadsStepKernel.O_CLIP] = 0;
+        p[o + LfadsStepKernel.O_TMP] = tmp;
+        passes++;
+    }
+
+    private void copyOp(int n, int src, int dst) {
+        if (n > 0) {
+            op(LfadsStepKernel.COPY, n, 0, 0, 0, 0, 0, src, dst, 0);
+        }
+    }
+
+    private void gruOps(int q, int src, int state) {
+        int a = 2 * q;
+        // the CI GRU reads spike counts: summed as FloatGru does for sparse input (zero counts skipped)
+        op(LfadsStepKernel.GRU_A, gruHidden[q], gruIn[q], wOff[a], wOff[a + 1], bOff[a], bOff[a + 1], src, state,
+                tOff[q], q == 0 ? 1 : 0);
+        op(LfadsStepKernel.GRU_B, gruHidden[q], gruIn[q], wOff[a], wOff[a + 1], bOff[a], bOff[a + 1], src, state,
+                tOff[q]);
+    }
+
+    private void linearOp(int q, int src, int dst) {
+        op(LfadsStepKernel.LINEAR, linRows[q], linCols[q], wOff[6 + q], 0, bOff[6 + q], 0, src, dst, 0);
+    }
+
+    private int fail(int status, float[] factors, float[] logRates) {
+        if (factors != null) {
+            Arrays.fill(factors, 0, Math.min(factors.length, d.facDim()), 0f);
+        }
+        if (logRates != null) {
+            Arrays.fill(logRates, 0, Math.min(logRates.length, d.readoutDim()), 0f);
+        }
+        return status;
+    }
+
+    /**
+     * One causal step, as {@link LfadsFloat32#step}.
+     *
+     * @return OK; INVALID_INPUT (outputs zeroed, stream unchanged) for short arrays or an invalid count;
+     *         NUMERIC_FAULT for a non-finite log-rate; ENGINE_FAULT when the launch failed or ran elsewhere than the
+     *         chosen device
+     */
+    int step(float[] counts, float[] factors, float[] logRates) {
+        int dd = d.dataDim();
+        if (counts == null || factors == null || logRates == null || counts.length < dd
+                || factors.length < d.facDim() || logRates.length < d.readoutDim() || !Counts.allValid(counts, 0, dd)) {
+            return fail(DecodeStatus.INVALID_INPUT, factors, logRates);
+        }
+        return advance(counts, 0, true, factors, 0, logRates, 0);
+    }
+
+    /**
+     * One decoder step: with {@code input} the causal step on {@code counts[off..off+D)} (validated by the caller);
+     * without, a forward-prediction step of a trial past its last bin (no CI GRU, zero controller input from the
+     * encoder, as {@link LfadsFloat32#trial} does for {@code t >= bins}).
+     */
+    private int advance(float[] counts, int off, boolean input, float[] factors, int fOff, float[] logRates,
+                        int lOff) {
+        if (input) {
+            System.arraycopy(counts, off, k.mem, x, d.dataDim());
+        }
+        int c = d.ciEncDim();
+        int lag = d.ciLag();
+        passes = 0;
+        if (bins == 0) {
+            copyOp(d.genDim(), g0, gen);
+            copyOp(d.conDim(), conH0, con);
+            copyOp(c, ciH0, ci);
+            linearOp(1, gen, fac);
+        }
+        if (input) {
+            gruOps(0, x, ci);
+            copyOp(c, ci, ring + (int) (bins % (lag + 1)) * c);
+        }
+        copyOp(c, input && bins >= lag ? ring + (int) ((bins - lag) % (lag + 1)) * c : zero, conIn);
+        copyOp(d.facDim(), fac, conIn + c);
+        gruOps(1, conIn, con);
+        linearOp(0, con, u);
+        gruOps(2, u, gen);
+        linearOp(1, gen, fac);
+        linearOp(2, fac, lr);
+        if (launcher.launch(passes) != KernelLauncher.OK) {
+            return fail(DecodeStatus.ENGINE_FAULT, factors, logRates);
+        }
+        System.arraycopy(k.mem, fac, factors, fOff, d.facDim());
+        System.arraycopy(k.mem, lr, logRates, lOff, d.readoutDim());
+        bins++;
+        for (int i = 0; i < d.readoutDim(); i++) {
+            if (!Float.isFinite(logRates[lOff + i])) {
+                return fail(DecodeStatus.NUMERIC_FAULT, factors, logRates);
+            }
+        }
+        return DecodeStatus.OK;
+    }
+
+    /** Decoder steps of a trial of {@code bins} bins: {@code bins + recon_seq_len − encod_seq_len}, or 0 if invalid. */
+    int trialSteps(int trialBins) {
+        return trialBins < 1 || trialBins > d.encSeqLen() ? 0 : trialBins + d.reconSeqLen() - d.encSeqLen();
+    }
+
+    /**
+     * A whole trial of a causal model, as {@link LfadsFloat32#trial}: the stream restarts from the learned initial
+     * states, the {@code bins} bins run as causal steps and the remaining decoder steps as forward predictions. The
+     * stream's state is the trial's afterwards (the engine keeps a separate instance for trials). One launch per step.
+     *
+     * @return OK; INVALID_INPUT (outputs zeroed) for a window outside [1, encod_seq_len], short arrays or an invalid
+     *         count; NUMERIC_FAULT for a non-finite log-rate; ENGINE_FAULT when a launch failed or ran elsewhere
+     */
+    int trial(float[] counts, int trialBins, float[] factors, float[] logRates) {
+        int steps = trialSteps(trialBins);
+        int dd = d.dataDim();
+        if (steps == 0 || counts == null || factors == null || logRates == null
+                || counts.length < (long) trialBins * dd || factors.length < (long) steps * d.facDim()
+                || logRates.length < (long) steps * d.readoutDim() || !Counts.allValid(counts, 0, trialBins * dd)) {
+            if (factors != null) {
+                Arrays.fill(factors, 0f);
+            }
+            if (logRates != null) {
+                Arrays.fill(logRates, 0f);
+            }
+            return DecodeStatus.INVALID_INPUT;
+        }
+        bins = 0;
+        for (int t = 0; t < steps; t++) {
+            int s = advance(counts, t * dd, t < trialBins, factors, t * d.facDim(), logRates, t * d.readoutDim());
+            if (s != DecodeStatus.OK) {
+                Arrays.fill(factors, 0f);
+                Arrays.fill(logRates, 0f);
+                return s;
+            }
+        }
+        return DecodeStatus.OK;
+    }
+
+    int checkpointBytes() {
+        return layout.bytes();
+    }
+
+    /** The {@code "LFS1"} checkpoint, as {@link LfadsFloat32#saveStream}. Allocates nothing. */
+    CheckpointStatus save(byte[] dst) {
+        if (dst == null || dst.length < layout.bytes()) {
+            return CheckpointStatus.TOO_SHORT;
+        }
+        int c = d.ciEncDim();
+        int lag = d.ciLag();
+        float[] mem = k.mem;
+        layout.writeHeader(dst, bins);
+        boolean finite;
+        if (bins == 0) {
+            finite = LfadsCheckpoint.putQ12(dst, layout.ciOffset(), mem, ciH0, c)
+                    && LfadsCheckpoint.putQ12(dst, layout.conOffset(), mem, conH0, d.conDim())
+                    && LfadsCheckpoint.putQ12(dst, layout.genOffset(), mem, g0, d.genDim())
+                    && LfadsCheckpoint.putQ12(dst, layout.facOffset(), facInit, 0, d.facDim());
+        } else {
+            finite = LfadsCheckpoint.putQ12(dst, layout.ciOffset(), mem, ci, c)
+                    && LfadsCheckpoint.putQ12(dst, layout.conOffset(), mem, con, d.conDim())
+                    && LfadsCheckpoint.putQ12(dst, layout.genOffset(), mem, gen, d.genDim())
+                    && LfadsCheckpoint.putQ12(dst, layout.facOffset(), mem, fac, d.facDim());
+        }
+        for (int q = 0; q < lag && finite; q++) {
+            long bin = bins - 1 - q;
+            if (bin >= 0) {
+                finite = LfadsCheckpoint.putQ12(dst, layout.histOffset(q), mem, ring + (int) (bin % (lag + 1)) * c, c);
+            } else {
+                LfadsCheckpoint.putZeros(dst, layout.histOffset(q), c);
+            }
+        }
+        return finite ? CheckpointStatus.OK : CheckpointStatus.BAD_VALUE;
+    }
+
+    /** Continues from an {@code "LFS1"} checkpoint, as {@link LfadsFloat32#restoreStream}. Allocates nothing. */
+    CheckpointStatus restore(byte[] src) {
+        CheckpointStatus s = layout.check(src);
+        if (!s.ok()) {
+            return s;
+        }
+        long b = LfadsCheckpoint.bins(src);
+        if (b == 0) {
+            bins = 0;
+            return CheckpointStatus.OK;
+        }
+        int c = d.ciEncDim();
+        int lag = d.ciLag();
+        float[] mem = k.mem;
+        LfadsCheckpoint.getQ12(src, layout.ciOffset(), mem, ci, c);
+        LfadsCheckpoint.getQ12(src, layout.conOffset(), mem, con, d.conDim());
+        LfadsCheckpoint.getQ12(src, layout.genOffset(), mem, gen, d.genDim());
+        LfadsCheckpoint.getQ12(src, layout.facOffset(), mem, fac, d.facDim());
+        for (int q = 0; q < lag; q++) {
+            long bin = b - 1 - q;
+            if (bin >= 0) {
+                LfadsCheckpoint.getQ12(src, layout.histOffset(q), mem, ring + (int) (bin % (lag + 1)) * c, c);
+            }
+        }
+        bins = b;
+        return CheckpointStatus.OK;
+    }
+
+    @Override
+    public void close() {
+        launcher.close();
+    }
+}
