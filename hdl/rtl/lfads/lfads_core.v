@@ -50,20 +50,20 @@ module lfads_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [31:0]  flags,
     /* verilator lint_on UNUSEDSIGNAL */
-    output reg          rd_cmd_valid,
-    input  wire         rd_cmd_ready,
-    output reg  [63:0]  rd_cmd_addr,
-    output reg  [31:0]  rd_cmd_len,
-    input  wire         rd_valid,
-    output wire         rd_ready,
-    input  wire [511:0] rd_data,
-    output reg          wr_cmd_valid,
-    input  wire         wr_cmd_ready,
-    output reg  [63:0]  wr_cmd_addr,
-    output reg  [31:0]  wr_cmd_len,
-    output wire         wr_valid,
-    input  wire         wr_ready,
-    output wire [511:0] wr_data,
+    output reg          m_rd_cmd_valid,
+    input  wire         m_rd_cmd_ready,
+    output reg  [63:0]  m_rd_cmd_addr,
+    output reg  [31:0]  m_rd_cmd_len,
+    input  wire         s_rd_valid,
+    output wire         s_rd_ready,
+    input  wire [511:0] s_rd_data,
+    output reg          m_wr_cmd_valid,
+    input  wire         m_wr_cmd_ready,
+    output reg  [63:0]  m_wr_cmd_addr,
+    output reg  [31:0]  m_wr_cmd_len,
+    output wire         m_wr_valid,
+    input  wire         m_wr_ready,
+    output wire [511:0] m_wr_data,
     input  wire         wr_idle
 );
     localparam integer L    = 3 * H;
@@ -128,8 +128,8 @@ module lfads_core #(
             /* verilator lint_off PINCONNECTEMPTY */
             lfads_lane #(.P(P), .WD(WD), .NB(NB), .AXB(1)) u_lane (
                 .clk(clk),
-                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
-                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
+                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(s_rd_data[16*P-1:0]),
+                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(s_rd_data[31:0]),
                 .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(ld_lut_wd),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
                 .iss_thr(iss_thr), .iss_axb(iss_axb), .iss_shift(iss_shift),
@@ -149,7 +149,7 @@ module lfads_core #(
     reg [$clog2(XW+1)-1:0] x_wa;
     wire                 x_re;
     wire [$clog2(XW+1)-1:0] x_ra;
-    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(rd_data),
+    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(s_rd_data),
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
     // ------------------------------------------------------------------ vectors
@@ -164,8 +164,8 @@ module lfads_core #(
     reg  [511:0] fifo_din;
     wire         fifo_in_ready;
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
-        .in_ready(fifo_in_ready), .in_data(fifo_din), .out_valid(wr_valid), .out_ready(wr_ready),
-        .out_data(wr_data));
+        .in_ready(fifo_in_ready), .in_data(fifo_din), .out_valid(m_wr_valid), .out_ready(m_wr_ready),
+        .out_data(m_wr_data));
 
     // ------------------------------------------------------------------ model registers
     reg [31:0] hdr_reg [0:9];
@@ -247,16 +247,16 @@ module lfads_core #(
     /* verilator lint_off PINCONNECTEMPTY */
     lfads_loader #(.L(L), .WD(WD), .NB(NB), .NH0(NH0)) u_loader (.clk(clk), .rst(rst),
         .s_load_valid(state_reg == S_IDLE && start && flags[0]), .s_load_ready(), .s_load_addr(w_addr),
-        .m_rd_cmd_valid(ld_cmd_valid), .m_rd_cmd_ready(rd_cmd_ready), .m_rd_cmd_addr(ld_cmd_addr),
-        .m_rd_cmd_len(ld_cmd_len), .s_rd_valid(rd_valid), .s_rd_ready(ld_rd_ready), .s_rd_data(rd_data),
+        .m_rd_cmd_valid(ld_cmd_valid), .m_rd_cmd_ready(m_rd_cmd_ready), .m_rd_cmd_addr(ld_cmd_addr),
+        .m_rd_cmd_len(ld_cmd_len), .s_rd_valid(s_rd_valid), .s_rd_ready(ld_rd_ready), .s_rd_data(s_rd_data),
         .m_hdr0_valid(ld_hdr0), .m_hdr1_valid(ld_hdr1), .m_check_valid(ld_check), .s_check_ok(hdr_ok),
         .m_h0_valid(ld_h0), .m_h0_beat(ld_h0_beat), .m_w_we(ln_w_we_any), .m_b_we(ln_b_we_any),
         .m_lut_we_sig(ln_l_we_sig), .m_lut_we_tanh(ln_l_we_tanh), .m_lane(ld_lane), .m_wa(ld_wa), .m_ba(ld_ba),
         .m_la(ld_la), .m_lut_wd(ld_lut_wd), .m_done(ld_done), .m_loaded(ld_loaded));
     /* verilator lint_on PINCONNECTEMPTY */
 
-    assign rd_ready = ld_rd_ready || rdr_busy_reg;
-    wire rd_fire = rd_valid && rd_ready;
+    assign s_rd_ready = ld_rd_ready || rdr_busy_reg;
+    wire rd_fire = s_rd_valid && s_rd_ready;
 
     // ---------------------------------------------------------------- GRU arithmetic (FIXED_POINT.md section 5)
     // One cycle before a thread's gate event its state h (and, before the n gate, its stored 16384 - z and
@@ -364,8 +364,8 @@ module lfads_core #(
         bp_next = bp_reg; fb_next = fb_reg; bb_next = bb_reg; ncmd_next = ncmd_reg; wptr_next = wptr_reg;
         rrem_next = rrem_reg; rlen_next = rlen_reg; wcmd_next = wcmd_reg;
         // the loader's read commands (zero while it is idle); the input reader's are issued only after a load
-        rd_cmd_valid = ld_cmd_valid; rd_cmd_addr = ld_cmd_addr; rd_cmd_len = ld_cmd_len;
-        wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
+        m_rd_cmd_valid = ld_cmd_valid; m_rd_cmd_addr = ld_cmd_addr; m_rd_cmd_len = ld_cmd_len;
+        m_wr_cmd_valid = 1'b0; m_wr_cmd_addr = 64'd0; m_wr_cmd_len = 32'd0;
         x_we = 1'b0; x_wa = wptr_reg[$clog2(XW+1)-1:0];
         fifo_push = 1'b0; fifo_din = pbuf_reg[512*(REC_BEATS-ocnt_reg) +: 512];
         blen = 32'd0; bstart = 32'd0;
@@ -513,8 +513,8 @@ module lfads_core #(
             if (ncmd_reg < 2) begin if (blen > BL0) blen = BL0; end
             else if (blen > BL1) blen = BL1;
             bstart = ncmd_reg[0] ? nbt_reg - bp_reg - blen : fp_reg;
-            rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg + {26'd0, bstart, 6'd0}; rd_cmd_len = blen;
-            if (rd_cmd_ready) begin
+            m_rd_cmd_valid = 1'b1; m_rd_cmd_addr = ia_reg + {26'd0, bstart, 6'd0}; m_rd_cmd_len = blen;
+            if (m_rd_cmd_ready) begin
                 rdr_busy_next = 1'b1; wptr_next = bstart; rrem_next = blen; rlen_next = blen;
                 rdir_next = ncmd_reg[0]; ncmd_next = ncmd_reg + 1;
                 if (ncmd_reg[0]) bp_next = bp_reg + blen; else fp_next = fp_reg + blen;
@@ -529,8 +529,8 @@ module lfads_core #(
             end
         end
         if (wcmd_reg) begin
-            wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = steps_reg * REC_BEATS;
-            if (wr_cmd_ready) wcmd_next = 1'b0;
+            m_wr_cmd_valid = 1'b1; m_wr_cmd_addr = oa_reg; m_wr_cmd_len = steps_reg * REC_BEATS;
+            if (m_wr_cmd_ready) wcmd_next = 1'b0;
         end
 
         // ---- main FSM
@@ -571,7 +571,7 @@ module lfads_core #(
             S_GEN: if (t0s_reg == T_IDLE && ot_reg == steps_reg && ocnt_reg == 0) begin
                 state_next = S_FLUSH; os_next = O_IDLE;
             end
-            S_FLUSH: if (wr_idle && !wr_valid && !wcmd_reg) begin state_next = S_DONE; rdr_on_next = 1'b0; end
+            S_FLUSH: if (wr_idle && !m_wr_valid && !wcmd_reg) begin state_next = S_DONE; rdr_on_next = 1'b0; end
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
@@ -629,7 +629,7 @@ module lfads_core #(
         dbg_cyc <= (state_reg == S_IDLE) ? 0 : dbg_cyc + 1;
         if (g_valid) $display("TR %0d grant n=%0d tag=%0d thr=%0d ph=%0d op=%0d st=%0d t0=%0d/%0d t1=%0d/%0d", dbg_cyc, g_n, g_tag, g_thr, g_ph, g_op, state_reg, t0s_reg, t0t_reg, t1s_reg, t1t_reg);
         if (ev_any) $display("TR %0d event thr=%0d b=%0d", dbg_cyc, ev_thr, ev_b);
-        if (rd_cmd_valid && rd_cmd_ready) $display("TR %0d rdcmd len=%0d", dbg_cyc, rd_cmd_len);
+        if (m_rd_cmd_valid && m_rd_cmd_ready) $display("TR %0d rdcmd len=%0d", dbg_cyc, m_rd_cmd_len);
         if (state_reg != state_next) $display("TR %0d state %0d -> %0d", dbg_cyc, state_reg, state_next);
     end
 `endif
@@ -646,16 +646,16 @@ module lfads_core #(
             ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; run_reg <= flags[1];
         end
         if (ld_hdr0)
-            for (h = 0; h < 10; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
+            for (h = 0; h < 10; h = h + 1) hdr_reg[h] <= s_rd_data[32*h +: 32];
         if (ld_hdr1)
-            for (h = 0; h < 10; h = h + 1) sh_reg[h] <= rd_data[32*h +: 6];
+            for (h = 0; h < 10; h = h + 1) sh_reg[h] <= s_rd_data[32*h +: 6];
         if (ld_check) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9][16:0]; tmod_reg <= hdr_reg[2]; end
         // h0: unit h is word h % 32 of beat h / 32 (constant indices: a compare per unit, no shifter)
         if (ld_h0)
             for (h = 0; h < 2 * H; h = h + 1)
                 if (ld_h0_beat == h / 32) begin
-                    if (h < H) h0f_reg[16*h +: 16] <= rd_data[16*(h%32) +: 16];
-                    else h0b_reg[16*(h-H) +: 16] <= rd_data[16*(h%32) +: 16];
+                    if (h < H) h0f_reg[16*h +: 16] <= s_rd_data[16*(h%32) +: 16];
+                    else h0b_reg[16*(h-H) +: 16] <= s_rd_data[16*(h%32) +: 16];
                 end
         if (state_reg == S_RUN) begin
             steps_reg <= bins_reg + extra_reg;

@@ -63,20 +63,20 @@ module lfads_step_core #(
     input  wire [63:0]  st_addr,
     input  wire [31:0]  n_bins,
     input  wire [31:0]  flags,
-    output reg          rd_cmd_valid,
-    input  wire         rd_cmd_ready,
-    output reg  [63:0]  rd_cmd_addr,
-    output reg  [31:0]  rd_cmd_len,
-    input  wire         rd_valid,
-    output wire         rd_ready,
-    input  wire [511:0] rd_data,
-    output reg          wr_cmd_valid,
-    input  wire         wr_cmd_ready,
-    output reg  [63:0]  wr_cmd_addr,
-    output reg  [31:0]  wr_cmd_len,
-    output wire         wr_valid,
-    input  wire         wr_ready,
-    output wire [511:0] wr_data,
+    output reg          m_rd_cmd_valid,
+    input  wire         m_rd_cmd_ready,
+    output reg  [63:0]  m_rd_cmd_addr,
+    output reg  [31:0]  m_rd_cmd_len,
+    input  wire         s_rd_valid,
+    output wire         s_rd_ready,
+    input  wire [511:0] s_rd_data,
+    output reg          m_wr_cmd_valid,
+    input  wire         m_wr_cmd_ready,
+    output reg  [63:0]  m_wr_cmd_addr,
+    output reg  [31:0]  m_wr_cmd_len,
+    output wire         m_wr_valid,
+    input  wire         m_wr_ready,
+    output wire [511:0] m_wr_data,
     input  wire         wr_idle
 );
     localparam integer L    = 3 * H;
@@ -162,8 +162,8 @@ module lfads_step_core #(
         for (gl = 0; gl < L; gl = gl + 1) begin : lane
             lfads_lane #(.P(P), .WD(WD), .NB(NB)) u_lane (
                 .clk(clk),
-                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
-                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
+                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(s_rd_data[16*P-1:0]),
+                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(s_rd_data[31:0]),
                 .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(ld_lut_wd),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
                 .iss_thr(iss_thr), .iss_axb(1'b0), .iss_shift(iss_shift),
@@ -178,7 +178,7 @@ module lfads_step_core #(
     reg [$clog2(XW+1)-1:0] x_wa;
     wire                 x_re;
     wire [$clog2(XW+1)-1:0] x_ra;
-    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(rd_data),
+    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(s_rd_data),
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
     // ------------------------------------------------------------------ vectors and state
@@ -201,8 +201,8 @@ module lfads_step_core #(
     reg          sv_push;         // SAVE: a state beat goes to the FIFO (records and state never overlap)
     reg  [511:0] sv_beat;         // SAVE: the state beat of this cycle
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
-        .in_ready(fifo_in_ready), .in_data(sv_push ? sv_beat : out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
-        .out_ready(wr_ready), .out_data(wr_data));
+        .in_ready(fifo_in_ready), .in_data(sv_push ? sv_beat : out_reg[512*pcnt_reg +: 512]), .out_valid(m_wr_valid),
+        .out_ready(m_wr_ready), .out_data(m_wr_data));
     always @* fifo_push = (push_busy_reg || sv_push) && fifo_in_ready;
 
     // ------------------------------------------------------------------ model registers
@@ -251,16 +251,16 @@ module lfads_step_core #(
     /* verilator lint_off PINCONNECTEMPTY */
     lfads_loader #(.L(L), .WD(WD), .NB(NB), .NH0(NH0)) u_loader (.clk(clk), .rst(rst),
         .s_load_valid(ld_start), .s_load_ready(), .s_load_addr(w_addr),
-        .m_rd_cmd_valid(ld_cmd_valid), .m_rd_cmd_ready(rd_cmd_ready), .m_rd_cmd_addr(ld_cmd_addr),
-        .m_rd_cmd_len(ld_cmd_len), .s_rd_valid(rd_valid), .s_rd_ready(ld_rd_ready), .s_rd_data(rd_data),
+        .m_rd_cmd_valid(ld_cmd_valid), .m_rd_cmd_ready(m_rd_cmd_ready), .m_rd_cmd_addr(ld_cmd_addr),
+        .m_rd_cmd_len(ld_cmd_len), .s_rd_valid(s_rd_valid), .s_rd_ready(ld_rd_ready), .s_rd_data(s_rd_data),
         .m_hdr0_valid(ld_hdr0), .m_hdr1_valid(ld_hdr1), .m_check_valid(ld_check), .s_check_ok(hdr_ok),
         .m_h0_valid(ld_h0), .m_h0_beat(ld_h0_beat), .m_w_we(ln_w_we_any), .m_b_we(ln_b_we_any),
         .m_lut_we_sig(ln_l_we_sig), .m_lut_we_tanh(ln_l_we_tanh), .m_lane(ld_lane), .m_wa(ld_wa), .m_ba(ld_ba),
         .m_la(ld_la), .m_lut_wd(ld_lut_wd), .m_done(ld_done), .m_loaded(ld_loaded));
     /* verilator lint_on PINCONNECTEMPTY */
 
-    assign rd_ready = ld_rd_ready || xload_reg || state_reg == S_RS;
-    wire rd_fire = rd_valid && rd_ready;
+    assign s_rd_ready = ld_rd_ready || xload_reg || state_reg == S_RS;
+    wire rd_fire = s_rd_valid && s_rd_ready;
 
     // ------------------------------------------------------------------ job completion events
     // Every job gives one resq_v and every H job one gate_v, in issue order: queue what each one means.
@@ -364,8 +364,8 @@ module lfads_step_core #(
         end
     endfunction
     wire [31:0] st_beats = B_HIST + lag_reg * HB;   // beats of the loaded model's state: ci_lag history entries
-    wire rs_hdr_ok = rd_data[31:0] == ST_MAGIC && rd_data[63:32] == H && rd_data[95:64] == F
-                     && rd_data[127:96] == LAG_MAX && rd_data[159:128] == lag_reg;
+    wire rs_hdr_ok = s_rd_data[31:0] == ST_MAGIC && s_rd_data[63:32] == H && s_rd_data[95:64] == F
+                     && s_rd_data[127:96] == LAG_MAX && s_rd_data[159:128] == lag_reg;
     // the whole state as SAVE writes it (history entries beyond ci_lag are not written); constant indices only
     reg [512*SB_MAX-1:0] sv_vec;
     integer es, js;
@@ -419,8 +419,8 @@ module lfads_step_core #(
     always @* begin
         state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; bin_next = bin_reg; cis_next = cis_reg; cibin_next = cibin_reg;
         // the loader's read commands (zero while it is idle); the core's own are issued only outside a load
-        rd_cmd_valid = ld_cmd_valid; rd_cmd_addr = ld_cmd_addr; rd_cmd_len = ld_cmd_len;
-        wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
+        m_rd_cmd_valid = ld_cmd_valid; m_rd_cmd_addr = ld_cmd_addr; m_rd_cmd_len = ld_cmd_len;
+        m_wr_cmd_valid = 1'b0; m_wr_cmd_addr = 64'd0; m_wr_cmd_len = 32'd0;
         x_we = xload_reg && rd_fire; x_wa = xcnt_reg[$clog2(XW+1)-1:0];
         main_req = 1'b0; ciin_load = 1'b0; ro_req_next = ro_req_reg; sv_push = 1'b0;
         g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_thr = 1'b0; g_op = 0;
@@ -454,8 +454,8 @@ module lfads_step_core #(
             S_RS_CMD: begin
                 if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else begin
-                    rd_cmd_valid = 1'b1; rd_cmd_addr = sa_reg; rd_cmd_len = st_beats;
-                    if (rd_cmd_ready) begin state_next = S_RS; cnt_next = 0; end
+                    m_rd_cmd_valid = 1'b1; m_rd_cmd_addr = sa_reg; m_rd_cmd_len = st_beats;
+                    if (m_rd_cmd_ready) begin state_next = S_RS; cnt_next = 0; end
                 end
             end
             S_RS: if (rd_fire) begin
@@ -471,12 +471,12 @@ module lfads_step_core #(
             end
             // the counts stream into the input RAM under the first steps (the CI thread waits for its beats)
             S_X_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg; rd_cmd_len = x_beats;
-                if (rd_cmd_ready) state_next = S_OUT_CMD;
+                m_rd_cmd_valid = 1'b1; m_rd_cmd_addr = ia_reg; m_rd_cmd_len = x_beats;
+                if (m_rd_cmd_ready) state_next = S_OUT_CMD;
             end
             S_OUT_CMD: begin
-                wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = bins_reg * REC_BEATS;
-                if (wr_cmd_ready) begin state_next = S_BIN; bin_next = 0; end
+                m_wr_cmd_valid = 1'b1; m_wr_cmd_addr = oa_reg; m_wr_cmd_len = bins_reg * REC_BEATS;
+                if (m_wr_cmd_ready) begin state_next = S_BIN; bin_next = 0; end
             end
             // a bin starts when the CI thread has finished the previous one (hist is current): the CI step of
             // this bin starts now; the controller input is taken now (lag >= 1) or after that step (lag 0)
@@ -553,14 +553,14 @@ module lfads_step_core #(
                     bin_next = bin_reg + 1; state_next = S_BIN;
                 end
             end
-            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !wr_valid)
+            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !m_wr_valid)
                 state_next = flags_reg[3] ? S_SV_CMD : S_DONE;
             // SAVE: the state beats go through the output FIFO once the records are written
             S_SV_CMD: begin
                 if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else begin
-                    wr_cmd_valid = 1'b1; wr_cmd_addr = sa_reg; wr_cmd_len = st_beats;
-                    if (wr_cmd_ready) begin state_next = S_SV; cnt_next = 0; end
+                    m_wr_cmd_valid = 1'b1; m_wr_cmd_addr = sa_reg; m_wr_cmd_len = st_beats;
+                    if (m_wr_cmd_ready) begin state_next = S_SV; cnt_next = 0; end
                 end
             end
             S_SV: begin
@@ -570,7 +570,7 @@ module lfads_step_core #(
                     if (cnt_reg == st_beats - 1) state_next = S_SV_FLUSH;
                 end
             end
-            S_SV_FLUSH: if (wr_idle && !wr_valid) state_next = S_DONE;
+            S_SV_FLUSH: if (wr_idle && !m_wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
@@ -653,15 +653,15 @@ module lfads_step_core #(
             flags_reg <= flags;
         end
         if (ld_hdr0)
-            for (h = 0; h < 11; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
+            for (h = 0; h < 11; h = h + 1) hdr_reg[h] <= s_rd_data[32*h +: 32];
         if (ld_hdr1)
-            for (h = 0; h < 16; h = h + 1) sh_reg[h] <= h < 9 ? rd_data[32*h +: 6] : 6'd0;
+            for (h = 0; h < 16; h = h + 1) sh_reg[h] <= h < 9 ? s_rd_data[32*h +: 6] : 6'd0;
         if (ld_check) begin lag_reg <= hdr_reg[9]; clip_reg <= hdr_reg[10]; end
         if (ld_h0)
             for (h = 0; h < 32; h = h + 1)
-                if (32 * ld_h0_beat + h < H) h0ci_reg[16*(32*ld_h0_beat+h) +: 16] <= rd_data[16*h +: 16];
-                else if (32 * ld_h0_beat + h < 2 * H) h0con_reg[16*(32*ld_h0_beat+h-H) +: 16] <= rd_data[16*h +: 16];
-                else if (32 * ld_h0_beat + h < 3 * H) h0g_reg[16*(32*ld_h0_beat+h-2*H) +: 16] <= rd_data[16*h +: 16];
+                if (32 * ld_h0_beat + h < H) h0ci_reg[16*(32*ld_h0_beat+h) +: 16] <= s_rd_data[16*h +: 16];
+                else if (32 * ld_h0_beat + h < 2 * H) h0con_reg[16*(32*ld_h0_beat+h-H) +: 16] <= s_rd_data[16*h +: 16];
+                else if (32 * ld_h0_beat + h < 3 * H) h0g_reg[16*(32*ld_h0_beat+h-2*H) +: 16] <= s_rd_data[16*h +: 16];
         // RESET: the golden model's initial states; no CI output is older than the start
         if (state_reg == S_RESET && ld_loaded) begin
             cih_reg <= h0ci_reg; conh_reg <= h0con_reg; gh_reg <= h0g_reg;
@@ -674,26 +674,26 @@ module lfads_step_core #(
         if (state_reg == S_RS && rd_fire) begin
             if (cnt_reg == 0) begin
                 rs_ok_reg <= rs_hdr_ok;
-                if (rs_hdr_ok) nbin_reg <= rd_data[255:192];
+                if (rs_hdr_ok) nbin_reg <= s_rd_data[255:192];
             end else if (rs_ok_reg) begin
                 for (er = 0; er < H; er = er + 1) begin
-                    if (cnt_reg == B_CI + er/32) cih_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
-                    if (cnt_reg == B_CON + er/32) conh_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
-                    if (cnt_reg == B_GEN + er/32) gh_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_CI + er/32) cih_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_CON + er/32) conh_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_GEN + er/32) gh_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
                 end
                 for (er = 0; er < F; er = er + 1)
-                    if (cnt_reg == B_F + er/32) fv_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_F + er/32) fv_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
                 for (jr = 0; jr < LAG_MAX; jr = jr + 1)
                     for (er = 0; er < H; er = er + 1)
                         if (cnt_reg == B_HIST + jr*HB + er/32)
-                            hist_reg[16*(H*jr + er) +: 16] <= rd_data[16*(er%32) +: 16];
+                            hist_reg[16*(H*jr + er) +: 16] <= s_rd_data[16*(er%32) +: 16];
             end
         end
         // controller input of the bin: before its CI step (lag >= 1) or after it (lag 0)
         if (ciin_load) ciin_reg <= ci_src;
         // counts loader
         if (rst) xload_reg <= 1'b0;
-        else if (state_reg == S_X_CMD && rd_cmd_ready) begin xload_reg <= 1'b1; xcnt_reg <= 0; end
+        else if (state_reg == S_X_CMD && m_rd_cmd_ready) begin xload_reg <= 1'b1; xcnt_reg <= 0; end
         else if (xload_reg && rd_fire) begin
             xcnt_reg <= xcnt_reg + 1;
             if (xcnt_reg == x_beats - 1) xload_reg <= 1'b0;
