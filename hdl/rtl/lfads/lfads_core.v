@@ -50,20 +50,20 @@ module lfads_core #(
     /* verilator lint_off UNUSEDSIGNAL */
     input  wire [31:0]  flags,
     /* verilator lint_on UNUSEDSIGNAL */
-    output reg          rd_cmd_valid,
-    input  wire         rd_cmd_ready,
-    output reg  [63:0]  rd_cmd_addr,
-    output reg  [31:0]  rd_cmd_len,
-    input  wire         rd_valid,
-    output wire         rd_ready,
-    input  wire [511:0] rd_data,
-    output reg          wr_cmd_valid,
-    input  wire         wr_cmd_ready,
-    output reg  [63:0]  wr_cmd_addr,
-    output reg  [31:0]  wr_cmd_len,
-    output wire         wr_valid,
-    input  wire         wr_ready,
-    output wire [511:0] wr_data,
+    output reg          m_rd_cmd_valid,
+    input  wire         m_rd_cmd_ready,
+    output reg  [63:0]  m_rd_cmd_addr,
+    output reg  [31:0]  m_rd_cmd_len,
+    input  wire         s_rd_valid,
+    output wire         s_rd_ready,
+    input  wire [511:0] s_rd_data,
+    output reg          m_wr_cmd_valid,
+    input  wire         m_wr_cmd_ready,
+    output reg  [63:0]  m_wr_cmd_addr,
+    output reg  [31:0]  m_wr_cmd_len,
+    output wire         m_wr_valid,
+    input  wire         m_wr_ready,
+    output wire [511:0] m_wr_data,
     input  wire         wr_idle
 );
     localparam integer L    = 3 * H;
@@ -101,13 +101,12 @@ module lfads_core #(
     endgenerate
 
     // ------------------------------------------------------------------ lanes
-    reg                    ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;
-    reg  [15:0]            ld_lane;        // lane addressed by the loader
-    reg  [$clog2(WD)-1:0]  ld_wa;
-    reg  [$clog2(NB)-1:0]  ld_ba;
-    reg  [11:0]            ld_la;
-    reg  [511:0]           lbuf_reg;       // table beat being written entry by entry
-    reg                    lbusy_reg;
+    wire                   ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;   // from the loader
+    wire [15:0]            ld_lane;        // lane addressed by the loader
+    wire [$clog2(WD)-1:0]  ld_wa;
+    wire [$clog2(NB)-1:0]  ld_ba;
+    wire [11:0]            ld_la;
+    wire [15:0]            ld_lut_wd;      // table entry being written
     reg                    iss_valid, iss_first, iss_last, iss_thr, iss_axb;
     reg  [1:0]             iss_tag;
     reg  signed [5:0]      iss_shift;
@@ -120,7 +119,6 @@ module lfads_core #(
     wire [16*P-1:0]        vbus = vsrc_x_reg ? x_q[16*P*xsel_reg +: 16*P] : vbus_vf;
     wire [16*L-1:0]        res_all;
     wire [16*L-1:0]        gate_all;
-    reg  [31:0]            sub_reg;
 
     genvar gl;
     generate
@@ -130,9 +128,9 @@ module lfads_core #(
             /* verilator lint_off PINCONNECTEMPTY */
             lfads_lane #(.P(P), .WD(WD), .NB(NB), .AXB(1)) u_lane (
                 .clk(clk),
-                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
-                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
-                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
+                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(s_rd_data[16*P-1:0]),
+                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(s_rd_data[31:0]),
+                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(ld_lut_wd),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
                 .iss_thr(iss_thr), .iss_axb(iss_axb), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
@@ -151,7 +149,7 @@ module lfads_core #(
     reg [$clog2(XW+1)-1:0] x_wa;
     wire                 x_re;
     wire [$clog2(XW+1)-1:0] x_ra;
-    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(rd_data),
+    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(s_rd_data),
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
     // ------------------------------------------------------------------ vectors
@@ -166,19 +164,17 @@ module lfads_core #(
     reg  [511:0] fifo_din;
     wire         fifo_in_ready;
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
-        .in_ready(fifo_in_ready), .in_data(fifo_din), .out_valid(wr_valid), .out_ready(wr_ready),
-        .out_data(wr_data));
+        .in_ready(fifo_in_ready), .in_data(fifo_din), .out_valid(m_wr_valid), .out_ready(m_wr_ready),
+        .out_data(m_wr_data));
 
     // ------------------------------------------------------------------ model registers
     reg [31:0] hdr_reg [0:9];
     reg signed [5:0] sh_reg [0:9];
     reg [31:0] extra_reg;
     reg [16:0] clip_reg;                   // cell clip (Q12; the update reads clip and clip + 1)
-    reg        loaded_reg;
 
     // ------------------------------------------------------------------ main FSM
-    localparam [4:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
-                     S_RUN = 7, S_ENC = 11, S_IC = 12, S_IC_W = 13, S_G0 = 14, S_G0_W = 15, S_GEN = 16,
+    localparam [4:0] S_IDLE = 0, S_LOAD = 1, S_RUN = 7, S_ENC = 11, S_IC = 12, S_IC_W = 13, S_G0 = 14, S_G0_W = 15, S_GEN = 16,
                      S_FLUSH = 17, S_DONE = 18;
     // GRU thread states: T_IN input projection of the step's bin, T_A z/r job requested, T_WA z/r job issued,
     // T_B n job requested, T_WB n job issued
@@ -194,12 +190,9 @@ module lfads_core #(
 
     reg [4:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
-    reg [63:0] wa_reg, ia_reg, oa_reg;
+    reg [63:0] ia_reg, oa_reg;
     reg [31:0] bins_reg;
     reg        run_reg;                    // flag 2: RUN after the LOAD
-    reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
-    reg [31:0] sec_reg, sec_next;          // body section
-    reg [31:0] sub_next;                   // lane within a body section
     reg [31:0] steps_reg;
     reg [31:0] tmod_reg;                   // the model's encod_seq_len
 
@@ -243,12 +236,27 @@ module lfads_core #(
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || rdr_busy_reg
-                      || (state_reg == S_BODY && !lbusy_reg);
-    wire rd_fire = rd_valid && rd_ready;
+    // ------------------------------------------------------------------ model loader (lfads_loader)
+    wire        ld_rd_ready, ld_cmd_valid, ld_hdr0, ld_hdr1, ld_check, ld_h0, ld_done, ld_loaded;
+    wire [63:0] ld_cmd_addr;
+    wire [31:0] ld_cmd_len, ld_h0_beat;
+    wire        hdr_ok = hdr_reg[0] == MAGIC && hdr_reg[1] == D && hdr_reg[2] != 0 && hdr_reg[2] <= T_MAX
+                         && hdr_reg[3] == H && hdr_reg[4] == ICD && hdr_reg[5] == F && hdr_reg[6] == RO
+                         && hdr_reg[7] == P && hdr_reg[9] <= 32767;
+    // lint waiver: the loader is idle whenever the core starts one (S_IDLE), so its ready is not read
+    /* verilator lint_off PINCONNECTEMPTY */
+    lfads_loader #(.L(L), .WD(WD), .NB(NB), .NH0(NH0)) u_loader (.clk(clk), .rst(rst),
+        .s_load_valid(state_reg == S_IDLE && start && flags[0]), .s_load_ready(), .s_load_addr(w_addr),
+        .m_rd_cmd_valid(ld_cmd_valid), .m_rd_cmd_ready(m_rd_cmd_ready), .m_rd_cmd_addr(ld_cmd_addr),
+        .m_rd_cmd_len(ld_cmd_len), .s_rd_valid(s_rd_valid), .s_rd_ready(ld_rd_ready), .s_rd_data(s_rd_data),
+        .m_hdr0_valid(ld_hdr0), .m_hdr1_valid(ld_hdr1), .m_check_valid(ld_check), .s_check_ok(hdr_ok),
+        .m_h0_valid(ld_h0), .m_h0_beat(ld_h0_beat), .m_w_we(ln_w_we_any), .m_b_we(ln_b_we_any),
+        .m_lut_we_sig(ln_l_we_sig), .m_lut_we_tanh(ln_l_we_tanh), .m_lane(ld_lane), .m_wa(ld_wa), .m_ba(ld_ba),
+        .m_la(ld_la), .m_lut_wd(ld_lut_wd), .m_done(ld_done), .m_loaded(ld_loaded));
+    /* verilator lint_on PINCONNECTEMPTY */
 
-    // body sections: 0 h0, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
-    wire [31:0] body_beats = NH0 + WD * L + NB * L + 256;
+    assign s_rd_ready = ld_rd_ready || rdr_busy_reg;
+    wire rd_fire = s_rd_valid && s_rd_ready;
 
     // ---------------------------------------------------------------- GRU arithmetic (FIXED_POINT.md section 5)
     // One cycle before a thread's gate event its state h (and, before the n gate, its stored 16384 - z and
@@ -348,19 +356,16 @@ module lfads_core #(
     wire t1_first  = !t0gen_reg && bins_reg - 1 - t1t_reg < t0t_reg;   // the backward encoder is behind
 
     always @* begin
-        state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
-        sub_next = sub_reg;
+        state_next = state_reg; status_next = status_reg;
         t0s_next = t0s_reg; t1s_next = t1s_reg; os_next = os_reg; t0t_next = t0t_reg; t1t_next = t1t_reg;
         t0gen_next = t0gen_reg; t0in_next = t0in_reg; t1in_next = t1in_reg; ot_next = ot_reg;
         gdone_next = gdone_reg; ofac_next = ofac_reg; ocnt_next = ocnt_reg;
         rdr_on_next = rdr_on_reg; rdr_busy_next = rdr_busy_reg; rdir_next = rdir_reg; fp_next = fp_reg;
         bp_next = bp_reg; fb_next = fb_reg; bb_next = bb_reg; ncmd_next = ncmd_reg; wptr_next = wptr_reg;
         rrem_next = rrem_reg; rlen_next = rlen_reg; wcmd_next = wcmd_reg;
-        rd_cmd_valid = 1'b0; rd_cmd_addr = 64'd0; rd_cmd_len = 32'd0;
-        wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
-        ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
-        ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
-        ld_la = {cnt_reg[6:0], sub_reg[4:0]};
+        // the loader's read commands (zero while it is idle); the input reader's are issued only after a load
+        m_rd_cmd_valid = ld_cmd_valid; m_rd_cmd_addr = ld_cmd_addr; m_rd_cmd_len = ld_cmd_len;
+        m_wr_cmd_valid = 1'b0; m_wr_cmd_addr = 64'd0; m_wr_cmd_len = 32'd0;
         x_we = 1'b0; x_wa = wptr_reg[$clog2(XW+1)-1:0];
         fifo_push = 1'b0; fifo_din = pbuf_reg[512*(REC_BEATS-ocnt_reg) +: 512];
         blen = 32'd0; bstart = 32'd0;
@@ -508,8 +513,8 @@ module lfads_core #(
             if (ncmd_reg < 2) begin if (blen > BL0) blen = BL0; end
             else if (blen > BL1) blen = BL1;
             bstart = ncmd_reg[0] ? nbt_reg - bp_reg - blen : fp_reg;
-            rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg + {26'd0, bstart, 6'd0}; rd_cmd_len = blen;
-            if (rd_cmd_ready) begin
+            m_rd_cmd_valid = 1'b1; m_rd_cmd_addr = ia_reg + {26'd0, bstart, 6'd0}; m_rd_cmd_len = blen;
+            if (m_rd_cmd_ready) begin
                 rdr_busy_next = 1'b1; wptr_next = bstart; rrem_next = blen; rlen_next = blen;
                 rdir_next = ncmd_reg[0]; ncmd_next = ncmd_reg + 1;
                 if (ncmd_reg[0]) bp_next = bp_reg + blen; else fp_next = fp_reg + blen;
@@ -524,74 +529,26 @@ module lfads_core #(
             end
         end
         if (wcmd_reg) begin
-            wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = steps_reg * REC_BEATS;
-            if (wr_cmd_ready) wcmd_next = 1'b0;
+            m_wr_cmd_valid = 1'b1; m_wr_cmd_addr = oa_reg; m_wr_cmd_len = steps_reg * REC_BEATS;
+            if (m_wr_cmd_ready) wcmd_next = 1'b0;
         end
 
         // ---- main FSM
         case (state_reg)
             S_IDLE: if (start) begin
                 status_next = 32'd0;
-                if (flags[0]) state_next = S_HDR_CMD;
+                if (flags[0]) state_next = S_LOAD;
                 else if (flags[1]) state_next = S_RUN;
                 else state_next = S_DONE;
             end
-            S_HDR_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg; rd_cmd_len = 32'd2;
-                if (rd_cmd_ready) state_next = S_HDR0;
-            end
-            S_HDR0: if (rd_fire) state_next = S_HDR1;
-            S_HDR1: if (rd_fire) state_next = S_CHECK;
-            S_CHECK: begin
-                if (hdr_reg[0] != MAGIC) begin status_next = 32'd1; state_next = S_DONE; end
-                else if (hdr_reg[1] != D || hdr_reg[2] == 0 || hdr_reg[2] > T_MAX || hdr_reg[3] != H
-                         || hdr_reg[4] != ICD || hdr_reg[5] != F || hdr_reg[6] != RO || hdr_reg[7] != P
-                         || hdr_reg[9] > 32767) begin
-                    status_next = 32'd2; state_next = S_DONE;
-                end else state_next = S_BODY_CMD;
-            end
-            S_BODY_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg + 64'd128; rd_cmd_len = body_beats;
-                if (rd_cmd_ready) begin state_next = S_BODY; sec_next = 32'd0; cnt_next = 32'd0; sub_next = 32'd0; end
-            end
-            S_BODY: if (rd_fire) begin
-                case (sec_reg)
-                    0: begin
-                        cnt_next = cnt_reg + 1;
-                        if (cnt_reg == NH0 - 1) begin sec_next = 1; cnt_next = 0; end
-                    end
-                    1: begin
-                        ln_w_we_any = 1'b1;
-                        sub_next = sub_reg + 1;
-                        if (sub_reg == L - 1) begin
-                            sub_next = 0; cnt_next = cnt_reg + 1;
-                            if (cnt_reg == WD - 1) begin sec_next = 2; cnt_next = 0; end
-                        end
-                    end
-                    2: begin
-                        ln_b_we_any = 1'b1;
-                        sub_next = sub_reg + 1;
-                        if (sub_reg == L - 1) begin
-                            sub_next = 0; cnt_next = cnt_reg + 1;
-                            if (cnt_reg == NB - 1) begin sec_next = 3; cnt_next = 0; end
-                        end
-                    end
-                    default: sub_next = 0;   // tables: the beat is written entry by entry below
-                endcase
-            end else if (state_reg == S_BODY && lbusy_reg) begin
-                // 32 table entries per beat, one per cycle, into every lane's table (4096 x 16)
-                if (sec_reg == 3) ln_l_we_sig = 1'b1; else ln_l_we_tanh = 1'b1;
-                sub_next = sub_reg + 1;
-                if (sub_reg == 31) begin
-                    sub_next = 0; cnt_next = cnt_reg + 1;
-                    if (cnt_reg == 127) begin
-                        if (sec_reg == 3) begin sec_next = 4; cnt_next = 0; end
-                        else state_next = run_reg ? S_RUN : S_DONE;
-                    end
-                end
+            // the loader reads the header, has it checked here, then writes the lanes
+            S_LOAD: begin
+                if (ld_check && !hdr_ok) begin
+                    status_next = hdr_reg[0] != MAGIC ? 32'd1 : 32'd2; state_next = S_DONE;
+                end else if (ld_done) state_next = run_reg ? S_RUN : S_DONE;
             end
             S_RUN: begin
-                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else if (bins_reg == 0 || bins_reg > tmod_reg) begin status_next = 32'd4; state_next = S_DONE; end
                 else begin
                     // the counts stream in under the encoders; the output command goes out meanwhile
@@ -614,7 +571,7 @@ module lfads_core #(
             S_GEN: if (t0s_reg == T_IDLE && ot_reg == steps_reg && ocnt_reg == 0) begin
                 state_next = S_FLUSH; os_next = O_IDLE;
             end
-            S_FLUSH: if (wr_idle && !wr_valid && !wcmd_reg) begin state_next = S_DONE; rdr_on_next = 1'b0; end
+            S_FLUSH: if (wr_idle && !m_wr_valid && !wcmd_reg) begin state_next = S_DONE; rdr_on_next = 1'b0; end
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
@@ -672,7 +629,7 @@ module lfads_core #(
         dbg_cyc <= (state_reg == S_IDLE) ? 0 : dbg_cyc + 1;
         if (g_valid) $display("TR %0d grant n=%0d tag=%0d thr=%0d ph=%0d op=%0d st=%0d t0=%0d/%0d t1=%0d/%0d", dbg_cyc, g_n, g_tag, g_thr, g_ph, g_op, state_reg, t0s_reg, t0t_reg, t1s_reg, t1t_reg);
         if (ev_any) $display("TR %0d event thr=%0d b=%0d", dbg_cyc, ev_thr, ev_b);
-        if (rd_cmd_valid && rd_cmd_ready) $display("TR %0d rdcmd len=%0d", dbg_cyc, rd_cmd_len);
+        if (m_rd_cmd_valid && m_rd_cmd_ready) $display("TR %0d rdcmd len=%0d", dbg_cyc, m_rd_cmd_len);
         if (state_reg != state_next) $display("TR %0d state %0d -> %0d", dbg_cyc, state_reg, state_next);
     end
 `endif
@@ -686,24 +643,20 @@ module lfads_core #(
     integer h;
     always @(posedge clk) begin
         if (state_reg == S_IDLE && start) begin
-            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; run_reg <= flags[1];
+            ia_reg <= in_addr; oa_reg <= out_addr; bins_reg <= n_bins; run_reg <= flags[1];
         end
-        if (state_reg == S_HDR0 && rd_fire)
-            for (h = 0; h < 10; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
-        if (state_reg == S_HDR1 && rd_fire)
-            for (h = 0; h < 10; h = h + 1) sh_reg[h] <= rd_data[32*h +: 6];
-        if (state_reg == S_CHECK) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9][16:0]; tmod_reg <= hdr_reg[2]; end
+        if (ld_hdr0)
+            for (h = 0; h < 10; h = h + 1) hdr_reg[h] <= s_rd_data[32*h +: 32];
+        if (ld_hdr1)
+            for (h = 0; h < 10; h = h + 1) sh_reg[h] <= s_rd_data[32*h +: 6];
+        if (ld_check) begin extra_reg <= hdr_reg[8]; clip_reg <= hdr_reg[9][16:0]; tmod_reg <= hdr_reg[2]; end
         // h0: unit h is word h % 32 of beat h / 32 (constant indices: a compare per unit, no shifter)
-        if (state_reg == S_BODY && rd_fire && sec_reg == 0)
+        if (ld_h0)
             for (h = 0; h < 2 * H; h = h + 1)
-                if (cnt_reg == h / 32) begin
-                    if (h < H) h0f_reg[16*h +: 16] <= rd_data[16*(h%32) +: 16];
-                    else h0b_reg[16*(h-H) +: 16] <= rd_data[16*(h%32) +: 16];
+                if (ld_h0_beat == h / 32) begin
+                    if (h < H) h0f_reg[16*h +: 16] <= s_rd_data[16*(h%32) +: 16];
+                    else h0b_reg[16*(h-H) +: 16] <= s_rd_data[16*(h%32) +: 16];
                 end
-        if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbuf_reg <= rd_data;
-        if (rst) lbusy_reg <= 1'b0;
-        else if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbusy_reg <= 1'b1;
-        else if (state_reg == S_BODY && lbusy_reg && sub_reg == 31) lbusy_reg <= 1'b0;
         if (state_reg == S_RUN) begin
             steps_reg <= bins_reg + extra_reg;
             nbt_reg <= (bins_reg * KX + CPB - 1) / CPB;
@@ -740,17 +693,14 @@ module lfads_core #(
             pbuf_reg[16*F +: 16*RO] <= res_all[16*RO-1:0];
         end
         if (rst) begin
-            state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0;
+            state_reg <= S_IDLE; status_reg <= 32'd0;
             t0s_reg <= T_IDLE; t1s_reg <= T_IDLE; os_reg <= O_IDLE; ocnt_reg <= 0;
             rdr_on_reg <= 1'b0; rdr_busy_reg <= 1'b0; wcmd_reg <= 1'b0;
         end else begin
             state_reg <= state_next; status_reg <= status_next;
             t0s_reg <= t0s_next; t1s_reg <= t1s_next; os_reg <= os_next;
             rdr_on_reg <= rdr_on_next; rdr_busy_reg <= rdr_busy_next; wcmd_reg <= wcmd_next;
-            if (state_reg == S_CHECK) loaded_reg <= 1'b0;
-            if (state_reg == S_BODY && lbusy_reg && sec_reg == 4 && cnt_reg == 127 && sub_reg == 31) loaded_reg <= 1'b1;
         end
-        cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next;
         t0t_reg <= t0t_next; t1t_reg <= t1t_next; t0gen_reg <= t0gen_next; t0in_reg <= t0in_next;
         t1in_reg <= t1in_next; ot_reg <= ot_next; gdone_reg <= gdone_next; ofac_reg <= ofac_next;
         if (!rst) ocnt_reg <= ocnt_next;

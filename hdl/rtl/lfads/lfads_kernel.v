@@ -153,20 +153,20 @@ module lfads_kernel #(
                 .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(core_status),
                 .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]),
                 .n_bins(args[223:192]), .flags(args[287:256]),
-                .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
-                .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),
-                .wr_cmd_valid(wr_cmd_valid), .wr_cmd_ready(wr_cmd_ready), .wr_cmd_addr(wr_cmd_addr),
-                .wr_cmd_len(wr_cmd_len), .wr_valid(wr_valid), .wr_ready(wr_ready), .wr_data(wr_data),
+                .m_rd_cmd_valid(rd_cmd_valid), .m_rd_cmd_ready(rd_cmd_ready), .m_rd_cmd_addr(rd_cmd_addr),
+                .m_rd_cmd_len(rd_cmd_len), .s_rd_valid(rd_valid), .s_rd_ready(rd_ready), .s_rd_data(rd_data),
+                .m_wr_cmd_valid(wr_cmd_valid), .m_wr_cmd_ready(wr_cmd_ready), .m_wr_cmd_addr(wr_cmd_addr),
+                .m_wr_cmd_len(wr_cmd_len), .m_wr_valid(wr_valid), .m_wr_ready(wr_ready), .m_wr_data(wr_data),
                 .wr_idle(wr_idle));
         end else begin : g_causal
             lfads_step_core #(.D(D), .T_MAX(T_MAX), .H(H), .CO(CO), .F(F), .RO(RO), .P(P), .LAG_MAX(LAG_MAX)) u_core (
                 .clk(ap_clk), .rst(rst), .start(ap_start), .done(ap_done), .idle(ap_idle), .status(core_status),
                 .w_addr(args[63:0]), .in_addr(args[127:64]), .out_addr(args[191:128]), .st_addr(args[383:320]),
                 .n_bins(args[223:192]), .flags(args[287:256]),
-                .rd_cmd_valid(rd_cmd_valid), .rd_cmd_ready(rd_cmd_ready), .rd_cmd_addr(rd_cmd_addr),
-                .rd_cmd_len(rd_cmd_len), .rd_valid(rd_valid), .rd_ready(rd_ready), .rd_data(rd_data),
-                .wr_cmd_valid(wr_cmd_valid), .wr_cmd_ready(wr_cmd_ready), .wr_cmd_addr(wr_cmd_addr),
-                .wr_cmd_len(wr_cmd_len), .wr_valid(wr_valid), .wr_ready(wr_ready), .wr_data(wr_data),
+                .m_rd_cmd_valid(rd_cmd_valid), .m_rd_cmd_ready(rd_cmd_ready), .m_rd_cmd_addr(rd_cmd_addr),
+                .m_rd_cmd_len(rd_cmd_len), .s_rd_valid(rd_valid), .s_rd_ready(rd_ready), .s_rd_data(rd_data),
+                .m_wr_cmd_valid(wr_cmd_valid), .m_wr_cmd_ready(wr_cmd_ready), .m_wr_cmd_addr(wr_cmd_addr),
+                .m_wr_cmd_len(wr_cmd_len), .m_wr_valid(wr_valid), .m_wr_ready(wr_ready), .m_wr_data(wr_data),
                 .wr_idle(wr_idle));
         end
     endgenerate

@@ -63,20 +63,20 @@ module lfads_step_core #(
     input  wire [63:0]  st_addr,
     input  wire [31:0]  n_bins,
     input  wire [31:0]  flags,
-    output reg          rd_cmd_valid,
-    input  wire         rd_cmd_ready,
-    output reg  [63:0]  rd_cmd_addr,
-    output reg  [31:0]  rd_cmd_len,
-    input  wire         rd_valid,
-    output wire         rd_ready,
-    input  wire [511:0] rd_data,
-    output reg          wr_cmd_valid,
-    input  wire         wr_cmd_ready,
-    output reg  [63:0]  wr_cmd_addr,
-    output reg  [31:0]  wr_cmd_len,
-    output wire         wr_valid,
-    input  wire         wr_ready,
-    output wire [511:0] wr_data,
+    output reg          m_rd_cmd_valid,
+    input  wire         m_rd_cmd_ready,
+    output reg  [63:0]  m_rd_cmd_addr,
+    output reg  [31:0]  m_rd_cmd_len,
+    input  wire         s_rd_valid,
+    output wire         s_rd_ready,
+    input  wire [511:0] s_rd_data,
+    output reg          m_wr_cmd_valid,
+    input  wire         m_wr_cmd_ready,
+    output reg  [63:0]  m_wr_cmd_addr,
+    output reg  [31:0]  m_wr_cmd_len,
+    output wire         m_wr_valid,
+    input  wire         m_wr_ready,
+    output wire [511:0] m_wr_data,
     input  wire         wr_idle
 );
     localparam integer L    = 3 * H;
@@ -131,13 +131,12 @@ module lfads_step_core #(
     reg [1:0]  jtag_reg;  reg jx_reg, jthr_reg;  reg [3:0] jop_reg;
     reg        g_valid;   reg [31:0] g_n, g_chunk, g_wbase; reg [1:0] g_tag; reg g_x, g_thr; reg [3:0] g_op;
     reg        main_req;  // the main thread requests the port this cycle (it has priority)
-    reg                    ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;
-    reg  [15:0]            ld_lane;        // lane addressed by the loader
-    reg  [$clog2(WD)-1:0]  ld_wa;
-    reg  [$clog2(NB)-1:0]  ld_ba;
-    reg  [11:0]            ld_la;
-    reg  [511:0]           lbuf_reg;       // table beat being written entry by entry
-    reg                    lbusy_reg;
+    wire                   ln_w_we_any, ln_b_we_any, ln_l_we_sig, ln_l_we_tanh;   // from the loader
+    wire [15:0]            ld_lane;        // lane addressed by the loader
+    wire [$clog2(WD)-1:0]  ld_wa;
+    wire [$clog2(NB)-1:0]  ld_ba;
+    wire [11:0]            ld_la;
+    wire [15:0]            ld_lut_wd;      // table entry being written
     reg                    iss_valid, iss_first, iss_last, iss_thr;
     reg  [1:0]             iss_tag;
     reg  signed [5:0]      iss_shift;
@@ -157,16 +156,15 @@ module lfads_step_core #(
     wire [16*L-1:0]        gate_all;
     wire                   res_v  = resq_v_all[0];   // every lane runs the same job: lane 0 speaks for all
     wire                   gate_v = gate_v_all[0];
-    reg  [31:0]            sub_reg;
 
     genvar gl;
     generate
         for (gl = 0; gl < L; gl = gl + 1) begin : lane
             lfads_lane #(.P(P), .WD(WD), .NB(NB)) u_lane (
                 .clk(clk),
-                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(rd_data[16*P-1:0]),
-                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(rd_data[31:0]),
-                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(lbuf_reg[16*sub_reg[4:0] +: 16]),
+                .w_we(ln_w_we_any && ld_lane == gl), .w_wa(ld_wa), .w_wd(s_rd_data[16*P-1:0]),
+                .b_we(ln_b_we_any && ld_lane == gl), .b_wa(ld_ba), .b_wd(s_rd_data[31:0]),
+                .l_we(gl < 2 * H ? ln_l_we_sig : ln_l_we_tanh), .l_wa(ld_la), .l_wd(ld_lut_wd),
                 .iss_valid(iss_valid), .iss_first(iss_first), .iss_last(iss_last), .iss_tag(iss_tag),
                 .iss_thr(iss_thr), .iss_axb(1'b0), .iss_shift(iss_shift),
                 .pre_valid(jact_reg), .pre_first(jcnt_reg == 0), .pre_waddr(pre_waddr), .pre_baddr(pre_baddr),
@@ -180,7 +178,7 @@ module lfads_step_core #(
     reg [$clog2(XW+1)-1:0] x_wa;
     wire                 x_re;
     wire [$clog2(XW+1)-1:0] x_ra;
-    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(rd_data),
+    ram_sdp #(.WIDTH(512), .DEPTH(XW + 1)) u_x (.clk(clk), .we(x_we), .waddr(x_wa), .wdata(s_rd_data),
         .re(x_re), .raddr(x_ra), .rdata(x_q));
 
     // ------------------------------------------------------------------ vectors and state
@@ -203,18 +201,17 @@ module lfads_step_core #(
     reg          sv_push;         // SAVE: a state beat goes to the FIFO (records and state never overlap)
     reg  [511:0] sv_beat;         // SAVE: the state beat of this cycle
     sync_fifo #(.WIDTH(512), .DEPTH(16)) u_fifo (.clk(clk), .rst(rst), .in_valid(fifo_push),
-        .in_ready(fifo_in_ready), .in_data(sv_push ? sv_beat : out_reg[512*pcnt_reg +: 512]), .out_valid(wr_valid),
-        .out_ready(wr_ready), .out_data(wr_data));
+        .in_ready(fifo_in_ready), .in_data(sv_push ? sv_beat : out_reg[512*pcnt_reg +: 512]), .out_valid(m_wr_valid),
+        .out_ready(m_wr_ready), .out_data(m_wr_data));
     always @* fifo_push = (push_busy_reg || sv_push) && fifo_in_ready;
 
     // ------------------------------------------------------------------ model registers
     reg [31:0] hdr_reg [0:10];
     reg signed [5:0] sh_reg [0:15];
     reg [31:0] clip_reg, lag_reg;
-    reg        loaded_reg;
 
     // ------------------------------------------------------------------ main FSM
-    localparam [5:0] S_IDLE = 0, S_HDR_CMD = 1, S_HDR0 = 2, S_HDR1 = 3, S_CHECK = 4, S_BODY_CMD = 5, S_BODY = 6,
+    localparam [5:0] S_IDLE = 0, S_LOAD = 1,
                      S_RESET = 7, S_F0_W = 8, S_RUN = 9, S_X_CMD = 10, S_OUT_CMD = 12, S_BIN = 13,
                      S_CI_WAIT = 14, S_CON_X = 15, S_CON_A = 16, S_CON_WA = 17, S_CON_B = 18, S_CON_WB = 19,
                      S_CO = 20, S_CO_W = 21, S_GEN_X = 22, S_GEN_A = 23, S_GEN_WA = 24, S_GEN_B = 25,
@@ -225,11 +222,9 @@ module lfads_step_core #(
 
     reg [5:0]  state_reg, state_next;
     reg [31:0] status_reg, status_next;
-    reg [63:0] wa_reg, ia_reg, oa_reg, sa_reg;
+    reg [63:0] ia_reg, oa_reg, sa_reg;
     reg [31:0] bins_reg, flags_reg;
-    reg [31:0] cnt_reg, cnt_next;          // beat counter of the loaders
-    reg [31:0] sec_reg, sec_next;          // body section
-    reg [31:0] sub_next;                   // lane within a body section
+    reg [31:0] cnt_reg, cnt_next;          // beat counter of RESTORE and SAVE
     reg [31:0] bin_reg, bin_next;          // bin of this invocation being stepped (main thread)
     reg [2:0]  cis_reg, cis_next;          // CI thread state
     reg [31:0] cibin_reg, cibin_next;      // bin of the CI thread's step
@@ -243,12 +238,29 @@ module lfads_step_core #(
     assign done     = state_reg == S_DONE;
     assign idle     = state_reg == S_IDLE;
     assign status   = status_reg;
-    assign rd_ready = state_reg == S_HDR0 || state_reg == S_HDR1 || xload_reg || state_reg == S_RS
-                      || (state_reg == S_BODY && !lbusy_reg);
-    wire rd_fire = rd_valid && rd_ready;
+    // ------------------------------------------------------------------ model loader (lfads_loader)
+    wire        ld_rd_ready, ld_cmd_valid, ld_hdr0, ld_hdr1, ld_check, ld_h0, ld_done, ld_loaded;
+    wire [63:0] ld_cmd_addr;
+    wire [31:0] ld_cmd_len, ld_h0_beat;
+    wire        hdr_ok = hdr_reg[0] == MAGIC && hdr_reg[1] == D && hdr_reg[2] == H && hdr_reg[3] == H
+                         && hdr_reg[4] == H && hdr_reg[5] == CO && hdr_reg[6] == F && hdr_reg[7] == RO
+                         && hdr_reg[8] == P && hdr_reg[9] <= LAG_MAX && hdr_reg[10] <= 32767;
+    // a LOAD starts unless n_bins refuses the RUN first (S_IDLE below)
+    wire        ld_start = state_reg == S_IDLE && start && flags[0] && !(flags[1] && (n_bins == 0 || n_bins > T_MAX));
+    // lint waiver: the loader is idle whenever the core starts one (S_IDLE), so its ready is not read
+    /* verilator lint_off PINCONNECTEMPTY */
+    lfads_loader #(.L(L), .WD(WD), .NB(NB), .NH0(NH0)) u_loader (.clk(clk), .rst(rst),
+        .s_load_valid(ld_start), .s_load_ready(), .s_load_addr(w_addr),
+        .m_rd_cmd_valid(ld_cmd_valid), .m_rd_cmd_ready(m_rd_cmd_ready), .m_rd_cmd_addr(ld_cmd_addr),
+        .m_rd_cmd_len(ld_cmd_len), .s_rd_valid(s_rd_valid), .s_rd_ready(ld_rd_ready), .s_rd_data(s_rd_data),
+        .m_hdr0_valid(ld_hdr0), .m_hdr1_valid(ld_hdr1), .m_check_valid(ld_check), .s_check_ok(hdr_ok),
+        .m_h0_valid(ld_h0), .m_h0_beat(ld_h0_beat), .m_w_we(ln_w_we_any), .m_b_we(ln_b_we_any),
+        .m_lut_we_sig(ln_l_we_sig), .m_lut_we_tanh(ln_l_we_tanh), .m_lane(ld_lane), .m_wa(ld_wa), .m_ba(ld_ba),
+        .m_la(ld_la), .m_lut_wd(ld_lut_wd), .m_done(ld_done), .m_loaded(ld_loaded));
+    /* verilator lint_on PINCONNECTEMPTY */
 
-    // body sections: 0 initial states, 1 weights, 2 biases, 3 lut_sigmoid, 4 lut_tanh
-    wire [31:0] body_beats = NH0 + WD * L + NB * L + 256;
+    assign s_rd_ready = ld_rd_ready || xload_reg || state_reg == S_RS;
+    wire rd_fire = s_rd_valid && s_rd_ready;
 
     // ------------------------------------------------------------------ job completion events
     // Every job gives one resq_v and every H job one gate_v, in issue order: queue what each one means.
@@ -352,8 +364,8 @@ module lfads_step_core #(
         end
     endfunction
     wire [31:0] st_beats = B_HIST + lag_reg * HB;   // beats of the loaded model's state: ci_lag history entries
-    wire rs_hdr_ok = rd_data[31:0] == ST_MAGIC && rd_data[63:32] == H && rd_data[95:64] == F
-                     && rd_data[127:96] == LAG_MAX && rd_data[159:128] == lag_reg;
+    wire rs_hdr_ok = s_rd_data[31:0] == ST_MAGIC && s_rd_data[63:32] == H && s_rd_data[95:64] == F
+                     && s_rd_data[127:96] == LAG_MAX && s_rd_data[159:128] == lag_reg;
     // the whole state as SAVE writes it (history entries beyond ci_lag are not written); constant indices only
     reg [512*SB_MAX-1:0] sv_vec;
     integer es, js;
@@ -405,13 +417,10 @@ module lfads_step_core #(
     endtask
 
     always @* begin
-        state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; sec_next = sec_reg;
-        sub_next = sub_reg; bin_next = bin_reg; cis_next = cis_reg; cibin_next = cibin_reg;
-        rd_cmd_valid = 1'b0; rd_cmd_addr = 64'd0; rd_cmd_len = 32'd0;
-        wr_cmd_valid = 1'b0; wr_cmd_addr = 64'd0; wr_cmd_len = 32'd0;
-        ln_w_we_any = 1'b0; ln_b_we_any = 1'b0; ln_l_we_sig = 1'b0; ln_l_we_tanh = 1'b0;
-        ld_lane = sub_reg[15:0]; ld_wa = cnt_reg[$clog2(WD)-1:0]; ld_ba = cnt_reg[$clog2(NB)-1:0];
-        ld_la = {cnt_reg[6:0], sub_reg[4:0]};
+        state_next = state_reg; status_next = status_reg; cnt_next = cnt_reg; bin_next = bin_reg; cis_next = cis_reg; cibin_next = cibin_reg;
+        // the loader's read commands (zero while it is idle); the core's own are issued only outside a load
+        m_rd_cmd_valid = ld_cmd_valid; m_rd_cmd_addr = ld_cmd_addr; m_rd_cmd_len = ld_cmd_len;
+        m_wr_cmd_valid = 1'b0; m_wr_cmd_addr = 64'd0; m_wr_cmd_len = 32'd0;
         x_we = xload_reg && rd_fire; x_wa = xcnt_reg[$clog2(XW+1)-1:0];
         main_req = 1'b0; ciin_load = 1'b0; ro_req_next = ro_req_reg; sv_push = 1'b0;
         g_valid = 1'b0; g_n = 1; g_chunk = 0; g_wbase = 0; g_tag = TAG_M; g_x = 1'b0; g_thr = 1'b0; g_op = 0;
@@ -422,67 +431,19 @@ module lfads_step_core #(
                 status_next = 32'd0;
                 // n_bins is checked first, so that a refused RUN leaves the model and the state as they were
                 if (flags[1] && (n_bins == 0 || n_bins > T_MAX)) begin status_next = 32'd4; state_next = S_DONE; end
-                else if (flags[0]) state_next = S_HDR_CMD;
+                else if (flags[0]) state_next = S_LOAD;
                 else if (flags[2]) state_next = S_RESET;
                 else state_next = after_reset(flags);
             end
-            S_HDR_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg; rd_cmd_len = 32'd2;
-                if (rd_cmd_ready) state_next = S_HDR0;
-            end
-            S_HDR0: if (rd_fire) state_next = S_HDR1;
-            S_HDR1: if (rd_fire) state_next = S_CHECK;
-            S_CHECK: begin
-                if (hdr_reg[0] != MAGIC) begin status_next = 32'd1; state_next = S_DONE; end
-                else if (hdr_reg[1] != D || hdr_reg[2] != H || hdr_reg[3] != H || hdr_reg[4] != H
-                         || hdr_reg[5] != CO || hdr_reg[6] != F || hdr_reg[7] != RO || hdr_reg[8] != P
-                         || hdr_reg[9] > LAG_MAX || hdr_reg[10] > 32767) begin
-                    status_next = 32'd2; state_next = S_DONE;
-                end else state_next = S_BODY_CMD;
-            end
-            S_BODY_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = wa_reg + 64'd128; rd_cmd_len = body_beats;
-                if (rd_cmd_ready) begin state_next = S_BODY; sec_next = 32'd0; cnt_next = 32'd0; sub_next = 32'd0; end
-            end
-            S_BODY: if (rd_fire) begin
-                case (sec_reg)
-                    0: begin
-                        cnt_next = cnt_reg + 1;
-                        if (cnt_reg == NH0 - 1) begin sec_next = 1; cnt_next = 0; end
-                    end
-                    1: begin
-                        ln_w_we_any = 1'b1;
-                        sub_next = sub_reg + 1;
-                        if (sub_reg == L - 1) begin
-                            sub_next = 0; cnt_next = cnt_reg + 1;
-                            if (cnt_reg == WD - 1) begin sec_next = 2; cnt_next = 0; end
-                        end
-                    end
-                    2: begin
-                        ln_b_we_any = 1'b1;
-                        sub_next = sub_reg + 1;
-                        if (sub_reg == L - 1) begin
-                            sub_next = 0; cnt_next = cnt_reg + 1;
-                            if (cnt_reg == NB - 1) begin sec_next = 3; cnt_next = 0; end
-                        end
-                    end
-                    default: sub_next = 0;   // tables: the beat is written entry by entry below
-                endcase
-            end else if (lbusy_reg) begin
-                // 32 table entries per beat, one per cycle, into every lane's table (4096 x 16)
-                if (sec_reg == 3) ln_l_we_sig = 1'b1; else ln_l_we_tanh = 1'b1;
-                sub_next = sub_reg + 1;
-                if (sub_reg == 31) begin
-                    sub_next = 0; cnt_next = cnt_reg + 1;
-                    if (cnt_reg == 127) begin
-                        if (sec_reg == 3) begin sec_next = 4; cnt_next = 0; end
-                        else state_next = S_RESET;   // a new model starts from its initial states
-                    end
-                end
+            // the loader reads the header, has it checked here, then writes the lanes
+            S_LOAD: begin
+                if (ld_check && !hdr_ok) begin
+                    status_next = hdr_reg[0] != MAGIC ? 32'd1 : 32'd2; state_next = S_DONE;
+                end else if (ld_done) state_next = S_RESET;   // a new model starts from its initial states
             end
             // initial states are copied in the register block; f_0 = W_fac.g0 is the controller's first input
             S_RESET: begin
-                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else begin
                     want(K, C_GH, WA_FAC, TAG_M, 1'b0, OP_FAC);
                     if (g_valid) state_next = S_F0_W;
@@ -491,10 +452,10 @@ module lfads_step_core #(
             S_F0_W: if (ev_res_m) state_next = after_reset(flags_reg);
             // RESTORE: the header beat is checked; on a mismatch the other beats are read and dropped (status 5)
             S_RS_CMD: begin
-                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else begin
-                    rd_cmd_valid = 1'b1; rd_cmd_addr = sa_reg; rd_cmd_len = st_beats;
-                    if (rd_cmd_ready) begin state_next = S_RS; cnt_next = 0; end
+                    m_rd_cmd_valid = 1'b1; m_rd_cmd_addr = sa_reg; m_rd_cmd_len = st_beats;
+                    if (m_rd_cmd_ready) begin state_next = S_RS; cnt_next = 0; end
                 end
             end
             S_RS: if (rd_fire) begin
@@ -505,17 +466,17 @@ module lfads_step_core #(
                 end
             end
             S_RUN: begin
-                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else begin state_next = S_X_CMD; cnt_next = 0; end
             end
             // the counts stream into the input RAM under the first steps (the CI thread waits for its beats)
             S_X_CMD: begin
-                rd_cmd_valid = 1'b1; rd_cmd_addr = ia_reg; rd_cmd_len = x_beats;
-                if (rd_cmd_ready) state_next = S_OUT_CMD;
+                m_rd_cmd_valid = 1'b1; m_rd_cmd_addr = ia_reg; m_rd_cmd_len = x_beats;
+                if (m_rd_cmd_ready) state_next = S_OUT_CMD;
             end
             S_OUT_CMD: begin
-                wr_cmd_valid = 1'b1; wr_cmd_addr = oa_reg; wr_cmd_len = bins_reg * REC_BEATS;
-                if (wr_cmd_ready) begin state_next = S_BIN; bin_next = 0; end
+                m_wr_cmd_valid = 1'b1; m_wr_cmd_addr = oa_reg; m_wr_cmd_len = bins_reg * REC_BEATS;
+                if (m_wr_cmd_ready) begin state_next = S_BIN; bin_next = 0; end
             end
             // a bin starts when the CI thread has finished the previous one (hist is current): the CI step of
             // this bin starts now; the controller input is taken now (lag >= 1) or after that step (lag 0)
@@ -592,14 +553,14 @@ module lfads_step_core #(
                     bin_next = bin_reg + 1; state_next = S_BIN;
                 end
             end
-            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !wr_valid)
+            S_FLUSH: if (ci_idle && !ro_req_reg && ro_free && !xload_reg && wr_idle && !m_wr_valid)
                 state_next = flags_reg[3] ? S_SV_CMD : S_DONE;
             // SAVE: the state beats go through the output FIFO once the records are written
             S_SV_CMD: begin
-                if (!loaded_reg) begin status_next = 32'd3; state_next = S_DONE; end
+                if (!ld_loaded) begin status_next = 32'd3; state_next = S_DONE; end
                 else begin
-                    wr_cmd_valid = 1'b1; wr_cmd_addr = sa_reg; wr_cmd_len = st_beats;
-                    if (wr_cmd_ready) begin state_next = S_SV; cnt_next = 0; end
+                    m_wr_cmd_valid = 1'b1; m_wr_cmd_addr = sa_reg; m_wr_cmd_len = st_beats;
+                    if (m_wr_cmd_ready) begin state_next = S_SV; cnt_next = 0; end
                 end
             end
             S_SV: begin
@@ -609,7 +570,7 @@ module lfads_step_core #(
                     if (cnt_reg == st_beats - 1) state_next = S_SV_FLUSH;
                 end
             end
-            S_SV_FLUSH: if (wr_idle && !wr_valid) state_next = S_DONE;
+            S_SV_FLUSH: if (wr_idle && !m_wr_valid) state_next = S_DONE;
             S_DONE: state_next = S_IDLE;
             default: state_next = S_IDLE;
         endcase
@@ -688,25 +649,21 @@ module lfads_step_core #(
     integer h, er, jr;
     always @(posedge clk) begin
         if (state_reg == S_IDLE && start) begin
-            wa_reg <= w_addr; ia_reg <= in_addr; oa_reg <= out_addr; sa_reg <= st_addr; bins_reg <= n_bins;
+            ia_reg <= in_addr; oa_reg <= out_addr; sa_reg <= st_addr; bins_reg <= n_bins;
             flags_reg <= flags;
         end
-        if (state_reg == S_HDR0 && rd_fire)
-            for (h = 0; h < 11; h = h + 1) hdr_reg[h] <= rd_data[32*h +: 32];
-        if (state_reg == S_HDR1 && rd_fire)
-            for (h = 0; h < 16; h = h + 1) sh_reg[h] <= h < 9 ? rd_data[32*h +: 6] : 6'd0;
-        if (state_reg == S_CHECK) begin lag_reg <= hdr_reg[9]; clip_reg <= hdr_reg[10]; end
-        if (state_reg == S_BODY && rd_fire && sec_reg == 0)
+        if (ld_hdr0)
+            for (h = 0; h < 11; h = h + 1) hdr_reg[h] <= s_rd_data[32*h +: 32];
+        if (ld_hdr1)
+            for (h = 0; h < 16; h = h + 1) sh_reg[h] <= h < 9 ? s_rd_data[32*h +: 6] : 6'd0;
+        if (ld_check) begin lag_reg <= hdr_reg[9]; clip_reg <= hdr_reg[10]; end
+        if (ld_h0)
             for (h = 0; h < 32; h = h + 1)
-                if (32 * cnt_reg + h < H) h0ci_reg[16*(32*cnt_reg+h) +: 16] <= rd_data[16*h +: 16];
-                else if (32 * cnt_reg + h < 2 * H) h0con_reg[16*(32*cnt_reg+h-H) +: 16] <= rd_data[16*h +: 16];
-                else if (32 * cnt_reg + h < 3 * H) h0g_reg[16*(32*cnt_reg+h-2*H) +: 16] <= rd_data[16*h +: 16];
-        if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbuf_reg <= rd_data;
-        if (rst) lbusy_reg <= 1'b0;
-        else if (state_reg == S_BODY && rd_fire && sec_reg >= 3) lbusy_reg <= 1'b1;
-        else if (state_reg == S_BODY && lbusy_reg && sub_reg == 31) lbusy_reg <= 1'b0;
+                if (32 * ld_h0_beat + h < H) h0ci_reg[16*(32*ld_h0_beat+h) +: 16] <= s_rd_data[16*h +: 16];
+                else if (32 * ld_h0_beat + h < 2 * H) h0con_reg[16*(32*ld_h0_beat+h-H) +: 16] <= s_rd_data[16*h +: 16];
+                else if (32 * ld_h0_beat + h < 3 * H) h0g_reg[16*(32*ld_h0_beat+h-2*H) +: 16] <= s_rd_data[16*h +: 16];
         // RESET: the golden model's initial states; no CI output is older than the start
-        if (state_reg == S_RESET && loaded_reg) begin
+        if (state_reg == S_RESET && ld_loaded) begin
             cih_reg <= h0ci_reg; conh_reg <= h0con_reg; gh_reg <= h0g_reg;
             hist_reg <= 0;
             nbin_reg <= 64'd0;
@@ -717,26 +674,26 @@ module lfads_step_core #(
         if (state_reg == S_RS && rd_fire) begin
             if (cnt_reg == 0) begin
                 rs_ok_reg <= rs_hdr_ok;
-                if (rs_hdr_ok) nbin_reg <= rd_data[255:192];
+                if (rs_hdr_ok) nbin_reg <= s_rd_data[255:192];
             end else if (rs_ok_reg) begin
                 for (er = 0; er < H; er = er + 1) begin
-                    if (cnt_reg == B_CI + er/32) cih_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
-                    if (cnt_reg == B_CON + er/32) conh_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
-                    if (cnt_reg == B_GEN + er/32) gh_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_CI + er/32) cih_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_CON + er/32) conh_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_GEN + er/32) gh_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
                 end
                 for (er = 0; er < F; er = er + 1)
-                    if (cnt_reg == B_F + er/32) fv_reg[16*er +: 16] <= rd_data[16*(er%32) +: 16];
+                    if (cnt_reg == B_F + er/32) fv_reg[16*er +: 16] <= s_rd_data[16*(er%32) +: 16];
                 for (jr = 0; jr < LAG_MAX; jr = jr + 1)
                     for (er = 0; er < H; er = er + 1)
                         if (cnt_reg == B_HIST + jr*HB + er/32)
-                            hist_reg[16*(H*jr + er) +: 16] <= rd_data[16*(er%32) +: 16];
+                            hist_reg[16*(H*jr + er) +: 16] <= s_rd_data[16*(er%32) +: 16];
             end
         end
         // controller input of the bin: before its CI step (lag >= 1) or after it (lag 0)
         if (ciin_load) ciin_reg <= ci_src;
         // counts loader
         if (rst) xload_reg <= 1'b0;
-        else if (state_reg == S_X_CMD && rd_cmd_ready) begin xload_reg <= 1'b1; xcnt_reg <= 0; end
+        else if (state_reg == S_X_CMD && m_rd_cmd_ready) begin xload_reg <= 1'b1; xcnt_reg <= 0; end
         else if (xload_reg && rd_fire) begin
             xcnt_reg <= xcnt_reg + 1;
             if (xcnt_reg == x_beats - 1) xload_reg <= 1'b0;
@@ -777,13 +734,11 @@ module lfads_step_core #(
             if (pcnt_reg == REC_BEATS - 1) push_busy_reg <= 1'b0;
         end
         if (rst) begin
-            state_reg <= S_IDLE; status_reg <= 32'd0; loaded_reg <= 1'b0; cis_reg <= CI_IDLE;
+            state_reg <= S_IDLE; status_reg <= 32'd0; cis_reg <= CI_IDLE;
         end else begin
             state_reg <= state_next; status_reg <= status_next; cis_reg <= cis_next;
-            if (state_reg == S_CHECK) loaded_reg <= 1'b0;
-            if (state_reg == S_BODY && lbusy_reg && sec_reg == 4 && cnt_reg == 127 && sub_reg == 31) loaded_reg <= 1'b1;
         end
-        cnt_reg <= cnt_next; sec_reg <= sec_next; sub_reg <= sub_next; bin_reg <= bin_next;
+        cnt_reg <= cnt_next; bin_reg <= bin_next;
         cibin_reg <= cibin_next;
     end
 endmodule
