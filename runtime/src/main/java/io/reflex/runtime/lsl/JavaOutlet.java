@@ -280,6 +280,15 @@ public final class JavaOutlet implements StreamOutlet {
     }
 
     @Override
+    public void pushChunk(short[] data, int samples, double[] timestamps) {
+        requireNumeric(data.length, samples);
+        for (int s = 0; s < samples; s++) {
+            Wire.storeShorts(format, data, s * channels, channels, staging, 0);
+            enqueue(stamp(timestamps[s]), true, staging, staging.length);
+        }
+    }
+
+    @Override
     public boolean haveConsumers() {
         return connections.length > 0;
     }

@@ -43,6 +43,12 @@ public interface StreamOutlet extends AutoCloseable {
     /** As {@link #pushChunk(float[], int, double[])} for doubles. */
     void pushChunk(double[] data, int samples, double[] timestamps);
 
+    /**
+     * As {@link #pushChunk(float[], int, double[])} for int16 counts (an amplifier's raw samples); on a stream of
+     * another numeric format each value is converted as {@link #pushSample(short[], double)} converts it.
+     */
+    void pushChunk(short[] data, int samples, double[] timestamps);
+
     /** True while at least one inlet is connected. */
     boolean haveConsumers();
 

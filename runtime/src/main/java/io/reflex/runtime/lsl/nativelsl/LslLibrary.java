@@ -73,6 +73,8 @@ public interface LslLibrary extends Library {
     int lsl_push_chunk_dtnp(Pointer outlet, double[] data, long dataElements, double[] timestamps,
                             int pushthrough);
 
+    int lsl_push_chunk_stnp(Pointer outlet, short[] data, long dataElements, double[] timestamps, int pushthrough);
+
     int lsl_resolve_all(Pointer[] buffer, int bufferElements, double waitTime);
 
     int lsl_resolve_bypred(Pointer[] buffer, int bufferElements, String predicate, int minimum, double timeout);

@@ -137,6 +137,11 @@ final class NativeOutlet implements StreamOutlet {
     }
 
     @Override
+    public void pushChunk(short[] data, int samples, double[] timestamps) {
+        pushed(lib.lsl_push_chunk_stnp(forValues(data.length, samples, timestamps), data, (long) samples * channels, timestamps, 1));
+    }
+
+    @Override
     public boolean haveConsumers() {
         return lib.lsl_have_consumers(h()) != 0;
     }

@@ -266,6 +266,12 @@ final class StubLsl implements LslLibrary {
         return push(outlet);
     }
 
+    @Override
+    public int lsl_push_chunk_stnp(Pointer outlet, short[] data, long dataElements, double[] timestamps,
+                                   int pushthrough) {
+        return push(outlet);
+    }
+
     private int fill(Pointer[] buffer, int bufferElements) {
         if (resolveCode < 0) {
             return resolveCode;
