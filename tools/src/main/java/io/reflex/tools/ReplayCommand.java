@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
         header = "Re-run a recorded journal's features through a decoder and compare the outputs with the recorded"
                 + " ones.",
         description = {"Reads the journal run directory (journal.dir/run-...) and decodes its frames' features as fast"
-                + " as possible (or paced by their recorded times, --speed), as the decode stage did (reset when a decoder generation starts and at trial starts;"
+                + " as possible (or paced by their recorded times, --speed), as the decode stage did (reset when a"
+                + " decoder generation starts and at trial starts;"
                 + " frames skipped at the deadline or with invalid input skipped). With the run's own decoder (its"
                 + " saved decoder.rxdf, the default) the frames of decoder generation 1 are replayed and every output"
                 + " the decoder produced is compared bit for bit with the recorded one. With another decoder (a"

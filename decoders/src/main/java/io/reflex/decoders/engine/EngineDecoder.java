@@ -210,7 +210,9 @@ public final class EngineDecoder implements TrainableDecoder, AutoCloseable {
         this(ctx, null);
     }
 
-    /** The decoder of {@code ctx}, fitted with {@code fitted}'s readout when it is not null ({@link FittedModel#open}). */
+    /**
+     * The decoder of {@code ctx}, fitted with {@code fitted}'s readout when it is not null ({@link FittedModel#open}).
+     */
     EngineDecoder(Context ctx, FittedModel fitted) {
         this.ctx = ctx.conclude();
         EngineChain c = EngineChain.create(ctx.chainSpecs());

@@ -150,7 +150,8 @@ public final class DecoderFile {
     }
 
     /**
-     * Writes a fitted Kalman, Wiener or model ({@link EngineDecoder}: lfads, snn) decoder, atomically (a temporary file in the same directory, then a move).
+     * Writes a fitted Kalman, Wiener or model ({@link EngineDecoder}: lfads, snn) decoder, atomically (a temporary
+     * file in the same directory, then a move).
      *
      * @param provenance UTF-8 text (JSON by convention: what it was fitted on, when, by which command), at most
      *                   {@link #MAX_PROVENANCE_BYTES}

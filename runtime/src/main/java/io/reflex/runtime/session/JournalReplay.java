@@ -28,7 +28,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Re-runs a recorded journal's features through a decoder ({@code reflex replay}), as fast as it goes or paced by the
- * frames' recorded acquisition times ({@link Options#speed}), following the decode stage's rules: the decoder is reset when a decoder generation starts and at each trial start, and a frame
+ * frames' recorded acquisition times ({@link Options#speed}), following the decode stage's rules: the decoder is
+ * reset when a decoder generation starts and at each trial start, and a frame
  * the stage did not decode (skipped at the deadline, invalid input) is not decoded. Nothing else of the pipeline
  * runs: no source, no sinks, no stimulation.
  *
