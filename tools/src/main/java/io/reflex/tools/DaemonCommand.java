@@ -86,7 +86,21 @@ final class DaemonCommand implements Callable<Integer> {
             throws InterruptedException {
         io.reflex.decoders.linear.DecoderFile.Contents c = io.reflex.decoders.linear.DecoderFile.read(file);
         c.requireMatches(cfg.source.channels, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz);
-        int generation = session.swapDecoder(c.decoder(), 5_000);
+        io.reflex.decoders.Decoder next = c.isModel()
+                ? c.openModel(io.reflex.runtime.session.DecoderCatalog.engines(cfg.decoder)) : c.decoder();
+        int generation;
+        try {
+            generation = session.swapDecoder(next, 5_000);
+        } catch (RuntimeException | InterruptedException e) {
+            if (next instanceof AutoCloseable ac) {
+                try {
+                    ac.close();
+                } catch (Exception ignored) {
+                    // the refusal is what the operator needs to see
+                }
+            }
+            throw e;
+        }
         return Json.object().put("swapped", true).put("decoder", c.type()).put("generation", generation)
                 .put("file", file.toAbsolutePath().toString());
     }

@@ -136,7 +136,10 @@ public final class LslRig {
                 : io.reflex.runtime.session.DecoderCatalog.CENTER_OUT_LFADS_MODEL) : null;
     }
 
-    /** Whether the daemon calibrates (lfads, snn: no decoder file holds them) instead of loading a decoder file. */
+    /**
+     * Whether the daemon calibrates (lfads, snn: the rig leaves their fit to the daemon, on the same signal) instead of
+     * loading a decoder file.
+     */
     private boolean calibrates() {
         return !"kalman".equals(o.decoder) && !"wiener".equals(o.decoder);
     }
