@@ -2,9 +2,9 @@ package io.reflex.tools;
 
 import io.reflex.runtime.lsl.BroadbandLslPublisher;
 import io.reflex.runtime.lsl.DrivenLslPublisher;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.StreamInfo;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.runtime.lsl.SyntheticLslPublisher;
 import io.reflex.runtime.source.BroadbandGenerator;

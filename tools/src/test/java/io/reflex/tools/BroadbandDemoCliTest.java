@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.runtime.lsl.BroadbandLslPublisher;
-import io.reflex.runtime.lsl.JavaLsl;
-import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.runtime.source.BroadbandGenerator;
 import java.nio.file.Files;
