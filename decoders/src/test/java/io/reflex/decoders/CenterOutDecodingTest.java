@@ -1,5 +1,6 @@
 package io.reflex.decoders;
 
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.synth.CenterOutSource;
 import org.junit.jupiter.api.Test;
 

@@ -84,7 +84,7 @@ final class DaemonCommand implements Callable<Integer> {
      */
     static Json.Obj swapFromFile(ReflexConfig cfg, ClosedLoopSession session, java.nio.file.Path file)
             throws InterruptedException {
-        io.reflex.decoders.linear.DecoderFile.Contents c = io.reflex.decoders.linear.DecoderFile.read(file);
+        io.reflex.decoders.file.DecoderFile.Contents c = io.reflex.decoders.file.DecoderFile.read(file);
         c.requireMatches(cfg.source.channels, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz);
         io.reflex.decoders.Decoder next = c.isModel()
                 ? c.openModel(io.reflex.runtime.session.DecoderCatalog.engines(cfg.decoder)) : c.decoder();

@@ -1,6 +1,6 @@
 package io.reflex.tools;
 
-import io.reflex.decoders.Decoders;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.EngineChain;
 import io.reflex.decoders.engine.EngineException;

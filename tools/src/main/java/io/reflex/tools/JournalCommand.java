@@ -1,6 +1,6 @@
 package io.reflex.tools;
 
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;

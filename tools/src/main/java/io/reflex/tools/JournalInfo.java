@@ -1,7 +1,7 @@
 package io.reflex.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;

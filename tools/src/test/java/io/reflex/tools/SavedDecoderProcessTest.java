@@ -3,7 +3,7 @@ package io.reflex.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

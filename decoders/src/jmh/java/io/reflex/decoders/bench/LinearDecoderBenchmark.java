@@ -1,7 +1,7 @@
 package io.reflex.decoders.bench;
 
 import io.reflex.decoders.CalibrationSet;
-import io.reflex.decoders.Decoders;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.synth.CenterOutSource;
 import org.openjdk.jmh.annotations.Benchmark;

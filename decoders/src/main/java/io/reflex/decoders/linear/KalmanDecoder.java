@@ -422,17 +422,17 @@ public final class KalmanDecoder implements TrainableDecoder {
     }
 
     /**
-     * The fitted model and everything derived from it, in {@link DecoderFile}'s order: A, a, W, H, c, Q, G, S, Gc, K∞,
-     * F, f. Copies, so that writing a file cannot change the decoder.
+     * The fitted model and everything derived from it, in the decoder file's order ({@code file.DecoderFile}): A, a,
+     * W, H, c, Q, G, S, Gc, K∞, F, f. Copies, so that writing a file cannot change the decoder.
      */
-    double[][] stateArrays() {
+    public double[][] stateArrays() {
         return new double[][] {dynA.clone(), dynOffset.clone(), procW.clone(), obsH.clone(), obsOffset.clone(),
                 obsQ.clone(), infoG.clone(), infoS.clone(), infoGc.clone(), steadyK.clone(), steadyF.clone(),
                 steadyOffset.clone()};
     }
 
     /** Lengths of the arrays of {@link #stateArrays()} for this decoder's dimensions. */
-    int[] stateLengths() {
+    public int[] stateLengths() {
         return new int[] {d * d, d, d * d, n * d, n, n * n, d * n, d * d, d, d * n, d * d, d};
     }
 
@@ -442,7 +442,7 @@ public final class KalmanDecoder implements TrainableDecoder {
      *
      * @throws IllegalArgumentException naming the array on a wrong length or a non-finite value
      */
-    void restoreState(double[][] arrays, String[] names, int iterations) {
+    public void restoreState(double[][] arrays, String[] names, int iterations) {
         final int[] lengths = stateLengths();
         if (arrays.length != lengths.length) {
             throw new IllegalArgumentException("a Kalman decoder has " + lengths.length + " arrays, got " + arrays.length);

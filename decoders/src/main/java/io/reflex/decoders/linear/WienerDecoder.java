@@ -225,13 +225,16 @@ public final class WienerDecoder implements TrainableDecoder {
         reset();
     }
 
-    /** The fitted model in {@link DecoderFile}'s order: coefficients, intercepts, feature means. Copies. */
-    double[][] stateArrays() {
+    /**
+     * The fitted model in the decoder file's order ({@code file.DecoderFile}): coefficients, intercepts, feature
+     * means. Copies.
+     */
+    public double[][] stateArrays() {
         return new double[][] {coef.clone(), bias.clone(), featureMean.clone()};
     }
 
     /** Lengths of the arrays of {@link #stateArrays()} for this decoder's dimensions. */
-    int[] stateLengths() {
+    public int[] stateLengths() {
         return new int[] {p * outputs, outputs, n};
     }
 
@@ -240,7 +243,7 @@ public final class WienerDecoder implements TrainableDecoder {
      *
      * @throws IllegalArgumentException naming the array on a wrong length or a non-finite value
      */
-    void restoreState(double[][] arrays, String[] names) {
+    public void restoreState(double[][] arrays, String[] names) {
         final int[] lengths = stateLengths();
         if (arrays.length != lengths.length) {
             throw new IllegalArgumentException("a Wiener decoder has " + lengths.length + " arrays, got " + arrays.length);

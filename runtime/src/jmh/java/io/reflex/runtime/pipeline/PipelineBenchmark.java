@@ -3,7 +3,7 @@ package io.reflex.runtime.pipeline;
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
 import io.reflex.decoders.CalibrationSet;
-import io.reflex.decoders.Decoders;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.agent.Agent;

@@ -654,7 +654,7 @@ public final class ReflexConfig {
             f.add("kalman matrices", "3 x " + ch + " x " + ch + " channels x 8 B", 3, ch, ch, 8);
         }
         if ("wiener".equals(decoder.name) || decoder.compare.contains("wiener")) {
-            long lags = io.reflex.decoders.Decoders.DEFAULT_WIENER_LAGS;
+            long lags = io.reflex.decoders.catalog.Decoders.DEFAULT_WIENER_LAGS;
             String opt = "wiener".equals(decoder.name) && decoder.options != null ? decoder.options.get("lags") : null;
             if (opt != null) {
                 try {

@@ -276,7 +276,7 @@ public final class ClosedLoopSession {
         int channels = cfg.featureCount();
         DecodeTargets targets = DecodeTargets.of(lab.referenceNames(source));
         int outputs = targets == null ? 2 : targets.count();
-        io.reflex.decoders.linear.DecoderFile.Contents saved = cfg.decoder.file == null ? null
+        io.reflex.decoders.file.DecoderFile.Contents saved = cfg.decoder.file == null ? null
                 : SavedDecoder.load(cfg);
         if (saved != null && saved.outputs() != outputs) {
             throw new ConfigException("decoder.file", "decoder file " + cfg.decoder.file + " decodes " + saved.outputs()

@@ -1,7 +1,7 @@
 package io.reflex.runtime.session;
 
 import io.reflex.decoders.Decoder;
-import io.reflex.decoders.Decoders;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.runtime.config.ConfigException;

@@ -7,7 +7,7 @@ import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.decoders.engine.EngineSpec;
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;

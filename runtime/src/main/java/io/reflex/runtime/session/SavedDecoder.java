@@ -3,7 +3,7 @@ package io.reflex.runtime.session;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.engine.EngineDecoder;
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import io.reflex.decoders.linear.KalmanDecoder;
 import io.reflex.decoders.linear.WienerDecoder;
 import io.reflex.runtime.config.ConfigException;

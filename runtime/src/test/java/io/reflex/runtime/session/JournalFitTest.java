@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;

@@ -1,7 +1,6 @@
 package io.reflex.tools.rig;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.tools.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -119,7 +118,7 @@ public final class RigReport {
      * data can close the script element or open a comment.
      */
     static String embeddedJson(JsonNode rigJson) {
-        return Json.write(rigJson).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
+        return rigJson.toString().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026");
     }
 
     private static void validate(JsonNode rig) {

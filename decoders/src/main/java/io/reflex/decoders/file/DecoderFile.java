@@ -1,4 +1,4 @@
-package io.reflex.decoders.linear;
+package io.reflex.decoders.file;
 
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.bundle.BundleException;
@@ -8,6 +8,8 @@ import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.decoders.engine.FittedModel;
 import io.reflex.decoders.lfads.LfadsMode;
+import io.reflex.decoders.linear.KalmanDecoder;
+import io.reflex.decoders.linear.WienerDecoder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
-package io.reflex.decoders;
+package io.reflex.decoders.catalog;
 
+import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.decoders.engine.EngineException;

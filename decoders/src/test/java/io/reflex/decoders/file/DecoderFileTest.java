@@ -1,4 +1,7 @@
-package io.reflex.decoders.linear;
+package io.reflex.decoders.file;
+
+import io.reflex.decoders.linear.KalmanDecoder;
+import io.reflex.decoders.linear.WienerDecoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,5 +1,6 @@
-package io.reflex.decoders;
+package io.reflex.decoders.catalog;
 
+import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.linear.KalmanDecoder;
 import io.reflex.decoders.linear.WienerDecoder;
 import org.junit.jupiter.api.Test;

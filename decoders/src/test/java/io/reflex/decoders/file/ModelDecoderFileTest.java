@@ -1,4 +1,6 @@
-package io.reflex.decoders.linear;
+package io.reflex.decoders.file;
+
+import io.reflex.decoders.linear.KalmanDecoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

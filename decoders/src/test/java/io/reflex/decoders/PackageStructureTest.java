@@ -1,0 +1,32 @@
+package io.reflex.decoders;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** The module's shape (docs/ARCHITECTURE.md): no package cycle, nothing of the other modules, no native code. */
+class PackageStructureTest {
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("io.reflex.decoders");
+
+    @Test
+    void noPackageCycle() {
+        // the root package is a slice of its own ("decoders"), each package under it another
+        slices().matching("io.reflex.(**)").should().beFreeOfCycles().check(CLASSES);
+    }
+
+    @Test
+    void dependsOnlyOnTheModulesBelowIt() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("io.reflex.stim..", "io.reflex.fpga..", "io.reflex.gpu..", "io.reflex.lsl..", "io.reflex.runtime..", "io.reflex.tools..").check(CLASSES);
+    }
+
+    @Test
+    void pureJavaMath() {
+        noClasses().should().dependOnClassesThat().resideInAnyPackage("com.sun.jna..", "com.aparapi..")
+                .check(CLASSES);
+    }
+}
