@@ -298,6 +298,11 @@ public final class ClosedLoopSession {
         return "cpu";
     }
 
+    /** The model bundle's name of the decoder live now when it runs on an engine chain, else null. */
+    public String liveModel() {
+        return current instanceof EngineDecoder ed ? ed.bundle().name() : null;
+    }
+
     private void requireLive() {
         if (livePipeline == null || stopRequested) {
             throw new IllegalStateException("no live phase to swap the decoder in: the session is "
