@@ -326,30 +326,44 @@ public final class ClosedLoopSession {
             throw new IllegalArgumentException("decoder " + next.name() + " ran in this session already; swap in"
                     + " a new one");
         }
+        EngineRuns runs = engineRuns;
+        // before the warm-up: a failover while warming is told too
+        EngineRun run = next instanceof EngineDecoder ed ? new EngineRun(ed) : null;
         warm(next);
         int before = p.decoderGeneration();
         int generation = before + 1;
-        EngineRuns runs = engineRuns;
-        EngineRun run = next instanceof EngineDecoder ed ? new EngineRun(ed) : null;
         if (run != null) {
             // before the hand-over: the observers must find the run of the first frame of its generation
             runs.add(generation, run);
         }
         p.installDecoder(next);
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        boolean interrupted = false;
         while (p.decoderGeneration() == before) {
-            if (System.nanoTime() - deadline > 0) {
+            boolean late = System.nanoTime() - deadline > 0;
+            if (late || interrupted) {
                 if (p.withdrawDecoder(next)) {
                     if (run != null) {
                         runs.remove(generation);
+                    }
+                    if (interrupted) {
+                        throw new InterruptedException("interrupted while the decode stage had not taken the new"
+                                + " decoder up; the swap was withdrawn and " + now.name() + " stays live");
                     }
                     throw new IllegalStateException("the decode stage did not take the new decoder up within "
                             + timeoutMs + " ms (no frame came: the source is silent or the pipeline stalled); the"
                             + " swap was withdrawn and " + now.name() + " stays live");
                 }
-                break; // taken up just now
+                break; // taken up just now: the swap is done, its bookkeeping too
             }
-            Thread.sleep(1);
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (now instanceof EngineDecoder old) {
             // the decode stage holds the new decoder now and never touches the old one again: free its engines
