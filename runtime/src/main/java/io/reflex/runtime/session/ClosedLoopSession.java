@@ -276,7 +276,8 @@ public final class ClosedLoopSession {
                     io.reflex.decoders.engine.EngineStatus first = ed.chain().statuses().get(0);
                     ctx.listener.onNotice("decoder " + next.name() + " to swap in: engine " + first.name()
                             + " cannot run it (" + first.reason() + "); it runs on "
-                            + (ed.chain().activeIndex() < 0 ? "no engine" : ed.lastEngineName()));
+                            + (ed.chain().activeIndex() < 0 ? "no engine"
+                            : ed.chain().engine(ed.chain().activeIndex()).name()));
                 }
                 return swapIn(next, timeoutMs);
             } catch (RuntimeException | InterruptedException e) {
