@@ -243,4 +243,33 @@ class ModelSwapSessionTest {
         assertThat(r.engineGenerations).isEmpty();
         assertThat(r.goldenCompared).isEqualTo(-1);
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void anEngineThatCannotRunTheNewModelIsPassedOverOrTheSwapIsRefused(@TempDir Path dir) throws Exception {
+        ReflexConfig c = config(dir);
+        // no card here: xrt cannot open, as when the one card is held by the decoder live
+        c.decoder.engines = new ArrayList<>(List.of("xrt", "cpu-fixed"));
+        c.decoder.engineOptions.put("xrt", Map.of("xclbin", dir.resolve("none.xclbin").toString()));
+        CountDownLatch live = new CountDownLatch(1);
+        List<String> notices = new java.util.concurrent.CopyOnWriteArrayList<>();
+        PerGeneration count = new PerGeneration();
+        ClosedLoopSession session = new ClosedLoopSession(context(c, live, notices).observer("count", count));
+        CompletableFuture<SessionReport> run = start(session);
+        assertThat(live.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(session.swapModel("snn", Map.of(), 10_000)).isEqualTo(2);
+        assertThat(session.liveEngine()).isEqualTo("cpu-fixed");
+        assertThat(notices).anyMatch(n -> n.startsWith("decoder snn to swap in: engine xrt cannot run it (")
+                && n.endsWith("); it runs on cpu-fixed"));
+        await(() -> count.frames.get(2) >= 50, 30_000, "50 frames of generation 2");
+        session.requestStop();
+        SessionReport r = run.get(60, TimeUnit.SECONDS);
+        assertThat(r.dropped).isZero();
+        assertThat(r.deadlineMisses).isZero();
+        assertThat(r.engine).isEqualTo("cpu-fixed");
+        assertThat(r.engines).extracting(e -> e.name).containsExactly("xrt", "cpu-fixed");
+        assertThat(r.engines.get(0).usable).isFalse();
+        assertThat(r.goldenMismatches).isZero();
+        assertThat(r.goldenCompared).isEqualTo(count.frames.get(2));
+    }
 }
