@@ -5,13 +5,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 
-ALL_MODULES=(decoders stim fpga-driver gpu-engine runtime)
+ALL_MODULES=(decoders stim fpga-driver gpu-engine runtime/lsl runtime)
 
 usage() {
   cat <<'HELP'
 Usage: ./reflex bench [--quick] [--module M]... [--include REGEX] [--out DIR] [--update-docs] [--json]
-Runs the JMH benchmarks of the modules (default: decoders stim fpga-driver gpu-engine runtime), each with -prof gc, and writes
-DIR/<module>.json (JMH's own JSON), DIR/run.json (date, commit, machine, JDK, the options) and DIR/tables.md.
+Runs the JMH benchmarks of the modules (default: decoders stim fpga-driver gpu-engine runtime/lsl runtime), each with -prof gc, and writes
+DIR/<module>.json (JMH's own JSON; runtime/lsl as runtime-lsl.json), DIR/run.json (date, commit, machine, JDK, the options) and DIR/tables.md.
   --quick         1 fork, 1 x 1 s warm-up, 3 x 1 s measurement (default: each benchmark's own settings)
   --module M      only this module (repeatable)
   --include REGEX only the benchmarks whose names match (JMH's include pattern)
@@ -50,18 +50,19 @@ jmh_opts=(-prof gc -rf json)
 
 failed=()
 for m in "${modules[@]}"; do
+  f="${m//\//-}"   # file name of the module's results: runtime/lsl -> runtime-lsl
   echo "reflex bench: $m: building" >&2
-  if ! mvn -B -q -pl "$m" -am test-compile dependency:build-classpath -Dmdep.outputFile="$out/$m.cp" \
+  if ! mvn -B -q -pl "$m" -am test-compile dependency:build-classpath -Dmdep.outputFile="$out/$f.cp" \
       -Dmdep.includeScope=test >&2; then
     echo "reflex bench: $m: build failed" >&2; failed+=("$m"); continue
   fi
   echo "reflex bench: $m: running JMH ${include:+(include $include)}" >&2
   # shellcheck disable=SC2086
-  if ! "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$m/target/test-classes:$m/target/classes:$(cat "$out/$m.cp")" \
-      org.openjdk.jmh.Main ${include:+"$include"} "${jmh_opts[@]}" -rff "$out/$m.json" -o "$out/$m.log"; then
-    echo "reflex bench: $m: JMH failed (see $out/$m.log)" >&2; failed+=("$m")
+  if ! "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$m/target/test-classes:$m/target/classes:$(cat "$out/$f.cp")" \
+      org.openjdk.jmh.Main ${include:+"$include"} "${jmh_opts[@]}" -rff "$out/$f.json" -o "$out/$f.log"; then
+    echo "reflex bench: $m: JMH failed (see $out/$f.log)" >&2; failed+=("$m")
   fi
-  rm -f "$out/$m.cp"
+  rm -f "$out/$f.cp"
 done
 
 commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"

@@ -39,20 +39,20 @@ log() { [[ "$JSON" == 1 ]] && echo "$*" >&2 || echo "$*"; }
 
 nice g++ -O2 -std=c++17 -I"$INCLUDE" "$ROOT/tools/bench/lsl/lsl_peer.cpp" -L"$LIBLSL/lib" -llsl \
   -Wl,-rpath,"$LIBLSL/lib" -pthread -o "$WORK/lsl_peer"
-# The runtime's test classpath (the harnesses live in src/jmh/java). Offline machines may lack the dependency
+# The LSL module's test classpath (the harnesses live in runtime/lsl/src/jmh/java). Offline machines may lack the dependency
 # plugin; then the classpath comes from one small surefire run's report. Set MAVEN_ARGS=-o to build offline.
-if ! (cd "$ROOT" && nice mvn -B -q -pl runtime -am test-compile dependency:build-classpath \
+if ! (cd "$ROOT" && nice mvn -B -q -pl runtime/lsl -am test-compile dependency:build-classpath \
       -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test >"$WORK/mvn.log" 2>&1); then
-  (cd "$ROOT" && nice mvn -B -q -pl runtime -am test-compile \
+  (cd "$ROOT" && nice mvn -B -q -pl runtime/lsl -am test-compile \
     org.apache.maven.plugins:maven-surefire-plugin:3.5.4:test -Dtest=TimeProbeFormatTest \
     -Dsurefire.failIfNoSpecifiedTests=false >"$WORK/mvn.log" 2>&1) || { cat "$WORK/mvn.log" >&2; exit 1; }
   sed -n 's/.*name="surefire.test.class.path" value="\([^"]*\)".*/\1/p' \
-    "$ROOT/runtime/target/surefire-reports/TEST-io.reflex.runtime.lsl.TimeProbeFormatTest.xml" >"$WORK/cp.txt"
-  [[ -s "$WORK/cp.txt" ]] || { echo "side-by-side: could not work out the runtime's classpath" >&2; exit 1; }
+    "$ROOT/runtime/lsl/target/surefire-reports/TEST-io.reflex.lsl.TimeProbeFormatTest.xml" >"$WORK/cp.txt"
+  [[ -s "$WORK/cp.txt" ]] || { echo "side-by-side: could not work out the LSL module's classpath" >&2; exit 1; }
 fi
 # shellcheck source=/dev/null
 source "$ROOT/tools/scripts/jvm-flags.sh"
-CP="$ROOT/runtime/target/test-classes:$ROOT/runtime/target/classes:$(cat "$WORK/cp.txt")"
+CP="$ROOT/runtime/lsl/target/test-classes:$ROOT/runtime/lsl/target/classes:$(cat "$WORK/cp.txt")"
 # shellcheck disable=SC2086
 jrun() { nice "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$CP" "$@"; }
 peer() { nice "$WORK/lsl_peer" "$@"; }
@@ -78,7 +78,7 @@ export LSLAPICFG="$WORK/lsl_api.cfg"
 field() { sed -n "s/.* $1=\\([-0-9.naNinf]*\\).*/\\1/p" <<<"$2" | head -1; }
 
 log "latency: Reflex (LslLatencyHarness channels=1 samples=$SAMPLES)"
-R_LAT="$(jrun io.reflex.runtime.lsl.LslLatencyHarness channels=1 samples="$SAMPLES" | grep '^latency')" \
+R_LAT="$(jrun io.reflex.lsl.LslLatencyHarness channels=1 samples="$SAMPLES" | grep '^latency')" \
   || { echo "side-by-side: the Reflex latency run failed" >&2; exit 1; }
 log "  $R_LAT"
 log "latency: liblsl (lsl_peer latency 1 $SAMPLES)"
@@ -94,7 +94,7 @@ timecorr() {
   # outlet's own pid (nice execs it) and the kill below reaches it.
   if [[ "$1" == reflex ]]; then
     # shellcheck disable=SC2086
-    nice "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$CP" io.reflex.runtime.lsl.LslTimeCorrectionHarness outlet "$name" 300 \
+    nice "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$CP" io.reflex.lsl.LslTimeCorrectionHarness outlet "$name" 300 \
       >"$out" 2>&1 &
   else
     nice "$WORK/lsl_peer" outlet "$name" 300 >"$out" 2>&1 &
@@ -108,7 +108,7 @@ timecorr() {
   done
   local line
   if [[ "$2" == reflex ]]; then
-    line="$(jrun io.reflex.runtime.lsl.LslTimeCorrectionHarness timecorr "$name" "$ESTIMATES")" || line=""
+    line="$(jrun io.reflex.lsl.LslTimeCorrectionHarness timecorr "$name" "$ESTIMATES")" || line=""
   else
     line="$(peer timecorr "$name" "$ESTIMATES")" || line=""
   fi

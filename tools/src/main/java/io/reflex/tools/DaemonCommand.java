@@ -80,13 +80,30 @@ final class DaemonCommand implements Callable<Integer> {
 
     /**
      * The control API's decoder swap: reads a decoder file (bounded, checked), requires it to match the run's
-     * channels, bin width and rate, and hands it to the session, which swaps it in between two bins.
+     * channels, bin width and rate, opens a saved LFADS or SNN decoder on the run's engine chain ({@code
+     * decoder.engines}, without the {@code decoder.injectFault} drill), and hands it to the session, which swaps it
+     * in between two bins.
      */
     static Json.Obj swapFromFile(ReflexConfig cfg, ClosedLoopSession session, java.nio.file.Path file)
             throws InterruptedException {
         io.reflex.decoders.linear.DecoderFile.Contents c = io.reflex.decoders.linear.DecoderFile.read(file);
         c.requireMatches(cfg.source.channels, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz);
-        int generation = session.swapDecoder(c.decoder(), 5_000);
+        io.reflex.decoders.Decoder next = c.isModel()
+                ? c.openModel(io.reflex.runtime.session.DecoderCatalog.engines(c.type(), cfg.decoder.engines,
+                cfg.decoder.engineOptions)) : c.decoder();
+        int generation;
+        try {
+            generation = session.swapDecoder(next, 5_000);
+        } catch (RuntimeException | InterruptedException e) {
+            if (next instanceof AutoCloseable ac) {
+                try {
+                    ac.close();
+                } catch (Exception ignored) {
+                    // the refusal is what the operator needs to see
+                }
+            }
+            throw e;
+        }
         return Json.object().put("swapped", true).put("decoder", c.type()).put("generation", generation)
                 .put("file", file.toAbsolutePath().toString());
     }

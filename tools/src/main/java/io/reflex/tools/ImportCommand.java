@@ -1,7 +1,7 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.xdf.XdfPlayback;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,13 +1,13 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.lsl.JavaInlet;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.lsl.JavaInlet;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.lsl.LslOutputSink;
 import io.reflex.runtime.lsl.LslSampleSource;
-import io.reflex.runtime.lsl.StreamInlet;
-import io.reflex.runtime.lsl.StreamOutlet;
-import io.reflex.runtime.lsl.TimeCorrector;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.TimeCorrector;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;

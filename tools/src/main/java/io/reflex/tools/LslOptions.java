@@ -1,8 +1,8 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.LslErrorHandler;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.LslErrorHandler;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

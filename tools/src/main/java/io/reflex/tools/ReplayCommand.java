@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,21 +14,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code reflex replay}: re-runs a recorded journal's features through a decoder as fast as it goes and compares the
- * outputs with the recorded ones ({@link JournalReplay}), and recomputes a stimulated run's decisions
- * ({@link StimReplay}). Stimulation is never sent during a replay.
+ * {@code reflex replay}: re-runs a recorded journal's features through a decoder (a model decoder on the engine chain
+ * named), as fast as it goes or at the recorded pace, and compares the outputs with the recorded ones
+ * ({@link JournalReplay}), and recomputes a stimulated run's decisions ({@link StimReplay}). Stimulation is never
+ * sent during a replay.
  */
 @Command(name = "replay", mixinStandardHelpOptions = true,
         header = "Re-run a recorded journal's features through a decoder and compare the outputs with the recorded"
                 + " ones.",
         description = {"Reads the journal run directory (journal.dir/run-...) and decodes its frames' features as fast"
-                + " as possible, as the decode stage did (reset when a decoder generation starts and at trial starts;"
+                + " as possible (or paced by their recorded times, --speed), as the decode stage did (reset when a"
+                + " decoder generation starts and at trial starts;"
                 + " frames skipped at the deadline or with invalid input skipped). With the run's own decoder (its"
                 + " saved decoder.rxdf, the default) the frames of decoder generation 1 are replayed and every output"
                 + " the decoder produced is compared bit for bit with the recorded one. With another decoder (a"
                 + " decoder file, or kalman / wiener fitted on the journal as reflex fit does) every live frame is"
                 + " replayed and R² against the recorded targets is reported for the recorded and the replayed"
                 + " outputs side by side. Nothing is sent anywhere: no outlets, no stimulation.",
+            "An LFADS or SNN decoder (a decoder.rxdf a session saved after fitting it) runs on the engine chain"
+                + " --engine names (default: cpu-fixed for a fixed-point run, cpu for a float32 one); outputs are"
+                + " claimed bit for bit only where the arithmetic is the run's (bit_exact), else the largest"
+                + " difference is reported.",
             "With a run that had stimulation and its stimulation journal (found next to the run directory, or"
                 + " --stim), the policy is evaluated again on the recorded outputs of the frames the stimulation"
                 + " stage evaluated, each proposal judged by a fresh safety envelope (the controller's armed and"
@@ -52,6 +59,17 @@ final class ReplayCommand implements Callable<Integer> {
                     + " loaded).")
     String decoder;
 
+    @Option(names = "--engine", paramLabel = "NAME[,NAME...]", split = ",",
+            description = "The engine chain an LFADS or SNN decoder is replayed on, in order of preference, e.g."
+                    + " cpu-fixed, rtl-sim, cpu (default: the reference engine of the recorded chain's arithmetic)."
+                    + " Refused for Kalman and Wiener decoders.")
+    List<String> engines;
+
+    @Option(names = "--speed", paramLabel = "X",
+            description = "Pace the replay by the frames' recorded acquisition times, X times the recorded pace (1: as"
+                    + " recorded; at most 1000). Default: as fast as possible.")
+    Double speed;
+
     @Option(names = "--stim", paramLabel = "DIR",
             description = "The run's stimulation journal (default: the stim-* directory its process wrote next to the"
                     + " run directory, when the run had stimulation).")
@@ -67,15 +85,33 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        return run(journal, decoder, stim, stimThreshold, json, System.out, System.err);
+        JournalReplay.Options o = new JournalReplay.Options();
+        o.decoder = decoder;
+        o.engines = engines;
+        o.speed = speed == null ? 0 : speed;
+        if (speed != null && !(speed > 0)) {
+            System.err.println("reflex replay: --speed is " + speed + "; it must be > 0 (1: the recorded pace)");
+            return EXIT_REFUSED;
+        }
+        return run(journal, o, stim, stimThreshold, json, System.out, System.err);
     }
 
     static int run(Path journal, String decoder, Path stim, Double stimThreshold, boolean json, PrintStream stdout,
                    PrintStream stderr) {
+        JournalReplay.Options o = new JournalReplay.Options();
+        o.decoder = decoder;
+        return run(journal, o, stim, stimThreshold, json, stdout, stderr);
+    }
+
+    static int run(Path journal, JournalReplay.Options o, Path stim, Double stimThreshold, boolean json,
+                   PrintStream stdout, PrintStream stderr) {
         JournalReplay.Result r;
         try {
             Path stimDir = stim != null ? stim : Files.isDirectory(journal) ? JournalInfo.stimJournalOf(journal) : null;
-            r = JournalReplay.replay(journal, decoder, stimDir, stim != null, stimThreshold);
+            o.stimDir = stimDir;
+            o.stimExplicit = stim != null;
+            o.threshold = stimThreshold;
+            r = JournalReplay.replayWith(journal, o);
         } catch (IllegalArgumentException | UncheckedIOException e) {
             stderr.println("reflex replay: " + e.getMessage());
             return EXIT_REFUSED;
@@ -89,6 +125,10 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("decoder_source", r.decoderSource)
                     .put("decoder_file", r.decoderFile == null ? null : r.decoderFile.toString())
                     .put("recorded_decoder", r.recordedDecoder)
+                    .put("engines", engineNames(r))
+                    .put("engine_arithmetic", r.engineArithmetic)
+                    .put("recorded_arithmetic", r.recordedArithmetic)
+                    .put("bit_exact", r.bitExact)
                     .put("channels", r.channels)
                     .put("outputs", r.outputs)
                     .put("frames", r.frames)
@@ -109,6 +149,10 @@ final class ReplayCommand implements Callable<Integer> {
                     .put("replayed_r2", round(r.replayedR2))
                     .put("replay_ms", Math.round(r.replayMs * 1e3) / 1e3)
                     .put("frames_per_s", r.replayMs > 0 ? Math.round(r.replayed / (r.replayMs * 1e-3)) : 0)
+                    .put("paced", r.paced)
+                    .put("speed", r.speed)
+                    .put("recorded_span_s", Math.round(r.recordedSpanS * 1e3) / 1e3)
+                    .put("wall_s", Math.round(r.wallS * 1e3) / 1e3)
                     .put("tail_fault", r.tailFault)
                     .put("stim", stimJson(r))
                     .toJson());
@@ -125,7 +169,7 @@ final class ReplayCommand implements Callable<Integer> {
                     + r.stim.tailFault);
             return EXIT_REFUSED;
         }
-        if (r.recordedDecoder && !r.reproduced()) {
+        if (r.recordedDecoder && r.bitExact && !r.reproduced()) {
             stderr.println("reflex replay: the run's own decoder did not reproduce the recorded outputs ("
                     + (r.compared == 0 ? "no output to compare" : r.mismatches + " of " + r.compared
                     + " frames differ, the first is frame " + r.firstMismatchSequence) + ")");
@@ -138,6 +182,12 @@ final class ReplayCommand implements Callable<Integer> {
             return EXIT_MISMATCH;
         }
         return 0;
+    }
+
+    private static Json.Arr engineNames(JournalReplay.Result r) {
+        Json.Arr a = Json.array();
+        r.engines.forEach(a::add);
+        return a;
     }
 
     private static Json.Obj stimJson(JournalReplay.Result r) {
@@ -197,8 +247,13 @@ final class ReplayCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  frames: %d read, %d without a decoder (calibration), %d of other generations, %d not"
                         + " decoded live (skipped, invalid), %d replayed, %d left with the safe output live%n", r.frames,
                 r.noDecoderFrames, r.otherGenerationFrames, r.notDecodedFrames, r.replayed, r.notComparable);
+        if (!r.engines.isEmpty()) {
+            out.printf(Locale.ROOT, "  engines: %s (%s arithmetic; the run's was %s)%s%n", String.join(",", r.engines),
+                    r.engineArithmetic, r.recordedArithmetic, r.bitExact ? ""
+                            : "; not the run's arithmetic, so the outputs are not expected to be bit-identical");
+        }
         out.printf(Locale.ROOT, "  compared: %d, mismatches: %d%s%n", r.compared, r.mismatches,
-                r.mismatches == 0 ? (r.recordedDecoder && r.compared > 0 ? " (bit for bit)" : "")
+                r.mismatches == 0 ? (r.recordedDecoder && r.bitExact && r.compared > 0 ? " (bit for bit)" : "")
                         : String.format(Locale.ROOT, " (first at frame %d, largest difference %.6g)",
                         r.firstMismatchSequence, r.maxAbsDifference));
         if (!r.targetNames.isEmpty()) {
@@ -208,7 +263,9 @@ final class ReplayCommand implements Callable<Integer> {
         } else {
             out.println("  R²: n/a (the journal holds no targets for these outputs)");
         }
-        out.printf(Locale.ROOT, "  %d frames decoded in %.1f ms%n", r.replayed, r.replayMs);
+        out.printf(Locale.ROOT, "  %d frames decoded in %.1f ms%s%n", r.replayed, r.replayMs, r.paced
+                ? String.format(Locale.ROOT, ", paced at %sx the recorded pace (recorded span %.3f s)",
+                fmtSpeed(r.speed), r.recordedSpanS) : "");
         StimReplay.Result s = r.stim;
         if (s == null) {
             out.println("  stimulation: not replayed (" + r.stimNote + ")");
@@ -223,6 +280,10 @@ final class ReplayCommand implements Callable<Integer> {
         if (s.firstMismatch != null) {
             out.println("  first stimulation difference: " + s.firstMismatch);
         }
+    }
+
+    private static String fmtSpeed(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
     private static String fmt(double v) {

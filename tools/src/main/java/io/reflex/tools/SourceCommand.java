@@ -2,9 +2,9 @@ package io.reflex.tools;
 
 import io.reflex.runtime.lsl.BroadbandLslPublisher;
 import io.reflex.runtime.lsl.DrivenLslPublisher;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.StreamInfo;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.runtime.lsl.SyntheticLslPublisher;
 import io.reflex.runtime.source.BroadbandGenerator;
@@ -45,6 +45,13 @@ final class SourceCommand implements Callable<Integer> {
             + " LFP, in µV, as type Broadband with px, py, vx, vy reference channels, pushed in chunks of"
             + " --chunk-samples samples. Ingest it with a config that has a frontend section.")
     boolean broadband;
+
+    @Option(names = "--int16", paramLabel = "UV", arity = "0..1", fallbackValue = "0.25",
+            description = "With --broadband: publish int16 counts of UV µV each (default 0.25 when given without a"
+                    + " value; rounded, clamped to the int16 range, a non-finite value as 0), as an amplifier sends"
+                    + " its raw samples, with the kinematics on a second stream (--kinematics-stream, default"
+                    + " NAME-kinematics). Ingest it with frontend.inputScaleUv = UV and source.lsl.kinematics.")
+    Double int16Uv;
 
     @Option(names = "--chunk-samples", paramLabel = "N", defaultValue = "30",
             description = "With --broadband: samples per pushed chunk (default: ${DEFAULT-VALUE}, 1 ms at 30 kHz).")
@@ -93,9 +100,14 @@ final class SourceCommand implements Callable<Integer> {
             System.err.println("reflex source: --rate must be in (0, 100000] Hz, got " + rateHz);
             return 2;
         }
-        if (broadband && (rateHz < 1_000 || kinematicsStream != null || drivenBy != null)) {
-            System.err.println("reflex source: --broadband needs --rate >= 1000 Hz and excludes --kinematics-stream"
-                    + " and --driven-by");
+        if (broadband && (rateHz < 1_000 || (kinematicsStream != null && int16Uv == null) || drivenBy != null)) {
+            System.err.println("reflex source: --broadband needs --rate >= 1000 Hz and excludes --driven-by, and"
+                    + " --kinematics-stream but with --int16 (float32 broadband carries the kinematics itself)");
+            return 2;
+        }
+        if (int16Uv != null && (!broadband || !(int16Uv > 0 && int16Uv <= 1e6))) {
+            System.err.println("reflex source: --int16 needs --broadband and a count size in (0, 1000000] µV, got "
+                    + int16Uv + (broadband ? "" : " without --broadband"));
             return 2;
         }
         if (chunkSamples < 1 || chunkSamples > 100_000) {
@@ -143,13 +155,20 @@ final class SourceCommand implements Callable<Integer> {
         if (broadband) {
             BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(channels)
                     .sampleRateHz(rateHz).seed(seed));
-            try (BroadbandLslPublisher pub = new BroadbandLslPublisher(backend, name, sid, gen, chunkSamples)) {
+            String kinName = int16Uv == null ? null : kinematicsStream != null ? kinematicsStream
+                    : name + "-kinematics";
+            try (BroadbandLslPublisher pub = int16Uv == null
+                    ? new BroadbandLslPublisher(backend, name, sid, gen, chunkSamples)
+                    : BroadbandLslPublisher.int16(backend, name, sid, gen, chunkSamples, int16Uv, kinName,
+                    kinematicsEvery)) {
                 StreamInfo info = pub.outlet().info();
                 if (!quiet) {
                     System.err.println("reflex source: publishing '" + info.name() + "' (" + channels + " broadband"
-                            + " channels in uV plus px,py,vx,vy at " + rateHz + " Hz, chunks of " + chunkSamples
-                            + " samples, source_id " + sid + ", uid " + info.uid() + "), " + lsl.mode()
-                            + ", backend " + backend.name());
+                            + (int16Uv == null ? " channels in uV plus px,py,vx,vy"
+                            : " channels as int16 counts of " + int16Uv + " uV") + " at " + rateHz + " Hz, chunks of "
+                            + chunkSamples + " samples, source_id " + sid + ", uid " + info.uid() + ")"
+                            + (kinName == null ? "" : " and '" + kinName + "' (px,py,vx,vy at "
+                            + rateHz / kinematicsEvery + " Hz)") + ", " + lsl.mode() + ", backend " + backend.name());
                 }
                 pub.run(seconds, () -> stopped.getCount() == 0);
                 double elapsed = (System.nanoTime() - t0) * 1e-9;
@@ -157,6 +176,8 @@ final class SourceCommand implements Callable<Integer> {
                     System.out.println(Json.object().put("name", info.name()).put("source_id", sid)
                             .put("uid", info.uid()).put("type", "Broadband").put("channels", channels)
                             .put("rate_hz", rateHz).put("chunk_samples", chunkSamples)
+                            .put("format", int16Uv == null ? "float32" : "int16").put("count_uv", int16Uv == null ? Double.NaN : int16Uv)
+                            .put("kinematics_stream", kinName)
                             .put("samples", pub.published()).put("chunks", pub.chunks())
                             .put("true_spikes", gen.truthOffered())
                             .put("seconds", Math.round(elapsed * 1000) / 1000.0).put("backend", backend.name())

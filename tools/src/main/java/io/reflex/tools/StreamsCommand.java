@@ -1,8 +1,8 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.StreamInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -1,15 +1,15 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.InletOptions;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslClock;
-import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslClock;
+import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.lsl.LslSampleSource;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamInlet;
-import io.reflex.runtime.lsl.StreamOutlet;
-import io.reflex.runtime.lsl.XmlElement;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;

@@ -4,10 +4,19 @@ import static io.reflex.tools.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.reflex.runtime.lsl.BroadbandLslPublisher;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslConfig;
+import io.reflex.runtime.lsl.SplitLslPublisher;
+import io.reflex.runtime.source.BroadbandGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code reflex demo --broadband} and {@code reflex source --broadband}, end to end. */
 class BroadbandDemoCliTest {
@@ -97,5 +106,86 @@ class BroadbandDemoCliTest {
         assertThat(j.get("chunks").asLong()).isEqualTo(2_142);
         assertThat(j.get("samples").asLong()).isEqualTo(14_994);
         assertThat(j.get("true_spikes").asLong()).isPositive();
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void sourceBroadbandInt16PublishesCountsAndAKinematicsStream() throws Exception {
+        String name = "cli-bb16-" + UUID.randomUUID().toString().substring(0, 8);
+        Object[] r = run("source", "--loopback", "--broadband", "--int16", "--json", "--quiet", "--seconds", "0.5",
+                "--channels", "8", "--chunk-samples", "7", "--name", name);
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("format").asText()).isEqualTo("int16");
+        assertThat(j.get("count_uv").asDouble()).isEqualTo(0.25);
+        assertThat(j.get("kinematics_stream").asText()).isEqualTo(name + "-kinematics");
+        assertThat(j.get("samples").asLong()).isEqualTo(14_994);
+        r = run("source", "--loopback", "--broadband", "--json", "--quiet", "--seconds", "0.1", "--name", name);
+        assertThat(r[0]).isEqualTo(0);
+        j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("format").asText()).isEqualTo("float32");
+        assertThat(j.get("kinematics_stream").isNull()).isTrue();
+        r = run("source", "--loopback", "--int16", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--int16 needs --broadband");
+        r = run("source", "--loopback", "--broadband", "--int16=0", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        r = run("source", "--loopback", "--broadband", "--kinematics-stream", "k", "--quiet");
+        assertThat(r[0]).as("float32 broadband carries its kinematics itself").isEqualTo(2);
+    }
+
+    /**
+     * An amplifier's int16 broadband stream and a task's kinematics stream on loopback LSL, decoded by the daemon:
+     * counts scaled by frontend.inputScaleUv, dead channels found in counts, the loop closed on the paired kinematics.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void theDaemonDecodesAnInt16BroadbandStreamWithItsKinematicsStream(@TempDir Path dir) throws Exception {
+        String amp = "amp16-" + UUID.randomUUID().toString().substring(0, 8);
+        String task = amp + "-kin";
+        String cfg = """
+                {"source": {"type": "lsl", "channels": 32, "sampleRateHz": 30000,
+                  "lsl": {"name": "%s", "type": "Broadband", "sourceId": "%s", "backend": "java",
+                    "network": "loopback", "resolveTimeoutS": 30,
+                    "kinematics": {"name": "%s", "type": "%s", "sourceId": "%s"}}},
+                 "pipeline": {"binWidthUs": 20000, "deadlineUs": 5000},
+                 "frontend": {"car": "all", "filter": {"order": 2, "highPassHz": 250, "lowPassHz": 5000},
+                   "threshold": {"k": 4.5, "refractoryMs": 1.0}, "rmsSeconds": 2, "outputs": ["crossings"],
+                   "health": {"flatUv": 0.5, "clipUv": 8000, "clippedFraction": 0.01}, "inputScaleUv": 0.25},
+                 "decoder": {"name": "kalman"},
+                 "calibration": {"seconds": 6, "timeoutS": 60},
+                 "run": {"seconds": 4},
+                 "journal": {"enabled": false}}
+                """.formatted(amp, amp, task, SplitLslPublisher.KINEMATICS_TYPE, task);
+        Path file = Files.writeString(dir.resolve("int16.json"), cfg);
+        AtomicBoolean stop = new AtomicBoolean();
+        BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(32)
+                .sampleRateHz(30_000).seed(1).deadChannels(29, 30, 31));
+        try (BroadbandLslPublisher pub = BroadbandLslPublisher.int16(new JavaLsl(LslConfig.loopback(),
+                (w, m, c) -> { }), amp, amp, gen, 30, 0.25, task, 30)) {
+            Thread t = new Thread(() -> pub.run(0, stop::get), "test-int16-amplifier");
+            t.start();
+            Object[] r;
+            try {
+                r = run("daemon", "--json", "--config", file.toString());
+            } finally {
+                stop.set(true);
+                t.join(10_000);
+            }
+            assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+            JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+            assertThat(j.get("ending").asText()).as("failure: %s", j.get("failure")).isEqualTo("completed");
+            assertThat(j.get("dropped").asLong()).isZero();
+            JsonNode fe = j.get("frontend");
+            assertThat(fe.get("calibrated").asBoolean()).isTrue();
+            // int16 cannot carry NaN: channel 29's one NaN sample in 1,000 arrives as a 0 count, so that channel is
+            // live here; the flat and the clipped channel are found in counts scaled to µV
+            assertThat(fe.get("dead").asText()).isEqualTo("30 (flat), 31 (clipped)");
+            // the RMS of the noise in µV, not in counts (which would be four times as large)
+            assertThat(fe.get("median_rms_uv").asDouble()).isBetween(4.0, 9.0);
+            assertThat(fe.get("crossings").asLong()).isPositive();
+            assertThat(j.get("kinematics").get("paired").asLong()).isGreaterThanOrEqualTo(300);
+            assertThat(j.get("velocity_r2").asDouble()).isGreaterThan(0.3);
+        }
     }
 }

@@ -4,13 +4,13 @@ import static io.reflex.tools.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.runtime.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.JavaOutlet;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.JavaOutlet;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.StreamInfo;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import io.reflex.runtime.lsl.nativelsl.NativeLsl;
+import io.reflex.lsl.nativelsl.NativeLsl;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

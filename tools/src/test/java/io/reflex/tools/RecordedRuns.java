@@ -40,6 +40,50 @@ final class RecordedRuns {
         return run;
     }
 
+    /** Synthetic time running 20 times faster than the wall clock (an LFADS step is slower than a Kalman one). */
+    static final NanoClock FAST20 = () -> 20 * System.nanoTime();
+
+    /**
+     * A completed run of LFADS (the shipped causal Lorenz model on cpu-fixed) on the Lorenz source: 70 channels, 6 s
+     * of calibration at 20 ms bins on the 20-times clock, then the fitted decoder live for 1 s of wall time, journaled
+     * under {@code journalDir} (which then holds the fitted decoder as decoder.rxdf).
+     */
+    static SessionReport shortLfadsRun(Path journalDir) throws Exception {
+        ReflexConfig c = new ReflexConfig();
+        c.source.type = "lorenz";
+        c.source.channels = 70;
+        c.decoder.name = "lfads";
+        c.decoder.compare = new ArrayList<>();
+        c.calibration.seconds = 6;
+        c.run.seconds = 1.0;
+        c.pipeline.deadlineUs = 60_000_000;
+        c.journal.dir = journalDir.toString();
+        return completed(c, FAST20);
+    }
+
+    /**
+     * A completed run of a 256-neuron SNN reservoir (cpu-fixed) on the synthetic source: 32 channels, 4 s of
+     * calibration, then 1 s of wall time live, journaled under {@code journalDir}.
+     */
+    static SessionReport shortSnnRun(Path journalDir) throws Exception {
+        ReflexConfig c = new ReflexConfig();
+        c.source.channels = 32;
+        c.decoder.name = "snn";
+        c.decoder.options.put("neurons", "256");
+        c.decoder.compare = new ArrayList<>();
+        c.calibration.seconds = 4;
+        c.run.seconds = 1.0;
+        c.pipeline.deadlineUs = 60_000_000;
+        c.journal.dir = journalDir.toString();
+        return completed(c, FAST20);
+    }
+
+    private static SessionReport completed(ReflexConfig c, NanoClock clock) throws Exception {
+        SessionReport run = new ClosedLoopSession(new ClosedLoopSession.Context().config(c).clock(clock)).run();
+        assertThat(run.ending).as("failure: %s", run.failure).isEqualTo("completed");
+        return run;
+    }
+
     /** Copies the files of a run directory (not recursive) into {@code to}. */
     static Path copyRun(Path from, Path to) throws IOException {
         Files.createDirectories(to);

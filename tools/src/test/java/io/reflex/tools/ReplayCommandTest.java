@@ -38,10 +38,15 @@ class ReplayCommandTest {
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         JsonNode j = json(r);
         assertThat(j.fieldNames()).toIterable().containsExactly("journal", "decoder", "decoder_source",
-                "decoder_file", "recorded_decoder", "channels", "outputs", "frames", "no_decoder_frames",
+                "decoder_file", "recorded_decoder", "engines", "engine_arithmetic", "recorded_arithmetic",
+                "bit_exact", "channels", "outputs", "frames", "no_decoder_frames",
                 "other_generation_frames", "not_decoded_frames", "replayed", "not_comparable", "compared",
                 "mismatches", "first_mismatch_sequence", "max_abs_difference", "reproduced", "targets", "targets_from",
-                "scored", "recorded_r2", "replayed_r2", "replay_ms", "frames_per_s", "tail_fault", "stim");
+                "scored", "recorded_r2", "replayed_r2", "replay_ms", "frames_per_s", "paced", "speed",
+                "recorded_span_s", "wall_s", "tail_fault", "stim");
+        assertThat(j.get("engines").toString()).isEqualTo("[]");
+        assertThat(j.get("engine_arithmetic").isNull()).isTrue();
+        assertThat(j.get("bit_exact").asBoolean()).isTrue();
         assertThat(j.get("decoder_source").asText()).isEqualTo("saved");
         assertThat(j.get("decoder").asText()).isEqualTo("kalman");
         assertThat(j.get("recorded_decoder").asBoolean()).isTrue();

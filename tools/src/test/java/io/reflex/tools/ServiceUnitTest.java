@@ -59,7 +59,9 @@ class ServiceUnitTest {
                 Integer.toString(RunJournals.EXIT_JOURNAL_FAULT), Integer.toString(DaemonCommand.EXIT_RUN_FAILED));
         assertThat(value(unit, "KillSignal")).as("SIGTERM is the daemon's clean stop").isEqualTo("SIGTERM");
         assertThat(value(unit, "User")).isEqualTo("reflex");
-        assertThat(value(unit, "ExecStart")).contains("daemon --config /etc/reflex/reflex.json");
+        assertThat(value(unit, "ExecStart")).contains("daemon --serve --config /etc/reflex/reflex.json");
+        // --serve exits 143 on SIGTERM after clean runs: systemd must count that as success, not a failure
+        assertThat(value(unit, "SuccessExitStatus").trim().split("\\s+")).contains("143");
         assertThat(value(unit, "Environment")).isEqualTo("REFLEX_LOG_FORMAT=json");
     }
 

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.runtime.config.ReflexConfig;
-import io.reflex.runtime.lsl.JavaLsl;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.LslErrorHandler;
-import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.StreamInfo;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
 import io.reflex.runtime.xdf.XdfPlayback;

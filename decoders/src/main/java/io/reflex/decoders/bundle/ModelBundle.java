@@ -116,10 +116,49 @@ public final class ModelBundle {
         return read(opener, source, MAX_BUNDLE_BYTES);
     }
 
-    /** {@link #fromBytes} with another inflation limit (tests exercise the limit without inflating a GiB). */
-    static ModelBundle fromBytes(byte[] zipBytes, String source, long maxInflatedBytes) throws IOException {
-        return read(() -> new ByteArrayInputStream(zipBytes), source, maxInflatedBytes);
+    /**
+     * {@link #fromBytes(byte[], String)} with a lower inflation limit than {@link #MAX_BUNDLE_BYTES}: a bundle
+     * embedded in a bounded file (a decoder file) expands to at most what that file may hold.
+     *
+     * @throws BundleException when the content is invalid or inflates to more than {@code maxInflatedBytes}
+     */
+    public static ModelBundle fromBytes(byte[] zipBytes, String source, long maxInflatedBytes) {
+        try {
+            return read(() -> new ByteArrayInputStream(zipBytes), source, Math.min(maxInflatedBytes, MAX_BUNDLE_BYTES));
+        } catch (IOException e) {
+            throw new BundleException(source + ": " + e.getMessage(), e);
+        }
     }
+
+    /**
+     * The bundle as a ZIP archive ({@code .rbundle}): its manifest, then its tensors in manifest order, every entry
+     * stamped with the same fixed time so that the same bundle always gives the same bytes. Read back
+     * ({@link #fromBytes}), it has the same manifest and the same tensor bytes.
+     */
+    public byte[] toZipBytes() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
+            zip.putNextEntry(fixedTime(new ZipEntry(MANIFEST)));
+            zip.write(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest));
+            zip.closeEntry();
+            for (String t : infos.keySet()) {
+                zip.putNextEntry(fixedTime(new ZipEntry(TENSOR_DIR + t + TENSOR_SUFFIX)));
+                zip.write(data.get(t));
+                zip.closeEntry();
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory ZIP failed: " + e.getMessage(), e);
+        }
+        return out.toByteArray();
+    }
+
+    private static ZipEntry fixedTime(ZipEntry e) {
+        e.setTime(ZIP_ENTRY_TIME_MS);
+        return e;
+    }
+
+    /** 2020-01-01T00:00:00Z, the time of every entry {@link #toZipBytes} writes. */
+    private static final long ZIP_ENTRY_TIME_MS = 1_577_836_800_000L;
 
     private static ModelBundle read(Opener opener, String source, long maxInflated) throws IOException {
         JsonNode manifest = null;

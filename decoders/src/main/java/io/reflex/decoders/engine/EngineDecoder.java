@@ -207,6 +207,13 @@ public final class EngineDecoder implements TrainableDecoder, AutoCloseable {
      * @throws EngineException          when no engine of the chain can run the model (with every engine's reason)
      */
     public EngineDecoder(Context ctx) {
+        this(ctx, null);
+    }
+
+    /**
+     * The decoder of {@code ctx}, fitted with {@code fitted}'s readout when it is not null ({@link FittedModel#open}).
+     */
+    EngineDecoder(Context ctx, FittedModel fitted) {
         this.ctx = ctx.conclude();
         EngineChain c = EngineChain.create(ctx.chainSpecs());
         try {
@@ -235,8 +242,34 @@ public final class EngineDecoder implements TrainableDecoder, AutoCloseable {
             weights = b.float32("readout_w");
             intercepts = b.float32("readout_b");
             lambda = b.hpDouble("ridge_lambda", Double.NaN);
-            fitted = true;
+            this.fitted = true;
         }
+        if (fitted != null) {
+            if (fitted.features() != features || fitted.outputs() != outputs) {
+                c.close();
+                throw new IllegalArgumentException("the saved readout maps " + fitted.features() + " features to "
+                        + fitted.outputs() + " outputs; model " + b.name() + " on this chain gives " + features
+                        + " features and the decoder " + outputs + " outputs");
+            }
+            weights = fitted.weights().clone();
+            intercepts = fitted.intercepts().clone();
+            lambda = fitted.lambda();
+            this.fitted = true;
+        }
+    }
+
+    /**
+     * The fitted state (bundle, mode, readout exactly as held) that {@link FittedModel#open} rebuilds this decoder
+     * from, e.g. to save it in a decoder file.
+     *
+     * @throws IllegalStateException before a fit
+     */
+    public FittedModel fittedModel() {
+        if (!fitted) {
+            throw new IllegalStateException("decoder " + name() + " is not fitted");
+        }
+        return new FittedModel(ctx.bundle(), ctx.mode(), features, outputs, weights.clone(), intercepts.clone(),
+                lambda);
     }
 
     @Override

@@ -151,8 +151,8 @@ class DecoderFileTest {
         m[0] = 'Z';
         refused(m, "magic is not RXDF");
         byte[] v = b.clone();
-        le(v).putShort(4, (short) 2);
-        refused(v, "version is 2", "reads version 1");
+        le(v).putShort(4, (short) 3);
+        refused(v, "version is 3", "reads versions 1 and 2");
         byte[] flip = b.clone();
         flip[DecoderFile.HEADER_BYTES + 40] ^= 0x10;
         refused(flip, "CRC32", "corrupted");
@@ -163,7 +163,7 @@ class DecoderFileTest {
         refused(java.util.Arrays.copyOf(b, 20), "shorter than the");
         byte[] t = b.clone();
         t[6] = 7;
-        refused(recrc(t), "decoder type is 7");
+        refused(recrc(t), "decoder type is 7", "4 (snn)");
         byte[] vt = b.clone();
         vt[7] = 2;
         refused(recrc(vt), "value type is 2");

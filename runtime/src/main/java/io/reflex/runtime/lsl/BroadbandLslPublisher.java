@@ -1,5 +1,11 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
+
 import io.reflex.runtime.source.BroadbandGenerator;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -10,6 +16,12 @@ import java.util.function.BooleanSupplier;
  * channels px, py, vx, vy (the true kinematics), {@code chunkSamples} samples per push, each chunk pushed when its
  * last sample is due with one timestamp per sample (sample n at {@code start + n / rate}, LSL clock). The true
  * spike times are not published: a scorer needs the generator in its own process ({@code reflex demo --broadband}).
+ *
+ * <p>As int16 ({@link #int16}): the voltage as whole counts of {@code scaleUv} µV each (rounded, clamped to the int16
+ * range; a non-finite value, which int16 cannot carry, is sent as 0), as an amplifier sends its raw samples, and the
+ * kinematics on a second stream of their own (type {@value SplitLslPublisher#KINEMATICS_TYPE}, px, py, vx, vy,
+ * float32), every {@code kinematicsEvery}-th sample with that sample's timestamp, as a lab's task software would
+ * publish them. A session reads it with {@code frontend.inputScaleUv = scaleUv} and {@code source.lsl.kinematics}.
  */
 public final class BroadbandLslPublisher implements AutoCloseable {
     private final BroadbandGenerator generator;
@@ -20,6 +32,15 @@ public final class BroadbandLslPublisher implements AutoCloseable {
     private final float[] sample;
     private final double[] kinematics = new double[4];
     private final float[] chunk;
+    /** int16 mode: the chunk as counts; null for float32. */
+    private final short[] counts;
+    private final float scaleUv;
+    /** int16 mode: the kinematics outlet; null for float32. */
+    private final StreamOutlet kinematicsOutlet;
+    private final int kinematicsEvery;
+    private final float[] kin = new float[4];
+    /** int16 mode: the kinematics of each sample of the chunk (px, py, vx, vy); null for float32. */
+    private final float[] chunkKinematics;
     private final double[] stamps;
     private long published;
     private long chunks;
@@ -44,8 +65,48 @@ public final class BroadbandLslPublisher implements AutoCloseable {
         return b.build();
     }
 
+    /** Describes the int16 stream: type "Broadband", the voltage channels only, the count's size in desc. */
+    public static StreamInfo describeInt16(String name, String sourceId, int channels, double rateHz, long seed,
+                                           int chunkSamples, double scaleUv) {
+        StreamInfo.Builder b = StreamInfo.builder(name, "Broadband", channels, rateHz, ChannelFormat.INT16, sourceId);
+        XmlElement chans = b.desc().appendChild("channels");
+        for (int i = 0; i < channels; i++) {
+            chans.appendChild("channel").appendChildValue("label", "e" + i).appendChildValue("unit", "counts")
+                    .appendChildValue("type", "Broadband");
+        }
+        b.desc().appendChild("acquisition").appendChildValue("resolution_uv", Double.toString(scaleUv));
+        b.desc().appendChild("synthetic").appendChildValue("model", "center-out cosine-tuned units, broadband")
+                .appendChildValue("seed", Long.toString(seed))
+                .appendChildValue("chunk_samples", Integer.toString(chunkSamples));
+        return b.build();
+    }
+
+    /** Publishes float32 µV with the kinematics in four reference channels of the same stream. */
     public BroadbandLslPublisher(LslBackend backend, String name, String sourceId, BroadbandGenerator generator,
                                  int chunkSamples) {
+        this(backend, name, sourceId, generator, chunkSamples, 0, null, 1);
+    }
+
+    /**
+     * Publishes int16 counts of {@code scaleUv} µV on {@code name}, and the kinematics on {@code kinematicsName}
+     * every {@code kinematicsEvery}-th sample.
+     */
+    public static BroadbandLslPublisher int16(LslBackend backend, String name, String sourceId,
+                                              BroadbandGenerator generator, int chunkSamples, double scaleUv,
+                                              String kinematicsName, int kinematicsEvery) {
+        if (!(scaleUv > 0 && scaleUv <= 1e6)) {
+            throw new IllegalArgumentException("scaleUv must be in (0, 1e6] µV per count; got " + scaleUv);
+        }
+        if (kinematicsName == null || kinematicsName.isBlank() || kinematicsEvery < 1 || kinematicsEvery > 100_000) {
+            throw new IllegalArgumentException("int16 needs a kinematics stream name and kinematicsEvery in"
+                    + " [1, 100000]; got '" + kinematicsName + "', " + kinematicsEvery);
+        }
+        return new BroadbandLslPublisher(backend, name, sourceId, generator, chunkSamples, scaleUv, kinematicsName,
+                kinematicsEvery);
+    }
+
+    private BroadbandLslPublisher(LslBackend backend, String name, String sourceId, BroadbandGenerator generator,
+                                  int chunkSamples, double scaleUv, String kinematicsName, int kinematicsEvery) {
         if (chunkSamples < 1 || chunkSamples > 100_000) {
             throw new IllegalArgumentException("chunkSamples must be in [1, 100000]; got " + chunkSamples);
         }
@@ -54,10 +115,51 @@ public final class BroadbandLslPublisher implements AutoCloseable {
         this.rateHz = generator.context().sampleRateHz();
         this.chunkSamples = chunkSamples;
         this.sample = new float[channels];
-        this.chunk = new float[(channels + 4) * chunkSamples];
         this.stamps = new double[chunkSamples];
-        this.outlet = backend.createOutlet(describe(name, sourceId, channels, rateHz, generator.context().seed(),
-                chunkSamples));
+        this.kinematicsEvery = kinematicsEvery;
+        this.scaleUv = (float) scaleUv;
+        long seed = generator.context().seed();
+        if (kinematicsName == null) {
+            this.chunk = new float[(channels + 4) * chunkSamples];
+            this.counts = null;
+            this.chunkKinematics = null;
+            this.kinematicsOutlet = null;
+            this.outlet = backend.createOutlet(describe(name, sourceId, channels, rateHz, seed, chunkSamples));
+        } else {
+            this.chunk = null;
+            this.counts = new short[channels * chunkSamples];
+            this.chunkKinematics = new float[4 * chunkSamples];
+            this.outlet = backend.createOutlet(describeInt16(name, sourceId, channels, rateHz, seed, chunkSamples,
+                    scaleUv));
+            StreamInfo.Builder k = StreamInfo.builder(kinematicsName, SplitLslPublisher.KINEMATICS_TYPE, 4,
+                    rateHz / kinematicsEvery, ChannelFormat.FLOAT32, kinematicsName);
+            XmlElement kc = k.desc().appendChild("channels");
+            for (String label : new String[] {"px", "py", "vx", "vy"}) {
+                kc.appendChild("channel").appendChildValue("label", label)
+                        .appendChildValue("unit", label.startsWith("p") ? "m" : "m/s");
+            }
+            StreamOutlet ko;
+            try {
+                ko = backend.createOutlet(k.build());
+            } catch (RuntimeException e) {
+                outlet.close();
+                throw e;
+            }
+            this.kinematicsOutlet = ko;
+        }
+    }
+
+    /** The kinematics outlet of the int16 mode; null for float32. */
+    public StreamOutlet kinematicsOutlet() {
+        return kinematicsOutlet;
+    }
+
+    /** µV to counts of {@code scaleUv}: rounded, clamped to the int16 range; non-finite as 0. */
+    static short toCount(float uv, float scaleUv) {
+        if (!Float.isFinite(uv)) {
+            return 0;
+        }
+        return (short) Math.max(Short.MIN_VALUE, Math.min(Short.MAX_VALUE, Math.round(uv / scaleUv)));
     }
 
     public StreamOutlet outlet() {
@@ -76,6 +178,10 @@ public final class BroadbandLslPublisher implements AutoCloseable {
 
     /** Produces the next chunk; sample i is stamped {@code firstS + i / rate}. */
     public void publishChunk(double firstS) {
+        if (counts != null) {
+            publishInt16Chunk(firstS);
+            return;
+        }
         int width = channels + 4;
         for (int s = 0; s < chunkSamples; s++) {
             generator.nextSample(sample, kinematics);
@@ -87,6 +193,31 @@ public final class BroadbandLslPublisher implements AutoCloseable {
             stamps[s] = firstS + s / rateHz;
         }
         outlet.pushChunk(chunk, chunkSamples, stamps);
+        published += chunkSamples;
+        chunks++;
+    }
+
+    private void publishInt16Chunk(double firstS) {
+        long first = published;
+        for (int s = 0; s < chunkSamples; s++) {
+            generator.nextSample(sample, kinematics);
+            int base = s * channels;
+            for (int c = 0; c < channels; c++) {
+                counts[base + c] = toCount(sample[c], scaleUv);
+            }
+            for (int k = 0; k < 4; k++) {
+                chunkKinematics[s * 4 + k] = (float) kinematics[k];
+            }
+            stamps[s] = firstS + s / rateHz;
+        }
+        outlet.pushChunk(counts, chunkSamples, stamps);
+        // then the task's stream: the kinematics of the chunk's samples that carry one, each with its sample's stamp
+        for (int s = 0; s < chunkSamples; s++) {
+            if ((first + s) % kinematicsEvery == 0) {
+                System.arraycopy(chunkKinematics, s * 4, kin, 0, 4);
+                kinematicsOutlet.pushSample(kin, stamps[s]);
+            }
+        }
         published += chunkSamples;
         chunks++;
     }
@@ -117,5 +248,8 @@ public final class BroadbandLslPublisher implements AutoCloseable {
     @Override
     public void close() {
         outlet.close();
+        if (kinematicsOutlet != null) {
+            kinematicsOutlet.close();
+        }
     }
 }

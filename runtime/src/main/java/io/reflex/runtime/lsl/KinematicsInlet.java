@@ -1,5 +1,11 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.XmlElement;
+
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,5 +1,13 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.JavaInlet;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.Resolver;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.XmlElement;
+
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.source.SampleSource;
 import io.reflex.runtime.time.NanoClock;

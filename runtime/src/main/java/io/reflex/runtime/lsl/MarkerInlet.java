@@ -1,5 +1,10 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+
 import java.util.List;
 
 /**

@@ -1,5 +1,7 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.XmlElement;
+
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.DoubleConsumer;

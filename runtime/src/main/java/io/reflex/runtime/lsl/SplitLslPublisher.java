@@ -1,5 +1,11 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
+
 import io.reflex.decoders.synth.CenterOutSource;
 
 /**

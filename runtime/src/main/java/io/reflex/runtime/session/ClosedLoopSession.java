@@ -435,7 +435,7 @@ public final class ClosedLoopSession {
             throw new ConfigException("decoder.file", "decoder file " + cfg.decoder.file + " decodes " + saved.outputs()
                     + " outputs but the session's targets are " + (targets == null ? "2 (velocity)" : targets.names()));
         }
-        Decoder live = saved != null ? saved.decoder()
+        Decoder live = saved != null ? SavedDecoder.decoder(saved, cfg)
                 : DecoderCatalog.create("decoder.name", cfg.decoder.name, channels, outputs,
                 DecoderCatalog.options(cfg.decoder.name, cfg.decoder.options, cfg.source.type),
                 DecoderCatalog.engines(cfg.decoder));

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.engine.EngineDecoder;
+import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.decoders.linear.DecoderFile;
 import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;
@@ -18,12 +20,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * Re-runs a recorded journal's features through a decoder as fast as it goes ({@code reflex replay}), following the
- * decode stage's rules: the decoder is reset when a decoder generation starts and at each trial start, and a frame
+ * Re-runs a recorded journal's features through a decoder ({@code reflex replay}), as fast as it goes or paced by the
+ * frames' recorded acquisition times ({@link Options#speed}), following the decode stage's rules: the decoder is
+ * reset when a decoder generation starts and at each trial start, and a frame
  * the stage did not decode (skipped at the deadline, invalid input) is not decoded. Nothing else of the pipeline
  * runs: no source, no sinks, no stimulation.
  *
@@ -33,6 +39,12 @@ import java.util.Map;
  * decoder every live frame is replayed and the outputs are compared too (they will differ). R² against the recorded
  * targets (the source's references, or the paired targets of a kinematics stream) is reported for the recorded and
  * the replayed outputs side by side.
+ *
+ * <p>A model decoder (LFADS, SNN: a decoder file of format version 2) runs on an engine chain ({@link Options#engines};
+ * default the reference engine of the recorded chain's arithmetic: {@code cpu-fixed} for the fixed family,
+ * {@code cpu} for float32). Bit identity is claimed only where it holds ({@link Result#bitExact}): between engines of
+ * the fixed family, or on the recorded chain's own first engine; otherwise (the float {@code cpu} engine against a
+ * fixed-point run) the largest difference is reported instead.
  *
  * <p>When the run had stimulation and its stimulation journal is given, the policy's proposals and the envelope's
  * verdicts are recomputed from the recorded outputs and compared with the recorded commands ({@link StimReplay});
@@ -46,6 +58,25 @@ public final class JournalReplay {
     private JournalReplay() {
     }
 
+    /** What to replay with and how fast; the defaults are the run's own decoder, as fast as possible. */
+    public static final class Options {
+        /** Null for the run's own decoder, {@code kalman} / {@code wiener} (fitted on the journal), or a file. */
+        public String decoder;
+        /** The engine chain a model decoder runs on, by name; null or empty for the recorded chain's reference. */
+        public List<String> engines;
+        /** Replay pace relative to the recorded one (1: as recorded); 0 (default): as fast as possible. */
+        public double speed;
+        /** The run's stimulation journal, or null. */
+        public Path stimDir;
+        /** The operator named {@link #stimDir}: a run without stimulation config is refused. */
+        public boolean stimExplicit;
+        /** Replaces the threshold policy's threshold, or null. */
+        public Double threshold;
+    }
+
+    /** Highest {@link Options#speed}. */
+    public static final double MAX_SPEED = 1000.0;
+
     /** What a replay did. */
     public static final class Result {
         public Path journal;
@@ -56,6 +87,26 @@ public final class JournalReplay {
         public String decoderType;
         /** True when the decoder is the one the run decoded generation 1 with: outputs must match bit for bit. */
         public boolean recordedDecoder;
+        /** The engine chain a model decoder was replayed on, by name; empty for Kalman and Wiener. */
+        public List<String> engines = new ArrayList<>();
+        /** The arithmetic family of that chain ({@code fixed}, {@code float32}), or null for Kalman and Wiener. */
+        public String engineArithmetic;
+        /** The arithmetic family of the chain the run decoded on, from its config; null for Kalman and Wiener. */
+        public String recordedArithmetic;
+        /**
+         * True when the replay's arithmetic is the run's, so that the run's own decoder must reproduce every output
+         * bit for bit (always for Kalman and Wiener); false e.g. for the float {@code cpu} engine against a
+         * fixed-point run: then {@link #maxAbsDifference} is the figure.
+         */
+        public boolean bitExact = true;
+        /** Paced by the recorded acquisition times ({@link Options#speed} > 0). */
+        public boolean paced;
+        /** The pace, 1 = as recorded; NaN when not paced. */
+        public double speed = Double.NaN;
+        /** Recorded acquisition time from the first frame to the last, seconds. */
+        public double recordedSpanS;
+        /** Wall time of the replay from the first frame to the last, seconds. */
+        public double wallS;
         public int channels = -1;
         public int outputs = -1;
         /** The targets R² is scored on (empty: the journal has neither reference nor paired targets). */
@@ -91,7 +142,7 @@ public final class JournalReplay {
 
         /** True when the run's own decoder reproduced every compared output (and some were compared). */
         public boolean reproduced() {
-            return recordedDecoder && compared > 0 && mismatches == 0 && tailFault == null;
+            return recordedDecoder && bitExact && compared > 0 && mismatches == 0 && tailFault == null;
         }
     }
 
@@ -115,15 +166,88 @@ public final class JournalReplay {
      * @throws IllegalArgumentException with the reason when the journal or the decoder cannot be used
      */
     public static Result replay(Path dir, String decoder, Path stimDir, boolean stimExplicit, Double threshold) {
+        Options o = new Options();
+        o.decoder = decoder;
+        o.stimDir = stimDir;
+        o.stimExplicit = stimExplicit;
+        o.threshold = threshold;
+        return replayWith(dir, o);
+    }
+
+    /**
+     * Replays the journal in {@code dir} as {@code o} says: the decoder, the engine chain of a model decoder, the
+     * pace, and the stimulation decisions (as {@link #replay(Path, String, Path, boolean, Double)}).
+     *
+     * @throws IllegalArgumentException with the reason when the journal, the decoder, the engines or the speed cannot
+     *                                  be used
+     */
+    public static Result replayWith(Path dir, Options o) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("no journal directory at " + dir.toAbsolutePath());
         }
+        if (!(o.speed == 0 || o.speed > 0 && o.speed <= MAX_SPEED)) {
+            throw new IllegalArgumentException("--speed is " + o.speed + "; it must be > 0 and <= " + MAX_SPEED
+                    + " (1: the recorded pace), or left out for as fast as possible");
+        }
         Result r = new Result();
         r.journal = dir;
+        r.paced = o.speed > 0;
+        r.speed = r.paced ? o.speed : Double.NaN;
         JsonNode meta = readMetadata(dir);
-        DecoderFile.Contents contents = resolve(dir, decoder, meta, r);
-        TrainableDecoder d = contents.decoder();
-        r.decoderType = contents.type();
+        DecoderFile.Contents contents = resolve(dir, o.decoder, meta, r);
+        boolean engineList = o.engines != null && !o.engines.isEmpty();
+        if (!contents.isModel() && engineList) {
+            throw new IllegalArgumentException("--engine " + String.join(",", o.engines) + ": the " + contents.type()
+                    + " decoder runs on the JVM and takes no engines (engines are for lfads and snn decoders)");
+        }
+        TrainableDecoder d = contents.isModel() ? openModel(contents, engineList ? o.engines : null, meta, r)
+                : contents.decoder();
+        try {
+            r.decoderType = contents.type();
+            replayDecoder(dir, d, meta, o, r);
+        } finally {
+            if (d instanceof EngineDecoder ed) {
+                ed.close();
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The saved model decoder on the chain named (each engine with the recorded run's options for it, e.g. an
+     * rtl-sim library), or on the reference engine of the recorded chain's arithmetic.
+     */
+    private static EngineDecoder openModel(DecoderFile.Contents c, List<String> names, JsonNode meta, Result r) {
+        JsonNode dec = meta.path("config").path("decoder");
+        List<String> recorded = new ArrayList<>();
+        for (JsonNode n : dec.path("engines")) {
+            recorded.add(n.asText());
+        }
+        String recordedFirst = recorded.isEmpty() ? "cpu-fixed" : recorded.get(0);
+        // every SNN chain is of the fixed family (the CPU engine runs a reservoir in fixed point whatever its name)
+        r.recordedArithmetic = "lfads".equals(c.type()) && (recordedFirst.equals("cpu")
+                || recordedFirst.equals("aparapi")) ? "float32" : "fixed";
+        List<String> chain = names != null ? names
+                : List.of("float32".equals(r.recordedArithmetic) ? "cpu" : "cpu-fixed");
+        List<EngineSpec> specs = new ArrayList<>();
+        for (String n : chain) {
+            String name = n.trim().toLowerCase(Locale.ROOT);
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("--engine: an empty engine name in " + chain);
+            }
+            Map<String, String> opts = new LinkedHashMap<>();
+            dec.path("engineOptions").path(name).properties().forEach(e -> opts.put(e.getKey(), e.getValue().asText()));
+            specs.add(EngineSpec.of(name, opts));
+            r.engines.add(name);
+        }
+        EngineDecoder d = c.openModel(specs);
+        r.engineArithmetic = d.arithmetic();
+        r.bitExact = ("fixed".equals(r.engineArithmetic) && "fixed".equals(r.recordedArithmetic))
+                || r.engines.get(0).equals(recordedFirst);
+        return d;
+    }
+
+    private static void replayDecoder(Path dir, TrainableDecoder d, JsonNode meta, Options o, Result r) {
         List<String> refs = new ArrayList<>();
         for (JsonNode n : meta.path("references")) {
             refs.add(n.asText());
@@ -145,10 +269,12 @@ public final class JournalReplay {
                 r.targetsFrom = "paired";
             }
         }
-        run(dir, d, targets, paired, r);
+        run(dir, d, targets, paired, o.speed, r);
         StimConfig stim = StimReplay.config(meta);
+        Path stimDir = o.stimDir;
+        Double threshold = o.threshold;
         if (stim == null) {
-            if (stimExplicit || threshold != null) {
+            if (o.stimExplicit || threshold != null) {
                 throw new IllegalArgumentException("journal " + dir + ": its run had no stimulation (config.stim)");
             }
             r.stimNote = "the run had no stimulation";
@@ -163,7 +289,6 @@ public final class JournalReplay {
         } else {
             r.stim = StimReplay.replay(dir, stimDir, stim, threshold);
         }
-        return r;
     }
 
     /** The paired-targets records of a journal by frame sequence (the first {@link #MAX_PAIRED} of them). */
@@ -184,7 +309,7 @@ public final class JournalReplay {
     }
 
     private static void run(Path dir, TrainableDecoder d, DecodeTargets targets, Map<Long, float[]> paired,
-                            Result r) {
+                            double speed, Result r) {
         int outputs = d.outputCount();
         float[] features = new float[d.inputCount()];
         float[] out = new float[outputs];
@@ -193,6 +318,8 @@ public final class JournalReplay {
         Metrics.R2Accumulator replayedAcc = new Metrics.R2Accumulator(outputs);
         int generation = 0;
         long t0 = System.nanoTime();
+        double firstAcquisitionS = Double.NaN;
+        double lastAcquisitionS = Double.NaN;
         try (JournalReader reader = new JournalReader(dir)) {
             JournalRecord rec = new JournalRecord();
             for (byte type = reader.nextRecord(rec); type != 0; type = reader.nextRecord(rec)) {
@@ -200,6 +327,17 @@ public final class JournalReplay {
                     continue;
                 }
                 r.frames++;
+                if (Double.isNaN(firstAcquisitionS)) {
+                    firstAcquisitionS = rec.acquisitionTimeS;
+                }
+                lastAcquisitionS = rec.acquisitionTimeS;
+                if (speed > 0) {
+                    // paced: this frame is due when its recorded time since the first, divided by the speed, is past
+                    long dueNs = t0 + Math.round((rec.acquisitionTimeS - firstAcquisitionS) / speed * 1e9);
+                    for (long wait = dueNs - System.nanoTime(); wait > 0; wait = dueNs - System.nanoTime()) {
+                        LockSupport.parkNanos(wait);
+                    }
+                }
                 if (r.channels < 0) {
                     r.channels = rec.channels;
                     r.outputs = rec.outputCount;
@@ -260,6 +398,8 @@ public final class JournalReplay {
             throw new IllegalArgumentException("journal " + dir + " cannot be read: " + e.getMessage());
         }
         r.replayMs = (System.nanoTime() - t0) * 1e-6;
+        r.wallS = r.replayMs * 1e-3;
+        r.recordedSpanS = Double.isNaN(firstAcquisitionS) ? 0 : Math.max(0, lastAcquisitionS - firstAcquisitionS);
         if (r.frames == 0) {
             throw new IllegalArgumentException("journal " + dir + " holds no frames");
         }

@@ -6,7 +6,7 @@ import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.lsl.DecodedOutlet;
 import io.reflex.runtime.lsl.KinematicsInlet;
-import io.reflex.runtime.lsl.LslBackend;
+import io.reflex.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.runtime.lsl.MarkerInlet;
 import io.reflex.runtime.pipeline.Frame;

@@ -1,6 +1,8 @@
 package io.reflex.runtime.session;
 
+import io.reflex.decoders.Decoder;
 import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.decoders.linear.DecoderFile;
 import io.reflex.decoders.linear.KalmanDecoder;
 import io.reflex.decoders.linear.WienerDecoder;
@@ -12,8 +14,8 @@ import java.util.List;
 
 /**
  * Decoders saved to and loaded from decoder files (decoders/DECODER_FILE.md): {@code decoder.file} loads one
- * instead of calibrating, and a session that calibrated saves its fitted decoder as {@value #FILE_NAME} in its
- * journal directory.
+ * instead of calibrating (a model decoder, lfads or snn, on the config's {@code decoder.engines}), and a session that
+ * calibrated saves its fitted decoder (Kalman, Wiener, LFADS, SNN) as {@value #FILE_NAME} in its journal directory.
  */
 public final class SavedDecoder {
     /** The name of the decoder file a calibrated session writes into its journal directory. */
@@ -57,9 +59,26 @@ public final class SavedDecoder {
         return c;
     }
 
+    /**
+     * The live decoder of a loaded decoder file: the Kalman or Wiener decoder it holds, or its model decoder on the
+     * config's engine chain ({@code decoder.engines}).
+     *
+     * @throws ConfigException naming {@code decoder.engines} when no engine of the chain can run the saved model
+     */
+    static Decoder decoder(DecoderFile.Contents c, ReflexConfig cfg) {
+        if (!c.isModel()) {
+            return c.decoder();
+        }
+        try {
+            return c.openModel(DecoderCatalog.engines(cfg.decoder));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("decoder.engines", e.getMessage());
+        }
+    }
+
     /** True for the decoders a decoder file can hold. */
     static boolean savable(Object decoder) {
-        return decoder instanceof KalmanDecoder || decoder instanceof WienerDecoder;
+        return decoder instanceof KalmanDecoder || decoder instanceof WienerDecoder || decoder instanceof EngineDecoder;
     }
 
     /** Saves a fitted decoder into {@code dir} as {@value #FILE_NAME}; returns its path. */

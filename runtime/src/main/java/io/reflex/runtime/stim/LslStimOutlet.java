@@ -1,9 +1,9 @@
 package io.reflex.runtime.stim;
 
-import io.reflex.runtime.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamOutlet;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimulatorDriver;
 import java.util.Arrays;

@@ -9,7 +9,7 @@ import io.reflex.runtime.config.ConfigException;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
-import io.reflex.runtime.lsl.LslBackend;
+import io.reflex.lsl.LslBackend;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.InMemoryStimJournal;

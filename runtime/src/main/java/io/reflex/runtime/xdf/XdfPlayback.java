@@ -1,10 +1,10 @@
 package io.reflex.runtime.xdf;
 
-import io.reflex.runtime.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamOutlet;
-import io.reflex.runtime.lsl.XmlElement;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

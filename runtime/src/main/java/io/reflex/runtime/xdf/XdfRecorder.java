@@ -1,11 +1,11 @@
 package io.reflex.runtime.xdf;
 
-import io.reflex.runtime.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.InletOptions;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamInlet;
-import io.reflex.runtime.lsl.XmlElement;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.XmlElement;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,17 @@
 package io.reflex.runtime.lsl;
 
-import static io.reflex.runtime.lsl.LslTestSupport.config;
-import static io.reflex.runtime.lsl.LslTestSupport.uniqueName;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.LslTestSupport;
+
+import static io.reflex.lsl.LslTestSupport.config;
+import static io.reflex.lsl.LslTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.runtime.frontend.FrontEnd;
@@ -77,6 +87,61 @@ class BroadbandLslTest {
     private static void quantise(float[] uv, short[] counts) {
         for (int c = 0; c < uv.length; c++) {
             counts[c] = (short) Math.max(-32_768, Math.min(32_767, Math.round(uv[c] / 0.25f)));
+        }
+    }
+
+    @Test
+    void theInt16PublisherSendsCountsAndTheKinematicsOnAStreamOfTheirOwn() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("broadband-i16pub");
+        String kinName = name + "-kin";
+        int every = 10;
+        int chunk = 7;
+        int chunks = 300; // 2,100 samples
+        BroadbandGenerator twin = generator();
+        float[] uv = new float[CH];
+        double[] kin = new double[4];
+        try (BroadbandLslPublisher pub = BroadbandLslPublisher.int16(backend, name, name, generator(), chunk, 0.25,
+                kinName, every)) {
+            StreamInfo info = backend.resolve("name='" + name + "'", 1, 5).get(0);
+            StreamInfo kinfo = backend.resolve("name='" + kinName + "'", 1, 5).get(0);
+            assertThat(info.channelFormat()).isEqualTo(ChannelFormat.INT16);
+            assertThat(info.channelCount()).isEqualTo(CH);
+            assertThat(kinfo.type()).isEqualTo(SplitLslPublisher.KINEMATICS_TYPE);
+            assertThat(kinfo.nominalSrate()).isEqualTo(30_000.0 / every);
+            StreamInlet neural = backend.createInlet(info, new InletOptions());
+            StreamInlet kinematics = backend.createInlet(kinfo, new InletOptions());
+            neural.open(5);
+            kinematics.open(5);
+            assertThat(neural.fullInfo(5).desc().child("acquisition").childValue("resolution_uv")).isEqualTo("0.25");
+            short[] got = new short[CH];
+            float[] gotKin = new float[4];
+            long kinSeen = 0;
+            for (int c = 0; c < chunks; c++) {
+                pub.publishChunk(10.0 + c * chunk / 30_000.0);
+                for (int s = 0; s < chunk; s++) {
+                    long n = (long) c * chunk + s;
+                    twin.nextSample(uv, kin);
+                    double t = neural.pullSample(got, 5);
+                    assertThat(t).as("sample %d's stamp", n).isEqualTo(10.0 + c * chunk / 30_000.0 + s / 30_000.0);
+                    for (int ch = 0; ch < CH; ch++) {
+                        short want = Float.isFinite(uv[ch]) ? (short) Math.max(-32_768, Math.min(32_767,
+                                Math.round(uv[ch] / 0.25f))) : 0;
+                        assertThat(got[ch]).as("sample %d channel %d", n, ch).isEqualTo(want);
+                    }
+                    if (n % every == 0) {
+                        double kt = kinematics.pullSample(gotKin, 5);
+                        assertThat(kt).as("kinematics of sample %d", n).isEqualTo(t);
+                        assertThat(gotKin[2]).isEqualTo((float) kin[2]);
+                        assertThat(gotKin[3]).isEqualTo((float) kin[3]);
+                        kinSeen++;
+                    }
+                }
+            }
+            assertThat(kinSeen).isEqualTo((chunks * chunk + every - 1) / every);
+            assertThat(kinematics.samplesAvailable()).as("no kinematics sample but those due").isZero();
+            neural.close();
+            kinematics.close();
         }
     }
 

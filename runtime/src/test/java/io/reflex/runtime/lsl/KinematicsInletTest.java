@@ -1,7 +1,19 @@
 package io.reflex.runtime.lsl;
 
-import static io.reflex.runtime.lsl.LslTestSupport.config;
-import static io.reflex.runtime.lsl.LslTestSupport.uniqueName;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.JavaInlet;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslClock;
+import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
+import io.reflex.lsl.LslTestSupport;
+
+import static io.reflex.lsl.LslTestSupport.config;
+import static io.reflex.lsl.LslTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;

@@ -2,17 +2,17 @@ package io.reflex.runtime.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reflex.runtime.lsl.ChannelFormat;
+import io.reflex.lsl.ChannelFormat;
 import io.reflex.runtime.lsl.DecodedOutlet;
-import io.reflex.runtime.lsl.InletOptions;
-import io.reflex.runtime.lsl.JavaInlet;
-import io.reflex.runtime.lsl.JavaLsl;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.JavaInlet;
+import io.reflex.lsl.JavaLsl;
 import io.reflex.runtime.lsl.KinematicsInlet;
-import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.lsl.LslSampleSource;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamOutlet;
-import io.reflex.runtime.lsl.XmlElement;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
 import io.reflex.runtime.pipeline.Frame;
 import java.lang.management.ManagementFactory;
 import java.util.List;
@@ -85,7 +85,7 @@ class LabStreamsAllocationTest {
                     new io.reflex.runtime.pipeline.FrameHandler[] {f -> handedOn.incrementAndGet()});
             Frame f = new Frame(4, 20, 0, 2);
             float[] v = new float[2];
-            double t0 = io.reflex.runtime.lsl.LslClock.now();
+            double t0 = io.reflex.lsl.LslClock.now();
             long[] before = new long[1];
             int warm = 30_000;
             for (int i = 0; i < warm + 20_000; i++) {

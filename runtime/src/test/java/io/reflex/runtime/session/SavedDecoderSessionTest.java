@@ -114,6 +114,53 @@ class SavedDecoderSessionTest {
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aCalibratedSnnSessionSavesItsModelDecoderAndTheNextLoadsItOnItsEngines(@TempDir Path dir) throws Exception {
+        ReflexConfig ca = config(dir.resolve("a-snn"), "snn");
+        ca.decoder.options.put("neurons", "256");
+        List<String> phasesA = new ArrayList<>();
+        SessionReport a = run(ca, phasesA);
+        assertThat(phasesA).containsExactly("calibration", "fit", "live", "drain");
+        assertThat(a.ending).isEqualTo("completed");
+        assertThat(a.decoderSaved).isEqualTo(a.journal.resolve(SavedDecoder.FILE_NAME).toString());
+        DecoderFile.Contents saved = DecoderFile.read(Path.of(a.decoderSaved));
+        assertThat(saved.type()).isEqualTo("snn");
+        assertThat(saved.isModel()).isTrue();
+        assertThat(saved.model().features()).isEqualTo(256);
+        assertThat(saved.calibrationBins()).isEqualTo(500);
+        assertThat(saved.provenance()).contains("\"created_by\":\"reflex session\"");
+        try (var d = saved.openModel(null)) {
+            assertThat(assertSameOutputs(a.journal, d)).isGreaterThan(10);
+        }
+
+        ReflexConfig cb = config(dir.resolve("b-snn"), "snn");
+        cb.decoder.file = a.decoderSaved;
+        cb.decoder.engines = new ArrayList<>(List.of("cpu-fixed"));
+        List<String> phasesB = new ArrayList<>();
+        SessionReport b = run(cb, phasesB);
+        assertThat(phasesB).containsExactly("live", "drain");
+        assertThat(b.ending).isEqualTo("completed");
+        assertThat(b.calibrationFrames).isZero();
+        assertThat(b.decoderLoaded).isEqualTo(a.decoderSaved);
+        assertThat(b.decoderSaved).isNull();
+        assertThat(b.decoder).isEqualTo("snn");
+        try (var d = DecoderFile.read(Path.of(a.decoderSaved)).openModel(null)) {
+            assertThat(assertSameOutputs(b.journal, d)).isGreaterThan(10);
+        }
+
+        // a model file under another decoder.name, or on engines that cannot run it, is refused naming the field
+        ReflexConfig wrongName = config(dir.resolve("c"), "kalman");
+        wrongName.decoder.file = a.decoderSaved;
+        assertThatThrownBy(wrongName::validate).hasMessageStartingWith("decoder.file: ")
+                .hasMessageContaining("holds a snn decoder but decoder.name is \"kalman\"");
+        ReflexConfig noEngine = config(dir.resolve("d"), "snn");
+        noEngine.decoder.file = a.decoderSaved;
+        noEngine.decoder.engines = new ArrayList<>(List.of("xrt"));
+        assertThatThrownBy(() -> run(noEngine, new ArrayList<>())).hasMessageStartingWith("decoder.engines: ")
+                .hasMessageContaining("cannot run on");
+    }
+
+    @Test
     void aMismatchedOrBadDecoderFileIsRefusedAtValidationNamingTheField(@TempDir Path dir) throws Exception {
         SessionReport a = run(config(dir.resolve("a"), "kalman"), new ArrayList<>());
         ReflexConfig wrongChannels = config(dir.resolve("b"), "kalman");

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.config.ConfigException;
-import io.reflex.runtime.lsl.JavaInlet;
-import io.reflex.runtime.lsl.JavaOutlet;
-import io.reflex.runtime.lsl.InletOptions;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.LslErrorHandler;
+import io.reflex.lsl.JavaInlet;
+import io.reflex.lsl.JavaOutlet;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.stim.InMemoryStimJournal;
 import io.reflex.stim.ManualNanoClock;

@@ -2,15 +2,15 @@ package io.reflex.runtime.xdf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reflex.runtime.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.InletOptions;
-import io.reflex.runtime.lsl.JavaLsl;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.LslErrorHandler;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamInlet;
-import io.reflex.runtime.lsl.StreamOutlet;
+import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
+import io.reflex.lsl.StreamOutlet;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

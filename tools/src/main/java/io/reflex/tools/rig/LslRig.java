@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.linear.DecoderFile;
-import io.reflex.runtime.lsl.InletOptions;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.Resolver;
-import io.reflex.runtime.lsl.StreamInfo;
-import io.reflex.runtime.lsl.StreamInlet;
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.Resolver;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamInlet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -136,7 +136,10 @@ public final class LslRig {
                 : io.reflex.runtime.session.DecoderCatalog.CENTER_OUT_LFADS_MODEL) : null;
     }
 
-    /** Whether the daemon calibrates (lfads, snn: no decoder file holds them) instead of loading a decoder file. */
+    /**
+     * Whether the daemon calibrates (lfads, snn: the rig leaves their fit to the daemon, on the same signal) instead of
+     * loading a decoder file.
+     */
     private boolean calibrates() {
         return !"kalman".equals(o.decoder) && !"wiener".equals(o.decoder);
     }

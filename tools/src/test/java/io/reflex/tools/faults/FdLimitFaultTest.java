@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslConfig;
-import io.reflex.runtime.lsl.StreamInfo;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.StreamInfo;
 import io.reflex.tools.faults.FaultDaemon.CommandMonitor;
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,9 +3,9 @@ package io.reflex.tools.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.reflex.runtime.lsl.LslBackend;
-import io.reflex.runtime.lsl.LslClock;
-import io.reflex.runtime.lsl.LslConfig;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslClock;
+import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.lsl.SyntheticLslPublisher;
 import io.reflex.runtime.stim.StimConfig;
 import io.reflex.stim.driver.SimulatedStimulator;

@@ -1,0 +1,39 @@
+package io.reflex.lsl;
+
+import java.util.List;
+
+/** The pure-Java backend: {@link JavaOutlet}, {@link JavaInlet}, {@link Resolver}. */
+public final class JavaLsl implements LslBackend {
+    private final LslConfig config;
+    private final LslErrorHandler errors;
+
+    public JavaLsl(LslConfig config, LslErrorHandler errors) {
+        this.config = config.conclude();
+        this.errors = errors;
+    }
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public StreamOutlet createOutlet(StreamInfo info) {
+        return new JavaOutlet(info, config, errors);
+    }
+
+    @Override
+    public List<StreamInfo> resolve(String predicate, int minimum, double timeoutS) {
+        return new Resolver(config).resolve(predicate, minimum, timeoutS);
+    }
+
+    @Override
+    public StreamInlet createInlet(StreamInfo info, InletOptions options) {
+        return new JavaInlet(info, config, options, errors);
+    }
+
+    @Override
+    public double localClock() {
+        return LslClock.now();
+    }
+}
