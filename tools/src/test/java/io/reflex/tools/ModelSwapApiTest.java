@@ -169,20 +169,30 @@ class ModelSwapApiTest {
             assertThat(f.get("decoder").asText()).isEqualTo("wiener");
             assertThat(f.get("generation").asInt()).isEqualTo(4);
 
+            // a saved LFADS decoder file swaps in through the file form, opened on the run's engine chain
+            Path lfadsFile = lfadsFile(dir);
+            HttpResponse<String> toModelFile = api.post("/api/decoder", "{\"file\": \"" + lfadsFile + "\"}");
+            assertThat(toModelFile.statusCode()).as(toModelFile.body()).isEqualTo(200);
+            JsonNode mf = Json.mapper().readTree(toModelFile.body());
+            assertThat(mf.get("decoder").asText()).isEqualTo("lfads");
+            assertThat(mf.get("generation").asInt()).isEqualTo(5);
+
             session.requestStop();
             SessionReport r = run.get(60, TimeUnit.SECONDS);
-            assertThat(r.decoderSwaps).isEqualTo(3);
-            assertThat(r.decoderFinal).isEqualTo("wiener");
+            assertThat(r.decoderSwaps).isEqualTo(4);
+            assertThat(r.decoderFinal).isEqualTo("lfads");
             assertThat(r.dropped).isZero();
             assertThat(r.deadlineMisses).isZero();
-            assertThat(r.engineGenerations).extracting(g -> g.decoder).containsExactly("lfads", "snn");
+            assertThat(r.engineGenerations).extracting(g -> g.decoder).containsExactly("lfads", "snn", "lfads");
+            assertThat(r.engineGenerations).extracting(g -> g.generation).containsExactly(2, 3, 5);
             assertThat(r.engineGenerations).allSatisfy(g -> {
                 assertThat(g.goldenCompared).isPositive();
                 assertThat(g.goldenMismatches).isZero();
             });
             JsonNode report = Json.mapper().readTree(Reports.json(r).toJson());
-            assertThat(report.get("decoder_final_generation").asInt()).isEqualTo(4);
-            assertThat(report.get("engine_generations")).hasSize(2);
+            assertThat(report.get("decoder_final_generation").asInt()).isEqualTo(5);
+            assertThat(report.get("engine_generations")).hasSize(3);
+            assertThat(report.at("/golden/mismatches").asLong()).isZero();
             assertThat(report.at("/engine_generations/1/decoder").asText()).isEqualTo("snn");
             assertThat(report.at("/engine_generations/1/golden/mismatches").asLong()).isZero();
 
@@ -201,6 +211,23 @@ class ModelSwapApiTest {
         assertThat(log).anyMatch(l -> l.contains("\tdecoder-swap\tswapped to snn: "));
         assertThat(log).anyMatch(l -> l.contains("\tdecoder-swap\trefused 400: lstm: "));
         assertThat(log).anyMatch(l -> l.contains("\tdecoder-swap\trefused 409: lfads {model="));
+    }
+
+    /** An LFADS decoder (the shipped center-out model, readout fitted here) for the run's 96 channels, in a file. */
+    private static Path lfadsFile(Path dir) throws Exception {
+        CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(CHANNELS).seed(1));
+        CalibrationSet set = new CalibrationSet(400, CHANNELS, 2);
+        gen.fillVelocityCalibration(set, 20);
+        TrainableDecoder d = Decoders.create("lfads", CHANNELS,
+                java.util.Map.of("model", DecoderCatalog.CENTER_OUT_LFADS_MODEL));
+        try {
+            d.fit(set);
+            Path f = dir.resolve("lfads.rxdf");
+            DecoderFile.write(f, d, 5_000, 1000, 400, "{\"fitted_by\": \"ModelSwapApiTest\"}");
+            return f;
+        } finally {
+            ((AutoCloseable) d).close();
+        }
     }
 
     /** A Wiener decoder for the run's 96 channels, 5 ms bins at 1 kHz, in a decoder file. */
