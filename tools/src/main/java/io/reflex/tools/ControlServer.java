@@ -67,8 +67,9 @@ final class ControlServer implements AutoCloseable {
      * that owns the controller; only the calling (HTTP) thread may wait.
      */
     /**
-     * Swaps the live decoder for the one a decoder file holds (between two bins; {@code ClosedLoopSession
-     * .swapDecoder}).
+     * Swaps the live decoder between two bins for the one a decoder file holds ({@code ClosedLoopSession
+     * .swapDecoder}), or for a decoder built by name and fitted on the run's calibration block
+     * ({@code ClosedLoopSession.swapModel}: LFADS or SNN on the run's engine chain, or Kalman, Wiener).
      */
     interface DecoderSwap {
         /**
@@ -77,6 +78,27 @@ final class ControlServer implements AutoCloseable {
          * @throws IllegalStateException    the run is not live, or no frame took the decoder up in time (409)
          */
         Json.Obj swap(Path file) throws InterruptedException;
+
+        /**
+         * @return what is live now: {@code decoder}, {@code model} (LFADS, SNN), {@code engine}, {@code generation}
+         * @throws IllegalArgumentException the name or an option is refused, no engine can run it, the fit failed
+         *                                  (400)
+         * @throws IllegalStateException    the run is not live, has no calibration block, or no frame took the
+         *                                  decoder up in time (409)
+         */
+        Json.Obj swapModel(String decoder, java.util.Map<String, String> options) throws InterruptedException;
+    }
+
+    /** Options a model swap may carry, at most. */
+    static final int MAX_SWAP_OPTIONS = 16;
+    /** Characters of an option name, at most. */
+    static final int MAX_OPTION_NAME_CHARS = 64;
+
+    /**
+     * A {@code POST /api/decoder} body: a decoder file ({@code {"file": "..."}}) or a decoder by name with options
+     * ({@code {"decoder": "lfads", "options": {"model": "..."}}}); exactly one of {@code file} and {@code decoder}.
+     */
+    record SwapRequest(String file, String decoder, java.util.Map<String, String> options) {
     }
 
     /**
@@ -513,7 +535,10 @@ final class ControlServer implements AutoCloseable {
                 .put("reason", reason).toJson());
     }
 
-    /** {@code POST /api/decoder {"file": "/path/decoder.rxdf"}}: swaps the live decoder between two bins. */
+    /**
+     * {@code POST /api/decoder {"file": "/path/decoder.rxdf"}} or {@code {"decoder": "lfads"|"snn"|"kalman"|"wiener",
+     * "options": {"model": "..."}}}: swaps the live decoder between two bins.
+     */
     private void swapDecoder(Context ctx) throws InterruptedException {
         String who = who(ctx, "ok");
         String what = "decoder-swap";
@@ -522,27 +547,125 @@ final class ControlServer implements AutoCloseable {
             refuseAction(ctx, who, what, 404, "this run cannot swap its decoder");
             return;
         }
-        String file = body(ctx, who, what, "file", MAX_PATH_CHARS);
-        if (file == null) {
+        long length = ctx.req().getContentLengthLong();
+        if (length > MAX_BODY_BYTES) {
+            refuseAction(ctx, who, what, 413, "body of " + length + " bytes; at most " + MAX_BODY_BYTES);
             return;
         }
-        if (file.isBlank()) {
-            refuseAction(ctx, who, what, 400, "{\"file\": \"/path/decoder.rxdf\"} required (a decoder file: reflex"
-                    + " fit, or decoder.rxdf of a journaled run)");
-            return;
-        }
-        Json.Obj done;
+        SwapRequest req;
         try {
-            done = swap.swap(Path.of(file));
+            req = swapRequest(ctx.bodyAsBytes());
         } catch (IllegalArgumentException e) {
             refuseAction(ctx, who, what, 400, e.getMessage());
             return;
+        }
+        String asked = req.file() != null ? quote(req.file())
+                : req.decoder() + (req.options().isEmpty() ? "" : " " + req.options());
+        Json.Obj done;
+        try {
+            done = req.file() != null ? swap.swap(Path.of(req.file())) : swap.swapModel(req.decoder(), req.options());
+        } catch (IllegalArgumentException e) {
+            refuseAction(ctx, who, what, 400, asked + ": " + e.getMessage());
+            return;
         } catch (IllegalStateException e) {
-            refuseAction(ctx, who, what, 409, e.getMessage());
+            refuseAction(ctx, who, what, 409, asked + ": " + e.getMessage());
             return;
         }
-        journal(who, what, "swapped to " + quote(file) + ": " + done.toJson());
+        journal(who, what, "swapped to " + asked + ": " + done.toJson());
         ctx.status(200).contentType("application/json").result(done.toJson());
+    }
+
+    /**
+     * Reads a {@code POST /api/decoder} body (bounded: {@link #MAX_BODY_BYTES}, paths {@link #MAX_PATH_CHARS},
+     * {@link #MAX_SWAP_OPTIONS} options of string values).
+     *
+     * @throws IllegalArgumentException saying what is wrong and what is expected (400)
+     */
+    static SwapRequest swapRequest(byte[] body) {
+        String usage = "expected {\"file\": \"/path/decoder.rxdf\"} (a decoder file: reflex fit, or decoder.rxdf of a"
+                + " journaled run) or {\"decoder\": \"lfads\"|\"snn\"|\"kalman\"|\"wiener\", \"options\":"
+                + " {\"model\": \"...\"}} (fitted on the run's calibration block)";
+        if (body.length > MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("body of " + body.length + " bytes; at most " + MAX_BODY_BYTES);
+        }
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty body; " + usage);
+        }
+        JsonNode n;
+        try {
+            n = Json.mapper().reader().with(com.fasterxml.jackson.databind.DeserializationFeature
+                    .FAIL_ON_TRAILING_TOKENS).readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("body is not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) {
+            throw new IllegalArgumentException("body must be a JSON object; " + usage);
+        }
+        java.util.Iterator<String> names = n.fieldNames();
+        while (names.hasNext()) {
+            String f = names.next();
+            if (!Set.of("file", "decoder", "options").contains(f)) {
+                throw new IllegalArgumentException("unknown field " + quote(f) + "; allowed: file, or decoder and"
+                        + " options");
+            }
+        }
+        String file = text(n, "file", MAX_PATH_CHARS);
+        String decoder = text(n, "decoder", MAX_OPTION_NAME_CHARS);
+        if ((file == null) == (decoder == null)) {
+            throw new IllegalArgumentException((file == null ? "neither file nor decoder given; "
+                    : "file and decoder both given; ") + usage);
+        }
+        JsonNode opts = n.get("options");
+        if (file != null) {
+            if (opts != null) {
+                throw new IllegalArgumentException("options go with decoder, not with a decoder file");
+            }
+            return new SwapRequest(file, null, java.util.Map.of());
+        }
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        if (opts != null && !opts.isNull()) {
+            if (!opts.isObject()) {
+                throw new IllegalArgumentException("options must be an object of strings, e.g. {\"model\":"
+                        + " \"lfads-centerout-causal\"}");
+            }
+            if (opts.size() > MAX_SWAP_OPTIONS) {
+                throw new IllegalArgumentException("options has " + opts.size() + " entries; at most "
+                        + MAX_SWAP_OPTIONS);
+            }
+            java.util.Iterator<java.util.Map.Entry<String, JsonNode>> it = opts.fields();
+            while (it.hasNext()) {
+                java.util.Map.Entry<String, JsonNode> e = it.next();
+                if (e.getKey().isEmpty() || e.getKey().length() > MAX_OPTION_NAME_CHARS) {
+                    throw new IllegalArgumentException("option name " + quote(e.getKey()) + " must be 1 to "
+                            + MAX_OPTION_NAME_CHARS + " characters");
+                }
+                if (!e.getValue().isTextual()) {
+                    throw new IllegalArgumentException("option " + quote(e.getKey()) + " must be a string");
+                }
+                if (e.getValue().asText().length() > MAX_PATH_CHARS) {
+                    throw new IllegalArgumentException("option " + quote(e.getKey()) + " longer than "
+                            + MAX_PATH_CHARS + " characters");
+                }
+                options.put(e.getKey(), e.getValue().asText());
+            }
+        }
+        return new SwapRequest(null, decoder, options);
+    }
+
+    /** A non-blank string field, or null when absent; refused when not a string, blank or too long. */
+    private static String text(JsonNode n, String name, int maxChars) {
+        JsonNode r = n.get(name);
+        if (r == null || r.isNull()) {
+            return null;
+        }
+        if (!r.isTextual() || r.asText().isBlank()) {
+            throw new IllegalArgumentException(name + " must be a non-empty string");
+        }
+        if (r.asText().length() > maxChars) {
+            throw new IllegalArgumentException(name + " longer than " + maxChars + " characters");
+        }
+        return r.asText();
     }
 
     /**

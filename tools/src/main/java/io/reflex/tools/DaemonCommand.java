@@ -80,14 +80,17 @@ final class DaemonCommand implements Callable<Integer> {
 
     /**
      * The control API's decoder swap: reads a decoder file (bounded, checked), requires it to match the run's
-     * channels, bin width and rate, and hands it to the session, which swaps it in between two bins.
+     * channels, bin width and rate, opens a saved LFADS or SNN decoder on the run's engine chain ({@code
+     * decoder.engines}, without the {@code decoder.injectFault} drill), and hands it to the session, which swaps it
+     * in between two bins.
      */
     static Json.Obj swapFromFile(ReflexConfig cfg, ClosedLoopSession session, java.nio.file.Path file)
             throws InterruptedException {
         io.reflex.decoders.file.DecoderFile.Contents c = io.reflex.decoders.file.DecoderFile.read(file);
         c.requireMatches(cfg.source.channels, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz);
         io.reflex.decoders.Decoder next = c.isModel()
-                ? c.openModel(io.reflex.runtime.session.DecoderCatalog.engines(cfg.decoder)) : c.decoder();
+                ? c.openModel(io.reflex.runtime.session.DecoderCatalog.engines(c.type(), cfg.decoder.engines,
+                cfg.decoder.engineOptions)) : c.decoder();
         int generation;
         try {
             generation = session.swapDecoder(next, 5_000);
@@ -103,6 +106,47 @@ final class DaemonCommand implements Callable<Integer> {
         }
         return Json.object().put("swapped", true).put("decoder", c.type()).put("generation", generation)
                 .put("file", file.toAbsolutePath().toString());
+    }
+
+    /**
+     * The control API's model swap: a decoder by name ({@code lfads}, {@code snn}, {@code kalman}, {@code wiener})
+     * with its options, built on the run's engine chain and fitted on its calibration block by the session, then
+     * swapped in between two bins.
+     */
+    static Json.Obj swapModel(ClosedLoopSession session, String decoder, java.util.Map<String, String> options)
+            throws InterruptedException {
+        int generation = session.swapModel(decoder, options, 10_000);
+        Json.Obj o = Json.object().put("swapped", true).put("decoder", decoder).put("generation", generation)
+                .put("engine", session.liveEngine());
+        String model = session.liveModel();
+        if (model != null) {
+            o.put("model", model);
+        }
+        return o;
+    }
+
+    /** The control API's decoder swaps (file or model) on the daemon's live run. */
+    static ControlServer.DecoderSwap decoderSwap(ReflexConfig cfg, java.util.function.Supplier<ClosedLoopSession> run) {
+        return new ControlServer.DecoderSwap() {
+            @Override
+            public Json.Obj swap(java.nio.file.Path file) throws InterruptedException {
+                return swapFromFile(cfg, live(), file);
+            }
+
+            @Override
+            public Json.Obj swapModel(String decoder, java.util.Map<String, String> options)
+                    throws InterruptedException {
+                return DaemonCommand.swapModel(live(), decoder, options);
+            }
+
+            private ClosedLoopSession live() {
+                ClosedLoopSession s = run.get();
+                if (s == null) {
+                    throw new IllegalStateException("no run is live");
+                }
+                return s;
+            }
+        };
     }
 
     /** The structured log, or null for text. */
@@ -172,7 +216,7 @@ final class DaemonCommand implements Callable<Integer> {
             // SIGTERM and POST /api/stop end the daemon the same way: the live run stops (stimulation first: the
             // next frame disarms and sends a stop-all, then the pipeline drains) and no other starts.
             server = new ControlServer(cfg, control, runs::shutdown, stim == null ? null : runs.stimControl());
-            server.decoderSwap(file -> swapFromFile(cfg, runs.session(), file));
+            server.decoderSwap(decoderSwap(cfg, runs::session));
             server.dataJournal((who, act) -> runs.journalControlAction(who, act[0], act[1]));
             server.runs(runs);
             try {

@@ -63,6 +63,7 @@ final class Reports {
                 .put("decoder_saved", r.decoderSaved)
                 .put("decoder_swaps", r.decoderSwaps)
                 .put("decoder_final", r.decoderFinal)
+                .put("decoder_final_generation", r.decoderFinalGeneration)
                 .put("control_actions_journaled", r.controlActionsJournaled)
                 .put("control_actions_not_journaled", r.controlActionsNotJournaled)
                 .put("decoder_loaded", r.decoderLoaded);
@@ -95,6 +96,14 @@ final class Reports {
                     .put("golden", Json.object().put("engine", r.goldenEngine).put("compared", r.goldenCompared)
                             .put("mismatches", r.goldenMismatches));
         }
+        Json.Arr generations = Json.array();
+        for (SessionReport.EngineGeneration g : r.engineGenerations) {
+            generations.add(Json.object().put("generation", g.generation).put("decoder", g.decoder)
+                    .put("model", g.model).put("engine", g.engine).put("failovers", g.failovers)
+                    .put("golden", Json.object().put("engine", g.goldenEngine).put("compared", g.goldenCompared)
+                            .put("mismatches", g.goldenMismatches)));
+        }
+        o.put("engine_generations", generations);
         if (r.frontEnd != null) {
             o.put("frontend", frontEnd(r.frontEnd));
         }

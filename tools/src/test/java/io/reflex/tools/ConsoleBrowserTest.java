@@ -147,6 +147,21 @@ class ConsoleBrowserTest {
             wait.until(x -> text(br, "log").contains("decoder swapped: kalman -> wiener"));
             shot(b, "swapped");
 
+            // a model decoder from the page's select: an SNN fitted on the run's calibration block, swapped in between
+            // two bins on the run's engine chain
+            new org.openqa.selenium.support.ui.Select(b.findElement(By.id("decoder-kind"))).selectByValue("snn");
+            assertThat(b.findElement(By.id("decoder-file")).isEnabled()).isFalse();
+            b.findElement(By.id("swap-button")).click();
+            wait.until(x -> text(br, "swap-result").startsWith("swapped: snn"));
+            assertThat(text(b, "swap-result")).isEqualTo("swapped: snn (snn-reservoir) on cpu-fixed (generation 3)");
+            wait.until(x -> text(br, "decoder").equals("snn"));
+            long shownAtSnn = number(b, "frames");
+            wait.until(x -> number(br, "frames") > shownAtSnn + 20);
+            JsonNode afterSnn = status(port);
+            assertThat(afterSnn.get("dropped").asLong()).isZero();
+            assertThat(afterSnn.get("deadline_misses").asLong()).isZero();
+            wait.until(x -> text(br, "log").contains("decoder swapped: wiener -> snn"));
+
             // E-STOP from the page: stimulation stops, the fault latches
             b.findElement(By.id("estop-button")).click();
             wait.until(x -> text(br, "stim-result").startsWith("E-STOP: stimulation stopped"));
@@ -161,8 +176,12 @@ class ConsoleBrowserTest {
             assertThat(d.process.exitValue()).as("a latched E-STOP fault: stderr:\n%s", d.err())
                     .isEqualTo(StimRun.EXIT_STIM_FAULT);
             JsonNode summary = Json.mapper().readTree(d.stdout());
-            assertThat(summary.get("decoder_swaps").asInt()).isEqualTo(1);
-            assertThat(summary.get("decoder_final").asText()).isEqualTo("wiener");
+            assertThat(summary.get("decoder_swaps").asInt()).isEqualTo(2);
+            assertThat(summary.get("decoder_final").asText()).isEqualTo("snn");
+            assertThat(summary.get("decoder_final_generation").asInt()).isEqualTo(3);
+            assertThat(summary.at("/golden/mismatches").asLong()).isZero();
+            assertThat(summary.at("/golden/compared").asLong()).isPositive();
+            assertThat(summary.at("/engine_generations/0/decoder").asText()).isEqualTo("snn");
             assertThat(summary.get("dropped").asLong()).isZero();
         } finally {
             if (b != null) {

@@ -53,6 +53,11 @@ final class DecodeStage implements FrameHandler {
         pending.set(next);
     }
 
+    /** Takes {@code next} back when it is still waiting to be taken up; callable from any thread. */
+    boolean withdraw(Decoder next) {
+        return pending.compareAndSet(next, null);
+    }
+
     /** Number of decoders the decode thread has taken up so far. */
     int installedGeneration() {
         return installedGeneration;
@@ -103,7 +108,12 @@ final class DecodeStage implements FrameHandler {
     }
 
     private void takeUpPending() {
-        decoder = pending.getAndSet(null);
+        Decoder next = pending.getAndSet(null);
+        if (next == null) {
+            // withdrawn between the check and here
+            return;
+        }
+        decoder = next;
         engineDecoder = decoder instanceof EngineDecoder ed ? ed : null;
         decoder.reset();
         generation++;

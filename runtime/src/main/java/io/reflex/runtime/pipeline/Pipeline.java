@@ -175,6 +175,16 @@ public final class Pipeline implements AutoCloseable {
         decodeStage.install(decoder);
     }
 
+    /**
+     * Takes back a decoder handed over with {@link #installDecoder} that the decode stage has not taken up yet.
+     *
+     * @return true when it was withdrawn (it never decodes), false when the decode stage had taken it up already or
+     *         another decoder was handed over after it
+     */
+    public boolean withdrawDecoder(Decoder decoder) {
+        return decodeStage.withdraw(decoder);
+    }
+
     /** How many decoders the decode stage has taken up (0 before the first). */
     public int decoderGeneration() {
         return decodeStage.installedGeneration();

@@ -113,6 +113,17 @@ public final class ClosedLoopSession {
     private volatile Decoder current;
     /** Decoders swapped out: the decode thread may still hold one until its next frame; closed at the end. */
     private final List<Decoder> retired = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Model decoders swapped out and closed right after the hand-over (their engines freed); under swapLock. */
+    private final java.util.Set<Decoder> closedEarly =
+            java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    /** The decoder generation of {@link #current}. */
+    private volatile int currentGeneration;
+    /** The run's validated config, while it runs. */
+    private volatile ReflexConfig runConfig;
+    /** The calibration block the run fitted on, kept for fitting decoders swapped in; null without one. */
+    private volatile CalibrationSet calibration;
+    /** The engine side of every decoder generation on an engine chain, while the run's pipeline exists. */
+    private volatile EngineRuns engineRuns;
     /** Swaps done; one at a time. */
     private int swaps;
     private final Object swapLock = new Object();
@@ -149,6 +160,8 @@ public final class ClosedLoopSession {
 
     /** Decode calls a decoder is warmed with before it is swapped in, so that its first live bins run compiled. */
     static final int SWAP_WARMUP_CALLS = 20_000;
+    /** The most time a decoder is warmed for before it is swapped in, ms (a model on a slow engine stops sooner). */
+    static final long SWAP_WARMUP_MS = 1_000;
 
     public ClosedLoopSession(Context ctx) {
         if (ctx.config == null) {
@@ -192,62 +205,202 @@ public final class ClosedLoopSession {
 
     /**
      * Swaps the live decoder between two bins, from any thread but the pipeline's: {@code next} (fitted, of the
-     * session's input and output counts, on the JVM: a Kalman or Wiener decoder, e.g. read from a decoder file) is
-     * first warmed on this thread ({@value #SWAP_WARMUP_CALLS} decodes of zero features, then reset), then handed to
-     * the decode stage, which takes it up at the start of its next frame: no frame is dropped or decoded by half of
-     * each, and the frames after it carry the next decoder generation (journaled). The decoder swapped out is closed
-     * when the run ends. Waits until the decode stage has taken it up.
+     * session's input and output counts: a Kalman or Wiener decoder, e.g. read from a decoder file, or a fitted model
+     * decoder on an engine chain, which the session then owns) is first warmed on this thread (up to
+     * {@value #SWAP_WARMUP_CALLS} decodes of zero features, at most {@value #SWAP_WARMUP_MS} ms, then reset), then
+     * handed to the decode stage, which takes it up at the start of its next frame: no frame is dropped or decoded by
+     * half of each, and the frames after it carry the next decoder generation (journaled). A Kalman or Wiener decoder
+     * swapped out is closed when the run ends; a model decoder swapped out is closed right after the hand-over, so
+     * that its engines (a card, a simulation) are free again. Waits until the decode stage has taken it up.
      *
      * @return the decoder generation that {@code next} runs as
      * @throws IllegalStateException    when the session is not in its live phase, or the decode stage did not take
-     *                                  the decoder up within {@code timeoutMs} (the pipeline is stalled or stopping)
-     * @throws IllegalArgumentException when {@code next} does not fit the session (inputs, outputs), is a model
-     *                                  decoder on an engine chain, or is not fitted
+     *                                  the decoder up within {@code timeoutMs} (the pipeline is stalled or stopping;
+     *                                  the hand-over is then withdrawn and the decoder before it stays live)
+     * @throws IllegalArgumentException when {@code next} does not fit the session (inputs, outputs) or is not fitted
      */
     public int swapDecoder(Decoder next, long timeoutMs) throws InterruptedException {
         synchronized (swapLock) {
-            Pipeline p = livePipeline;
-            Decoder now = current;
-            if (p == null || stopRequested) {
-                throw new IllegalStateException("no live phase to swap the decoder in: the session is "
-                        + (stopRequested ? "stopping" : "not live yet"));
-            }
-            if (next instanceof EngineDecoder) {
-                throw new IllegalArgumentException("a model decoder on an engine chain (" + next.name() + ") cannot be"
-                        + " swapped in during a run in this build; swap in a Kalman or Wiener decoder");
-            }
-            if (next.inputCount() != now.inputCount() || next.outputCount() != now.outputCount()) {
-                throw new IllegalArgumentException("decoder " + next.name() + " maps " + next.inputCount()
-                        + " inputs to " + next.outputCount() + " outputs; the session decodes " + now.inputCount()
-                        + " channels to " + now.outputCount() + " outputs");
-            }
-            if (next instanceof TrainableDecoder t && !t.fitted()) {
-                throw new IllegalArgumentException("decoder " + next.name() + " is not fitted");
-            }
-            float[] zeros = new float[next.inputCount()];
-            float[] out = new float[next.outputCount()];
-            for (int i = 0; i < SWAP_WARMUP_CALLS; i++) {
-                next.decode(zeros, out);
-            }
-            next.reset();
-            int before = p.decoderGeneration();
-            p.installDecoder(next);
-            long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
-            while (p.decoderGeneration() == before) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("the decode stage did not take the new decoder up within "
-                            + timeoutMs + " ms (no frame came: the source is silent or the pipeline stalled); it"
-                            + " will at its next frame");
-                }
-                Thread.sleep(1);
-            }
-            retired.add(now);
-            current = next;
-            swaps++;
-            ctx.listener.onNotice("decoder swapped: " + now.name() + " -> " + next.name() + " (generation "
-                    + p.decoderGeneration() + ")");
-            return p.decoderGeneration();
+            requireLive();
+            return swapIn(next, timeoutMs);
         }
+    }
+
+    /**
+     * Builds a decoder by name on the run's own engine chain ({@code decoder.engines} with their
+     * {@code decoder.engineOptions}; the fault drill of {@code decoder.injectFault} is not repeated), fits it on the
+     * run's calibration block and swaps it in as {@link #swapDecoder} does: {@code lfads} (option {@code model}: a
+     * shipped model or a bundle path, default the one for the source), {@code snn}, or a Kalman or Wiener decoder
+     * fitted on the same block. The decoder live until then keeps decoding while the new one is built, fitted and
+     * warmed; an engine that cannot open a second model at once (one card) is passed over by the new decoder's chain
+     * as at start (a notice names why), and when no engine of the chain can run it the swap is refused.
+     *
+     * @param decoderName {@code lfads}, {@code snn}, {@code kalman} or {@code wiener}
+     * @param options     the decoder's options (as {@code decoder.options}); null for none
+     * @return the decoder generation it runs as
+     * @throws IllegalStateException    when the session is not live, has no calibration block (it loaded its decoder
+     *                                  from {@code decoder.file}), or the decode stage did not take it up in time
+     * @throws IllegalArgumentException when the name or an option is refused, no engine can run the model, or the
+     *                                  fit fails
+     */
+    public int swapModel(String decoderName, Map<String, String> options, long timeoutMs)
+            throws InterruptedException {
+        synchronized (swapLock) {
+            requireLive();
+            ReflexConfig cfg = runConfig;
+            if (decoderName == null || !DecoderCatalog.names().contains(decoderName)) {
+                throw new IllegalArgumentException("decoder \"" + decoderName + "\" is not one of "
+                        + DecoderCatalog.names());
+            }
+            CalibrationSet set = calibration;
+            if (set == null) {
+                throw new IllegalStateException("this run has no calibration block to fit " + decoderName + " on: it "
+                        + (loaded != null ? "loaded its decoder from decoder.file " + loaded + " and did not calibrate"
+                        : "did not calibrate") + "; swap in a decoder file instead, or start a run that calibrates");
+            }
+            Decoder next = DecoderCatalog.create("options", decoderName, set.channels(), set.outputs(),
+                    DecoderCatalog.options(decoderName, options, cfg.source.type),
+                    DecoderCatalog.engines(decoderName, cfg.decoder.engines, cfg.decoder.engineOptions));
+            try {
+                try {
+                    ((TrainableDecoder) next).fit(set);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("fitting " + next.name() + " on the run's calibration block of "
+                            + set.size() + " bins failed: " + e.getMessage(), e);
+                }
+                String mismatch = populationMismatch(cfg, next);
+                if (mismatch != null) {
+                    ctx.listener.onNotice(mismatch);
+                }
+                if (next instanceof EngineDecoder ed && ed.chain().activeIndex() != 0) {
+                    io.reflex.decoders.engine.EngineStatus first = ed.chain().statuses().get(0);
+                    ctx.listener.onNotice("decoder " + next.name() + " to swap in: engine " + first.name()
+                            + " cannot run it (" + first.reason() + "); it runs on "
+                            + (ed.chain().activeIndex() < 0 ? "no engine"
+                            : ed.chain().engine(ed.chain().activeIndex()).name()));
+                }
+                return swapIn(next, timeoutMs);
+            } catch (RuntimeException | InterruptedException e) {
+                if (!closedEarly.contains(next) && current != next && next instanceof AutoCloseable c) {
+                    DecoderCatalog.closeQuietly(c);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** The engine of the decoder live now ({@code cpu} for Kalman and Wiener, {@code none} when every engine failed). */
+    public String liveEngine() {
+        Decoder d = current;
+        if (d instanceof EngineDecoder ed) {
+            int a = ed.chain().activeIndex();
+            return a < 0 ? "none" : ed.chain().engine(a).name();
+        }
+        return "cpu";
+    }
+
+    /** The model bundle's name of the decoder live now when it runs on an engine chain, else null. */
+    public String liveModel() {
+        return current instanceof EngineDecoder ed ? ed.bundle().name() : null;
+    }
+
+    private void requireLive() {
+        if (livePipeline == null || stopRequested) {
+            throw new IllegalStateException("no live phase to swap the decoder in: the session is "
+                    + (stopRequested ? "stopping" : "not live yet"));
+        }
+    }
+
+    /** The hand-over of {@link #swapDecoder}; the caller holds swapLock and has checked the live phase. */
+    private int swapIn(Decoder next, long timeoutMs) throws InterruptedException {
+        Pipeline p = livePipeline;
+        Decoder now = current;
+        if (next.inputCount() != now.inputCount() || next.outputCount() != now.outputCount()) {
+            throw new IllegalArgumentException("decoder " + next.name() + " maps " + next.inputCount()
+                    + " inputs to " + next.outputCount() + " outputs; the session decodes " + now.inputCount()
+                    + " channels to " + now.outputCount() + " outputs");
+        }
+        if (next instanceof TrainableDecoder t && !t.fitted()) {
+            throw new IllegalArgumentException("decoder " + next.name() + " is not fitted");
+        }
+        if (next == now || closedEarly.contains(next) || retired.contains(next)) {
+            throw new IllegalArgumentException("decoder " + next.name() + " ran in this session already; swap in"
+                    + " a new one");
+        }
+        EngineRuns runs = engineRuns;
+        // before the warm-up: a failover while warming is told too
+        EngineRun run = next instanceof EngineDecoder ed ? new EngineRun(ed) : null;
+        warm(next);
+        int before = p.decoderGeneration();
+        int generation = before + 1;
+        if (run != null) {
+            // before the hand-over: the observers must find the run of the first frame of its generation
+            runs.add(generation, run);
+        }
+        p.installDecoder(next);
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+        boolean interrupted = false;
+        while (p.decoderGeneration() == before) {
+            boolean late = System.nanoTime() - deadline > 0;
+            if (late || interrupted) {
+                if (p.withdrawDecoder(next)) {
+                    if (run != null) {
+                        runs.remove(generation);
+                    }
+                    if (interrupted) {
+                        throw new InterruptedException("interrupted while the decode stage had not taken the new"
+                                + " decoder up; the swap was withdrawn and " + now.name() + " stays live");
+                    }
+                    throw new IllegalStateException("the decode stage did not take the new decoder up within "
+                            + timeoutMs + " ms (no frame came: the source is silent or the pipeline stalled); the"
+                            + " swap was withdrawn and " + now.name() + " stays live");
+                }
+                break; // taken up just now: the swap is done, its bookkeeping too
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (now instanceof EngineDecoder old) {
+            // the decode stage holds the new decoder now and never touches the old one again: free its engines
+            EngineRun oldRun = runs.get(before);
+            if (oldRun != null) {
+                oldRun.retire();
+            }
+            DecoderCatalog.closeQuietly(old);
+            closedEarly.add(old);
+        } else {
+            retired.add(now);
+        }
+        current = next;
+        currentGeneration = generation;
+        swaps++;
+        ctx.listener.onNotice("decoder swapped: " + now.name() + " -> " + next.name()
+                + (next instanceof EngineDecoder ed ? " (" + ed.bundle().name() + ")" : "") + " (generation "
+                + generation + ")");
+        return generation;
+    }
+
+    /**
+     * Runs the decoder to be swapped in on zero features so that its first live bins run compiled, then resets it;
+     * bounded in time too, for slow engines.
+     */
+    private static void warm(Decoder next) {
+        float[] zeros = new float[next.inputCount()];
+        float[] out = new float[next.outputCount()];
+        long end = System.nanoTime() + SWAP_WARMUP_MS * 1_000_000L;
+        for (int i = 0; i < SWAP_WARMUP_CALLS; i++) {
+            next.decode(zeros, out);
+            if ((i & 63) == 63 && System.nanoTime() - end > 0) {
+                break;
+            }
+        }
+        next.reset();
     }
 
     /** Decoder swaps done so far. */
@@ -297,8 +450,8 @@ public final class ClosedLoopSession {
             return run(cfg, source, live, compare, targets, outputs, guard);
         } finally {
             livePipeline = null;
-            closeAll(live, compare);
             synchronized (swapLock) {
+                closeAll(closedEarly.contains(live) ? null : live, compare);
                 for (Decoder d : retired) {
                     if (d != live && d instanceof AutoCloseable c) {
                         DecoderCatalog.closeQuietly(c);
@@ -307,10 +460,14 @@ public final class ClosedLoopSession {
                 if (current != live && current instanceof AutoCloseable c) {
                     DecoderCatalog.closeQuietly(c);
                 }
+                calibration = null;
+                runConfig = null;
+                engineRuns = null;
             }
         }
     }
 
+    /** Closes the decoders (null for none). */
     private static void closeAll(Decoder live, List<Decoder> compare) {
         if (live instanceof AutoCloseable c) {
             DecoderCatalog.closeQuietly(c);
@@ -394,11 +551,11 @@ public final class ClosedLoopSession {
             }
             pc.observer("score", scorer);
         }
-        EngineRun engines = live instanceof EngineDecoder ed ? new EngineRun(ed) : null;
-        if (engines != null) {
-            pc.observer("engines", engines.monitor());
-            pc.observer("golden", engines.golden());
-        }
+        // every run can swap a model decoder in: the engine observers follow the live decoder's generation
+        EngineRuns engines = new EngineRuns();
+        EngineRun initialRun = live instanceof EngineDecoder ed ? new EngineRun(ed) : null;
+        pc.observer("engines", engines.monitor());
+        pc.observer("golden", engines.golden());
         for (Map.Entry<String, FrameHandler> e : ctx.observers.entrySet()) {
             pc.observer(e.getKey(), e.getValue());
         }
@@ -414,10 +571,6 @@ public final class ClosedLoopSession {
         SessionReport report = new SessionReport();
         report.decoder = live.name();
         report.targetKind = targets == null ? DecodeTargets.VELOCITY : targets.kind();
-        if (live instanceof EngineDecoder ed && "snn".equals(ed.modelType())) {
-            report.ticksPerBin = ed.bundle().hpInt("bin_ticks");
-            report.snnNeurons = ed.featureCount();
-        }
         report.channels = channels;
         report.binWidthUs = cfg.pipeline.binWidthUs;
         report.deadlineUs = cfg.pipeline.deadlineUs;
@@ -432,6 +585,7 @@ public final class ClosedLoopSession {
         long alloc0 = 0;
         long[] base = new long[6];
         long liveStartNs = 0;
+        int finalGeneration;
         try {
             pipeline.start();
             if (set != null) {
@@ -467,8 +621,8 @@ public final class ClosedLoopSession {
                         report.ending = "stopped";
                         report.failure = null;
                     }
-                    return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, 0, 0, 0, base, 0,
-                            errors);
+                    return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs, 0, 0,
+                            0, base, 0, errors);
                 }
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
@@ -490,9 +644,11 @@ public final class ClosedLoopSession {
                 }
                 report.fitMs = (System.nanoTime() - f0) * 1e-6;
                 saveFitted(cfg, journal, live, set.size(), targets, report);
+                // kept for decoders swapped in during the live phase (the recorder adds nothing once it is full)
+                calibration = set;
             }
-            if (engines != null) {
-                engines.armGolden();
+            if (initialRun != null) {
+                engines.add(pipeline.decoderGeneration() + 1, initialRun);
             }
             // Live phase: everything measured from here on is the live figure.
             pipeline.latency().reset();
@@ -503,6 +659,9 @@ public final class ClosedLoopSession {
             liveStartNs = System.nanoTime();
             pipeline.installDecoder(live);
             current = live;
+            currentGeneration = pipeline.decoderGeneration() + 1;
+            runConfig = cfg;
+            engineRuns = engines;
             livePipeline = pipeline;
             double liveS = cfg.run.seconds;
             ctx.listener.onPhase("live", live.name() + (liveS > 0 ? " for " + liveS + " s" : " until stopped"));
@@ -528,8 +687,9 @@ public final class ClosedLoopSession {
                 p.safeOutputs -= base[4];
                 p.latency = pipeline.latency();
                 p.decoder = current.name();
-                if (engines != null) {
-                    engines.progress(p);
+                EngineRun liveRun = engines.get(currentGeneration);
+                if (liveRun != null) {
+                    liveRun.progress(p);
                 }
                 ctx.listener.onTick(p);
             }
@@ -538,20 +698,20 @@ public final class ClosedLoopSession {
                 livePipeline = null;
                 report.decoderSwaps = swaps;
                 report.decoderFinal = current.name();
+                finalGeneration = currentGeneration;
             }
             if (stopRequested) {
                 report.ending = "stopped";
             }
-            return finish(pipeline, journal, report, scorer, engines, live, compare, gcs, gcCount0, gcTime0, alloc0,
-                    base, liveStartNs, errors);
+            report.decoderFinalGeneration = finalGeneration;
+            return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs, gcCount0,
+                    gcTime0, alloc0, base, liveStartNs, errors);
         } catch (RuntimeException | InterruptedException e) {
             pipeline.close();
             if (journal != null) {
                 journal.close();
             }
-            if (engines != null) {
-                engines.close();
-            }
+            engines.close();
             throw e;
         }
     }
@@ -624,17 +784,14 @@ public final class ClosedLoopSession {
     }
 
     /** Passes on the failover lines the decode thread left. */
-    private void notices(EngineRun engines) {
-        if (engines == null) {
-            return;
-        }
+    private void notices(EngineRuns engines) {
         for (String n = engines.nextNotice(); n != null; n = engines.nextNotice()) {
             ctx.listener.onNotice(n);
         }
     }
 
     private SessionReport finish(Pipeline pipeline, Journal journal, SessionReport report, Scorer scorer,
-                                 EngineRun engines, Decoder live, List<Decoder> compare,
+                                 EngineRuns engines, EngineRun initialRun, Decoder live, List<Decoder> compare,
                                  List<GarbageCollectorMXBean> gcs,
                                  long gcCount0, long gcTime0, long alloc0, long[] base, long liveStartNs,
                                  RateLimitedErrorHandler errors) {
@@ -696,11 +853,14 @@ public final class ClosedLoopSession {
             report.ending = "failed";
             report.failure = report.failure == null ? journalFailure : journalFailure + "; " + report.failure;
         }
-        if (engines != null) {
-            notices(engines);
-            engines.report(report);
-            engines.close();
+        notices(engines);
+        if (report.decoderFinalGeneration > 0) {
+            engines.report(report, report.decoderFinalGeneration);
+        } else if (initialRun != null) {
+            // never live: the chain as it stood (why an engine was refused), no golden check
+            initialRun.report(report);
         }
+        engines.close();
         lab.poll(ctx.listener);
         lab.report(report);
         return report;

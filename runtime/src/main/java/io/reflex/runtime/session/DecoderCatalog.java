@@ -82,6 +82,23 @@ public final class DecoderCatalog {
         return specs;
     }
 
+    /**
+     * The engine chain for decoder {@code name} from a config's {@code decoder.engines} and
+     * {@code decoder.engineOptions}, without a fault drill (a decoder swapped in during a run); empty for the decoders
+     * that run on the JVM.
+     */
+    public static List<EngineSpec> engines(String name, List<String> engines,
+                                           Map<String, Map<String, String>> engineOptions) {
+        if (!usesEngines(name)) {
+            return List.of();
+        }
+        List<EngineSpec> specs = new ArrayList<>();
+        for (String e : engines) {
+            specs.add(EngineSpec.of(e, engineOptions.getOrDefault(e, Map.of())));
+        }
+        return specs;
+    }
+
     /** True for the decoders that run on an engine chain. */
     public static boolean usesEngines(String name) {
         return "lfads".equals(name) || "snn".equals(name);

@@ -9,12 +9,17 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The engine side of a session whose live decoder runs on an engine chain (LFADS, SNN): the per-engine monitor and
- * the golden-model check as observers, the failover notices (written by the decode thread when a failover happens,
- * printed by the session thread), and the engine figures of the report.
+ * The engine side of one decoder generation that runs on an engine chain (LFADS, SNN): the per-engine monitor and
+ * the golden-model check (fed by {@link EngineRuns}, which hands each frame to the run of its generation), the
+ * failover notices (written by the decode thread when a failover happens, printed by the session thread), and the
+ * engine figures of the report.
  */
 final class EngineRun {
     private final EngineDecoder live;
+    /** The chain's figures when the decoder was swapped out and closed; null while it is live. */
+    private List<EngineStatus> retiredStatuses;
+    private long retiredFailovers;
+    private long retiredColdTakeovers;
     private final EngineMonitor monitor;
     private final GoldenCheck golden = new GoldenCheck();
     private final Queue<String> notices = new ConcurrentLinkedQueue<>();
@@ -32,6 +37,21 @@ final class EngineRun {
                 + (bumpless ? " from the same state (bumpless)" : " from a reset (cold)"))));
     }
 
+    EngineDecoder decoder() {
+        return live;
+    }
+
+    /**
+     * Keeps the chain's figures for the report, before the session closes the decoder it swapped out (its engines
+     * go back to the device at once). Call once the decode stage no longer holds the decoder.
+     */
+    void retire() {
+        EngineChain chain = live.chain();
+        retiredStatuses = chain.statuses();
+        retiredFailovers = chain.failovers();
+        retiredColdTakeovers = chain.coldTakeovers();
+    }
+
     EngineMonitor monitor() {
         return monitor;
     }
@@ -47,6 +67,8 @@ final class EngineRun {
     void armGolden() {
         String reference = "float32".equals(live.arithmetic()) ? "cpu" : "cpu-fixed";
         twin = live.twin(List.of(EngineSpec.of(reference)));
+        // the same stream start as the live decoder, which the decode stage resets when it takes it up
+        twin.reset();
         golden.arm(twin, reference);
         monitor.start();
     }
@@ -67,11 +89,16 @@ final class EngineRun {
         return notices.poll();
     }
 
-    /** Fills the engine part of the report; call after the pipeline has stopped (its threads no longer run). */
+    /**
+     * Fills the engine part of the report with this decoder's chain (the decoder live at the end of the run); call
+     * after the pipeline has stopped (its threads no longer run). The golden figures are the caller's.
+     */
     void report(SessionReport r) {
         EngineChain chain = live.chain();
+        List<EngineStatus> statuses = retiredStatuses != null ? retiredStatuses : chain.statuses();
         long most = -1;
-        for (EngineStatus s : chain.statuses()) {
+        int active = -1;
+        for (EngineStatus s : statuses) {
             SessionReport.EngineFigures e = new SessionReport.EngineFigures();
             e.name = s.name();
             e.device = s.device();
@@ -88,19 +115,33 @@ final class EngineRun {
                 most = e.frames;
                 r.engine = e.name;
             }
+            if (s.active()) {
+                active = s.index();
+            }
         }
         if (most <= 0) {
-            r.engine = chain.activeIndex() < 0 ? "none" : chain.engine(chain.activeIndex()).name();
+            r.engine = active < 0 ? "none" : statuses.get(active).name();
         }
-        r.failovers = chain.failovers();
-        r.coldTakeovers = chain.coldTakeovers();
+        r.failovers = retiredStatuses != null ? retiredFailovers : chain.failovers();
+        r.coldTakeovers = retiredStatuses != null ? retiredColdTakeovers : chain.coldTakeovers();
         r.modelType = live.modelType();
         r.model = live.bundle().name();
-        if (golden.armed()) {
-            r.goldenEngine = golden.engine();
-            r.goldenCompared = golden.compared();
-            r.goldenMismatches = golden.mismatches();
+        if ("snn".equals(live.modelType())) {
+            r.ticksPerBin = live.bundle().hpInt("bin_ticks");
+            r.snnNeurons = live.featureCount();
         }
+    }
+
+    /** The engine that served most of this generation's frames, or the active one when none did. */
+    String mainEngine() {
+        SessionReport r = new SessionReport();
+        report(r);
+        return r.engine;
+    }
+
+    /** Failovers of this generation's chain so far (or when it was swapped out). */
+    long failovers() {
+        return retiredStatuses != null ? retiredFailovers : live.chain().failovers();
     }
 
     /** Closes the twin (the live decoder is closed by the session). */

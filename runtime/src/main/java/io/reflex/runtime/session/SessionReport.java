@@ -9,24 +9,28 @@ import org.HdrHistogram.Histogram;
 
 /** What a {@link ClosedLoopSession} measured. Counts are for the live phase unless named otherwise. */
 public final class SessionReport {
-    /** Decoder run live. */
+    /** Decoder run live first (after swaps, {@link #decoderFinal} names the one live at the end). */
     public String decoder;
     /**
-     * Engine that ran it: {@code cpu} for the plain-Java decoders (Kalman, Wiener); for a decoder on an engine chain
-     * (LFADS, SNN), the engine that decoded the most live frames.
+     * Engine that ran the decoder live at the end: {@code cpu} for the plain-Java decoders (Kalman, Wiener); for a
+     * decoder on an engine chain (LFADS, SNN), the engine that decoded the most of its live frames.
      */
     public String engine = "cpu";
-    /** For a decoder on an engine chain: its model type ({@code lfads}, {@code snn}) and model name; else null. */
+    /** For a decoder on an engine chain live at the end: its model type ({@code lfads}, {@code snn}) and model name. */
     public String modelType;
     public String model;
-    /** The live decoder's engine chain, in order of preference (empty for the plain-Java decoders). */
+    /**
+     * The engine chain of the decoder live at the end, in order of preference (empty for the plain-Java decoders);
+     * the figures count that decoder's frames only.
+     */
     public final List<EngineFigures> engines = new ArrayList<>();
-    /** Failovers during the run, and how many of them could not continue from the failed engine's state. */
+    /** Failovers of the decoder live at the end, and how many of them could not continue from the failed engine's state. */
     public long failovers;
     public long coldTakeovers;
     /**
      * The golden-model check: the reference engine ({@code cpu-fixed} or {@code cpu}), live frames compared with it
-     * and how many differed in any bit; −1 when there was no engine chain.
+     * and how many differed in any bit, summed over every decoder generation on an engine chain (each against its own
+     * twin; {@link #engineGenerations} has them one by one); −1 when there was no engine chain.
      */
     public String goldenEngine;
     public long goldenCompared = -1;
@@ -55,6 +59,8 @@ public final class SessionReport {
     public long controlActionsNotJournaled;
     /** The decoder live at the end (the first, or the last swapped in); null when the run never went live. */
     public String decoderFinal;
+    /** The decoder generation live at the end (1: the first; 0 when the run never went live). */
+    public int decoderFinalGeneration;
     /** The {@code decoder.file} the live decoder was loaded from (no calibration), or null. */
     public String decoderLoaded;
     public double liveSeconds;
@@ -88,9 +94,30 @@ public final class SessionReport {
     public long gcTimeMs;
     /** Bytes allocated by the pipeline's threads during the live phase; -1 if the JVM cannot tell. */
     public long pipelineAllocatedBytes = -1;
-    /** Ticks (1 ms) the live decoder runs per bin when it is a spiking decoder (SNN); 0 otherwise. */
+    /**
+     * Each decoder generation of the run that ran on an engine chain (LFADS, SNN), in generation order: the first
+     * live decoder and every model decoder swapped in; empty when none did.
+     */
+    public final java.util.List<EngineGeneration> engineGenerations = new java.util.ArrayList<>();
+
+    /** One engine-chain decoder generation: what it was, where it ran, and its own golden-model check. */
+    public static final class EngineGeneration {
+        public int generation;
+        public String decoder;
+        public String model;
+        /** The engine that served most of its frames. */
+        public String engine;
+        public long failovers;
+        public String goldenEngine;
+        public long goldenCompared;
+        public long goldenMismatches;
+        /** Sequence of its first frame that differed from its twin, or -1. */
+        public long firstMismatchSequence = -1;
+    }
+
+    /** Ticks (1 ms) the decoder live at the end runs per bin when it is a spiking decoder (SNN); 0 otherwise. */
     public int ticksPerBin;
-    /** Reservoir size of a live SNN decoder; 0 otherwise. */
+    /** Reservoir size of the SNN decoder live at the end; 0 otherwise. */
     public int snnNeurons;
     /** The broadband front end's figures (config {@code frontend}); null when the run had none. */
     public FrontEndFigures frontEnd;

@@ -248,6 +248,24 @@ class PipelineTest {
     }
 
     @Test
+    void aDecoderWithdrawnBeforeItsFirstFrameNeverDecodesAndOneTakenUpCannotBeWithdrawn() throws Exception {
+        TestDecoders.Sum first = new TestDecoders.Sum(CH);
+        try (Pipeline p = new Pipeline(new Pipeline.Context().source(source(CH, -1, Long.MAX_VALUE)).channels(CH)
+                .clock(clock))) {
+            Agent agent = p.startManual();
+            p.installDecoder(first);
+            run(agent, clock, 20);
+            assertThat(p.decoderGeneration()).isEqualTo(1);
+            assertThat(p.withdrawDecoder(first)).as("taken up already").isFalse();
+            TestDecoders.Sum withdrawn = new TestDecoders.Sum(CH);
+            p.installDecoder(withdrawn);
+            assertThat(p.withdrawDecoder(withdrawn)).isTrue();
+            run(agent, clock, 40);
+            assertThat(p.decoderGeneration()).as("the withdrawn decoder was never taken up").isEqualTo(1);
+        }
+    }
+
+    @Test
     void aFullRingDropsWholeBinsAndCountsThem() throws Exception {
         try (Pipeline p = new Pipeline(new Pipeline.Context().source(source(CH, -1, Long.MAX_VALUE)).channels(CH)
                 .ringSize(2).clock(clock).decoder(new TestDecoders.Sum(CH)))) {

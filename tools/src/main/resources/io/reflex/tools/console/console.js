@@ -288,12 +288,24 @@ async function estop() {
       + r.body.error, r.status !== 202);
 }
 
+// A decoder file, or a decoder by name (LFADS with a shipped model, SNN, Kalman, Wiener) that the daemon builds on
+// the run's engine chain and fits on the run's calibration block.
 async function swapDecoder() {
+  const kind = $("decoder-kind").value;
   const file = $("decoder-file").value.trim();
+  let body;
+  if (kind === "file") {
+    body = { file };
+  } else {
+    const [decoder, model] = kind.split(":");
+    body = model ? { decoder, options: { model } } : { decoder };
+  }
   $("swap-button").disabled = true;
   try {
-    const r = await api("POST", "/api/decoder", { file });
-    show($("swap-result"), r.status === 200 ? "swapped: " + r.body.decoder + " from " + r.body.file
+    const r = await api("POST", "/api/decoder", body);
+    const from = r.body.file ? " from " + r.body.file : (r.body.model ? " (" + r.body.model + ")" : "")
+        + (r.body.engine ? " on " + r.body.engine : "");
+    show($("swap-result"), r.status === 200 ? "swapped: " + r.body.decoder + from
         + " (generation " + r.body.generation + ")" : "not swapped: " + r.body.error, r.status !== 200);
   } finally {
     $("swap-button").disabled = false;
@@ -339,6 +351,7 @@ function start() {
   $("disarm-button").onclick = disarm;
   $("estop-button").onclick = estop;
   $("swap-button").onclick = swapDecoder;
+  $("decoder-kind").onchange = () => { $("decoder-file").disabled = $("decoder-kind").value !== "file"; };
   $("run-stop-button").onclick = () => runAction("stop");
   $("run-start-button").onclick = () => runAction("start");
   connect();
