@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.decoders.CalibrationSet;
-import io.reflex.decoders.Decoders;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
-import io.reflex.decoders.linear.DecoderFile;
+import io.reflex.decoders.file.DecoderFile;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.CalibrationSet;
-import io.reflex.decoders.Decoders;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.config.ReflexConfig;
