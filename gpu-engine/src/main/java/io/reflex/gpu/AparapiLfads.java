@@ -30,7 +30,18 @@ final class AparapiLfads extends AparapiLfadsBase {
      * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
      */
     AparapiLfads(LfadsFixed.CausalExport model, Device device) {
-        super(model.dims());
+        this(model, device, 1);
+    }
+
+    /**
+     * A batch of {@code streams} independent streams ({@link #trials}, {@link #stepBatch}); the single-stream calls
+     * use stream 0.
+     *
+     * @throws IllegalArgumentException for a model without a controller or streams outside 1..65,536
+     * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
+     */
+    AparapiLfads(LfadsFixed.CausalExport model, Device device, int streams) {
+        super(model.dims(), streams);
         this.m = model;
         if (model.ciFwd() == null) {
             throw new IllegalArgumentException("the causal step needs a model with a controller (con_dim > 0)");
@@ -59,7 +70,7 @@ final class AparapiLfads extends AparapiLfadsBase {
             bOff[6 + q] = bLongs;
             bLongs += lins[q].bias().length;
         }
-        k = new LfadsStepKernel(MAX_OPS, memPerStream, wInts, bLongs, tInts, ActivationLuts.sigmoid(),
+        k = new LfadsStepKernel(MAX_OPS, maxStreams, memPerStream, wInts, bLongs, tInts, ActivationLuts.sigmoid(),
                 ActivationLuts.tanh());
         for (int q = 0; q < 3; q++) {
             copy(grus[q].wIh(), k.w, wOff[2 * q]);
@@ -71,11 +82,15 @@ final class AparapiLfads extends AparapiLfadsBase {
             copy(lins[q].w(), k.w, wOff[6 + q]);
             System.arraycopy(lins[q].bias(), 0, k.bias, bOff[6 + q], lins[q].bias().length);
         }
-        copy(model.ciH0(), k.mem, ciH0);
-        copy(model.conH0(), k.mem, conH0);
-        copy(model.g0(), k.mem, g0);
+        for (int s = 0; s < maxStreams; s++) {
+            int base = s * memPerStream;
+            copy(model.ciH0(), k.mem, base + ciH0);
+            copy(model.conH0(), k.mem, base + conH0);
+            copy(model.g0(), k.mem, base + g0);
+        }
+        k.rowsPerStream = maxRows(d);
         scratch = new short[Math.max(Math.max(C, d.conDim()), Math.max(d.genDim(), d.facDim()))];
-        start(k, device, maxRows(d));
+        start(k, device);
     }
 
     private static void copy(short[] src, int[] dst, int off) {
@@ -87,6 +102,33 @@ final class AparapiLfads extends AparapiLfadsBase {
     @Override
     int[] ops() {
         return k.ops;
+    }
+
+    @Override
+    void activeStreams(int n) {
+        k.streams = n;
+    }
+
+    /** Counts rounded half away from zero and saturated to [0, 32767], as the golden model does. */
+    @Override
+    void loadCounts(int s, float[] counts, int off) {
+        int base = s * memPerStream + x;
+        for (int j = 0; j < d.dataDim(); j++) {
+            double r = FixedPoint.roundHalfAway(counts[off + j]);
+            k.mem[base + j] = r <= 0 ? 0 : r >= Short.MAX_VALUE ? Short.MAX_VALUE : (int) r;
+        }
+    }
+
+    @Override
+    boolean readOutputs(int s, float[] factors, int fOff, float[] logRates, int lOff) {
+        int base = s * memPerStream;
+        for (int i = 0; i < d.facDim(); i++) {
+            factors[fOff + i] = k.mem[base + fac + i] * Q12;
+        }
+        for (int i = 0; i < d.readoutDim(); i++) {
+            logRates[lOff + i] = k.mem[base + lr + i] * Q12;
+        }
+        return true;
     }
 
     @Override
@@ -122,21 +164,13 @@ final class AparapiLfads extends AparapiLfadsBase {
             }
             return DecodeStatus.INVALID_INPUT;
         }
-        for (int j = 0; j < dd; j++) {
-            double r = FixedPoint.roundHalfAway(counts[j]);
-            k.mem[x + j] = r <= 0 ? 0 : r >= Short.MAX_VALUE ? Short.MAX_VALUE : (int) r;
-        }
+        loadCounts(0, counts, 0);
         if (launchStep(true) != KernelLauncher.OK) {
             Arrays.fill(factors, 0, d.facDim(), 0f);
             Arrays.fill(logRates, 0, d.readoutDim(), 0f);
             return DecodeStatus.ENGINE_FAULT;
         }
-        for (int i = 0; i < d.facDim(); i++) {
-            factors[i] = k.mem[fac + i] * Q12;
-        }
-        for (int i = 0; i < d.readoutDim(); i++) {
-            logRates[i] = k.mem[lr + i] * Q12;
-        }
+        readOutputs(0, factors, 0, logRates, 0);
         return DecodeStatus.OK;
     }
 

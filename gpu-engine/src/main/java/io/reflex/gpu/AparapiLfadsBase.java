@@ -2,6 +2,8 @@ package io.reflex.gpu;
 
 import com.aparapi.Kernel;
 import com.aparapi.device.Device;
+import io.reflex.decoders.Counts;
+import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.checkpoint.CheckpointStatus;
 import io.reflex.decoders.checkpoint.LfadsCheckpoint;
 import io.reflex.decoders.lfads.LfadsDims;
@@ -15,11 +17,18 @@ import java.util.Arrays;
  * and its arithmetic: how a GRU or linear operation is encoded (shifts and clips, or the sparse flag), and how a
  * vector is written to or read from a checkpoint.
  *
+ * <p>Batches: an instance made for {@code maxStreams} streams keeps that many independent copies of the vectors
+ * (stream s at {@code s · memPerStream}; weights shared) and advances them together, one launch per decoder step over
+ * {@code streams · maxRows} work items ({@link #trials}, {@link #stepBatch}). The single-stream calls ({@code step},
+ * {@code trial}, the checkpoints) use stream 0. The streams of a batch share the bin counter: they advance in lock step.
+ *
  * <p>Not thread-safe.
  */
 abstract class AparapiLfadsBase implements AutoCloseable {
     /** The most passes one step's program can need. */
     static final int MAX_OPS = 20;
+    /** The most streams one instance holds (bounds the kernel's arrays). */
+    static final int MAX_STREAMS = 65_536;
 
     final LfadsDims d;
     final LfadsCheckpoint layout;
@@ -43,12 +52,18 @@ abstract class AparapiLfadsBase implements AutoCloseable {
     final int[] wOff = new int[9];
     final int[] bOff = new int[9];
     final int[] tOff = new int[3];
+    /** Streams the kernel's arrays hold. */
+    final int maxStreams;
     private KernelLauncher launcher;
     private int passes;
     long bins;
 
-    AparapiLfadsBase(LfadsDims d) {
+    AparapiLfadsBase(LfadsDims d, int maxStreams) {
+        if (maxStreams < 1 || maxStreams > MAX_STREAMS) {
+            throw new IllegalArgumentException("streams must be 1.." + MAX_STREAMS + ", found " + maxStreams);
+        }
         this.d = d;
+        this.maxStreams = maxStreams;
         int c = d.ciEncDim();
         int lag = d.ciLag();
         int pos = 0;
@@ -97,6 +112,15 @@ abstract class AparapiLfadsBase implements AutoCloseable {
     /** Writes linear map q (0 co linear, 1 factors, 2 readout) from {@code src} to {@code dst}. */
     abstract void linearOp(int q, int src, int dst);
 
+    /** Sets how many streams the next launch runs (1..{@link #maxStreams}). */
+    abstract void activeStreams(int n);
+
+    /** Writes one bin of counts (validated by the caller) into stream s's input, as the arithmetic reads them. */
+    abstract void loadCounts(int s, float[] counts, int off);
+
+    /** Copies stream s's factors and log-rates out; false when a log-rate is not finite. */
+    abstract boolean readOutputs(int s, float[] factors, int fOff, float[] logRates, int lOff);
+
     /** Writes {@code n} values of {@code mem} from {@code memOff} as Q12; false for a value that cannot be. */
     abstract boolean put(byte[] dst, int offset, int memOff, int n);
 
@@ -107,13 +131,13 @@ abstract class AparapiLfadsBase implements AutoCloseable {
     abstract boolean putInitialFactors(byte[] dst);
 
     /**
-     * Opens the launcher of {@code k} over {@code workItems} items and launches it once, empty
+     * Opens the launcher of {@code k} over {@code maxStreams · maxRows} items and launches it once, empty
      * ({@link KernelLauncher#close} explains why).
      *
      * @throws IllegalStateException when the kernel cannot be compiled for an OpenCL device or the first launch fails
      */
-    final void start(Kernel k, Device device, int workItems) {
-        launcher = KernelLauncher.open(k, device, workItems);
+    final void start(Kernel k, Device device) {
+        launcher = KernelLauncher.open(k, device, maxStreams * maxRows(d));
         Arrays.fill(ops(), 0);
         if (launcher.launch(1) != KernelLauncher.OK) {
             String why = launcher.fault();
@@ -177,6 +201,12 @@ abstract class AparapiLfadsBase implements AutoCloseable {
      * @return {@link KernelLauncher#OK} or the launcher's failure status
      */
     final int launchStep(boolean input) {
+        return launchStep(input, 1);
+    }
+
+    /** As {@link #launchStep(boolean)} for streams 0..n−1 together. */
+    final int launchStep(boolean input, int n) {
+        activeStreams(n);
         int c = d.ciEncDim();
         int lag = d.ciLag();
         passes = 0;
@@ -202,6 +232,115 @@ abstract class AparapiLfadsBase implements AutoCloseable {
             bins++;
         }
         return s;
+    }
+
+    /** Decoder steps of a trial of {@code trialBins} bins: {@code bins + recon_seq_len − encod_seq_len}, or 0. */
+    final int trialSteps(int trialBins) {
+        return trialBins < 1 || trialBins > d.encSeqLen() ? 0 : trialBins + d.reconSeqLen() - d.encSeqLen();
+    }
+
+    /**
+     * A batch of whole trials of a causal model, each as {@code LfadsFixed#trial} / {@code LfadsFloat32#trial} runs
+     * one: every stream restarts from the learned initial states, the {@code trialBins} bins of its counts
+     * ({@code counts[s]}, {@code [trialBins][dataDim]}) run as causal steps and the remaining decoder steps as forward
+     * predictions; all {@code counts.length} trials advance together, one launch per decoder step. The streams' states
+     * are the trials' afterwards.
+     *
+     * @param factors  receives {@code [steps][facDim]} per trial
+     * @param logRates receives {@code [steps][readoutDim]} per trial
+     * @return OK; INVALID_INPUT (every output zeroed) for 0 or more than {@link #maxStreams} trials, a window outside
+     *         [1, encod_seq_len], short arrays or an invalid count; NUMERIC_FAULT (every output zeroed) when a trial
+     *         yields a non-finite log-rate; ENGINE_FAULT when a launch failed or ran elsewhere
+     */
+    final int trials(float[][] counts, int trialBins, float[][] factors, float[][] logRates) {
+        int steps = trialSteps(trialBins);
+        if (!batchValid(counts, trialBins, factors, logRates, Math.max(1, steps)) || steps == 0) {
+            zero(factors, logRates);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int n = counts.length;
+        int dd = d.dataDim();
+        bins = 0;
+        boolean finite = true;
+        for (int t = 0; t < steps; t++) {
+            boolean input = t < trialBins;
+            if (input) {
+                for (int s = 0; s < n; s++) {
+                    loadCounts(s, counts[s], t * dd);
+                }
+            }
+            if (launchStep(input, n) != KernelLauncher.OK) {
+                zero(factors, logRates);
+                return DecodeStatus.ENGINE_FAULT;
+            }
+            for (int s = 0; s < n; s++) {
+                finite &= readOutputs(s, factors[s], t * d.facDim(), logRates[s], t * d.readoutDim());
+            }
+        }
+        if (!finite) {
+            zero(factors, logRates);
+            return DecodeStatus.NUMERIC_FAULT;
+        }
+        return DecodeStatus.OK;
+    }
+
+    /**
+     * One causal step of each of the {@link #maxStreams} streams (several independent streams in one launch), as
+     * {@code step} does for one: {@code counts[s]} is stream s's bin.
+     *
+     * @return OK; INVALID_INPUT (outputs zeroed, streams unchanged) unless there are exactly {@link #maxStreams}
+     *         streams with valid counts and outputs of their sizes; NUMERIC_FAULT for a non-finite log-rate (the
+     *         streams have advanced); ENGINE_FAULT when the launch failed or ran elsewhere
+     */
+    final int stepBatch(float[][] counts, float[][] factors, float[][] logRates) {
+        if (counts == null || counts.length != maxStreams || !batchValid(counts, 1, factors, logRates, 1)) {
+            zero(factors, logRates);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        for (int s = 0; s < maxStreams; s++) {
+            loadCounts(s, counts[s], 0);
+        }
+        if (launchStep(true, maxStreams) != KernelLauncher.OK) {
+            zero(factors, logRates);
+            return DecodeStatus.ENGINE_FAULT;
+        }
+        boolean finite = true;
+        for (int s = 0; s < maxStreams; s++) {
+            finite &= readOutputs(s, factors[s], 0, logRates[s], 0);
+        }
+        return finite ? DecodeStatus.OK : DecodeStatus.NUMERIC_FAULT;
+    }
+
+    private boolean batchValid(float[][] counts, int inBins, float[][] factors, float[][] logRates, int steps) {
+        if (counts == null || factors == null || logRates == null || counts.length < 1 || counts.length > maxStreams
+                || factors.length < counts.length || logRates.length < counts.length || inBins < 1) {
+            return false;
+        }
+        long in = (long) inBins * d.dataDim();
+        for (int s = 0; s < counts.length; s++) {
+            if (counts[s] == null || factors[s] == null || logRates[s] == null || counts[s].length < in
+                    || factors[s].length < (long) steps * d.facDim()
+                    || logRates[s].length < (long) steps * d.readoutDim()
+                    || !Counts.allValid(counts[s], 0, (int) in)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void zero(float[][] factors, float[][] logRates) {
+        zero(factors);
+        zero(logRates);
+    }
+
+    private static void zero(float[][] a) {
+        if (a != null) {
+            for (float[] v : a) {
+                if (v != null) {
+                    Arrays.fill(v, 0f);
+                }
+            }
+        }
     }
 
     /** The {@code "LFS1"} checkpoint of the stream. Allocates nothing. */

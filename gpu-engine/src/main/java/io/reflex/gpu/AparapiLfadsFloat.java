@@ -43,11 +43,22 @@ final class AparapiLfadsFloat extends AparapiLfadsBase {
      * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
      */
     AparapiLfadsFloat(ModelBundle b, Device device) {
-        this(new LfadsFloat32(b), b, device); // the reference checks every shape the kernel reads
+        this(b, device, 1);
     }
 
-    private AparapiLfadsFloat(LfadsFloat32 reference, ModelBundle b, Device device) {
-        super(reference.dims());
+    /**
+     * A batch of {@code streams} independent streams ({@link #trials}, {@link #stepBatch}); the single-stream calls
+     * use stream 0.
+     *
+     * @throws IllegalArgumentException as {@link #AparapiLfadsFloat(ModelBundle, Device)}; for streams outside
+     *                                  1..65,536
+     */
+    AparapiLfadsFloat(ModelBundle b, Device device, int streams) {
+        this(new LfadsFloat32(b), b, device, streams); // the reference checks every shape the kernel reads
+    }
+
+    private AparapiLfadsFloat(LfadsFloat32 reference, ModelBundle b, Device device, int streams) {
+        super(reference.dims(), streams);
         if (!d.causal()) {
             throw new IllegalArgumentException("only causal LFADS steps run on Aparapi yet; this bundle is not causal");
         }
@@ -99,25 +110,53 @@ final class AparapiLfadsFloat extends AparapiLfadsBase {
             linRows[q] = lin[q][0];
             linCols[q] = lin[q][1];
         }
-        k = new LfadsFloatStepKernel(MAX_OPS, memPerStream, wFloats, bFloats, tFloats, new float[] {(float) d.cellClip()});
+        k = new LfadsFloatStepKernel(MAX_OPS, maxStreams, memPerStream, wFloats, bFloats, tFloats, new float[] {(float) d.cellClip()});
         for (int q = 0; q < 9; q++) {
             System.arraycopy(wts[q], 0, k.w, wOff[q], wts[q].length);
             System.arraycopy(bs[q], 0, k.bias, bOff[q], bs[q].length);
         }
-        System.arraycopy(b.float32(CI_H0), 0, k.mem, ciH0, c);
-        System.arraycopy(b.float32(CON_H0), 0, k.mem, conH0, d.conDim());
-        System.arraycopy(b.float32(G0), 0, k.mem, g0, d.genDim());
+        for (int s = 0; s < maxStreams; s++) {
+            int base = s * memPerStream;
+            System.arraycopy(b.float32(CI_H0), 0, k.mem, base + ciH0, c);
+            System.arraycopy(b.float32(CON_H0), 0, k.mem, base + conH0, d.conDim());
+            System.arraycopy(b.float32(G0), 0, k.mem, base + g0, d.genDim());
+        }
+        k.rowsPerStream = maxRows(d);
         // the factors of g0, as the reference computes them for a checkpoint before the first step
         facInit = new float[d.facDim()];
         byte[] cp = new byte[layout.bytes()];
         reference.saveStream(cp);
         LfadsCheckpoint.getQ12(cp, layout.facOffset(), facInit, 0, facInit.length);
-        start(k, device, maxRows(d));
+        start(k, device);
     }
 
     @Override
     int[] ops() {
         return k.ops;
+    }
+
+    @Override
+    void activeStreams(int n) {
+        k.streams = n;
+    }
+
+    /** The raw counts (the CI GRU reads them unrounded, as {@code cpu}). */
+    @Override
+    void loadCounts(int s, float[] counts, int off) {
+        System.arraycopy(counts, off, k.mem, s * memPerStream + x, d.dataDim());
+    }
+
+    @Override
+    boolean readOutputs(int s, float[] factors, int fOff, float[] logRates, int lOff) {
+        int base = s * memPerStream;
+        System.arraycopy(k.mem, base + fac, factors, fOff, d.facDim());
+        System.arraycopy(k.mem, base + lr, logRates, lOff, d.readoutDim());
+        for (int i = 0; i < d.readoutDim(); i++) {
+            if (!Float.isFinite(logRates[lOff + i])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp,
@@ -174,24 +213,15 @@ final class AparapiLfadsFloat extends AparapiLfadsBase {
     private int advance(float[] counts, int off, boolean input, float[] factors, int fOff, float[] logRates,
                         int lOff) {
         if (input) {
-            System.arraycopy(counts, off, k.mem, x, d.dataDim());
+            loadCounts(0, counts, off);
         }
         if (launchStep(input) != KernelLauncher.OK) {
             return fail(DecodeStatus.ENGINE_FAULT, factors, logRates);
         }
-        System.arraycopy(k.mem, fac, factors, fOff, d.facDim());
-        System.arraycopy(k.mem, lr, logRates, lOff, d.readoutDim());
-        for (int i = 0; i < d.readoutDim(); i++) {
-            if (!Float.isFinite(logRates[lOff + i])) {
-                return fail(DecodeStatus.NUMERIC_FAULT, factors, logRates);
-            }
+        if (!readOutputs(0, factors, fOff, logRates, lOff)) {
+            return fail(DecodeStatus.NUMERIC_FAULT, factors, logRates);
         }
         return DecodeStatus.OK;
-    }
-
-    /** Decoder steps of a trial of {@code bins} bins: {@code bins + recon_seq_len − encod_seq_len}, or 0 if invalid. */
-    int trialSteps(int trialBins) {
-        return trialBins < 1 || trialBins > d.encSeqLen() ? 0 : trialBins + d.reconSeqLen() - d.encSeqLen();
     }
 
     /**
