@@ -21,7 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A batch of whole causal LFADS trials of the shipped center-out causal model (96 inputs; each trial {@link #BINS}
- * bins of the demo's center-out source, then the model's forward predictions), the time for the whole batch:
+ * bins of the demo's center-out source; the model's {@code recon_seq_len} equals its {@code encod_seq_len}, so there
+ * are no forward predictions), the time for the whole batch:
  * {@code cpu-fixed} running the trials one after the other ({@code CpuEngine#trial}), and {@code aparapi-fixed}'s
  * arithmetic running them all at once ({@link AparapiLfadsBatch}, one launch per decoder step over
  * {@code batch · rows} work items) on the OpenCL device and on Aparapi's Java thread pool. The results are bit for bit
@@ -34,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
 public class AparapiBatchBenchmark {
-    /** Bins of each trial (the model's encoder window is longer; the decoder runs on to its full length). */
+    /** Bins of each trial (the model's window is 50). */
     static final int BINS = 20;
     /** Distinct trials generated; a batch cycles through them. */
     static final int DISTINCT = 64;
