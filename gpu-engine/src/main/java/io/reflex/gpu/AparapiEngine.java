@@ -1,6 +1,5 @@
 package io.reflex.gpu;
 
-import com.aparapi.device.Device;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.checkpoint.CheckpointStatus;
@@ -11,10 +10,8 @@ import io.reflex.decoders.engine.EngineHealth;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.decoders.snn.SnnDecoder;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The engine {@code aparapi}: the float32 causal LFADS step of the {@code cpu} engine
@@ -39,7 +36,7 @@ public final class AparapiEngine implements Engine {
     /** The engine name. */
     public static final String NAME = "aparapi";
     /** Options {@link Factory#create(Map)} accepts. */
-    public static final Set<String> OPTIONS = Set.of("device");
+    public static final Set<String> OPTIONS = AparapiEngines.OPTIONS;
 
     private final AparapiFixedEngine.DeviceChoice choice;
     private AparapiLfadsFloat lfads;
@@ -48,7 +45,6 @@ public final class AparapiEngine implements Engine {
     private float[] logRates;
     private float[] trialFactors;
     private float[] trialLogRates;
-    private String pendingNote;
     private String device = "aparapi (no model loaded)";
     private String note;
     private EngineHealth health = EngineHealth.NOT_LOADED;
@@ -101,12 +97,13 @@ public final class AparapiEngine implements Engine {
         if (!"lfads".equals(type)) {
             throw new EngineException(NAME + ": model_type '" + type + "' is not supported (lfads)");
         }
-        AparapiLfadsFloat next = open(bundle);
+        AparapiEngines.Opened<AparapiLfadsFloat> opened = AparapiEngines.open(NAME, choice,
+                dev -> new AparapiLfadsFloat(bundle, dev));
+        AparapiLfadsFloat next = opened.stream();
         AparapiLfadsFloat nextTrials;
         try {
             // trials run on their own instance (same device) so that a trial leaves the stream's state alone
-            nextTrials = make(bundle, next.launcher().openCl() ? AparapiDevices.probe().openCl()
-                    : AparapiDevices.threadPool());
+            nextTrials = new AparapiLfadsFloat(bundle, AparapiEngines.sameDevice(next.launcher()));
         } catch (RuntimeException e) {
             next.close();
             throw new EngineException(NAME + ": " + e.getMessage(), e);
@@ -120,43 +117,11 @@ public final class AparapiEngine implements Engine {
         trialFactors = new float[dims.reconSeqLen() * dims.facDim()];
         trialLogRates = new float[dims.reconSeqLen() * dims.readoutDim()];
         KernelLauncher l = next.launcher();
-        note = pendingNote;
+        note = opened.note();
         faults = 0;
-        device = l.deviceName() + ", " + l.mode() + (note == null ? "" : " (not OpenCL: " + note + ")")
-                + ": LFADS causal step (float32), " + next.dims().dataDim() + " inputs, " + next.dims().facDim()
-                + " factors";
-        health = new EngineHealth(true, note == null ? "ok: " + l.mode() : "ok: jtp; " + note, 0);
-    }
-
-    /** Opens the stream on the device the choice allows; sets {@link #pendingNote} to why it is not OpenCL (auto). */
-    private AparapiLfadsFloat open(ModelBundle bundle) {
-        pendingNote = null;
-        try {
-            if (choice == AparapiFixedEngine.DeviceChoice.JTP) {
-                return make(bundle, AparapiDevices.threadPool());
-            }
-            AparapiDevices.Probe p = AparapiDevices.probe();
-            if (p.openCl() == null) {
-                if (choice == AparapiFixedEngine.DeviceChoice.OPENCL) {
-                    throw new EngineException(NAME + ": " + p.reason());
-                }
-                pendingNote = p.reason();
-                return make(bundle, AparapiDevices.threadPool());
-            }
-            try {
-                return make(bundle, p.openCl());
-            } catch (IllegalStateException e) {
-                if (choice == AparapiFixedEngine.DeviceChoice.OPENCL) {
-                    throw new EngineException(NAME + ": " + e.getMessage(), e);
-                }
-                pendingNote = e.getMessage();
-                return make(bundle, AparapiDevices.threadPool());
-            }
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            throw new EngineException(NAME + ": " + e.getMessage(), e);
-        } catch (LinkageError e) {
-            throw new EngineException(NAME + ": Aparapi unusable here: " + e, e);
-        }
+        device = AparapiEngines.describe(l, note, "LFADS causal step (float32), " + next.dims().dataDim()
+                + " inputs, " + next.dims().facDim() + " factors");
+        health = AparapiEngines.loaded(l, note);
     }
 
     private void closeModel() {
@@ -168,10 +133,6 @@ public final class AparapiEngine implements Engine {
             trials.close();
             trials = null;
         }
-    }
-
-    private static AparapiLfadsFloat make(ModelBundle bundle, Device dev) {
-        return new AparapiLfadsFloat(bundle, dev);
     }
 
     @Override
@@ -308,22 +269,7 @@ public final class AparapiEngine implements Engine {
 
         @Override
         public Engine create(Map<String, String> options) {
-            Map<String, String> o = options == null ? Map.of() : options;
-            for (String key : o.keySet()) {
-                if (!OPTIONS.contains(key)) {
-                    throw new EngineException(NAME + ": unknown option '" + key + "'; allowed are "
-                            + new TreeSet<>(OPTIONS));
-                }
-            }
-            if (!o.containsKey("device")) {
-                return new AparapiEngine(AparapiFixedEngine.DeviceChoice.AUTO);
-            }
-            String v = o.get("device");
-            try {
-                return new AparapiEngine(AparapiFixedEngine.DeviceChoice.valueOf(v.trim().toUpperCase(Locale.ROOT)));
-            } catch (RuntimeException e) {
-                throw new EngineException(NAME + ": option device must be auto, opencl or jtp, found '" + v + "'");
-            }
+            return new AparapiEngine(AparapiEngines.choice(NAME, options));
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.reflex.gpu;
 
-import com.aparapi.device.Device;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.checkpoint.CheckpointStatus;
@@ -12,10 +11,8 @@ import io.reflex.decoders.lfads.LfadsFixed;
 import io.reflex.decoders.snn.SnnDecoder;
 import io.reflex.decoders.snn.SnnReservoir;
 import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The engine {@code aparapi-fixed}: the fixed-point golden arithmetic of decoders/FIXED_POINT.md as Aparapi kernels in
@@ -38,7 +35,7 @@ public final class AparapiFixedEngine implements Engine {
     /** The engine name. */
     public static final String NAME = "aparapi-fixed";
     /** Options {@link Factory#create(Map)} accepts. */
-    public static final Set<String> OPTIONS = Set.of("device");
+    public static final Set<String> OPTIONS = AparapiEngines.OPTIONS;
 
     /** Device choice of the option {@code device}. */
     public enum DeviceChoice {
@@ -51,11 +48,7 @@ public final class AparapiFixedEngine implements Engine {
 
         /** Parses {@code auto}, {@code opencl} or {@code jtp}. */
         public static DeviceChoice parse(String s) {
-            try {
-                return valueOf(s.trim().toUpperCase(Locale.ROOT));
-            } catch (RuntimeException e) {
-                throw new EngineException(NAME + ": option device must be auto, opencl or jtp, found '" + s + "'");
-            }
+            return AparapiEngines.parseDevice(NAME, s);
         }
     }
 
@@ -64,7 +57,6 @@ public final class AparapiFixedEngine implements Engine {
     private AparapiLfads lfads;
     private float[] lfadsFactors;
     private float[] lfadsLogRates;
-    private String pendingNote;
     private String device = "aparapi (no model loaded)";
     private String note;
     private EngineHealth health = EngineHealth.NOT_LOADED;
@@ -126,12 +118,13 @@ public final class AparapiFixedEngine implements Engine {
                 throw new EngineException(NAME + ": the causal step needs a model with a controller (con_dim > 0)");
             }
             LfadsFixed.CausalExport model = golden.causalExport();
-            AparapiLfads next = open(dev -> new AparapiLfads(model, dev));
+            AparapiEngines.Opened<AparapiLfads> next = AparapiEngines.open(NAME, choice,
+                    dev -> new AparapiLfads(model, dev));
             closeModel();
-            lfads = next;
+            lfads = next.stream();
             lfadsFactors = new float[model.dims().facDim()];
             lfadsLogRates = new float[model.dims().readoutDim()];
-            describe(next.launcher(), "LFADS causal step (fixed point), " + model.dims().dataDim() + " inputs, "
+            describe(lfads.launcher(), next.note(), "LFADS causal step (fixed point), " + model.dims().dataDim() + " inputs, "
                     + model.dims().facDim() + " factors");
             return;
         }
@@ -139,42 +132,11 @@ public final class AparapiFixedEngine implements Engine {
             throw new EngineException(NAME + ": model_type '" + type + "' is not supported (lfads, snn)");
         }
         SnnReservoir model = SnnReservoir.fromBundle(bundle);
-        AparapiSnn next = open(dev -> new AparapiSnn(model, dev));
+        AparapiEngines.Opened<AparapiSnn> next = AparapiEngines.open(NAME, choice, dev -> new AparapiSnn(model, dev));
         closeModel();
-        snn = next;
-        describe(next.launcher(), "SNN integer LIF, " + next.neuronCount() + " neurons, " + next.binTicks()
+        snn = next.stream();
+        describe(snn.launcher(), next.note(), "SNN integer LIF, " + snn.neuronCount() + " neurons, " + snn.binTicks()
                 + " ticks per bin");
-    }
-
-    /** Opens a stream on the device the choice allows; sets {@link #pendingNote} to why it is not OpenCL (auto). */
-    private <T> T open(java.util.function.Function<Device, T> make) {
-        pendingNote = null;
-        try {
-            if (choice == DeviceChoice.JTP) {
-                return make.apply(AparapiDevices.threadPool());
-            }
-            AparapiDevices.Probe p = AparapiDevices.probe();
-            if (p.openCl() == null) {
-                if (choice == DeviceChoice.OPENCL) {
-                    throw new EngineException(NAME + ": " + p.reason());
-                }
-                pendingNote = p.reason();
-                return make.apply(AparapiDevices.threadPool());
-            }
-            try {
-                return make.apply(p.openCl());
-            } catch (IllegalStateException e) {
-                if (choice == DeviceChoice.OPENCL) {
-                    throw new EngineException(NAME + ": " + e.getMessage(), e);
-                }
-                pendingNote = e.getMessage();
-                return make.apply(AparapiDevices.threadPool());
-            }
-        } catch (IllegalStateException | IllegalArgumentException e) {
-            throw new EngineException(NAME + ": " + e.getMessage(), e);
-        } catch (LinkageError e) {
-            throw new EngineException(NAME + ": Aparapi unusable here: " + e, e);
-        }
     }
 
     private void closeModel() {
@@ -188,11 +150,11 @@ public final class AparapiFixedEngine implements Engine {
         }
     }
 
-    private void describe(KernelLauncher l, String what) {
-        note = pendingNote;
+    private void describe(KernelLauncher l, String why, String what) {
+        note = why;
         faults = 0;
-        device = l.deviceName() + ", " + l.mode() + (note == null ? "" : " (not OpenCL: " + note + ")") + ": " + what;
-        health = new EngineHealth(true, note == null ? "ok: " + l.mode() : "ok: jtp; " + note, 0);
+        device = AparapiEngines.describe(l, note, what);
+        health = AparapiEngines.loaded(l, note);
     }
 
     private KernelLauncher launcher() {
@@ -324,15 +286,7 @@ public final class AparapiFixedEngine implements Engine {
 
         @Override
         public Engine create(Map<String, String> options) {
-            Map<String, String> o = options == null ? Map.of() : options;
-            for (String key : o.keySet()) {
-                if (!OPTIONS.contains(key)) {
-                    throw new EngineException(NAME + ": unknown option '" + key + "'; allowed are "
-                            + new TreeSet<>(OPTIONS));
-                }
-            }
-            return new AparapiFixedEngine(o.containsKey("device") ? DeviceChoice.parse(o.get("device"))
-                    : DeviceChoice.AUTO);
+            return new AparapiFixedEngine(AparapiEngines.choice(NAME, options));
         }
     }
 }

@@ -15,7 +15,6 @@ import com.aparapi.device.Device;
 import io.reflex.decoders.Counts;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
-import io.reflex.decoders.checkpoint.CheckpointStatus;
 import io.reflex.decoders.checkpoint.LfadsCheckpoint;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.decoders.lfads.LfadsFloat32;
@@ -30,35 +29,13 @@ import java.util.Arrays;
  *
  * <p>Per-step calls allocate nothing on the Java side. Not thread-safe.
  */
-final class AparapiLfadsFloat implements AutoCloseable {
-    private final LfadsDims d;
+final class AparapiLfadsFloat extends AparapiLfadsBase {
     private final LfadsFloatStepKernel k;
-    private final KernelLauncher launcher;
-    private final LfadsCheckpoint layout;
     private final float[] facInit;
-    private final int x;
-    private final int ci;
-    private final int ring;
-    private final int conIn;
-    private final int con;
-    private final int u;
-    private final int gen;
-    private final int fac;
-    private final int lr;
-    private final int ciH0;
-    private final int conH0;
-    private final int g0;
-    private final int zero;
-    // weights and biases: ci GRU ih, hh; con GRU ih, hh; gen GRU ih, hh; co linear, fac, readout
-    private final int[] wOff = new int[9];
-    private final int[] bOff = new int[9];
-    private final int[] tOff = new int[3];
     private final int[] gruIn = new int[3];
     private final int[] gruHidden = new int[3];
     private final int[] linRows = new int[3];
     private final int[] linCols = new int[3];
-    private int passes;
-    private long bins;
 
     /**
      * @throws IllegalArgumentException for an acausal bundle or one without a controller; for tensors of the wrong
@@ -66,8 +43,22 @@ final class AparapiLfadsFloat implements AutoCloseable {
      * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
      */
     AparapiLfadsFloat(ModelBundle b, Device device) {
-        LfadsFloat32 reference = new LfadsFloat32(b); // checks every shape the kernel reads
-        d = reference.dims();
+        this(b, device, 1);
+    }
+
+    /**
+     * A batch of {@code streams} independent streams ({@link #trials}, {@link #stepBatch}); the single-stream calls
+     * use stream 0.
+     *
+     * @throws IllegalArgumentException as {@link #AparapiLfadsFloat(ModelBundle, Device)}; for streams outside
+     *                                  1..65,536
+     */
+    AparapiLfadsFloat(ModelBundle b, Device device, int streams) {
+        this(new LfadsFloat32(b), b, device, streams); // the reference checks every shape the kernel reads
+    }
+
+    private AparapiLfadsFloat(LfadsFloat32 reference, ModelBundle b, Device device, int streams) {
+        super(reference.dims(), streams);
         if (!d.causal()) {
             throw new IllegalArgumentException("only causal LFADS steps run on Aparapi yet; this bundle is not causal");
         }
@@ -75,35 +66,6 @@ final class AparapiLfadsFloat implements AutoCloseable {
             throw new IllegalArgumentException("the causal step needs a model with a controller (con_dim > 0)");
         }
         int c = d.ciEncDim();
-        int lag = d.ciLag();
-        int pos = 0;
-        x = pos;
-        pos += d.dataDim();
-        ci = pos;
-        pos += c;
-        ring = pos;
-        pos += (lag + 1) * c;
-        conIn = pos;
-        pos += c + d.facDim();
-        con = pos;
-        pos += d.conDim();
-        u = pos;
-        pos += d.coDim();
-        gen = pos;
-        pos += d.genDim();
-        fac = pos;
-        pos += d.facDim();
-        lr = pos;
-        pos += d.readoutDim();
-        ciH0 = pos;
-        pos += c;
-        conH0 = pos;
-        pos += d.conDim();
-        g0 = pos;
-        pos += d.genDim();
-        zero = pos;
-        pos += Math.max(1, c);
-
         String[] gruPrefix = {CI_FWD, CON, GEN};
         int[] ins = {d.dataDim(), d.conInputDim(), d.coDim()};
         int[] hid = {c, d.conDim(), d.genDim()};
@@ -148,89 +110,73 @@ final class AparapiLfadsFloat implements AutoCloseable {
             linRows[q] = lin[q][0];
             linCols[q] = lin[q][1];
         }
-        k = new LfadsFloatStepKernel(20, pos, wFloats, bFloats, tFloats, new float[] {(float) d.cellClip()});
+        k = new LfadsFloatStepKernel(MAX_OPS, maxStreams, memPerStream, wFloats, bFloats, tFloats, new float[] {(float) d.cellClip()});
         for (int q = 0; q < 9; q++) {
             System.arraycopy(wts[q], 0, k.w, wOff[q], wts[q].length);
             System.arraycopy(bs[q], 0, k.bias, bOff[q], bs[q].length);
         }
-        System.arraycopy(b.float32(CI_H0), 0, k.mem, ciH0, c);
-        System.arraycopy(b.float32(CON_H0), 0, k.mem, conH0, d.conDim());
-        System.arraycopy(b.float32(G0), 0, k.mem, g0, d.genDim());
-        layout = new LfadsCheckpoint(c, d.conDim(), d.genDim(), d.facDim(), lag);
+        for (int s = 0; s < maxStreams; s++) {
+            int base = s * memPerStream;
+            System.arraycopy(b.float32(CI_H0), 0, k.mem, base + ciH0, c);
+            System.arraycopy(b.float32(CON_H0), 0, k.mem, base + conH0, d.conDim());
+            System.arraycopy(b.float32(G0), 0, k.mem, base + g0, d.genDim());
+        }
+        k.rowsPerStream = maxRows(d);
         // the factors of g0, as the reference computes them for a checkpoint before the first step
         facInit = new float[d.facDim()];
         byte[] cp = new byte[layout.bytes()];
         reference.saveStream(cp);
         LfadsCheckpoint.getQ12(cp, layout.facOffset(), facInit, 0, facInit.length);
-        int maxRows = Math.max(Math.max(d.dataDim(), c + d.facDim()), Math.max(d.conDim(), d.coDim()));
-        maxRows = Math.max(maxRows, Math.max(Math.max(d.genDim(), d.facDim()), d.readoutDim()));
-        launcher = KernelLauncher.open(k, device, maxRows);
-        // an empty first launch (KernelLauncher#close explains why)
-        Arrays.fill(k.ops, 0);
-        if (launcher.launch(1) != KernelLauncher.OK) {
-            String why = launcher.fault();
-            launcher.close();
-            throw new IllegalStateException(why);
+        start(k, device);
+    }
+
+    @Override
+    int[] ops() {
+        return k.ops;
+    }
+
+    @Override
+    void activeStreams(int n) {
+        k.streams = n;
+    }
+
+    /** The raw counts (the CI GRU reads them unrounded, as {@code cpu}). */
+    @Override
+    void loadCounts(int s, float[] counts, int off) {
+        System.arraycopy(counts, off, k.mem, s * memPerStream + x, d.dataDim());
+    }
+
+    @Override
+    boolean readOutputs(int s, float[] factors, int fOff, float[] logRates, int lOff) {
+        int base = s * memPerStream;
+        System.arraycopy(k.mem, base + fac, factors, fOff, d.facDim());
+        System.arraycopy(k.mem, base + lr, logRates, lOff, d.readoutDim());
+        for (int i = 0; i < d.readoutDim(); i++) {
+            if (!Float.isFinite(logRates[lOff + i])) {
+                return false;
+            }
         }
-        reset();
-    }
-
-    KernelLauncher launcher() {
-        return launcher;
-    }
-
-    LfadsDims dims() {
-        return d;
-    }
-
-    long bins() {
-        return bins;
-    }
-
-    void reset() {
-        bins = 0;
-    }
-
-    private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp) {
-        op(type, rows, cols, w1, w2, b1, b2, src, dst, tmp, 0);
+        return true;
     }
 
     private void op(int type, int rows, int cols, int w1, int w2, int b1, int b2, int src, int dst, int tmp,
                     int sparse) {
-        int o = passes * LfadsStepKernel.OP_INTS;
-        int[] p = k.ops;
-        p[o + LfadsStepKernel.O_TYPE] = type;
-        p[o + LfadsStepKernel.O_ROWS] = rows;
-        p[o + LfadsStepKernel.O_COLS] = cols;
-        p[o + LfadsStepKernel.O_W] = w1;
-        p[o + LfadsStepKernel.O_W2] = w2;
-        p[o + LfadsStepKernel.O_B] = b1;
-        p[o + LfadsStepKernel.O_B2] = b2;
-        p[o + LfadsStepKernel.O_X] = src;
-        p[o + LfadsStepKernel.O_Y] = dst;
-        p[o + LfadsStepKernel.O_SHIFT] = sparse;
-        p[o + LfadsStepKernel.O_CLIP] = 0;
-        p[o + LfadsStepKernel.O_TMP] = tmp;
-        passes++;
+        op(type, rows, cols, w1, w2, b1, b2, src, dst, sparse, 0, 0, tmp);
     }
 
-    private void copyOp(int n, int src, int dst) {
-        if (n > 0) {
-            op(LfadsStepKernel.COPY, n, 0, 0, 0, 0, 0, src, dst, 0);
-        }
-    }
-
-    private void gruOps(int q, int src, int state) {
+    @Override
+    void gruOps(int q, int src, int state) {
         int a = 2 * q;
         // the CI GRU reads spike counts: summed as FloatGru does for sparse input (zero counts skipped)
         op(LfadsStepKernel.GRU_A, gruHidden[q], gruIn[q], wOff[a], wOff[a + 1], bOff[a], bOff[a + 1], src, state,
                 tOff[q], q == 0 ? 1 : 0);
         op(LfadsStepKernel.GRU_B, gruHidden[q], gruIn[q], wOff[a], wOff[a + 1], bOff[a], bOff[a + 1], src, state,
-                tOff[q]);
+                tOff[q], 0);
     }
 
-    private void linearOp(int q, int src, int dst) {
-        op(LfadsStepKernel.LINEAR, linRows[q], linCols[q], wOff[6 + q], 0, bOff[6 + q], 0, src, dst, 0);
+    @Override
+    void linearOp(int q, int src, int dst) {
+        op(LfadsStepKernel.LINEAR, linRows[q], linCols[q], wOff[6 + q], 0, bOff[6 + q], 0, src, dst, 0, 0);
     }
 
     private int fail(int status, float[] factors, float[] logRates) {
@@ -267,45 +213,15 @@ final class AparapiLfadsFloat implements AutoCloseable {
     private int advance(float[] counts, int off, boolean input, float[] factors, int fOff, float[] logRates,
                         int lOff) {
         if (input) {
-            System.arraycopy(counts, off, k.mem, x, d.dataDim());
+            loadCounts(0, counts, off);
         }
-        int c = d.ciEncDim();
-        int lag = d.ciLag();
-        passes = 0;
-        if (bins == 0) {
-            copyOp(d.genDim(), g0, gen);
-            copyOp(d.conDim(), conH0, con);
-            copyOp(c, ciH0, ci);
-            linearOp(1, gen, fac);
-        }
-        if (input) {
-            gruOps(0, x, ci);
-            copyOp(c, ci, ring + (int) (bins % (lag + 1)) * c);
-        }
-        copyOp(c, input && bins >= lag ? ring + (int) ((bins - lag) % (lag + 1)) * c : zero, conIn);
-        copyOp(d.facDim(), fac, conIn + c);
-        gruOps(1, conIn, con);
-        linearOp(0, con, u);
-        gruOps(2, u, gen);
-        linearOp(1, gen, fac);
-        linearOp(2, fac, lr);
-        if (launcher.launch(passes) != KernelLauncher.OK) {
+        if (launchStep(input) != KernelLauncher.OK) {
             return fail(DecodeStatus.ENGINE_FAULT, factors, logRates);
         }
-        System.arraycopy(k.mem, fac, factors, fOff, d.facDim());
-        System.arraycopy(k.mem, lr, logRates, lOff, d.readoutDim());
-        bins++;
-        for (int i = 0; i < d.readoutDim(); i++) {
-            if (!Float.isFinite(logRates[lOff + i])) {
-                return fail(DecodeStatus.NUMERIC_FAULT, factors, logRates);
-            }
+        if (!readOutputs(0, factors, fOff, logRates, lOff)) {
+            return fail(DecodeStatus.NUMERIC_FAULT, factors, logRates);
         }
         return DecodeStatus.OK;
-    }
-
-    /** Decoder steps of a trial of {@code bins} bins: {@code bins + recon_seq_len − encod_seq_len}, or 0 if invalid. */
-    int trialSteps(int trialBins) {
-        return trialBins < 1 || trialBins > d.encSeqLen() ? 0 : trialBins + d.reconSeqLen() - d.encSeqLen();
     }
 
     /**
@@ -342,72 +258,18 @@ final class AparapiLfadsFloat implements AutoCloseable {
         return DecodeStatus.OK;
     }
 
-    int checkpointBytes() {
-        return layout.bytes();
-    }
-
-    /** The {@code "LFS1"} checkpoint, as {@link LfadsFloat32#saveStream}. Allocates nothing. */
-    CheckpointStatus save(byte[] dst) {
-        if (dst == null || dst.length < layout.bytes()) {
-            return CheckpointStatus.TOO_SHORT;
-        }
-        int c = d.ciEncDim();
-        int lag = d.ciLag();
-        float[] mem = k.mem;
-        layout.writeHeader(dst, bins);
-        boolean finite;
-        if (bins == 0) {
-            finite = LfadsCheckpoint.putQ12(dst, layout.ciOffset(), mem, ciH0, c)
-                    && LfadsCheckpoint.putQ12(dst, layout.conOffset(), mem, conH0, d.conDim())
-                    && LfadsCheckpoint.putQ12(dst, layout.genOffset(), mem, g0, d.genDim())
-                    && LfadsCheckpoint.putQ12(dst, layout.facOffset(), facInit, 0, d.facDim());
-        } else {
-            finite = LfadsCheckpoint.putQ12(dst, layout.ciOffset(), mem, ci, c)
-                    && LfadsCheckpoint.putQ12(dst, layout.conOffset(), mem, con, d.conDim())
-                    && LfadsCheckpoint.putQ12(dst, layout.genOffset(), mem, gen, d.genDim())
-                    && LfadsCheckpoint.putQ12(dst, layout.facOffset(), mem, fac, d.facDim());
-        }
-        for (int q = 0; q < lag && finite; q++) {
-            long bin = bins - 1 - q;
-            if (bin >= 0) {
-                finite = LfadsCheckpoint.putQ12(dst, layout.histOffset(q), mem, ring + (int) (bin % (lag + 1)) * c, c);
-            } else {
-                LfadsCheckpoint.putZeros(dst, layout.histOffset(q), c);
-            }
-        }
-        return finite ? CheckpointStatus.OK : CheckpointStatus.BAD_VALUE;
-    }
-
-    /** Continues from an {@code "LFS1"} checkpoint, as {@link LfadsFloat32#restoreStream}. Allocates nothing. */
-    CheckpointStatus restore(byte[] src) {
-        CheckpointStatus s = layout.check(src);
-        if (!s.ok()) {
-            return s;
-        }
-        long b = LfadsCheckpoint.bins(src);
-        if (b == 0) {
-            bins = 0;
-            return CheckpointStatus.OK;
-        }
-        int c = d.ciEncDim();
-        int lag = d.ciLag();
-        float[] mem = k.mem;
-        LfadsCheckpoint.getQ12(src, layout.ciOffset(), mem, ci, c);
-        LfadsCheckpoint.getQ12(src, layout.conOffset(), mem, con, d.conDim());
-        LfadsCheckpoint.getQ12(src, layout.genOffset(), mem, gen, d.genDim());
-        LfadsCheckpoint.getQ12(src, layout.facOffset(), mem, fac, d.facDim());
-        for (int q = 0; q < lag; q++) {
-            long bin = b - 1 - q;
-            if (bin >= 0) {
-                LfadsCheckpoint.getQ12(src, layout.histOffset(q), mem, ring + (int) (bin % (lag + 1)) * c, c);
-            }
-        }
-        bins = b;
-        return CheckpointStatus.OK;
+    @Override
+    boolean put(byte[] dst, int offset, int memOff, int n) {
+        return LfadsCheckpoint.putQ12(dst, offset, k.mem, memOff, n);
     }
 
     @Override
-    public void close() {
-        launcher.close();
+    void get(byte[] src, int offset, int memOff, int n) {
+        LfadsCheckpoint.getQ12(src, offset, k.mem, memOff, n);
+    }
+
+    @Override
+    boolean putInitialFactors(byte[] dst) {
+        return LfadsCheckpoint.putQ12(dst, layout.facOffset(), facInit, 0, d.facDim());
     }
 }

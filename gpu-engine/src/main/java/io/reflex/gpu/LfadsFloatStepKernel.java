@@ -22,44 +22,59 @@ final class LfadsFloatStepKernel extends Kernel {
     final float[] bias;
     final float[] tmp;
     final float[] clips;
+    /** Work items per stream, as in {@link LfadsStepKernel}. */
+    int rowsPerStream = 1;
+    /** Streams this launch runs. */
+    int streams = 1;
+    /** Floats of {@link #mem} per stream. */
+    final int memStride;
+    /** Floats of {@link #tmp} per stream. */
+    final int tmpStride;
 
-    LfadsFloatStepKernel(int maxOps, int memFloats, int weightFloats, int biasFloats, int tmpFloats, float[] clips) {
+    LfadsFloatStepKernel(int maxOps, int maxStreams, int memFloats, int weightFloats, int biasFloats, int tmpFloats,
+                         float[] clips) {
         ops = new int[maxOps * LfadsStepKernel.OP_INTS];
-        mem = new float[Math.max(1, memFloats)];
+        memStride = Math.max(1, memFloats);
+        tmpStride = Math.max(1, tmpFloats);
+        mem = new float[maxStreams * memStride];
         w = new float[Math.max(1, weightFloats)];
         bias = new float[Math.max(1, biasFloats)];
-        tmp = new float[Math.max(1, tmpFloats)];
+        tmp = new float[maxStreams * tmpStride];
         this.clips = clips.clone();
     }
 
     @Override
     public void run() {
-        int i = getGlobalId();
+        int gid = getGlobalId();
+        int s = gid / rowsPerStream;
+        int i = gid - s * rowsPerStream;
         int o = getPassId() * 16;
         int type = ops[o];
-        if (i < ops[o + 1]) {
+        if (s < streams && i < ops[o + 1]) {
+            int mb = s * memStride;
+            int tb = s * tmpStride;
             if (type == 1) {
-                gruA(o, i);
+                gruA(o, i, mb, tb);
             } else if (type == 2) {
-                gruB(o, i);
+                gruB(o, i, mb, tb);
             } else if (type == 3) {
-                linear(o, i);
+                linear(o, i, mb);
             } else if (type == 4) {
-                mem[ops[o + 8] + i] = mem[ops[o + 7] + i];
+                mem[mb + ops[o + 8] + i] = mem[mb + ops[o + 7] + i];
             }
         }
     }
 
-    private void gruA(int o, int i) {
+    private void gruA(int o, int i, int mb, int tb) {
         int hs = ops[o + 1];
         int cols = ops[o + 2];
         int wIh = ops[o + 3];
         int wHh = ops[o + 4];
         int bIh = ops[o + 5];
         int bHh = ops[o + 6];
-        int x = ops[o + 7];
-        int h = ops[o + 8];
-        int g = ops[o + 12];
+        int x = mb + ops[o + 7];
+        int h = mb + ops[o + 8];
+        int g = tb + ops[o + 12];
         int sparse = ops[o + 9];
         float az = dot(bias[bIh + i], wIh + i * cols, x, cols, sparse);
         float ar = dot(bias[bIh + hs + i], wIh + (hs + i) * cols, x, cols, sparse);
@@ -73,12 +88,12 @@ final class LfadsFloatStepKernel extends Kernel {
         tmp[g + 2 * hs + i] = an;
     }
 
-    private void gruB(int o, int i) {
+    private void gruB(int o, int i, int mb, int tb) {
         int hs = ops[o + 1];
         int wHh = ops[o + 4];
         int bHh = ops[o + 6];
-        int h = ops[o + 8];
-        int g = ops[o + 12];
+        int h = mb + ops[o + 8];
+        int g = tb + ops[o + 12];
         float clip = clips[ops[o + 11]];
         int wr = wHh + (2 * hs + i) * hs;
         int rh = g + hs;
@@ -113,11 +128,11 @@ final class LfadsFloatStepKernel extends Kernel {
         mem[h + i] = hv;
     }
 
-    private void linear(int o, int i) {
+    private void linear(int o, int i, int mb) {
         int cols = ops[o + 2];
         int wo = ops[o + 3];
-        int x = ops[o + 7];
-        mem[ops[o + 8] + i] = dot(bias[ops[o + 5] + i], wo + i * cols, x, cols, 0);
+        int x = mb + ops[o + 7];
+        mem[mb + ops[o + 8] + i] = dot(bias[ops[o + 5] + i], wo + i * cols, x, cols, 0);
     }
 
     /**

@@ -5,7 +5,9 @@ import com.aparapi.Kernel;
 /**
  * The causal LFADS step of decoders/FIXED_POINT.md §6 as an Aparapi kernel in integer arithmetic, bit-identical to
  * {@link io.reflex.decoders.lfads.LfadsFixed#stepQ}: one launch per step, one pass per operation of a small program
- * ({@link #ops}, written by {@link AparapiLfads} before each launch), one work item per output row.
+ * ({@link #ops}, written by {@link AparapiLfads} before each launch), one work item per output row and stream:
+ * {@link #streams} independent streams (a batch of trials, each with its own vectors in {@link #mem} and {@link #tmp}
+ * at a stride, the weights shared) advance together, {@code streams · rowsPerStream} work items per pass.
  *
  * <p>Operations (16 ints each): {@link #GRU_A} (for each row i of a GRU cell: the three input rows and the z, r hidden
  * rows, requantised to Q10; z and r from the sigmoid LUT; {@code r⊙h}), {@link #GRU_B} (the n hidden row over
@@ -45,14 +47,24 @@ final class LfadsStepKernel extends Kernel {
     final int[] tmp;
     final int[] sigmoid;
     final int[] tanh;
+    /** Work items per stream (the widest operation); work item {@code s · rowsPerStream + i} is row i of stream s. */
+    int rowsPerStream = 1;
+    /** Streams this launch runs (at most the streams the arrays were made for). */
+    int streams = 1;
+    /** Ints of {@link #mem} per stream: stream s's vectors start at {@code s · memStride}. */
+    final int memStride;
+    /** Ints of {@link #tmp} per stream. */
+    final int tmpStride;
 
-    LfadsStepKernel(int maxOps, int memInts, int weightInts, int biasLongs, int tmpInts, short[] sigmoidLut,
-                    short[] tanhLut) {
+    LfadsStepKernel(int maxOps, int maxStreams, int memInts, int weightInts, int biasLongs, int tmpInts,
+                    short[] sigmoidLut, short[] tanhLut) {
         ops = new int[maxOps * OP_INTS];
-        mem = new int[Math.max(1, memInts)];
+        memStride = Math.max(1, memInts);
+        tmpStride = Math.max(1, tmpInts);
+        mem = new int[maxStreams * memStride];
         w = new int[Math.max(1, weightInts)];
         bias = new long[Math.max(1, biasLongs)];
-        tmp = new int[Math.max(1, tmpInts)];
+        tmp = new int[maxStreams * tmpStride];
         sigmoid = new int[sigmoidLut.length];
         tanh = new int[tanhLut.length];
         for (int i = 0; i < sigmoidLut.length; i++) {
@@ -63,32 +75,36 @@ final class LfadsStepKernel extends Kernel {
 
     @Override
     public void run() {
-        int i = getGlobalId();
+        int gid = getGlobalId();
+        int s = gid / rowsPerStream;
+        int i = gid - s * rowsPerStream;
         int o = getPassId() * 16;
         int type = ops[o];
-        if (i < ops[o + 1]) {
+        if (s < streams && i < ops[o + 1]) {
+            int mb = s * memStride;
+            int tb = s * tmpStride;
             if (type == 1) {
-                gruA(o, i);
+                gruA(o, i, mb, tb);
             } else if (type == 2) {
-                gruB(o, i);
+                gruB(o, i, mb, tb);
             } else if (type == 3) {
-                linear(o, i);
+                linear(o, i, mb);
             } else if (type == 4) {
-                mem[ops[o + 8] + i] = mem[ops[o + 7] + i];
+                mem[mb + ops[o + 8] + i] = mem[mb + ops[o + 7] + i];
             }
         }
     }
 
-    private void gruA(int o, int i) {
+    private void gruA(int o, int i, int mb, int tb) {
         int hs = ops[o + 1];
         int cols = ops[o + 2];
         int wIh = ops[o + 3];
         int wHh = ops[o + 4];
         int bIh = ops[o + 5];
         int bHh = ops[o + 6];
-        int x = ops[o + 7];
-        int h = ops[o + 8];
-        int g = ops[o + 12];
+        int x = mb + ops[o + 7];
+        int h = mb + ops[o + 8];
+        int g = tb + ops[o + 12];
         long az = bias[bIh + i];
         long ar = bias[bIh + hs + i];
         long an = bias[bIh + 2 * hs + i];
@@ -114,12 +130,12 @@ final class LfadsStepKernel extends Kernel {
         tmp[g + 2 * hs + i] = requant16(an, s1);
     }
 
-    private void gruB(int o, int i) {
+    private void gruB(int o, int i, int mb, int tb) {
         int hs = ops[o + 1];
         int wHh = ops[o + 4];
         int bHh = ops[o + 6];
-        int h = ops[o + 8];
-        int g = ops[o + 12];
+        int h = mb + ops[o + 8];
+        int g = tb + ops[o + 12];
         int clip = ops[o + 11];
         long hn = bias[bHh + 2 * hs + i];
         for (int j = 0; j < hs; j++) {
@@ -138,15 +154,15 @@ final class LfadsStepKernel extends Kernel {
         mem[h + i] = (int) hv;
     }
 
-    private void linear(int o, int i) {
+    private void linear(int o, int i, int mb) {
         int cols = ops[o + 2];
         int wo = ops[o + 3];
-        int x = ops[o + 7];
+        int x = mb + ops[o + 7];
         long acc = bias[ops[o + 5] + i];
         for (int j = 0; j < cols; j++) {
             acc = acc + w[wo + i * cols + j] * mem[x + j];
         }
-        mem[ops[o + 8] + i] = requant16(acc, ops[o + 9]);
+        mem[mb + ops[o + 8] + i] = requant16(acc, ops[o + 9]);
     }
 
     private long rshiftRound(long acc, int s) {
