@@ -28,7 +28,7 @@ import picocli.CommandLine.Parameters;
                 + " frames skipped at the deadline or with invalid input skipped). With the run's own decoder (its"
                 + " saved decoder.rxdf, the default) the frames of decoder generation 1 are replayed and every output"
                 + " the decoder produced is compared bit for bit with the recorded one. With another decoder (a"
-                + " decoder file, or kalman / wiener fitted on the journal as reflex fit does) every live frame is"
+                + " decoder file, or kalman / wiener / lfads / snn fitted on the journal as reflex fit does) every live frame is"
                 + " replayed and R² against the recorded targets is reported for the recorded and the replayed"
                 + " outputs side by side. Nothing is sent anywhere: no outlets, no stimulation.",
             "An LFADS or SNN decoder (a decoder.rxdf a session saved after fitting it) runs on the engine chain"
@@ -54,9 +54,9 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "JOURNAL", description = "A journal run directory (journal.dir/run-...).")
     Path journal;
 
-    @Option(names = "--decoder", paramLabel = "FILE.rxdf|kalman|wiener",
+    @Option(names = "--decoder", paramLabel = "FILE.rxdf|kalman|wiener|lfads|snn",
             description = "The decoder to replay with (default: the run's saved decoder.rxdf, or the decoder.file it"
-                    + " loaded).")
+                    + " loaded); kalman, wiener, lfads or snn: fitted on the journal as reflex fit does.")
     String decoder;
 
     @Option(names = "--engine", paramLabel = "NAME[,NAME...]", split = ",",
@@ -238,7 +238,8 @@ final class ReplayCommand implements Callable<Integer> {
         String which = switch (r.decoderSource) {
             case "saved" -> "the run's saved decoder";
             case "loaded" -> "the decoder file the run loaded";
-            case "fitted" -> "a " + r.decoderType + " decoder fitted on this journal (in-sample)";
+            case "fitted" -> ("lfads".equals(r.decoderType) ? "an " : "a ") + r.decoderType
+                    + " decoder fitted on this journal (in-sample)";
             default -> r.recordedDecoder ? "the run's own decoder" : "another decoder";
         };
         out.printf(Locale.ROOT, "reflex replay: %s with %s (%s%s, %d channels -> %d outputs); stimulation is never"

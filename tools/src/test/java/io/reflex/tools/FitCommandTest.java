@@ -24,7 +24,7 @@ class FitCommandTest {
         JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
         assertThat(j.fieldNames()).toIterable().containsExactly("decoder", "journal", "out", "channels", "outputs",
                 "targets", "targets_from", "bin_width_us", "sample_rate_hz", "frames", "bins", "skipped",
-                "held_out_bins", "held_out_r2");
+                "held_out_bins", "held_out_r2", "options", "engines");
         assertThat(j.get("decoder").asText()).isEqualTo("wiener");
         assertThat(j.get("out").asText()).isEqualTo(out.toString());
         assertThat(j.get("channels").asInt()).isEqualTo(32);
@@ -58,8 +58,8 @@ class FitCommandTest {
         assertThat(r[0]).isEqualTo(2);
         assertThat((String) r[2]).contains("reflex fit: no journal directory at");
         Files.createDirectories(dir.resolve("j"));
-        Object[] d = CliRunner.run("fit", "--journal", dir.resolve("j").toString(), "--decoder", "lfads");
+        Object[] d = CliRunner.run("fit", "--journal", dir.resolve("j").toString(), "--decoder", "pid");
         assertThat(d[0]).isEqualTo(2);
-        assertThat((String) d[2]).contains("--decoder must be kalman or wiener, was lfads");
+        assertThat((String) d[2]).contains("--decoder must be one of kalman, wiener, lfads, snn, was pid");
     }
 }

@@ -130,7 +130,7 @@ class ReplayCommandTest {
         assertThat((String) r[2]).contains("reflex replay: no journal directory at");
         Object[] d = CliRunner.run("replay", run.journal.toString(), "--decoder", dir.resolve("x.rxdf").toString());
         assertThat(d[0]).isEqualTo(2);
-        assertThat((String) d[2]).contains("is neither kalman, wiener nor a decoder file");
+        assertThat((String) d[2]).contains("is neither one of kalman, wiener, lfads, snn nor a decoder file");
         Path noDecoder = RecordedRuns.copyRun(run.journal, dir.resolve("run-nodecoder"));
         Files.delete(noDecoder.resolve("decoder.rxdf"));
         Object[] n = CliRunner.run("replay", noDecoder.toString());

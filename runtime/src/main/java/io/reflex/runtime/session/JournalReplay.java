@@ -60,7 +60,10 @@ public final class JournalReplay {
 
     /** What to replay with and how fast; the defaults are the run's own decoder, as fast as possible. */
     public static final class Options {
-        /** Null for the run's own decoder, {@code kalman} / {@code wiener} (fitted on the journal), or a file. */
+        /**
+         * Null for the run's own decoder, {@code kalman} / {@code wiener} / {@code lfads} / {@code snn} (fitted on the
+         * journal as {@link JournalFit} does), or a file.
+         */
         public String decoder;
         /** The engine chain a model decoder runs on, by name; null or empty for the recorded chain's reference. */
         public List<String> engines;
@@ -139,6 +142,8 @@ public final class JournalReplay {
         public StimReplay.Result stim;
         /** Why stimulation was not replayed (the run had none, or no stimulation journal was found), or null. */
         public String stimNote;
+        /** The engine a model decoder fitted on the journal was fitted on: its default chain; else null. */
+        private List<String> fittedEngines;
 
         /** True when the run's own decoder reproduced every compared output (and some were compared). */
         public boolean reproduced() {
@@ -147,8 +152,9 @@ public final class JournalReplay {
     }
 
     /**
-     * Replays the journal in {@code dir} through {@code decoder}: null for the run's own decoder, {@code kalman} or
-     * {@code wiener} for one fitted on the journal as {@code reflex fit} does, or a decoder file.
+     * Replays the journal in {@code dir} through {@code decoder}: null for the run's own decoder, {@code kalman},
+     * {@code wiener}, {@code lfads} or {@code snn} for one fitted on the journal as {@code reflex fit} does, or a
+     * decoder file.
      *
      * @throws IllegalArgumentException with the reason when the journal or the decoder cannot be used
      */
@@ -200,8 +206,8 @@ public final class JournalReplay {
             throw new IllegalArgumentException("--engine " + String.join(",", o.engines) + ": the " + contents.type()
                     + " decoder runs on the JVM and takes no engines (engines are for lfads and snn decoders)");
         }
-        TrainableDecoder d = contents.isModel() ? openModel(contents, engineList ? o.engines : null, meta, r)
-                : contents.decoder();
+        TrainableDecoder d = contents.isModel()
+                ? openModel(contents, engineList ? o.engines : r.fittedEngines, meta, r) : contents.decoder();
         try {
             r.decoderType = contents.type();
             replayDecoder(dir, d, meta, o, r);
@@ -457,12 +463,13 @@ public final class JournalReplay {
             } else {
                 throw new IllegalArgumentException("journal " + dir + " holds no saved decoder ("
                         + SavedDecoder.FILE_NAME + ")" + (loaded != null ? " and the decoder.file its run loaded ("
-                        + loaded + ") is not there" : "") + "; name one with --decoder FILE.rxdf, kalman or wiener");
+                        + loaded + ") is not there" : "") + "; name one with --decoder FILE.rxdf, "
+                        + String.join(", ", JournalFit.NAMES));
             }
             r.recordedDecoder = true;
             return DecoderFile.read(r.decoderFile);
         }
-        if (decoder.equals("kalman") || decoder.equals("wiener")) {
+        if (JournalFit.NAMES.contains(decoder)) {
             r.decoderSource = "fitted";
             Path tmp;
             try {
@@ -471,7 +478,10 @@ public final class JournalReplay {
                 throw new UncheckedIOException(e);
             }
             try {
-                JournalFit.fit(dir, decoder, tmp);
+                JournalFit.Result fit = JournalFit.fit(dir, decoder, tmp, false);
+                if (!fit.engines.isEmpty()) {
+                    r.fittedEngines = fit.engines;
+                }
                 return DecoderFile.read(tmp);
             } finally {
                 try {
@@ -483,8 +493,8 @@ public final class JournalReplay {
         }
         Path file = Path.of(decoder);
         if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--decoder " + decoder + " is neither kalman, wiener nor a decoder"
-                    + " file");
+            throw new IllegalArgumentException("--decoder " + decoder + " is neither one of "
+                    + String.join(", ", JournalFit.NAMES) + " nor a decoder file");
         }
         r.decoderSource = "file";
         r.decoderFile = file;
