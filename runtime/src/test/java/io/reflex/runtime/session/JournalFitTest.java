@@ -213,6 +213,82 @@ class JournalFitTest {
         assertThat(DecoderFile.read(dir.resolve("k.rxdf")).calibrationBins()).isEqualTo(pairedCount);
     }
 
+    /**
+     * An SNN fit resets the reservoir's stream at the journal's trial starts as a session's calibration does (a start
+     * on a frame left out moves to the next bin fitted on), with the recorded run's options for the same decoder: its
+     * readout is the one a calibration set marked that way gives, and not the one of an unmarked set.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anSnnFitResetsAtTheJournalsTrialStartsWithTheRunsOptions(@TempDir Path dir) throws Exception {
+        int channels = 8;
+        Path run = dir.resolve("run");
+        io.reflex.runtime.journal.Journal j = io.reflex.runtime.journal.Journal.open(run, "{\"format\":"
+                + "\"reflex-journal\",\"version\":2,\"references\":[],\"paired_targets\":[\"vx\",\"vy\"],"
+                + "\"config\":{\"source\":{\"type\":\"lsl\",\"sampleRateHz\":1000.0},"
+                + "\"decoder\":{\"name\":\"snn\",\"options\":{\"neurons\":\"256\",\"outputs\":\"7\"},"
+                + "\"engines\":[\"cpu-fixed\"]},\"pipeline\":{\"binWidthUs\":20000}}}");
+        io.reflex.runtime.pipeline.FrameHandler pairedOut = j.pairedTargets(2);
+        j.onStart();
+        java.util.Random rnd = new java.util.Random(7);
+        io.reflex.runtime.pipeline.Frame f = new io.reflex.runtime.pipeline.Frame(channels, 1, 0, 2);
+        io.reflex.runtime.pipeline.Frame p = new io.reflex.runtime.pipeline.Frame(channels, 1, 2, 2);
+        int n = 300;
+        io.reflex.decoders.CalibrationSet marked = new io.reflex.decoders.CalibrationSet(n, channels, 2);
+        io.reflex.decoders.CalibrationSet unmarked = new io.reflex.decoders.CalibrationSet(n, channels, 2);
+        boolean pending = false;
+        for (int t = 0; t < n; t++) {
+            f.sequence = t;
+            f.flags = t % 30 == 0 ? io.reflex.runtime.pipeline.Frame.FLAG_TRIAL_START : 0;
+            double phase = (t % 30) * 0.2; // every trial the same movement from rest
+            double vx = Math.sin(phase);
+            double vy = Math.cos(phase) - 1;
+            for (int c = 0; c < channels; c++) {
+                f.features[c] = (float) Math.max(0, Math.round(4 + 3 * (c % 2 == 0 ? vx : vy) + rnd.nextGaussian()));
+            }
+            p.sequence = t;
+            p.targets[0] = (float) vx;
+            p.targets[1] = (float) vy;
+            j.onFrame(f);
+            pending |= f.flags != 0;
+            if (t == 60) {
+                continue; // a trial start never paired: the next bin starts the trial
+            }
+            pairedOut.onFrame(p);
+            if (pending) {
+                marked.markTrialStart();
+                pending = false;
+            }
+            marked.add(f.features, p.targets);
+            unmarked.add(f.features, p.targets);
+        }
+        j.close();
+        Path out = dir.resolve("snn.rxdf");
+        JournalFit.Result r = JournalFit.fit(run, "snn", out);
+        assertThat(r.bins).isEqualTo(n - 1);
+        assertThat(r.options).containsExactly(java.util.Map.entry("neurons", "256"));
+        assertThat(r.engines).containsExactly("cpu-fixed");
+        assertThat(r.heldOutR2).isGreaterThan(0.5);
+
+        java.util.Map<String, String> opts = java.util.Map.of("neurons", "256", "outputs", "2");
+        io.reflex.decoders.engine.EngineDecoder withStarts = (io.reflex.decoders.engine.EngineDecoder)
+                io.reflex.decoders.catalog.Decoders.create("snn", channels, opts);
+        io.reflex.decoders.engine.EngineDecoder without = (io.reflex.decoders.engine.EngineDecoder)
+                io.reflex.decoders.catalog.Decoders.create("snn", channels, opts);
+        io.reflex.decoders.engine.EngineDecoder saved = DecoderFile.read(out).openModel(null);
+        try {
+            withStarts.fit(marked);
+            without.fit(unmarked);
+            assertThat(saved.readoutWeights()).containsExactly(withStarts.readoutWeights());
+            assertThat(saved.readoutIntercepts()).containsExactly(withStarts.readoutIntercepts());
+            assertThat(saved.readoutWeights()).isNotEqualTo(without.readoutWeights());
+        } finally {
+            withStarts.close();
+            without.close();
+            saved.close();
+        }
+    }
+
     @Test
     void aJournalThatIsNotThereIsRefused(@TempDir Path dir) {
         assertThatThrownBy(() -> JournalFit.fit(dir.resolve("none"), null, dir.resolve("x.rxdf")))
