@@ -6,7 +6,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package io.reflex.tools;
 
 import java.io.PrintStream;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
@@ -89,7 +89,7 @@ final class DaemonCommand implements Callable<Integer> {
         io.reflex.decoders.file.DecoderFile.Contents c = io.reflex.decoders.file.DecoderFile.read(file);
         c.requireMatches(cfg.source.channels, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz);
         io.reflex.decoders.Decoder next = c.isModel()
-                ? c.openModel(io.reflex.runtime.session.DecoderCatalog.engines(c.type(), cfg.decoder.engines,
+                ? c.openModel(io.reflex.runtime.config.DecoderCatalog.engines(c.type(), cfg.decoder.engines,
                 cfg.decoder.engineOptions)) : c.decoder();
         int generation;
         try {

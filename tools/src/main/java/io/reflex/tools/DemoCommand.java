@@ -1,13 +1,13 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
-import io.reflex.runtime.session.DecoderCatalog;
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.session.SessionReport;
 import io.reflex.runtime.source.BroadbandGenerator;
-import io.reflex.runtime.source.Sources;
+import io.reflex.runtime.session.Sources;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.decoders.engine.EngineStatus;
 import io.reflex.decoders.snn.SnnDecoder;
 import io.reflex.runtime.config.ReflexConfig;
-import io.reflex.runtime.session.DecoderCatalog;
+import io.reflex.runtime.config.DecoderCatalog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.reflex.tools;
 
 import io.reflex.runtime.session.JournalFit;
-import io.reflex.runtime.session.SavedDecoder;
+import io.reflex.runtime.config.SavedDecoder;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

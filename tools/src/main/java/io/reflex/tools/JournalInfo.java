@@ -6,7 +6,7 @@ import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
 import io.reflex.runtime.pipeline.Frame;
-import io.reflex.runtime.session.SavedDecoder;
+import io.reflex.runtime.config.SavedDecoder;
 import io.reflex.runtime.stim.ChronicleStimJournal;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimVerdict;

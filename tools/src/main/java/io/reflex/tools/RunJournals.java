@@ -1,7 +1,7 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.config.ConfigException;
-import io.reflex.runtime.config.MemoryFootprint;
+import io.reflex.runtime.check.ConfigException;
+import io.reflex.runtime.check.MemoryFootprint;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;

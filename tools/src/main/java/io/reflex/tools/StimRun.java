@@ -83,7 +83,7 @@ final class StimRun implements AutoCloseable {
      * journal's free space is watched by {@code guard} and its fault goes to {@code faults}; any journal fault
      * reported there stops stimulation.
      *
-     * @throws io.reflex.runtime.config.ConfigException naming the key when something is refused
+     * @throws io.reflex.runtime.check.ConfigException naming the key when something is refused
      */
     static StimRun start(ReflexConfig c, StimConfig sc, Consumer<String> notices, FreeSpaceGuard guard,
                          JournalFaults faults) {

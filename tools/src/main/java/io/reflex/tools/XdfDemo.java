@@ -1,6 +1,6 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.LabStreamsConfig;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.lsl.LslBackend;

@@ -11,7 +11,7 @@ import io.reflex.decoders.file.DecoderFile;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
-import io.reflex.runtime.session.DecoderCatalog;
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.session.SessionReport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

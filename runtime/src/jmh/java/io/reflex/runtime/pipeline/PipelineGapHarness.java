@@ -6,7 +6,7 @@ import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;

@@ -1,5 +1,7 @@
 package io.reflex.runtime.config;
 
+import io.reflex.runtime.check.ConfigException;
+import io.reflex.runtime.check.Check;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

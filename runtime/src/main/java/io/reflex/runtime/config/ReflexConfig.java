@@ -1,5 +1,8 @@
 package io.reflex.runtime.config;
 
+import io.reflex.runtime.check.MemoryFootprint;
+import io.reflex.runtime.check.ConfigException;
+import io.reflex.runtime.check.Check;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonStreamContext;
@@ -15,7 +18,7 @@ import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.journal.ChronicleSettings;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.pipeline.Topology;
-import io.reflex.runtime.session.DecoderCatalog;
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.stim.StimConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -585,7 +588,7 @@ public final class ReflexConfig {
             }
         }
         if (decoder.file != null) {
-            io.reflex.runtime.session.SavedDecoder.load(this);
+            io.reflex.runtime.config.SavedDecoder.load(this);
         }
         Check.range("calibration.seconds", calibration.seconds, 0, 3_600);
         if (calibration.timeoutS != 0) {

@@ -1,7 +1,7 @@
 package io.reflex.runtime.frontend;
 
-import io.reflex.runtime.config.Check;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.Check;
+import io.reflex.runtime.check.ConfigException;
 import java.util.Arrays;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.reflex.runtime.journal;
 
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -9,7 +9,7 @@ import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.XmlElement;
 
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.time.NanoClock;
 import java.util.ArrayList;
 import java.util.List;

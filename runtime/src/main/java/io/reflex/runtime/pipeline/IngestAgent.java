@@ -2,7 +2,7 @@ package io.reflex.runtime.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
 import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.time.NanoClock;
 
 /**

@@ -1,5 +1,7 @@
 package io.reflex.runtime.session;
 
+import io.reflex.runtime.config.SavedDecoder;
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.Metrics;
@@ -7,7 +9,7 @@ import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.journal.FreeSpaceGuard;
@@ -20,8 +22,8 @@ import io.reflex.runtime.pipeline.OutputSink;
 import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.pipeline.PipelineCounters;
 import io.reflex.runtime.pipeline.Topology;
-import io.reflex.runtime.source.SampleSource;
-import io.reflex.runtime.source.Sources;
+import io.reflex.runtime.pipeline.SampleSource;
+import io.reflex.runtime.session.Sources;
 import io.reflex.runtime.time.NanoClock;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;

@@ -1,6 +1,6 @@
 package io.reflex.runtime.session;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.LabStreamsConfig;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.Journal;
@@ -12,8 +12,8 @@ import io.reflex.runtime.lsl.MarkerInlet;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.OutputSink;
-import io.reflex.runtime.source.SampleSource;
-import io.reflex.runtime.source.Sources;
+import io.reflex.runtime.pipeline.SampleSource;
+import io.reflex.runtime.session.Sources;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

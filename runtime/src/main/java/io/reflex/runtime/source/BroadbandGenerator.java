@@ -1,8 +1,8 @@
 package io.reflex.runtime.source;
 
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.config.Check;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.Check;
+import io.reflex.runtime.check.ConfigException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

@@ -1,5 +1,6 @@
 package io.reflex.runtime.source;
 
+import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.time.NanoClock;
 import java.util.List;

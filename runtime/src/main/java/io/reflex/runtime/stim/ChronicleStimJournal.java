@@ -1,6 +1,6 @@
 package io.reflex.runtime.stim;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.journal.ChronicleSettings;
 import io.reflex.runtime.journal.BlockSpace;
 import io.reflex.runtime.journal.FreeSpaceGuard;

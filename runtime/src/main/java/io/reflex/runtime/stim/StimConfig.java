@@ -1,8 +1,8 @@
 package io.reflex.runtime.stim;
 
-import io.reflex.runtime.config.Addresses;
-import io.reflex.runtime.config.Check;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.Addresses;
+import io.reflex.runtime.check.Check;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.stim.ElectrodeLimits;
 import io.reflex.stim.SafetyEnvelope;
 import io.reflex.stim.StimCommand;

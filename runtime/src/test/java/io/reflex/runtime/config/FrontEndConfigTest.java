@@ -1,5 +1,6 @@
 package io.reflex.runtime.config;
 
+import io.reflex.runtime.check.ConfigException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -3,7 +3,7 @@ package io.reflex.runtime.frontend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.source.BroadbandGenerator;
 import java.lang.management.ManagementFactory;
 import java.util.List;

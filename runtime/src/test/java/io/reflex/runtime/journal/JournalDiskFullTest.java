@@ -3,7 +3,7 @@ package io.reflex.runtime.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.session.ClosedLoopSession;

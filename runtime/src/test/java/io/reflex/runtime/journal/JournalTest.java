@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Decoder;
 import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.source.PacedSource;
 import io.reflex.runtime.time.ManualNanoClock;

@@ -101,16 +101,16 @@ class LslSampleSourceTest {
                     "{\"source\":{\"type\":\"lsl\",\"channels\":6,\"sampleRateHz\":500,"
                             + "\"lsl\":{\"sourceId\":\"" + name + "\",\"network\":\"loopback\",\"resolveTimeoutS\":5}},"
                             + "\"pipeline\":{\"binWidthUs\":20000}}");
-            try (io.reflex.runtime.source.SampleSource s = io.reflex.runtime.source.Sources.create(c.source,
+            try (io.reflex.runtime.pipeline.SampleSource s = io.reflex.runtime.session.Sources.create(c.source,
                     io.reflex.runtime.time.NanoClock.SYSTEM)) {
                 assertThat(s).isInstanceOf(LslSampleSource.class);
                 assertThat(s.channels()).isEqualTo(6);
                 assertThat(s.referenceNames()).containsExactly("px", "py", "vx", "vy");
             }
             c.source.sampleRateHz = 1000;
-            assertThatThrownBy(() -> io.reflex.runtime.source.Sources.create(c.source,
+            assertThatThrownBy(() -> io.reflex.runtime.session.Sources.create(c.source,
                     io.reflex.runtime.time.NanoClock.SYSTEM))
-                    .isInstanceOf(io.reflex.runtime.config.ConfigException.class)
+                    .isInstanceOf(io.reflex.runtime.check.ConfigException.class)
                     .hasMessageContaining("source.sampleRateHz").hasMessageContaining("500.0 Hz");
             assertThat(pub.published()).isZero();
         }

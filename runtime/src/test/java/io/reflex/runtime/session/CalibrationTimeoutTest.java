@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

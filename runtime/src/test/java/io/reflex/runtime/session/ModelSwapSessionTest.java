@@ -1,5 +1,7 @@
 package io.reflex.runtime.session;
 
+import io.reflex.runtime.config.SavedDecoder;
+import io.reflex.runtime.config.DecoderCatalog;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

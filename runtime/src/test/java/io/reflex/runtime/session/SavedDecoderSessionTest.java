@@ -1,11 +1,12 @@
 package io.reflex.runtime.session;
 
+import io.reflex.runtime.config.SavedDecoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.file.DecoderFile;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;

@@ -1,5 +1,6 @@
 package io.reflex.runtime.source;
 
+import io.reflex.runtime.pipeline.SampleSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.runtime.pipeline.SampleBlock;

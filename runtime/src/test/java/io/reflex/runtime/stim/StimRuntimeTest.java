@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaOutlet;
 import io.reflex.lsl.InletOptions;

@@ -4,7 +4,7 @@ import io.reflex.decoders.Decoder;
 import io.reflex.runtime.agent.IdleStrategies;
 import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 

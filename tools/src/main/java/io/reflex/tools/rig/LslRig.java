@@ -132,8 +132,8 @@ public final class LslRig {
      */
     private java.util.Map<String, String> decoderOptions() {
         return "lfads".equals(o.decoder) ? java.util.Map.of("model", o.channels == 70
-                ? io.reflex.runtime.session.DecoderCatalog.LORENZ_LFADS_MODEL
-                : io.reflex.runtime.session.DecoderCatalog.CENTER_OUT_LFADS_MODEL) : null;
+                ? io.reflex.runtime.config.DecoderCatalog.LORENZ_LFADS_MODEL
+                : io.reflex.runtime.config.DecoderCatalog.CENTER_OUT_LFADS_MODEL) : null;
     }
 
     /**

@@ -15,7 +15,7 @@ import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
 import io.reflex.lsl.XmlElement;
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package io.reflex.tools.rig;
 
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.source.SampleSource;
+import io.reflex.runtime.pipeline.SampleSource;
 
 /**
  * The rig's in-process source: hands over each sample once the schedule has sent it (whole chunks at a time), stamped

@@ -1,4 +1,4 @@
-package io.reflex.runtime.config;
+package io.reflex.runtime.check;
 
 /** A configuration value was refused; the message names the field, the value and what is allowed. */
 public final class ConfigException extends IllegalArgumentException {

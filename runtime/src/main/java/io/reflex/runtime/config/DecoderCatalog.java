@@ -1,10 +1,10 @@
-package io.reflex.runtime.session;
+package io.reflex.runtime.config;
 
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.EngineSpec;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -157,7 +157,7 @@ public final class DecoderCatalog {
     }
 
     /** Closes a decoder's engines, never throwing (a broken engine must not stop the others from closing). */
-    static void closeQuietly(AutoCloseable c) {
+    public static void closeQuietly(AutoCloseable c) {
         try {
             c.close();
         } catch (Exception ignored) {

@@ -1,4 +1,4 @@
-package io.reflex.runtime.config;
+package io.reflex.runtime.check;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,11 +21,12 @@ public final class MemoryFootprint {
     private final List<Item> items = new ArrayList<>();
     private long totalBytes;
 
-    MemoryFootprint() {
+    /** An empty footprint; the config adds its items. */
+    public MemoryFootprint() {
     }
 
     /** Adds an item of {@code factors} multiplied together (saturating, so huge configs cannot overflow). */
-    MemoryFootprint add(String name, String formula, long... factors) {
+    public MemoryFootprint add(String name, String formula, long... factors) {
         long b = 1;
         for (long f : factors) {
             b = satMul(b, Math.max(0, f));

@@ -1,9 +1,12 @@
-package io.reflex.runtime.source;
+package io.reflex.runtime.session;
 
+import io.reflex.runtime.pipeline.SampleSource;
+import io.reflex.runtime.source.PacedSource;
+import io.reflex.runtime.source.BroadbandGenerator;
 import io.reflex.decoders.lfads.LorenzStream;
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.config.Check;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.Check;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;

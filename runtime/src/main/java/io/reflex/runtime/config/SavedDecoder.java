@@ -1,4 +1,4 @@
-package io.reflex.runtime.session;
+package io.reflex.runtime.config;
 
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.TrainableDecoder;
@@ -6,7 +6,7 @@ import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.decoders.file.DecoderFile;
 import io.reflex.decoders.linear.KalmanDecoder;
 import io.reflex.decoders.linear.WienerDecoder;
-import io.reflex.runtime.config.ConfigException;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -65,7 +65,7 @@ public final class SavedDecoder {
      *
      * @throws ConfigException naming {@code decoder.engines} when no engine of the chain can run the saved model
      */
-    static Decoder decoder(DecoderFile.Contents c, ReflexConfig cfg) {
+    public static Decoder decoder(DecoderFile.Contents c, ReflexConfig cfg) {
         if (!c.isModel()) {
             return c.decoder();
         }
@@ -77,12 +77,12 @@ public final class SavedDecoder {
     }
 
     /** True for the decoders a decoder file can hold. */
-    static boolean savable(Object decoder) {
+    public static boolean savable(Object decoder) {
         return decoder instanceof KalmanDecoder || decoder instanceof WienerDecoder || decoder instanceof EngineDecoder;
     }
 
     /** Saves a fitted decoder into {@code dir} as {@value #FILE_NAME}; returns its path. */
-    static Path save(Path dir, TrainableDecoder decoder, ReflexConfig cfg, int calibrationBins, List<String> targets,
+    public static Path save(Path dir, TrainableDecoder decoder, ReflexConfig cfg, int calibrationBins, List<String> targets,
                      String createdBy) {
         Path out = dir.resolve(FILE_NAME);
         DecoderFile.write(out, decoder, cfg.pipeline.binWidthUs, cfg.source.sampleRateHz, calibrationBins,
@@ -99,7 +99,7 @@ public final class SavedDecoder {
     }
 
     /** A JSON array of strings. */
-    static String jsonStrings(List<String> names) {
+    public static String jsonStrings(List<String> names) {
         StringBuilder t = new StringBuilder("[");
         for (int i = 0; i < names.size(); i++) {
             t.append(i == 0 ? "" : ",").append('"').append(escape(names.get(i))).append('"');

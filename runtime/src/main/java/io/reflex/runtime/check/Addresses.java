@@ -1,4 +1,4 @@
-package io.reflex.runtime.config;
+package io.reflex.runtime.check;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.reflex.runtime.source;
+package io.reflex.runtime.pipeline;
 
 import io.reflex.runtime.pipeline.SampleBlock;
 import java.util.List;
