@@ -1,5 +1,6 @@
 package io.reflex.runtime.session;
 
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.config.SavedDecoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
