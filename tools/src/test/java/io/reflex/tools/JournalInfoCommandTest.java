@@ -125,10 +125,12 @@ class JournalInfoCommandTest {
                 f.setLength(cuts[i]);
             }
             JournalInfo.Stim cut = JournalInfo.readStim(copy);
-            // never a short journal read as whole
+            // never a short journal read as whole. A cut inside the region the file's header maps can also make the
+            // header itself unreadable (the JVM reports the mapped access past the end as an InternalError, or not,
+            // depending on whether the read runs compiled): that is reported as damage too.
             assertThat(cut.error).as("cut at %d of %d: records %d", cuts[i], end, cut.records).isNotNull()
                     .contains("is damaged:", "read before it:")
-                    .containsAnyOf("cut short", "the tail could not be read");
+                    .containsAnyOf("cut short", "the tail could not be read", "cannot be read");
             assertThat(cut.commands).isLessThan(300);
         }
     }
