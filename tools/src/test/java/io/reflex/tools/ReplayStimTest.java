@@ -140,32 +140,4 @@ class ReplayStimTest {
         assertThat(m[0]).isEqualTo(2);
         assertThat((String) m[2]).contains("no stimulation journal directory at");
     }
-
-    /** A run whose policy fires trains on a decoded state (the larger of vx, vy): its decisions recomputed as well. */
-    @Test
-    @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void aStateTrainRunIsRecomputedToo(@TempDir Path dir) throws Exception {
-        // state 1 (vy above vx) held for 2 bins fires a train; the same relaxed bounds as the threshold run
-        Path cfg = Files.writeString(dir.resolve("state.json"),
-                "{\"stim\": {\"policy\": \"state-train\", \"stateCount\": 2, \"targetState\": 1, \"dwellBins\": 2,"
-                        + " \"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000, \"maxInputAgeMs\": 1000,"
-                        + " \"refractoryMs\": 100, \"maxTriggersPerSecond\": 5}}");
-        Object[] r = CliRunner.run("demo", "--stim", "--seconds", "8", "--calibration-seconds", "3", "--channels",
-                "16", "--deadline-us", "1000000", "--config", cfg.toString(), "--json", "--quiet", "--journal-dir",
-                dir.resolve("journal").toString());
-        assertThat(r[0]).as("stderr: %s", r[2]).isIn(0, StimRun.EXIT_STIM_FAULT);
-        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
-        assertThat(j.get("stim_issued").asLong()).as("the state policy fired").isPositive();
-        Object[] t = CliRunner.run("replay", j.get("journal").asText(), "--json");
-        assertThat(t[0]).as("stderr: %s", t[2]).isEqualTo(0);
-        JsonNode s = json(t);
-        assertThat(s.get("policy").asText()).isEqualTo("state-train");
-        long recorded = s.get("recorded_commands").asLong();
-        assertThat(recorded).isPositive();
-        assertThat(s.get("matched").asLong()).isEqualTo(recorded);
-        assertThat(s.get("recorded_not_recomputed").asLong()).isZero();
-        assertThat(s.get("verdict_mismatches").asLong()).isZero();
-        assertThat(s.get("proposals_not_recorded").asLong()).isZero();
-        assertThat(s.get("agrees").asBoolean()).isTrue();
-    }
 }
