@@ -57,6 +57,14 @@ final class SourceCommand implements Callable<Integer> {
             description = "With --broadband: samples per pushed chunk (default: ${DEFAULT-VALUE}, 1 ms at 30 kHz).")
     int chunkSamples;
 
+    @Option(names = "--loop-seconds", paramLabel = "S",
+            description = "With --broadband: generate S seconds of signal before publishing, then publish those chunks"
+                    + " in a loop, stamped as they go out, so the source costs the LSL push alone (for throughput"
+                    + " measurements on a machine where the generator would compete with the daemon for the CPU; the"
+                    + " signal and kinematics repeat every S seconds). At most half the JVM's heap"
+                    + " (REFLEX_JAVA_OPTS=-Xmx...).")
+    Double loopSeconds;
+
     @Option(names = "--seed", defaultValue = "1", description = "Generator seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -110,6 +118,16 @@ final class SourceCommand implements Callable<Integer> {
                     + int16Uv + (broadband ? "" : " without --broadband"));
             return 2;
         }
+        if (broadband && int16Uv == null && channels > 65_532) {
+            System.err.println("reflex source: float32 --broadband carries px, py, vx, vy beside the voltage, so at most"
+                    + " 65532 channels (LSL's limit is 65536); got " + channels + " (--int16 takes up to 65536)");
+            return 2;
+        }
+        if (loopSeconds != null && (!broadband || !(loopSeconds > 0 && loopSeconds <= 3_600))) {
+            System.err.println("reflex source: --loop-seconds needs --broadband and a value in (0, 3600], got "
+                    + loopSeconds + (broadband ? "" : " without --broadband"));
+            return 2;
+        }
         if (chunkSamples < 1 || chunkSamples > 100_000) {
             System.err.println("reflex source: --chunk-samples must be in [1, 100000], got " + chunkSamples);
             return 2;
@@ -161,6 +179,14 @@ final class SourceCommand implements Callable<Integer> {
                     ? new BroadbandLslPublisher(backend, name, sid, gen, chunkSamples)
                     : BroadbandLslPublisher.int16(backend, name, sid, gen, chunkSamples, int16Uv, kinName,
                     kinematicsEvery)) {
+                if (loopSeconds != null) {
+                    try {
+                        pub.loop(loopSeconds);
+                    } catch (IllegalArgumentException e) {
+                        System.err.println("reflex source: --loop-seconds: " + e.getMessage());
+                        return 2;
+                    }
+                }
                 StreamInfo info = pub.outlet().info();
                 if (!quiet) {
                     System.err.println("reflex source: publishing '" + info.name() + "' (" + channels + " broadband"
@@ -168,7 +194,9 @@ final class SourceCommand implements Callable<Integer> {
                             : " channels as int16 counts of " + int16Uv + " uV") + " at " + rateHz + " Hz, chunks of "
                             + chunkSamples + " samples, source_id " + sid + ", uid " + info.uid() + ")"
                             + (kinName == null ? "" : " and '" + kinName + "' (px,py,vx,vy at "
-                            + rateHz / kinematicsEvery + " Hz)") + ", " + lsl.mode() + ", backend " + backend.name());
+                            + rateHz / kinematicsEvery + " Hz)")
+                            + (loopSeconds == null ? "" : ", a loop of " + pub.loopChunks() + " chunks")
+                            + ", " + lsl.mode() + ", backend " + backend.name());
                 }
                 pub.run(seconds, () -> stopped.getCount() == 0);
                 double elapsed = (System.nanoTime() - t0) * 1e-9;
@@ -180,6 +208,7 @@ final class SourceCommand implements Callable<Integer> {
                             .put("kinematics_stream", kinName)
                             .put("samples", pub.published()).put("chunks", pub.chunks())
                             .put("true_spikes", gen.truthOffered())
+                            .put("loop_chunks", pub.loopChunks())
                             .put("seconds", Math.round(elapsed * 1000) / 1000.0).put("backend", backend.name())
                             .put("network", lsl.mode()).toJson());
                 } else {

@@ -132,6 +132,23 @@ class BroadbandDemoCliTest {
         assertThat(r[0]).isEqualTo(2);
         r = run("source", "--loopback", "--broadband", "--kinematics-stream", "k", "--quiet");
         assertThat(r[0]).as("float32 broadband carries its kinematics itself").isEqualTo(2);
+        // a loop: 0.1 s of 8 channels in chunks of 7 is 429 chunks, generated once, published for 0.5 s
+        r = run("source", "--loopback", "--broadband", "--int16", "--json", "--quiet", "--seconds", "0.5",
+                "--channels", "8", "--chunk-samples", "7", "--loop-seconds", "0.1", "--name", name);
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("loop_chunks").asInt()).isEqualTo(429);
+        assertThat(j.get("samples").asLong()).isEqualTo(14_994);
+        r = run("source", "--loopback", "--loop-seconds", "1", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--loop-seconds needs --broadband");
+        r = run("source", "--loopback", "--broadband", "--channels", "65536", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("at most 65532 channels");
+        r = run("source", "--loopback", "--broadband", "--int16", "--channels", "65536", "--loop-seconds", "3600",
+                "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--loop-seconds: a loop of").contains("raise -Xmx");
     }
 
     /**

@@ -44,6 +44,11 @@ public final class BroadbandLslPublisher implements AutoCloseable {
     private final double[] stamps;
     private long published;
     private long chunks;
+    /** Loop mode ({@link #loop}): the precomputed chunks, int16 or float32 as the stream; null otherwise. */
+    private short[] loopCounts;
+    private float[] loopFloats;
+    private float[] loopKinematics;
+    private int loopChunks;
 
     /** Describes the stream: type "Broadband", channel labels, units and types in desc. */
     public static StreamInfo describe(String name, String sourceId, int channels, double rateHz, long seed,
@@ -176,39 +181,112 @@ public final class BroadbandLslPublisher implements AutoCloseable {
         return chunks;
     }
 
-    /** Produces the next chunk; sample i is stamped {@code firstS + i / rate}. */
-    public void publishChunk(double firstS) {
-        if (counts != null) {
-            publishInt16Chunk(firstS);
-            return;
+    /**
+     * Loop mode, for throughput measurements on a machine where generating the signal would compete with the
+     * consumer for the CPU (as an amplifier on a machine of its own does not): generates {@code seconds} of signal
+     * now, whole chunks (at least one), and from then on publishes those chunks over and over, stamped as they go
+     * out, so publishing costs the LSL push alone. The signal repeats with that period (the kinematics jump at the
+     * seam). Call it before the first chunk.
+     *
+     * @return this publisher
+     * @throws IllegalArgumentException when {@code seconds} is not in (0, 3600], the loop would not fit one Java
+     *                                  array, or it would take more than half the JVM's maximum heap
+     * @throws IllegalStateException    when chunks were already published
+     */
+    public BroadbandLslPublisher loop(double seconds) {
+        if (!(seconds > 0 && seconds <= 3_600)) {
+            throw new IllegalArgumentException("loop seconds must be in (0, 3600]; got " + seconds);
         }
+        if (published != 0 || loopChunks != 0) {
+            throw new IllegalStateException("loop must be set up before the first chunk, once");
+        }
+        long n = Math.max(1, (long) Math.ceil(seconds * rateHz / chunkSamples - 1e-9));
+        long perSample = counts != null ? channels : channels + 4L;
+        long elements = n * chunkSamples * perSample;
+        long bytes = counts != null ? elements * 2 + n * chunkSamples * 16L : elements * 4;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (elements > Integer.MAX_VALUE - 16 || bytes > heap / 2) {
+            throw new IllegalArgumentException(String.format("a loop of %.3f s of %d channels at %.0f Hz needs %d MiB;"
+                    + " the JVM may use %d MiB in all (at most half for the loop): shorten the loop or raise -Xmx"
+                    + " (REFLEX_JAVA_OPTS)", seconds, channels, rateHz, bytes >> 20, heap >> 20));
+        }
+        int block = chunkSamples * (int) perSample;
+        if (counts != null) {
+            loopCounts = new short[(int) elements];
+            loopKinematics = new float[(int) (n * chunkSamples * 4)];
+            for (int i = 0; i < n; i++) {
+                generateInt16(loopCounts, i * block, loopKinematics, i * chunkSamples * 4);
+            }
+        } else {
+            loopFloats = new float[(int) elements];
+            for (int i = 0; i < n; i++) {
+                generateFloat(loopFloats, i * block);
+            }
+        }
+        loopChunks = (int) n;
+        return this;
+    }
+
+    /** Chunks in the loop ({@link #loop}); 0 when the generator runs live. */
+    public int loopChunks() {
+        return loopChunks;
+    }
+
+    /** {@code chunkSamples} float32 samples (the voltage, then px, py, vx, vy) from the generator into dst. */
+    private void generateFloat(float[] dst, int offset) {
         int width = channels + 4;
         for (int s = 0; s < chunkSamples; s++) {
             generator.nextSample(sample, kinematics);
-            int base = s * width;
-            System.arraycopy(sample, 0, chunk, base, channels);
+            int base = offset + s * width;
+            System.arraycopy(sample, 0, dst, base, channels);
             for (int k = 0; k < 4; k++) {
-                chunk[base + channels + k] = (float) kinematics[k];
+                dst[base + channels + k] = (float) kinematics[k];
             }
+        }
+    }
+
+    /** {@code chunkSamples} samples as counts into dst and their kinematics into kinDst. */
+    private void generateInt16(short[] dst, int offset, float[] kinDst, int kinOffset) {
+        for (int s = 0; s < chunkSamples; s++) {
+            generator.nextSample(sample, kinematics);
+            int base = offset + s * channels;
+            for (int c = 0; c < channels; c++) {
+                dst[base + c] = toCount(sample[c], scaleUv);
+            }
+            for (int k = 0; k < 4; k++) {
+                kinDst[kinOffset + s * 4 + k] = (float) kinematics[k];
+            }
+        }
+    }
+
+    /** Produces the next chunk; sample i is stamped {@code firstS + i / rate}. */
+    public void publishChunk(double firstS) {
+        for (int s = 0; s < chunkSamples; s++) {
             stamps[s] = firstS + s / rateHz;
+        }
+        if (counts != null) {
+            publishInt16Chunk();
+            return;
+        }
+        if (loopChunks > 0) {
+            int block = chunkSamples * (channels + 4);
+            System.arraycopy(loopFloats, (int) (chunks % loopChunks) * block, chunk, 0, block);
+        } else {
+            generateFloat(chunk, 0);
         }
         outlet.pushChunk(chunk, chunkSamples, stamps);
         published += chunkSamples;
         chunks++;
     }
 
-    private void publishInt16Chunk(double firstS) {
+    private void publishInt16Chunk() {
         long first = published;
-        for (int s = 0; s < chunkSamples; s++) {
-            generator.nextSample(sample, kinematics);
-            int base = s * channels;
-            for (int c = 0; c < channels; c++) {
-                counts[base + c] = toCount(sample[c], scaleUv);
-            }
-            for (int k = 0; k < 4; k++) {
-                chunkKinematics[s * 4 + k] = (float) kinematics[k];
-            }
-            stamps[s] = firstS + s / rateHz;
+        if (loopChunks > 0) {
+            int at = (int) (chunks % loopChunks);
+            System.arraycopy(loopCounts, at * chunkSamples * channels, counts, 0, chunkSamples * channels);
+            System.arraycopy(loopKinematics, at * chunkSamples * 4, chunkKinematics, 0, chunkSamples * 4);
+        } else {
+            generateInt16(counts, 0, chunkKinematics, 0);
         }
         outlet.pushChunk(counts, chunkSamples, stamps);
         // then the task's stream: the kinematics of the chunk's samples that carry one, each with its sample's stamp

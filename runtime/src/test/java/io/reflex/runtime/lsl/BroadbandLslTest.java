@@ -146,6 +146,73 @@ class BroadbandLslTest {
     }
 
     @Test
+    void aLoopPublishesItsPrecomputedChunksOverAndOverStampedAsTheyGoOut() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("broadband-loop");
+        String kinName = name + "-kin";
+        int chunk = 7;
+        int every = 10;
+        int loopSamples = 21; // three chunks
+        BroadbandGenerator twin = generator();
+        float[] uv = new float[CH];
+        double[] kin = new double[4];
+        short[][] want = new short[loopSamples][CH];
+        float[][] wantVy = new float[loopSamples][1];
+        for (int n = 0; n < loopSamples; n++) {
+            twin.nextSample(uv, kin);
+            for (int ch = 0; ch < CH; ch++) {
+                want[n][ch] = BroadbandLslPublisher.toCount(uv[ch], 0.25f);
+            }
+            wantVy[n][0] = (float) kin[3];
+        }
+        BroadbandGenerator gen = generator();
+        try (BroadbandLslPublisher pub = BroadbandLslPublisher.int16(backend, name, name, gen, chunk, 0.25,
+                kinName, every)) {
+            pub.loop(loopSamples / 30_000.0);
+            assertThat(pub.loopChunks()).isEqualTo(3);
+            assertThat(gen.sampleIndex()).as("the loop generated up front").isEqualTo(loopSamples);
+            StreamInfo info = backend.resolve("name='" + name + "'", 1, 5).get(0);
+            StreamInfo kinfo = backend.resolve("name='" + kinName + "'", 1, 5).get(0);
+            StreamInlet neural = backend.createInlet(info, new InletOptions());
+            StreamInlet kinematics = backend.createInlet(kinfo, new InletOptions());
+            neural.open(5);
+            kinematics.open(5);
+            short[] got = new short[CH];
+            float[] gotKin = new float[4];
+            int chunks = 8; // the loop two and two thirds times
+            for (int c = 0; c < chunks; c++) {
+                pub.publishChunk(20.0 + c * chunk / 30_000.0);
+                for (int s = 0; s < chunk; s++) {
+                    int n = c * chunk + s;
+                    double t = neural.pullSample(got, 5);
+                    assertThat(t).as("sample %d's stamp", n).isEqualTo(20.0 + c * chunk / 30_000.0 + s / 30_000.0);
+                    assertThat(got).as("sample %d is loop sample %d", n, n % loopSamples)
+                            .containsExactly(want[n % loopSamples]);
+                    if (n % every == 0) {
+                        assertThat(kinematics.pullSample(gotKin, 5)).isEqualTo(t);
+                        assertThat(gotKin[3]).isEqualTo(wantVy[n % loopSamples][0]);
+                    }
+                }
+            }
+            assertThat(gen.sampleIndex()).as("nothing generated after the loop").isEqualTo(loopSamples);
+            assertThat(pub.published()).isEqualTo((long) chunks * chunk);
+            neural.close();
+            kinematics.close();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pub.loop(1))
+                    .isInstanceOf(IllegalStateException.class);
+        }
+        try (BroadbandLslPublisher pub = new BroadbandLslPublisher(backend, uniqueName("broadband-loopf"), "f",
+                generator(), 30)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pub.loop(0))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(0, 3600]");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> pub.loop(3_600))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("raise -Xmx");
+            pub.loop(0.001);
+            assertThat(pub.loopChunks()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void int16CountsOverLslWithTheirScaleGiveTheFeaturesOfTheQuantisedVoltage() {
         LslBackend backend = new JavaLsl(config(), QUIET);
         String name = uniqueName("broadband-int16");
