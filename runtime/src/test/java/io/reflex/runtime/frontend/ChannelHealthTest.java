@@ -66,4 +66,64 @@ class ChannelHealthTest {
         assertThatThrownBy(() -> health.assess(new float[4], 0, 3)).hasMessageContaining("fit");
         assertThatThrownBy(() -> health.markDead(0, 3)).hasMessageContaining("reason");
     }
+
+    /**
+     * The check against its definition written plainly, on random blocks whose values sit on, one ulp
+     * either side of, and far from the rail (rails from a microvolt's millionth to none at all), with NaN and
+     * infinities sprinkled in.
+     */
+    @Test
+    void agreesWithThePlainDefinitionAtTheRailsEdges() {
+        java.util.Random random = new java.util.Random(17);
+        double[] rails = {1e-6, 0.75, 1, 6_000, 8_000, 8_191.999, 1e30, Double.POSITIVE_INFINITY};
+        int channels = 37;
+        for (int trial = 0; trial < 400; trial++) {
+            double clip = rails[trial % rails.length];
+            float rail = (float) Math.min(clip, Float.MAX_VALUE);
+            int samples = 1 + random.nextInt(40);
+            double fraction = 0.05 + random.nextDouble() * 0.5;
+            double flat = random.nextInt(3) * 0.25;
+            float[] x = new float[samples * channels];
+            for (int i = 0; i < x.length; i++) {
+                int kind = random.nextInt(12);
+                float sign = random.nextBoolean() ? 1f : -1f;
+                x[i] = switch (kind) {
+                    case 0 -> sign * rail;
+                    case 1 -> sign * Math.nextDown(rail);
+                    case 2 -> sign * Math.nextUp(rail);
+                    case 3 -> random.nextInt(200) == 0 ? Float.NaN : sign * rail * 0.5f;
+                    case 4 -> random.nextInt(200) == 0 ? sign * Float.POSITIVE_INFINITY : 0f;
+                    case 5 -> 0.25f;
+                    default -> (float) (random.nextGaussian() * rail * 0.1);
+                };
+            }
+            ChannelHealth health = new ChannelHealth(channels, flat, clip, fraction);
+            int dead = health.assess(x, 0, samples);
+            int expectedDead = 0;
+            for (int c = 0; c < channels; c++) {
+                boolean nonFinite = false;
+                float lo = Float.POSITIVE_INFINITY;
+                float hi = Float.NEGATIVE_INFINITY;
+                int atRail = 0;
+                for (int s = 0; s < samples; s++) {
+                    float v = x[s * channels + c];
+                    if (!Float.isFinite(v)) {
+                        nonFinite = true;
+                        continue;
+                    }
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                    if (Math.abs(v) >= rail) {
+                        atRail++;
+                    }
+                }
+                int want = (nonFinite ? ChannelHealth.NON_FINITE
+                        : (double) hi - (double) lo <= flat ? ChannelHealth.FLAT : 0)
+                        | (atRail > 0 && atRail >= fraction * samples ? ChannelHealth.CLIPPED : 0);
+                assertThat(health.reasons(c)).as("trial %d (rail %s), channel %d", trial, clip, c).isEqualTo(want);
+                expectedDead += want != 0 ? 1 : 0;
+            }
+            assertThat(dead).isEqualTo(expectedDead);
+        }
+    }
 }
