@@ -18,7 +18,8 @@ final class LabJson {
         LabStreams.SourceFigures s = r.lslSource;
         if (s != null) {
             o.put("source", Json.object().put("outages", s.outages).put("reconnects", s.reconnects)
-                    .put("longest_gap_ms", Math.round(s.longestGapMs * 10) / 10.0).put("outage_ms", s.outageMs));
+                    .put("longest_gap_ms", Math.round(s.longestGapMs * 10) / 10.0).put("outage_ms", s.outageMs)
+                    .put("samples", s.samples).put("inlet_dropped", s.inletDropped));
         }
         LabStreams.KinematicsFigures k = r.kinematics;
         if (k != null) {

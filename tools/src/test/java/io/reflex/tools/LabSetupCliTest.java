@@ -139,6 +139,8 @@ class LabSetupCliTest {
         assertThat(source.get("outages").asLong()).isZero();
         assertThat(source.get("reconnects").asLong()).isZero();
         assertThat(source.get("longest_gap_ms").asDouble()).isPositive();
+        assertThat(source.get("samples").asLong()).isPositive();
+        assertThat(source.get("inlet_dropped").asLong()).isZero();
         JsonNode kin = j.get("kinematics");
         assertThat(kin.get("stream").asText()).isEqualTo(task);
         assertThat(kin.get("samples").asLong()).isPositive();

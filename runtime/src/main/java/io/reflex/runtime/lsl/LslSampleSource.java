@@ -282,6 +282,14 @@ public final class LslSampleSource implements SampleSource {
         return longestGapNs;
     }
 
+    /**
+     * Samples the inlet's buffer discarded because they were not pulled in time, or -1 when the backend does not
+     * count them (liblsl).
+     */
+    public long inletDropped() {
+        return inlet instanceof JavaInlet j ? j.droppedSamples() : -1;
+    }
+
     /** Reconnects of the inlet after its first connection, or -1 when the backend does not count them. */
     public long reconnects() {
         return inlet instanceof JavaInlet j ? Math.max(0, j.connects() - 1) : -1;

@@ -41,6 +41,10 @@ public final class LabStreams implements AutoCloseable {
         public double longestGapMs;
         /** The outage threshold, ms. */
         public double outageMs;
+        /** Samples pulled from the inlet. */
+        public long samples;
+        /** Samples the inlet's buffer discarded because they were not pulled in time (-1: the backend does not count). */
+        public long inletDropped;
     }
 
     /** The pairing of neural bins with the kinematics stream: {@code kinematics} in reports (whole run). */
@@ -264,6 +268,8 @@ public final class LabStreams implements AutoCloseable {
             s.reconnects = lslSource.reconnects();
             s.longestGapMs = lslSource.longestGapNs() * 1e-6;
             s.outageMs = outageMs;
+            s.samples = lslSource.pulled();
+            s.inletDropped = lslSource.inletDropped();
             report.lslSource = s;
         }
         if (kinematics != null) {
