@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Sustained broadband throughput over loopback LSL (issue #17): an int16 amplifier stream into the daemon's front end.
+
+For each channel count: start `reflex source --loopback --broadband --int16 --channels N --chunk-samples 30
+--loop-seconds LOOP` (30 kHz, 1 ms chunks; the signal generated before publishing, so the amplifier stand-in costs
+the LSL push alone, as an amplifier on a machine of its own would), wait until it publishes, then run `reflex daemon
+--json` on a config that reads it over loopback LSL with its kinematics stream, 1 ms bins with a 1 ms deadline, the
+front end (CAR, band-pass 250-5000 Hz, threshold crossings at -4.5 RMS), a Kalman decoder fitted on the calibration
+block, for RUN seconds live; then stop the source and read the daemon's summary. The daemon runs at nice NICE (default
+-10, as config/reflex.service runs it), the source at the default 0.
+
+A run holds when the daemon lost nothing and missed nothing: dropped, not_taken_in, deadline_misses, safe_outputs,
+source outages and inlet_dropped all 0, and it completed.
+
+Prints one JSON object: runs [{channels, holds, frames, dropped, not_taken_in, deadline_misses, safe_outputs,
+inlet_dropped, samples, outages, longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999,
+max}, velocity_r2, load1_before, load1_after, seconds}], highest_holding (the largest channel count that held, or
+null), config (the settings common to every run), started, host_cpus.
+
+usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
+                               [--journal DIR]
+"""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+
+def config(channels, name, seconds, calibration, journal_dir):
+    return {
+        "source": {"type": "lsl", "channels": channels, "sampleRateHz": 30000,
+                   "lsl": {"name": name, "type": "Broadband", "backend": "java", "network": "loopback",
+                           "resolveTimeoutS": 120,
+                           "kinematics": {"name": name + "-kinematics", "type": "Kinematics"}}},
+        "pipeline": {"binWidthUs": 1000, "deadlineUs": 1000},
+        "frontend": {"car": "all", "filter": {"order": 2, "highPassHz": 250, "lowPassHz": 5000},
+                     "threshold": {"k": 4.5, "refractoryMs": 1.0}, "rmsSeconds": 2, "outputs": ["crossings"],
+                     "inputScaleUv": 0.25},
+        "decoder": {"name": "kalman"},
+        "calibration": {"seconds": calibration, "timeoutS": calibration + 120},
+        "run": {"seconds": seconds},
+        "journal": {"enabled": journal_dir is not None, **({"dir": journal_dir} if journal_dir else {})},
+    }
+
+
+def pick(h):
+    return {k: h[k] for k in ("p50", "p99", "p999", "max")}
+
+
+def one_run(reflex, channels, seconds, calibration, loop, niceness, journal_dir, work):
+    name = "bb%d-%d" % (channels, os.getpid())
+    cfg_path = os.path.join(work, "bb%d.json" % channels)
+    jdir = os.path.join(journal_dir, "ch%d" % channels) if journal_dir else None
+    with open(cfg_path, "w") as f:
+        json.dump(config(channels, name, seconds, calibration, jdir), f)
+    src_err = open(os.path.join(work, "source%d.err" % channels), "w+")
+    source = subprocess.Popen([reflex, "source", "--loopback", "--broadband", "--int16", "--channels", str(channels),
+                               "--chunk-samples", "30", "--loop-seconds", str(loop), "--name", name, "--json"],
+                              stdout=subprocess.PIPE, stderr=src_err, text=True)
+    # wait until the loop is generated and the outlet is up (the start-up line on stderr)
+    deadline = time.time() + 300
+    while True:
+        src_err.seek(0)
+        if "publishing" in src_err.read():
+            break
+        if source.poll() is not None or time.time() > deadline:
+            raise SystemExit("the source did not start (exit %s)" % source.poll())
+        time.sleep(0.2)
+    load_before = os.getloadavg()[0]
+    t0 = time.time()
+    daemon = subprocess.run(["nice", "-n", str(niceness), reflex, "daemon", "--json", "--config", cfg_path], capture_output=True, text=True,
+                            timeout=seconds + calibration + 600)
+    elapsed = time.time() - t0
+    load_after = os.getloadavg()[0]
+    source.terminate()
+    source.communicate(timeout=60)
+    if not daemon.stdout.strip():
+        raise SystemExit("the daemon printed no summary (exit %d): %s" % (daemon.returncode, daemon.stderr[-2000:]))
+    d = json.loads(daemon.stdout)
+    src = d.get("source") or {}
+    run = {
+        "channels": channels,
+        "exit": daemon.returncode,
+        "ending": d["ending"],
+        "frames": d["frames"],
+        "dropped": d["dropped"],
+        "not_taken_in": d["not_taken_in"],
+        "deadline_misses": d["deadline_misses"],
+        "safe_outputs": d["safe_outputs"],
+        "inlet_dropped": src.get("inlet_dropped"),
+        "samples": src.get("samples"),
+        "outages": src.get("outages"),
+        "longest_gap_ms": src.get("longest_gap_ms"),
+        "features_us": pick(d["stage_latency_us"]["features"]),
+        "latency_us": pick(d["latency_us"]),
+        "velocity_r2": d.get("velocity_r2"),
+        "journal_frames": d.get("journal_frames"),
+        "journal_frames_not_written": d.get("journal_frames_not_written"),
+        "load1_before": round(load_before, 2),
+        "load1_after": round(load_after, 2),
+        "seconds": round(elapsed, 1),
+    }
+    run["holds"] = (daemon.returncode == 0 and d["ending"] == "completed" and d["dropped"] == 0
+                    and d["not_taken_in"] == 0 and d["deadline_misses"] == 0 and d["safe_outputs"] == 0
+                    and src.get("inlet_dropped") == 0 and src.get("outages") == 0
+                    and (not jdir or d.get("journal_frames_not_written") == 0))
+    return run
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("reflex")
+    ap.add_argument("--channels", required=True)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--calibration", type=float, default=10)
+    ap.add_argument("--loop", type=float, default=6.4)
+    ap.add_argument("--nice", type=int, default=-10)
+    ap.add_argument("--journal", default=None)
+    a = ap.parse_args()
+    counts = [int(c) for c in a.channels.split(",")]
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    runs = []
+    with tempfile.TemporaryDirectory() as work:
+        for n in counts:
+            runs.append(one_run(a.reflex, n, a.seconds, a.calibration, a.loop, a.nice, a.journal, work))
+    holding = [r["channels"] for r in runs if r["holds"]]
+    print(json.dumps({"runs": runs, "highest_holding": max(holding) if holding else None,
+                      "config": {"rate_hz": 30000, "chunk_samples": 30, "format": "int16", "bin_us": 1000,
+                                 "deadline_us": 1000, "live_seconds": a.seconds, "calibration_seconds": a.calibration,
+                                 "loop_seconds": a.loop, "daemon_nice": a.nice,
+                                 "journal": a.journal is not None},
+                      "started": started, "host_cpus": os.cpu_count()}))
+
+
+if __name__ == "__main__":
+    main()
