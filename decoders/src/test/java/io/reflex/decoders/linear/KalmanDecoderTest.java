@@ -131,6 +131,49 @@ class KalmanDecoderTest {
     }
 
     /** Scalar model: the steady-state prior variance solves h²p² + (Q(1−a²) − Wh²)p − WQ = 0. */
+    /**
+     * Q accumulated a block of rows at a time equals, bit for bit off the diagonal (which carries the ridge), the
+     * row-by-row sum in row order: 70 channels over 1,001 rows, so the last block is short.
+     */
+    @Test
+    void observationNoiseIsTheRowOrderSumBitForBit() {
+        final int rows = 1_001;
+        final int channels = 70;
+        final double[][] h = new double[channels][3];
+        final Random rnd = new Random(9);
+        for (double[] row : h) {
+            for (int i = 0; i < 3; i++) {
+                row[i] = rnd.nextGaussian();
+            }
+        }
+        final CalibrationSet set = simulate(rows, channels, 0.3, 4, A_ROT, h);
+        final KalmanDecoder k = new KalmanDecoder(channels, 2, KalmanDecoder.Gain.STEADY_STATE, true);
+        k.fit(set);
+        final double[] q = new double[channels * channels];
+        final double[] e = new double[channels];
+        for (int t = 0; t < rows; t++) {
+            final double[] x = {set.target(t, 0), set.target(t, 1), 1.0};
+            for (int j = 0; j < channels; j++) {
+                double s = set.feature(t, j);
+                for (int i = 0; i < 3; i++) {
+                    s -= k.observation(j, i) * x[i];
+                }
+                e[j] = s;
+            }
+            for (int i = 0; i < channels; i++) {
+                for (int j = 0; j < i; j++) {
+                    q[i * channels + j] += e[i] * e[j];
+                }
+            }
+        }
+        for (int i = 0; i < channels; i++) {
+            for (int j = 0; j < i; j++) {
+                assertThat(k.observationNoise(i, j)).as("Q[%d][%d]", i, j).isEqualTo(q[i * channels + j] / rows);
+                assertThat(k.observationNoise(j, i)).isEqualTo(q[i * channels + j] / rows);
+            }
+        }
+    }
+
     @Test
     void steadyStateGainMatchesTheScalarRiccatiSolution() {
         final double a = 0.9;
