@@ -388,8 +388,7 @@ final class DemoCommand implements Callable<Integer> {
      */
     private int runBroadband(ReflexConfig c, ProgressPrinter progress) throws Exception {
         int ch = c.source.channels;
-        BroadbandGenerator.Context gc = new BroadbandGenerator.Context().channels(ch)
-                .sampleRateHz(c.source.sampleRateHz).seed(c.source.seed);
+        BroadbandGenerator.Context gc = Sources.broadbandContext(c.source);
         if (ch >= 8) {
             gc.deadChannels(ch - 3, ch - 2, ch - 1);
         }

@@ -57,6 +57,15 @@ final class SourceCommand implements Callable<Integer> {
             description = "With --broadband: samples per pushed chunk (default: ${DEFAULT-VALUE}, 1 ms at 30 kHz).")
     int chunkSamples;
 
+    @Option(names = "--spike-uv", paramLabel = "MIN,MAX", split = ",",
+            description = "With --broadband: the units' trough amplitudes are drawn per channel from [MIN, MAX] µV"
+                    + " (default 70,120: easy to detect; e.g. 20,40 for weak units).")
+    double[] spikeUv;
+
+    @Option(names = "--noise-uv", paramLabel = "UV",
+            description = "With --broadband: white noise RMS in µV (default 10).")
+    Double noiseUv;
+
     @Option(names = "--loop-seconds", paramLabel = "S",
             description = "With --broadband: generate S seconds of signal before publishing, then publish those chunks"
                     + " in a loop, stamped as they go out, so the source costs the LSL push alone (for throughput"
@@ -123,6 +132,19 @@ final class SourceCommand implements Callable<Integer> {
                     + " 65532 channels (LSL's limit is 65536); got " + channels + " (--int16 takes up to 65536)");
             return 2;
         }
+        if ((spikeUv != null || noiseUv != null) && !broadband) {
+            System.err.println("reflex source: --spike-uv and --noise-uv need --broadband");
+            return 2;
+        }
+        if (spikeUv != null && (spikeUv.length != 2 || !(spikeUv[0] >= 0 && spikeUv[1] >= spikeUv[0]
+                && spikeUv[1] <= 100_000))) {
+            System.err.println("reflex source: --spike-uv needs MIN,MAX with 0 <= MIN <= MAX <= 100000 µV");
+            return 2;
+        }
+        if (noiseUv != null && !(noiseUv >= 0 && noiseUv <= 10_000)) {
+            System.err.println("reflex source: --noise-uv must be in [0, 10000] µV, got " + noiseUv);
+            return 2;
+        }
         if (loopSeconds != null && (!broadband || !(loopSeconds > 0 && loopSeconds <= 3_600))) {
             System.err.println("reflex source: --loop-seconds needs --broadband and a value in (0, 3600], got "
                     + loopSeconds + (broadband ? "" : " without --broadband"));
@@ -171,8 +193,15 @@ final class SourceCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         long t0 = System.nanoTime();
         if (broadband) {
-            BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(channels)
-                    .sampleRateHz(rateHz).seed(seed));
+            BroadbandGenerator.Context gc = new BroadbandGenerator.Context().channels(channels).sampleRateHz(rateHz)
+                    .seed(seed);
+            if (spikeUv != null) {
+                gc.spikeUv(spikeUv[0], spikeUv[1]);
+            }
+            if (noiseUv != null) {
+                gc.noiseUv(noiseUv);
+            }
+            BroadbandGenerator gen = new BroadbandGenerator(gc);
             String kinName = int16Uv == null ? null : kinematicsStream != null ? kinematicsStream
                     : name + "-kinematics";
             try (BroadbandLslPublisher pub = int16Uv == null

@@ -58,6 +58,30 @@ class BroadbandDemoCliTest {
         assertThat(j.get("velocity_r2").asDouble()).isGreaterThan(0.5);
     }
 
+    /** Troughs of 25–45 µV in 10 µV of noise: many spikes stay under -4.5 × RMS, and the scorer says so. */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void weakerUnitsLowerTheHitRateAndTheReportShowsIt(@TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cfg = java.nio.file.Files.writeString(dir.resolve("weak.json"),
+                "{\"source\": {\"broadband\": {\"spikeMinUv\": 25, \"spikeMaxUv\": 45}}}");
+        Object[] r = run("demo", "--broadband", "--seconds", "10", "--calibration-seconds", "6", "--channels", "32",
+                "--config", cfg.toString(), "--json", "--quiet");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        JsonNode d = j.get("detection");
+        assertThat(d.get("true_spikes").asLong()).isGreaterThan(500);
+        assertThat(d.get("hit_rate").asDouble()).isBetween(0.2, 0.85);
+        assertThat(d.get("min_channel_hit_rate").asDouble()).isLessThan(d.get("hit_rate").asDouble());
+        assertThat(d.get("false_positives_per_s").asDouble()).isLessThanOrEqualTo(0.5);
+        assertThat(j.get("frontend").get("median_rms_uv").asDouble()).isBetween(4.0, 9.0);
+        r = run("source", "--loopback", "--spike-uv", "20,40", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("--spike-uv and --noise-uv need --broadband");
+        r = run("source", "--loopback", "--broadband", "--spike-uv", "40,20", "--quiet");
+        assertThat(r[0]).isEqualTo(2);
+        assertThat((String) r[2]).contains("MIN,MAX with 0 <= MIN <= MAX");
+    }
+
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void theDaemonRunsTheBroadbandExampleConfig() throws Exception {

@@ -157,6 +157,22 @@ public final class ReflexConfig {
         public int trialBins = 73;
         /** The stream to ingest when {@code type} is {@code lsl}. */
         public LslSourceConfig lsl = new LslSourceConfig();
+        /** The synthetic units when {@code type} is {@code broadband} (and of {@code demo --broadband}). */
+        public BroadbandSourceConfig broadband = new BroadbandSourceConfig();
+    }
+
+    /**
+     * The synthetic broadband source's signal: white noise and the units' spike trough amplitudes, drawn per channel
+     * uniformly from [spikeMinUv, spikeMaxUv]. The defaults make detection easy (troughs 7 to 12 times the noise);
+     * smaller spikes make it as hard as a real array's weaker units.
+     */
+    public static final class BroadbandSourceConfig {
+        /** White noise RMS, µV. */
+        public double noiseUv = 10;
+        /** Smallest trough amplitude, µV. */
+        public double spikeMinUv = 70;
+        /** Largest trough amplitude, µV. */
+        public double spikeMaxUv = 120;
     }
 
     /** An LSL stream as the pipeline's source (chosen by name, type and/or source_id). */
@@ -514,6 +530,10 @@ public final class ReflexConfig {
             Check.range("source.lsl.resolveTimeoutS", source.lsl.resolveTimeoutS, 0.1, 3_600);
         }
         LabStreamsConfig.validate(this);
+        Check.present("source.broadband", source.broadband, "an object");
+        Check.range("source.broadband.noiseUv", source.broadband.noiseUv, 0, 10_000);
+        Check.range("source.broadband.spikeMinUv", source.broadband.spikeMinUv, 0, 100_000);
+        Check.range("source.broadband.spikeMaxUv", source.broadband.spikeMaxUv, source.broadband.spikeMinUv, 100_000);
         Check.range("source.sampleRateHz", source.sampleRateHz, 1, 1_000_000);
         Check.range("pipeline.binWidthUs", pipeline.binWidthUs, 100, 10_000_000);
         double samples = pipeline.binWidthUs * source.sampleRateHz / 1e6;

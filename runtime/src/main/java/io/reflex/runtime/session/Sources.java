@@ -101,8 +101,7 @@ public final class Sources {
                         config.sampleRateHz, KINEMATICS, gen::nextSample, clock, Long.MAX_VALUE);
             }
             case "broadband":
-                return broadband(new BroadbandGenerator(new BroadbandGenerator.Context().channels(config.channels)
-                        .sampleRateHz(config.sampleRateHz).seed(config.seed)), clock, Long.MAX_VALUE);
+                return broadband(new BroadbandGenerator(broadbandContext(config)), clock, Long.MAX_VALUE);
             case "lsl":
                 return openLsl(config, clock);
             case "lorenz":
@@ -111,5 +110,12 @@ public final class Sources {
             default:
                 throw new IllegalStateException("source type " + config.type);
         }
+    }
+
+    /** The broadband generator's settings from {@code source} ({@code channels}, rate, seed, {@code broadband}). */
+    public static BroadbandGenerator.Context broadbandContext(ReflexConfig.SourceConfig config) {
+        return new BroadbandGenerator.Context().channels(config.channels).sampleRateHz(config.sampleRateHz)
+                .seed(config.seed).noiseUv(config.broadband.noiseUv)
+                .spikeUv(config.broadband.spikeMinUv, config.broadband.spikeMaxUv);
     }
 }
