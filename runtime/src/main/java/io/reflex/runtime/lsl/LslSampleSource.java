@@ -36,6 +36,8 @@ public final class LslSampleSource implements SampleSource {
     private final StreamInfo info;
     private final int totalChannels;
     private final int[] neuralIndex;
+    /** The neural channels are the stream's first ones, in order: a sample goes into the block without a gather. */
+    private final boolean neuralFirst;
     private final int[] referenceIndex;
     private final List<String> referenceNames;
     private final float[] sample;
@@ -149,6 +151,11 @@ public final class LslSampleSource implements SampleSource {
             throw new IllegalStateException("LSL stream '" + fullInfo.name() + "' has no neural channels");
         }
         this.neuralIndex = neuralIdx.stream().mapToInt(Integer::intValue).toArray();
+        boolean first = true;
+        for (int i = 0; i < neuralIndex.length; i++) {
+            first &= neuralIndex[i] == i;
+        }
+        this.neuralFirst = first;
         this.referenceIndex = refIdx.stream().mapToInt(Integer::intValue).toArray();
         this.referenceNames = List.copyOf(refNames);
         this.sample = new float[totalChannels];
@@ -203,13 +210,17 @@ public final class LslSampleSource implements SampleSource {
             if (ts == 0.0) {
                 break;
             }
-            for (int i = 0; i < neuralIndex.length; i++) {
-                neural[i] = sample[neuralIndex[i]];
-            }
             for (int i = 0; i < referenceIndex.length; i++) {
                 reference[i] = sample[referenceIndex[i]];
             }
-            block.append(neural, 0, ts, reference);
+            if (neuralFirst) {
+                block.append(sample, 0, ts, reference);
+            } else {
+                for (int i = 0; i < neuralIndex.length; i++) {
+                    neural[i] = sample[neuralIndex[i]];
+                }
+                block.append(neural, 0, ts, reference);
+            }
             n++;
         }
         pulled += n;

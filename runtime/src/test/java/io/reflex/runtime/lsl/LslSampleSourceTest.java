@@ -54,6 +54,40 @@ class LslSampleSourceTest {
         }
     }
 
+    /** Reference channels anywhere among the neural ones: each value lands in its place, neural order kept. */
+    @Test
+    void referenceChannelsBetweenNeuralOnesAreSeparatedInOrder() {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        String name = uniqueName("interleaved");
+        String[] labels = {"vx", "e0", "e1", "px", "e2", "vy"};
+        io.reflex.lsl.StreamInfo.Builder b = io.reflex.lsl.StreamInfo.builder(name, "EEG", labels.length, 1000,
+                io.reflex.lsl.ChannelFormat.FLOAT32, name);
+        io.reflex.lsl.XmlElement chans = b.desc().appendChild("channels");
+        for (String l : labels) {
+            chans.appendChild("channel").appendChildValue("label", l);
+        }
+        try (io.reflex.lsl.StreamOutlet out = backend.createOutlet(b.build());
+             LslSampleSource src = LslSampleSource.open(backend, new LslSampleSource.Selector().name(name)
+                     .sourceId(name), 5)) {
+            assertThat(src.channels()).isEqualTo(3);
+            assertThat(src.referenceNames()).containsExactly("vx", "px", "vy");
+            for (int i = 0; i < 10; i++) {
+                out.pushSample(new float[] {100 + i, i, 10 + i, 200 + i, 20 + i, 300 + i}, 50.0 + i * 0.001);
+            }
+            SampleBlock block = new SampleBlock(3, 10, 3);
+            LslTestSupport.await(() -> {
+                src.poll(block);
+                return block.isFull();
+            });
+            for (int i = 0; i < 10; i++) {
+                assertThat(java.util.Arrays.copyOfRange(block.samples(), i * 3, i * 3 + 3))
+                        .containsExactly(i, 10 + i, 20 + i);
+                assertThat(java.util.Arrays.copyOfRange(block.reference(), i * 3, i * 3 + 3))
+                        .containsExactly(100 + i, 200 + i, 300 + i);
+            }
+        }
+    }
+
     @Test
     void selectorNeedsSomethingToSelectBy() {
         assertThatThrownBy(() -> new LslSampleSource.Selector().predicate()).hasMessageContaining("name, type or source_id");
