@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code cpu-fixed} running the trials one after the other ({@code CpuEngine#trial}), and {@code aparapi-fixed}'s
  * arithmetic running them all at once ({@link AparapiLfadsBatch}, one launch per decoder step over
  * {@code batch · rows} work items) on the OpenCL device and on Aparapi's Java thread pool. The results are bit for bit
- * the same (AparapiLfadsBatchTest); this measures where the batch overtakes the loop, if it does.
+ * the same (AparapiLfadsBatchTest); this measures where the batch overtakes the loop, if it does. With
+ * {@code -p arithmetic=float32} the same for the float32 engines: {@code cpu} one trial after the other against
+ * {@code aparapi}'s float batch (within 1e-4 of it).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -43,8 +45,13 @@ public class AparapiBatchBenchmark {
     @Param({"1", "4", "16", "64", "256", "1024", "4096"})
     int batch;
 
+    /** {@code cpu-fixed} names the CPU side of either arithmetic ({@code cpu} for float32). */
     @Param({"cpu-fixed", "aparapi-opencl", "aparapi-jtp"})
     String engine;
+
+    /** {@code fixed}: {@code aparapi-fixed}'s integers against {@code cpu-fixed}; {@code float32}: {@code aparapi} against {@code cpu}. */
+    @Param({"fixed"})
+    String arithmetic;
 
     private CpuEngine cpu;
     private AparapiLfadsBatch gpu;
@@ -72,13 +79,18 @@ public class AparapiBatchBenchmark {
         for (int i = 0; i < batch; i++) {
             counts[i] = distinct[i % DISTINCT];
         }
+        boolean fixed = switch (arithmetic) {
+            case "fixed" -> true;
+            case "float32" -> false;
+            default -> throw new IllegalArgumentException("arithmetic must be fixed or float32; got " + arithmetic);
+        };
         if (engine.equals("cpu-fixed")) {
-            cpu = new CpuEngine(true);
+            cpu = new CpuEngine(fixed);
             cpu.load(bundle);
             out = new float[cpu.trialSteps(BINS) * cpu.outputCount()];
             return;
         }
-        gpu = AparapiLfadsBatch.open(bundle, true, engine.equals("aparapi-opencl")
+        gpu = AparapiLfadsBatch.open(bundle, fixed, engine.equals("aparapi-opencl")
                 ? AparapiFixedEngine.DeviceChoice.OPENCL : AparapiFixedEngine.DeviceChoice.JTP, batch);
         LfadsDims d = gpu.dims();
         int steps = gpu.trialSteps(BINS);
