@@ -6,6 +6,15 @@ import io.reflex.decoders.lfads.LfadsKernel;
 import io.reflex.decoders.lfads.LfadsMode;
 import io.reflex.decoders.lfads.LorenzEvaluation;
 import io.reflex.decoders.lfads.LorenzStream;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.decoders.engine.EngineException;
+import io.reflex.decoders.lfads.LatentR2;
+import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.lfads.LorenzData;
+import io.reflex.gpu.AparapiEngine;
+import io.reflex.gpu.AparapiFixedEngine;
+import io.reflex.gpu.AparapiLfadsBatch;
+import java.util.Arrays;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -57,9 +66,21 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout.")
     boolean json;
 
+    @Option(names = "--batch", paramLabel = "ENGINE",
+            description = "Also run the causal model's trials (fit and held-out, the same data) as one batch on"
+                    + " aparapi-fixed or aparapi (AparapiLfadsBatch), beside its CPU twin (cpu-fixed or cpu) running"
+                    + " them one after the other: the batch's outputs compared with the twin's (bit for bit in fixed"
+                    + " point, within 1e-4 in float32), its latent R², and both times.")
+    String batch;
+
+    @Option(names = "--device", paramLabel = "D", defaultValue = "auto",
+            description = "With --batch: auto, opencl or jtp (default: ${DEFAULT-VALUE}).")
+    String device;
+
     @Override
     public Integer call() {
-        return run(model, causalModel, mode, arithmetic, seed, fitTrials, testTrials, json, System.out, System.err);
+        return run(model, causalModel, mode, arithmetic, seed, fitTrials, testTrials, json, batch, device, System.out,
+                System.err);
     }
 
     /** Class-path location of the trial-mode demo model. */
@@ -97,9 +118,17 @@ final class EvalCommand implements Callable<Integer> {
                 .put("failed_calls", r.failedCalls());
     }
 
-    /** Runs the evaluation; returns the process exit code. */
+    /** Runs the evaluation without a batch; returns the process exit code. */
     static int run(Path modelPath, Path causalPath, String modeName, String arithmeticName, long seed, int fitTrials,
                    int testTrials, boolean json, PrintStream out, PrintStream err) {
+        return run(modelPath, causalPath, modeName, arithmeticName, seed, fitTrials, testTrials, json, null, "auto",
+                out, err);
+    }
+
+    /** Runs the evaluation, with the causal model's trials as one batch on {@code batchEngine} unless null. */
+    static int run(Path modelPath, Path causalPath, String modeName, String arithmeticName, long seed, int fitTrials,
+                   int testTrials, boolean json, String batchEngine, String deviceName, PrintStream out,
+                   PrintStream err) {
         LfadsMode mode;
         LfadsArithmetic arithmetic;
         ModelBundle small;
@@ -112,6 +141,14 @@ final class EvalCommand implements Callable<Integer> {
             }
             small = load(modelPath, SMALL_MODEL);
             causal = load(causalPath, CAUSAL_MODEL);
+            if (batchEngine != null && !batchEngine.equals(AparapiFixedEngine.NAME)
+                    && !batchEngine.equals(AparapiEngine.NAME)) {
+                throw new IllegalArgumentException("--batch must be " + AparapiFixedEngine.NAME + " or "
+                        + AparapiEngine.NAME + "; got '" + batchEngine + "'");
+            }
+            if (batchEngine != null) {
+                deviceChoice(deviceName);
+            }
         } catch (IOException | RuntimeException e) {
             err.println("reflex eval: " + e.getMessage());
             return 2;
@@ -134,6 +171,15 @@ final class EvalCommand implements Callable<Integer> {
         LorenzEvaluation.Result r = LorenzEvaluation.run(kernel, arithmetic, mode, dataSeed, fitTrials, testTrials);
         LorenzEvaluation.Result rc = LorenzEvaluation.run(causalKernel, arithmetic, LfadsMode.CAUSAL, dataSeed,
                 fitTrials, testTrials);
+        BatchRun br = null;
+        if (batchEngine != null) {
+            try {
+                br = batch(causal, batchEngine, deviceChoice(deviceName), dataSeed, fitTrials, testTrials);
+            } catch (EngineException e) {
+                err.println("reflex eval: --batch " + batchEngine + ": " + e.getMessage());
+                return 2;
+            }
+        }
         if (json) {
             Json.Obj o = Json.object()
                     .put("decoder", "lfads")
@@ -146,6 +192,9 @@ final class EvalCommand implements Callable<Integer> {
                     .put("decode_latency_us", latency(r))
                     .put("result", modelReport(main, r))
                     .put("causal", modelReport(causal, rc));
+            if (br != null) {
+                o.put("batch", br.json());
+            }
             out.println(o.toJson());
         } else {
             out.printf("LFADS on Lorenz-driven Poisson spikes: %d neurons, %d bins of %.0f ms, %.1f spikes/s per neuron%n",
@@ -158,7 +207,157 @@ final class EvalCommand implements Callable<Integer> {
                     rc.latencyP50Ns() / 1e3);
             out.printf("  (linear map fitted on %d trials, R² on %d held-out trials, data seed %d)%n", fitTrials,
                     testTrials, dataSeed);
+            if (br != null) {
+                out.printf("  batch of %d causal trials on %s (%s): %.2f ms (%.3f ms per trial), %s one after the"
+                        + " other %.2f ms (%.3f ms per trial); latent R² %.4f; %s%n", br.trials, br.engine, br.device,
+                        br.batchNs / 1e6, br.batchNs / 1e6 / br.trials, br.twin, br.cpuNs / 1e6,
+                        br.cpuNs / 1e6 / br.trials, br.latentR2, br.agreementText());
+            }
         }
-        return r.failedCalls() == 0 && rc.failedCalls() == 0 ? 0 : 1;
+        boolean batchOk = br == null || br.agrees();
+        return r.failedCalls() == 0 && rc.failedCalls() == 0 && batchOk ? 0 : 1;
+    }
+
+    static AparapiFixedEngine.DeviceChoice deviceChoice(String name) {
+        return switch (name) {
+            case "auto" -> AparapiFixedEngine.DeviceChoice.AUTO;
+            case "opencl" -> AparapiFixedEngine.DeviceChoice.OPENCL;
+            case "jtp" -> AparapiFixedEngine.DeviceChoice.JTP;
+            default -> throw new IllegalArgumentException("--device must be auto, opencl or jtp; got '" + name + "'");
+        };
+    }
+
+    /** Float32 batch outputs agree with {@code cpu} when |a − b| ≤ this · max(1, |b|) (gpu-engine/README.md). */
+    static final double FLOAT_TOLERANCE = 1e-4;
+
+    /** The causal model's trials as one batch beside its CPU twin: times, outputs compared, latent R². */
+    static final class BatchRun {
+        String engine;
+        String twin;
+        String device;
+        String executionMode;
+        int trials;
+        int binsPerTrial;
+        int status;
+        long batchNs;
+        long cpuNs;
+        long compared;
+        long mismatches;
+        double maxRelDifference;
+        boolean fixed;
+        double latentR2;
+
+        boolean agrees() {
+            return status == DecodeStatus.OK && (fixed ? mismatches == 0 : maxRelDifference <= FLOAT_TOLERANCE);
+        }
+
+        String agreementText() {
+            if (status != DecodeStatus.OK) {
+                return "the batch failed (status " + status + ")";
+            }
+            return fixed ? mismatches + " of " + compared + " outputs differ from " + twin + "'s (0 expected)"
+                    : String.format("largest |a-b|/max(1,|b|) against %s %.2e (tolerance %.0e)", twin,
+                            maxRelDifference, FLOAT_TOLERANCE);
+        }
+
+        Json.Obj json() {
+            return Json.object().put("engine", engine).put("device", device).put("execution_mode", executionMode)
+                    .put("twin", twin).put("trials", trials).put("bins_per_trial", binsPerTrial)
+                    .put("status", DecodeStatus.name(status))
+                    .put("batch_ms", batchNs / 1e6).put("batch_per_trial_ms", batchNs / 1e6 / trials)
+                    .put("twin_ms", cpuNs / 1e6).put("twin_per_trial_ms", cpuNs / 1e6 / trials)
+                    .put("batch_over_twin", (double) batchNs / cpuNs)
+                    .put("compared", compared).put("mismatches", fixed ? mismatches : -1)
+                    .put("max_rel_difference", maxRelDifference).put("latent_r2", latentR2)
+                    .put("agrees", agrees());
+        }
+    }
+
+    /**
+     * Runs the fit and held-out trials of the causal evaluation (the same Lorenz data) once through the CPU twin one
+     * trial after the other and once as a batch, each timed after one untimed round (so both run compiled code and
+     * a warm device); compares every factor and log-rate and scores the batch's factors as {@link LorenzEvaluation}
+     * scores the twin's.
+     */
+    static BatchRun batch(ModelBundle causal, String engine, AparapiFixedEngine.DeviceChoice choice, long dataSeed,
+                          int fitTrials, int testTrials) {
+        boolean fixed = engine.equals(AparapiFixedEngine.NAME);
+        LfadsArithmetic arithmetic = fixed ? LfadsArithmetic.FIXED : LfadsArithmetic.FLOAT32;
+        int trials = fitTrials + testTrials;
+        try (AparapiLfadsBatch gpu = AparapiLfadsBatch.open(causal, fixed, choice, trials)) {
+            LfadsKernel cpu = arithmetic.load(causal);
+            LfadsDims d = cpu.dims();
+            int bins = d.encSeqLen();
+            int steps = gpu.trialSteps(bins);
+            int f = d.facDim();
+            int n = d.readoutDim();
+            LorenzData data = new LorenzData(d.dataDim(), bins);
+            float[][] counts = new float[trials][bins * d.dataDim()];
+            double[] latents = new double[trials * bins * 3];
+            double[] lat = new double[bins * 3];
+            for (int i = 0; i < trials; i++) {
+                data.trial(dataSeed, i, counts[i], lat, null);
+                System.arraycopy(lat, 0, latents, i * bins * 3, bins * 3);
+            }
+            float[][] cpuFac = new float[trials][steps * f];
+            float[][] cpuLr = new float[trials][steps * n];
+            float[][] gpuFac = new float[trials][steps * f];
+            float[][] gpuLr = new float[trials][steps * n];
+            BatchRun br = new BatchRun();
+            br.engine = engine;
+            br.twin = fixed ? "cpu-fixed" : "cpu";
+            br.fixed = fixed;
+            br.trials = trials;
+            br.binsPerTrial = bins;
+            br.device = gpu.device();
+            br.executionMode = gpu.executionMode();
+            long cpuNs = Long.MAX_VALUE;
+            long batchNs = Long.MAX_VALUE;
+            for (int round = 0; round < 2; round++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < trials; i++) {
+                    cpu.trial(counts[i], bins, cpuFac[i], cpuLr[i]);
+                }
+                long t1 = System.nanoTime();
+                br.status = gpu.trials(counts, bins, gpuFac, gpuLr);
+                long t2 = System.nanoTime();
+                cpuNs = t1 - t0;
+                batchNs = t2 - t1;
+                if (br.status != DecodeStatus.OK) {
+                    break;
+                }
+            }
+            br.cpuNs = cpuNs;
+            br.batchNs = batchNs;
+            for (int i = 0; i < trials; i++) {
+                compare(br, cpuFac[i], gpuFac[i]);
+                compare(br, cpuLr[i], gpuLr[i]);
+            }
+            double[] x = new double[trials * bins * f];
+            for (int i = 0; i < trials; i++) {
+                for (int k = 0; k < bins * f; k++) {
+                    x[i * bins * f + k] = gpuFac[i][k];
+                }
+            }
+            int splitX = fitTrials * bins * f;
+            int splitY = fitTrials * bins * 3;
+            br.latentR2 = LatentR2.score(Arrays.copyOf(x, splitX), Arrays.copyOf(latents, splitY),
+                    Arrays.copyOfRange(x, splitX, x.length), Arrays.copyOfRange(latents, splitY, latents.length), f,
+                    3);
+            return br;
+        }
+    }
+
+    private static void compare(BatchRun br, float[] want, float[] got) {
+        for (int k = 0; k < want.length; k++) {
+            br.compared++;
+            if (Float.floatToIntBits(want[k]) != Float.floatToIntBits(got[k])) {
+                br.mismatches++;
+            }
+            double rel = Math.abs((double) got[k] - want[k]) / Math.max(1.0, Math.abs((double) want[k]));
+            if (!(rel <= br.maxRelDifference)) {
+                br.maxRelDifference = Double.isNaN(rel) ? Double.POSITIVE_INFINITY : Math.max(br.maxRelDifference, rel);
+            }
+        }
     }
 }

@@ -48,4 +48,53 @@ class EvalCommandTest {
         assertThat(rc).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("mode must be one of trial, sliding, causal");
     }
+
+    /**
+     * The causal model's trials as one batch on the Aparapi engines beside their CPU twins: fixed point bit for bit,
+     * float32 within 1e-4, both timed, the batch's latent R² equal to the twin's in fixed point.
+     */
+    @Test
+    void aBatchOnAparapiAgreesWithItsCpuTwin() throws Exception {
+        Path small = LfadsBundleBuilder.random(new LfadsDims(12, 10, 10, 8, 0, 0, 0, 8, 8, 3, 12, 1, 5.0, 0.02, false),
+                1, true).writer("small", "test", true).writeZip(tmp.resolve("small.rbundle"));
+        Path causal = LfadsBundleBuilder.random(new LfadsDims(12, 10, 10, 0, 6, 6, 2, 0, 8, 3, 12, 1, 5.0, 0.02, true),
+                2, true).writer("causal", "test", true).writeZip(tmp.resolve("causal.rbundle"));
+        for (String[] c : new String[][] {{"aparapi-fixed", "fixed", "jtp"}, {"aparapi-fixed", "fixed", "auto"},
+                {"aparapi", "float32", "jtp"}}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int rc = EvalCommand.run(small, causal, "causal", c[1], 3, 6, 3, true, c[0], c[2],
+                    new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertThat(rc).as("%s: %s", c[0], err.toString(StandardCharsets.UTF_8)).isZero();
+            JsonNode j = Json.mapper().readTree(out.toString(StandardCharsets.UTF_8));
+            JsonNode b = j.get("batch");
+            assertThat(b.get("engine").asText()).isEqualTo(c[0]);
+            assertThat(b.get("trials").asInt()).isEqualTo(9);
+            assertThat(b.get("status").asText()).isEqualTo("ok");
+            assertThat(b.get("compared").asLong()).isEqualTo(9L * 10 * (3 + 12));
+            assertThat(b.get("agrees").asBoolean()).isTrue();
+            assertThat(b.get("batch_ms").asDouble()).isPositive();
+            assertThat(b.get("twin_ms").asDouble()).isPositive();
+            if (c[1].equals("fixed")) {
+                assertThat(b.get("twin").asText()).isEqualTo("cpu-fixed");
+                assertThat(b.get("mismatches").asLong()).isZero();
+                assertThat(b.get("latent_r2").asDouble()).isEqualTo(j.at("/causal/latent_r2").asDouble());
+            } else {
+                assertThat(b.get("twin").asText()).isEqualTo("cpu");
+                assertThat(b.get("max_rel_difference").asDouble()).isLessThanOrEqualTo(1e-4);
+            }
+            if (c[2].equals("jtp")) {
+                assertThat(b.get("execution_mode").asText()).isEqualTo("jtp");
+            }
+        }
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(EvalCommand.run(small, causal, "causal", "fixed", 3, 6, 3, true, "gpu", "auto", System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--batch must be aparapi-fixed or aparapi");
+        err.reset();
+        assertThat(EvalCommand.run(small, causal, "causal", "fixed", 3, 6, 3, true, "aparapi", "cuda", System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8))).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--device must be auto, opencl or jtp");
+    }
 }
