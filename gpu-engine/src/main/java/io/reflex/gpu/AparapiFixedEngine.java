@@ -7,7 +7,10 @@ import io.reflex.decoders.engine.Engine;
 import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.engine.EngineFactory;
 import io.reflex.decoders.engine.EngineHealth;
+import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.decoders.lfads.LfadsFixed;
+import io.reflex.decoders.lfads.LfadsMode;
+import io.reflex.decoders.lfads.LfadsStream;
 import io.reflex.decoders.snn.SnnDecoder;
 import io.reflex.decoders.snn.SnnReservoir;
 import java.util.Arrays;
@@ -22,8 +25,12 @@ import java.util.Set;
  * <p>Models: SNN reservoirs ({@code model_type} {@code snn}; {@link #step} as {@code cpu-fixed}: one bin of counts in,
  * the N traces / 2^16 out; checkpoints {@code "SNS1"}) and causal LFADS bundles ({@link #step} is the causal step of
  * FIXED_POINT.md §6, yielding the factors as {@code cpu-fixed} does by default; checkpoints {@code "LFS1"}). So
- * failover to and from any fixed engine is bumpless. Not yet on Aparapi: LFADS trials and sliding windows (acausal
- * bundles are refused at load with that reason; {@link #maxTrialBins()} is 0), other outputs than the factors.
+ * failover to and from any fixed engine is bumpless. Acausal LFADS bundles run as {@code cpu-fixed} runs them:
+ * {@link #trial} over a window of 1 to {@code encod_seq_len} bins ({@link AparapiLfadsAcausal}, one launch per
+ * trial) and {@link #step} in sliding mode (the last {@code encod_seq_len} bins rerun every bin, through
+ * {@link LfadsStream} as {@code cpu-fixed} does; checkpoints {@code "LFW1"}), yielding the factors. Not yet on
+ * Aparapi: trials of causal bundles through this API ({@link #maxTrialBins()} is 0 for them), other outputs than the
+ * factors.
  *
  * <p>Option {@code device}: {@code auto} (default: OpenCL when a device exists and the kernel translates, else JTP,
  * the reason kept in {@link #device()} and {@link #health()}), {@code opencl} (refuse to load without an OpenCL
@@ -55,6 +62,10 @@ public final class AparapiFixedEngine implements Engine {
     private final DeviceChoice choice;
     private AparapiSnn snn;
     private AparapiLfads lfads;
+    private AparapiLfadsAcausal acausal;
+    private LfadsStream sliding;
+    private float[] trialFactors;
+    private float[] trialLogRates;
     private float[] lfadsFactors;
     private float[] lfadsLogRates;
     private String device = "aparapi (no model loaded)";
@@ -111,8 +122,8 @@ public final class AparapiFixedEngine implements Engine {
         if ("lfads".equals(type)) {
             LfadsFixed golden = new LfadsFixed(bundle);
             if (!golden.dims().causal()) {
-                throw new EngineException(NAME + ": only causal LFADS steps run on Aparapi yet; this bundle is not "
-                        + "causal (sliding windows and trials: issue #16)");
+                loadAcausal(golden);
+                return;
             }
             if (!golden.dims().hasController()) {
                 throw new EngineException(NAME + ": the causal step needs a model with a controller (con_dim > 0)");
@@ -139,6 +150,22 @@ public final class AparapiFixedEngine implements Engine {
                 + " ticks per bin");
     }
 
+    private void loadAcausal(LfadsFixed golden) {
+        LfadsFixed.AcausalExport model = golden.acausalExport();
+        AparapiEngines.Opened<AparapiLfadsAcausal> next = AparapiEngines.open(NAME, choice,
+                dev -> new AparapiLfadsAcausal(model, dev));
+        closeModel();
+        acausal = next.stream();
+        sliding = new LfadsStream(acausal, LfadsMode.SLIDING);
+        LfadsDims d = model.dims();
+        lfadsFactors = new float[d.facDim()];
+        lfadsLogRates = new float[d.readoutDim()];
+        trialFactors = new float[d.reconSeqLen() * d.facDim()];
+        trialLogRates = new float[d.reconSeqLen() * d.readoutDim()];
+        describe(acausal.launcher(), next.note(), "LFADS acausal trial and sliding window (fixed point), "
+                + d.dataDim() + " inputs, " + d.facDim() + " factors, windows up to " + d.encSeqLen() + " bins");
+    }
+
     private void closeModel() {
         if (snn != null) {
             snn.close();
@@ -147,6 +174,11 @@ public final class AparapiFixedEngine implements Engine {
         if (lfads != null) {
             lfads.close();
             lfads = null;
+        }
+        if (acausal != null) {
+            acausal.close();
+            acausal = null;
+            sliding = null;
         }
     }
 
@@ -158,32 +190,39 @@ public final class AparapiFixedEngine implements Engine {
     }
 
     private KernelLauncher launcher() {
-        return snn != null ? snn.launcher() : lfads != null ? lfads.launcher() : null;
+        return snn != null ? snn.launcher() : lfads != null ? lfads.launcher()
+                : acausal != null ? acausal.launcher() : null;
     }
 
     @Override
     public int inputCount() {
-        return snn != null ? snn.inputCount() : lfads != null ? lfads.dims().dataDim() : 0;
+        return snn != null ? snn.inputCount() : lfads != null ? lfads.dims().dataDim()
+                : acausal != null ? acausal.dims().dataDim() : 0;
     }
 
     /** Neurons of an SNN; factors of an LFADS model (what {@code cpu-fixed} yields by default). */
     @Override
     public int outputCount() {
-        return snn != null ? snn.neuronCount() : lfads != null ? lfads.dims().facDim() : 0;
+        return snn != null ? snn.neuronCount() : lfads != null ? lfads.dims().facDim()
+                : acausal != null ? acausal.dims().facDim() : 0;
     }
 
+    /** {@code encod_seq_len} of an acausal LFADS model; 0 otherwise (no trials on Aparapi for the others yet). */
     @Override
     public int maxTrialBins() {
-        return 0;
+        return acausal == null || closed ? 0 : acausal.dims().encSeqLen();
     }
 
     @Override
     public int trialSteps(int bins) {
-        return 0;
+        if (bins < 1 || bins > maxTrialBins()) {
+            return 0;
+        }
+        return bins + acausal.dims().reconSeqLen() - acausal.dims().encSeqLen();
     }
 
     private boolean loaded() {
-        return snn != null || lfads != null;
+        return snn != null || lfads != null || acausal != null;
     }
 
     private boolean ready() {
@@ -206,6 +245,13 @@ public final class AparapiFixedEngine implements Engine {
                 Arrays.fill(out, 0f);
             }
             s = DecodeStatus.INVALID_INPUT;
+        } else if (acausal != null) {
+            s = in == null || in.length < acausal.dims().dataDim() ? DecodeStatus.INVALID_INPUT
+                    : sliding.push(in, 0, lfadsFactors, lfadsLogRates);
+            if (s != DecodeStatus.OK) {
+                Arrays.fill(lfadsFactors, 0f);
+            }
+            System.arraycopy(lfadsFactors, 0, out, 0, lfadsFactors.length);
         } else {
             s = lfads.step(in, lfadsFactors, lfadsLogRates);
             System.arraycopy(lfadsFactors, 0, out, 0, lfadsFactors.length);
@@ -217,12 +263,38 @@ public final class AparapiFixedEngine implements Engine {
         return s;
     }
 
+    /**
+     * A whole window of an acausal LFADS model, as {@code cpu-fixed}'s trial: {@code out} receives the factors of
+     * every decoder step. For other models INVALID_INPUT (no trials on Aparapi through this API yet).
+     */
     @Override
     public int trial(float[] window, int bins, float[] out) {
-        if (out != null) {
-            Arrays.fill(out, 0f);
+        if (!ready()) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return loaded() && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
         }
-        return ready() ? DecodeStatus.INVALID_INPUT : DecodeStatus.NOT_READY;
+        int steps = trialSteps(bins);
+        int f = outputCount();
+        if (steps <= 0 || window == null || out == null || window.length < (long) bins * inputCount()
+                || out.length < (long) steps * f) {
+            if (out != null) {
+                Arrays.fill(out, 0f);
+            }
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int s = acausal.trial(window, bins, trialFactors, trialLogRates);
+        if (s != DecodeStatus.OK) {
+            Arrays.fill(out, 0, steps * f, 0f);
+            if (s == DecodeStatus.ENGINE_FAULT) {
+                faults++;
+                health = new EngineHealth(false, acausal.launcher().fault(), faults);
+            }
+            return s;
+        }
+        System.arraycopy(trialFactors, 0, out, 0, steps * f);
+        return s;
     }
 
     @Override
@@ -233,11 +305,15 @@ public final class AparapiFixedEngine implements Engine {
         if (lfads != null) {
             lfads.reset();
         }
+        if (sliding != null) {
+            sliding.reset();
+        }
     }
 
     @Override
     public int checkpointBytes() {
-        return closed ? 0 : snn != null ? snn.checkpointBytes() : lfads != null ? lfads.checkpointBytes() : 0;
+        return closed ? 0 : snn != null ? snn.checkpointBytes() : lfads != null ? lfads.checkpointBytes()
+                : sliding != null ? sliding.checkpointBytes() : 0;
     }
 
     @Override
@@ -245,7 +321,7 @@ public final class AparapiFixedEngine implements Engine {
         if (!ready()) {
             return DecodeStatus.NOT_READY;
         }
-        CheckpointStatus s = snn != null ? snn.save(dst) : lfads.save(dst);
+        CheckpointStatus s = snn != null ? snn.save(dst) : lfads != null ? lfads.save(dst) : sliding.save(dst);
         return s == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
     }
 
@@ -254,7 +330,8 @@ public final class AparapiFixedEngine implements Engine {
         if (!ready()) {
             return DecodeStatus.NOT_READY;
         }
-        CheckpointStatus s = snn != null ? snn.restore(src) : lfads.restore(src);
+        CheckpointStatus s = snn != null ? snn.restore(src) : lfads != null ? lfads.restore(src)
+                : sliding.restore(src);
         return s == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
     }
 

@@ -217,6 +217,34 @@ public final class LfadsFixed implements LfadsKernel {
                 ctl ? java.util.Arrays.copyOf(ciH0, d.ciEncDim()) : new short[0], conH0.clone(), g0Learned.clone());
     }
 
+    /**
+     * Everything the acausal trial of §6 computes with, copied out of an acausal model: the IC encoder
+     * ({@code icH0} holds the forward then the backward initial state), {@code ic_linear} (the mean rows only) and
+     * {@code ic_to_g0}; the CI encoders ({@code ciH0}: forward then backward), controller and co linear (all null or
+     * empty without a controller); the generator, factors and readout.
+     */
+    public record AcausalExport(LfadsDims dims, Gru icFwd, Gru icBwd, short[] icH0, Linear icLinear, Linear icToG0,
+                                Gru ciFwd, Gru ciBwd, short[] ciH0, Gru con, short[] conH0, Linear coLinear, Gru gen,
+                                Linear fac, Linear readout) {
+    }
+
+    /**
+     * A copy of the integers of the acausal trial, for engines that run it on other hardware (gpu-engine); the
+     * reference for the order of operations stays {@link #trialQ}.
+     *
+     * @throws IllegalStateException for a causal bundle
+     */
+    public AcausalExport acausalExport() {
+        if (d.causal()) {
+            throw new IllegalStateException("the acausal trial needs an acausal bundle (hyperparameter causal = false)");
+        }
+        boolean ctl = d.hasController();
+        return new AcausalExport(d, icFwd.export(), icBwd.export(), Arrays.copyOf(icH0, 2 * d.icEncDim()),
+                icLinear.export(), icToG0.export(), ctl ? ciFwd.export() : null, ctl ? ciBwd.export() : null,
+                ctl ? Arrays.copyOf(ciH0, 2 * d.ciEncDim()) : new short[0], ctl ? con.export() : null,
+                conH0.clone(), ctl ? coLinear.export() : null, gen.export(), fac.export(), readout.export());
+    }
+
     @Override
     public LfadsDims dims() {
         return d;
