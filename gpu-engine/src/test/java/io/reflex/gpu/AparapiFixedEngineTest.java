@@ -108,15 +108,121 @@ class AparapiFixedEngineTest {
         }
     }
 
+    /** Counts for an LFADS model: small counts and halves, one bin in five huge (saturating at 32767). */
+    static float[][] lfadsCounts(int bins, int channels, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[][] c = new float[bins][channels];
+        for (float[] row : c) {
+            boolean huge = rng.nextInt(5) == 0;
+            for (int k = 0; k < channels; k++) {
+                row[k] = huge ? rng.nextInt(0, 60_000) : rng.nextInt(0, 6) + (rng.nextBoolean() ? 0.5f : 0f);
+            }
+        }
+        return c;
+    }
+
     @Test
-    void acausalLfadsIsRefusedWithAReasonAndAChainPassesItToCpuFixed() {
-        ModelBundle sliding = ModelBundle.fromResource("/models/lfads-lorenz-small.rbundle");
-        try (EngineChain chain = EngineChain.create(EngineSpec.names(AparapiFixedEngine.NAME, "cpu-fixed"))) {
-            chain.load(sliding);
-            List<EngineStatus> s = chain.statuses();
-            assertThat(s.get(0).usable()).isFalse();
-            assertThat(s.get(0).reason()).contains("only causal LFADS steps run on Aparapi yet");
-            assertThat(s.get(1).active()).isTrue();
+    @Timeout(300)
+    void acausalLfadsTrialsAndSlidingWindowsAreBitIdenticalToCpuFixedOnEveryDeviceChoice() {
+        ModelBundle acausal = ModelBundle.fromResource("/models/lfads-lorenz-small.rbundle");
+        for (AparapiFixedEngine.DeviceChoice choice : AparapiFixedEngine.DeviceChoice.values()) {
+            if (choice == AparapiFixedEngine.DeviceChoice.OPENCL && AparapiDevices.probe().openCl() == null) {
+                continue;
+            }
+            try (CpuEngine golden = new CpuEngine(true); AparapiFixedEngine e = new AparapiFixedEngine(choice)) {
+                golden.load(acausal);
+                e.load(acausal);
+                assertThat(e.device()).contains("LFADS acausal trial and sliding window");
+                int t = golden.maxTrialBins();
+                assertThat(e.maxTrialBins()).isEqualTo(t).isGreaterThan(1);
+                assertThat(e.inputCount()).isEqualTo(golden.inputCount());
+                assertThat(e.outputCount()).isEqualTo(golden.outputCount());
+                for (int bins = 0; bins <= t + 1; bins++) {
+                    assertThat(e.trialSteps(bins)).isEqualTo(golden.trialSteps(bins));
+                }
+                // whole windows, every length from 1 to encod_seq_len, between the sliding steps below
+                float[][] in = lfadsCounts(t + 30, golden.inputCount(), 21 + choice.ordinal());
+                SplittableRandom rng = new SplittableRandom(choice.ordinal());
+                float[] out0 = new float[golden.trialSteps(t) * golden.outputCount()];
+                float[] out1 = new float[out0.length];
+                float[] s0 = new float[golden.outputCount()];
+                float[] s1 = new float[s0.length];
+                byte[] cp0 = new byte[golden.checkpointBytes()];
+                byte[] cp1 = new byte[e.checkpointBytes()];
+                assertThat(cp1.length).isEqualTo(cp0.length);
+                for (int b = 0; b < in.length; b++) {
+                    assertThat(golden.step(in[b], s0)).isEqualTo(DecodeStatus.OK);
+                    assertThat(e.step(in[b], s1)).as("%s bin %d: %s", choice, b, e.health().detail())
+                            .isEqualTo(DecodeStatus.OK);
+                    assertThat(s1).as("%s sliding bin %d", choice, b).containsExactly(s0);
+                    if (b % 5 == 0) {
+                        int bins = b == 0 ? t : b == 5 ? 1 : rng.nextInt(1, t + 1);
+                        float[] window = new float[bins * golden.inputCount()];
+                        for (int k = 0; k < bins; k++) {
+                            System.arraycopy(in[(b + k) % in.length], 0, window, k * golden.inputCount(),
+                                    golden.inputCount());
+                        }
+                        assertThat(golden.trial(window, bins, out0)).isEqualTo(DecodeStatus.OK);
+                        assertThat(e.trial(window, bins, out1)).isEqualTo(DecodeStatus.OK);
+                        assertThat(out1).as("%s trial of %d bins", choice, bins).containsExactly(out0);
+                        assertThat(golden.saveCheckpoint(cp0)).isEqualTo(DecodeStatus.OK);
+                        assertThat(e.saveCheckpoint(cp1)).isEqualTo(DecodeStatus.OK);
+                        assertThat(cp1).as("%s LFW1 checkpoint after bin %d", choice, b).isEqualTo(cp0);
+                    }
+                }
+                float[] window = new float[(t + 1) * golden.inputCount()];
+                assertThat(e.trial(window, t + 1, out1)).isEqualTo(DecodeStatus.INVALID_INPUT);
+                window[0] = -1f;
+                assertThat(e.trial(window, 1, out1)).isEqualTo(DecodeStatus.INVALID_INPUT);
+                assertThat(e.trial(window, 1, new float[1])).isEqualTo(DecodeStatus.INVALID_INPUT);
+                assertThat(e.health().healthy()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(300)
+    void acausalLfadsFailsOverToCpuFixedAndTakesOverFromItsCheckpointBumplessly() {
+        ModelBundle acausal = ModelBundle.fromResource("/models/lfads-lorenz-small.rbundle");
+        float[][] in;
+        float[][] want;
+        try (CpuEngine golden = new CpuEngine(true)) {
+            golden.load(acausal);
+            in = lfadsCounts(golden.maxTrialBins() + 40, golden.inputCount(), 31);
+            want = run(golden, in);
+        }
+        try (EngineChain chain = EngineChain.create(List.of(
+                EngineSpec.of(AparapiFixedEngine.NAME).withFaultAtStep(50), EngineSpec.of("cpu-fixed")))) {
+            chain.load(acausal);
+            assertThat(chain.statuses().get(0).usable()).isTrue();
+            assertThat(chain.activeIndex()).isZero();
+            float[] out = new float[chain.outputCount()];
+            for (int b = 0; b < in.length; b++) {
+                assertThat(chain.step(in[b], out)).as("bin %d", b).isEqualTo(DecodeStatus.OK);
+                assertThat(out).as("chain bin %d", b).containsExactly(want[b]);
+            }
+            assertThat(chain.failovers()).isEqualTo(1);
+            assertThat(chain.coldTakeovers()).isZero();
+            assertThat(chain.served(0)).isEqualTo(49);
+        }
+        try (CpuEngine first = new CpuEngine(true);
+             AparapiFixedEngine second = new AparapiFixedEngine(AparapiFixedEngine.DeviceChoice.AUTO)) {
+            first.load(acausal);
+            second.load(acausal);
+            float[] out = new float[first.outputCount()];
+            for (int b = 0; b < 60; b++) {
+                first.step(in[b], out);
+            }
+            byte[] cp = new byte[first.checkpointBytes()];
+            assertThat(first.saveCheckpoint(cp)).isEqualTo(DecodeStatus.OK);
+            assertThat(second.restoreCheckpoint(cp)).isEqualTo(DecodeStatus.OK);
+            for (int b = 60; b < in.length; b++) {
+                assertThat(second.step(in[b], out)).isEqualTo(DecodeStatus.OK);
+                assertThat(out).as("after the handover, bin %d", b).containsExactly(want[b]);
+            }
+            second.reset();
+            assertThat(second.step(in[0], out)).isEqualTo(DecodeStatus.OK);
+            assertThat(out).as("after a reset").containsExactly(want[0]);
         }
     }
 
