@@ -8,6 +8,8 @@ import io.reflex.decoders.engine.EngineException;
 import io.reflex.decoders.engine.EngineFactory;
 import io.reflex.decoders.engine.EngineHealth;
 import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.lfads.LfadsMode;
+import io.reflex.decoders.lfads.LfadsStream;
 import io.reflex.decoders.snn.SnnDecoder;
 import java.util.Arrays;
 import java.util.Map;
@@ -23,9 +25,10 @@ import java.util.Set;
  * <p>Models: causal LFADS bundles with a controller; {@link #step} yields the factors, as {@code cpu} does by default;
  * {@link #trial} runs a whole window of 1 to {@code encod_seq_len} bins as {@code cpu} does for a causal bundle (its
  * own kernel instance, one launch per decoder step, the stream untouched); checkpoints {@code "LFS1"},
- * interchangeable with {@code cpu}. Refused at load with the reason: acausal bundles (their trials and sliding
- * windows are not on Aparapi yet) and SNN reservoirs (the LIF has no float path; it is integer only, so it runs on
- * {@code aparapi-fixed}).
+ * interchangeable with {@code cpu}. Acausal bundles run as {@code cpu} runs them: {@link #trial} over a window of 1 to
+ * {@code encod_seq_len} bins ({@link AparapiLfadsAcausalFloat}, one launch per trial) and {@link #step} in sliding
+ * mode (through {@link LfadsStream}, checkpoints {@code "LFW1"}). Refused at load with the reason: SNN reservoirs (the
+ * LIF has no float path; it is integer only, so it runs on {@code aparapi-fixed}).
  *
  * <p>Option {@code device}: {@code auto} (default: OpenCL when a device exists and the kernel translates, else JTP,
  * the reason kept in {@link #device()} and {@link #health()}), {@code opencl} (refuse to load without an OpenCL
@@ -41,6 +44,8 @@ public final class AparapiEngine implements Engine {
     private final AparapiFixedEngine.DeviceChoice choice;
     private AparapiLfadsFloat lfads;
     private AparapiLfadsFloat trials;
+    private AparapiLfadsAcausalFloat acausal;
+    private LfadsStream sliding;
     private float[] factors;
     private float[] logRates;
     private float[] trialFactors;
@@ -76,7 +81,16 @@ public final class AparapiEngine implements Engine {
 
     /** {@code "opencl"} or {@code "jtp"} for the loaded model, or null before a load. */
     public String executionMode() {
-        return lfads == null ? null : lfads.launcher().mode();
+        KernelLauncher l = launcher();
+        return l == null ? null : l.mode();
+    }
+
+    private KernelLauncher launcher() {
+        return lfads != null ? lfads.launcher() : acausal != null ? acausal.launcher() : null;
+    }
+
+    private LfadsDims dims() {
+        return lfads != null ? lfads.dims() : acausal != null ? acausal.dims() : null;
     }
 
     /** Why the engine is not on OpenCL (auto mode), or null. */
@@ -96,6 +110,16 @@ public final class AparapiEngine implements Engine {
         }
         if (!"lfads".equals(type)) {
             throw new EngineException(NAME + ": model_type '" + type + "' is not supported (lfads)");
+        }
+        LfadsDims declared;
+        try {
+            declared = LfadsDims.from(bundle);
+        } catch (RuntimeException e) {
+            throw new EngineException(NAME + ": " + e.getMessage(), e);
+        }
+        if (!declared.causal()) {
+            loadAcausal(bundle);
+            return;
         }
         AparapiEngines.Opened<AparapiLfadsFloat> opened = AparapiEngines.open(NAME, choice,
                 dev -> new AparapiLfadsFloat(bundle, dev));
@@ -124,6 +148,26 @@ public final class AparapiEngine implements Engine {
         health = AparapiEngines.loaded(l, note);
     }
 
+    private void loadAcausal(ModelBundle bundle) {
+        AparapiEngines.Opened<AparapiLfadsAcausalFloat> opened = AparapiEngines.open(NAME, choice,
+                dev -> new AparapiLfadsAcausalFloat(bundle, dev));
+        closeModel();
+        acausal = opened.stream();
+        sliding = new LfadsStream(acausal, LfadsMode.SLIDING);
+        LfadsDims dims = acausal.dims();
+        factors = new float[dims.facDim()];
+        logRates = new float[dims.readoutDim()];
+        trialFactors = new float[dims.reconSeqLen() * dims.facDim()];
+        trialLogRates = new float[dims.reconSeqLen() * dims.readoutDim()];
+        KernelLauncher l = acausal.launcher();
+        note = opened.note();
+        faults = 0;
+        device = AparapiEngines.describe(l, note, "LFADS acausal trial and sliding window (float32), "
+                + dims.dataDim() + " inputs, " + dims.facDim() + " factors, windows up to " + dims.encSeqLen()
+                + " bins");
+        health = AparapiEngines.loaded(l, note);
+    }
+
     private void closeModel() {
         if (lfads != null) {
             lfads.close();
@@ -133,31 +177,42 @@ public final class AparapiEngine implements Engine {
             trials.close();
             trials = null;
         }
+        if (acausal != null) {
+            acausal.close();
+            acausal = null;
+            sliding = null;
+        }
     }
 
     @Override
     public int inputCount() {
-        return lfads == null ? 0 : lfads.dims().dataDim();
+        return dims() == null ? 0 : dims().dataDim();
     }
 
     /** The factors of the LFADS model (what {@code cpu} yields by default). */
     @Override
     public int outputCount() {
-        return lfads == null ? 0 : lfads.dims().facDim();
+        return dims() == null ? 0 : dims().facDim();
     }
 
     @Override
     public int maxTrialBins() {
-        return lfads == null ? 0 : lfads.dims().encSeqLen();
+        return dims() == null ? 0 : dims().encSeqLen();
     }
 
     @Override
     public int trialSteps(int bins) {
-        return lfads == null ? 0 : lfads.trialSteps(bins);
+        if (lfads != null) {
+            return lfads.trialSteps(bins);
+        }
+        if (acausal == null || bins < 1 || bins > acausal.dims().encSeqLen()) {
+            return 0;
+        }
+        return bins + acausal.dims().reconSeqLen() - acausal.dims().encSeqLen();
     }
 
     private boolean ready() {
-        return !closed && lfads != null && health.healthy();
+        return !closed && dims() != null && health.healthy();
     }
 
     @Override
@@ -166,7 +221,7 @@ public final class AparapiEngine implements Engine {
             if (out != null) {
                 Arrays.fill(out, 0, Math.min(out.length, outputCount()), 0f);
             }
-            return lfads != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+            return dims() != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
         }
         if (out == null || out.length < factors.length) {
             if (out != null) {
@@ -174,11 +229,20 @@ public final class AparapiEngine implements Engine {
             }
             return DecodeStatus.INVALID_INPUT;
         }
-        int s = lfads.step(in, factors, logRates);
+        int s;
+        if (acausal != null) {
+            s = in == null || in.length < acausal.dims().dataDim() ? DecodeStatus.INVALID_INPUT
+                    : sliding.push(in, 0, factors, logRates);
+            if (s != DecodeStatus.OK) {
+                Arrays.fill(factors, 0f);
+            }
+        } else {
+            s = lfads.step(in, factors, logRates);
+        }
         System.arraycopy(factors, 0, out, 0, factors.length);
         if (s == DecodeStatus.ENGINE_FAULT) {
             faults++;
-            health = new EngineHealth(false, lfads.launcher().fault(), faults);
+            health = new EngineHealth(false, launcher().fault(), faults);
         }
         return s;
     }
@@ -189,7 +253,7 @@ public final class AparapiEngine implements Engine {
             if (out != null) {
                 Arrays.fill(out, 0f);
             }
-            return lfads != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+            return dims() != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
         }
         int steps = trialSteps(bins);
         int f = factors.length;
@@ -200,11 +264,13 @@ public final class AparapiEngine implements Engine {
             }
             return DecodeStatus.INVALID_INPUT;
         }
-        int s = trials.trial(window, bins, trialFactors, trialLogRates);
+        int s = acausal != null ? acausal.trial(window, bins, trialFactors, trialLogRates)
+                : trials.trial(window, bins, trialFactors, trialLogRates);
         System.arraycopy(trialFactors, 0, out, 0, steps * f);
         if (s == DecodeStatus.ENGINE_FAULT) {
             faults++;
-            health = new EngineHealth(false, trials.launcher().fault(), faults);
+            health = new EngineHealth(false, (acausal != null ? acausal.launcher() : trials.launcher()).fault(),
+                    faults);
         }
         return s;
     }
@@ -214,11 +280,14 @@ public final class AparapiEngine implements Engine {
         if (lfads != null) {
             lfads.reset();
         }
+        if (sliding != null) {
+            sliding.reset();
+        }
     }
 
     @Override
     public int checkpointBytes() {
-        return closed || lfads == null ? 0 : lfads.checkpointBytes();
+        return closed ? 0 : lfads != null ? lfads.checkpointBytes() : sliding != null ? sliding.checkpointBytes() : 0;
     }
 
     @Override
@@ -226,7 +295,7 @@ public final class AparapiEngine implements Engine {
         if (!ready()) {
             return DecodeStatus.NOT_READY;
         }
-        return switch (lfads.save(dst)) {
+        return switch (lfads != null ? lfads.save(dst) : sliding.save(dst)) {
             case OK -> DecodeStatus.OK;
             case BAD_VALUE -> DecodeStatus.NUMERIC_FAULT;
             default -> DecodeStatus.INVALID_INPUT;
@@ -238,7 +307,8 @@ public final class AparapiEngine implements Engine {
         if (!ready()) {
             return DecodeStatus.NOT_READY;
         }
-        return lfads.restore(src) == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
+        CheckpointStatus s = lfads != null ? lfads.restore(src) : sliding.restore(src);
+        return s == CheckpointStatus.OK ? DecodeStatus.OK : DecodeStatus.INVALID_INPUT;
     }
 
     @Override

@@ -60,7 +60,8 @@ final class AparapiLfadsFloat extends AparapiLfadsBase {
     private AparapiLfadsFloat(LfadsFloat32 reference, ModelBundle b, Device device, int streams) {
         super(reference.dims(), streams);
         if (!d.causal()) {
-            throw new IllegalArgumentException("only causal LFADS steps run on Aparapi yet; this bundle is not causal");
+            throw new IllegalArgumentException("the causal step needs a causal bundle (hyperparameter causal = true); "
+                    + "acausal trials run on AparapiLfadsAcausalFloat");
         }
         if (!d.hasController()) {
             throw new IllegalArgumentException("the causal step needs a model with a controller (con_dim > 0)");

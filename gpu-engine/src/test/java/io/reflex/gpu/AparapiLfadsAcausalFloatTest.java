@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.aparapi.device.Device;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.engine.CpuEngine;
+import io.reflex.decoders.engine.EngineChain;
+import io.reflex.decoders.engine.EngineSpec;
 import io.reflex.decoders.lfads.LfadsDims;
 import io.reflex.decoders.lfads.LfadsFloat32;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -115,5 +119,76 @@ class AparapiLfadsAcausalFloatTest {
         }
         assertThatThrownBy(() -> new AparapiLfadsAcausalFloat(AparapiLfadsBitExactTest.randomModel(rng, 0),
                 AparapiDevices.threadPool())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @Timeout(300)
+    void engineTrialsAndSlidingWindowsMatchCpuOnEveryDeviceChoiceAndFailOverToCpu() {
+        ModelBundle acausal = ModelBundle.fromResource("/models/lfads-lorenz-small.rbundle");
+        double[] worst = new double[1];
+        float[][] in = null;
+        float[][] want = null;
+        for (AparapiFixedEngine.DeviceChoice choice : AparapiFixedEngine.DeviceChoice.values()) {
+            if (choice == AparapiFixedEngine.DeviceChoice.OPENCL && AparapiDevices.probe().openCl() == null) {
+                continue;
+            }
+            try (CpuEngine ref = new CpuEngine(false); AparapiEngine e = new AparapiEngine(choice)) {
+                ref.load(acausal);
+                e.load(acausal);
+                assertThat(e.device()).contains("LFADS acausal trial and sliding window (float32)");
+                int t = ref.maxTrialBins();
+                assertThat(e.maxTrialBins()).isEqualTo(t);
+                for (int bins = 0; bins <= t + 1; bins++) {
+                    assertThat(e.trialSteps(bins)).isEqualTo(ref.trialSteps(bins));
+                }
+                assertThat(e.checkpointBytes()).isEqualTo(ref.checkpointBytes());
+                in = AparapiFixedEngineTest.lfadsCounts(t + 30, ref.inputCount(), 41);
+                want = new float[in.length][ref.outputCount()];
+                SplittableRandom rng = new SplittableRandom(choice.ordinal());
+                float[] out0 = new float[ref.trialSteps(t) * ref.outputCount()];
+                float[] out1 = new float[out0.length];
+                float[] s1 = new float[ref.outputCount()];
+                byte[] cp0 = new byte[ref.checkpointBytes()];
+                byte[] cp1 = new byte[cp0.length];
+                for (int b = 0; b < in.length; b++) {
+                    assertThat(ref.step(in[b], want[b])).isEqualTo(DecodeStatus.OK);
+                    assertThat(e.step(in[b], s1)).as("%s bin %d: %s", choice, b, e.health().detail())
+                            .isEqualTo(DecodeStatus.OK);
+                    close(s1, want[b], s1.length, worst, choice + " sliding bin " + b);
+                    if (b % 5 == 0) {
+                        int bins = b == 0 ? t : b == 5 ? 1 : rng.nextInt(1, t + 1);
+                        float[] window = new float[bins * ref.inputCount()];
+                        for (int k = 0; k < bins; k++) {
+                            System.arraycopy(in[(b + k) % in.length], 0, window, k * ref.inputCount(),
+                                    ref.inputCount());
+                        }
+                        assertThat(ref.trial(window, bins, out0)).isEqualTo(DecodeStatus.OK);
+                        assertThat(e.trial(window, bins, out1)).isEqualTo(DecodeStatus.OK);
+                        close(out1, out0, ref.trialSteps(bins) * ref.outputCount(), worst,
+                                choice + " trial of " + bins + " bins");
+                        assertThat(ref.saveCheckpoint(cp0)).isEqualTo(DecodeStatus.OK);
+                        assertThat(e.saveCheckpoint(cp1)).isEqualTo(DecodeStatus.OK);
+                        assertThat(cp1).as("%s LFW1 checkpoint after bin %d", choice, b).isEqualTo(cp0);
+                    }
+                }
+                assertThat(e.trial(new float[(t + 1) * ref.inputCount()], t + 1, out1))
+                        .isEqualTo(DecodeStatus.INVALID_INPUT);
+                assertThat(e.health().healthy()).isTrue();
+            }
+        }
+        try (EngineChain chain = EngineChain.create(List.of(
+                EngineSpec.of(AparapiEngine.NAME).withFaultAtStep(50), EngineSpec.of("cpu")))) {
+            chain.load(acausal);
+            assertThat(chain.statuses().get(0).usable()).isTrue();
+            float[] out = new float[chain.outputCount()];
+            for (int b = 0; b < in.length; b++) {
+                assertThat(chain.step(in[b], out)).as("bin %d", b).isEqualTo(DecodeStatus.OK);
+                close(out, want[b], out.length, worst, "chain bin " + b);
+            }
+            assertThat(chain.failovers()).isEqualTo(1);
+            assertThat(chain.coldTakeovers()).isZero();
+            assertThat(chain.served(0)).isEqualTo(49);
+        }
+        System.out.println("aparapi engine, acausal Lorenz: worst |a - b| / max(1, |b|) against cpu = " + worst[0]);
     }
 }
