@@ -54,7 +54,7 @@ import java.util.Map;
  * operator actions and watchdog trips, not recomputable from the frames); then the deadline and the input's age; then
  * the envelope, whose history only accepted commands enter, as in the controller. A recorded command is judged at its
  * recorded time (the controller's clock reading when it judged it, bounded by the policy's reading and the emit
- * stamp), a proposal with no record at the policy's reading. Nothing is tolerant.
+ * stamp), a proposal with no record at the policy's reading. No verdict is tolerated.
  *
  * <p><b>Matching.</b> A proposal and a recorded command match when their input times are equal (one bin, one input
  * time). A command refused at the send check after being journaled as accepted is recorded twice under one sequence:
