@@ -26,12 +26,14 @@ class ReplayStimTest {
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     static void recordADemoRunWithStimulation() throws Exception {
-        // Deadline, watchdog and input-age bounds at a second, as in StimDemoCliTest: on a busy 2-core machine a frame
-        // delayed while the decoder is fitted would otherwise latch a fault and the run would stimulate little. A
-        // fault latched all the same (exit 3) is journaled and replayed like the rest.
+        // Deadline, watchdog, input-age and stimulator-link bounds at a second, as in StimDemoCliTest: on a busy 2-core
+        // machine a frame delayed while the decoder is fitted, or a link heartbeat delayed past the simulated
+        // stimulator's 300 ms default (it closes the link: a driver fault), would otherwise latch a fault and the run
+        // would stimulate little or not at all. A fault latched all the same (exit 3) is journaled and replayed like
+        // the rest.
         Path cfg = Files.writeString(shared.resolve("stim.json"),
                 "{\"stim\": {\"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000, \"maxInputAgeMs\": 1000,"
-                        + " \"threshold\": 0.02, \"hysteresis\": 0.005, \"refractoryMs\": 100,"
+                        + " \"linkHeartbeatTimeoutMs\": 1000, \"ackTimeoutMs\": 1000, \"threshold\": 0.02, \"hysteresis\": 0.005, \"refractoryMs\": 100,"
                         + " \"maxTriggersPerSecond\": 5}}");
         Object[] r = CliRunner.run("demo", "--stim", "--seconds", "8", "--calibration-seconds", "3", "--channels",
                 "16", "--deadline-us", "1000000", "--config", cfg.toString(), "--json", "--quiet", "--journal-dir",
@@ -40,7 +42,7 @@ class ReplayStimTest {
         JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
         run = Path.of(j.get("journal").asText());
         stim = Path.of(j.get("stim_journal").asText());
-        assertThat(j.get("stim_issued").asLong()).as("the demo stimulated").isPositive();
+        assertThat(j.get("stim_issued").asLong()).as("the demo stimulated: %s", j).isPositive();
     }
 
     private static JsonNode json(Object[] r) throws Exception {
@@ -155,14 +157,15 @@ class ReplayStimTest {
         // state 1 (vy above vx) held for 2 bins fires a train; the same relaxed bounds as the threshold run
         String stimJson = "{\"stim\": {\"policy\": \"state-train\", \"stateCount\": 2, \"targetState\": 1,"
                 + " \"dwellBins\": 2, \"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000,"
-                + " \"maxInputAgeMs\": 1000, \"refractoryMs\": 100, \"maxTriggersPerSecond\": 5}}";
+                + " \"maxInputAgeMs\": 1000, \"linkHeartbeatTimeoutMs\": 1000, \"ackTimeoutMs\": 1000,"
+                + " \"refractoryMs\": 100, \"maxTriggersPerSecond\": 5}}";
         Path cfg = Files.writeString(dir.resolve("state.json"), stimJson);
         Object[] r = CliRunner.run("demo", "--stim", "--seconds", "8", "--calibration-seconds", "3", "--channels",
                 "16", "--deadline-us", "1000000", "--config", cfg.toString(), "--json", "--quiet", "--journal-dir",
                 dir.resolve("journal").toString());
         assertThat(r[0]).as("stderr: %s", r[2]).isIn(0, StimRun.EXIT_STIM_FAULT);
         JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
-        assertThat(j.get("stim_issued").asLong()).as("the state policy fired").isPositive();
+        assertThat(j.get("stim_issued").asLong()).as("the state policy fired: %s", j).isPositive();
         Object[] t = CliRunner.run("replay", j.get("journal").asText(), "--json");
         assertThat(t[0]).as("stderr: %s", t[2]).isEqualTo(0);
         JsonNode s = json(t);
