@@ -42,7 +42,8 @@ import picocli.CommandLine.Parameters;
                 + " verdicts by input time.",
             "Exit: 0 done (with the run's own decoder: every compared output identical); 1 the run's own decoder did"
                 + " not reproduce the recorded outputs (a mismatch, or nothing to compare), or a recorded"
-                + " stimulation command was not recomputed or its verdict differs; 2 the journal or the"
+                + " stimulation command was not recomputed, its verdict differs or its recorded clock reading lies"
+                + " outside its frame's stamps; 2 the journal or the"
                 + " decoder cannot be used, or the journal is damaged (a tail that cannot be read or a file cut short"
                 + " after reporting what was replayed before it)."})
 final class ReplayCommand implements Callable<Integer> {
@@ -178,7 +179,8 @@ final class ReplayCommand implements Callable<Integer> {
         if (r.stim != null && !r.stim.agrees()) {
             stderr.println("reflex replay: the recomputed stimulation decisions differ from the recorded ones ("
                     + r.stim.recordedNotRecomputed + " recorded commands not recomputed, " + r.stim.verdictMismatches
-                    + " verdicts differ; first: " + r.stim.firstMismatch + ")");
+                    + " verdicts differ, " + r.stim.clockOutsideStamps + " live clock readings outside their frame's"
+                    + " stamps; first: " + r.stim.firstMismatch + ")");
             return EXIT_MISMATCH;
         }
         return 0;
@@ -212,7 +214,6 @@ final class ReplayCommand implements Callable<Integer> {
                 .put("proposals_after_stop", s.proposalsAfterStop)
                 .put("recorded_not_recomputed", s.recordedNotRecomputed)
                 .put("verdict_mismatches", s.verdictMismatches)
-                .put("timing_tolerated", s.timingTolerated)
                 .put("limiter_timing_tolerated", s.limiterTimingTolerated)
                 .put("refused_at_send", s.refusedAtSend)
                 .put("verdicts", verdicts)

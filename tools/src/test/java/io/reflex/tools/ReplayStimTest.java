@@ -3,7 +3,9 @@ package io.reflex.tools;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.reflex.runtime.session.StimReplay;
 import io.reflex.runtime.stim.ChronicleStimJournal;
+import io.reflex.runtime.stim.StimConfig;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimVerdict;
 import java.nio.file.Files;
@@ -24,12 +26,14 @@ class ReplayStimTest {
     @BeforeAll
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     static void recordADemoRunWithStimulation() throws Exception {
-        // Deadline, watchdog and input-age bounds at a second, as in StimDemoCliTest: on a busy 2-core machine a frame
-        // delayed while the decoder is fitted would otherwise latch a fault and the run would stimulate little. A
-        // fault latched all the same (exit 3) is journaled and replayed like the rest.
+        // Deadline, watchdog, input-age and stimulator-link bounds at a second, as in StimDemoCliTest: on a busy 2-core
+        // machine a frame delayed while the decoder is fitted, or a link heartbeat delayed past the simulated
+        // stimulator's 300 ms default (it closes the link: a driver fault), would otherwise latch a fault and the run
+        // would stimulate little or not at all. A fault latched all the same (exit 3) is journaled and replayed like
+        // the rest.
         Path cfg = Files.writeString(shared.resolve("stim.json"),
                 "{\"stim\": {\"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000, \"maxInputAgeMs\": 1000,"
-                        + " \"threshold\": 0.02, \"hysteresis\": 0.005, \"refractoryMs\": 100,"
+                        + " \"linkHeartbeatTimeoutMs\": 1000, \"ackTimeoutMs\": 1000, \"threshold\": 0.02, \"hysteresis\": 0.005, \"refractoryMs\": 100,"
                         + " \"maxTriggersPerSecond\": 5}}");
         Object[] r = CliRunner.run("demo", "--stim", "--seconds", "8", "--calibration-seconds", "3", "--channels",
                 "16", "--deadline-us", "1000000", "--config", cfg.toString(), "--json", "--quiet", "--journal-dir",
@@ -38,7 +42,7 @@ class ReplayStimTest {
         JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
         run = Path.of(j.get("journal").asText());
         stim = Path.of(j.get("stim_journal").asText());
-        assertThat(j.get("stim_issued").asLong()).as("the demo stimulated").isPositive();
+        assertThat(j.get("stim_issued").asLong()).as("the demo stimulated: %s", j).isPositive();
     }
 
     private static JsonNode json(Object[] r) throws Exception {
@@ -54,7 +58,7 @@ class ReplayStimTest {
         assertThat(s.fieldNames()).toIterable().containsExactly("replayed", "stim_journal", "policy", "threshold",
                 "threshold_overridden", "recorded_commands", "evaluated_frames", "arming_frames", "proposals",
                 "matched", "proposals_not_recorded", "proposals_after_stop", "recorded_not_recomputed",
-                "verdict_mismatches", "timing_tolerated", "limiter_timing_tolerated", "refused_at_send", "verdicts",
+                "verdict_mismatches", "limiter_timing_tolerated", "refused_at_send", "verdicts",
                 "max_trigger_offset_us", "policy_clock_after_decode_us", "policy_clock_before_emit_us",
                 "policy_clock_outside_stamps", "first_mismatch", "agrees", "tail_fault");
         assertThat(s.get("replayed").asBoolean()).isTrue();
@@ -139,5 +143,50 @@ class ReplayStimTest {
         Object[] m = CliRunner.run("replay", plain.toString(), "--stim", dir.resolve("none").toString());
         assertThat(m[0]).isEqualTo(2);
         assertThat((String) m[2]).contains("no stimulation journal directory at");
+    }
+
+    /**
+     * A run whose policy fires trains on a decoded state (the larger of vx, vy): its decisions recomputed as well,
+     * every recorded command matched. Its state entries can fall a refractory period (5 bins) after a train, where
+     * the live limiter's decision hung on its clock reading; the replay runs the policy on the recorded reading
+     * ({@code StimReplayTest}), so no command is left to a tolerance. A policy changed by one bin of dwell is caught.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aStateTrainRunIsRecomputedToo(@TempDir Path dir) throws Exception {
+        // state 1 (vy above vx) held for 2 bins fires a train; the same relaxed bounds as the threshold run
+        String stimJson = "{\"stim\": {\"policy\": \"state-train\", \"stateCount\": 2, \"targetState\": 1,"
+                + " \"dwellBins\": 2, \"heartbeatTimeoutUs\": 1000000, \"decoderTimeoutUs\": 1000000,"
+                + " \"maxInputAgeMs\": 1000, \"linkHeartbeatTimeoutMs\": 1000, \"ackTimeoutMs\": 1000,"
+                + " \"refractoryMs\": 100, \"maxTriggersPerSecond\": 5}}";
+        Path cfg = Files.writeString(dir.resolve("state.json"), stimJson);
+        Object[] r = CliRunner.run("demo", "--stim", "--seconds", "8", "--calibration-seconds", "3", "--channels",
+                "16", "--deadline-us", "1000000", "--config", cfg.toString(), "--json", "--quiet", "--journal-dir",
+                dir.resolve("journal").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isIn(0, StimRun.EXIT_STIM_FAULT);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("stim_issued").asLong()).as("the state policy fired: %s", j).isPositive();
+        Object[] t = CliRunner.run("replay", j.get("journal").asText(), "--json");
+        assertThat(t[0]).as("stderr: %s", t[2]).isEqualTo(0);
+        JsonNode s = json(t);
+        System.out.println("replay stim (state-train): " + s);
+        assertThat(s.get("policy").asText()).isEqualTo("state-train");
+        long recorded = s.get("recorded_commands").asLong();
+        assertThat(recorded).isPositive();
+        assertThat(s.get("matched").asLong()).as("%s", s).isEqualTo(recorded);
+        assertThat(s.get("recorded_not_recomputed").asLong()).isZero();
+        assertThat(s.get("verdict_mismatches").asLong()).isZero();
+        assertThat(s.get("proposals_not_recorded").asLong()).isZero();
+        assertThat(s.get("policy_clock_outside_stamps").asLong()).isZero();
+        assertThat(s.get("max_trigger_offset_us").asDouble()).isZero();
+        assertThat(s.get("agrees").asBoolean()).isTrue();
+
+        // the same journals replayed with a dwell of 3 bins instead of 2: the trains the run made are not recomputed
+        StimConfig three = StimReplay.config(Json.mapper().readTree("{\"config\": " + stimJson + "}"));
+        three.dwellBins = 3;
+        StimReplay.Result changed = StimReplay.replay(Path.of(j.get("journal").asText()),
+                Path.of(j.get("stim_journal").asText()), three, null);
+        assertThat(changed.recordedNotRecomputed).isPositive();
+        assertThat(changed.agrees()).isFalse();
     }
 }

@@ -35,17 +35,26 @@ import java.util.Map;
  * <p><b>Which frames.</b> As {@code StimStage.emit}: a fresh decode (decode OK, not the safe output, decoder
  * generation &gt; 0) of a frame that did not miss its deadline, except the frame that armed (or tried to): the frame
  * during whose emit stage (between its recorded decode and emit stamps) the journal recorded an {@code armed} or
- * {@code arm-refused} event. The policy's clock is the frame's recorded emit stamp
- * ({@code stampNs[Stage.EMIT]}), taken right after the sinks ran, so a few microseconds after the live policy's
- * clock reading; the difference is measured on every matched command ({@link Result#maxTriggerOffsetNs}).
+ * {@code arm-refused} event.
+ *
+ * <p><b>The policy's clock.</b> The live policy read the clock once per frame, somewhere between the frame's decode
+ * and emit stamps, and its decisions (the rate limiter's refractory period and window, the trigger time) depend on
+ * that reading. Where it proposed, the reading is recorded exactly: the command's trigger time minus the lead. So on a
+ * frame with a recorded command the policy runs on that reading (bounded by the stamps; a reading outside them is a
+ * disagreement, {@link Result#clockOutsideStamps}), and the limiter's history is the live one; on any other frame it
+ * runs on the decode stamp, the earliest reading. A limiter refusal there that a reading up to the emit stamp would
+ * have allowed agrees with the record (no command) and is counted ({@link Result#limiterTimingTolerated}); a policy
+ * that proposes on the decode stamp would have proposed on any later reading (the limiter never refuses a later
+ * reading where it allowed an earlier one), so a missing record there is a real difference. A recorded command the
+ * policy does not propose on its own recorded reading is never tolerated.
  *
  * <p><b>Verdicts.</b> Each proposal (its input time the bin's acquisition time, as the stage sets it) is judged in the
  * controller's order: a latched fault ({@code fault_latched}) or a disarmed controller ({@code not_armed}) as the
  * stimulation journal's events before the matching recorded command say (arming, disarming, faults and resets are
  * operator actions and watchdog trips, not recomputable from the frames); then the deadline and the input's age; then
- * the envelope, whose history only accepted commands enter, as in the controller. The live deadline and age checks
- * read the clock somewhere between the frame's decode and emit stamps: when the bound falls inside that bracket the
- * record cannot tell, and the recorded verdict is taken ({@link Result#timingTolerated}). Nothing else is tolerant.
+ * the envelope, whose history only accepted commands enter, as in the controller. A recorded command is judged at its
+ * recorded time (the controller's clock reading when it judged it, bounded by the policy's reading and the emit
+ * stamp), a proposal with no record at the policy's reading. No verdict is tolerated.
  *
  * <p><b>Matching.</b> A proposal and a recorded command match when their input times are equal (one bin, one input
  * time). A command refused at the send check after being journaled as accepted is recorded twice under one sequence:
@@ -79,35 +88,43 @@ public final class StimReplay {
         public long proposalsNotRecorded;
         public long recordedNotRecomputed;
         public long verdictMismatches;
-        /** Matched commands whose verdict was taken from the record because the live clock reading was in doubt. */
-        public long timingTolerated;
         /** Recorded commands journaled accepted, then refused at the send-time age check. */
         public long refusedAtSend;
         /** Recomputed verdicts by name. */
         public Map<String, Long> verdicts = new java.util.TreeMap<>();
         /** The first disagreement, in words, or null. */
         public String firstMismatch;
-        /** Largest |recomputed - recorded| trigger time over matched commands, ns (the policy clock's offset). */
+        /**
+         * Largest |recomputed - recorded| trigger time over matched commands, ns: 0 unless a live clock reading lay
+         * outside the frame's stamps (the policy runs on the recorded reading).
+         */
         public long maxTriggerOffsetNs;
         /** Over matched commands: the most the live policy's clock read after the frame's decode stamp, ns. */
         public long maxAfterDecodeNs = -1;
         /** Over matched commands: the most the live policy's clock read before the frame's emit stamp, ns. */
         public long maxBeforeEmitNs = -1;
         /**
-         * Rate-limiter decisions (refractory period, triggers per window) that the frames' stamps cannot settle: the
-         * live policy's clock lay somewhere in [decode stamp, emit stamp], and the limiter's bound fell inside the
-         * resulting range. A recorded command missing there, or a proposal with no record there, is counted here and
-         * not as a disagreement.
+         * Frames with no recorded command on which the rate limiter (refractory period, triggers per window) refused
+         * at the decode stamp but would have allowed at the emit stamp: the live clock reading lay in between, and
+         * the record (no command) says the live limiter refused. Not a disagreement: the policy's state after such a
+         * refusal does not depend on the reading. A recorded command is never counted here.
          */
         public long limiterTimingTolerated;
-        /** Matched commands whose live policy clock (trigger time - lead) lay outside [decode, emit stamp]. */
+        /**
+         * Recorded commands whose live policy clock (trigger time - lead) or judged time lay outside the frame's
+         * [decode stamp, emit stamp]: the replay bounds it by the stamps; any makes {@link #agrees()} false.
+         */
         public long clockOutsideStamps;
         /** Why the stimulation journal's reading stopped early, or null. */
         public String tailFault;
 
-        /** True when every recorded command was recomputed with its recorded verdict. */
+        /**
+         * True when every recorded command was recomputed, from a live clock reading the frame's stamps allow, with
+         * its recorded verdict.
+         */
         public boolean agrees() {
-            return recordedNotRecomputed == 0 && verdictMismatches == 0 && tailFault == null;
+            return recordedNotRecomputed == 0 && verdictMismatches == 0 && clockOutsideStamps == 0
+                    && tailFault == null;
         }
     }
 
@@ -251,13 +268,7 @@ public final class StimReplay {
 
         RateLimiter limiter = policy instanceof ThresholdPolicy t ? t.limiter()
                 : policy instanceof StateTrainPolicy st ? st.limiter() : null;
-        long refractoryNs = cfg.refractoryMs * 1_000_000L;
-        long windowNs = 1_000_000_000L;
-        int perWindow = cfg.maxTriggersPerSecond;
         long leadNs = cfg.leadUs * 1_000L;
-        // the replay's latest proposals, newest first: {decode stamp, emit stamp} of their frames
-        ArrayDeque<long[]> fired = new ArrayDeque<>();
-        java.util.Set<Long> inDoubt = new java.util.HashSet<>();
         StimCommand cmd = new StimCommand();
         int decode = Stage.DECODE.ordinal();
         int emit = Stage.EMIT.ordinal();
@@ -277,8 +288,6 @@ public final class StimReplay {
                 }
                 long fromNs = rec.stampNs[decode];
                 long nowNs = rec.stampNs[emit];
-                // the live policy read the clock between these two stamps; the decode stamp is the nearer one
-                long policyNs = fromNs;
                 if (within(armTimes, fromNs, nowNs)) {
                     r.armingFrames++;
                     continue;
@@ -286,32 +295,39 @@ public final class StimReplay {
                 r.evaluatedFrames++;
                 double acq = rec.acquisitionTimeS;
                 long inputNs = Double.isFinite(acq) && acq > 0 ? Math.round(acq * 1e9) : StimCommand.NO_INPUT_TIME;
+                ArrayDeque<Recorded> q = byInput.get(inputNs);
+                Recorded match = q == null ? null : q.peek();
+                // The live policy read the clock once, between the decode and emit stamps. Where it proposed, the
+                // recorded trigger time minus the lead is that reading, exactly: the policy runs on it, so its
+                // limiter's history is the live one (bounded by the stamps: a reading outside them is not believed).
+                // Elsewhere the earliest reading, the decode stamp.
+                long policyNs = fromNs;
+                if (match != null) {
+                    long liveNs = match.triggerTimeNs - leadNs;
+                    policyNs = Math.min(Math.max(liveNs, fromNs), nowNs);
+                    if (liveNs != policyNs) {
+                        r.clockOutsideStamps++;
+                        mismatch(r, "frame " + rec.sequence + ", command " + match.sequence + ": the live policy's"
+                                + " clock (trigger time - lead) lies outside the frame's decode and emit stamps");
+                    }
+                }
                 long refractoryBefore = limiter == null ? 0 : limiter.refusedRefractory();
                 long rateBefore = limiter == null ? 0 : limiter.refusedRate();
                 if (!policy.evaluate(policyNs, rec.output, rec.outputCount, cmd)) {
-                    // refused by the limiter on the decode-stamp clock: could the live clock, later by up to the
-                    // bracket, have passed the bound?
-                    if (limiter != null && ((limiter.refusedRefractory() != refractoryBefore
-                            && nowNs - earliest(fired, 1) >= refractoryNs)
-                            || (limiter.refusedRate() != rateBefore && nowNs - earliest(fired, perWindow)
-                            >= windowNs))) {
-                        inDoubt.add(inputNs);
+                    // No record and refused by the limiter at the decode stamp, allowed at the emit stamp: the live
+                    // reading lay in between and the record says it was refused (the policy's state is the same
+                    // either way). A recorded command the policy did not propose is never tolerated.
+                    if (match == null && limiter != null && (limiter.refusedRefractory() != refractoryBefore
+                            || limiter.refusedRate() != rateBefore) && limiter.allows(nowNs)) {
+                        r.limiterTimingTolerated++;
                     }
                     continue;
                 }
                 r.proposals++;
-                // allowed on the decode-stamp clock: could the live clock (this frame's read as late as its emit
-                // stamp, the previous proposals' as early as their decode stamps) have been refused?
-                boolean doubtful = limiter != null && ((fired.size() >= 1
-                        && fromNs - latest(fired, 1) < refractoryNs)
-                        || (fired.size() >= perWindow && fromNs - latest(fired, perWindow) < windowNs));
-                fired.addFirst(new long[] {fromNs, nowNs});
-                if (fired.size() > Math.max(1, perWindow)) {
-                    fired.removeLast();
+                if (match != null) {
+                    q.poll();
                 }
                 cmd.inputTimeNs(inputNs);
-                ArrayDeque<Recorded> q = byInput.get(inputNs);
-                Recorded match = q == null ? null : q.poll();
                 while (eventIdx < events.size() && events.get(eventIdx).timeNs <= policyNs) {
                     int e = events.get(eventIdx++).event;
                     armed = e == StimEvent.ARMED || (armed && e != StimEvent.DISARMED && e != StimEvent.FAULT);
@@ -319,22 +335,26 @@ public final class StimReplay {
                 }
                 boolean isArmed = match != null ? match.armed : armed;
                 boolean isFaulted = match != null ? match.faulted : faulted;
+                // The controller judged a recorded command at its recorded time (bounded by the policy's reading
+                // and the emit stamp); a proposal with no record at the policy's reading.
+                long judgedNs = policyNs;
+                if (match != null) {
+                    judgedNs = Math.min(Math.max(match.timeNs, policyNs), nowNs);
+                    if (judgedNs != match.timeNs) {
+                        r.clockOutsideStamps++;
+                        mismatch(r, "frame " + rec.sequence + ", command " + match.sequence + ": judged at "
+                                + match.timeNs + " ns, outside the policy's reading and the frame's emit stamp");
+                    }
+                }
                 int verdict;
                 if (isFaulted) {
                     verdict = StimVerdict.FAULT_LATCHED;
                 } else if (!isArmed) {
                     verdict = StimVerdict.NOT_ARMED;
                 } else {
-                    int late = timing(rec.deadlineNs, inputNs, maxInputAgeNs, nowNs);
-                    int early = timing(rec.deadlineNs, inputNs, maxInputAgeNs, fromNs);
-                    if (late != early && match != null && (match.verdict == late || match.verdict == early)) {
-                        r.timingTolerated++;
-                        verdict = match.verdict;
-                    } else {
-                        verdict = early;
-                    }
+                    verdict = timing(rec.deadlineNs, inputNs, maxInputAgeNs, judgedNs);
                     if (verdict == StimVerdict.ACCEPTED) {
-                        verdict = envelope.check(cmd, policyNs);
+                        verdict = envelope.check(cmd, judgedNs);
                         if (verdict == StimVerdict.ACCEPTED) {
                             envelope.commit(cmd);
                         }
@@ -342,9 +362,7 @@ public final class StimReplay {
                 }
                 r.verdicts.merge(StimVerdict.name(verdict), 1L, Long::sum);
                 if (match == null) {
-                    if (doubtful) {
-                        r.limiterTimingTolerated++;
-                    } else if (policyNs >= stoppedAtNs) {
+                    if (policyNs >= stoppedAtNs) {
                         r.proposalsAfterStop++;
                     } else {
                         r.proposalsNotRecorded++;
@@ -360,9 +378,6 @@ public final class StimReplay {
                 long livePolicyNs = match.triggerTimeNs - leadNs;
                 r.maxAfterDecodeNs = Math.max(r.maxAfterDecodeNs, livePolicyNs - fromNs);
                 r.maxBeforeEmitNs = Math.max(r.maxBeforeEmitNs, nowNs - livePolicyNs);
-                if (livePolicyNs < fromNs || livePolicyNs > nowNs) {
-                    r.clockOutsideStamps++;
-                }
                 if (verdict != match.verdict) {
                     r.verdictMismatches++;
                     mismatch(r, "frame " + rec.sequence + ", command " + match.sequence + ": recorded "
@@ -373,9 +388,7 @@ public final class StimReplay {
             throw new IllegalArgumentException("journal " + runDir + " cannot be read: " + e.getMessage());
         }
         for (Recorded rec : recorded) {
-            if (!rec.matched && inDoubt.contains(rec.inputTimeNs)) {
-                r.limiterTimingTolerated++;
-            } else if (!rec.matched) {
+            if (!rec.matched) {
                 r.recordedNotRecomputed++;
                 mismatch(r, "command " + rec.sequence + " (input time " + rec.inputTimeNs + " ns, "
                         + StimVerdict.name(rec.verdict) + ") was not recomputed");
@@ -400,26 +413,6 @@ public final class StimReplay {
             return StimVerdict.STALE_INPUT;
         }
         return StimVerdict.ACCEPTED;
-    }
-
-    /** The earliest the live clock may have read at the {@code k}-th latest proposal (its decode stamp). */
-    private static long earliest(ArrayDeque<long[]> fired, int k) {
-        return nth(fired, k, 0);
-    }
-
-    /** The latest the live clock may have read at the {@code k}-th latest proposal (its emit stamp). */
-    private static long latest(ArrayDeque<long[]> fired, int k) {
-        return nth(fired, k, 1);
-    }
-
-    private static long nth(ArrayDeque<long[]> fired, int k, int which) {
-        int i = 1;
-        for (long[] f : fired) {
-            if (i++ == k) {
-                return f[which];
-            }
-        }
-        return Long.MIN_VALUE / 2;
     }
 
     /** Whether a sorted array holds a value in [from, to]. */

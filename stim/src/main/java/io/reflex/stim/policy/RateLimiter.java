@@ -54,6 +54,18 @@ public final class RateLimiter {
         return true;
     }
 
+    /**
+     * Whether {@link #tryAcquire} at {@code nowNs} would allow a trigger, without recording anything (a replay asks
+     * this at the latest clock reading a frame allows). Later readings are never refused where an earlier one was
+     * allowed.
+     */
+    public boolean allows(long nowNs) {
+        if (lastNs != Long.MIN_VALUE && nowNs - lastNs < refractoryNs) {
+            return false;
+        }
+        return count < times.length || nowNs - times[head] >= windowNs;
+    }
+
     /** Triggers refused by the refractory period. */
     public long refusedRefractory() {
         return refusedRefractory;

@@ -112,4 +112,22 @@ class PolicyTest {
         assertThatThrownBy(() -> new ThresholdPolicy.Context().threshold(Float.NaN).template(template()).conclude())
                 .hasMessageContaining("threshold must be finite");
     }
+
+    @Test
+    void rateLimiterAllowsAnswersAsTryAcquireWithoutRecording() {
+        RateLimiter r = new RateLimiter(100 * MS, 2, 1000 * MS);
+        assertThat(r.allows(0)).isTrue();
+        assertThat(r.allows(0)).as("nothing recorded by allows").isTrue();
+        assertThat(r.tryAcquire(0)).isTrue();
+        assertThat(r.allows(100 * MS - 1)).isFalse();
+        assertThat(r.allows(100 * MS)).isTrue();
+        assertThat(r.refusedRefractory()).as("allows counts nothing").isZero();
+        assertThat(r.tryAcquire(100 * MS)).isTrue();
+        // two in the window: refused until the first leaves it, later readings never refused where earlier allowed
+        assertThat(r.allows(999 * MS)).isFalse();
+        assertThat(r.tryAcquire(999 * MS)).isFalse();
+        assertThat(r.allows(1000 * MS)).isTrue();
+        assertThat(r.allows(1500 * MS)).isTrue();
+        assertThat(r.tryAcquire(1000 * MS)).isTrue();
+    }
 }
