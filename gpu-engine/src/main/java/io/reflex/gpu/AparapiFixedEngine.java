@@ -24,13 +24,14 @@ import java.util.Set;
  *
  * <p>Models: SNN reservoirs ({@code model_type} {@code snn}; {@link #step} as {@code cpu-fixed}: one bin of counts in,
  * the N traces / 2^16 out; checkpoints {@code "SNS1"}) and causal LFADS bundles ({@link #step} is the causal step of
- * FIXED_POINT.md §6, yielding the factors as {@code cpu-fixed} does by default; checkpoints {@code "LFS1"}). So
+ * FIXED_POINT.md §6, yielding the factors as {@code cpu-fixed} does by default; checkpoints {@code "LFS1"};
+ * {@link #trial} runs a whole window of 1 to {@code encod_seq_len} bins as {@code cpu-fixed} does for a causal
+ * bundle, on its own kernel instance, one launch per decoder step, so a trial leaves the stream alone). So
  * failover to and from any fixed engine is bumpless. Acausal LFADS bundles run as {@code cpu-fixed} runs them:
  * {@link #trial} over a window of 1 to {@code encod_seq_len} bins ({@link AparapiLfadsAcausal}, one launch per
  * trial) and {@link #step} in sliding mode (the last {@code encod_seq_len} bins rerun every bin, through
  * {@link LfadsStream} as {@code cpu-fixed} does; checkpoints {@code "LFW1"}), yielding the factors. Not yet on
- * Aparapi: trials of causal bundles through this API ({@link #maxTrialBins()} is 0 for them), other outputs than the
- * factors.
+ * Aparapi: other outputs than the factors.
  *
  * <p>Option {@code device}: {@code auto} (default: OpenCL when a device exists and the kernel translates, else JTP,
  * the reason kept in {@link #device()} and {@link #health()}), {@code opencl} (refuse to load without an OpenCL
@@ -62,6 +63,7 @@ public final class AparapiFixedEngine implements Engine {
     private final DeviceChoice choice;
     private AparapiSnn snn;
     private AparapiLfads lfads;
+    private AparapiLfads trials;
     private AparapiLfadsAcausal acausal;
     private LfadsStream sliding;
     private float[] trialFactors;
@@ -131,10 +133,22 @@ public final class AparapiFixedEngine implements Engine {
             LfadsFixed.CausalExport model = golden.causalExport();
             AparapiEngines.Opened<AparapiLfads> next = AparapiEngines.open(NAME, choice,
                     dev -> new AparapiLfads(model, dev));
+            AparapiLfads nextTrials;
+            try {
+                // trials run on their own instance (same device) so that a trial leaves the stream's state alone
+                nextTrials = new AparapiLfads(model, AparapiEngines.sameDevice(next.stream().launcher()));
+            } catch (RuntimeException e) {
+                next.stream().close();
+                throw new EngineException(NAME + ": " + e.getMessage(), e);
+            }
             closeModel();
             lfads = next.stream();
-            lfadsFactors = new float[model.dims().facDim()];
-            lfadsLogRates = new float[model.dims().readoutDim()];
+            trials = nextTrials;
+            LfadsDims d = model.dims();
+            lfadsFactors = new float[d.facDim()];
+            lfadsLogRates = new float[d.readoutDim()];
+            trialFactors = new float[d.reconSeqLen() * d.facDim()];
+            trialLogRates = new float[d.reconSeqLen() * d.readoutDim()];
             describe(lfads.launcher(), next.note(), "LFADS causal step (fixed point), " + model.dims().dataDim() + " inputs, "
                     + model.dims().facDim() + " factors");
             return;
@@ -175,6 +189,10 @@ public final class AparapiFixedEngine implements Engine {
             lfads.close();
             lfads = null;
         }
+        if (trials != null) {
+            trials.close();
+            trials = null;
+        }
         if (acausal != null) {
             acausal.close();
             acausal = null;
@@ -207,10 +225,11 @@ public final class AparapiFixedEngine implements Engine {
                 : acausal != null ? acausal.dims().facDim() : 0;
     }
 
-    /** {@code encod_seq_len} of an acausal LFADS model; 0 otherwise (no trials on Aparapi for the others yet). */
+    /** {@code encod_seq_len} of an LFADS model (causal or acausal); 0 for an SNN (no trials, as {@code cpu-fixed}). */
     @Override
     public int maxTrialBins() {
-        return acausal == null || closed ? 0 : acausal.dims().encSeqLen();
+        LfadsDims d = lfadsDims();
+        return d == null || closed ? 0 : d.encSeqLen();
     }
 
     @Override
@@ -218,7 +237,12 @@ public final class AparapiFixedEngine implements Engine {
         if (bins < 1 || bins > maxTrialBins()) {
             return 0;
         }
-        return bins + acausal.dims().reconSeqLen() - acausal.dims().encSeqLen();
+        LfadsDims d = lfadsDims();
+        return bins + d.reconSeqLen() - d.encSeqLen();
+    }
+
+    private LfadsDims lfadsDims() {
+        return lfads != null ? lfads.dims() : acausal != null ? acausal.dims() : null;
     }
 
     private boolean loaded() {
@@ -264,8 +288,10 @@ public final class AparapiFixedEngine implements Engine {
     }
 
     /**
-     * A whole window of an acausal LFADS model, as {@code cpu-fixed}'s trial: {@code out} receives the factors of
-     * every decoder step. For other models INVALID_INPUT (no trials on Aparapi through this API yet).
+     * A whole window of an LFADS model, as {@code cpu-fixed}'s trial: {@code out} receives the factors of every
+     * decoder step. A causal bundle's trial runs on the engine's second kernel instance (learned initial states, the
+     * bins as causal steps, then forward predictions), so the live stream continues as if no trial had run. For an
+     * SNN INVALID_INPUT (no trials, as {@code cpu-fixed}).
      */
     @Override
     public int trial(float[] window, int bins, float[] out) {
@@ -284,12 +310,14 @@ public final class AparapiFixedEngine implements Engine {
             }
             return DecodeStatus.INVALID_INPUT;
         }
-        int s = acausal.trial(window, bins, trialFactors, trialLogRates);
+        int s = acausal != null ? acausal.trial(window, bins, trialFactors, trialLogRates)
+                : trials.trial(window, bins, trialFactors, trialLogRates);
         if (s != DecodeStatus.OK) {
             Arrays.fill(out, 0, steps * f, 0f);
             if (s == DecodeStatus.ENGINE_FAULT) {
                 faults++;
-                health = new EngineHealth(false, acausal.launcher().fault(), faults);
+                health = new EngineHealth(false, (acausal != null ? acausal.launcher() : trials.launcher()).fault(),
+                        faults);
             }
             return s;
         }

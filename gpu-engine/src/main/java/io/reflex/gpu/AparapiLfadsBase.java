@@ -240,6 +240,46 @@ abstract class AparapiLfadsBase implements AutoCloseable {
     }
 
     /**
+     * A whole trial of a causal model on stream 0, as {@code LfadsFixed#trial} / {@code LfadsFloat32#trial} runs one:
+     * the stream restarts from the learned initial states, the {@code trialBins} bins run as causal steps and the
+     * remaining decoder steps as forward predictions. The stream's state is the trial's afterwards (the engines keep
+     * a separate instance for trials, so a trial leaves their live stream alone). One launch per decoder step.
+     *
+     * @param factors  receives {@code [steps][facDim]}
+     * @param logRates receives {@code [steps][readoutDim]}
+     * @return OK; INVALID_INPUT (outputs zeroed, state unchanged) for a window outside [1, encod_seq_len], short
+     *         arrays or an invalid count; NUMERIC_FAULT (outputs zeroed) for a non-finite log-rate; ENGINE_FAULT
+     *         (outputs zeroed) when a launch failed or ran elsewhere
+     */
+    final int trial(float[] counts, int trialBins, float[] factors, float[] logRates) {
+        int steps = trialSteps(trialBins);
+        int dd = d.dataDim();
+        if (steps == 0 || counts == null || factors == null || logRates == null
+                || counts.length < (long) trialBins * dd || factors.length < (long) steps * d.facDim()
+                || logRates.length < (long) steps * d.readoutDim() || !Counts.allValid(counts, 0, trialBins * dd)) {
+            zero(factors);
+            zero(logRates);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        bins = 0;
+        for (int t = 0; t < steps; t++) {
+            boolean input = t < trialBins;
+            if (input) {
+                loadCounts(0, counts, t * dd);
+            }
+            int s = launchStep(input) != KernelLauncher.OK ? DecodeStatus.ENGINE_FAULT
+                    : readOutputs(0, factors, t * d.facDim(), logRates, t * d.readoutDim()) ? DecodeStatus.OK
+                    : DecodeStatus.NUMERIC_FAULT;
+            if (s != DecodeStatus.OK) {
+                zero(factors);
+                zero(logRates);
+                return s;
+            }
+        }
+        return DecodeStatus.OK;
+    }
+
+    /**
      * A batch of whole trials of a causal model, each as {@code LfadsFixed#trial} / {@code LfadsFloat32#trial} runs
      * one: every stream restarts from the learned initial states, the {@code trialBins} bins of its counts
      * ({@code counts[s]}, {@code [trialBins][dataDim]}) run as causal steps and the remaining decoder steps as forward
@@ -333,12 +373,16 @@ abstract class AparapiLfadsBase implements AutoCloseable {
         zero(logRates);
     }
 
+    private static void zero(float[] a) {
+        if (a != null) {
+            Arrays.fill(a, 0f);
+        }
+    }
+
     private static void zero(float[][] a) {
         if (a != null) {
             for (float[] v : a) {
-                if (v != null) {
-                    Arrays.fill(v, 0f);
-                }
+                zero(v);
             }
         }
     }

@@ -225,40 +225,6 @@ final class AparapiLfadsFloat extends AparapiLfadsBase {
         return DecodeStatus.OK;
     }
 
-    /**
-     * A whole trial of a causal model, as {@link LfadsFloat32#trial}: the stream restarts from the learned initial
-     * states, the {@code bins} bins run as causal steps and the remaining decoder steps as forward predictions. The
-     * stream's state is the trial's afterwards (the engine keeps a separate instance for trials). One launch per step.
-     *
-     * @return OK; INVALID_INPUT (outputs zeroed) for a window outside [1, encod_seq_len], short arrays or an invalid
-     *         count; NUMERIC_FAULT for a non-finite log-rate; ENGINE_FAULT when a launch failed or ran elsewhere
-     */
-    int trial(float[] counts, int trialBins, float[] factors, float[] logRates) {
-        int steps = trialSteps(trialBins);
-        int dd = d.dataDim();
-        if (steps == 0 || counts == null || factors == null || logRates == null
-                || counts.length < (long) trialBins * dd || factors.length < (long) steps * d.facDim()
-                || logRates.length < (long) steps * d.readoutDim() || !Counts.allValid(counts, 0, trialBins * dd)) {
-            if (factors != null) {
-                Arrays.fill(factors, 0f);
-            }
-            if (logRates != null) {
-                Arrays.fill(logRates, 0f);
-            }
-            return DecodeStatus.INVALID_INPUT;
-        }
-        bins = 0;
-        for (int t = 0; t < steps; t++) {
-            int s = advance(counts, t * dd, t < trialBins, factors, t * d.facDim(), logRates, t * d.readoutDim());
-            if (s != DecodeStatus.OK) {
-                Arrays.fill(factors, 0f);
-                Arrays.fill(logRates, 0f);
-                return s;
-            }
-        }
-        return DecodeStatus.OK;
-    }
-
     @Override
     boolean put(byte[] dst, int offset, int memOff, int n) {
         return LfadsCheckpoint.putQ12(dst, offset, k.mem, memOff, n);
