@@ -9,12 +9,13 @@ front end (CAR, band-pass 250-5000 Hz, threshold crossings at -4.5 RMS), a Kalma
 block, for RUN seconds live; then stop the source and read the daemon's summary. The daemon runs at nice NICE (default
 -10, as config/reflex.service runs it), the source at the default 0.
 
-A run holds when the daemon lost nothing and missed nothing: dropped, not_taken_in, deadline_misses, safe_outputs,
-source outages and inlet_dropped all 0, and it completed.
+A run holds when the daemon lost nothing and missed nothing in its live phase: dropped, not_taken_in,
+deadline_misses, safe_outputs, source outages and inlet_dropped_live all 0, and it completed (inlet_dropped, the
+whole run's, calibration and fit included, is reported beside it).
 
 Prints one JSON object: runs [{channels, holds, frames, dropped, not_taken_in, deadline_misses, safe_outputs,
-inlet_dropped, samples, outages, longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999,
-max}, velocity_r2, load1_before, load1_after, seconds}], highest_holding (the largest channel count that held, or
+inlet_dropped, inlet_dropped_live, fit_ms, samples, outages, longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999,
+max}, velocity_r2, load1_before, load1_after, seconds, stderr_tail (the daemon's last 12 progress lines)}], highest_holding (the largest channel count that held, or
 null), config (the settings common to every run), started, host_cpus.
 
 usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
@@ -90,6 +91,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, journal_dir,
         "deadline_misses": d["deadline_misses"],
         "safe_outputs": d["safe_outputs"],
         "inlet_dropped": src.get("inlet_dropped"),
+        "inlet_dropped_live": src.get("inlet_dropped_live"),
+        "fit_ms": d.get("fit_ms"),
         "samples": src.get("samples"),
         "outages": src.get("outages"),
         "longest_gap_ms": src.get("longest_gap_ms"),
@@ -101,10 +104,11 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, journal_dir,
         "load1_before": round(load_before, 2),
         "load1_after": round(load_after, 2),
         "seconds": round(elapsed, 1),
+        "stderr_tail": daemon.stderr.splitlines()[-12:],
     }
     run["holds"] = (daemon.returncode == 0 and d["ending"] == "completed" and d["dropped"] == 0
                     and d["not_taken_in"] == 0 and d["deadline_misses"] == 0 and d["safe_outputs"] == 0
-                    and src.get("inlet_dropped") == 0 and src.get("outages") == 0
+                    and src.get("inlet_dropped_live") == 0 and src.get("outages") == 0
                     and (not jdir or d.get("journal_frames_not_written") == 0))
     return run
 

@@ -19,7 +19,8 @@ final class LabJson {
         if (s != null) {
             o.put("source", Json.object().put("outages", s.outages).put("reconnects", s.reconnects)
                     .put("longest_gap_ms", Math.round(s.longestGapMs * 10) / 10.0).put("outage_ms", s.outageMs)
-                    .put("samples", s.samples).put("inlet_dropped", s.inletDropped));
+                    .put("samples", s.samples).put("inlet_dropped", s.inletDropped)
+                    .put("inlet_dropped_live", s.inletDroppedLive));
         }
         LabStreams.KinematicsFigures k = r.kinematics;
         if (k != null) {

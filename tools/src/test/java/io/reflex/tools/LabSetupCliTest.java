@@ -141,6 +141,7 @@ class LabSetupCliTest {
         assertThat(source.get("longest_gap_ms").asDouble()).isPositive();
         assertThat(source.get("samples").asLong()).isPositive();
         assertThat(source.get("inlet_dropped").asLong()).isZero();
+        assertThat(source.get("inlet_dropped_live").asLong()).isZero();
         JsonNode kin = j.get("kinematics");
         assertThat(kin.get("stream").asText()).isEqualTo(task);
         assertThat(kin.get("samples").asLong()).isPositive();

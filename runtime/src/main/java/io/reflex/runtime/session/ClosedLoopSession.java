@@ -658,6 +658,7 @@ public final class ClosedLoopSession {
             gcTime0 = gcTime(gcs);
             alloc0 = allocated(pipeline.threads());
             base = counterBase(counters);
+            lab.liveStarted();
             liveStartNs = System.nanoTime();
             pipeline.installDecoder(live);
             current = live;

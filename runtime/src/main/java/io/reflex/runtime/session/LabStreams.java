@@ -45,6 +45,8 @@ public final class LabStreams implements AutoCloseable {
         public long samples;
         /** Samples the inlet's buffer discarded because they were not pulled in time (-1: the backend does not count). */
         public long inletDropped;
+        /** Of those, the ones discarded in the live phase (-1: the backend does not count, or no live phase). */
+        public long inletDroppedLive = -1;
     }
 
     /** The pairing of neural bins with the kinematics stream: {@code kinematics} in reports (whole run). */
@@ -261,6 +263,16 @@ public final class LabStreams implements AutoCloseable {
     }
 
     /** Adds the figures of the parts in use to {@code report}; after the pipeline stopped. */
+    /** The inlet's discarded samples when the live phase began (-1 before it, or uncounted). */
+    private long inletDroppedAtLive = -1;
+
+    /** Marks the start of the live phase, for the live figures. */
+    void liveStarted() {
+        if (lslSource != null) {
+            inletDroppedAtLive = lslSource.inletDropped();
+        }
+    }
+
     void report(SessionReport report) {
         if (lslSource != null) {
             SourceFigures s = new SourceFigures();
@@ -270,6 +282,7 @@ public final class LabStreams implements AutoCloseable {
             s.outageMs = outageMs;
             s.samples = lslSource.pulled();
             s.inletDropped = lslSource.inletDropped();
+            s.inletDroppedLive = inletDroppedAtLive < 0 || s.inletDropped < 0 ? -1 : s.inletDropped - inletDroppedAtLive;
             report.lslSource = s;
         }
         if (kinematics != null) {
