@@ -7,6 +7,11 @@ public final class JavaLsl implements LslBackend {
     private final LslConfig config;
     private final LslErrorHandler errors;
 
+    /** The network and buffer settings this backend was made with. */
+    public LslConfig config() {
+        return config;
+    }
+
     public JavaLsl(LslConfig config, LslErrorHandler errors) {
         this.config = config.conclude();
         this.errors = errors;

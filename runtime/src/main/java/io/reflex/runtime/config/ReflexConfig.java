@@ -192,6 +192,12 @@ public final class ReflexConfig {
         /** Silence of the stream longer than this is reported and counted as an outage, ms. */
         public double outageMs = 1000;
         /**
+         * Most memory each inlet's receive buffer may take, MiB (Java backend): the buffer holds the samples that
+         * arrived and were not pulled yet, and drops the oldest (counted) when full; at 1,024 int16 channels and
+         * 30 kHz, 64 MiB is about half a second.
+         */
+        public int bufferMiB = 64;
+        /**
          * The task's kinematics as a separate LSL stream (docs/lab-setup.md); null (the default): the neural
          * stream carries them in channels labelled vx, vy.
          */
@@ -528,6 +534,7 @@ public final class ReflexConfig {
                     "auto")));
             Check.present("source.lsl.network", source.lsl.network, "loopback, default or an lsl_api.cfg path");
             Check.range("source.lsl.resolveTimeoutS", source.lsl.resolveTimeoutS, 0.1, 3_600);
+            Check.range("source.lsl.bufferMiB", source.lsl.bufferMiB, 1, 4_096);
         }
         LabStreamsConfig.validate(this);
         Check.present("source.broadband", source.broadband, "an object");

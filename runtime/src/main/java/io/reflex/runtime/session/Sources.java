@@ -31,10 +31,11 @@ public final class Sources {
         LslConfig net;
         try {
             net = switch (c.network) {
-                case "loopback" -> LslConfig.loopback().conclude();
-                case "default" -> LslConfig.fromEnvironment().conclude();
-                default -> LslConfig.load(java.nio.file.Path.of(c.network)).conclude();
+                case "loopback" -> LslConfig.loopback();
+                case "default" -> LslConfig.fromEnvironment();
+                default -> LslConfig.load(java.nio.file.Path.of(c.network));
             };
+            net = net.inletMaxBufferBytes((long) c.bufferMiB << 20).conclude();
         } catch (IllegalArgumentException e) {
             throw new ConfigException("source.lsl.network", e.getMessage());
         }

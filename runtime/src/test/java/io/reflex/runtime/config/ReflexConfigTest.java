@@ -74,6 +74,7 @@ class ReflexConfigTest {
             {"control":{"telemetryMaxClients":0}}       | control.telemetryMaxClients: 0 is not allowed; expected an integer in [1, 10000]
             {"source":{"broadband":{"noiseUv":-1}}}     | source.broadband.noiseUv: -1.0 is not allowed
             {"source":{"broadband":{"spikeMinUv":50,"spikeMaxUv":40}}} | source.broadband.spikeMaxUv: 40.0 is not allowed
+            {"source":{"lsl":{"name":"a","bufferMiB":0}, "type":"lsl"}} | source.lsl.bufferMiB: 0 is not allowed
             {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, telemetryChannels, telemetryHz, telemetryMaxClients, tokenFile]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {

@@ -89,6 +89,17 @@ class LslSampleSourceTest {
     }
 
     @Test
+    void theInletBufferBoundComesFromTheConfig() {
+        io.reflex.runtime.config.ReflexConfig.LslSourceConfig c = new io.reflex.runtime.config.ReflexConfig.LslSourceConfig();
+        c.network = "loopback";
+        assertThat(((JavaLsl) io.reflex.runtime.session.Sources.lslBackend(c)).config().inletMaxBufferBytes())
+                .isEqualTo(64L << 20);
+        c.bufferMiB = 256;
+        assertThat(((JavaLsl) io.reflex.runtime.session.Sources.lslBackend(c)).config().inletMaxBufferBytes())
+                .isEqualTo(256L << 20);
+    }
+
+    @Test
     void selectorNeedsSomethingToSelectBy() {
         assertThatThrownBy(() -> new LslSampleSource.Selector().predicate()).hasMessageContaining("name, type or source_id");
         assertThat(new LslSampleSource.Selector().name("a").type("b").sourceId("c").predicate())
