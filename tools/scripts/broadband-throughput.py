@@ -19,7 +19,12 @@ max}, velocity_r2, load1_before, load1_after, seconds, stderr_tail (the daemon's
 null), config (the settings common to every run), started, host_cpus.
 
 usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
-                               [--journal DIR]
+                               [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...]
+
+--fifo PRIO runs the daemon under SCHED_FIFO at that priority (chrt -f; root or CAP_SYS_NICE) instead of nice.
+
+--set overrides one key of the daemon's config (dotted path, JSON value), e.g. --set source.lsl.bufferMiB=256
+--set pipeline.topology='"single"'; the overrides are in the output's config.
 """
 import argparse
 import json
@@ -50,12 +55,23 @@ def pick(h):
     return {k: h[k] for k in ("p50", "p99", "p999", "max")}
 
 
-def one_run(reflex, channels, seconds, calibration, loop, niceness, journal_dir, work):
+def override(cfg, sets):
+    for item in sets:
+        path, _, value = item.partition("=")
+        node = cfg
+        keys = path.split(".")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = json.loads(value)
+    return cfg
+
+
+def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journal_dir, sets, work):
     name = "bb%d-%d" % (channels, os.getpid())
     cfg_path = os.path.join(work, "bb%d.json" % channels)
     jdir = os.path.join(journal_dir, "ch%d" % channels) if journal_dir else None
     with open(cfg_path, "w") as f:
-        json.dump(config(channels, name, seconds, calibration, jdir), f)
+        json.dump(override(config(channels, name, seconds, calibration, jdir), sets), f)
     src_err = open(os.path.join(work, "source%d.err" % channels), "w+")
     source = subprocess.Popen([reflex, "source", "--loopback", "--broadband", "--int16", "--channels", str(channels),
                                "--chunk-samples", "30", "--loop-seconds", str(loop), "--name", name, "--json"],
@@ -71,7 +87,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, journal_dir,
         time.sleep(0.2)
     load_before = os.getloadavg()[0]
     t0 = time.time()
-    daemon = subprocess.run(["nice", "-n", str(niceness), reflex, "daemon", "--json", "--config", cfg_path], capture_output=True, text=True,
+    prefix = ["chrt", "-f", str(fifo)] if fifo else ["nice", "-n", str(niceness)]
+    daemon = subprocess.run(prefix + [reflex, "daemon", "--json", "--config", cfg_path], capture_output=True, text=True,
                             timeout=seconds + calibration + 600)
     elapsed = time.time() - t0
     load_after = os.getloadavg()[0]
@@ -121,19 +138,22 @@ def main():
     ap.add_argument("--calibration", type=float, default=10)
     ap.add_argument("--loop", type=float, default=6.4)
     ap.add_argument("--nice", type=int, default=-10)
+    ap.add_argument("--fifo", type=int, default=0)
     ap.add_argument("--journal", default=None)
+    ap.add_argument("--set", action="append", default=[])
     a = ap.parse_args()
     counts = [int(c) for c in a.channels.split(",")]
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     runs = []
     with tempfile.TemporaryDirectory() as work:
         for n in counts:
-            runs.append(one_run(a.reflex, n, a.seconds, a.calibration, a.loop, a.nice, a.journal, work))
+            runs.append(one_run(a.reflex, n, a.seconds, a.calibration, a.loop, a.nice, a.fifo, a.journal, a.set, work))
     holding = [r["channels"] for r in runs if r["holds"]]
     print(json.dumps({"runs": runs, "highest_holding": max(holding) if holding else None,
                       "config": {"rate_hz": 30000, "chunk_samples": 30, "format": "int16", "bin_us": 1000,
                                  "deadline_us": 1000, "live_seconds": a.seconds, "calibration_seconds": a.calibration,
-                                 "loop_seconds": a.loop, "daemon_nice": a.nice,
+                                 "loop_seconds": a.loop, "daemon_nice": None if a.fifo else a.nice,
+                                 "daemon_fifo_priority": a.fifo or None, "overrides": a.set,
                                  "journal": a.journal is not None},
                       "started": started, "host_cpus": os.cpu_count()}))
 
