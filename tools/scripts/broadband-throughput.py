@@ -116,6 +116,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
         "features_us": pick(d["stage_latency_us"]["features"]),
         "latency_us": pick(d["latency_us"]),
         "velocity_r2": d.get("velocity_r2"),
+        "gc_count": d.get("gc_count"),
+        "gc_time_ms": d.get("gc_time_ms"),
         "journal_frames": d.get("journal_frames"),
         "journal_frames_not_written": d.get("journal_frames_not_written"),
         "load1_before": round(load_before, 2),
