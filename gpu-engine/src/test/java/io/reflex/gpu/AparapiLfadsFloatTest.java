@@ -32,9 +32,19 @@ import org.junit.jupiter.api.Timeout;
  * hit) plus the shipped Lorenz and center-out causal models, 100 steps each with random counts, a fifth of the bins
  * huge (up to 60,000: saturated gates), i.e. 1,200 steps per device, on the OpenCL device and on the Java thread
  * pool. The two streams run side by side over all 100 steps (no resynchronisation), so drift counts too.
+ *
+ * <p>Whole trials ({@link #trialsWithinToleranceOnOpenClAndJavaThreadPool}) are held to the same rule, except the
+ * stress trials whose every bin holds up to 60,000 counts: those are held to {@link #HUGE_TOL}. Their first-layer sums
+ * add terms of some 10^4 and cancel, so one rounding of such a term (an ulp near 10^-3) moves the result by far more
+ * than 1e-4 of its value; a device that fuses multiply-adds (NVIDIA's OpenCL compiler does: its PTX assembler
+ * contracts {@code a·b + c} even across statements) rounds those terms differently from Java. Measured on an NVIDIA
+ * H200 (docs/benchmarks.md, "Aparapi on a GPU"): 1.07e-4 on one such trial of the center-out model. On
+ * PoCL's CPU device and on the Java thread pool the difference is 0.
  */
 class AparapiLfadsFloatTest {
     static final double TOL = 1e-4;
+    /** Tolerance for trials of huge counts (up to 60,000 in every bin), in the same form as {@link #TOL}. */
+    static final double HUGE_TOL = 1e-3;
     static final int STEPS = 100;
     static final String[] SHIPPED = {"/models/lfads-lorenz-causal.rbundle", "/models/lfads-centerout-causal.rbundle"};
 
@@ -42,17 +52,29 @@ class AparapiLfadsFloatTest {
     static double worst;
 
     static boolean close(float a, float b) {
-        return Math.abs((double) a - b) <= TOL * Math.max(1.0, Math.abs((double) b));
+        return close(a, b, TOL);
+    }
+
+    static boolean close(float a, float b, double tol) {
+        return Math.abs((double) a - b) <= tol * Math.max(1.0, Math.abs((double) b));
     }
 
     static void assertClose(float[] got, float[] want, String what) {
+        assertClose(got, want, what, TOL);
+    }
+
+    /** Checks {@code |a − b| <= tol · max(1, |b|)} element by element and returns the largest ratio seen. */
+    static double assertClose(float[] got, float[] want, String what, double tol) {
+        double w = 0;
         for (int i = 0; i < want.length; i++) {
-            worst = Math.max(worst, Math.abs((double) got[i] - want[i]) / Math.max(1.0, Math.abs((double) want[i])));
-            if (!close(got[i], want[i])) {
+            w = Math.max(w, Math.abs((double) got[i] - want[i]) / Math.max(1.0, Math.abs((double) want[i])));
+            if (!close(got[i], want[i], tol)) {
                 throw new AssertionError(what + " [" + i + "]: aparapi " + got[i] + " vs cpu " + want[i]
-                        + " (|a-b| = " + Math.abs((double) got[i] - want[i]) + " > 1e-4*max(1,|b|))");
+                        + " (|a-b| = " + Math.abs((double) got[i] - want[i]) + " > " + tol + "*max(1,|b|))");
             }
         }
+        worst = Math.max(worst, w);
+        return w;
     }
 
     @Test
@@ -140,7 +162,8 @@ class AparapiLfadsFloatTest {
         Device[] devices = openCl ? new Device[] {AparapiDevices.threadPool(), AparapiDevices.probe().openCl()}
                 : new Device[] {AparapiDevices.threadPool()};
         for (Device device : devices) {
-            worst = 0;
+            double worstRealistic = 0;
+            double worstHuge = 0;
             SplittableRandom rng = new SplittableRandom(0x4F10A7);
             int trials = 0;
             int predictionSteps = 0;
@@ -164,8 +187,16 @@ class AparapiLfadsFloatTest {
                         assertThat(ref.trial(x, bins, f0, l0)).isEqualTo(DecodeStatus.OK);
                         assertThat(gpu.trial(x, bins, f1, l1)).as("%s", gpu.launcher().fault())
                                 .isEqualTo(DecodeStatus.OK);
-                        assertClose(f1, f0, AparapiDevices.describe(device) + " trial factors, model " + mdl + " trial " + n);
-                        assertClose(l1, l0, "trial log-rates, model " + mdl + " trial " + n);
+                        double tol = huge ? HUGE_TOL : TOL;
+                        double w = Math.max(
+                                assertClose(f1, f0, AparapiDevices.describe(device) + " trial factors, model " + mdl
+                                        + " trial " + n + (huge ? " (huge counts)" : ""), tol),
+                                assertClose(l1, l0, "trial log-rates, model " + mdl + " trial " + n, tol));
+                        if (huge) {
+                            worstHuge = Math.max(worstHuge, w);
+                        } else {
+                            worstRealistic = Math.max(worstRealistic, w);
+                        }
                         trials++;
                         predictionSteps += steps - bins;
                     }
@@ -173,7 +204,8 @@ class AparapiLfadsFloatTest {
             }
             assertThat(predictionSteps).as("forward-prediction steps").isGreaterThan(50);
             System.out.println("aparapi float LFADS trials on " + AparapiDevices.describe(device) + ": " + trials
-                    + " trials (" + predictionSteps + " prediction steps) within 1e-4*max(1,|cpu|), worst " + worst
+                    + " trials (" + predictionSteps + " prediction steps) within 1e-4*max(1,|cpu|), worst "
+                    + worstRealistic + "; huge-count trials within 1e-3*max(1,|cpu|), worst " + worstHuge
                     + (openCl ? "" : "; OpenCL skipped: " + AparapiDevices.probe().reason()));
         }
     }
