@@ -362,8 +362,9 @@ public final class SnnDecoder implements TrainableDecoder {
 
         /**
          * Reservoir size in [{@link #MIN_NEURONS}, {@link #MAX_NEURONS}]. Every engine and format takes the largest
-         * (decoders/SNN.md §4); above 4,096 the readout fit is the cost: its normal equations take 8·N² bytes (2 GiB
-         * at 16,384) and the Cholesky factorisation grows with N³.
+         * (decoders/SNN.md §4); above 4,096 the readout fit is the cost: it holds 16·N² bytes (4 GiB at 16,384;
+         * refused when the heap is smaller, {@link RidgeReadout#systemBytes}) and its Cholesky factorisation grows
+         * with N³.
          */
         public Context neuronCount(int value) {
             neuronCount = value;

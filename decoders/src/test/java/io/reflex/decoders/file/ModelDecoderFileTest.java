@@ -141,7 +141,7 @@ class ModelDecoderFileTest {
 
     /**
      * The largest SNN decoder (16,384 neurons, {@code SnnDecoder.Context.MAX_NEURONS}) fits the format: a readout of
-     * 2 × 16,384 weights (set, not fitted: a ridge fit of that size needs 2 GiB) round-trips and decodes bit for bit.
+     * 2 × 16,384 weights (set, not fitted: a ridge fit of that size needs 4 GiB) round-trips and decodes bit for bit.
      */
     @Test
     void theLargestSnnDecoderRoundTripsAndDecodesBitForBit() {

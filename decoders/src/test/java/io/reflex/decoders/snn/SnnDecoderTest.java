@@ -168,7 +168,7 @@ class SnnDecoderTest {
     /**
      * The largest reservoir (16,384 neurons) through the formats and {@code cpu-fixed}: the reservoir bundle survives
      * its ZIP bytes, runs a few bins on the engine, and its {@code "SNS1"} checkpoint (24 + 4·(4N + N/32) bytes)
-     * restores bit for bit into a second engine. The readout fit is left out (8·N² bytes of normal equations).
+     * restores bit for bit into a second engine. The readout fit is left out (16·N² bytes, 4 GiB).
      */
     @Test
     void largestReservoirRunsOnCpuFixedAndCheckpoints() {
