@@ -24,8 +24,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One bin (engine step) of the fixed-point models on {@code aparapi-fixed}, on the OpenCL device (PoCL's CPU device
  * in CI; a GPU where there is one) and on Aparapi's Java thread pool, beside {@code cpu-fixed} in the same run: the
- * causal LFADS step of the Lorenz demo model (70 inputs), and the SNN tick of a bin (20 ticks) at 1,024 and 4,096
- * neurons (96 inputs; 4,096 is the most the SNN decoder builds). The outputs are bit-identical across the three (the tests prove it); this measures their cost.
+ * causal LFADS step of the Lorenz demo model (70 inputs), and the SNN ticks of a bin (20 ticks) at 1,024, 4,096 and
+ * 16,384 neurons (96 inputs, the SNN decoder's reservoir recipe; 16,384 is the most it builds). The outputs are
+ * bit-identical across the three (the tests prove it); this measures their cost.
  *
  * <p>Model {@code lfads-lorenz-float32}: the same Lorenz causal step in float32, where the engine names stand for the
  * float32 engines: {@code cpu-fixed} runs {@code cpu}, {@code aparapi-opencl} and {@code aparapi-jtp} run
@@ -41,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AparapiStepBenchmark {
     static final int BINS = 256;
 
-    @Param({"lfads-lorenz", "lfads-lorenz-float32", "snn-1024", "snn-4096"})
+    @Param({"lfads-lorenz", "lfads-lorenz-float32", "snn-1024", "snn-4096", "snn-16384"})
     String model;
 
     @Param({"cpu-fixed", "aparapi-opencl", "aparapi-jtp"})

@@ -123,7 +123,8 @@ public final class Decoders {
                 checkKeys("snn", opts, SNN_OPTIONS);
                 final SnnDecoder.Context ctx = new SnnDecoder.Context().inputCount(channels)
                         .outputCount(intOption(opts, "outputs", 2, 1, 16))
-                        .neuronCount(intOption(opts, "neurons", 512, 256, 4096))
+                        .neuronCount(intOption(opts, "neurons", 512, SnnDecoder.Context.MIN_NEURONS,
+                                SnnDecoder.Context.MAX_NEURONS))
                         .binTicks(intOption(opts, "bin_ticks", 20, 1, 1000))
                         .filterShift(intOption(opts, "filter_shift", 5, 1, 12))
                         .seed(intOption(opts, "seed", 1, 0, Integer.MAX_VALUE));

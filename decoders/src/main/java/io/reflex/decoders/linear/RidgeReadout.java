@@ -55,12 +55,17 @@ public final class RidgeReadout {
      * @param y       rows × q targets, row-major
      * @param lambda  relative penalty ≥ 0, or NaN to choose it by blocked cross-validation (or {@link #DEFAULT_LAMBDA}
      *                above {@link #CV_MAX_FEATURES} features)
-     * @throws IllegalArgumentException when the rows are too few to cross-validate or the system is singular
+     * @throws IllegalArgumentException when the rows are too few to cross-validate, the system is singular, or its
+     *                                  normal equations do not fit the JVM's heap limit ({@link #systemBytes})
      */
     public static Fit fit(double[] x, double[] y, int rows, int p, int q, double lambda) {
         if (rows < 1 || p < 1 || q < 1 || x.length < (long) rows * p || y.length < (long) rows * q) {
             throw new IllegalArgumentException("ridge fit needs rows, p, q >= 1 and arrays of rows·p and rows·q values;"
                 + " got rows " + rows + ", p " + p + ", q " + q + ", x " + x.length + ", y " + y.length);
+        }
+        String tooBig = heapMisfit(p, Runtime.getRuntime().maxMemory());
+        if (tooBig != null) {
+            throw new IllegalArgumentException(tooBig);
         }
         if (!(Double.isNaN(lambda) || lambda >= 0 && Double.isFinite(lambda))) {
             throw new IllegalArgumentException("ridge lambda must be >= 0 or NaN (cross-validated), got " + lambda);
@@ -94,6 +99,28 @@ public final class RidgeReadout {
             lambda = bestLambda;
         }
         return solve(normal(x, y, rows, 0, 0, p, q), lambda);
+    }
+
+    /**
+     * Bytes of the two p × p double matrices a fit holds at once (the normal equations and the copy that is
+     * factorised): 16·p², 4 GiB for a 16,384-neuron reservoir.
+     */
+    public static long systemBytes(int p) {
+        return 16L * p * p;
+    }
+
+    /** Null when a fit over {@code p} features fits a heap limit of {@code maxHeapBytes}, else why not. */
+    static String heapMisfit(int p, long maxHeapBytes) {
+        if ((long) p * p > Integer.MAX_VALUE - 8) {
+            return "a ridge fit over " + p + " features is too large (at most 46,340 features)";
+        }
+        long need = systemBytes(p);
+        if (need > maxHeapBytes) {
+            return "a ridge fit over " + p + " features needs " + (need >> 20) + " MiB for its normal equations; the"
+                + " JVM's heap limit is " + (maxHeapBytes >> 20) + " MiB (raise -Xmx or fit fewer features, e.g. a"
+                + " smaller reservoir)";
+        }
+        return null;
     }
 
     /** Squared error summed over outputs and rows {@code [from, to)}. */

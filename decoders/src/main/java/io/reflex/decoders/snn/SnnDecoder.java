@@ -327,6 +327,11 @@ public final class SnnDecoder implements TrainableDecoder {
 
     /** Configuration of an {@link SnnDecoder}: fluent setters, defaults here, {@link #conclude()} validates. */
     public static final class Context {
+        /** Smallest reservoir. */
+        public static final int MIN_NEURONS = 256;
+        /** Largest reservoir (issue #16's 16,384: 32 recurrent synapses per neuron keep it sparse). */
+        public static final int MAX_NEURONS = 16_384;
+
         private int inputCount = -1;
         private int outputCount = 2;
         private int neuronCount = 512;
@@ -355,7 +360,12 @@ public final class SnnDecoder implements TrainableDecoder {
             return this;
         }
 
-        /** Reservoir size in [256, 4096]. */
+        /**
+         * Reservoir size in [{@link #MIN_NEURONS}, {@link #MAX_NEURONS}]. Every engine and format takes the largest
+         * (decoders/SNN.md §4); above 4,096 the readout fit is the cost: it holds 16·N² bytes (4 GiB at 16,384;
+         * refused when the heap is smaller, {@link RidgeReadout#systemBytes}) and its Cholesky factorisation grows
+         * with N³.
+         */
         public Context neuronCount(int value) {
             neuronCount = value;
             return this;
@@ -432,8 +442,9 @@ public final class SnnDecoder implements TrainableDecoder {
             if (outputCount < 1 || outputCount > 64) {
                 throw new IllegalArgumentException("outputCount must be in [1, 64], got " + outputCount);
             }
-            if (neuronCount < 256 || neuronCount > 4096) {
-                throw new IllegalArgumentException("neuronCount must be in [256, 4096], got " + neuronCount);
+            if (neuronCount < MIN_NEURONS || neuronCount > MAX_NEURONS) {
+                throw new IllegalArgumentException("neuronCount must be in [" + MIN_NEURONS + ", " + MAX_NEURONS
+                    + "], got " + neuronCount);
             }
             if (binTicks < 1 || binTicks > 1000) {
                 throw new IllegalArgumentException("binTicks must be in [1, 1000], got " + binTicks);

@@ -139,6 +139,36 @@ class ModelDecoderFileTest {
         }
     }
 
+    /**
+     * The largest SNN decoder (16,384 neurons, {@code SnnDecoder.Context.MAX_NEURONS}) fits the format: a readout of
+     * 2 × 16,384 weights (set, not fitted: a ridge fit of that size needs 4 GiB) round-trips and decodes bit for bit.
+     */
+    @Test
+    void theLargestSnnDecoderRoundTripsAndDecodesBitForBit() {
+        int n = SnnDecoder.Context.MAX_NEURONS;
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(16_384);
+        float[] w = new float[2 * n];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (rng.nextDouble() - 0.5) * 1e-3f;
+        }
+        ModelBundle fitted = SnnDecoder.reservoirBundle(new SnnDecoder.Context().inputCount(8).neuronCount(n),
+                "snn-16384", "ModelDecoderFileTest").hyperparameter("readout", "ridge").hyperparameter("output_count", 2)
+                .hyperparameter("ridge_lambda", 1.0).putFloat32("readout_w", new int[] {2, n}, w)
+                .putFloat32("readout_b", new int[] {2}, new float[] {0.25f, -0.5f}).toBundle();
+        try (EngineDecoder d = new EngineDecoder(new EngineDecoder.Context().bundle(fitted))) {
+            assertThat(d.fitted()).isTrue();
+            assertThat(d.featureCount()).isEqualTo(n);
+            byte[] bytes = DecoderFile.encode(d, 20_000, 1000.0, 0, "");
+            DecoderFile.Contents c = DecoderFile.decode(dir.resolve("snn-16384.rxdf"), bytes);
+            assertThat(c.model().features()).isEqualTo(n);
+            assertThat(c.model().weights()).isEqualTo(w);
+            try (EngineDecoder back = c.openModel(List.of(EngineSpec.of("cpu-fixed")))) {
+                CalibrationSet set = DecoderFileTest.tunedSet(12, 8, 16);
+                assertThat(assertDecodesIdentically(d, back, set)).isEqualTo(set.size());
+            }
+        }
+    }
+
     @Test
     void aDoctoredReadoutIsRefusedByTheCrcAndDecodesDifferentlyWhenTheCrcIsForged() {
         byte[] b = DecoderFile.encode(snn, 20_000, 1000.0, 300, "");

@@ -9,6 +9,7 @@ import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.bundle.ModelBundle;
+import io.reflex.decoders.engine.CpuEngine;
 import io.reflex.decoders.synth.CenterOutSource;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -154,9 +155,52 @@ class SnnDecoderTest {
             .hasMessageContaining("inputCount");
         assertThatThrownBy(() -> Decoders.create("snn", 4, Map.of("neurons", "10")))
             .hasMessageContaining("neurons");
+        assertThatThrownBy(() -> new SnnDecoder.Context().inputCount(4).neuronCount(16_385).conclude())
+            .hasMessageContaining("neuronCount must be in [256, 16384], got 16385");
+        assertThatThrownBy(() -> Decoders.create("snn", 4, Map.of("neurons", "16385")))
+            .hasMessageContaining("neurons");
         SnnDecoder d = new SnnDecoder(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(256));
         assertThatThrownBy(() -> d.fit(new CalibrationSet(5, CHANNELS, 2))).hasMessageContaining("at least");
         assertThatThrownBy(() -> d.fit(new CalibrationSet(50, 3, 2))).hasMessageContaining("channels");
         assertThat(d.fitted()).isFalse();
+    }
+
+    /**
+     * The largest reservoir (16,384 neurons) through the formats and {@code cpu-fixed}: the reservoir bundle survives
+     * its ZIP bytes, runs a few bins on the engine, and its {@code "SNS1"} checkpoint (24 + 4·(4N + N/32) bytes)
+     * restores bit for bit into a second engine. The readout fit is left out (16·N² bytes, 4 GiB).
+     */
+    @Test
+    void largestReservoirRunsOnCpuFixedAndCheckpoints() {
+        int n = SnnDecoder.Context.MAX_NEURONS;
+        assertThat(n).isEqualTo(16_384);
+        byte[] zip = SnnDecoder.reservoirBundle(new SnnDecoder.Context().inputCount(CHANNELS).neuronCount(n),
+            "snn-16384", "SnnDecoderTest").toZipBytes();
+        ModelBundle b = ModelBundle.fromBytes(zip, "snn-16384");
+        assertThat(b.hpInt("neuron_count")).isEqualTo(n);
+        try (CpuEngine a = new CpuEngine(true); CpuEngine c = new CpuEngine(true)) {
+            a.load(b);
+            c.load(b);
+            assertThat(a.outputCount()).isEqualTo(n);
+            byte[] cp = new byte[a.checkpointBytes()];
+            assertThat(cp.length).isEqualTo(24 + 4 * (4 * n + n / 32));
+            float[] outA = new float[n];
+            float[] outC = new float[n];
+            double traceSum = 0;
+            for (int bin = 0; bin < 4; bin++) {
+                assertThat(a.step(testCounts[bin], outA)).isEqualTo(DecodeStatus.OK);
+            }
+            for (float v : outA) {
+                traceSum += v;
+            }
+            assertThat(traceSum).as("the reservoir spikes").isPositive();
+            assertThat(a.saveCheckpoint(cp)).isEqualTo(DecodeStatus.OK);
+            assertThat(c.restoreCheckpoint(cp)).isEqualTo(DecodeStatus.OK);
+            for (int bin = 4; bin < 6; bin++) {
+                assertThat(a.step(testCounts[bin], outA)).isEqualTo(DecodeStatus.OK);
+                assertThat(c.step(testCounts[bin], outC)).isEqualTo(DecodeStatus.OK);
+                assertThat(outC).as("bin %d after the restore", bin).containsExactly(outA);
+            }
+        }
     }
 }
