@@ -10,6 +10,8 @@
 #     jmh=ARGS           org.openjdk.jmh.Main ARGS (one step per JMH run; JSON and text results kept)
 #     demo=ARGS          reflex demo ARGS --json
 #     reflex=ARGS        any other reflex command
+#     env:NAME=VALUE     set NAME for the steps after it (e.g. env:LD_PRELOAD=jsig, which names the bundled JRE's
+#                        libjsig.so); unenv:NAME unsets it
 #   Each step has its own time limit (STEP_TIMEOUT seconds, default 300) and its own log; a failing step is reported
 #   and the next one runs. RESULTS_DIR/summary.txt lists each step with its exit status and seconds, and
 #   RESULTS_DIR/results.tar.gz holds every log and result (few files, for transfers that limit their number).
@@ -72,6 +74,11 @@ run_step() {  # name, command...
   [[ $rc -eq 0 ]] || failed=1
   printf '%-8s rc=%-3s %4ss  %s\n' "$name" "$rc" "$(( $(date +%s) - s ))" "$log" | tee -a "$SUMMARY"
   tail -n "${TAIL_LINES:-25}" "$log"
+  pack
+}
+pack() {  # everything so far in one archive, after every step: a run cut short still returns what it did
+  tar -C "$RES" -czf "$RES/.results.tar.gz" --exclude results.tar.gz --exclude .results.tar.gz . 2>/dev/null \
+    && mv "$RES/.results.tar.gz" "$RES/results.tar.gz"
 }
 
 probe() {
@@ -104,9 +111,18 @@ for step in "$@"; do
     reflex=*)
       # shellcheck disable=SC2086
       run_step reflex cli ${step#reflex=} ;;
+    env:*)
+      kv="${step#env:}"; k="${kv%%=*}"; v="${kv#*=}"
+      [[ "$k" == LD_PRELOAD && "$v" == jsig ]] && v="$WORK/jre/lib/libjsig.so"
+      export "$k=$v"; echo "env $k=$v" | tee -a "$SUMMARY" ;;
+    unenv:*) unset "${step#unenv:}"; echo "unset ${step#unenv:}" | tee -a "$SUMMARY" ;;
     *) echo "gpu-run: unknown step '$step'" | tee -a "$SUMMARY"; failed=1 ;;
   esac
 done
+# A JVM that crashed leaves hs_err_pid*.log in its working directory (JMH's forks: here).
+for f in "$PWD"/hs_err_pid*.log "$ROOT"/hs_err_pid*.log; do
+  [[ -f "$f" ]] && mv "$f" "$RES/logs/" && echo "crash log: $(basename "$f")" | tee -a "$SUMMARY"
+done
 echo "total $(( $(date +%s) - t0 )) s" | tee -a "$SUMMARY"
-tar -C "$RES" -czf "$RES/results.tar.gz" --exclude results.tar.gz . 2>/dev/null
+pack
 exit $failed
