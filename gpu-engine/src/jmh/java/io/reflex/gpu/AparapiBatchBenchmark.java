@@ -3,6 +3,7 @@ package io.reflex.gpu;
 import io.reflex.decoders.bundle.ModelBundle;
 import io.reflex.decoders.engine.CpuEngine;
 import io.reflex.decoders.lfads.LfadsDims;
+import io.reflex.decoders.lfads.LorenzData;
 import io.reflex.decoders.synth.CenterOutSource;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,6 +30,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * the same (AparapiLfadsBatchTest); this measures where the batch overtakes the loop, if it does. With
  * {@code -p arithmetic=float32} the same for the float32 engines: {@code cpu} one trial after the other against
  * {@code aparapi}'s float batch (within 1e-4 of it).
+ *
+ * <p>With {@code -p model=lfads-lorenz-small}: the shipped acausal (trial-mode) model instead (70 neurons, windows of
+ * {@code encod_seq_len} = 73 bins of Lorenz trials, {@link LorenzData} seed 1), its whole trials (bidirectional
+ * encoders, initial state, 73 decoder steps) all B in one launch of the acausal pass program over
+ * {@code B · rows} work items (AparapiLfadsAcausalBatchTest: bit for bit {@code cpu-fixed}, float32 within 1e-4).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,7 +43,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
 public class AparapiBatchBenchmark {
-    /** Bins of each trial (the model's window is 50). */
+    /** Bins of each causal trial (the center-out model's window is 50). */
     static final int BINS = 20;
     /** Distinct trials generated; a batch cycles through them. */
     static final int DISTINCT = 64;
@@ -53,27 +59,51 @@ public class AparapiBatchBenchmark {
     @Param({"fixed"})
     String arithmetic;
 
+    /** {@code lfads-centerout-causal} (causal batch) or {@code lfads-lorenz-small} (acausal batch). */
+    @Param({"lfads-centerout-causal"})
+    String model;
+
     private CpuEngine cpu;
     private AparapiLfadsBatch gpu;
     private float[][] counts;
     private float[][] factors;
     private float[][] logRates;
     private float[] out;
+    private int bins;
 
     @Setup(Level.Trial)
     public void setup() {
-        ModelBundle bundle = ModelBundle.fromResource("/models/lfads-centerout-causal.rbundle");
-        CenterOutSource src = new CenterOutSource(new CenterOutSource.Context().seed(1).channels(96)
-                .sampleRateHz(1000.0));
         float[][] distinct = new float[DISTINCT][];
-        float[] bin = new float[96];
-        double[] k = new double[4];
-        for (int t = 0; t < DISTINCT; t++) {
-            distinct[t] = new float[BINS * 96];
-            for (int b = 0; b < BINS; b++) {
-                src.nextBin(20, bin, k);
-                System.arraycopy(bin, 0, distinct[t], b * 96, 96);
+        ModelBundle bundle;
+        switch (model) {
+            case "lfads-centerout-causal" -> {
+                bundle = ModelBundle.fromResource("/models/lfads-centerout-causal.rbundle");
+                bins = BINS;
+                CenterOutSource src = new CenterOutSource(new CenterOutSource.Context().seed(1).channels(96)
+                        .sampleRateHz(1000.0));
+                float[] bin = new float[96];
+                double[] k = new double[4];
+                for (int t = 0; t < DISTINCT; t++) {
+                    distinct[t] = new float[BINS * 96];
+                    for (int b = 0; b < BINS; b++) {
+                        src.nextBin(20, bin, k);
+                        System.arraycopy(bin, 0, distinct[t], b * 96, 96);
+                    }
+                }
             }
+            case "lfads-lorenz-small" -> {
+                bundle = ModelBundle.fromResource("/models/lfads-lorenz-small.rbundle");
+                LfadsDims d = LfadsDims.from(bundle);
+                bins = d.encSeqLen();
+                LorenzData data = new LorenzData(d.dataDim(), bins);
+                double[] latents = new double[bins * 3];
+                for (int t = 0; t < DISTINCT; t++) {
+                    distinct[t] = new float[bins * d.dataDim()];
+                    data.trial(1, t, distinct[t], latents, null);
+                }
+            }
+            default -> throw new IllegalArgumentException("model must be lfads-centerout-causal or lfads-lorenz-small;"
+                    + " got " + model);
         }
         counts = new float[batch][];
         for (int i = 0; i < batch; i++) {
@@ -87,13 +117,13 @@ public class AparapiBatchBenchmark {
         if (engine.equals("cpu-fixed")) {
             cpu = new CpuEngine(fixed);
             cpu.load(bundle);
-            out = new float[cpu.trialSteps(BINS) * cpu.outputCount()];
+            out = new float[cpu.trialSteps(bins) * cpu.outputCount()];
             return;
         }
         gpu = AparapiLfadsBatch.open(bundle, fixed, engine.equals("aparapi-opencl")
                 ? AparapiFixedEngine.DeviceChoice.OPENCL : AparapiFixedEngine.DeviceChoice.JTP, batch);
         LfadsDims d = gpu.dims();
-        int steps = gpu.trialSteps(BINS);
+        int steps = gpu.trialSteps(bins);
         factors = new float[batch][steps * d.facDim()];
         logRates = new float[batch][steps * d.readoutDim()];
     }
@@ -114,12 +144,12 @@ public class AparapiBatchBenchmark {
         if (cpu != null) {
             float acc = 0;
             for (float[] c : counts) {
-                cpu.trial(c, BINS, out);
+                cpu.trial(c, bins, out);
                 acc += out[0];
             }
             return acc;
         }
-        gpu.trials(counts, BINS, factors, logRates);
+        gpu.trials(counts, bins, factors, logRates);
         return factors[0][0];
     }
 }

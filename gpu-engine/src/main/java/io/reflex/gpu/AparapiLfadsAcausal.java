@@ -12,7 +12,8 @@ import io.reflex.decoders.lfads.LfadsFixed;
  * golden model does; Q12 outputs divided by 4096. The integers come from {@link LfadsFixed#acausalExport()}, so the
  * golden model stays the one definition.
  *
- * <p>Per-trial calls allocate nothing on the Java side. Not thread-safe.
+ * <p>Made for {@code maxTrials} trials, it runs batches of them in one launch ({@link #trials}), each trial bit for bit
+ * as alone. Per-trial calls allocate nothing on the Java side. Not thread-safe.
  */
 final class AparapiLfadsAcausal extends AparapiLfadsAcausalBase {
     private static final float Q12 = 1f / (1 << FixedPoint.ACT);
@@ -33,7 +34,17 @@ final class AparapiLfadsAcausal extends AparapiLfadsAcausalBase {
      * @throws IllegalStateException when the kernel cannot be compiled for an OpenCL device or its first launch fails
      */
     AparapiLfadsAcausal(LfadsFixed.AcausalExport m, Device device) {
-        super(m.dims());
+        this(m, device, 1);
+    }
+
+    /**
+     * A batch of up to {@code maxTrials} trials.
+     *
+     * @throws IllegalArgumentException for a count or sizes outside {@link AparapiLfadsAcausalBase}'s bounds
+     * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device or its first launch fails
+     */
+    AparapiLfadsAcausal(LfadsFixed.AcausalExport m, Device device, int maxTrials) {
+        super(m.dims(), maxTrials);
         gru[IC_FWD] = m.icFwd();
         gru[IC_BWD] = m.icBwd();
         gru[CI_FWD] = m.ciFwd();
@@ -69,7 +80,7 @@ final class AparapiLfadsAcausal extends AparapiLfadsAcausalBase {
                 bLongs += lin[q].bias().length;
             }
         }
-        k = new LfadsStepKernel(maxPasses(d), 1, memSize, wInts, bLongs, 3 * maxHidden, ActivationLuts.sigmoid(),
+        k = new LfadsStepKernel(maxPasses(d), maxTrials, memSize, wInts, bLongs, 3 * maxHidden, ActivationLuts.sigmoid(),
                 ActivationLuts.tanh());
         for (int q = 0; q < gru.length; q++) {
             if (gru[q] != null) {
@@ -85,9 +96,12 @@ final class AparapiLfadsAcausal extends AparapiLfadsAcausalBase {
                 System.arraycopy(lin[q].bias(), 0, k.bias, lB[q], lin[q].bias().length);
             }
         }
-        copy(m.icH0(), k.mem, icH0);
-        copy(m.ciH0(), k.mem, ciH0);
-        copy(m.conH0(), k.mem, conH0);
+        for (int s = 0; s < maxTrials; s++) {
+            int mb = s * k.memStride;
+            copy(m.icH0(), k.mem, mb + icH0);
+            copy(m.ciH0(), k.mem, mb + ciH0);
+            copy(m.conH0(), k.mem, mb + conH0);
+        }
         k.rowsPerStream = maxRows(d);
         k.streams = 1;
         int tr = d.reconSeqLen();
@@ -129,36 +143,41 @@ final class AparapiLfadsAcausal extends AparapiLfadsAcausalBase {
         op(LfadsStepKernel.LINEAR, l.rows(), l.cols(), lW[q], 0, lB[q], 0, src, dst, l.shift(), 0, 0);
     }
 
+    @Override
+    void activeTrials(int n) {
+        k.streams = n;
+    }
+
     /** Counts rounded half away from zero and saturated to [0, 32767], as the golden model does. */
     @Override
-    void loadWindow(float[] counts, int n) {
+    void loadWindow(int s, float[] counts, int n) {
+        int w = s * k.memStride + win;
         for (int j = 0; j < n; j++) {
             double r = FixedPoint.roundHalfAway(counts[j]);
-            k.mem[win + j] = r <= 0 ? 0 : r >= Short.MAX_VALUE ? Short.MAX_VALUE : (int) r;
+            k.mem[w + j] = r <= 0 ? 0 : r >= Short.MAX_VALUE ? Short.MAX_VALUE : (int) r;
         }
     }
 
     @Override
-    boolean readOutputs(int steps, float[] factors, float[] logRates) {
-        for (int j = 0; j < steps * d.facDim(); j++) {
-            factors[j] = k.mem[facOut + j] * Q12;
-        }
-        for (int j = 0; j < steps * d.readoutDim(); j++) {
-            logRates[j] = k.mem[lrOut + j] * Q12;
-        }
-        for (int j = 0; j < d.icDim(); j++) {
-            icMeanF[j] = k.mem[icMean + j] * Q12;
-        }
-        for (int j = 0; j < steps * d.genDim(); j++) {
-            genStatesF[j] = k.mem[genOut + j] * Q12;
-        }
-        for (int j = 0; j < steps * d.conDim(); j++) {
-            conStatesF[j] = k.mem[conOut + j] * Q12;
-        }
-        for (int j = 0; j < steps * d.coDim(); j++) {
-            coF[j] = k.mem[coOut + j] * Q12;
-        }
+    boolean readOutputs(int s, int steps, float[] factors, float[] logRates) {
+        q12(s * k.memStride + facOut, factors, steps * d.facDim());
+        q12(s * k.memStride + lrOut, logRates, steps * d.readoutDim());
         return true;
+    }
+
+    @Override
+    void readStates(int s, int steps, float[] icMeanDst, float[] genDst, float[] conDst, float[] coDst) {
+        int mb = s * k.memStride;
+        q12(mb + icMean, icMeanDst, d.icDim());
+        q12(mb + genOut, genDst, steps * d.genDim());
+        q12(mb + conOut, conDst, steps * d.conDim());
+        q12(mb + coOut, coDst, steps * d.coDim());
+    }
+
+    private void q12(int from, float[] dst, int n) {
+        for (int j = 0; j < n; j++) {
+            dst[j] = k.mem[from + j] * Q12;
+        }
     }
 
     @Override

@@ -24,6 +24,12 @@ import java.util.Arrays;
  * {@link io.reflex.decoders.lfads.LfadsStream}, its sliding windows; the causal step is not defined for an acausal
  * model ({@link #step} throws as the golden models do, {@link #saveStream} is UNSUPPORTED).
  *
+ * <p>Batches: an instance made for {@code maxTrials} trials keeps that many copies of the trial's vectors (trial s at
+ * {@code s · memSize} in {@code mem}, its GRU scratch at {@code s · tmpStride} in {@code tmp}; the weights shared) and
+ * runs {@link #trials} of one window length together: the same pass program, one launch over
+ * {@code trials · maxRows} work items (the kernels' stream dimension, as the causal batch uses it). The single-trial
+ * calls use trial 0.
+ *
  * <p>Per-trial calls allocate nothing on the Java side. Not thread-safe.
  */
 abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
@@ -39,6 +45,12 @@ abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
     static final int CO_LINEAR = 2;
     static final int FAC = 3;
     static final int READOUT = 4;
+    /** The most trials one instance holds. */
+    static final int MAX_TRIALS = 65_536;
+    /** The most values of {@code mem} over all trials (1 GiB of ints or floats): bounds the allocation. */
+    static final long MAX_MEM_VALUES = 1L << 28;
+    /** The most work items of one pass. */
+    static final long MAX_WORK_ITEMS = 1L << 24;
 
     final LfadsDims d;
     final boolean ctl;
@@ -65,14 +77,24 @@ abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
     final int coOut;
     /** Values of {@code mem} the trial uses. */
     final int memSize;
+    /** Trials the kernel's arrays hold. */
+    final int maxTrials;
     private KernelLauncher launcher;
     private int passes;
+    /** Decoder steps of the last successful {@link #trials} call, 0 before one. */
+    private int lastBatchSteps;
+    private int lastBatchTrials;
 
-    AparapiLfadsAcausalBase(LfadsDims d) {
+    AparapiLfadsAcausalBase(LfadsDims d, int maxTrials) {
         if (d.causal()) {
             throw new IllegalArgumentException("the acausal trial needs an acausal bundle (hyperparameter causal = false)");
         }
+        if (maxTrials < 1 || maxTrials > MAX_TRIALS) {
+            throw new IllegalArgumentException("an acausal batch holds 1.." + MAX_TRIALS + " trials, found "
+                    + maxTrials);
+        }
         this.d = d;
+        this.maxTrials = maxTrials;
         this.ctl = d.hasController();
         int T = d.encSeqLen();
         int tr = d.reconSeqLen();
@@ -121,6 +143,13 @@ abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
         coOut = pos;
         pos += tr * d.coDim();
         memSize = pos;
+        long total = (long) memSize * maxTrials;
+        long items = (long) maxRows(d) * maxTrials;
+        if (total > MAX_MEM_VALUES || items > MAX_WORK_ITEMS) {
+            throw new IllegalArgumentException("an acausal batch of " + maxTrials + " trials needs " + total
+                    + " values of device memory (" + memSize + " per trial) and " + items + " work items; at most "
+                    + MAX_MEM_VALUES + " and " + MAX_WORK_ITEMS + " are allowed: use fewer trials per batch");
+        }
     }
 
     /** Passes of the longest trial: setup, ten per window bin, the initial state, fourteen per decoder step. */
@@ -145,14 +174,25 @@ abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
     /** Writes linear map q from {@code src} to {@code dst}. */
     abstract void linearOp(int q, int src, int dst);
 
-    /** Writes the first {@code n} counts (validated) into {@code mem[win..)}, as the arithmetic reads them. */
-    abstract void loadWindow(float[] counts, int n);
+    /** Sets how many trials the next launch runs (1..{@link #maxTrials}). */
+    abstract void activeTrials(int n);
 
     /**
-     * Copies the outputs of a trial of {@code steps} steps out (and the last-trial views); false when a log-rate is
-     * not finite.
+     * Writes the first {@code n} counts (validated) into trial s's {@code mem[win..)}, as the arithmetic reads them.
      */
-    abstract boolean readOutputs(int steps, float[] factors, float[] logRates);
+    abstract void loadWindow(int s, float[] counts, int n);
+
+    /**
+     * Copies trial s's factors and log-rates of a trial of {@code steps} steps out; false when a log-rate is not
+     * finite.
+     */
+    abstract boolean readOutputs(int s, int steps, float[] factors, float[] logRates);
+
+    /**
+     * Copies trial s's ic_mean and its generator states, controller states and controller outputs of {@code steps}
+     * steps into the given arrays (long enough).
+     */
+    abstract void readStates(int s, int steps, float[] icMean, float[] genStates, float[] conStates, float[] co);
 
     /**
      * Opens the launcher of {@code k} and launches it once, empty ({@link KernelLauncher#close} explains why).
@@ -160,7 +200,7 @@ abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
      * @throws IllegalStateException when the kernel cannot be compiled for an OpenCL device or the first launch fails
      */
     final void start(Kernel k, Device device) {
-        launcher = KernelLauncher.open(k, device, maxRows(d));
+        launcher = KernelLauncher.open(k, device, maxTrials * maxRows(d));
         Arrays.fill(ops(), 0);
         if (launcher.launch(1) != KernelLauncher.OK) {
             String why = launcher.fault();
@@ -269,17 +309,122 @@ abstract class AparapiLfadsAcausalBase implements LfadsKernel, AutoCloseable {
             zero(factors, logRates);
             return DecodeStatus.INVALID_INPUT;
         }
-        loadWindow(counts, bins * D);
+        lastBatchSteps = 0;
+        loadWindow(0, counts, bins * D);
         program(bins, steps);
+        activeTrials(1);
         if (launcher.launch(passes) != KernelLauncher.OK) {
             zero(factors, logRates);
             return DecodeStatus.ENGINE_FAULT;
         }
-        if (!readOutputs(steps, factors, logRates)) {
+        boolean finite = readOutputs(0, steps, factors, logRates);
+        readStates(0, steps, lastIcMean(), lastGenStates(), lastConStates(), lastCo());
+        if (!finite) {
             zero(factors, logRates);
             return DecodeStatus.NUMERIC_FAULT;
         }
         return DecodeStatus.OK;
+    }
+
+    /** Decoder steps of a trial of {@code bins} bins ({@code bins + recon_seq_len − encod_seq_len}), or 0. */
+    final int trialSteps(int bins) {
+        return bins < 1 || bins > d.encSeqLen() ? 0 : bins + d.reconSeqLen() - d.encSeqLen();
+    }
+
+    /**
+     * {@code counts.length} acausal trials of {@code bins} bins each, every one as the golden model's {@code trial}
+     * runs it alone, in one launch of the pass program over {@code trials · maxRows} work items.
+     *
+     * @param counts   trial i's {@code [bins][dataDim]} counts in {@code counts[i]}
+     * @param factors  receives trial i's {@code [steps][facDim]} factors
+     * @param logRates receives trial i's {@code [steps][readoutDim]} log-rates
+     * @return OK; INVALID_INPUT (every output zeroed) for 0 or more than {@link #maxTrials} trials, a window outside
+     *         [1, encod_seq_len], short arrays or an invalid count; NUMERIC_FAULT (every output zeroed) when a trial
+     *         yields a non-finite log-rate; ENGINE_FAULT (every output zeroed) when the launch failed or ran elsewhere
+     */
+    final int trials(float[][] counts, int bins, float[][] factors, float[][] logRates) {
+        int steps = trialSteps(bins);
+        lastBatchSteps = 0;
+        if (steps == 0 || !batchValid(counts, bins, factors, logRates, steps)) {
+            zero(factors, logRates);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        int n = counts.length;
+        for (int s = 0; s < n; s++) {
+            loadWindow(s, counts[s], bins * d.dataDim());
+        }
+        program(bins, steps);
+        activeTrials(n);
+        if (launcher.launch(passes) != KernelLauncher.OK) {
+            zero(factors, logRates);
+            return DecodeStatus.ENGINE_FAULT;
+        }
+        boolean finite = true;
+        for (int s = 0; s < n; s++) {
+            finite &= readOutputs(s, steps, factors[s], logRates[s]);
+        }
+        if (!finite) {
+            zero(factors, logRates);
+            return DecodeStatus.NUMERIC_FAULT;
+        }
+        lastBatchSteps = steps;
+        lastBatchTrials = n;
+        return DecodeStatus.OK;
+    }
+
+    /**
+     * Trial s's ic_mean, generator states, controller states and controller outputs of the last successful
+     * {@link #trials} call ({@code [icDim]}, {@code [steps][genDim]}, {@code [steps][conDim]},
+     * {@code [steps][coDim]}).
+     *
+     * @throws IllegalStateException without a successful batch since the last call, or for s outside its trials
+     * @throws IllegalArgumentException for an array shorter than its part
+     */
+    final void batchStates(int s, float[] icMean, float[] genStates, float[] conStates, float[] co) {
+        int steps = lastBatchSteps;
+        if (steps == 0 || s < 0 || s >= lastBatchTrials) {
+            throw new IllegalStateException("no trial " + s + " in the last successful batch ("
+                    + (steps == 0 ? "none" : lastBatchTrials + " trials") + ")");
+        }
+        if (icMean.length < d.icDim() || genStates.length < steps * d.genDim()
+                || conStates.length < steps * d.conDim() || co.length < steps * d.coDim()) {
+            throw new IllegalArgumentException("state arrays shorter than ic_mean [" + d.icDim() + "], " + steps
+                    + " steps of generator [" + d.genDim() + "], controller [" + d.conDim() + "] and co ["
+                    + d.coDim() + "]");
+        }
+        readStates(s, steps, icMean, genStates, conStates, co);
+    }
+
+    private boolean batchValid(float[][] counts, int bins, float[][] factors, float[][] logRates, int steps) {
+        if (counts == null || factors == null || logRates == null || counts.length < 1 || counts.length > maxTrials
+                || factors.length < counts.length || logRates.length < counts.length) {
+            return false;
+        }
+        long in = (long) bins * d.dataDim();
+        for (int s = 0; s < counts.length; s++) {
+            if (counts[s] == null || factors[s] == null || logRates[s] == null || counts[s].length < in
+                    || factors[s].length < (long) steps * d.facDim()
+                    || logRates[s].length < (long) steps * d.readoutDim()
+                    || !Counts.allValid(counts[s], 0, (int) in)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void zero(float[][] factors, float[][] logRates) {
+        zero(factors);
+        zero(logRates);
+    }
+
+    private static void zero(float[][] a) {
+        if (a != null) {
+            for (float[] v : a) {
+                if (v != null) {
+                    Arrays.fill(v, 0f);
+                }
+            }
+        }
     }
 
     private static void zero(float[] factors, float[] logRates) {

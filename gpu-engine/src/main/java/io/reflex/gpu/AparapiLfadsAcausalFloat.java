@@ -16,7 +16,8 @@ import java.util.Arrays;
  * {@code |a − b| ≤ 1e-4·max(1, |b|)} of {@link LfadsFloat32#trial} (AparapiLfadsFloatTest documents why not promised
  * bit for bit). A non-finite log-rate is NUMERIC_FAULT, as there.
  *
- * <p>Per-trial calls allocate nothing on the Java side. Not thread-safe.
+ * <p>Made for {@code maxTrials} trials, it runs batches of them in one launch ({@link #trials}), each trial exactly as
+ * alone (the same operations in the same order). Per-trial calls allocate nothing on the Java side. Not thread-safe.
  */
 final class AparapiLfadsAcausalFloat extends AparapiLfadsAcausalBase {
     private final LfadsFloatStepKernel k;
@@ -39,11 +40,22 @@ final class AparapiLfadsAcausalFloat extends AparapiLfadsAcausalBase {
      * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
      */
     AparapiLfadsAcausalFloat(ModelBundle b, Device device) {
-        this(new LfadsFloat32(b), b, device); // the reference checks every shape the kernel reads
+        this(b, device, 1);
     }
 
-    private AparapiLfadsAcausalFloat(LfadsFloat32 reference, ModelBundle b, Device device) {
-        super(reference.dims());
+    /**
+     * A batch of up to {@code maxTrials} trials.
+     *
+     * @throws IllegalArgumentException for a causal bundle, tensors of the wrong shape, or a count or sizes outside
+     *                                  {@link AparapiLfadsAcausalBase}'s bounds
+     * @throws IllegalStateException    when the kernel cannot be compiled for an OpenCL device
+     */
+    AparapiLfadsAcausalFloat(ModelBundle b, Device device, int maxTrials) {
+        this(new LfadsFloat32(b), b, device, maxTrials); // the reference checks every shape the kernel reads
+    }
+
+    private AparapiLfadsAcausalFloat(LfadsFloat32 reference, ModelBundle b, Device device, int maxTrials) {
+        super(reference.dims(), maxTrials);
         LfadsDims dd = reference.dims();
         int D = dd.dataDim();
         String[] gruPrefix = {LfadsTensors.IC_FWD, LfadsTensors.IC_BWD, LfadsTensors.CI_FWD, LfadsTensors.CI_BWD,
@@ -110,7 +122,7 @@ final class AparapiLfadsAcausalFloat extends AparapiLfadsAcausalBase {
                 bFloats += lb[q].length;
             }
         }
-        k = new LfadsFloatStepKernel(maxPasses(dd), 1, memSize, wFloats, bFloats, 3 * maxHidden,
+        k = new LfadsFloatStepKernel(maxPasses(dd), maxTrials, memSize, wFloats, bFloats, 3 * maxHidden,
                 new float[] {(float) dd.cellClip()});
         for (int q = 0; q < 12; q++) {
             if (gw[q] != null) {
@@ -124,10 +136,16 @@ final class AparapiLfadsAcausalFloat extends AparapiLfadsAcausalBase {
                 System.arraycopy(lb[q], 0, k.bias, lB[q], lb[q].length);
             }
         }
-        System.arraycopy(b.float32(LfadsTensors.IC_H0), 0, k.mem, icH0, 2 * dd.icEncDim());
-        if (ctl) {
-            System.arraycopy(b.float32(LfadsTensors.CI_H0), 0, k.mem, ciH0, 2 * dd.ciEncDim());
-            System.arraycopy(b.float32(LfadsTensors.CON_H0), 0, k.mem, conH0, dd.conDim());
+        float[] icH0v = b.float32(LfadsTensors.IC_H0);
+        float[] ciH0v = ctl ? b.float32(LfadsTensors.CI_H0) : null;
+        float[] conH0v = ctl ? b.float32(LfadsTensors.CON_H0) : null;
+        for (int s = 0; s < maxTrials; s++) {
+            int mb = s * k.memStride;
+            System.arraycopy(icH0v, 0, k.mem, mb + icH0, 2 * dd.icEncDim());
+            if (ctl) {
+                System.arraycopy(ciH0v, 0, k.mem, mb + ciH0, 2 * dd.ciEncDim());
+                System.arraycopy(conH0v, 0, k.mem, mb + conH0, dd.conDim());
+            }
         }
         k.rowsPerStream = maxRows(dd);
         k.streams = 1;
@@ -164,26 +182,37 @@ final class AparapiLfadsAcausalFloat extends AparapiLfadsAcausalBase {
         op(LfadsStepKernel.LINEAR, linRows[q], linCols[q], lW[q], 0, lB[q], 0, src, dst, 0, 0, 0);
     }
 
+    @Override
+    void activeTrials(int n) {
+        k.streams = n;
+    }
+
     /** The raw counts (the encoders read them unrounded, as {@code cpu}). */
     @Override
-    void loadWindow(float[] counts, int n) {
-        System.arraycopy(counts, 0, k.mem, win, n);
+    void loadWindow(int s, float[] counts, int n) {
+        System.arraycopy(counts, 0, k.mem, s * k.memStride + win, n);
     }
 
     @Override
-    boolean readOutputs(int steps, float[] factors, float[] logRates) {
-        System.arraycopy(k.mem, facOut, factors, 0, steps * d.facDim());
-        System.arraycopy(k.mem, lrOut, logRates, 0, steps * d.readoutDim());
-        System.arraycopy(k.mem, icMean, icMeanF, 0, d.icDim());
-        System.arraycopy(k.mem, genOut, genStatesF, 0, steps * d.genDim());
-        System.arraycopy(k.mem, conOut, conStatesF, 0, steps * d.conDim());
-        System.arraycopy(k.mem, coOut, coF, 0, steps * d.coDim());
+    boolean readOutputs(int s, int steps, float[] factors, float[] logRates) {
+        int mb = s * k.memStride;
+        System.arraycopy(k.mem, mb + facOut, factors, 0, steps * d.facDim());
+        System.arraycopy(k.mem, mb + lrOut, logRates, 0, steps * d.readoutDim());
         for (int j = 0; j < steps * d.readoutDim(); j++) {
             if (!Float.isFinite(logRates[j])) {
                 return false;
             }
         }
         return true;
+    }
+
+    @Override
+    void readStates(int s, int steps, float[] icMeanDst, float[] genDst, float[] conDst, float[] coDst) {
+        int mb = s * k.memStride;
+        System.arraycopy(k.mem, mb + icMean, icMeanDst, 0, d.icDim());
+        System.arraycopy(k.mem, mb + genOut, genDst, 0, steps * d.genDim());
+        System.arraycopy(k.mem, mb + conOut, conDst, 0, steps * d.conDim());
+        System.arraycopy(k.mem, mb + coOut, coDst, 0, steps * d.coDim());
     }
 
     @Override

@@ -70,7 +70,8 @@ final class EvalCommand implements Callable<Integer> {
             description = "Also run the causal model's trials (fit and held-out, the same data) as one batch on"
                     + " aparapi-fixed or aparapi (AparapiLfadsBatch), beside its CPU twin (cpu-fixed or cpu) running"
                     + " them one after the other: the batch's outputs compared with the twin's (bit for bit in fixed"
-                    + " point, within 1e-4 in float32), its latent R², and both times.")
+                    + " point, within 1e-4 in float32), its latent R², and both times. Unless --mode causal, the"
+                    + " trial-mode model's trials too (an acausal batch: whole trials, one launch).")
     String batch;
 
     @Option(names = "--device", paramLabel = "D", defaultValue = "auto",
@@ -125,7 +126,10 @@ final class EvalCommand implements Callable<Integer> {
                 out, err);
     }
 
-    /** Runs the evaluation, with the causal model's trials as one batch on {@code batchEngine} unless null. */
+    /**
+     * Runs the evaluation, with the causal model's trials as one batch on {@code batchEngine} unless null, and (unless
+     * the mode is causal) the trial-mode model's trials as a second batch.
+     */
     static int run(Path modelPath, Path causalPath, String modeName, String arithmeticName, long seed, int fitTrials,
                    int testTrials, boolean json, String batchEngine, String deviceName, PrintStream out,
                    PrintStream err) {
@@ -172,9 +176,13 @@ final class EvalCommand implements Callable<Integer> {
         LorenzEvaluation.Result rc = LorenzEvaluation.run(causalKernel, arithmetic, LfadsMode.CAUSAL, dataSeed,
                 fitTrials, testTrials);
         BatchRun br = null;
+        BatchRun bt = null;
         if (batchEngine != null) {
             try {
                 br = batch(causal, batchEngine, deviceChoice(deviceName), dataSeed, fitTrials, testTrials);
+                if (mode != LfadsMode.CAUSAL) {
+                    bt = batch(small, batchEngine, deviceChoice(deviceName), dataSeed, fitTrials, testTrials);
+                }
             } catch (EngineException e) {
                 err.println("reflex eval: --batch " + batchEngine + ": " + e.getMessage());
                 return 2;
@@ -195,6 +203,9 @@ final class EvalCommand implements Callable<Integer> {
             if (br != null) {
                 o.put("batch", br.json());
             }
+            if (bt != null) {
+                o.put("trial_batch", bt.json());
+            }
             out.println(o.toJson());
         } else {
             out.printf("LFADS on Lorenz-driven Poisson spikes: %d neurons, %d bins of %.0f ms, %.1f spikes/s per neuron%n",
@@ -207,14 +218,17 @@ final class EvalCommand implements Callable<Integer> {
                     rc.latencyP50Ns() / 1e3);
             out.printf("  (linear map fitted on %d trials, R² on %d held-out trials, data seed %d)%n", fitTrials,
                     testTrials, dataSeed);
-            if (br != null) {
-                out.printf("  batch of %d causal trials on %s (%s): %.2f ms (%.3f ms per trial), %s one after the"
-                        + " other %.2f ms (%.3f ms per trial); latent R² %.4f; %s%n", br.trials, br.engine, br.device,
-                        br.batchNs / 1e6, br.batchNs / 1e6 / br.trials, br.twin, br.cpuNs / 1e6,
-                        br.cpuNs / 1e6 / br.trials, br.latentR2, br.agreementText());
+            for (BatchRun b : new BatchRun[] {br, bt}) {
+                if (b != null) {
+                    out.printf("  batch of %d %s trials of %s on %s (%s): %.2f ms (%.3f ms per trial), %s one after"
+                            + " the other %.2f ms (%.3f ms per trial); latent R² %.4f; %s%n", b.trials,
+                            b.acausal ? "acausal" : "causal", b.model, b.engine, b.device, b.batchNs / 1e6,
+                            b.batchNs / 1e6 / b.trials, b.twin, b.cpuNs / 1e6, b.cpuNs / 1e6 / b.trials, b.latentR2,
+                            b.agreementText());
+                }
             }
         }
-        boolean batchOk = br == null || br.agrees();
+        boolean batchOk = (br == null || br.agrees()) && (bt == null || bt.agrees());
         return r.failedCalls() == 0 && rc.failedCalls() == 0 && batchOk ? 0 : 1;
     }
 
@@ -230,8 +244,10 @@ final class EvalCommand implements Callable<Integer> {
     /** Float32 batch outputs agree with {@code cpu} when |a − b| ≤ this · max(1, |b|) (gpu-engine/README.md). */
     static final double FLOAT_TOLERANCE = 1e-4;
 
-    /** The causal model's trials as one batch beside its CPU twin: times, outputs compared, latent R². */
+    /** A model's trials as one batch beside its CPU twin: times, outputs compared, latent R². */
     static final class BatchRun {
+        String model;
+        boolean acausal;
         String engine;
         String twin;
         String device;
@@ -261,7 +277,7 @@ final class EvalCommand implements Callable<Integer> {
         }
 
         Json.Obj json() {
-            return Json.object().put("engine", engine).put("device", device).put("execution_mode", executionMode)
+            return Json.object().put("model", model).put("acausal", acausal).put("engine", engine).put("device", device).put("execution_mode", executionMode)
                     .put("twin", twin).put("trials", trials).put("bins_per_trial", binsPerTrial)
                     .put("status", DecodeStatus.name(status))
                     .put("batch_ms", batchNs / 1e6).put("batch_per_trial_ms", batchNs / 1e6 / trials)
@@ -274,18 +290,19 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the fit and held-out trials of the causal evaluation (the same Lorenz data) once through the CPU twin one
-     * trial after the other and once as a batch, each timed after one untimed round (so both run compiled code and
-     * a warm device); compares every factor and log-rate and scores the batch's factors as {@link LorenzEvaluation}
-     * scores the twin's.
+     * Runs the fit and held-out trials of a model's evaluation (the same Lorenz data; windows of the model's
+     * {@code encod_seq_len} bins) once through the CPU twin one trial after the other and once as a batch (causal: one
+     * launch per decoder step; acausal: whole trials in one launch), each timed after one untimed round (so both run
+     * compiled code and a warm device); compares every factor and log-rate and scores the batch's factors as
+     * {@link LorenzEvaluation} scores the twin's.
      */
-    static BatchRun batch(ModelBundle causal, String engine, AparapiFixedEngine.DeviceChoice choice, long dataSeed,
+    static BatchRun batch(ModelBundle bundle, String engine, AparapiFixedEngine.DeviceChoice choice, long dataSeed,
                           int fitTrials, int testTrials) {
         boolean fixed = engine.equals(AparapiFixedEngine.NAME);
         LfadsArithmetic arithmetic = fixed ? LfadsArithmetic.FIXED : LfadsArithmetic.FLOAT32;
         int trials = fitTrials + testTrials;
-        try (AparapiLfadsBatch gpu = AparapiLfadsBatch.open(causal, fixed, choice, trials)) {
-            LfadsKernel cpu = arithmetic.load(causal);
+        try (AparapiLfadsBatch gpu = AparapiLfadsBatch.open(bundle, fixed, choice, trials)) {
+            LfadsKernel cpu = arithmetic.load(bundle);
             LfadsDims d = cpu.dims();
             int bins = d.encSeqLen();
             int steps = gpu.trialSteps(bins);
@@ -304,6 +321,8 @@ final class EvalCommand implements Callable<Integer> {
             float[][] gpuFac = new float[trials][steps * f];
             float[][] gpuLr = new float[trials][steps * n];
             BatchRun br = new BatchRun();
+            br.model = bundle.name();
+            br.acausal = gpu.acausal();
             br.engine = engine;
             br.twin = fixed ? "cpu-fixed" : "cpu";
             br.fixed = fixed;
