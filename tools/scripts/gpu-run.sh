@@ -10,8 +10,8 @@
 #     jmh=ARGS           org.openjdk.jmh.Main ARGS (one step per JMH run; JSON and text results kept)
 #     demo=ARGS          reflex demo ARGS --json
 #     reflex=ARGS        any other reflex command
-#     env:NAME=VALUE     set NAME for the steps after it (e.g. env:LD_PRELOAD=jsig, which names the bundled JRE's
-#                        libjsig.so); unenv:NAME unsets it
+#     env:NAME=VALUE     set NAME for the steps after it (env:LD_PRELOAD=jsig names the bundled JRE's libjsig.so,
+#                        which every step preloads unless REFLEX_NO_JSIG=1 or unenv:LD_PRELOAD); unenv:NAME unsets it
 #   Each step has its own time limit (STEP_TIMEOUT seconds, default 300) and its own log; a failing step is reported
 #   and the next one runs. RESULTS_DIR/summary.txt lists each step with its exit status and seconds, and
 #   RESULTS_DIR/results.tar.gz holds every log and result (few files, for transfers that limit their number).
@@ -57,6 +57,8 @@ fi
 
 # shellcheck source=tools/scripts/jvm-flags.sh
 REFLEX_JAVA="$JAVA"; JAVA_HOME="$WORK/jre" source "$ROOT/tools/scripts/jvm-flags.sh"
+export LD_PRELOAD="$REFLEX_PRELOAD"   # the JRE's libjsig, as ./reflex starts the JVM (jvm-flags.sh says why)
+echo "LD_PRELOAD=$LD_PRELOAD" | tee -a "$SUMMARY"
 LIBS="$(ls "$WORK"/app/lib/*.jar | grep -v console-standalone | tr '\n' ':')"
 CP="$WORK/app/test:$WORK/app/cp:$LIBS"
 CONSOLE="$(ls "$WORK"/app/lib/junit-platform-console-standalone-*.jar)"

@@ -14,3 +14,17 @@ if [[ -n "$_reflex_java_major" && "$_reflex_java_major" -ge 24 ]]; then
   REFLEX_JVM_FLAGS="$REFLEX_JVM_FLAGS --sun-misc-unsafe-memory-access=allow"
 fi
 export REFLEX_JVM_FLAGS REFLEX_JAVA
+# Signal chaining: a native library that the JVM loads may install its own signal handlers over HotSpot's (seen on a
+# machine with PoCL 5.0 and NVIDIA's OpenCL driver: Aparapi's thread-pool SNN kernel then died of SIGSEGV, exit 139,
+# without an hs_err file, while HotSpot uses SIGSEGV itself for safepoint polls and null checks; with the JDK's
+# libjsig preloaded the same run completed: docs/benchmarks.md, "Aparapi on a GPU"). REFLEX_PRELOAD is LD_PRELOAD with
+# the JDK's libjsig.so in front, for the launchers to start the JVM with; REFLEX_NO_JSIG=1 leaves LD_PRELOAD alone.
+REFLEX_PRELOAD="${LD_PRELOAD:-}"
+if [[ -z "${REFLEX_NO_JSIG:-}" ]]; then
+  _reflex_java_bin="$(command -v "$REFLEX_JAVA" 2>/dev/null || true)"
+  _reflex_jsig="$(dirname "$(readlink -f "${_reflex_java_bin:-/nonexistent}")")/../lib/libjsig.so"
+  if [[ -n "$_reflex_java_bin" && -f "$_reflex_jsig" ]]; then
+    REFLEX_PRELOAD="$(readlink -f "$_reflex_jsig")${LD_PRELOAD:+:$LD_PRELOAD}"
+  fi
+fi
+export REFLEX_PRELOAD

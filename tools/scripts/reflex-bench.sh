@@ -58,7 +58,7 @@ for m in "${modules[@]}"; do
   fi
   echo "reflex bench: $m: running JMH ${include:+(include $include)}" >&2
   # shellcheck disable=SC2086
-  if ! "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$m/target/test-classes:$m/target/classes:$(cat "$out/$f.cp")" \
+  if ! LD_PRELOAD="$REFLEX_PRELOAD" "$REFLEX_JAVA" $REFLEX_JVM_FLAGS -cp "$m/target/test-classes:$m/target/classes:$(cat "$out/$f.cp")" \
       org.openjdk.jmh.Main ${include:+"$include"} "${jmh_opts[@]}" -rff "$out/$f.json" -o "$out/$f.log"; then
     echo "reflex bench: $m: JMH failed (see $out/$f.log)" >&2; failed+=("$m")
   fi
