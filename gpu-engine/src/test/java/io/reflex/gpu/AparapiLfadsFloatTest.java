@@ -35,10 +35,9 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Whole trials ({@link #trialsWithinToleranceOnOpenClAndJavaThreadPool}) are held to the same rule, except the
  * stress trials whose every bin holds up to 60,000 counts: those are held to {@link #HUGE_TOL}. Their first-layer sums
- * add terms of some 10^4 and cancel, so one rounding of such a term (an ulp near 10^-3) moves the result by far more
- * than 1e-4 of its value; a device that fuses multiply-adds (NVIDIA's OpenCL compiler does: its PTX assembler
- * contracts {@code a·b + c} even across statements) rounds those terms differently from Java. Measured on an NVIDIA
- * H200 (docs/benchmarks.md, "Aparapi on a GPU"): 1.07e-4 on one such trial of the center-out model. On
+ * add terms of some 10^4 that cancel, so one rounding of such a term (an ulp near 10^-3) moves the result by far more
+ * than 1e-4 of its value, and a device that fuses multiply-adds rounds those terms differently from Java. Measured on
+ * an NVIDIA H200 (docs/benchmarks.md, "Aparapi on a GPU"): 1.9e-4 on those, 1.4e-6 on the 96 realistic trials. On
  * PoCL's CPU device and on the Java thread pool the difference is 0.
  */
 class AparapiLfadsFloatTest {
