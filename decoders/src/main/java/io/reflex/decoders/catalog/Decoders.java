@@ -33,7 +33,7 @@ import java.util.TreeSet;
  *   <tr><td>wiener</td><td>{@code lags}</td><td>{@value #DEFAULT_WIENER_LAGS}</td><td>1…1000 bins</td></tr>
  *   <tr><td>wiener</td><td>{@code lambda}</td><td>{@value #DEFAULT_WIENER_LAMBDA}</td><td>finite, ≥ 0</td></tr>
  *   <tr><td>snn</td><td>{@code outputs}</td><td>2</td><td>1…16</td></tr>
- *   <tr><td>snn</td><td>{@code neurons}</td><td>512</td><td>256…4096 (reservoir size)</td></tr>
+ *   <tr><td>snn</td><td>{@code neurons}</td><td>512</td><td>256…16384 (reservoir size)</td></tr>
  *   <tr><td>snn</td><td>{@code bin_ticks}</td><td>20</td><td>1…1000 (1 ms ticks per bin)</td></tr>
  *   <tr><td>snn</td><td>{@code filter_shift}</td><td>5</td><td>1…12 (readout filter τ ≈ 2^k ms)</td></tr>
  *   <tr><td>snn</td><td>{@code lambda}</td><td>chosen by 5-fold blocked CV</td><td>finite, ≥ 0 (relative ridge)</td></tr>
@@ -96,8 +96,69 @@ public final class Decoders {
      */
     public static TrainableDecoder create(String name, int channels, Map<String, String> options,
                                           List<EngineSpec> engines) {
-        final Map<String, String> opts = options == null ? Map.of() : options;
         final List<EngineSpec> chain = engines == null || engines.isEmpty() ? EngineDecoder.DEFAULT_ENGINES : engines;
+        final Spec spec = parse(name, channels, options);
+        if (!(spec instanceof Model)) {
+            noEngines(spec.name(), engines);
+        }
+        if (spec instanceof Kalman k) {
+            return new KalmanDecoder(channels, k.outputs, k.gain, k.constant);
+        }
+        if (spec instanceof Wiener w) {
+            return new WienerDecoder(channels, w.outputs, w.lags, w.lambda);
+        }
+        final Model m = (Model) spec;
+        final ModelBundle bundle = m.bundle != null ? m.bundle
+                : SnnDecoder.reservoirBundle(m.snn, "snn-reservoir", "Decoders.create(\"snn\", " + channels + ", "
+                        + new java.util.TreeMap<>(options == null ? Map.of() : options) + ")").toBundle();
+        final EngineDecoder.Context ec = new EngineDecoder.Context().name(m.name).bundle(bundle).engines(chain)
+                .outputs(m.outputs);
+        if (m.mode != null) {
+            ec.mode(m.mode);
+        }
+        if (m.lambda != null) {
+            ec.ridgeLambda(m.lambda);
+        }
+        return engineDecoder(m.name, ec);
+    }
+
+    /**
+     * Checks a decoder name and its options exactly as {@link #create} does, and builds nothing: no decoder, no
+     * reservoir, no engine (for config validation). An {@code lfads} model is read to compare its input dimension
+     * with the channels, since that is part of what is checked.
+     *
+     * @throws IllegalArgumentException with the message {@link #create} would give
+     */
+    public static void checkOptions(String name, int channels, Map<String, String> options) {
+        parse(name, channels, options);
+    }
+
+    /** A decoder's options, parsed and checked. */
+    private sealed interface Spec permits Kalman, Wiener, Model {
+        String name();
+    }
+
+    private record Kalman(int outputs, KalmanDecoder.Gain gain, boolean constant) implements Spec {
+        @Override
+        public String name() {
+            return "kalman";
+        }
+    }
+
+    private record Wiener(int outputs, int lags, double lambda) implements Spec {
+        @Override
+        public String name() {
+            return "wiener";
+        }
+    }
+
+    /** lfads (bundle set, snn null) or snn (snn set, bundle built only by create). */
+    private record Model(String name, ModelBundle bundle, SnnDecoder.Context snn, int outputs, LfadsMode mode,
+                         Double lambda) implements Spec {
+    }
+
+    private static Spec parse(String name, int channels, Map<String, String> options) {
+        final Map<String, String> opts = options == null ? Map.of() : options;
         final String key = name == null ? "" : name.toLowerCase(Locale.ROOT);
         if (channels < 1) {
             throw new IllegalArgumentException("channels must be >= 1, was " + channels);
@@ -105,37 +166,31 @@ public final class Decoders {
         switch (key) {
             case "kalman": {
                 checkKeys("kalman", opts, KALMAN_OPTIONS);
-                noEngines("kalman", engines);
                 final int outputs = intOption(opts, "outputs", 2, 1, 16);
                 final KalmanDecoder.Gain gain = KalmanDecoder.Gain.parse(opts.getOrDefault("gain", "steady"));
                 final boolean constant = boolOption(opts, "constant", true);
-                return new KalmanDecoder(channels, outputs, gain, constant);
+                return new Kalman(outputs, gain, constant);
             }
             case "wiener": {
                 checkKeys("wiener", opts, WIENER_OPTIONS);
-                noEngines("wiener", engines);
                 final int outputs = intOption(opts, "outputs", 2, 1, 16);
                 final int lags = intOption(opts, "lags", DEFAULT_WIENER_LAGS, 1, 1000);
                 final double lambda = doubleOption(opts, "lambda", DEFAULT_WIENER_LAMBDA);
-                return new WienerDecoder(channels, outputs, lags, lambda);
+                return new Wiener(outputs, lags, lambda);
             }
             case "snn": {
                 checkKeys("snn", opts, SNN_OPTIONS);
+                final int outputs = intOption(opts, "outputs", 2, 1, 16);
                 final SnnDecoder.Context ctx = new SnnDecoder.Context().inputCount(channels)
-                        .outputCount(intOption(opts, "outputs", 2, 1, 16))
+                        .outputCount(outputs)
                         .neuronCount(intOption(opts, "neurons", 512, SnnDecoder.Context.MIN_NEURONS,
                                 SnnDecoder.Context.MAX_NEURONS))
                         .binTicks(intOption(opts, "bin_ticks", 20, 1, 1000))
                         .filterShift(intOption(opts, "filter_shift", 5, 1, 12))
                         .seed(intOption(opts, "seed", 1, 0, Integer.MAX_VALUE));
-                final ModelBundle reservoir = SnnDecoder.reservoirBundle(ctx, "snn-reservoir",
-                        "Decoders.create(\"snn\", " + channels + ", " + new java.util.TreeMap<>(opts) + ")").toBundle();
-                final EngineDecoder.Context ec = new EngineDecoder.Context().name("snn").bundle(reservoir)
-                        .engines(chain).outputs(intOption(opts, "outputs", 2, 1, 16));
-                if (opts.containsKey("lambda")) {
-                    ec.ridgeLambda(doubleOption(opts, "lambda", 1.0));
-                }
-                return engineDecoder("snn", ec);
+                ctx.conclude();
+                final Double lambda = opts.containsKey("lambda") ? doubleOption(opts, "lambda", 1.0) : null;
+                return new Model("snn", null, ctx, outputs, null, lambda);
             }
             case "lfads": {
                 checkKeys("lfads", opts, LFADS_OPTIONS);
@@ -150,21 +205,17 @@ public final class Decoders {
                     throw new IllegalArgumentException("decoder lfads: channels (" + channels + ") must equal the "
                             + "input dimension of model " + model + " (encod_data_dim " + dataDim + ")");
                 }
-                final EngineDecoder.Context ec = new EngineDecoder.Context().name("lfads").bundle(bundle)
-                        .engines(chain).outputs(intOption(opts, "outputs", 2, 1, 64));
+                final int outputs = intOption(opts, "outputs", 2, 1, 64);
+                LfadsMode mode = null;
                 if (opts.containsKey("mode")) {
-                    final LfadsMode mode;
                     try {
                         mode = LfadsMode.parse(opts.get("mode").trim());
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException("option " + e.getMessage(), e);
                     }
-                    ec.mode(mode);
                 }
-                if (opts.containsKey("lambda")) {
-                    ec.ridgeLambda(doubleOption(opts, "lambda", 1.0));
-                }
-                return engineDecoder("lfads", ec);
+                final Double lambda = opts.containsKey("lambda") ? doubleOption(opts, "lambda", 1.0) : null;
+                return new Model("lfads", bundle, null, outputs, mode, lambda);
             }
             default:
                 throw new IllegalArgumentException("unknown decoder '" + name + "': allowed are "

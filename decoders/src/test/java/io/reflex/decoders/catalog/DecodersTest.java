@@ -5,9 +5,11 @@ import io.reflex.decoders.linear.KalmanDecoder;
 import io.reflex.decoders.linear.WienerDecoder;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class DecodersTest {
@@ -106,5 +108,35 @@ class DecodersTest {
         assertThatThrownBy(() -> Decoders.create("kalman", 4, Map.of(),
                 io.reflex.decoders.engine.EngineSpec.parseNames("cpu")))
                 .hasMessageContaining("takes no engines");
+    }
+
+    @Test
+    void checkOptionsRefusesWhatCreateRefusesWithTheSameMessageAndAcceptsWhatCreateAccepts() {
+        List<Object[]> cases = List.of(
+                new Object[] {"kalman", 4, Map.of("gain", "fast")},
+                new Object[] {"kalman", 4, Map.of("lags", "3")},
+                new Object[] {"wiener", 4, Map.of("lambda", "-1")},
+                new Object[] {"wiener", 0, Map.of()},
+                new Object[] {"snn", 8, Map.of("neurons", "100")},
+                new Object[] {"snn", 8, Map.of("bin_ticks", "0")},
+                new Object[] {"snn", 8, Map.of("seed", "x")},
+                new Object[] {"lfads", 70, Map.of("mode", "backwards")},
+                new Object[] {"lfads", 70, Map.of("outputs", "0")},
+                new Object[] {"lfads", 12, Map.of()},
+                new Object[] {"lfads", 70, Map.of("model", "no-such-model")},
+                new Object[] {"lfadz", 70, Map.of()});
+        for (Object[] c : cases) {
+            @SuppressWarnings("unchecked")
+            Map<String, String> opts = (Map<String, String>) c[2];
+            Throwable created = catchThrowable(() -> Decoders.create((String) c[0], (Integer) c[1], opts));
+            Throwable checked = catchThrowable(() -> Decoders.checkOptions((String) c[0], (Integer) c[1], opts));
+            assertThat(created).as("create %s %s", c[0], opts).isInstanceOf(IllegalArgumentException.class);
+            assertThat(checked).as("checkOptions %s %s", c[0], opts).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage(created.getMessage());
+        }
+        Decoders.checkOptions("kalman", 4, Map.of("gain", "full", "outputs", "3"));
+        Decoders.checkOptions("wiener", 4, Map.of("lags", "5", "lambda", "2"));
+        Decoders.checkOptions("snn", 8, Map.of("neurons", "16384", "lambda", "0.5"));
+        Decoders.checkOptions("lfads", 70, Map.of("mode", "causal", "outputs", "3"));
     }
 }

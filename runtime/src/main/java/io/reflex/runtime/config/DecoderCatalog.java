@@ -105,8 +105,9 @@ public final class DecoderCatalog {
     }
 
     /**
-     * Checks a decoder name and its options without opening any engine, for config validation: the plain-Java
-     * decoders are built (cheap), an LFADS model is resolved and its input dimension compared with the channels.
+     * Checks a decoder name and its options without building anything (no decoder, no reservoir, no engine), for
+     * config validation: every option is parsed and range-checked as {@link #create} would, and an LFADS model is
+     * resolved and its input dimension compared with the channels.
      *
      * @throws ConfigException naming the field when the name, an option or the model is refused
      */
@@ -116,10 +117,9 @@ public final class DecoderCatalog {
             throw new ConfigException(field, "\"" + name + "\"", "one of " + names());
         }
         String optionsField = field.endsWith(".name") ? field.replace(".name", ".options") : field;
-        if (name.equals("kalman") || name.equals("wiener")) {
-            create(field, name, channels, 2, options, List.of());
-        } else if (name.equals("lfads")) {
-            String model = options(name, options, sourceType).get("model");
+        Map<String, String> opts = options(name, options, sourceType);
+        if (name.equals("lfads")) {
+            String model = opts.get("model");
             ModelBundle b;
             try {
                 b = Decoders.lfadsModel(model);
@@ -131,6 +131,11 @@ public final class DecoderCatalog {
                 throw new ConfigException("source.channels", String.valueOf(channels), "the input dimension of the"
                         + " LFADS model " + model + " (" + dataDim + ")");
             }
+        }
+        try {
+            Decoders.checkOptions(name, channels, opts);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(optionsField, e.getMessage());
         }
     }
 

@@ -54,6 +54,10 @@ class ReflexConfigTest {
             {"decoder":{"name":"lfadz"}}                | decoder.name: "lfadz" is not allowed; expected one of [kalman, lfads, snn, wiener]
             {"decoder":{"compare":["kalman"]}}          | decoder.compare[0]: "kalman" is not allowed; expected a decoder other than decoder.name
             {"decoder":{"options":{"gain":"fast"}}}     | decoder.options:
+            {"decoder":{"name":"snn","options":{"neurons":"100000"}}} | decoder.options: option neurons must be in [256, 16384], was 100000
+            {"decoder":{"name":"snn","options":{"depth":"3"}}} | decoder.options: unknown option 'depth' for decoder snn
+            {"decoder":{"name":"lfads","options":{"mode":"backwards"}}} | decoder.options: option mode
+            {"decoder":{"name":"lfads","options":{"outputs":"65"}}} | decoder.options: option outputs must be in [1, 64], was 65
             {"calibration":{"seconds":-1}}              | calibration.seconds: -1.0 is not allowed; expected a number in [0.0, 3600.0]
             {"calibration":{"seconds":10,"timeoutS":5}} | calibration.timeoutS: 5.0 is not allowed; expected a number in [10.0, 86400.0]
             {"calibration":{"timeoutS":-1}}             | calibration.timeoutS: -1.0 is not allowed; expected a number in [10.0, 86400.0]
