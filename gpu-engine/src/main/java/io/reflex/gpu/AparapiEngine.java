@@ -46,6 +46,7 @@ public final class AparapiEngine implements Engine {
     private AparapiLfadsFloat trials;
     private AparapiLfadsAcausalFloat acausal;
     private LfadsStream sliding;
+    private TrialBatcher batcher;
     private float[] factors;
     private float[] logRates;
     private float[] trialFactors;
@@ -135,6 +136,7 @@ public final class AparapiEngine implements Engine {
         closeModel();
         lfads = next;
         trials = nextTrials;
+        batcher = new TrialBatcher(bundle, false, choice, next.dims().readoutDim());
         LfadsDims dims = next.dims();
         factors = new float[dims.facDim()];
         logRates = new float[dims.readoutDim()];
@@ -154,6 +156,7 @@ public final class AparapiEngine implements Engine {
         closeModel();
         acausal = opened.stream();
         sliding = new LfadsStream(acausal, LfadsMode.SLIDING);
+        batcher = new TrialBatcher(bundle, false, choice, acausal.dims().readoutDim());
         LfadsDims dims = acausal.dims();
         factors = new float[dims.facDim()];
         logRates = new float[dims.readoutDim()];
@@ -169,6 +172,10 @@ public final class AparapiEngine implements Engine {
     }
 
     private void closeModel() {
+        if (batcher != null) {
+            batcher.close();
+            batcher = null;
+        }
         if (lfads != null) {
             lfads.close();
             lfads = null;
@@ -271,6 +278,50 @@ public final class AparapiEngine implements Engine {
             faults++;
             health = new EngineHealth(false, (acausal != null ? acausal.launcher() : trials.launcher()).fault(),
                     faults);
+        }
+        return s;
+    }
+
+    /**
+     * Windows of an LFADS model together: up to {@value TrialBatcher#MAX_PER_LAUNCH} per launch through an
+     * {@link AparapiLfadsBatch} on this engine's device choice (opened at the first call), each window's factors
+     * exactly what {@link #trial} gives for it alone; the stream is left alone. For an SNN INVALID_INPUT (no trials).
+     */
+    @Override
+    public int trials(float[][] windows, int bins, float[][] outs) {
+        int s;
+        if (!ready()) {
+            s = dims() != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+        } else {
+            int steps = trialSteps(bins);
+            long need = (long) steps * outputCount();
+            boolean bad = batcher == null || steps <= 0 || windows == null || outs == null
+                    || outs.length < windows.length;
+            for (int i = 0; !bad && i < windows.length; i++) {
+                bad = windows[i] == null || outs[i] == null || windows[i].length < (long) bins * inputCount()
+                        || outs[i].length < need;
+            }
+            if (bad) {
+                s = DecodeStatus.INVALID_INPUT;
+            } else if (windows.length == 0) {
+                return DecodeStatus.OK;
+            } else {
+                s = batcher.run(windows, bins, outs, steps);
+                if (s == DecodeStatus.ENGINE_FAULT) {
+                    faults++;
+                    health = new EngineHealth(false, batcher.fault(), faults);
+                }
+                if (s == DecodeStatus.OK) {
+                    return s;
+                }
+            }
+        }
+        if (outs != null) {
+            for (float[] o : outs) {
+                if (o != null) {
+                    Arrays.fill(o, 0f);
+                }
+            }
         }
         return s;
     }

@@ -66,6 +66,7 @@ public final class AparapiFixedEngine implements Engine {
     private AparapiLfads trials;
     private AparapiLfadsAcausal acausal;
     private LfadsStream sliding;
+    private TrialBatcher batcher;
     private float[] trialFactors;
     private float[] trialLogRates;
     private float[] lfadsFactors;
@@ -124,7 +125,7 @@ public final class AparapiFixedEngine implements Engine {
         if ("lfads".equals(type)) {
             LfadsFixed golden = new LfadsFixed(bundle);
             if (!golden.dims().causal()) {
-                loadAcausal(golden);
+                loadAcausal(golden, bundle);
                 return;
             }
             if (!golden.dims().hasController()) {
@@ -144,6 +145,7 @@ public final class AparapiFixedEngine implements Engine {
             closeModel();
             lfads = next.stream();
             trials = nextTrials;
+            batcher = new TrialBatcher(bundle, true, choice, model.dims().readoutDim());
             LfadsDims d = model.dims();
             lfadsFactors = new float[d.facDim()];
             lfadsLogRates = new float[d.readoutDim()];
@@ -164,13 +166,14 @@ public final class AparapiFixedEngine implements Engine {
                 + " ticks per bin");
     }
 
-    private void loadAcausal(LfadsFixed golden) {
+    private void loadAcausal(LfadsFixed golden, ModelBundle bundle) {
         LfadsFixed.AcausalExport model = golden.acausalExport();
         AparapiEngines.Opened<AparapiLfadsAcausal> next = AparapiEngines.open(NAME, choice,
                 dev -> new AparapiLfadsAcausal(model, dev));
         closeModel();
         acausal = next.stream();
         sliding = new LfadsStream(acausal, LfadsMode.SLIDING);
+        batcher = new TrialBatcher(bundle, true, choice, model.dims().readoutDim());
         LfadsDims d = model.dims();
         lfadsFactors = new float[d.facDim()];
         lfadsLogRates = new float[d.readoutDim()];
@@ -181,6 +184,10 @@ public final class AparapiFixedEngine implements Engine {
     }
 
     private void closeModel() {
+        if (batcher != null) {
+            batcher.close();
+            batcher = null;
+        }
         if (snn != null) {
             snn.close();
             snn = null;
@@ -322,6 +329,50 @@ public final class AparapiFixedEngine implements Engine {
             return s;
         }
         System.arraycopy(trialFactors, 0, out, 0, steps * f);
+        return s;
+    }
+
+    /**
+     * Windows of an LFADS model together: up to {@value TrialBatcher#MAX_PER_LAUNCH} per launch through an
+     * {@link AparapiLfadsBatch} on this engine's device choice (opened at the first call), each window's factors
+     * exactly what {@link #trial} gives for it alone; the stream is left alone. For an SNN INVALID_INPUT (no trials).
+     */
+    @Override
+    public int trials(float[][] windows, int bins, float[][] outs) {
+        int s;
+        if (!ready()) {
+            s = loaded() && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
+        } else {
+            int steps = trialSteps(bins);
+            long need = (long) steps * outputCount();
+            boolean bad = batcher == null || steps <= 0 || windows == null || outs == null
+                    || outs.length < windows.length;
+            for (int i = 0; !bad && i < windows.length; i++) {
+                bad = windows[i] == null || outs[i] == null || windows[i].length < (long) bins * inputCount()
+                        || outs[i].length < need;
+            }
+            if (bad) {
+                s = DecodeStatus.INVALID_INPUT;
+            } else if (windows.length == 0) {
+                return DecodeStatus.OK;
+            } else {
+                s = batcher.run(windows, bins, outs, steps);
+                if (s == DecodeStatus.ENGINE_FAULT) {
+                    faults++;
+                    health = new EngineHealth(false, batcher.fault(), faults);
+                }
+                if (s == DecodeStatus.OK) {
+                    return s;
+                }
+            }
+        }
+        if (outs != null) {
+            for (float[] o : outs) {
+                if (o != null) {
+                    Arrays.fill(o, 0f);
+                }
+            }
+        }
         return s;
     }
 

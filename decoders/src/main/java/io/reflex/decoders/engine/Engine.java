@@ -81,6 +81,36 @@ public interface Engine extends AutoCloseable {
     void reset();
 
     /**
+     * Several windows of the same length at once (offline evaluation, replay of many recorded trials): window i
+     * ({@code windows[i]}, {@code [bins][inputCount]} row-major) into {@code outs[i]}
+     * ({@code [trialSteps(bins)][outputCount]}), each exactly what {@link #trial} gives for it alone; like a trial,
+     * the batch leaves the stream alone. This default runs the windows one after the other; an engine with a batch
+     * path (the Aparapi engines) runs them together.
+     *
+     * @return {@code OK} when every window was decoded; otherwise the first other status, with every
+     *         {@code outs[i]} zeroed ({@code INVALID_INPUT} for null or short arrays, or a window an engine refuses)
+     */
+    default int trials(float[][] windows, int bins, float[][] outs) {
+        int s = io.reflex.decoders.DecodeStatus.OK;
+        if (windows == null || outs == null || outs.length < windows.length) {
+            s = io.reflex.decoders.DecodeStatus.INVALID_INPUT;
+        } else {
+            for (int i = 0; i < windows.length && s == io.reflex.decoders.DecodeStatus.OK; i++) {
+                s = windows[i] == null || outs[i] == null ? io.reflex.decoders.DecodeStatus.INVALID_INPUT
+                        : trial(windows[i], bins, outs[i]);
+            }
+        }
+        if (s != io.reflex.decoders.DecodeStatus.OK && outs != null) {
+            for (float[] o : outs) {
+                if (o != null) {
+                    java.util.Arrays.fill(o, 0f);
+                }
+            }
+        }
+        return s;
+    }
+
+    /**
      * Bytes of a checkpoint of the loaded model's stream state, or 0 when this engine cannot checkpoint it (then a
      * failover to the next engine starts from that engine's reset state).
      */

@@ -519,10 +519,90 @@ public final class EngineChain implements Engine {
         return DecodeStatus.ENGINE_FAULT;
     }
 
+    /**
+     * Windows of the same length at once on the active engine ({@link Engine#trials}), failing over within the call
+     * when it faults: the next engine runs the whole batch again (trials leave the stream alone, so nothing else
+     * needs to move).
+     *
+     * @return the engine's status; {@code INVALID_INPUT} for bad input (no engine is called; every output zeroed);
+     *         {@code NOT_READY} before a load; {@code ENGINE_FAULT} only when no usable engine is left
+     */
+    @Override
+    public int trials(float[][] windows, int bins, float[][] outs) {
+        if (!loaded) {
+            zeroAll(outs);
+            return DecodeStatus.NOT_READY;
+        }
+        int steps = trialSteps(bins);
+        boolean bad = windows == null || outs == null || outs.length < windows.length || bins < 1
+                || bins > maxTrialBins() || steps <= 0;
+        int shortestOut = Integer.MAX_VALUE;
+        for (int i = 0; !bad && i < windows.length; i++) {
+            float[] w = windows[i];
+            bad = w == null || outs[i] == null || w.length < (long) bins * inputs
+                    || outs[i].length < (long) steps * outputs;
+            for (int k = 0; !bad && k < bins * inputs; k++) {
+                bad = !io.reflex.decoders.Counts.valid(w[k]);
+            }
+            shortestOut = bad ? shortestOut : Math.min(shortestOut, outs[i].length);
+        }
+        if (bad) {
+            zeroAll(outs);
+            return DecodeStatus.INVALID_INPUT;
+        }
+        if (windows.length == 0) {
+            return DecodeStatus.OK;
+        }
+        while (active >= 0) {
+            Engine e = engines[active];
+            int s;
+            String why = null;
+            try {
+                EngineHealth h = e.health();
+                if (!h.healthy()) {
+                    s = DecodeStatus.ENGINE_FAULT;
+                    why = "unhealthy: " + h.detail();
+                } else if (!fitsTrial(e, bins, shortestOut)) {
+                    // as in trial: a window beyond this engine's own bounds is bad input for it
+                    zeroAll(outs);
+                    return DecodeStatus.INVALID_INPUT;
+                } else {
+                    s = e.trials(windows, bins, outs);
+                }
+            } catch (RuntimeException ex) {
+                s = DecodeStatus.ENGINE_FAULT;
+                why = "trials threw " + ex;
+            }
+            if (s != DecodeStatus.ENGINE_FAULT) {
+                served[active]++;
+                lastServed = active;
+                return s;
+            }
+            failActive(why != null ? why : faultReason(e, "trials"));
+        }
+        lastServed = -1;
+        zeroAll(outs);
+        return DecodeStatus.ENGINE_FAULT;
+    }
+
+    private static void zeroAll(float[][] outs) {
+        if (outs != null) {
+            for (float[] o : outs) {
+                if (o != null) {
+                    Arrays.fill(o, 0f);
+                }
+            }
+        }
+    }
+
     /** Whether a window of {@code bins} bins and {@code out} are within engine {@code e}'s own bounds. */
     private boolean fitsTrial(Engine e, int bins, float[] out) {
+        return fitsTrial(e, bins, out.length);
+    }
+
+    private boolean fitsTrial(Engine e, int bins, int outLength) {
         int steps = e.trialSteps(bins);
-        return bins >= 1 && bins <= e.maxTrialBins() && steps > 0 && out.length >= (long) steps * outputs;
+        return bins >= 1 && bins <= e.maxTrialBins() && steps > 0 && outLength >= (long) steps * outputs;
     }
 
     /** Why an engine that returned ENGINE_FAULT failed: its own health detail when it says more than "ok". */
