@@ -99,11 +99,6 @@ public final class JavaInlet implements StreamInlet {
         return FeedHeaders.request(target, config.inletBufferS());
     }
 
-    /** The predicate that finds a restarted outlet: same identity, any uid, any session. */
-    String recoveryPredicate() {
-        return receiver.recoveryPredicate();
-    }
-
     // ------------------------------------------------------------------ lifecycle
 
     @Override

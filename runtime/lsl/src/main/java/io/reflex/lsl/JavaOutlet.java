@@ -24,9 +24,11 @@ import java.util.concurrent.locks.LockSupport;
  * Pure-Java LSL outlet speaking protocol 1.10 (docs/lsl-wire.md A3–A6).
  *
  * <p>Threads: one TCP acceptor, one UDP service thread (time probes, shortinfo), one sender per connected inlet;
- * plus the process-wide discovery responder. A push encodes the sample once into a staging buffer and copies it
- * into every connection's bounded queue (oldest dropped and counted when full); each sender drains its queue into
- * one socket write, so a burst goes out in one segment and a lone sample goes out at once (TCP_NODELAY).
+ * plus the process-wide discovery responder. The handshake is {@link FeedHeaders}'s. A push encodes the sample once
+ * into a staging buffer and copies it into every connection's bounded queue (oldest dropped and counted when full);
+ * each sender encodes what its queue holds (numeric samples straight from their slots) into its send buffer and
+ * drains it in one socket write, so a burst goes out in one segment and a lone sample goes out at once
+ * (TCP_NODELAY).
  */
 public final class JavaOutlet implements StreamOutlet {
     /** Conversions per second we claim when a big-endian client offers to convert (liblsl measures its own). */
