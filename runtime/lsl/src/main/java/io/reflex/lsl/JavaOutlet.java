@@ -15,10 +15,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -27,9 +24,11 @@ import java.util.concurrent.locks.LockSupport;
  * Pure-Java LSL outlet speaking protocol 1.10 (docs/lsl-wire.md A3–A6).
  *
  * <p>Threads: one TCP acceptor, one UDP service thread (time probes, shortinfo), one sender per connected inlet;
- * plus the process-wide discovery responder. A push encodes the sample once into a staging buffer and copies it
- * into every connection's bounded queue (oldest dropped and counted when full); each sender drains its queue into
- * one socket write, so a burst goes out in one segment and a lone sample goes out at once (TCP_NODELAY).
+ * plus the process-wide discovery responder. The handshake is {@link FeedHeaders}'s. A push encodes the sample once
+ * into a staging buffer and copies it into every connection's bounded queue (oldest dropped and counted when full);
+ * each sender encodes what its queue holds (numeric samples straight from their slots) into its send buffer and
+ * drains it in one socket write, so a burst goes out in one segment and a lone sample goes out at once
+ * (TCP_NODELAY).
  */
 public final class JavaOutlet implements StreamOutlet {
     /** Conversions per second we claim when a big-endian client offers to convert (liblsl measures its own). */
@@ -61,7 +60,8 @@ public final class JavaOutlet implements StreamOutlet {
      * first met a peer while out of descriptors would never serve a consumer again.
      */
     private static final Class<?>[] CONNECTION_CLASSES = {Connection.class, SampleQueue.class,
-        Net.DeadlineInput.class, SocketTimeoutException.class, TestPattern.class};
+        Net.DeadlineInput.class, SocketTimeoutException.class, TestPattern.class, FeedHeaders.class,
+        FeedHeaders.Feed.class, FeedHeaders.Refusal.class, FeedHeaders.StreamLines.class};
     /** The test pattern (A5) for little- and big-endian consumers, made once (its classes loaded with it). */
     private final byte[] testPatternLittle;
     private final byte[] testPatternBig;
@@ -118,6 +118,7 @@ public final class JavaOutlet implements StreamOutlet {
         this.testPatternLittle = TestPattern.wire(format, channels, false);
         this.testPatternBig = TestPattern.wire(format, channels, true);
         this.fullInfo = info.toFullXml().getBytes(StandardCharsets.UTF_8);
+        FeedHeaders.warmUp(info);
         new QueryMatcher(info).matches("name='" + info.name() + "'");
         SampleQueue.capacityWithin(1, Math.max(1, staging.length), this.config.outletConsumerMaxBytes());
         this.registration = new DiscoveryResponder.Registration(info);
@@ -479,7 +480,7 @@ public final class JavaOutlet implements StreamOutlet {
                 refuse(out, "505 Protocol 1.00 not supported", peer, request);
                 return;
             }
-            if (request.startsWith("LSL:streamfeed/")) {
+            if (request.startsWith(FeedHeaders.FEED_PREFIX)) {
                 streamfeed(socket, in, out, request, peer, handshakeOver);
                 return;
             }
@@ -511,99 +512,27 @@ public final class JavaOutlet implements StreamOutlet {
 
     private void refuse(OutputStream out, String status, String peer, String request) throws IOException {
         requestsRefused.incrementAndGet();
-        out.write(("LSL/110 " + status).getBytes(StandardCharsets.US_ASCII));
+        out.write(FeedHeaders.refusal(status).getBytes(StandardCharsets.US_ASCII));
         out.flush();
         String shown = request.length() > 80 ? request.substring(0, 80) + "..." : request;
         error("connection " + peer, "refused '" + shown + "' with " + status, null);
     }
 
-    /** Negotiates a 1.10 feed (A3) and streams samples until the peer or the outlet goes away. */
+    /** Negotiates a 1.10 feed (A3, {@link FeedHeaders}) and streams samples until the peer or the outlet goes away. */
     private void streamfeed(Socket socket, InputStream in, OutputStream out, String request, String peer,
             boolean[] handshakeOver) throws IOException {
-        String rest = request.substring("LSL:streamfeed/".length());
-        int sp = rest.indexOf(' ');
-        String verText = sp < 0 ? rest : rest.substring(0, sp);
-        String uid = sp < 0 ? "" : rest.substring(sp + 1).trim();
-        int requestVersion;
+        FeedHeaders.Feed offer;
         try {
-            requestVersion = Integer.parseInt(verText.trim());
-        } catch (NumberFormatException e) {
-            refuse(out, "400 Bad request", peer, request);
+            offer = FeedHeaders.readRequest(request, new FeedHeaders.StreamLines(in), info);
+        } catch (FeedHeaders.Refusal r) {
+            refuse(out, r.status(), peer, request);
             return;
         }
-        Map<String, String> headers = new HashMap<>();
-        for (int i = 0; ; i++) {
-            String line = Net.readLine(in);
-            if (line == null) {
-                return;
-            }
-            if (line.isEmpty()) {
-                break;
-            }
-            if (i > 256) {
-                refuse(out, "400 Too many headers", peer, request);
-                return;
-            }
-            int semi = line.indexOf(';');
-            if (semi >= 0) {
-                line = line.substring(0, semi);
-            }
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-            }
-        }
-        if (requestVersion / 100 > StreamInfo.PROTOCOL_VERSION / 100) {
-            refuse(out, "505 Version not supported", peer, request);
-            return;
-        }
-        if (!uid.equals(info.uid())) {
-            refuse(out, "404 Not found", peer, request);
-            return;
-        }
-        int clientByteOrder;
-        double clientEndianPerformance;
-        boolean ieee;
-        boolean subnormals;
-        int valueSize;
-        int clientVersion;
-        long maxBufferLength;
-        try {
-            clientByteOrder = Integer.parseInt(headers.getOrDefault("native-byte-order", "1234"));
-            clientEndianPerformance = Double.parseDouble(headers.getOrDefault("endian-performance", "0"));
-            ieee = !"0".equals(headers.getOrDefault("has-ieee754-floats", "1"));
-            subnormals = !"0".equals(headers.getOrDefault("supports-subnormals", "1"));
-            valueSize = Integer.parseInt(headers.getOrDefault("value-size", Integer.toString(format.valueBytes())));
-            clientVersion = Integer.parseInt(headers.getOrDefault("data-protocol-version",
-                    Integer.toString(requestVersion)));
-            maxBufferLength = Long.parseLong(headers.getOrDefault("max-buffer-length", "0"));
-        } catch (NumberFormatException e) {
-            refuse(out, "400 Bad request header (" + e.getMessage() + ")", peer, request);
-            return;
-        }
-        if (clientByteOrder != 1234 && clientByteOrder != 4321) {
-            refuse(out, "400 Bad Native-Byte-Order " + clientByteOrder, peer, request);
-            return;
-        }
-        if (maxBufferLength < 0) {
-            refuse(out, "400 Bad Max-Buffer-Length " + maxBufferLength, peer, request);
-            return;
-        }
-        int version = Math.min(StreamInfo.PROTOCOL_VERSION, clientVersion);
-        if (format.isNumeric() && valueSize != format.valueBytes()) {
-            refuse(out, "505 Value-Size " + valueSize + " does not match " + format.wireName() + " ("
-                    + format.valueBytes() + "); protocol 1.00 not supported", peer, request);
-            return;
-        }
-        if (format.isFloatingPoint() && !ieee) {
-            refuse(out, "505 Non-IEEE754 floats need protocol 1.00, which is not supported", peer, request);
-            return;
-        }
-        if (version < StreamInfo.PROTOCOL_VERSION) {
-            refuse(out, "505 Protocol 1.00 not supported", peer, request);
+        if (offer == null) {
             return;
         }
         int slotBytes = format.isNumeric() ? format.valueBytes() * channels : 64;
+        long maxBufferLength = offer.maxBufferLength();
         int capacity = maxBufferLength == 0 ? 0 : SampleQueue.capacityWithin(
                 (int) Math.min(maxBufferLength, config.outletMaxQueueSamples()), slotBytes,
                 config.outletConsumerMaxBytes());
@@ -620,18 +549,17 @@ public final class JavaOutlet implements StreamOutlet {
         try {
             handshaking.decrementAndGet();
             handshakeOver[0] = true;
-            feed(socket, out, capacity, slotBytes, clientByteOrder == 4321 && clientEndianPerformance
-                    < ENDIAN_PERFORMANCE, !subnormals && format.isFloatingPoint());
+            feed(socket, out, capacity, slotBytes, offer);
         } finally {
             feeds.decrementAndGet();
         }
     }
 
     /** Answers 200 and streams samples (or, for a consumer asking for none, holds the connection). */
-    private void feed(Socket socket, OutputStream out, int capacity, int slotBytes, boolean bigEndian,
-            boolean suppress) throws IOException {
-        String response = "LSL/110 200 OK\r\nUID: " + info.uid() + "\r\nByte-Order: " + (bigEndian ? 4321 : 1234)
-                + "\r\nSuppress-Subnormals: " + (suppress ? 1 : 0) + "\r\nData-Protocol-Version: 110\r\n\r\n";
+    private void feed(Socket socket, OutputStream out, int capacity, int slotBytes, FeedHeaders.Feed offer)
+            throws IOException {
+        boolean bigEndian = offer.bigEndian();
+        String response = FeedHeaders.response(info.uid(), offer);
         if (capacity == 0) {
             // liblsl sends nothing more to a consumer with Max-Buffer-Length 0; hold the connection until the peer
             // leaves (it counts as a consumer)
@@ -646,7 +574,8 @@ public final class JavaOutlet implements StreamOutlet {
             }
             return;
         }
-        Connection c = new Connection(socket, out, new SampleQueue(capacity, slotBytes), bigEndian, suppress);
+        Connection c = new Connection(socket, out, new SampleQueue(capacity, slotBytes), bigEndian,
+                offer.suppressSubnormals());
         // Registered before the response goes out, so every sample pushed after the inlet has seen the test
         // pattern reaches it (it waits in the queue behind the pattern).
         addConnection(c);
@@ -688,7 +617,8 @@ public final class JavaOutlet implements StreamOutlet {
         final boolean bigEndian;
         final boolean suppress;
         byte[] sendBuf = new byte[config.sendBufferBytes()];
-        byte[] scratch = new byte[format.isNumeric() ? format.valueBytes() * channels : 256];
+        /** String samples only: a slot's copy (numeric samples are encoded from the slot itself). */
+        byte[] scratch = format.isNumeric() ? null : new byte[256];
         volatile Thread thread;
 
         Connection(Socket socket, OutputStream out, SampleQueue queue, boolean bigEndian, boolean suppress) {
@@ -717,39 +647,61 @@ public final class JavaOutlet implements StreamOutlet {
                         break;
                     }
                     double ts = queue.timestamp(slot);
-                    boolean explicit = queue.isExplicit(slot);
+                    // The deduced-timestamp chain restarts at 0.0 on every connection and breaks on a drop.
+                    boolean explicit = queue.isExplicit(slot) || first || queue.dropped() != seenDrops;
                     int len = queue.length(slot);
-                    if (scratch.length < len) {
-                        scratch = new byte[Math.max(len, scratch.length * 2)];
-                    }
-                    System.arraycopy(queue.buffer(slot), 0, scratch, 0, len);
-                    if (!queue.commitRead()) {
-                        continue;
+                    int end;
+                    if (scratch == null) {
+                        // Numeric: encoded straight from the slot (a fixed size, whatever its bytes hold); if the
+                        // pusher dropped the slot meanwhile, the commit fails and the encoded bytes are not kept.
+                        pos = room(pos, 9 + format.valueBytes() * channels);
+                        end = Wire.encodeSample(format, channels, explicit, ts, queue.buffer(slot), 0, bigEndian,
+                                suppress, sendBuf, pos);
+                        if (!queue.commitRead()) {
+                            continue;
+                        }
+                    } else {
+                        // Strings: their lengths size the encoding, so the slot is copied out and confirmed first.
+                        if (scratch.length < len) {
+                            scratch = new byte[Math.max(len, scratch.length * 2)];
+                        }
+                        System.arraycopy(queue.buffer(slot), 0, scratch, 0, len);
+                        if (!queue.commitRead()) {
+                            continue;
+                        }
+                        pos = room(pos, 9 + Wire.wireValueBytes(format, channels, scratch, 0, len));
+                        end = Wire.encodeSample(format, channels, explicit, ts, scratch, 0, bigEndian, suppress,
+                                sendBuf, pos);
                     }
                     long drops = queue.dropped();
                     if (first || drops != seenDrops) {
-                        // The deduced-timestamp chain restarts at 0.0 on every connection and breaks on a drop.
-                        explicit = true;
+                        if (!explicit) {
+                            // a drop counted after the encoding (its head moved before this slot was read)
+                            end = Wire.retagExplicit(sendBuf, pos, end, ts, bigEndian);
+                        }
                         first = false;
                         seenDrops = drops;
                     }
-                    int need = 9 + Wire.wireValueBytes(format, channels, scratch, 0, len);
-                    if (pos + need > sendBuf.length) {
-                        if (pos > 0) {
-                            out.write(sendBuf, 0, pos);
-                            pos = 0;
-                        }
-                        if (need > sendBuf.length) {
-                            sendBuf = new byte[need];
-                        }
-                    }
-                    pos = Wire.encodeSample(format, channels, explicit, ts, scratch, 0, bigEndian, suppress,
-                            sendBuf, pos);
+                    pos = end;
                 }
                 if (pos > 0) {
                     out.write(sendBuf, 0, pos);
                 }
             }
+        }
+
+        /** Makes room for {@code need} bytes after {@code pos} (writing out what is there); returns the new pos. */
+        private int room(int pos, int need) throws IOException {
+            if (pos + need <= sendBuf.length) {
+                return pos;
+            }
+            if (pos > 0) {
+                out.write(sendBuf, 0, pos);
+            }
+            if (need > sendBuf.length) {
+                sendBuf = new byte[need];
+            }
+            return 0;
         }
     }
 

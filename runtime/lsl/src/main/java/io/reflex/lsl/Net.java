@@ -25,6 +25,11 @@ final class Net {
     private Net() {
     }
 
+    /** The address to reach a stream's outlet at: its v4address, 127.0.0.1 when it has none. */
+    static String address(StreamInfo info) {
+        return info.v4address().isEmpty() ? "127.0.0.1" : info.v4address();
+    }
+
     static String hostname() {
         return HOSTNAME;
     }

@@ -209,6 +209,17 @@ public final class Wire {
     }
 
     /**
+     * Turns the deduced-timestamp sample encoded at {@code [start, end)} of {@code out} into one with an explicit
+     * timestamp, in place ({@code out} has room for 8 more bytes); returns the new end.
+     */
+    static int retagExplicit(byte[] out, int start, int end, double timestamp, boolean bigEndian) {
+        System.arraycopy(out, start + 1, out, start + 9, end - start - 1);
+        out[start] = TAG_EXPLICIT;
+        (bigEndian ? DOUBLE_BE : DOUBLE_LE).set(out, start + 1, timestamp);
+        return end + 8;
+    }
+
+    /**
      * Encodes one sample onto the wire.
      *
      * @param bigEndian         the negotiated byte order is 4321

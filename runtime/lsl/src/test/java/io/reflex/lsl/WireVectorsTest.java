@@ -176,4 +176,21 @@ class WireVectorsTest {
         assertThat(m.invalidQueries()).isEqualTo(1);
         assertThat(Resolver.byProperty("name", "it's")).isEqualTo("name=\"it's\"");
     }
+
+    @ParameterizedTest
+    @EnumSource(value = ChannelFormat.class, names = "UNDEFINED", mode = EnumSource.Mode.EXCLUDE)
+    void aDeducedSampleRetaggedInPlaceIsTheExplicitEncoding(ChannelFormat format) {
+        // the outlet's sender does this when a drop is counted after it encoded a sample with tag 1
+        byte[] storage = TestPattern.storage(format, 5, 4);
+        for (boolean big : new boolean[] {false, true}) {
+            byte[] explicit = new byte[256];
+            int explicitEnd = Wire.encodeSample(format, 5, true, 42.25, storage, 0, big, false, explicit, 7);
+            byte[] retagged = new byte[256];
+            int deducedEnd = Wire.encodeSample(format, 5, false, 42.25, storage, 0, big, false, retagged, 7);
+            assertThat(retagged[7]).isEqualTo((byte) Wire.TAG_DEDUCED);
+            int end = Wire.retagExplicit(retagged, 7, deducedEnd, 42.25, big);
+            assertThat(end).isEqualTo(explicitEnd);
+            assertThat(Arrays.copyOfRange(retagged, 7, end)).isEqualTo(Arrays.copyOfRange(explicit, 7, explicitEnd));
+        }
+    }
 }
