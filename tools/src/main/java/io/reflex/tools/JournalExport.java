@@ -205,6 +205,7 @@ final class JournalExport {
         private final XdfWriter w;
         private final Result r;
         private final int channels;
+        private final int featureCount;
         private final int outputs;
         private final int references;
         private final int input;
@@ -220,6 +221,7 @@ final class JournalExport {
             this.w = w;
             this.r = r;
             channels = first.channels;
+            featureCount = first.featureCount;
             outputs = first.outputCount;
             references = first.referenceCount;
             String source = cfg.path("source").path("type").asText("");
@@ -257,10 +259,24 @@ final class JournalExport {
             }
             if (kinds.contains(Kind.FEATURES)) {
                 XdfStream x = new XdfStream().name("Reflex features").type("Features")
-                        .channels(channels, ChannelFormat.FLOAT32).nominalSrateHz(binHz).sourceId(id + ":features")
+                        .channels(featureCount, ChannelFormat.FLOAT32).nominalSrateHz(binHz).sourceId(id + ":features")
                         .note(note + "; one sample per bin at the bin's acquisition time");
-                for (int i = 0; i < channels; i++) {
-                    x.channel((spikes ? "n" : "ch") + i, spikes ? "spikes/bin" : "", "Feature");
+                if (featureCount == channels) {
+                    for (int i = 0; i < channels; i++) {
+                        x.channel((spikes ? "n" : "ch") + i, spikes ? "spikes/bin" : "", "Feature");
+                    }
+                } else {
+                    // a broadband front end with several outputs: channels × outputs, one block of channels per
+                    // output in the order of frontend.outputs (threshold crossings, then spike-band power)
+                    List<String> kinds2 = new ArrayList<>();
+                    cfg.path("frontend").path("outputs").forEach(n -> kinds2.add(n.asText()));
+                    for (int i = 0; i < featureCount; i++) {
+                        int block = channels == 0 ? 0 : i / channels;
+                        String kind = block < kinds2.size() ? kinds2.get(block) : "f" + block;
+                        x.channel("ch" + (channels == 0 ? i : i % channels) + ":" + kind,
+                                kind.equals("crossings") ? "crossings/bin" : kind.equals("power") ? "uV^2" : "",
+                                "Feature");
+                    }
                 }
                 features = add(Kind.FEATURES, x);
             } else {
@@ -327,10 +343,12 @@ final class JournalExport {
         }
 
         void frame(JournalRecord rec, long index) throws IOException {
-            if (rec.channels != channels || rec.outputCount != outputs || rec.referenceCount != references) {
+            if (rec.channels != channels || rec.featureCount != featureCount || rec.outputCount != outputs
+                    || rec.referenceCount != references) {
                 throw new IllegalArgumentException("journal " + r.journal + ": frame " + rec.sequence + " has "
-                        + rec.channels + " channels, " + rec.outputCount + " outputs and " + rec.referenceCount
-                        + " references; the first had " + channels + ", " + outputs + " and " + references);
+                        + rec.channels + " channels, " + rec.featureCount + " features, " + rec.outputCount
+                        + " outputs and " + rec.referenceCount + " references; the first had " + channels + ", "
+                        + featureCount + ", " + outputs + " and " + references);
             }
             if (input != 0) {
                 for (int i = 0; i < rec.sampleCount; i++) {

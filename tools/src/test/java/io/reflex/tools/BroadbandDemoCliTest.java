@@ -229,4 +229,73 @@ class BroadbandDemoCliTest {
             assertThat(j.get("velocity_r2").asDouble()).isGreaterThan(0.3);
         }
     }
+
+    /**
+     * Both front-end outputs (threshold crossings and spike-band power) with the journal on: every frame's 2 ×
+     * channels features are journaled (frame layout 2), the saved decoder replays them bit for bit, `fit` fits on
+     * them and `export` writes them as one XDF features stream of 2 × channels labelled by output.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void bothOutputsWithTheJournalOnAreJournaledReplayedFittedAndExported(@TempDir Path dir) throws Exception {
+        Path cfg = Files.writeString(dir.resolve("both.json"),
+                "{\"source\": {\"type\": \"broadband\", \"sampleRateHz\": 30000},"
+                        + " \"frontend\": {\"outputs\": [\"crossings\", \"power\"]}}");
+        Path journals = dir.resolve("journal");
+        Object[] r = run("demo", "--broadband", "--seconds", "10", "--calibration-seconds", "6", "--channels", "16",
+                "--config", cfg.toString(), "--journal-dir", journals.toString(), "--json", "--quiet");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(j.get("frontend").get("features").asInt()).isEqualTo(32);
+        assertThat(j.get("journal_frames_not_written").asLong()).isZero();
+        long frames = j.get("journal_frames").asLong();
+        assertThat(frames).isGreaterThan(100);
+        Path run;
+        try (var runs = Files.list(journals)) {
+            run = runs.filter(p -> p.getFileName().toString().startsWith("run-")).findFirst().orElseThrow();
+        }
+
+        int[] featureCounts = {Integer.MAX_VALUE, Integer.MIN_VALUE};
+        long read = 0;
+        try (io.reflex.runtime.journal.JournalReader jr = new io.reflex.runtime.journal.JournalReader(run)) {
+            io.reflex.runtime.journal.JournalRecord rec = new io.reflex.runtime.journal.JournalRecord();
+            while (jr.next(rec)) {
+                read++;
+                assertThat(rec.channels).isEqualTo(16);
+                featureCounts[0] = Math.min(featureCounts[0], rec.featureCount);
+                featureCounts[1] = Math.max(featureCounts[1], rec.featureCount);
+            }
+            assertThat(jr.tailFault()).isNull();
+        }
+        assertThat(read).isEqualTo(frames);
+        assertThat(featureCounts).containsExactly(32, 32);
+
+        r = run("replay", run.toString(), "--json");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode rp = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(rp.get("channels").asInt()).isEqualTo(16);
+        assertThat(rp.get("compared").asLong()).isGreaterThan(50);
+        assertThat(rp.get("mismatches").asLong()).isZero();
+        assertThat(rp.get("reproduced").asBoolean()).isTrue();
+
+        r = run("fit", "--journal", run.toString(), "--decoder", "wiener", "--out", dir.resolve("w.rxdf").toString(),
+                "--json");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode fit = Json.mapper().readTree(((String) r[1]).strip());
+        assertThat(fit.get("channels").asInt()).isEqualTo(16);
+        assertThat(fit.get("bins").asInt()).isPositive();
+
+        Path xdf = dir.resolve("both.xdf");
+        r = run("export", run.toString(), "--xdf", xdf.toString(), "--streams", "features", "--json");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        io.reflex.runtime.xdf.XdfReader.Result x = io.reflex.runtime.xdf.XdfReader.read(xdf,
+                new io.reflex.runtime.xdf.XdfReader.Visitor() { });
+        assertThat(x.error).isNull();
+        io.reflex.runtime.xdf.XdfStream features = x.streams.get(1).stream;
+        assertThat(features.channelCount).isEqualTo(32);
+        assertThat(features.labels.get(0)).isEqualTo("ch0:crossings");
+        assertThat(features.labels.get(16)).isEqualTo("ch0:power");
+        assertThat(features.labels.get(31)).isEqualTo("ch15:power");
+        assertThat(x.streams.get(1).samples).isEqualTo(frames);
+    }
 }

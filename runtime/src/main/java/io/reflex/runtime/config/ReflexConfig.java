@@ -556,11 +556,6 @@ public final class ReflexConfig {
         if (frontend != null) {
             frontend.toContext().channels(source.channels).sampleRateHz(source.sampleRateHz)
                     .samplesPerBin((int) Math.rint(samples)).conclude();
-            if (featureCount() != source.channels && journal.enabled) {
-                throw new ConfigException("frontend.outputs", String.valueOf(frontend.outputs), "one output while"
-                        + " journal.enabled is true: a journal frame records one feature per channel (set"
-                        + " journal.enabled false to decode from crossings and power together)");
-            }
         }
         Check.range("pipeline.ringSize", pipeline.ringSize, 2, 1 << 20);
         if (Integer.bitCount(pipeline.ringSize) != 1) {
@@ -704,7 +699,7 @@ public final class ReflexConfig {
      */
     public long journalFrameBytes() {
         long samplesPerBin = Math.round(pipeline.binWidthUs * source.sampleRateHz / 1e6);
-        return Journal.frameBytes(source.channels, samplesPerBin, 4, 3);
+        return Journal.frameBytes(source.channels, samplesPerBin, 4, 3, featureCount());
     }
 
     /** The data journal's Chronicle block size for this config, bytes ({@link ChronicleSettings#blockBytes}). */

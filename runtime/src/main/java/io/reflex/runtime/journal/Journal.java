@@ -95,8 +95,13 @@ public final class Journal implements FrameHandler, AutoCloseable {
      * {@code references} reference values per sample and {@code outputs} outputs.
      */
     public static long frameBytes(long channels, long samples, long references, long outputs) {
+        return frameBytes(channels, samples, references, outputs, channels);
+    }
+
+    /** {@link #frameBytes(long, long, long, long)} for frames of {@code features} features (a broadband front end's). */
+    public static long frameBytes(long channels, long samples, long references, long outputs, long features) {
         return FRAME_FIXED_BYTES + 8L * Stage.COUNT + 8 * samples + 4 * samples * channels + 4 * samples * references
-                + 4 * channels + 4 * references + 8 * outputs;
+                + 4 + 4 * features + 4 * references + 8 * outputs;
     }
 
     /**
@@ -346,8 +351,10 @@ public final class Journal implements FrameHandler, AutoCloseable {
         DocumentContext dc = appender.writingDocument();
         try {
             Bytes<?> b = dc.wire().bytes();
+            int features = f.features.length;
+            boolean ownCount = features != channels;
             b.writeByte(JournalFormat.TYPE_FRAME);
-            b.writeByte(JournalFormat.VERSION);
+            b.writeByte(ownCount ? JournalFormat.FRAME_VERSION_FEATURES : JournalFormat.VERSION);
             b.writeLong(f.sequence);
             b.writeLong(f.sourceSequence);
             b.writeDouble(f.acquisitionTimeS);
@@ -363,13 +370,16 @@ public final class Journal implements FrameHandler, AutoCloseable {
             b.writeInt(channels);
             b.writeInt(refs);
             b.writeInt(outs);
+            if (ownCount) {
+                b.writeInt(features);
+            }
             double[] ts = in.timestamps();
             for (int i = 0; i < n; i++) {
                 b.writeDouble(ts[i]);
             }
             writeFloats(b, in.samples(), n * channels);
             writeFloats(b, in.reference(), n * refs);
-            writeFloats(b, f.features, channels);
+            writeFloats(b, f.features, features);
             writeFloats(b, f.targets, refs);
             writeFloats(b, f.output, outs);
             writeFloats(b, f.safeOutput, outs);

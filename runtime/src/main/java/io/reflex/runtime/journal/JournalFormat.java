@@ -10,7 +10,11 @@ package io.reflex.runtime.journal;
  * i64 deadlineNs, i32 flags, i32 decodeStatus, i32 decoderGeneration, u8 stageCount, i64[stageCount] stampNs,
  * i32 sampleCount, i32 channels, i32 referenceCount, i32 outputCount, f64[sampleCount] sampleTimestampsS,
  * f32[sampleCount*channels] samples, f32[sampleCount*referenceCount] reference, f32[channels] features,
- * f32[referenceCount] targets, f32[outputCount] output, f32[outputCount] safeOutput}.
+ * f32[referenceCount] targets, f32[outputCount] output, f32[outputCount] safeOutput}. A frame whose features are not
+ * one per channel (a broadband front end with both outputs, threshold crossings and spike-band power: channels ×
+ * outputs, outputs in blocks of {@code channels}) is written in layout {@link #FRAME_VERSION_FEATURES} instead: the
+ * same record with {@code i32 featureCount} after {@code outputCount} and {@code f32[featureCount] features}; every
+ * other frame keeps layout 1, so a journal without such frames is what it always was.
  *
  * <p>{@link #TYPE_PAIRED_TARGETS} (journal format 2): {@code u8 type, u8 version, i64 sequence, i32 count,
  * f32[count] targets} — the targets a separate kinematics stream gave the frame of that sequence, written when the
@@ -45,8 +49,10 @@ public final class JournalFormat {
     public static final int MAX_PAIRED_TARGETS = 64;
     /** The journal format version in the run metadata. */
     public static final int FORMAT_VERSION = 3;
-    /** Layout version written into every record. */
+    /** Layout version written into every record (frames: unless their features are not one per channel). */
     public static final byte VERSION = 1;
+    /** Layout of a frame record whose feature count is its own ({@code i32 featureCount} after {@code outputCount}). */
+    public static final byte FRAME_VERSION_FEATURES = 2;
 
     private JournalFormat() {
     }

@@ -114,9 +114,11 @@ public final class JournalReader implements AutoCloseable {
                 recordsRead++;
                 byte type = b.readByte();
                 byte version = b.readByte();
-                if (version != JournalFormat.VERSION) {
+                if (version != JournalFormat.VERSION
+                        && !(type == JournalFormat.TYPE_FRAME && version == JournalFormat.FRAME_VERSION_FEATURES)) {
                     throw new FormatException("journal record version " + version + " is not supported; this"
-                            + " reader knows version " + JournalFormat.VERSION);
+                            + " reader knows version " + JournalFormat.VERSION + " (frames also "
+                            + JournalFormat.FRAME_VERSION_FEATURES + ")");
                 }
                 if (type == JournalFormat.TYPE_META) {
                     // its length (stop-bit encoded) bounded by the record before the text is read
@@ -160,7 +162,7 @@ public final class JournalReader implements AutoCloseable {
                 if (type != JournalFormat.TYPE_FRAME) {
                     throw new FormatException("unknown journal record type " + type);
                 }
-                read(b, r);
+                read(b, r, version == JournalFormat.FRAME_VERSION_FEATURES);
                 return type;
             }
         }
@@ -201,7 +203,7 @@ public final class JournalReader implements AutoCloseable {
         }
     }
 
-    private static void read(Bytes<?> b, JournalRecord r) {
+    private static void read(Bytes<?> b, JournalRecord r, boolean ownFeatureCount) {
         r.sequence = b.readLong();
         r.sourceSequence = b.readLong();
         r.acquisitionTimeS = b.readDouble();
@@ -225,16 +227,18 @@ public final class JournalReader implements AutoCloseable {
         r.channels = b.readInt();
         r.referenceCount = b.readInt();
         r.outputCount = b.readInt();
+        r.featureCount = ownFeatureCount ? b.readInt() : r.channels;
         int n = r.sampleCount;
         long ch = r.channels;
         long refs = r.referenceCount;
         long outs = r.outputCount;
-        if (n < 0 || ch < 0 || refs < 0 || outs < 0 || n > MAX_COUNT || ch > MAX_COUNT || refs > MAX_COUNT
-                || outs > MAX_COUNT
-                || 8L * n + 4L * n * ch + 4L * n * refs + 4 * ch + 4 * refs + 8 * outs > b.readRemaining()) {
+        long feats = r.featureCount;
+        if (n < 0 || ch < 0 || refs < 0 || outs < 0 || feats < 0 || n > MAX_COUNT || ch > MAX_COUNT
+                || refs > MAX_COUNT || outs > MAX_COUNT || feats > MAX_COUNT
+                || 8L * n + 4L * n * ch + 4L * n * refs + 4 * feats + 4 * refs + 8 * outs > b.readRemaining()) {
             throw new FormatException("frame record " + r.sequence + " is malformed (" + n + " samples of " + ch
-                    + " channels, " + refs + " references, " + outs + " outputs in " + b.readRemaining()
-                    + " bytes)");
+                    + " channels, " + feats + " features, " + refs + " references, " + outs + " outputs in "
+                    + b.readRemaining() + " bytes)");
         }
         if (r.sampleTimestampsS.length < n) {
             r.sampleTimestampsS = new double[n];
@@ -244,7 +248,7 @@ public final class JournalReader implements AutoCloseable {
         }
         r.samples = readFloats(b, r.samples, n * r.channels);
         r.reference = readFloats(b, r.reference, n * r.referenceCount);
-        r.features = readFloats(b, r.features, r.channels);
+        r.features = readFloats(b, r.features, r.featureCount);
         r.targets = readFloats(b, r.targets, r.referenceCount);
         r.output = readFloats(b, r.output, r.outputCount);
         r.safeOutput = readFloats(b, r.safeOutput, r.outputCount);

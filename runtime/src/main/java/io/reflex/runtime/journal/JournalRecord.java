@@ -21,6 +21,8 @@ public final class JournalRecord {
     public int channels;
     public int referenceCount;
     public int outputCount;
+    /** Features of the frame: {@code channels}, or channels × outputs for a broadband front end with both outputs. */
+    public int featureCount;
     public double[] sampleTimestampsS = new double[0];
     public float[] samples = new float[0];
     public float[] reference = new float[0];
@@ -53,6 +55,6 @@ public final class JournalRecord {
 
     /** Features as a new array. */
     public float[] featuresCopy() {
-        return Arrays.copyOf(features, channels);
+        return Arrays.copyOf(features, featureCount);
     }
 }

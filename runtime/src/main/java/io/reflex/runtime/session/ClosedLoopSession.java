@@ -511,7 +511,7 @@ public final class ClosedLoopSession {
             String run = ctx.runName != null ? ctx.runName : defaultRunName();
             long samplesPerBin = Math.round(cfg.pipeline.binWidthUs * cfg.source.sampleRateHz / 1e6);
             long frameBytes = Math.max(cfg.journalFrameBytes(), Journal.frameBytes(channels, samplesPerBin,
-                    source.referenceCount(), outputs));
+                    source.referenceCount(), outputs, cfg.featureCount()));
             journal = Journal.open(Path.of(cfg.journal.dir).resolve(run), metadata(cfg, source.referenceNames(),
                     lab.pairs() && targets != null ? targets.names() : List.of()), frameBytes, guard, faults);
         }

@@ -172,12 +172,15 @@ public final class JournalFit {
                     continue; // markers (journal format 3) do not enter a fit
                 }
                 if (channels < 0) {
-                    channels = rec.channels;
-                    r.channels = channels;
+                    // what the decoder reads: the frame's features, one per channel or, from a broadband front end
+                    // with both outputs, channels × outputs (below, "channels" is that width)
+                    channels = rec.featureCount;
+                    r.channels = rec.channels;
                 }
-                if (rec.channels != channels) {
+                if (rec.featureCount != channels || rec.channels != r.channels) {
                     throw new IllegalArgumentException("journal " + dir + ": frame " + rec.sequence + " has "
-                            + rec.channels + " channels, the first had " + channels);
+                            + rec.channels + " channels and " + rec.featureCount + " features, the first had "
+                            + r.channels + " and " + channels);
                 }
                 if (frames == MAX_BINS || (long) (frames + 1) * channels > MAX_FEATURE_VALUES) {
                     throw new IllegalArgumentException("journal " + dir + " holds more than " + frames + " frames of "

@@ -324,6 +324,7 @@ public final class JournalReplay {
         Metrics.R2Accumulator recordedAcc = new Metrics.R2Accumulator(outputs);
         Metrics.R2Accumulator replayedAcc = new Metrics.R2Accumulator(outputs);
         int generation = 0;
+        int firstFeatures = -1;
         long t0 = System.nanoTime();
         double firstAcquisitionS = Double.NaN;
         double lastAcquisitionS = Double.NaN;
@@ -348,16 +349,19 @@ public final class JournalReplay {
                 if (r.channels < 0) {
                     r.channels = rec.channels;
                     r.outputs = rec.outputCount;
-                    if (rec.channels != d.inputCount() || rec.outputCount != outputs) {
-                        throw new IllegalArgumentException("the decoder maps " + d.inputCount() + " channels to "
-                                + outputs + " outputs but the journal's frames have " + rec.channels + " channels and "
-                                + rec.outputCount + " outputs");
+                    firstFeatures = rec.featureCount;
+                    // the decoder reads the frame's features: one per channel, or channels × outputs of a broadband
+                    // front end with both outputs
+                    if (rec.featureCount != d.inputCount() || rec.outputCount != outputs) {
+                        throw new IllegalArgumentException("the decoder maps " + d.inputCount() + " features to "
+                                + outputs + " outputs but the journal's frames have " + rec.featureCount
+                                + " features (" + rec.channels + " channels) and " + rec.outputCount + " outputs");
                     }
                 }
-                if (rec.channels != d.inputCount() || rec.outputCount != outputs) {
+                if (rec.featureCount != firstFeatures || rec.channels != r.channels || rec.outputCount != outputs) {
                     throw new IllegalArgumentException("journal " + dir + ": frame " + rec.sequence + " has "
-                            + rec.channels + " channels and " + rec.outputCount + " outputs, the first had "
-                            + r.channels + " and " + r.outputs);
+                            + rec.channels + " channels, " + rec.featureCount + " features and " + rec.outputCount
+                            + " outputs, the first had " + r.channels + ", " + firstFeatures + " and " + r.outputs);
                 }
                 if (rec.decoderGeneration == 0) {
                     r.noDecoderFrames++;

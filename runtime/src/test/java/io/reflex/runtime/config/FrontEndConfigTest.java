@@ -30,6 +30,13 @@ class FrontEndConfigTest {
                 .describeFilter()).isEqualTo("high-pass 300 Hz, order 4");
         assertThat(ReflexConfig.parse(both.toJson()).toJson()).isEqualTo(both.toJson());
         assertThat(ReflexConfig.parse("{}").frontend).isNull();
+        // both outputs with the journal on: frames of 2 x channels features (journal frame layout 2), sized for
+        ReflexConfig journaled = ReflexConfig.parse("{" + BROADBAND + ",\"frontend\":{\"outputs\":[\"crossings\","
+                + "\"power\"]}}");
+        assertThat(journaled.journal.enabled).isTrue();
+        assertThat(journaled.featureCount()).isEqualTo(64);
+        assertThat(journaled.journalFrameBytes() - c.journalFrameBytes()).as("32 more features of 4 bytes")
+                .isEqualTo(128);
     }
 
     @ParameterizedTest
@@ -43,7 +50,6 @@ class FrontEndConfigTest {
             "frontend":{"threshold":{"refractoryMs":-1}}  | frontend.threshold.refractoryMs
             "frontend":{"outputs":[]}                     | frontend.outputs: [] is not allowed
             "frontend":{"outputs":["spikes"]}             | frontend.outputs[0]
-            "frontend":{"outputs":["crossings","power"]}  | frontend.outputs: [crossings, power] is not allowed; expected one output while journal.enabled is true
             "frontend":{"rmsSeconds":0}                   | frontend.rmsSeconds
             "frontend":{"health":{"clipUv":0}}            | frontend.health.clipUv
             "frontend":{"inputScaleUv":0}                 | frontend.inputScaleUv: 0.0 is not allowed
