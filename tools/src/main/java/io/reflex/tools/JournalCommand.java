@@ -97,6 +97,7 @@ final class JournalCommand implements Runnable {
                     .put("decoder", run.decoder)
                     .put("bin_width_us", run.binWidthUs)
                     .put("channels", run.channels)
+                    .put("features", run.features)
                     .put("outputs", run.outputs)
                     .put("references", refs)
                     .put("paired_targets", paired)

@@ -45,6 +45,8 @@ final class JournalInfo {
         long records;
         long frames;
         int channels = -1;
+        /** Features per frame: the channels, or channels × outputs of a broadband front end with both (frame layout 2). */
+        int features = -1;
         int outputs = -1;
         long firstSequence = -1;
         long lastSequence = -1;
@@ -304,6 +306,7 @@ final class JournalInfo {
             r.firstSequence = rec.sequence;
             r.firstTimeS = rec.acquisitionTimeS;
             r.channels = rec.channels;
+            r.features = rec.featureCount;
             r.outputs = rec.outputCount;
         } else if (rec.sequence != r.lastSequence + 1) {
             r.sequenceGaps++;

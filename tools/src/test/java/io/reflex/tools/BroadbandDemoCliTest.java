@@ -270,6 +270,13 @@ class BroadbandDemoCliTest {
         assertThat(read).isEqualTo(frames);
         assertThat(featureCounts).containsExactly(32, 32);
 
+        r = run("journal", "info", run.toString(), "--json");
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        JsonNode info = Json.mapper().readTree(((String) r[1]).strip()).get("runs").get(0);
+        assertThat(info.get("channels").asInt()).isEqualTo(16);
+        assertThat(info.get("features").asInt()).isEqualTo(32);
+        assertThat(info.get("frames").asLong()).isEqualTo(frames);
+
         r = run("replay", run.toString(), "--json");
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         JsonNode rp = Json.mapper().readTree(((String) r[1]).strip());

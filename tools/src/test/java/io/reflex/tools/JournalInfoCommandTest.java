@@ -40,7 +40,7 @@ class JournalInfoCommandTest {
         assertThat(j.get("runs")).hasSize(1);
         JsonNode run0 = j.get("runs").get(0);
         assertThat(run0.fieldNames()).toIterable().containsExactly("path", "format_version", "source", "decoder",
-                "bin_width_us", "channels", "outputs", "references", "paired_targets", "records", "frames",
+                "bin_width_us", "channels", "features", "outputs", "references", "paired_targets", "records", "frames",
                 "first_sequence", "last_sequence", "sequence_gaps", "first_time_s", "last_time_s", "span_s",
                 "generations", "more_generations", "markers", "paired_target_records", "trial_starts",
                 "deadline_misses", "safe_outputs", "invalid_input", "decode_skipped", "decoder_file",
@@ -48,6 +48,7 @@ class JournalInfoCommandTest {
         assertThat(run0.get("format_version").asInt()).isEqualTo(3);
         assertThat(run0.get("frames").asLong()).isEqualTo(run.journalFrames);
         assertThat(run0.get("channels").asInt()).isEqualTo(32);
+        assertThat(run0.get("features").asInt()).as("one per channel").isEqualTo(32);
         assertThat(run0.get("outputs").asInt()).isEqualTo(2);
         assertThat(run0.get("bin_width_us").asLong()).isEqualTo(20_000);
         assertThat(run0.get("decoder").asText()).isEqualTo("kalman");
