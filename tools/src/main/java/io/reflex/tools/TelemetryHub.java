@@ -1,7 +1,7 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.agent.IdleStrategy;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -145,6 +145,11 @@ final class TelemetryHub implements Agent, IdleStrategy {
         if (wait > 0) {
             LockSupport.parkNanos(Math.min(wait, MAX_PARK_NS));
         }
+    }
+
+    @Override
+    public void idle() {
+        idle(0);
     }
 
     @Override

@@ -6,7 +6,7 @@ import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.agent.Agent;
+import org.agrona.concurrent.Agent;
 import io.reflex.runtime.pipeline.SampleSource;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;

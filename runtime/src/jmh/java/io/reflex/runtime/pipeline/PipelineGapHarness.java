@@ -5,7 +5,7 @@ import io.reflex.decoders.Decoder;
 import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.agent.Agent;
+import org.agrona.concurrent.Agent;
 import io.reflex.runtime.pipeline.SampleSource;
 import java.util.Arrays;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package io.reflex.runtime.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
-import io.reflex.runtime.agent.Agent;
+import org.agrona.concurrent.Agent;
 import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.time.NanoClock;
 

@@ -2,7 +2,7 @@ package io.reflex.runtime.pipeline;
 
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.Sequence;
-import io.reflex.runtime.agent.Agent;
+import org.agrona.concurrent.Agent;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.time.NanoClock;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Decoder;
-import io.reflex.runtime.agent.Agent;
+import org.agrona.concurrent.Agent;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.source.PacedSource;

@@ -2,7 +2,7 @@ package io.reflex.runtime.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reflex.runtime.agent.Agent;
+import org.agrona.concurrent.Agent;
 import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.source.BroadbandGenerator;

@@ -2,7 +2,7 @@ package io.reflex.tools.rig;
 
 import io.reflex.decoders.Decoder;
 import io.reflex.runtime.agent.IdleStrategies;
-import io.reflex.runtime.agent.IdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.pipeline.SampleSource;
 

@@ -3,7 +3,7 @@ package io.reflex.tools.rig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.reflex.runtime.agent.IdleStrategies;
-import io.reflex.runtime.agent.IdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import io.reflex.lsl.ChannelFormat;
 import io.reflex.runtime.lsl.DecodedOutlet;
 import io.reflex.lsl.JavaOutlet;
