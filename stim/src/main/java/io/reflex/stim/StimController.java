@@ -3,8 +3,8 @@ package io.reflex.stim;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
-import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * The stimulation interlock: a state machine DISARMED &rarr; ARMED &rarr; ACTIVE through which every command must

@@ -1,9 +1,9 @@
 package io.reflex.stim;
 
 import java.util.concurrent.atomic.AtomicLong;
-import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * Stops stimulation when the pipeline's heartbeat or the decoder's output is late. An agent: its owner (a thread

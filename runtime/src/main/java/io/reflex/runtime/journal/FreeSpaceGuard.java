@@ -1,10 +1,7 @@
 package io.reflex.runtime.journal;
 
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.SleepingIdleStrategy;
-import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.Agents;
+import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.check.MemoryFootprint;
 import io.reflex.runtime.time.NanoClock;
@@ -16,6 +13,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingIdleStrategy;
 
 /**
  * Keeps the journals off a full disk. A Chronicle journal writes through memory-mapped files: on a full file system

@@ -5,12 +5,9 @@ import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.reflex.decoders.Decoder;
-import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentRunner;
 import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.IdleStrategies;
-import org.agrona.concurrent.IdleStrategy;
 import io.reflex.runtime.check.Check;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.frontend.FrontEnd;
@@ -22,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * The closed loop: a Disruptor ring of preallocated {@link Frame}s flowing ingest → features → decode → emit,

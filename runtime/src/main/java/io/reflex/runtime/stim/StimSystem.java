@@ -1,15 +1,13 @@
 package io.reflex.runtime.stim;
 
-import org.agrona.concurrent.AgentRunner;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.lsl.LslBackend;
 import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
-import org.agrona.concurrent.IdleStrategy;
 import io.reflex.runtime.check.Addresses;
 import io.reflex.runtime.check.ConfigException;
-import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
-import io.reflex.lsl.LslBackend;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.InMemoryStimJournal;
@@ -36,6 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * Everything closed-loop stimulation needs for one run, built from a {@link StimConfig}: the envelope, the

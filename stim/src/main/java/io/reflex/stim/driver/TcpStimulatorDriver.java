@@ -1,6 +1,5 @@
 package io.reflex.stim.driver;
 
-import org.agrona.concurrent.NanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimLink;
 import io.reflex.stim.StimVerdict;
@@ -16,6 +15,7 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
 /**
