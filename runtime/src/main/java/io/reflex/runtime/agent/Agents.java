@@ -3,6 +3,7 @@ package io.reflex.runtime.agent;
 import java.util.List;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -12,8 +13,9 @@ import org.agrona.concurrent.IdleStrategy;
  *
  * <p>Two things are added to Agrona's runner, both so that a fault is reported when it happens and never stops a
  * pipeline silently: an {@link Error} from {@code doWork()} (an {@link InternalError} from a fault in memory-mapped
- * I/O, SIGBUS on a full disk) is reported like an exception and the loop goes on, where Agrona's runner
- * would rethrow it and let the thread die without closing its agent; and {@link #close} waits at most
+ * I/O, SIGBUS on a full disk) is reported like an exception and the loop goes on (one from {@code onStart()}: the
+ * agent never runs and is closed), where Agrona's runner would rethrow it and let the thread die without closing its
+ * agent; and {@link #close} waits at most
  * {@link #CLOSE_WAIT_MS} for the agent to stop, then reports that it did not, where Agrona's would wait and interrupt
  * forever (an agent blocked in native code would hang shutdown).
  */
@@ -81,10 +83,14 @@ public final class Agents {
         }
     }
 
-    /** Reports an {@link Error} from {@code doWork()} and goes on, as Agrona's runner does with exceptions. */
+    /**
+     * Reports an {@link Error} from {@code doWork()} and goes on, as Agrona's runner does with exceptions; one from
+     * {@code onStart()} is reported and the agent never runs but is closed, as after an exception there.
+     */
     private static final class ErrorsContained implements Agent {
         final Agent agent;
         private final org.agrona.ErrorHandler errorHandler;
+        private boolean startFailed;
 
         ErrorsContained(Agent agent, org.agrona.ErrorHandler errorHandler) {
             this.agent = agent;
@@ -93,11 +99,20 @@ public final class Agents {
 
         @Override
         public void onStart() {
-            agent.onStart();
+            try {
+                agent.onStart();
+            } catch (Error e) {
+                // Reported here rather than rethrown: Agrona's runner would end the thread without closing the agent.
+                startFailed = true;
+                errorHandler.onError(e);
+            }
         }
 
         @Override
         public int doWork() throws Exception {
+            if (startFailed) {
+                throw new AgentTerminationException(true); // never runs; the runner goes on to onClose()
+            }
             try {
                 return agent.doWork();
             } catch (Error e) {

@@ -79,13 +79,62 @@ class AgentTest {
 
     @Test
     @Timeout(value = 10, unit = TimeUnit.SECONDS)
-    void anAgentThatFailsToStartIsReportedCountedAndNeverRun() throws Exception {
+    void anAgentThatFailsToStartIsReportedNeverRunAndClosed() throws Exception {
         List<String> calls = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         Agent broken = new Agent() {
             @Override
             public void onStart() {
                 throw new IllegalStateException("no appender");
+            }
+
+            @Override
+            public int doWork() {
+                synchronized (calls) {
+                    calls.add("work");
+                }
+                return 0;
+            }
+
+            @Override
+            public void onClose() {
+                synchronized (calls) {
+                    calls.add("close");
+                }
+            }
+
+            @Override
+            public String roleName() {
+                return "broken";
+            }
+        };
+        ErrorHandler handler = (src, e) -> {
+            synchronized (errors) {
+                errors.add(src + ": " + e.getMessage());
+            }
+        };
+        AgentRunner runner = Agents.runner(broken, IdleStrategies.byName("yield"), handler);
+        Thread thread = Agents.startOnThread(runner);
+        thread.join(5_000);
+        assertThat(thread.isAlive()).isFalse();
+        Agents.close(runner, handler);
+        synchronized (errors) {
+            assertThat(errors).containsExactly("broken: no appender");
+        }
+        synchronized (calls) {
+            assertThat(calls).containsExactly("close");
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.SECONDS)
+    void anAgentWhoseStartFailsWithAnErrorIsReportedNeverRunAndClosed() throws Exception {
+        List<String> calls = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        Agent broken = new Agent() {
+            @Override
+            public void onStart() {
+                throw new InternalError("no appender");
             }
 
             @Override
