@@ -1,5 +1,7 @@
 package io.reflex.stim;
 
+import org.agrona.concurrent.NanoClock;
+
 /** A {@link NanoClock} that only moves when told to (tests, deterministic replay). Thread-safe reads. */
 public final class ManualNanoClock implements NanoClock {
     private volatile long nowNs;

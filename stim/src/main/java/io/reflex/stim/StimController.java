@@ -3,6 +3,8 @@ package io.reflex.stim;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * The stimulation interlock: a state machine DISARMED &rarr; ARMED &rarr; ACTIVE through which every command must
@@ -561,7 +563,7 @@ public final class StimController {
         private SafetyEnvelope envelope;
         private StimJournal journal;
         private StimulatorDriver driver;
-        private NanoClock clock = NanoClock.system();
+        private NanoClock clock = SystemNanoClock.INSTANCE;
         private StimErrorHandler errorHandler = StimErrorHandler.stderr();
         private ArmInterlock[] interlocks = new ArmInterlock[0];
         private long maxInputAgeNs = DEFAULT_MAX_INPUT_AGE_NS;
@@ -592,7 +594,7 @@ public final class StimController {
             return this;
         }
 
-        /** Monotonic clock (default {@link NanoClock#system()}). */
+        /** Monotonic clock (default {@link SystemNanoClock}). */
         public Context clock(NanoClock v) {
             clock = v;
             return this;

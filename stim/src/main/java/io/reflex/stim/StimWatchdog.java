@@ -1,6 +1,9 @@
 package io.reflex.stim;
 
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * Stops stimulation when the pipeline's heartbeat or the decoder's output is late. An agent: its owner (a thread
@@ -15,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>It is also an {@link ArmInterlock}: arming is refused while either signal is stale.
  */
-public final class StimWatchdog implements ArmInterlock {
+public final class StimWatchdog implements ArmInterlock, Agent {
     private final Context ctx;
     private final NanoClock clock;
     private final AtomicLong lastHeartbeatNs = new AtomicLong(Long.MIN_VALUE);
@@ -37,6 +40,7 @@ public final class StimWatchdog implements ArmInterlock {
     }
 
     /** Agent name. */
+    @Override
     public String roleName() {
         return "stim-watchdog";
     }
@@ -151,13 +155,13 @@ public final class StimWatchdog implements ArmInterlock {
 
     /** Configuration of a {@link StimWatchdog}. */
     public static final class Context {
-        private NanoClock clock = NanoClock.system();
+        private NanoClock clock = SystemNanoClock.INSTANCE;
         private long heartbeatTimeoutNs = 50_000_000L;
         private long decoderTimeoutNs = 50_000_000L;
         private long pollIntervalNs = 1_000_000L;
         private boolean concluded;
 
-        /** Clock (default {@link NanoClock#system()}). */
+        /** Clock (default {@link SystemNanoClock}). */
         public Context clock(NanoClock v) {
             clock = v;
             return this;

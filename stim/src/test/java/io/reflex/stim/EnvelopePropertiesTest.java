@@ -9,6 +9,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Acceptance: over more than 1,000,000 generated commands, in single commands and in command sequences driven

@@ -184,7 +184,7 @@ final class ControlServer implements AutoCloseable {
     private volatile java.util.function.BiConsumer<String, String[]> dataJournal;
     /** The console's files, read at start. */
     private ConsoleFiles consoleFiles;
-    private io.reflex.runtime.agent.AgentRunner telemetryRunner;
+    private org.agrona.concurrent.AgentRunner telemetryRunner;
     /** Stderr for telemetry errors, rate-limited. */
     private final io.reflex.runtime.agent.RateLimitedErrorHandler telemetryErrors =
             new io.reflex.runtime.agent.RateLimitedErrorHandler((src, e) -> System.err.println("reflex daemon: "
@@ -321,7 +321,7 @@ final class ControlServer implements AutoCloseable {
                 + "/console/#token=" + hex);
         err.flush();
         journal("-", "server", "started on " + host + ":" + port);
-        telemetryRunner = new io.reflex.runtime.agent.AgentRunner(telemetry, telemetry, telemetryErrors).start();
+        telemetryRunner = io.reflex.runtime.agent.Agents.start(telemetry, telemetry, telemetryErrors);
         return this;
     }
 
@@ -894,7 +894,7 @@ final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         if (telemetryRunner != null) {
-            telemetryRunner.close();
+            io.reflex.runtime.agent.Agents.close(telemetryRunner, telemetryErrors);
             telemetryRunner = null;
         }
         if (app != null) {

@@ -1,7 +1,5 @@
 package io.reflex.tools;
 
-import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.agent.IdleStrategy;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,6 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.IdleStrategy;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 
@@ -145,6 +145,11 @@ final class TelemetryHub implements Agent, IdleStrategy {
         if (wait > 0) {
             LockSupport.parkNanos(Math.min(wait, MAX_PARK_NS));
         }
+    }
+
+    @Override
+    public void idle() {
+        idle(0);
     }
 
     @Override

@@ -2,14 +2,14 @@ package io.reflex.runtime.pipeline;
 
 import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
-import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.agent.Agent;
 import io.reflex.runtime.pipeline.SampleSource;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
+import org.agrona.concurrent.Agent;
 
 /**
  * One frame at a time with the thread spinning in between, as in the rig ({@code ./reflex rig}, 1 kHz, 20-sample

@@ -1,9 +1,7 @@
 package io.reflex.runtime.journal;
 
-import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.agent.AgentRunner;
+import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
-import io.reflex.runtime.agent.IdleStrategies;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.check.MemoryFootprint;
 import io.reflex.runtime.time.NanoClock;
@@ -15,6 +13,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingIdleStrategy;
 
 /**
  * Keeps the journals off a full disk. A Chronicle journal writes through memory-mapped files: on a full file system
@@ -155,7 +156,7 @@ public final class FreeSpaceGuard implements Agent, AutoCloseable {
 
     private synchronized void startThread() {
         if (ownThread && runner == null && !closed) {
-            runner = new AgentRunner(this, new IdleStrategies.Parking(PARK_NS), ErrorHandler.stderr()).start();
+            runner = Agents.start(this, new SleepingIdleStrategy(PARK_NS), ErrorHandler.stderr());
         }
     }
 
@@ -196,7 +197,7 @@ public final class FreeSpaceGuard implements Agent, AutoCloseable {
             runner = null;
         }
         if (r != null) {
-            r.close();
+            Agents.close(r, ErrorHandler.stderr());
         }
         watches.clear();
     }

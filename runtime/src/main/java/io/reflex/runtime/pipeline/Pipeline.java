@@ -5,12 +5,9 @@ import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.reflex.decoders.Decoder;
-import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.agent.AgentRunner;
-import io.reflex.runtime.agent.CompositeAgent;
+import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.IdleStrategies;
-import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.check.Check;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.frontend.FrontEnd;
@@ -22,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
 
 /**
  * The closed loop: a Disruptor ring of preallocated {@link Frame}s flowing ingest → features → decode → emit,
@@ -52,6 +51,7 @@ public final class Pipeline implements AutoCloseable {
     private final List<StageAgent> stages = new ArrayList<>();
     private final List<StageAgent> observers = new ArrayList<>();
     private final List<AgentRunner> runners = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
     private Agent manual;
     private boolean closed;
 
@@ -118,11 +118,11 @@ public final class Pipeline implements AutoCloseable {
             case SINGLE: {
                 List<Agent> all = new ArrayList<>(critical);
                 all.addAll(observers);
-                launch(new CompositeAgent("pipeline", all), ctx.hotIdle);
+                launch(Agents.composite("pipeline", all), ctx.hotIdle);
                 break;
             }
             case FUSED:
-                launch(new CompositeAgent("pipeline", critical), ctx.hotIdle);
+                launch(Agents.composite("pipeline", critical), ctx.hotIdle);
                 launchObservers();
                 break;
             case PER_STAGE:
@@ -140,12 +140,14 @@ public final class Pipeline implements AutoCloseable {
 
     private void launchObservers() {
         if (!observers.isEmpty()) {
-            launch(new CompositeAgent("monitor", observers), ctx.idle);
+            launch(Agents.composite("monitor", observers), ctx.idle);
         }
     }
 
     private void launch(Agent agent, String idle) {
-        runners.add(new AgentRunner(agent, IdleStrategies.byName(idle), ctx.errorHandler).start());
+        AgentRunner runner = Agents.runner(agent, IdleStrategies.byName(idle), ctx.errorHandler);
+        runners.add(runner);
+        threads.add(Agents.startOnThread(runner));
     }
 
     /**
@@ -160,7 +162,7 @@ public final class Pipeline implements AutoCloseable {
         all.add(ingest);
         all.addAll(stages);
         all.addAll(observers);
-        manual = new CompositeAgent("pipeline", all);
+        manual = Agents.composite("pipeline", all);
         manual.onStart();
         return manual;
     }
@@ -218,11 +220,7 @@ public final class Pipeline implements AutoCloseable {
 
     /** The pipeline's threads (empty until {@link #start()}), e.g. to read their allocated bytes. */
     public List<Thread> threads() {
-        List<Thread> threads = new ArrayList<>();
-        for (AgentRunner r : runners) {
-            threads.add(r.thread());
-        }
-        return threads;
+        return new ArrayList<>(threads);
     }
 
     /** The last exception the source threw when ingest polled it (also counted in sourceErrors), or null. */
@@ -278,7 +276,7 @@ public final class Pipeline implements AutoCloseable {
             LockSupport.parkNanos(100_000);
         }
         for (AgentRunner r : runners) {
-            r.close();
+            Agents.close(r, ctx.errorHandler);
         }
     }
 
@@ -508,8 +506,8 @@ public final class Pipeline implements AutoCloseable {
         }
 
         private int spinningThreads() {
-            boolean hot = IdleStrategies.byName(hotIdle).spins();
-            boolean other = IdleStrategies.byName(idle).spins();
+            boolean hot = IdleStrategies.spins(hotIdle);
+            boolean other = IdleStrategies.spins(idle);
             int monitor = observers.isEmpty() ? 0 : 1;
             switch (topology) {
                 case SINGLE:

@@ -1,15 +1,13 @@
 package io.reflex.runtime.stim;
 
-import io.reflex.runtime.agent.Agent;
-import io.reflex.runtime.agent.AgentRunner;
+import io.reflex.decoders.DecodeStatus;
+import io.reflex.lsl.LslBackend;
+import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
-import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.check.Addresses;
 import io.reflex.runtime.check.ConfigException;
-import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
-import io.reflex.lsl.LslBackend;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.InMemoryStimJournal;
@@ -36,6 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * Everything closed-loop stimulation needs for one run, built from a {@link StimConfig}: the envelope, the
@@ -65,6 +65,7 @@ public final class StimSystem implements AutoCloseable {
     private final StimController controller;
     private final StimWatchdog watchdog;
     private final AgentRunner watchdogRunner;
+    private final ErrorHandler errorHandler;
     private final StimPolicy policy;
     private final StimStage stage;
     private final List<String> alarms = new ArrayList<>();
@@ -72,6 +73,7 @@ public final class StimSystem implements AutoCloseable {
     private StimSystem(StimConfig cfg, Path journalDir, long binWidthUs, NanoClock clock, LslBackend lsl,
                        ErrorHandler errorHandler, FreeSpaceGuard guard, JournalFaults faults) throws IOException {
         this.cfg = cfg.validate();
+        this.errorHandler = errorHandler;
         this.envelope = cfg.envelope();
         this.policy = cfg.policy();
         StimErrorHandler stimErrors = (fatal, message) -> {
@@ -80,7 +82,7 @@ public final class StimSystem implements AutoCloseable {
                     alarms.add((fatal ? "fatal: " : "warning: ") + message);
                 }
             }
-            errorHandler.onError(fatal ? FAULT_SOURCE : "stim", new IllegalStateException(message));
+            errorHandler.onError(fatal ? FAULT_SOURCE : "stim", new StimAlarm(message));
         };
         long defaultTimeoutUs = 3 * binWidthUs;
         watchdog = new StimWatchdog.Context().clock(clock::nanoTime)
@@ -167,26 +169,21 @@ public final class StimSystem implements AutoCloseable {
                     + reason));
         }
         long parkNs = Math.max(10_000L, cfg.watchdogPollUs * 1000 / 4);
-        watchdogRunner = new AgentRunner(new Agent() {
-            @Override
-            public int doWork() {
-                return watchdog.doWork();
-            }
-
-            @Override
-            public String roleName() {
-                return watchdog.roleName();
-            }
-        }, new IdleStrategy() {
+        watchdogRunner = Agents.start(watchdog, new IdleStrategy() {
             @Override
             public void idle(int workCount) {
                 LockSupport.parkNanos(parkNs);
             }
 
             @Override
+            public void idle() {
+                LockSupport.parkNanos(parkNs);
+            }
+
+            @Override
             public void reset() {
             }
-        }, errorHandler).start();
+        }, errorHandler);
         stage = new StimStage(controller, watchdog, policy, clock, cfg.armOnStart, tcp);
         warmUp(cfg);
     }
@@ -372,7 +369,7 @@ public final class StimSystem implements AutoCloseable {
             controller.doWork();
             Thread.onSpinWait();
         }
-        watchdogRunner.close();
+        Agents.close(watchdogRunner, errorHandler);
         for (StimulatorDriver m : monitors) {
             m.close();
         }

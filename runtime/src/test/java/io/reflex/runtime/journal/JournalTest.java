@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Decoder;
-import io.reflex.runtime.agent.Agent;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.source.PacedSource;
@@ -21,6 +20,7 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.concurrent.Agent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

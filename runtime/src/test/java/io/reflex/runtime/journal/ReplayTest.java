@@ -3,18 +3,18 @@ package io.reflex.runtime.journal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.decoders.CalibrationSet;
-import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.TrainableDecoder;
+import io.reflex.decoders.catalog.Decoders;
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.agent.Agent;
 import io.reflex.runtime.pipeline.Pipeline;
-import io.reflex.runtime.source.PacedSource;
 import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.session.Sources;
+import io.reflex.runtime.source.PacedSource;
 import io.reflex.runtime.time.ManualNanoClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.agrona.concurrent.Agent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

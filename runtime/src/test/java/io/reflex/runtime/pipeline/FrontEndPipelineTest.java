@@ -2,15 +2,15 @@ package io.reflex.runtime.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.reflex.runtime.agent.Agent;
 import io.reflex.runtime.frontend.FrontEnd;
-import io.reflex.runtime.session.DetectionScorer;
-import io.reflex.runtime.source.BroadbandGenerator;
 import io.reflex.runtime.pipeline.SampleSource;
+import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.session.Sources;
+import io.reflex.runtime.source.BroadbandGenerator;
 import io.reflex.runtime.time.ManualNanoClock;
 import java.util.ArrayList;
 import java.util.List;
+import org.agrona.concurrent.Agent;
 import org.junit.jupiter.api.Test;
 
 /** The broadband front end in the features stage, fed in LSL-like chunks that do not divide the bin. */

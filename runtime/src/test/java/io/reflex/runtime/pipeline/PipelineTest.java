@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
-import io.reflex.runtime.agent.Agent;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.source.PacedSource;
 import io.reflex.runtime.time.ManualNanoClock;
 import io.reflex.runtime.time.NanoClock;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.Agent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -1,6 +1,5 @@
 package io.reflex.stim.driver;
 
-import io.reflex.stim.NanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimLink;
 import io.reflex.stim.StimVerdict;
@@ -16,6 +15,8 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * Reference {@link StimulatorDriver} speaking the Reflex stimulator protocol (stim/PROTOCOL.md) over TCP.
@@ -599,7 +600,7 @@ public final class TcpStimulatorDriver implements StimulatorDriver, StimLink {
         private long heartbeatTimeoutNs = 250_000_000L;
         private long ackTimeoutNs = 100_000_000L;
         private int maxOutstanding = 256;
-        private NanoClock clock = NanoClock.system();
+        private NanoClock clock = SystemNanoClock.INSTANCE;
         private byte[] sessionToken;
         private boolean concluded;
 

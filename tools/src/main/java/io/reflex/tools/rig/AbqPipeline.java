@@ -2,11 +2,11 @@ package io.reflex.tools.rig;
 
 import io.reflex.decoders.Decoder;
 import io.reflex.runtime.agent.IdleStrategies;
-import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.pipeline.SampleSource;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * Baseline (c): the pipeline built the textbook way, with {@link ArrayBlockingQueue} hand-offs instead of the

@@ -2,9 +2,9 @@ package io.reflex.tools.rig;
 
 import io.reflex.decoders.Decoder;
 import io.reflex.runtime.agent.IdleStrategies;
-import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.pipeline.SampleSource;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * Baseline (b): the same work with no pipeline. One thread polls the same source with the same idle strategy, sums

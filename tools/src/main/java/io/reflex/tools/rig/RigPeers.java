@@ -2,18 +2,17 @@ package io.reflex.tools.rig;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.reflex.runtime.agent.IdleStrategies;
-import io.reflex.runtime.agent.IdleStrategy;
 import io.reflex.lsl.ChannelFormat;
-import io.reflex.runtime.lsl.DecodedOutlet;
 import io.reflex.lsl.JavaOutlet;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
 import io.reflex.lsl.LslErrorHandler;
-import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
 import io.reflex.lsl.XmlElement;
+import io.reflex.runtime.agent.IdleStrategies;
+import io.reflex.runtime.lsl.DecodedOutlet;
+import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.pipeline.SampleSource;
 import java.io.BufferedReader;
@@ -26,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.IdleStrategy;
 
 /**
  * The child processes of the loopback-LSL rig ({@code reflex rig-peer ROLE}, started by {@link LslRig}), each an LSL
