@@ -19,9 +19,14 @@ max}, velocity_r2, load1_before, load1_after, seconds, stderr_tail (the daemon's
 null), config (the settings common to every run), started, host_cpus.
 
 usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
-                               [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...]
+                               [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...] [--vm-steal]
 
 --fifo PRIO runs the daemon under SCHED_FIFO at that priority (chrt -f; root or CAP_SYS_NICE) instead of nice.
+
+--vm-steal samples the machine's CPU time stolen by the hypervisor (/proc/stat, every 20 ms) while the daemon runs and
+sets it beside the daemon's deadline misses per progress interval (the daemon prints its counts every 2 s): the run
+gains "vm_steal" {intervals, intervals_with_misses, misses, steal_ms_in_miss_intervals, steal_ms_in_clean_intervals,
+miss_intervals_with_steal, clean_intervals_with_steal} (steal summed over the machine's CPUs, ms).
 
 --set overrides one key of the daemon's config (dotted path, JSON value), e.g. --set source.lsl.bufferMiB=256
 --set pipeline.topology='"single"'; the overrides are in the output's config.
@@ -29,9 +34,57 @@ usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--cal
 import argparse
 import json
 import os
+import re
 import subprocess
 import tempfile
+import threading
 import time
+
+LIVE = re.compile(r"live\s+([0-9.]+)/[0-9.]+ s\s+frames (\d+)\s+dropped (\d+)\s+deadline misses (\d+)")
+
+
+def steal_jiffies():
+    with open("/proc/stat") as f:
+        fields = f.readline().split()
+    return int(fields[8]) if len(fields) > 8 else 0
+
+
+def steal_sampler(samples, stop):
+    while not stop.is_set():
+        samples.append((time.monotonic(), steal_jiffies()))
+        stop.wait(0.02)
+
+
+def steal_report(lines, samples):
+    """Per interval between two of the daemon's live progress lines: its deadline misses and the steal in it."""
+    hz = os.sysconf("SC_CLK_TCK")
+    live = [(t, int(m.group(4))) for t, line in lines for m in [LIVE.search(line)] if m]
+
+    def steal_at(t):
+        best = None
+        for ts, j in samples:
+            if ts <= t:
+                best = j
+            else:
+                break
+        return best if best is not None else (samples[0][1] if samples else 0)
+
+    r = {"intervals": 0, "intervals_with_misses": 0, "misses": 0, "steal_ms_in_miss_intervals": 0.0,
+         "steal_ms_in_clean_intervals": 0.0, "miss_intervals_with_steal": 0, "clean_intervals_with_steal": 0}
+    for (t0, m0), (t1, m1) in zip(live, live[1:]):
+        steal_ms = (steal_at(t1) - steal_at(t0)) * 1000.0 / hz
+        r["intervals"] += 1
+        if m1 > m0:
+            r["intervals_with_misses"] += 1
+            r["misses"] += m1 - m0
+            r["steal_ms_in_miss_intervals"] += steal_ms
+            r["miss_intervals_with_steal"] += steal_ms > 0
+        else:
+            r["steal_ms_in_clean_intervals"] += steal_ms
+            r["clean_intervals_with_steal"] += steal_ms > 0
+    r["steal_ms_in_miss_intervals"] = round(r["steal_ms_in_miss_intervals"], 1)
+    r["steal_ms_in_clean_intervals"] = round(r["steal_ms_in_clean_intervals"], 1)
+    return r
 
 
 def config(channels, name, seconds, calibration, journal_dir):
@@ -66,7 +119,7 @@ def override(cfg, sets):
     return cfg
 
 
-def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journal_dir, sets, work):
+def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journal_dir, sets, work, vm_steal=False):
     name = "bb%d-%d" % (channels, os.getpid())
     cfg_path = os.path.join(work, "bb%d.json" % channels)
     jdir = os.path.join(journal_dir, "ch%d" % channels) if journal_dir else None
@@ -88,8 +141,26 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
     load_before = os.getloadavg()[0]
     t0 = time.time()
     prefix = ["chrt", "-f", str(fifo)] if fifo else ["nice", "-n", str(niceness)]
-    daemon = subprocess.run(prefix + [reflex, "daemon", "--json", "--config", cfg_path], capture_output=True, text=True,
-                            timeout=seconds + calibration + 600)
+    if vm_steal:
+        samples, lines, stop = [], [], threading.Event()
+        sampler = threading.Thread(target=steal_sampler, args=(samples, stop), daemon=True)
+        sampler.start()
+        proc = subprocess.Popen(prefix + [reflex, "daemon", "--json", "--config", cfg_path], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        out_parts = []
+        reader = threading.Thread(target=lambda: out_parts.append(proc.stdout.read()), daemon=True)
+        reader.start()
+        for line in proc.stderr:
+            lines.append((time.monotonic(), line.rstrip("\n")))
+        proc.wait(timeout=seconds + calibration + 600)
+        reader.join()
+        stop.set()
+        sampler.join()
+        daemon = subprocess.CompletedProcess(proc.args, proc.returncode, "".join(out_parts),
+                                             "\n".join(l for _, l in lines))
+    else:
+        daemon = subprocess.run(prefix + [reflex, "daemon", "--json", "--config", cfg_path], capture_output=True,
+                                text=True, timeout=seconds + calibration + 600)
     elapsed = time.time() - t0
     load_after = os.getloadavg()[0]
     source.terminate()
@@ -125,6 +196,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
         "seconds": round(elapsed, 1),
         "stderr_tail": daemon.stderr.splitlines()[-12:],
     }
+    if vm_steal:
+        run["vm_steal"] = steal_report(lines, samples)
     run["holds"] = (daemon.returncode == 0 and d["ending"] == "completed" and d["dropped"] == 0
                     and d["not_taken_in"] == 0 and d["deadline_misses"] == 0 and d["safe_outputs"] == 0
                     and src.get("inlet_dropped_live") == 0 and src.get("outages") == 0
@@ -143,13 +216,15 @@ def main():
     ap.add_argument("--fifo", type=int, default=0)
     ap.add_argument("--journal", default=None)
     ap.add_argument("--set", action="append", default=[])
+    ap.add_argument("--vm-steal", action="store_true")
     a = ap.parse_args()
     counts = [int(c) for c in a.channels.split(",")]
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     runs = []
     with tempfile.TemporaryDirectory() as work:
         for n in counts:
-            runs.append(one_run(a.reflex, n, a.seconds, a.calibration, a.loop, a.nice, a.fifo, a.journal, a.set, work))
+            runs.append(one_run(a.reflex, n, a.seconds, a.calibration, a.loop, a.nice, a.fifo, a.journal, a.set, work,
+                                a.vm_steal))
     holding = [r["channels"] for r in runs if r["holds"]]
     print(json.dumps({"runs": runs, "highest_holding": max(holding) if holding else None,
                       "config": {"rate_hz": 30000, "chunk_samples": 30, "format": "int16", "bin_us": 1000,
