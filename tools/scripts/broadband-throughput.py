@@ -26,7 +26,10 @@ usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--cal
 --vm-steal samples the machine's CPU time stolen by the hypervisor (/proc/stat, every 20 ms) while the daemon runs and
 sets it beside the daemon's deadline misses per progress interval (the daemon prints its counts every 2 s): the run
 gains "vm_steal" {intervals, intervals_with_misses, misses, steal_ms_in_miss_intervals, steal_ms_in_clean_intervals,
-miss_intervals_with_steal, clean_intervals_with_steal} (steal summed over the machine's CPUs, ms).
+miss_intervals_with_steal, clean_intervals_with_steal} (steal summed over the machine's CPUs, ms), and the daemon's
+minor page faults and involuntary context switches (summed over its threads, sampled every 100 ms) per interval with
+and without misses (minor_faults_per_miss_interval, minor_faults_per_clean_interval,
+involuntary_switches_per_miss_interval, involuntary_switches_per_clean_interval).
 
 --set overrides one key of the daemon's config (dotted path, JSON value), e.g. --set source.lsl.bufferMiB=256
 --set pipeline.topology='"single"'; the overrides are in the output's config.
@@ -49,9 +52,31 @@ def steal_jiffies():
     return int(fields[8]) if len(fields) > 8 else 0
 
 
-def steal_sampler(samples, stop):
+def proc_counters(pid):
+    """The daemon's minor page faults (all its threads) and involuntary context switches (summed over its threads)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            minflt = int(f.read().rsplit(")", 1)[1].split()[7])
+        nvcsw = 0
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/status" % (pid, tid)) as f:
+                    for line in f:
+                        if line.startswith("nonvoluntary_ctxt_switches"):
+                            nvcsw += int(line.split()[1])
+            except OSError:
+                pass
+        return minflt, nvcsw
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def steal_sampler(samples, stop, pid=None):
+    n = 0
     while not stop.is_set():
-        samples.append((time.monotonic(), steal_jiffies()))
+        c = proc_counters(pid) if pid and n % 5 == 0 else None
+        samples.append((time.monotonic(), steal_jiffies(), c))
+        n += 1
         stop.wait(0.02)
 
 
@@ -62,17 +87,35 @@ def steal_report(lines, samples):
 
     def steal_at(t):
         best = None
-        for ts, j in samples:
+        for ts, j, _ in samples:
             if ts <= t:
                 best = j
             else:
                 break
         return best if best is not None else (samples[0][1] if samples else 0)
 
+    def counters_at(t):
+        best = None
+        for ts, _, c in samples:
+            if ts > t:
+                break
+            if c is not None:
+                best = c
+        return best
+
     r = {"intervals": 0, "intervals_with_misses": 0, "misses": 0, "steal_ms_in_miss_intervals": 0.0,
-         "steal_ms_in_clean_intervals": 0.0, "miss_intervals_with_steal": 0, "clean_intervals_with_steal": 0}
+         "steal_ms_in_clean_intervals": 0.0, "miss_intervals_with_steal": 0, "clean_intervals_with_steal": 0,
+         "minor_faults_per_miss_interval": None, "minor_faults_per_clean_interval": None,
+         "involuntary_switches_per_miss_interval": None, "involuntary_switches_per_clean_interval": None}
+    sums = {"miss": [0, 0, 0], "clean": [0, 0, 0]}
     for (t0, m0), (t1, m1) in zip(live, live[1:]):
         steal_ms = (steal_at(t1) - steal_at(t0)) * 1000.0 / hz
+        c0, c1 = counters_at(t0), counters_at(t1)
+        kind = "miss" if m1 > m0 else "clean"
+        if c0 and c1:
+            sums[kind][0] += c1[0] - c0[0]
+            sums[kind][1] += c1[1] - c0[1]
+            sums[kind][2] += 1
         r["intervals"] += 1
         if m1 > m0:
             r["intervals_with_misses"] += 1
@@ -82,6 +125,11 @@ def steal_report(lines, samples):
         else:
             r["steal_ms_in_clean_intervals"] += steal_ms
             r["clean_intervals_with_steal"] += steal_ms > 0
+    for kind in ("miss", "clean"):
+        f, v, n = sums[kind]
+        if n:
+            r["minor_faults_per_%s_interval" % kind] = round(f / n, 1)
+            r["involuntary_switches_per_%s_interval" % kind] = round(v / n, 1)
     r["steal_ms_in_miss_intervals"] = round(r["steal_ms_in_miss_intervals"], 1)
     r["steal_ms_in_clean_intervals"] = round(r["steal_ms_in_clean_intervals"], 1)
     return r
@@ -143,10 +191,11 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
     prefix = ["chrt", "-f", str(fifo)] if fifo else ["nice", "-n", str(niceness)]
     if vm_steal:
         samples, lines, stop = [], [], threading.Event()
-        sampler = threading.Thread(target=steal_sampler, args=(samples, stop), daemon=True)
-        sampler.start()
         proc = subprocess.Popen(prefix + [reflex, "daemon", "--json", "--config", cfg_path], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+        # nice / chrt and the reflex launcher exec what they run, so the child's pid is the JVM's
+        sampler = threading.Thread(target=steal_sampler, args=(samples, stop, proc.pid), daemon=True)
+        sampler.start()
         out_parts = []
         reader = threading.Thread(target=lambda: out_parts.append(proc.stdout.read()), daemon=True)
         reader.start()
