@@ -582,11 +582,7 @@ public final class ClosedLoopSession {
         report.ending = "completed";
         PipelineCounters counters = pipeline.counters();
         List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
-        long gcCount0 = 0;
-        long gcTime0 = 0;
-        long alloc0 = 0;
-        long[] base = new long[6];
-        long liveStartNs = 0;
+        LiveBaseline baseline = LiveBaseline.NONE;
         int finalGeneration;
         try {
             pipeline.start();
@@ -623,8 +619,8 @@ public final class ClosedLoopSession {
                         report.ending = "stopped";
                         report.failure = null;
                     }
-                    return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs, 0, 0,
-                            0, base, 0, errors);
+                    return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs,
+                            LiveBaseline.NONE, errors);
                 }
                 ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
                         + names(compare)) + " on " + set.size() + " bins");
@@ -654,12 +650,10 @@ public final class ClosedLoopSession {
             }
             // Live phase: everything measured from here on is the live figure.
             pipeline.latency().reset();
-            gcCount0 = gcCount(gcs);
-            gcTime0 = gcTime(gcs);
-            alloc0 = allocated(pipeline.threads());
-            base = counterBase(counters);
+            baseline = LiveBaseline.of(counters, gcCount(gcs), gcTime(gcs), allocated(pipeline.threads()));
             lab.liveStarted();
-            liveStartNs = System.nanoTime();
+            baseline = baseline.startingAt(System.nanoTime());
+            long liveStartNs = baseline.startNs();
             pipeline.installDecoder(live);
             current = live;
             currentGeneration = pipeline.decoderGeneration() + 1;
@@ -684,10 +678,10 @@ public final class ClosedLoopSession {
                 notices(engines);
                 lab.poll(ctx.listener);
                 Progress p = progress("live", liveStartNs, liveS, counters, scorer);
-                p.frames -= base[0];
-                p.dropped -= base[1];
-                p.deadlineMisses -= base[2];
-                p.safeOutputs -= base[4];
+                p.frames -= baseline.frames();
+                p.dropped -= baseline.dropped();
+                p.deadlineMisses -= baseline.deadlineMisses();
+                p.safeOutputs -= baseline.safeOutputs();
                 p.latency = pipeline.latency();
                 p.decoder = current.name();
                 EngineRun liveRun = engines.get(currentGeneration);
@@ -707,8 +701,8 @@ public final class ClosedLoopSession {
                 report.ending = "stopped";
             }
             report.decoderFinalGeneration = finalGeneration;
-            return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs, gcCount0,
-                    gcTime0, alloc0, base, liveStartNs, errors);
+            return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs, baseline,
+                    errors);
         } catch (RuntimeException | InterruptedException e) {
             pipeline.close();
             if (journal != null) {
@@ -795,8 +789,7 @@ public final class ClosedLoopSession {
 
     private SessionReport finish(Pipeline pipeline, Journal journal, SessionReport report, Scorer scorer,
                                  EngineRuns engines, EngineRun initialRun, Decoder live, List<Decoder> compare,
-                                 List<GarbageCollectorMXBean> gcs,
-                                 long gcCount0, long gcTime0, long alloc0, long[] base, long liveStartNs,
+                                 List<GarbageCollectorMXBean> gcs, LiveBaseline baseline,
                                  RateLimitedErrorHandler errors) {
         long liveEndNs = System.nanoTime();
         long gcCount1 = gcCount(gcs);
@@ -812,24 +805,25 @@ public final class ClosedLoopSession {
         if (pipeline.frontEnd() != null) {
             report.frontEnd = frontEndFigures(pipeline.frontEnd());
         }
-        boolean wasLive = liveStartNs != 0;
-        report.liveSeconds = wasLive ? (liveEndNs - liveStartNs) * 1e-9 : 0;
-        report.frames = c.framesOut.get() - base[0];
-        report.dropped = c.dropped.get() - base[1];
+        boolean wasLive = baseline.live();
+        report.liveSeconds = wasLive ? (liveEndNs - baseline.startNs()) * 1e-9 : 0;
+        report.frames = c.framesOut.get() - baseline.frames();
+        report.dropped = c.dropped.get() - baseline.dropped();
         // Counted once, when ingest stops at the end of the run: all of it falls in the last phase.
         report.notTakenIn = c.notTakenIn.get();
-        report.deadlineMisses = c.deadlineMisses() - base[2];
-        report.invalidInput = c.invalidInput.get() - base[3];
-        report.safeOutputs = c.safeOutputs.get() - base[4];
-        report.decodeFaults = c.decodeFaults.get() - base[5];
+        report.deadlineMisses = c.deadlineMisses() - baseline.deadlineMisses();
+        report.invalidInput = c.invalidInput.get() - baseline.invalidInput();
+        report.safeOutputs = c.safeOutputs.get() - baseline.safeOutputs();
+        report.decodeFaults = c.decodeFaults.get() - baseline.decodeFaults();
         report.stageErrors = c.stageErrors.get();
         report.sourceErrors = c.sourceErrors.get();
         errors.flush();
         report.observerErrors = c.observerErrors.get();
         if (wasLive) {
-            report.gcCount = gcCount1 - gcCount0;
-            report.gcTimeMs = gcTime1 - gcTime0;
-            report.pipelineAllocatedBytes = alloc0 < 0 || alloc1 < 0 ? -1 : alloc1 - alloc0;
+            report.gcCount = gcCount1 - baseline.gcCount();
+            report.gcTimeMs = gcTime1 - baseline.gcTimeMs();
+            report.pipelineAllocatedBytes = baseline.allocatedBytes() < 0 || alloc1 < 0 ? -1
+                    : alloc1 - baseline.allocatedBytes();
             report.r2.put(live.name(), scorer.live.meanR2());
             for (int i = 0; i < compare.size(); i++) {
                 report.r2.put(compare.get(i).name(), scorer.others[i].meanR2());
@@ -886,9 +880,27 @@ public final class ClosedLoopSession {
         return sb.toString();
     }
 
-    private static long[] counterBase(PipelineCounters c) {
-        return new long[] {c.framesOut.get(), c.dropped.get(), c.deadlineMisses(), c.invalidInput.get(),
-                c.safeOutputs.get(), c.decodeFaults.get()};
+    /**
+     * What the live report subtracts: the pipeline's counters, the collectors' counts and time and the pipeline
+     * threads' allocation at the start of the live phase, and when it started ({@link #NONE}: no live phase).
+     */
+    private record LiveBaseline(long startNs, long frames, long dropped, long deadlineMisses, long invalidInput,
+                                long safeOutputs, long decodeFaults, long gcCount, long gcTimeMs, long allocatedBytes) {
+        static final LiveBaseline NONE = new LiveBaseline(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+
+        static LiveBaseline of(PipelineCounters c, long gcCount, long gcTimeMs, long allocatedBytes) {
+            return new LiveBaseline(0, c.framesOut.get(), c.dropped.get(), c.deadlineMisses(), c.invalidInput.get(),
+                    c.safeOutputs.get(), c.decodeFaults.get(), gcCount, gcTimeMs, allocatedBytes);
+        }
+
+        LiveBaseline startingAt(long nanoTime) {
+            return new LiveBaseline(nanoTime, frames, dropped, deadlineMisses, invalidInput, safeOutputs, decodeFaults,
+                    gcCount, gcTimeMs, allocatedBytes);
+        }
+
+        boolean live() {
+            return startNs != 0;
+        }
     }
 
     private static Progress progress(String phase, long t0, double seconds, PipelineCounters c, Scorer scorer) {
