@@ -289,39 +289,14 @@ public final class AparapiEngine implements Engine {
      */
     @Override
     public int trials(float[][] windows, int bins, float[][] outs) {
-        int s;
         if (!ready()) {
-            s = dims() != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
-        } else {
-            int steps = trialSteps(bins);
-            long need = (long) steps * outputCount();
-            boolean bad = batcher == null || steps <= 0 || windows == null || outs == null
-                    || outs.length < windows.length;
-            for (int i = 0; !bad && i < windows.length; i++) {
-                bad = windows[i] == null || outs[i] == null || windows[i].length < (long) bins * inputCount()
-                        || outs[i].length < need;
-            }
-            if (bad) {
-                s = DecodeStatus.INVALID_INPUT;
-            } else if (windows.length == 0) {
-                return DecodeStatus.OK;
-            } else {
-                s = batcher.run(windows, bins, outs, steps);
-                if (s == DecodeStatus.ENGINE_FAULT) {
-                    faults++;
-                    health = new EngineHealth(false, batcher.fault(), faults);
-                }
-                if (s == DecodeStatus.OK) {
-                    return s;
-                }
-            }
+            TrialBatcher.zero(outs);
+            return dims() != null && !closed ? DecodeStatus.ENGINE_FAULT : DecodeStatus.NOT_READY;
         }
-        if (outs != null) {
-            for (float[] o : outs) {
-                if (o != null) {
-                    Arrays.fill(o, 0f);
-                }
-            }
+        int s = TrialBatcher.trials(batcher, windows, bins, outs, trialSteps(bins), inputCount(), outputCount());
+        if (s == DecodeStatus.ENGINE_FAULT) {
+            faults++;
+            health = new EngineHealth(false, batcher.fault(), faults);
         }
         return s;
     }

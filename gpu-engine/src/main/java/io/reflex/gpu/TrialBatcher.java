@@ -40,6 +40,40 @@ final class TrialBatcher implements AutoCloseable {
         this.limit = limit;
     }
 
+    /**
+     * The engines' {@code trials} call once the engine is ready: checks the windows and outputs against the model's
+     * shape ({@code inputs} per bin, {@code steps} × {@code outputsPerStep} out), runs them on {@code batcher} (null:
+     * no trials, an SNN) and zeroes every output on any status but OK.
+     *
+     * @return OK; INVALID_INPUT for a window or output that does not fit; a launch's status otherwise
+     */
+    static int trials(TrialBatcher batcher, float[][] windows, int bins, float[][] outs, int steps, int inputs,
+                      int outputsPerStep) {
+        long need = (long) steps * outputsPerStep;
+        boolean bad = batcher == null || steps <= 0 || windows == null || outs == null || outs.length < windows.length;
+        for (int i = 0; !bad && i < windows.length; i++) {
+            bad = windows[i] == null || outs[i] == null || windows[i].length < (long) bins * inputs
+                    || outs[i].length < need;
+        }
+        int s = bad ? DecodeStatus.INVALID_INPUT
+                : windows.length == 0 ? DecodeStatus.OK : batcher.run(windows, bins, outs, steps);
+        if (s != DecodeStatus.OK) {
+            zero(outs);
+        }
+        return s;
+    }
+
+    /** Zeroes every output array there is. */
+    static void zero(float[][] outs) {
+        if (outs != null) {
+            for (float[] o : outs) {
+                if (o != null) {
+                    Arrays.fill(o, 0f);
+                }
+            }
+        }
+    }
+
     /** Why the last call returned ENGINE_FAULT, or null. */
     String fault() {
         return fault;
@@ -76,9 +110,7 @@ final class TrialBatcher implements AutoCloseable {
             }
         }
         if (s != DecodeStatus.OK) {
-            for (float[] o : outs) {
-                Arrays.fill(o, 0f);
-            }
+            zero(outs);
         }
         return s;
     }
