@@ -17,8 +17,10 @@ export REFLEX_JVM_FLAGS REFLEX_JAVA
 # Signal chaining: a native library that the JVM loads may install its own signal handlers over HotSpot's (seen on a
 # machine with PoCL 5.0 and NVIDIA's OpenCL driver: Aparapi's thread-pool SNN kernel then died of SIGSEGV, exit 139,
 # without an hs_err file, while HotSpot uses SIGSEGV itself for safepoint polls and null checks; with the JDK's
-# libjsig preloaded the same run completed: docs/benchmarks.md, "Aparapi on a GPU"). REFLEX_PRELOAD is LD_PRELOAD with
-# the JDK's libjsig.so in front, for the launchers to start the JVM with; REFLEX_NO_JSIG=1 leaves LD_PRELOAD alone.
+# libjsig preloaded the same run completed: docs/benchmarks.md, "Aparapi on a GPU"; PoCL 3.1 installs LLVM's one-shot
+# crash handlers over HotSpot's as soon as it lists its devices, and a CI test JVM died of a bare SIGSEGV that way:
+# docs/failure-modes.md). REFLEX_PRELOAD is LD_PRELOAD with the JDK's libjsig.so in front, for the launchers to start
+# the JVM with; REFLEX_NO_JSIG=1 leaves LD_PRELOAD alone, and the Aparapi engines then refuse to load on Linux.
 REFLEX_PRELOAD="${LD_PRELOAD:-}"
 if [[ -z "${REFLEX_NO_JSIG:-}" ]]; then
   _reflex_java_bin="$(command -v "$REFLEX_JAVA" 2>/dev/null || true)"

@@ -29,9 +29,15 @@ final class AparapiEngines {
      * the OpenCL device or a refusal with the reason; {@code auto} the OpenCL device, else (no device, or the kernel
      * does not translate) the thread pool with the reason kept as the note.
      *
-     * @throws EngineException naming {@code engine} and the reason, when no allowed device can run the stream
+     * @throws EngineException naming {@code engine} and the reason, when no allowed device can run the stream, or
+     *                         when the JVM runs without signal chaining ({@link AparapiDevices#signalChainingProblem},
+     *                         which holds for the thread pool too: Aparapi loads OpenCL whichever device runs)
      */
     static <T> Opened<T> open(String engine, AparapiFixedEngine.DeviceChoice choice, Function<Device, T> make) {
+        String unchained = AparapiDevices.signalChainingProblem();
+        if (unchained != null) {
+            throw new EngineException(engine + ": " + unchained);
+        }
         try {
             if (choice == AparapiFixedEngine.DeviceChoice.JTP) {
                 return new Opened<>(make.apply(AparapiDevices.threadPool()), null);
