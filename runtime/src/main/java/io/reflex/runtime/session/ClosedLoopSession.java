@@ -478,8 +478,11 @@ public final class ClosedLoopSession {
      */
     private SessionReport run(ReflexConfig cfg, SampleSource source, Decoder live, List<Decoder> compare,
                               DecodeTargets targets, int outputs, FreeSpaceGuard guard) throws InterruptedException {
+        if (ctx.counters != null) {
+            ctx.counters.runStarted();
+        }
         SessionRun r = assemble(cfg, source, live, compare, targets, outputs, guard);
-        PhaseEnv env = new PhaseEnv(ctx.listener, lab, faults, ctx.tickMs, () -> stopRequested, stop);
+        PhaseEnv env = new PhaseEnv(ctx.listener, lab, faults, ctx.tickMs, () -> stopRequested, stop, ctx.counters);
         try {
             r.pipeline.start();
             if (CalibratePhase.run(r, env)) {
@@ -682,6 +685,16 @@ public final class ClosedLoopSession {
         private JournalFaults journalFaults;
         private FreeSpaceGuard spaceGuard;
         private String runName;
+        private SessionCounters counters;
+
+        /**
+         * Counters another process can read while the run goes on (run, phase, heartbeat, the pipeline's counters),
+         * set at every progress tick and phase change; shared by the runs of one process (default: none).
+         */
+        public Context counters(SessionCounters counters) {
+            this.counters = counters;
+            return this;
+        }
 
         /**
          * The name of the run's journal directory under {@code journal.dir} (default {@link #defaultRunName()});

@@ -14,9 +14,17 @@ import java.util.function.BooleanSupplier;
  * @param tickMs        progress period
  * @param stopRequested whether {@link ClosedLoopSession#requestStop()} was called
  * @param stop          counted down by {@link ClosedLoopSession#requestStop()}
+ * @param counters      the counters another process reads, or null
  */
 record PhaseEnv(ClosedLoopSession.Listener listener, LabStreams lab, JournalFaults faults, long tickMs,
-                BooleanSupplier stopRequested, CountDownLatch stop) {
+                BooleanSupplier stopRequested, CountDownLatch stop, SessionCounters counters) {
+
+    /** Sets the outside counters (if any): the phase and the run's pipeline counters. */
+    void publish(int phase, SessionRun r) {
+        if (counters != null) {
+            counters.publish(phase, r.counters());
+        }
+    }
 
     boolean stopping() {
         return stopRequested.getAsBoolean();
