@@ -58,6 +58,14 @@ final class DaemonCommand implements Callable<Integer> {
                     + " config's decoder.engines.")
     java.util.List<String> engines;
 
+    @Option(names = "--counters", paramLabel = "FILE", description = "Keep the run's counters (run, phase, heartbeat,"
+            + " the pipeline's counters) in this memory-mapped file, for `reflex counters FILE` to read from outside"
+            + " while the daemon runs; the file goes when the daemon exits.")
+    java.nio.file.Path countersPath;
+
+    /** The counters of --counters, or null. */
+    private io.reflex.runtime.session.SessionCounters sessionCounters;
+
     @Override
     public Integer call() throws Exception {
         String format = logFormat == null ? "text" : logFormat.trim().toLowerCase(java.util.Locale.ROOT);
@@ -184,7 +192,21 @@ final class DaemonCommand implements Callable<Integer> {
             return 2;
         }
         ProgressPrinter progress = new ProgressPrinter(System.err, false, log);
-        return daemon(cfg, progress);
+        if (countersPath == null) {
+            return daemon(cfg, progress);
+        }
+        io.reflex.runtime.agent.CountersFile counters;
+        try {
+            counters = io.reflex.runtime.agent.CountersFile.create(countersPath,
+                    io.reflex.runtime.session.SessionCounters.COUNT);
+        } catch (IllegalStateException e) {
+            System.err.println("reflex daemon: --counters: " + e.getMessage());
+            return 2;
+        }
+        try (counters) {
+            sessionCounters = new io.reflex.runtime.session.SessionCounters(counters);
+            return daemon(cfg, progress);
+        }
     }
 
     /** How one run ended: its exit code and, when not 0, why. */
@@ -351,7 +373,8 @@ final class DaemonCommand implements Callable<Integer> {
             }
             ClosedLoopSession.Context sc = new ClosedLoopSession.Context().config(cfg)
                     .listener(control != null ? control : progress)
-                    .journalFaults(journals.faults).spaceGuard(journals.guard).runName(runName);
+                    .journalFaults(journals.faults).spaceGuard(journals.guard).runName(runName)
+                    .counters(sessionCounters);
             if (control != null) {
                 // The control API (status, telemetry) reads the session's progress snapshot: take it at least as
                 // often as telemetry is sent (on the session's thread, never the pipeline's).

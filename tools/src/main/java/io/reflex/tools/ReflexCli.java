@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
             SourceCommand.class, TaskCommand.class, StreamsCommand.class, LslCommand.class, XclbinCommand.class,
             FitCommand.class, JournalCommand.class, ReplayCommand.class, ExportCommand.class, ImportCommand.class,
             RecordCommand.class, FpgaCommand.class,
-            RigCommand.class, RigPeerCommand.class, TestCommand.class, VersionCommand.class,
+            RigCommand.class, RigPeerCommand.class, TestCommand.class, VersionCommand.class, CountersCommand.class,
             CommandLine.HelpCommand.class})
 public final class ReflexCli implements Runnable {
 

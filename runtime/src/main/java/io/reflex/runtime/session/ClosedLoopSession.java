@@ -4,30 +4,22 @@ import io.reflex.runtime.config.SavedDecoder;
 import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
-import io.reflex.decoders.Metrics;
 import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
-import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalFaults;
-import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.OutputSink;
 import io.reflex.runtime.pipeline.Pipeline;
-import io.reflex.runtime.pipeline.PipelineCounters;
 import io.reflex.runtime.pipeline.Topology;
 import io.reflex.runtime.pipeline.SampleSource;
-import io.reflex.runtime.session.Sources;
 import io.reflex.runtime.time.NanoClock;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -36,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One run of the closed loop, as the demo and the daemon drive it: start the pipeline with no decoder (safe
@@ -481,8 +472,39 @@ public final class ClosedLoopSession {
         }
     }
 
+    /**
+     * The run in its phases: assembled (journal, outlets, observers, pipeline), then calibration, fit and live
+     * decoding, then the drain that every run ends with.
+     */
     private SessionReport run(ReflexConfig cfg, SampleSource source, Decoder live, List<Decoder> compare,
                               DecodeTargets targets, int outputs, FreeSpaceGuard guard) throws InterruptedException {
+        if (ctx.counters != null) {
+            ctx.counters.runStarted();
+        }
+        SessionRun r = assemble(cfg, source, live, compare, targets, outputs, guard);
+        PhaseEnv env = new PhaseEnv(ctx.listener, lab, faults, ctx.tickMs, () -> stopRequested, stop, ctx.counters);
+        try {
+            r.pipeline.start();
+            if (CalibratePhase.run(r, env)) {
+                FitPhase.run(r, env);
+                // kept for decoders swapped in during the live phase (the recorder adds nothing once it is full)
+                calibration = r.set;
+                LivePhase.run(r, env, new SwapState());
+            }
+            return DrainPhase.run(r, env, () -> controlNotQueued.get() + controlFeed.size());
+        } catch (RuntimeException | InterruptedException e) {
+            r.closeAfterError();
+            throw e;
+        }
+    }
+
+    /**
+     * Everything a run needs before its pipeline starts: the calibration block when a decoder must be fitted, the
+     * journal, the lab's outlet, the observers (calibration, scoring, engines, golden check, the caller's) and the
+     * pipeline itself, which has not started. What it opened is closed again when it throws.
+     */
+    private SessionRun assemble(ReflexConfig cfg, SampleSource source, Decoder live, List<Decoder> compare,
+                                DecodeTargets targets, int outputs, FreeSpaceGuard guard) {
         NanoClock clock = ctx.clock;
         int channels = cfg.source.channels;
         String mismatch = populationMismatch(cfg, live);
@@ -503,7 +525,7 @@ public final class ClosedLoopSession {
         int calibrationBins = needsCalibration ? Math.max(10, (int) Math.round(cfg.calibration.seconds / binS)) : 0;
         int features = cfg.featureCount();
         CalibrationSet set = needsCalibration ? new CalibrationSet(calibrationBins, features, outputs) : null;
-        Recorder recorder = new Recorder(set, targets);
+        CalibrationRecorder recorder = new CalibrationRecorder(set, targets);
         Scorer scorer = new Scorer(compare, targets);
 
         Journal journal = null;
@@ -580,153 +602,39 @@ public final class ClosedLoopSession {
         report.journal = journal == null ? null : journal.path();
         report.decoderLoaded = loaded;
         report.ending = "completed";
-        PipelineCounters counters = pipeline.counters();
-        List<GarbageCollectorMXBean> gcs = ManagementFactory.getGarbageCollectorMXBeans();
-        LiveBaseline baseline = LiveBaseline.NONE;
-        int finalGeneration;
-        try {
-            pipeline.start();
-            if (set != null) {
-                ctx.listener.onPhase("calibration", calibrationBins + " bins (" + cfg.calibration.seconds + " s)");
-                long t0 = System.nanoTime();
-                double timeoutS = cfg.calibration.effectiveTimeoutS();
-                long timeoutNs = (long) (timeoutS * 1e9);
-                while (!stopRequested && !recorder.done.await(ctx.tickMs, TimeUnit.MILLISECONDS)) {
-                    if (faults.any()) {
-                        break;
-                    }
-                    if (pipeline.ingestStopped()) {
-                        report.ending = "source-ended";
-                        break;
-                    }
-                    if (System.nanoTime() - t0 >= timeoutNs) {
-                        report.ending = "failed";
-                        report.failure = calibrationFailure(timeoutS, recorder, calibrationBins, pipeline,
-                                source.name()) + lab.calibrationHint();
-                        break;
-                    }
-                    lab.poll(ctx.listener);
-                    Progress p = progress("calibration", t0, cfg.calibration.seconds, counters, scorer);
-                    p.latency = pipeline.latency();
-                    p.calibrationFrames = recorder.recorded;
-                    p.calibrationTarget = calibrationBins;
-                    ctx.listener.onTick(p);
-                }
-                report.calibrationFrames = recorder.recorded;
-                report.calibrationSeconds = (System.nanoTime() - t0) * 1e-9;
-                if (stopRequested || faults.any() || !recorder.done.await(0, TimeUnit.MILLISECONDS)) {
-                    if (stopRequested) {
-                        report.ending = "stopped";
-                        report.failure = null;
-                    }
-                    return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs,
-                            LiveBaseline.NONE, errors);
-                }
-                ctx.listener.onPhase("fit", "fitting " + live.name() + (compare.isEmpty() ? "" : " and "
-                        + names(compare)) + " on " + set.size() + " bins");
-                long f0 = System.nanoTime();
-                List<Decoder> toFit = new ArrayList<>();
-                toFit.add(live);
-                toFit.addAll(compare);
-                for (Decoder d : toFit) {
-                    if (!(d instanceof TrainableDecoder)) {
-                        continue;
-                    }
-                    try {
-                        ((TrainableDecoder) d).fit(set);
-                    } catch (IllegalArgumentException e) {
-                        throw new ConfigException("calibration.seconds", "fitting " + d.name() + " on " + set.size()
-                                + " calibration bins failed: " + e.getMessage() + "; a longer calibration block"
-                                + " (more reaches) usually helps");
-                    }
-                }
-                report.fitMs = (System.nanoTime() - f0) * 1e-6;
-                saveFitted(cfg, journal, live, set.size(), targets, report);
-                // kept for decoders swapped in during the live phase (the recorder adds nothing once it is full)
-                calibration = set;
-            }
-            if (initialRun != null) {
-                engines.add(pipeline.decoderGeneration() + 1, initialRun);
-            }
-            // Live phase: everything measured from here on is the live figure.
-            pipeline.latency().reset();
-            baseline = LiveBaseline.of(counters, gcCount(gcs), gcTime(gcs), allocated(pipeline.threads()));
-            lab.liveStarted();
-            baseline = baseline.startingAt(System.nanoTime());
-            long liveStartNs = baseline.startNs();
-            pipeline.installDecoder(live);
+        return new SessionRun(cfg, source.name(), live, compare, targets, set, calibrationBins, recorder, scorer,
+                journal, pipeline, errors, engines, initialRun, report);
+    }
+
+    /** The session's swap state as the live phase opens and closes it. */
+    private final class SwapState implements LivePhase.Swaps {
+        @Override
+        public void open(Pipeline pipeline, Decoder live, int generation, ReflexConfig cfg, EngineRuns engines) {
             current = live;
-            currentGeneration = pipeline.decoderGeneration() + 1;
+            currentGeneration = generation;
             runConfig = cfg;
             engineRuns = engines;
             livePipeline = pipeline;
-            double liveS = cfg.run.seconds;
-            ctx.listener.onPhase("live", live.name() + (liveS > 0 ? " for " + liveS + " s" : " until stopped"));
-            long endNs = liveS > 0 ? liveStartNs + (long) (liveS * 1e9) : Long.MAX_VALUE;
-            while (!stopRequested && !faults.any()) {
-                long now = System.nanoTime();
-                if (now >= endNs) {
-                    break;
-                }
-                if (pipeline.ingestStopped()) {
-                    report.ending = "source-ended";
-                    break;
-                }
-                if (stop.await(Math.min(ctx.tickMs * 1_000_000L, endNs - now), TimeUnit.NANOSECONDS)) {
-                    break;
-                }
-                notices(engines);
-                lab.poll(ctx.listener);
-                Progress p = progress("live", liveStartNs, liveS, counters, scorer);
-                p.frames -= baseline.frames();
-                p.dropped -= baseline.dropped();
-                p.deadlineMisses -= baseline.deadlineMisses();
-                p.safeOutputs -= baseline.safeOutputs();
-                p.latency = pipeline.latency();
-                p.decoder = current.name();
-                EngineRun liveRun = engines.get(currentGeneration);
-                if (liveRun != null) {
-                    liveRun.progress(p);
-                }
-                ctx.listener.onTick(p);
-            }
+        }
+
+        @Override
+        public Decoder current() {
+            return current;
+        }
+
+        @Override
+        public int currentGeneration() {
+            return currentGeneration;
+        }
+
+        @Override
+        public int close(SessionReport report) {
             synchronized (swapLock) {
-                // no swap once the live phase is over; the report names the swaps done
                 livePipeline = null;
                 report.decoderSwaps = swaps;
                 report.decoderFinal = current.name();
-                finalGeneration = currentGeneration;
+                return currentGeneration;
             }
-            if (stopRequested) {
-                report.ending = "stopped";
-            }
-            report.decoderFinalGeneration = finalGeneration;
-            return finish(pipeline, journal, report, scorer, engines, initialRun, live, compare, gcs, baseline,
-                    errors);
-        } catch (RuntimeException | InterruptedException e) {
-            pipeline.close();
-            if (journal != null) {
-                journal.close();
-            }
-            engines.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Saves the fitted live decoder into the journal directory, when there is a journal and the decoder can be saved.
-     * A failure to save is told as a notice and leaves {@code decoder_saved} null: the loop itself is sound.
-     */
-    private void saveFitted(ReflexConfig cfg, Journal journal, Decoder live, int bins, DecodeTargets targets,
-                            SessionReport report) {
-        if (journal == null || !SavedDecoder.savable(live)) {
-            return;
-        }
-        try {
-            report.decoderSaved = SavedDecoder.save(journal.path(), (TrainableDecoder) live, cfg, bins,
-                    targets == null ? List.of() : targets.names(), "reflex session").toString();
-        } catch (RuntimeException e) {
-            ctx.listener.onNotice("the fitted decoder was not saved: " + e.getMessage());
         }
     }
 
@@ -753,182 +661,6 @@ public final class ClosedLoopSession {
     }
 
     /**
-     * Why calibration could not collect its bins in time, in numbers: how many bins came and were refused as
-     * invalid (NaN/Inf), how many the source should have delivered by now but never did, and the source's errors.
-     */
-    private static String calibrationFailure(double timeoutS, Recorder recorder, int target,
-                                             Pipeline pipeline, String sourceName) {
-        long arrived = recorder.seen;
-        long invalid = arrived - recorder.recorded;
-        StringBuilder sb = new StringBuilder();
-        sb.append("calibration timed out after ").append(timeoutS).append(" s (calibration.timeoutS) with ")
-                .append(recorder.recorded).append(" of ").append(target).append(" bins recorded: ");
-        if (arrived == 0) {
-            sb.append("no bin arrived from ").append(sourceName);
-        } else {
-            sb.append(arrived).append(" bins arrived, ").append(invalid == arrived ? "every one" : invalid + " of them")
-                    .append(" invalid (NaN/Inf samples or targets)");
-            if (invalid < arrived) {
-                sb.append(", and the source delivered too slowly for the rest");
-            }
-        }
-        long sourceErrors = pipeline.counters().sourceErrors.get();
-        if (sourceErrors > 0) {
-            sb.append("; ").append(sourceErrors).append(" source errors, the last: ")
-                    .append(pipeline.lastSourceError());
-        }
-        return sb.toString();
-    }
-
-    /** Passes on the failover lines the decode thread left. */
-    private void notices(EngineRuns engines) {
-        for (String n = engines.nextNotice(); n != null; n = engines.nextNotice()) {
-            ctx.listener.onNotice(n);
-        }
-    }
-
-    private SessionReport finish(Pipeline pipeline, Journal journal, SessionReport report, Scorer scorer,
-                                 EngineRuns engines, EngineRun initialRun, Decoder live, List<Decoder> compare,
-                                 List<GarbageCollectorMXBean> gcs, LiveBaseline baseline,
-                                 RateLimitedErrorHandler errors) {
-        long liveEndNs = System.nanoTime();
-        long gcCount1 = gcCount(gcs);
-        long gcTime1 = gcTime(gcs);
-        long alloc1 = allocated(pipeline.threads());
-        ctx.listener.onPhase("drain", "stopping ingest, draining the ring, closing the journal");
-        pipeline.close();
-        if (journal != null) {
-            // The journal thread closed it already; this covers a thread that did not stop in time.
-            journal.close();
-        }
-        PipelineCounters c = pipeline.counters();
-        if (pipeline.frontEnd() != null) {
-            report.frontEnd = frontEndFigures(pipeline.frontEnd());
-        }
-        boolean wasLive = baseline.live();
-        report.liveSeconds = wasLive ? (liveEndNs - baseline.startNs()) * 1e-9 : 0;
-        report.frames = c.framesOut.get() - baseline.frames();
-        report.dropped = c.dropped.get() - baseline.dropped();
-        // Counted once, when ingest stops at the end of the run: all of it falls in the last phase.
-        report.notTakenIn = c.notTakenIn.get();
-        report.deadlineMisses = c.deadlineMisses() - baseline.deadlineMisses();
-        report.invalidInput = c.invalidInput.get() - baseline.invalidInput();
-        report.safeOutputs = c.safeOutputs.get() - baseline.safeOutputs();
-        report.decodeFaults = c.decodeFaults.get() - baseline.decodeFaults();
-        report.stageErrors = c.stageErrors.get();
-        report.sourceErrors = c.sourceErrors.get();
-        errors.flush();
-        report.observerErrors = c.observerErrors.get();
-        if (wasLive) {
-            report.gcCount = gcCount1 - baseline.gcCount();
-            report.gcTimeMs = gcTime1 - baseline.gcTimeMs();
-            report.pipelineAllocatedBytes = baseline.allocatedBytes() < 0 || alloc1 < 0 ? -1
-                    : alloc1 - baseline.allocatedBytes();
-            report.r2.put(live.name(), scorer.live.meanR2());
-            for (int i = 0; i < compare.size(); i++) {
-                report.r2.put(compare.get(i).name(), scorer.others[i].meanR2());
-            }
-        }
-        for (String track : pipeline.latency().trackNames()) {
-            report.latencyNs.put(track, pipeline.latency().snapshot(track));
-        }
-        if (journal != null) {
-            report.journalFrames = journal.framesWritten();
-            report.journalFramesNotWritten = journal.framesNotWritten();
-            long[] ctl = journal.controlActions();
-            report.controlActionsJournaled = ctl[0];
-            // taken but not written, never queued, or still waiting when the journal closed
-            report.controlActionsNotJournaled = ctl[1] + controlNotQueued.get() + controlFeed.size();
-        } else {
-            report.controlActionsNotJournaled = controlNotQueued.get() + controlFeed.size();
-        }
-        report.journalFault = faults.dataFault();
-        report.stimJournalFault = faults.stimFault();
-        String journalFailure = journalFailure(faults);
-        if (journalFailure != null) {
-            // Whatever else ended the run, it has no trustworthy record past this point: it failed.
-            report.ending = "failed";
-            report.failure = report.failure == null ? journalFailure : journalFailure + "; " + report.failure;
-        }
-        notices(engines);
-        if (report.decoderFinalGeneration > 0) {
-            engines.report(report, report.decoderFinalGeneration);
-        } else if (initialRun != null) {
-            // never live: the chain as it stood (why an engine was refused), no golden check
-            initialRun.report(report);
-        }
-        engines.close();
-        lab.poll(ctx.listener);
-        lab.report(report);
-        return report;
-    }
-
-    /** The failure text of the run's journal faults, or null when neither journal faulted. */
-    private static String journalFailure(JournalFaults faults) {
-        String data = faults.dataFault();
-        String stim = faults.stimFault();
-        if (data == null && stim == null) {
-            return null;
-        }
-        StringBuilder sb = new StringBuilder();
-        if (data != null) {
-            sb.append("journal fault: ").append(data);
-        }
-        if (stim != null) {
-            sb.append(data == null ? "" : "; ").append("stim journal fault: ").append(stim);
-        }
-        return sb.toString();
-    }
-
-    /**
-     * What the live report subtracts: the pipeline's counters, the collectors' counts and time and the pipeline
-     * threads' allocation at the start of the live phase, and when it started ({@link #NONE}: no live phase).
-     */
-    private record LiveBaseline(long startNs, long frames, long dropped, long deadlineMisses, long invalidInput,
-                                long safeOutputs, long decodeFaults, long gcCount, long gcTimeMs, long allocatedBytes) {
-        static final LiveBaseline NONE = new LiveBaseline(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-
-        static LiveBaseline of(PipelineCounters c, long gcCount, long gcTimeMs, long allocatedBytes) {
-            return new LiveBaseline(0, c.framesOut.get(), c.dropped.get(), c.deadlineMisses(), c.invalidInput.get(),
-                    c.safeOutputs.get(), c.decodeFaults.get(), gcCount, gcTimeMs, allocatedBytes);
-        }
-
-        LiveBaseline startingAt(long nanoTime) {
-            return new LiveBaseline(nanoTime, frames, dropped, deadlineMisses, invalidInput, safeOutputs, decodeFaults,
-                    gcCount, gcTimeMs, allocatedBytes);
-        }
-
-        boolean live() {
-            return startNs != 0;
-        }
-    }
-
-    private static Progress progress(String phase, long t0, double seconds, PipelineCounters c, Scorer scorer) {
-        Progress p = new Progress();
-        p.phase = phase;
-        p.phaseElapsedS = (System.nanoTime() - t0) * 1e-9;
-        p.phaseSeconds = seconds;
-        p.frames = c.framesOut.get();
-        p.dropped = c.dropped.get();
-        p.deadlineMisses = c.deadlineMisses();
-        p.safeOutputs = c.safeOutputs.get();
-        p.totalFrames = p.frames;
-        p.totalDropped = p.dropped;
-        p.totalDeadlineMisses = p.deadlineMisses;
-        p.totalSafeOutputs = p.safeOutputs;
-        p.liveR2 = scorer.runningR2;
-        return p;
-    }
-
-    private static String names(List<Decoder> ds) {
-        List<String> n = new ArrayList<>();
-        for (Decoder d : ds) {
-            n.add(d.name());
-        }
-        return String.join(", ", n);
-    }
-
-    /**
      * The journal's run metadata: the config, the source's reference names (the frames' targets follow them) and the
      * names of the targets in paired-targets records (empty without a kinematics stream).
      */
@@ -936,165 +668,6 @@ public final class ClosedLoopSession {
         return "{\"format\":\"reflex-journal\",\"version\":" + JournalFormat.FORMAT_VERSION + ",\"references\":"
                 + SavedDecoder.jsonStrings(references) + ",\"paired_targets\":" + SavedDecoder.jsonStrings(paired) + ",\"config\":"
                 + cfg.toJson().replace("\n", "") + "}";
-    }
-
-    private static long gcCount(List<GarbageCollectorMXBean> gcs) {
-        long n = 0;
-        for (GarbageCollectorMXBean gc : gcs) {
-            n += Math.max(0, gc.getCollectionCount());
-        }
-        return n;
-    }
-
-    private static long gcTime(List<GarbageCollectorMXBean> gcs) {
-        long n = 0;
-        for (GarbageCollectorMXBean gc : gcs) {
-            n += Math.max(0, gc.getCollectionTime());
-        }
-        return n;
-    }
-
-    /** Bytes allocated so far by {@code threads}, or -1 when the JVM does not measure it. */
-    private static long allocated(List<Thread> threads) {
-        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
-        if (!(mx instanceof com.sun.management.ThreadMXBean)) {
-            return -1;
-        }
-        com.sun.management.ThreadMXBean sun = (com.sun.management.ThreadMXBean) mx;
-        if (!sun.isThreadAllocatedMemorySupported() || !sun.isThreadAllocatedMemoryEnabled()) {
-            return -1;
-        }
-        long sum = 0;
-        for (Thread t : threads) {
-            long b = sun.getThreadAllocatedBytes(t.getId());
-            if (b < 0) {
-                return -1;
-            }
-            sum += b;
-        }
-        return sum;
-    }
-
-    /** The front end's figures, read once the pipeline has drained (the features stage has stopped). */
-    private static SessionReport.FrontEndFigures frontEndFigures(FrontEnd fe) {
-        FrontEnd.Context fc = fe.context();
-        SessionReport.FrontEndFigures f = new SessionReport.FrontEndFigures();
-        if (fc.crossings()) {
-            f.outputs.add("crossings");
-        }
-        if (fc.power()) {
-            f.outputs.add("power");
-        }
-        f.features = fe.featureCount();
-        f.car = fc.car();
-        f.filter = fc.describeFilter();
-        f.thresholdK = fc.thresholdK();
-        f.calibrated = fe.isCalibrated();
-        f.deadChannels = fe.deadChannels();
-        f.deadDescription = fe.describeDead();
-        f.crossings = fe.crossingsTotal();
-        f.nonFiniteValues = fe.nonFiniteValues();
-        if (fc.crossings() && fe.isCalibrated()) {
-            double[] rms = new double[fc.channels()];
-            int n = 0;
-            for (int ch = 0; ch < rms.length; ch++) {
-                double v = fe.rms(ch);
-                if (!Float.isNaN(fe.threshold(ch)) && Double.isFinite(v)) {
-                    rms[n++] = v;
-                }
-            }
-            if (n > 0) {
-                java.util.Arrays.sort(rms, 0, n);
-                f.medianRmsUv = n % 2 == 1 ? rms[n / 2] : (rms[n / 2 - 1] + rms[n / 2]) / 2;
-            }
-        }
-        return f;
-    }
-
-    /** Records calibration rows (features, true targets) from frames decoded before any decoder was installed. */
-    private static final class Recorder implements FrameHandler {
-        final CountDownLatch done = new CountDownLatch(1);
-        private final CalibrationSet set;
-        private final int[] targetIndex;
-        private final float[] truth;
-        volatile int recorded;
-        /** Frames offered for calibration, valid or not. */
-        volatile long seen;
-
-        Recorder(CalibrationSet set, DecodeTargets targets) {
-            this.set = set;
-            this.targetIndex = targets == null ? new int[0] : targets.indices();
-            this.truth = new float[targetIndex.length];
-        }
-
-        @Override
-        public void onFrame(Frame frame) {
-            if (set == null || frame.decoderGeneration != 0 || set.full()
-                    || frame.hasFlag(Frame.FLAG_FRONTEND_CALIBRATING)) {
-                return;
-            }
-            seen++;
-            for (int k = 0; k < targetIndex.length; k++) {
-                truth[k] = frame.targets[targetIndex[k]];
-            }
-            if (frame.hasFlag(Frame.FLAG_TRIAL_START)) {
-                set.markTrialStart();
-            }
-            if (set.add(frame.features, truth)) {
-                recorded = set.size();
-            }
-            if (set.full()) {
-                done.countDown();
-            }
-        }
-    }
-
-    /**
-     * Scores the live decoder's emitted output and each comparison decoder against the true targets. A comparison
-     * decoder is reset at trial starts, as the decode stage resets the live one.
-     */
-    private static final class Scorer implements FrameHandler {
-        final Metrics.R2Accumulator live;
-        final Metrics.R2Accumulator[] others;
-        private final Decoder[] compare;
-        private final int[] targetIndex;
-        private final double[] truth;
-        private final float[] out;
-        volatile double runningR2 = Double.NaN;
-
-        Scorer(List<Decoder> compare, DecodeTargets targets) {
-            this.targetIndex = targets == null ? new int[0] : targets.indices();
-            int n = Math.max(1, targetIndex.length);
-            this.truth = new double[n];
-            this.out = new float[n];
-            this.live = new Metrics.R2Accumulator(n);
-            this.compare = compare.toArray(new Decoder[0]);
-            this.others = new Metrics.R2Accumulator[this.compare.length];
-            for (int i = 0; i < others.length; i++) {
-                others[i] = new Metrics.R2Accumulator(n);
-            }
-        }
-
-        @Override
-        public void onFrame(Frame frame) {
-            if (frame.decoderGeneration == 0 || targetIndex.length == 0) {
-                return;
-            }
-            for (int k = 0; k < targetIndex.length; k++) {
-                truth[k] = frame.targets[targetIndex[k]];
-            }
-            live.add(truth, frame.output);
-            for (int i = 0; i < compare.length; i++) {
-                if (frame.hasFlag(Frame.FLAG_TRIAL_START)) {
-                    compare[i].reset();
-                }
-                compare[i].decode(frame.features, out);
-                others[i].add(truth, out);
-            }
-            if ((live.count() & 31) == 0) {
-                runningR2 = live.meanR2();
-            }
-        }
     }
 
     /** What a session needs; the config is required, everything else has a default. */
@@ -1112,6 +685,16 @@ public final class ClosedLoopSession {
         private JournalFaults journalFaults;
         private FreeSpaceGuard spaceGuard;
         private String runName;
+        private SessionCounters counters;
+
+        /**
+         * Counters another process can read while the run goes on (run, phase, heartbeat, the pipeline's counters),
+         * set at every progress tick and phase change; shared by the runs of one process (default: none).
+         */
+        public Context counters(SessionCounters counters) {
+            this.counters = counters;
+            return this;
+        }
 
         /**
          * The name of the run's journal directory under {@code journal.dir} (default {@link #defaultRunName()});
