@@ -63,7 +63,7 @@ public class StimBench {
         controller = new StimController.Context().envelope(new SafetyEnvelope.Context().electrodes(64, limits())
                         .maxChannelsPerCommand(8).maxSimultaneousChannels(64).globalCurrentCapNa(100_000_000L)
                         .conclude())
-                .journal(journal).driver(new NullDriver()).clock(clock).errorHandler((f, m) -> { }).conclude();
+                .journal(journal).driver(new NullDriver()).clock(clock).errorHandler(e -> { }).conclude();
         if (!controller.arm("benchmark")) {
             throw new IllegalStateException("bench setup: arm refused: " + controller.lastRefusal());
         }

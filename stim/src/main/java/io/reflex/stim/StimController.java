@@ -3,6 +3,7 @@ package io.reflex.stim;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -43,7 +44,7 @@ public final class StimController {
     private final StimJournal journal;
     private final StimulatorDriver driver;
     private final NanoClock clock;
-    private final StimErrorHandler errorHandler;
+    private final ErrorHandler errorHandler;
     private final ArmInterlock[] interlocks;
 
     private final AtomicReference<Request> pendingFault = new AtomicReference<>();
@@ -184,7 +185,7 @@ public final class StimController {
         verdictCounts[StimVerdict.STALE_INPUT]++;
         if (journal.recordCommand(seq, sendNs, command, StimVerdict.STALE_INPUT) != StimJournal.OK) {
             journalFailures++;
-            errorHandler.onError(true, "journal failed to record the send-time refusal of command " + seq);
+            alarm(true, "journal failed to record the send-time refusal of command " + seq);
         }
         latch(sendNs, StimFault.STALE_INPUT, staleReason(seq, command, sendNs, "at the send check, after its"
                 + " journal record"));
@@ -254,7 +255,7 @@ public final class StimController {
         if (refusal != null) {
             lastRefusal = refusal;
             recordEvent(now, StimEvent.ARM_REFUSED, 0, refusal);
-            errorHandler.onError(false, "arm refused: " + refusal);
+            alarm(false, "arm refused: " + refusal);
             return false;
         }
         if (recordEvent(now, StimEvent.ARMED, 0, reason) != StimJournal.OK) {
@@ -325,7 +326,7 @@ public final class StimController {
         driver.abort();
         if (first && tell) {
             faultTold = true;
-            errorHandler.onError(true, "stimulation cut off (" + StimFault.name(faultCode) + "): " + reason);
+            alarm(true, "stimulation cut off (" + StimFault.name(faultCode) + "): " + reason);
         }
     }
 
@@ -340,7 +341,7 @@ public final class StimController {
         boolean first = pendingFault.compareAndSet(null, new Request(faultCode, reason, tell));
         if (first && tell) {
             faultTold = true;
-            errorHandler.onError(true, "stimulation stopping (" + StimFault.name(faultCode) + "): " + reason);
+            alarm(true, "stimulation stopping (" + StimFault.name(faultCode) + "): " + reason);
         }
     }
 
@@ -459,7 +460,7 @@ public final class StimController {
                 case Request.ARM -> arm(r.reason);
                 case Request.DISARM -> disarm(r.reason);
                 case Request.RESET -> reset(r.reason);
-                default -> errorHandler.onError(false, "unknown controller request " + r.code);
+                default -> alarm(false, "unknown controller request " + r.code);
             }
             work++;
         }
@@ -493,18 +494,18 @@ public final class StimController {
         // told already: by this latch's own trip or request, or by another thread's trip still pending
         final boolean tell = first && !told && !faultTold;
         faultTold = true;
-        errorHandler.onError(tell, first
+        alarm(tell, first
                 ? "stimulation stopped, fault latched (" + StimFault.name(code) + "): " + reason
                 : "stimulation already stopped (" + StimFault.name(faultCode) + " latched); also "
                         + StimFault.name(code) + ": " + reason);
         if (journal.recordEvent(now, StimEvent.FAULT, code, reason) != StimJournal.OK) {
             // Already disarmed and latched; the failure is counted and reported, nothing more to stop.
             journalFailures++;
-            errorHandler.onError(true, "journal failed to record fault " + StimFault.name(code));
+            alarm(true, "journal failed to record fault " + StimFault.name(code));
         }
         if (stopSeq < 0) {
             faultCounts[StimFault.JOURNAL]++;
-            errorHandler.onError(true, "journal failed to record stop-all " + -stopSeq + " (it was sent)");
+            alarm(true, "journal failed to record stop-all " + -stopSeq + " (it was sent)");
         }
     }
 
@@ -558,13 +559,18 @@ public final class StimController {
         }
     }
 
+    /** Hands a warning ({@code fatal} false) or a fault to the error handler. */
+    private void alarm(boolean fatal, String message) {
+        errorHandler.onError(new StimAlarm(fatal, message));
+    }
+
     /** Configuration of a {@link StimController}. */
     public static final class Context {
         private SafetyEnvelope envelope;
         private StimJournal journal;
         private StimulatorDriver driver;
         private NanoClock clock = SystemNanoClock.INSTANCE;
-        private StimErrorHandler errorHandler = StimErrorHandler.stderr();
+        private ErrorHandler errorHandler = StimAlarm.stderr();
         private ArmInterlock[] interlocks = new ArmInterlock[0];
         private long maxInputAgeNs = DEFAULT_MAX_INPUT_AGE_NS;
         private boolean concluded;
@@ -600,8 +606,11 @@ public final class StimController {
             return this;
         }
 
-        /** Error handler (default: standard error). */
-        public Context errorHandler(StimErrorHandler v) {
+        /**
+         * Error handler (default: standard error): gets a {@link StimAlarm} per warning or fault, whose
+         * {@link StimAlarm#fatal()} says whether stimulation was stopped because of it.
+         */
+        public Context errorHandler(ErrorHandler v) {
             errorHandler = v;
             return this;
         }

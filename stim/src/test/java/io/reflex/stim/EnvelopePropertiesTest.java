@@ -139,7 +139,7 @@ class EnvelopePropertiesTest {
             journal.clock = clock;
             driver = new CheckingDriver(journal, oracle, clock, StimController.Context.DEFAULT_MAX_INPUT_AGE_NS);
             controller = new StimController.Context().envelope(env).journal(journal).driver(driver).clock(clock)
-                    .errorHandler((fatal, m) -> { }).conclude();
+                    .errorHandler(e -> { }).conclude();
             driver.controller = controller;
             gen = new CommandGen(seed);
         }

@@ -53,7 +53,7 @@ class StaleInputTest {
     private StimController controller(StimJournal journal) {
         StimController c = new StimController.Context().envelope(TestEnvelopes.standard().conclude())
                 .journal(journal).driver(driver).clock(clock).maxInputAgeNs(BOUND_NS)
-                .errorHandler((fatal, m) -> errors.add((fatal ? "FATAL " : "") + m)).conclude();
+                .errorHandler(e -> errors.add((StimAlarm.isFatal(e) ? "FATAL " : "") + e.getMessage())).conclude();
         assertThat(c.arm("stale input test")).isTrue();
         return c;
     }

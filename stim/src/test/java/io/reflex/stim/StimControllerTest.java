@@ -18,7 +18,7 @@ class StimControllerTest {
 
     private StimController controller(StimJournal j, ArmInterlock... interlocks) {
         return new StimController.Context().envelope(TestEnvelopes.standard().conclude()).journal(j).driver(driver)
-                .clock(clock).errorHandler((fatal, m) -> errors.add((fatal ? "FATAL " : "") + m))
+                .clock(clock).errorHandler(e -> errors.add((StimAlarm.isFatal(e) ? "FATAL " : "") + e.getMessage()))
                 .interlocks(interlocks).conclude();
     }
 

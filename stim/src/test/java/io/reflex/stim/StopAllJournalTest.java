@@ -91,7 +91,7 @@ class StopAllJournalTest {
 
     private StimController controller(StimJournal journal, StimulatorDriver driver) {
         return new StimController.Context().envelope(TestEnvelopes.standard().conclude()).journal(journal)
-                .driver(driver).clock(clock).errorHandler((fatal, m) -> log.add("error " + m)).conclude();
+                .driver(driver).clock(clock).errorHandler(e -> log.add("error " + e.getMessage())).conclude();
     }
 
     private StimCommand fresh() {

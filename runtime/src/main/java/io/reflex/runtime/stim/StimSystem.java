@@ -12,9 +12,9 @@ import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.InMemoryStimJournal;
 import io.reflex.stim.SafetyEnvelope;
+import io.reflex.stim.StimAlarm;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
-import io.reflex.stim.StimErrorHandler;
 import io.reflex.stim.StimFault;
 import io.reflex.stim.StimLink;
 import io.reflex.stim.StimVerdict;
@@ -76,13 +76,14 @@ public final class StimSystem implements AutoCloseable {
         this.errorHandler = errorHandler;
         this.envelope = cfg.envelope();
         this.policy = cfg.policy();
-        StimErrorHandler stimErrors = (fatal, message) -> {
+        org.agrona.ErrorHandler stimErrors = error -> {
+            boolean fatal = StimAlarm.isFatal(error);
             synchronized (alarms) {
                 if (alarms.size() < 100) {
-                    alarms.add((fatal ? "fatal: " : "warning: ") + message);
+                    alarms.add((fatal ? "fatal: " : "warning: ") + error.getMessage());
                 }
             }
-            errorHandler.onError(fatal ? FAULT_SOURCE : "stim", new StimAlarm(message));
+            errorHandler.onError(fatal ? FAULT_SOURCE : "stim", error);
         };
         long defaultTimeoutUs = 3 * binWidthUs;
         watchdog = new StimWatchdog.Context().clock(clock::nanoTime)
@@ -197,7 +198,7 @@ public final class StimSystem implements AutoCloseable {
         long[] t = {1_000_000_000L};
         StimController c = new StimController.Context().envelope(cfg.envelope())
                 .journal(new InMemoryStimJournal(16)).driver(new WarmUpDriver()).clock(() -> t[0])
-                .errorHandler((fatal, m) -> { }).conclude();
+                .errorHandler(e -> { }).conclude();
         InMemoryStimJournal j = (InMemoryStimJournal) c.context().journal();
         StimWatchdog w = new StimWatchdog.Context().clock(() -> t[0]).conclude();
         StimStage stage = new StimStage(c, w, cfg.policy(), () -> t[0], "jit warm-up (throwaway controller)", null);

@@ -428,7 +428,7 @@ class StimRuntimeTest {
                     @Override
                     public void close() {
                     }
-                }).clock(clock::nanoTime).errorHandler((fatal, m) -> { }).interlocks(watchdog).conclude();
+                }).clock(clock::nanoTime).errorHandler(e -> { }).interlocks(watchdog).conclude();
         watchdog.controller(ctl);
         StimStage stage = new StimStage(ctl, watchdog, cfg.policy(), clock::nanoTime, "test", null);
         stage.emit(frame(0, -200f, clock.nanoTime(), clock.nanoTime() + 5_000_000));

@@ -99,7 +99,7 @@ class StimSendPathAllocationTest {
             driver.connect();
             journal = ChronicleStimJournal.open(dir.resolve("stim"));
             controller = new StimController.Context().envelope(ec.conclude()).journal(journal).driver(driver)
-                    .clock(clock).errorHandler((fatal, m) -> { }).conclude();
+                    .clock(clock).errorHandler(error -> { }).conclude();
             command.addChannel(0);
             command.addChannel(1);
             command.symmetric(50_000, 200_000, 50_000).pulseCount(5).frequencyMilliHz(100_000);

@@ -1,8 +1,9 @@
 package io.reflex.stim.driver;
 
+import io.reflex.stim.StimAlarm;
 import io.reflex.stim.StimCommand;
-import io.reflex.stim.StimErrorHandler;
 import io.reflex.stim.StimulatorDriver;
+import org.agrona.ErrorHandler;
 
 /**
  * One primary stimulator plus monitor outputs (UDP, file, LSL). The primary decides success and connectivity; a
@@ -12,10 +13,10 @@ import io.reflex.stim.StimulatorDriver;
 public final class TeeDriver implements StimulatorDriver {
     private final StimulatorDriver primary;
     private final StimulatorDriver[] monitors;
-    private final StimErrorHandler errorHandler;
+    private final ErrorHandler errorHandler;
     private long monitorFailures;
 
-    public TeeDriver(StimulatorDriver primary, StimErrorHandler errorHandler, StimulatorDriver... monitors) {
+    public TeeDriver(StimulatorDriver primary, ErrorHandler errorHandler, StimulatorDriver... monitors) {
         this.primary = primary;
         this.monitors = monitors.clone();
         this.errorHandler = errorHandler;
@@ -52,7 +53,7 @@ public final class TeeDriver implements StimulatorDriver {
 
     private void monitorFailed(StimulatorDriver m) {
         if (monitorFailures++ == 0) {
-            errorHandler.onError(false, "stim monitor output " + m.name() + " failed: " + m.alarm());
+            errorHandler.onError(new StimAlarm(false, "stim monitor output " + m.name() + " failed: " + m.alarm()));
         }
     }
 

@@ -39,7 +39,7 @@ class TcpStimulatorTest {
         sim = new SimulatedStimulator(config().conclude(), 0, c -> received.add(new StimCommand().copyFrom(c)));
         driver = new TcpStimulatorDriver.Context().port(sim.port()).conclude();
         controller = new StimController.Context().envelope(config().conclude()).journal(journal).driver(driver)
-                .errorHandler((fatal, m) -> { }).conclude();
+                .errorHandler(e -> { }).conclude();
     }
 
     @AfterEach
