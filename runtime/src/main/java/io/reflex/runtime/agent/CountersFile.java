@@ -46,10 +46,13 @@ public final class CountersFile implements AutoCloseable {
     }
 
     /**
-     * Creates (or replaces) {@code path} with room for {@code capacity} counters.
+     * Creates {@code path} with room for {@code capacity} counters. An existing file is replaced only when it is a
+     * counters file whose writer no longer runs (left by a process that was killed); a file of a running writer, or
+     * any other file, is refused and left as it is.
      *
      * @throws IllegalArgumentException for a capacity outside 1..{@value #MAX_COUNTERS}
-     * @throws IllegalStateException    when the file cannot be made or this JVM cannot use Agrona's buffers
+     * @throws IllegalStateException    when the file cannot be made, is in use or is not a counters file, or this JVM
+     *                                  cannot use Agrona's buffers
      */
     public static CountersFile create(Path path, int capacity) {
         if (capacity < 1 || capacity > MAX_COUNTERS) {
@@ -64,7 +67,18 @@ public final class CountersFile implements AutoCloseable {
             if (dir != null) {
                 Files.createDirectories(dir);
             }
-            Files.deleteIfExists(path);
+            if (Files.exists(path)) {
+                Snapshot old;
+                try {
+                    old = read(path);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalStateException("it exists and is not a Reflex counters file; it is left as it is");
+                }
+                if (old.writerAlive()) {
+                    throw new IllegalStateException("it is in use by the running process " + old.pid());
+                }
+                Files.delete(path);
+            }
             mapped = IoUtil.mapNewFile(path.toFile(), HEADER + (long) metaLength + valuesLength, true);
             UnsafeBuffer header = new UnsafeBuffer(mapped, 0, HEADER);
             UnsafeBuffer meta = new UnsafeBuffer(mapped, HEADER, metaLength);

@@ -43,6 +43,34 @@ class CountersFileTest {
     }
 
     @Test
+    void anExistingFileIsReplacedOnlyWhenItsWriterIsGone() throws Exception {
+        Path p = dir.resolve("counters.dat");
+        try (CountersFile f = CountersFile.create(p, 2)) {
+            f.counter("x").setRelease(5);
+            assertThatThrownBy(() -> CountersFile.create(p, 2)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("in use by the running process " + ProcessHandle.current().pid());
+            assertThat(CountersFile.read(p).counters()).containsEntry("x", 5L);
+            // a file left by a writer that is gone (here: the same bytes with a pid no process has)
+            Path stale = Files.copy(p, dir.resolve("stale.dat"));
+            patchLong(stale, 16, Long.MAX_VALUE);
+            try (CountersFile g = CountersFile.create(stale, 3)) {
+                assertThat(CountersFile.read(stale).pid()).isEqualTo(ProcessHandle.current().pid());
+                assertThat(CountersFile.read(stale).counters()).isEmpty();
+            }
+        }
+        Path notOurs = Files.writeString(dir.resolve("notes.txt"), "a lab notebook");
+        assertThatThrownBy(() -> CountersFile.create(notOurs, 2)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not a Reflex counters file; it is left as it is");
+        assertThat(notOurs).hasContent("a lab notebook");
+    }
+
+    private static void patchLong(Path p, int offset, long value) throws Exception {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(0, value), offset);
+        }
+    }
+
+    @Test
     void capacityIsBounded() {
         assertThatThrownBy(() -> CountersFile.create(dir.resolve("x"), 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CountersFile.create(dir.resolve("x"), CountersFile.MAX_COUNTERS + 1))
