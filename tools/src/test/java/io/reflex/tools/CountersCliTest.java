@@ -4,15 +4,9 @@ import static io.reflex.tools.CliRunner.run;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,55 +18,31 @@ class CountersCliTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void anotherProcessReadsTheLiveDaemonsCountersAndTheFileGoesWithTheDaemon(@TempDir Path dir) throws Exception {
-        Path cfg = Files.writeString(dir.resolve("daemon.json"), "{\"source\": {\"channels\": 16},"
-                + "\"calibration\": {\"seconds\": 4}, \"run\": {\"seconds\": 0}, \"journal\": {\"enabled\": false}}");
         Path file = dir.resolve("shm/counters.dat");
-        List<String> cmd = new ArrayList<>(CliProcess.command(List.of()));
-        cmd.addAll(List.of("daemon", "--json", "--config", cfg.toString(), "--counters", file.toString()));
-        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        CountDownLatch live = new CountDownLatch(1);
-        StringBuilder err = new StringBuilder();
-        CompletableFuture<Void> errReader = CompletableFuture.runAsync(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    synchronized (err) {
-                        err.append(line).append('\n');
-                    }
-                    if (line.contains("live") && line.contains("frames") && !line.contains("frames 0 ")) {
-                        live.countDown();
-                    }
-                }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } finally {
-                live.countDown();
-            }
-        });
+        ControlApiProcessTest.Daemon d = ControlApiProcessTest.Daemon.start(dir, "\"pipeline\": {}", "--counters",
+                file.toString());
         try {
-            assertThat(live.await(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.isAlive()).as("daemon reached live decoding; stderr:\n%s", err).isTrue();
+            d.awaitLive();
             Process reader = new ProcessBuilder(CliProcess.command("counters", file.toString(), "--json"))
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(reader.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(reader.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(reader.exitValue()).as(out).isZero();
             JsonNode j = Json.mapper().readTree(out);
-            assertThat(j.get("pid").asLong()).isEqualTo(p.pid());
+            assertThat(j.get("pid").asLong()).isEqualTo(d.process.pid());
             assertThat(j.get("writer_alive").asBoolean()).isTrue();
             assertThat(j.get("phase").asText()).isEqualTo("live");
             assertThat(j.get("heartbeat_age_ms").asLong()).isBetween(0L, 30_000L);
             assertThat(j.at("/counters/session.run").asLong()).isEqualTo(1);
             assertThat(j.at("/counters/pipeline.frames_out").asLong()).isPositive();
             assertThat(j.at("/counters/pipeline.dropped").asLong()).isZero();
-            assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor()).isZero();
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(d.process.pid())).start().waitFor())
+                    .isZero();
+            assertThat(d.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         } finally {
-            p.destroyForcibly();
+            d.process.destroyForcibly();
         }
-        errReader.get(10, TimeUnit.SECONDS);
-        assertThat(file).as("stderr:\n%s", err).doesNotExist();
+        assertThat(file).as("stderr:\n%s", d.err()).doesNotExist();
         Object[] gone = run("counters", file.toString());
         assertThat(gone[0]).isEqualTo(2);
         assertThat((String) gone[2]).contains("cannot be read");
