@@ -1,6 +1,7 @@
 package io.reflex.stim;
 
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.CachedNanoClock;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,7 +29,7 @@ public class StimBench {
     private SafetyEnvelope envelope;
     private StimCommand command;
     private StimController controller;
-    private ManualNanoClock clock;
+    private CachedNanoClock clock;
     private StimCommand submitted;
     private InMemoryStimJournal journal;
 
@@ -58,7 +59,8 @@ public class StimBench {
         command.symmetric(50_000, 200_000, 50_000).pulseCount(10).frequencyMilliHz(100_000)
                 .triggerTimeNs(NOW + 10_000_000L);
 
-        clock = new ManualNanoClock(NOW);
+        clock = new CachedNanoClock();
+        clock.update(NOW);
         journal = new InMemoryStimJournal(1024);
         controller = new StimController.Context().envelope(new SafetyEnvelope.Context().electrodes(64, limits())
                         .maxChannelsPerCommand(8).maxSimultaneousChannels(64).globalCurrentCapNa(100_000_000L)
@@ -78,7 +80,8 @@ public class StimBench {
     @Benchmark
     public int controllerSubmit() {
         // 2 s per command: the previous train has left the charge window, so every submit is accepted
-        long now = clock.advance(2_000_000_000L);
+        clock.advance(2_000_000_000L);
+        long now = clock.nanoTime();
         submitted.triggerTimeNs(now + 1_000_000L).inputTimeNs(now);
         if (journal.size() == journal.capacity()) {
             journal.clear();

@@ -72,7 +72,8 @@ class CodecAndPolicyPropertiesTest {
         StimCommand out = new StimCommand();
         h.controller.arm("policy property");
         for (int i = 0; i < 2_000; i++) {
-            long now = h.clock.advance(rnd.nextInt(10) == 0 ? rnd.nextLong(300_000_000L) : 20_000_000L);
+            h.clock.advance(rnd.nextInt(10) == 0 ? rnd.nextLong(300_000_000L) : 20_000_000L);
+            long now = h.clock.nanoTime();
             for (int k = 0; k < decoded.length; k++) {
                 decoded[k] = rnd.nextInt(50) == 0 ? Float.NaN : (float) (rnd.nextGaussian() * 2);
             }

@@ -1,5 +1,6 @@
 package io.reflex.stim;
 
+import static io.reflex.stim.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import net.jqwik.api.Arbitraries;
@@ -9,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
+import org.agrona.concurrent.CachedNanoClock;
 import org.agrona.concurrent.NanoClock;
 
 /**
@@ -124,7 +126,7 @@ class EnvelopePropertiesTest {
 
     /** Controller + envelope + checking journal + checking driver on a manual clock. */
     static final class Harness {
-        final ManualNanoClock clock = new ManualNanoClock(10_000_000_000L);
+        final CachedNanoClock clock = clockAt(10_000_000_000L);
         final CheckingJournal journal = new CheckingJournal();
         final EnvelopeOracle oracle;
         final CheckingDriver driver;
@@ -184,7 +186,7 @@ class EnvelopePropertiesTest {
         final long[] stopSeq = new long[RING];
         boolean failNext;
         long stallNextNs;
-        ManualNanoClock clock;
+        CachedNanoClock clock;
 
         CheckingJournal() {
             for (int i = 0; i < RING; i++) {

@@ -1,10 +1,12 @@
 package io.reflex.stim;
 
+import static io.reflex.stim.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,17 +19,17 @@ import org.junit.jupiter.api.Test;
 class StaleInputTest {
     private static final long T0 = 50_000_000_000L;
     private static final long BOUND_NS = 65_000_000L;
-    private final ManualNanoClock clock = new ManualNanoClock(T0);
+    private final CachedNanoClock clock = clockAt(T0);
     private final RecordingDriver driver = new RecordingDriver();
     private final List<String> errors = new ArrayList<>();
 
     /** A journal in which the writing thread is stopped for {@code stallNs} during the next command record. */
     private static final class StallingJournal implements StimJournal {
         final InMemoryStimJournal records = new InMemoryStimJournal(100);
-        final ManualNanoClock clock;
+        final CachedNanoClock clock;
         long stallNs;
 
-        StallingJournal(ManualNanoClock clock) {
+        StallingJournal(CachedNanoClock clock) {
             this.clock = clock;
         }
 

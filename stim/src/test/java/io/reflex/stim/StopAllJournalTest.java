@@ -1,10 +1,12 @@
 package io.reflex.stim;
 
+import static io.reflex.stim.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * so the journal holds every sequence number a stimulator can see.
  */
 class StopAllJournalTest {
-    private final ManualNanoClock clock = new ManualNanoClock(10_000_000_000L);
+    private final CachedNanoClock clock = clockAt(10_000_000_000L);
 
     /** One ordered log of what was journaled and what was sent. */
     private final List<String> log = new ArrayList<>();

@@ -1,13 +1,13 @@
 package io.reflex.tools;
 
 import io.reflex.runtime.check.ConfigException;
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
-import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.session.SessionReport;
-import io.reflex.runtime.source.BroadbandGenerator;
 import io.reflex.runtime.session.Sources;
+import io.reflex.runtime.source.BroadbandGenerator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -396,7 +396,7 @@ final class DemoCommand implements Callable<Integer> {
         DetectionScorer scorer = c.frontend.outputs.contains("crossings")
                 ? new DetectionScorer(gen, c.frontend.outputs.indexOf("crossings") * ch) : null;
         ClosedLoopSession.Context ctx = session(c, progress)
-                .source(Sources.broadband(gen, io.reflex.runtime.time.NanoClock.SYSTEM, Long.MAX_VALUE));
+                .source(Sources.broadband(gen, org.agrona.concurrent.SystemNanoClock.INSTANCE, Long.MAX_VALUE));
         if (scorer != null) {
             ctx.observer("detection", scorer);
         }

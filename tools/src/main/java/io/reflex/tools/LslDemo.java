@@ -3,11 +3,11 @@ package io.reflex.tools;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.runtime.lsl.LslOutputSink;
-import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.StreamOutlet;
 import io.reflex.lsl.TimeCorrector;
+import io.reflex.runtime.lsl.LslOutputSink;
+import io.reflex.runtime.lsl.LslSampleSource;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -64,7 +64,7 @@ final class LslDemo implements AutoCloseable {
             child.destroy();
             throw e;
         }
-        this.source = s.watchOutages(DEMO_OUTAGE_MS, io.reflex.runtime.time.NanoClock.SYSTEM);
+        this.source = s.watchOutages(DEMO_OUTAGE_MS, org.agrona.concurrent.SystemNanoClock.INSTANCE);
         this.outlet = o;
         this.sink = new LslOutputSink(o);
     }

@@ -7,12 +7,13 @@ import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.runtime.session.SessionReport;
 import io.reflex.runtime.stim.ChronicleStimJournal;
-import io.reflex.runtime.time.NanoClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * The journal protection of one demo or daemon run: one {@link FreeSpaceGuard} with the config's
@@ -33,7 +34,7 @@ final class RunJournals implements AutoCloseable {
 
     /** @param fatal receives the one FATAL line, on the thread that saw the fault */
     RunJournals(ReflexConfig c, Consumer<String> fatal) {
-        guard = new FreeSpaceGuard(c.journalReserveBytes(), NanoClock.SYSTEM);
+        guard = new FreeSpaceGuard(c.journalReserveBytes(), SystemNanoClock.INSTANCE);
         AtomicBoolean told = new AtomicBoolean();
         // One line per run: with both journals on one disk both fault; the summary names each.
         faults = new JournalFaults().listener((journal, reason) -> {

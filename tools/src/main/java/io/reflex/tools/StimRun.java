@@ -1,18 +1,17 @@
 package io.reflex.tools;
 
+import io.reflex.lsl.JavaOutlet;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslConfig;
+import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
-import io.reflex.lsl.JavaOutlet;
-import io.reflex.lsl.LslBackend;
-import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.stim.LslStimOutlet;
 import io.reflex.runtime.stim.StimConfig;
 import io.reflex.runtime.stim.StimSystem;
-import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimFault;
 import io.reflex.stim.StimulatorDriver;
@@ -22,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /** The stimulation part of {@code reflex demo --stim}: builds the {@link StimSystem} and reports on it. */
 final class StimRun implements AutoCloseable {
@@ -113,7 +114,7 @@ final class StimRun implements AutoCloseable {
                 }
             }
         };
-        StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, NanoClock.SYSTEM, backend, errors, guard,
+        StimSystem s = StimSystem.start(sc, dir, c.pipeline.binWidthUs, SystemNanoClock.INSTANCE, backend, errors, guard,
                 faults);
         return new StimRun(s, dir, lslErrors, sc.connectTimeoutMs * 1_000_000L + ARM_GRACE_NS);
     }

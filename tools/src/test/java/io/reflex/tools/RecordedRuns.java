@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
-import io.reflex.runtime.time.NanoClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.agrona.concurrent.NanoClock;
 
 /** Short recorded runs and journal-file handling shared by the tests of the journal tools. */
 final class RecordedRuns {

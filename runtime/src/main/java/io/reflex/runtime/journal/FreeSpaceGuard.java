@@ -4,7 +4,6 @@ import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.check.MemoryFootprint;
-import io.reflex.runtime.time.NanoClock;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -15,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SleepingIdleStrategy;
 
 /**

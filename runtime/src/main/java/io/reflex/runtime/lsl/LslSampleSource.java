@@ -7,13 +7,13 @@ import io.reflex.lsl.Resolver;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.XmlElement;
-
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.pipeline.SampleSource;
-import io.reflex.runtime.time.NanoClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * The pipeline's source for an LSL stream: resolves it by name, type and/or source_id, opens an inlet (clock
@@ -44,7 +44,7 @@ public final class LslSampleSource implements SampleSource {
     private final float[] neural;
     private final double[] reference;
     private long pulled;
-    private NanoClock clock = NanoClock.SYSTEM;
+    private NanoClock clock = SystemNanoClock.INSTANCE;
     private long outageNs;
     private long lastDataNs;
     private boolean inOutage;

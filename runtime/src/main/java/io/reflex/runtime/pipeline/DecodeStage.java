@@ -3,8 +3,8 @@ package io.reflex.runtime.pipeline;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.engine.EngineDecoder;
-import io.reflex.runtime.time.NanoClock;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Runs the decoder on the frame's features and enforces the deadline: a frame with bad input, a decode that

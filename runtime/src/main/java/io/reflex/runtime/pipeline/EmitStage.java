@@ -1,7 +1,7 @@
 package io.reflex.runtime.pipeline;
 
 import io.reflex.runtime.agent.ErrorHandler;
-import io.reflex.runtime.time.NanoClock;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Hands the output to every sink, unless the deadline has passed: then the safe output leaves instead (a late

@@ -2,8 +2,8 @@ package io.reflex.runtime.pipeline;
 
 import com.lmax.disruptor.RingBuffer;
 import io.reflex.runtime.pipeline.SampleSource;
-import io.reflex.runtime.time.NanoClock;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Fills ring slots from the source, one bin per frame, and publishes each full bin with its ingest stamp and

@@ -12,7 +12,6 @@ import io.reflex.runtime.check.Check;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.pipeline.SampleSource;
-import io.reflex.runtime.time.NanoClock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +20,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * The closed loop: a Disruptor ring of preallocated {@link Frame}s flowing ingest → features → decode → emit,
@@ -295,7 +296,7 @@ public final class Pipeline implements AutoCloseable {
         private String hotIdle = "backoff";
         private String idle = "park";
         private long drainTimeoutMs = 5_000;
-        private NanoClock clock = NanoClock.SYSTEM;
+        private NanoClock clock = SystemNanoClock.INSTANCE;
         private Decoder decoder;
         private final List<OutputSink> sinks = new ArrayList<>();
         private final Map<String, FrameHandler> observers = new LinkedHashMap<>();
@@ -366,7 +367,7 @@ public final class Pipeline implements AutoCloseable {
             return this;
         }
 
-        /** Time source for stamps and deadlines (default {@link NanoClock#SYSTEM}). */
+        /** Time source for stamps and deadlines (default {@link SystemNanoClock#INSTANCE}). */
         public Context clock(NanoClock clock) {
             this.clock = clock;
             return this;

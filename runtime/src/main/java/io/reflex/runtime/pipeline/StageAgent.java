@@ -3,8 +3,8 @@ package io.reflex.runtime.pipeline;
 import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.Sequence;
 import io.reflex.runtime.agent.ErrorHandler;
-import io.reflex.runtime.time.NanoClock;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Polls one Disruptor consumer sequence and runs a {@link FrameHandler} on each frame. A critical stage stamps the

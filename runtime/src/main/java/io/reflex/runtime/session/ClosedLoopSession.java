@@ -1,7 +1,5 @@
 package io.reflex.runtime.session;
 
-import io.reflex.runtime.config.SavedDecoder;
-import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.decoders.CalibrationSet;
 import io.reflex.decoders.Decoder;
 import io.reflex.decoders.TrainableDecoder;
@@ -9,17 +7,18 @@ import io.reflex.decoders.engine.EngineDecoder;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.check.ConfigException;
+import io.reflex.runtime.config.DecoderCatalog;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.config.SavedDecoder;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.Journal;
-import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.journal.JournalFaults;
+import io.reflex.runtime.journal.JournalFormat;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.OutputSink;
 import io.reflex.runtime.pipeline.Pipeline;
-import io.reflex.runtime.pipeline.Topology;
 import io.reflex.runtime.pipeline.SampleSource;
-import io.reflex.runtime.time.NanoClock;
+import io.reflex.runtime.pipeline.Topology;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -28,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 
 /**
  * One run of the closed loop, as the demo and the daemon drive it: start the pipeline with no decoder (safe
@@ -181,7 +182,7 @@ public final class ClosedLoopSession {
         ReflexConfig cfg = ctx.config.validate();
         NanoClock clock = ctx.clock;
         FreeSpaceGuard guard = ctx.spaceGuard != null ? ctx.spaceGuard
-                : new FreeSpaceGuard(cfg.journalReserveBytes(), NanoClock.SYSTEM);
+                : new FreeSpaceGuard(cfg.journalReserveBytes(), SystemNanoClock.INSTANCE);
         SampleSource source = null;
         try {
             source = ctx.source != null ? ctx.source : Sources.create(cfg, clock);
@@ -673,7 +674,7 @@ public final class ClosedLoopSession {
     /** What a session needs; the config is required, everything else has a default. */
     public static final class Context {
         private ReflexConfig config;
-        private NanoClock clock = NanoClock.SYSTEM;
+        private NanoClock clock = SystemNanoClock.INSTANCE;
         private SampleSource source;
         private Listener listener = new Listener() {
         };

@@ -1,20 +1,20 @@
 package io.reflex.runtime.session;
 
-import io.reflex.runtime.pipeline.SampleSource;
-import io.reflex.runtime.source.PacedSource;
-import io.reflex.runtime.source.BroadbandGenerator;
 import io.reflex.decoders.lfads.LorenzStream;
 import io.reflex.decoders.synth.CenterOutSource;
-import io.reflex.runtime.check.Check;
-import io.reflex.runtime.check.ConfigException;
-import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
 import io.reflex.lsl.LslErrorHandler;
+import io.reflex.runtime.check.Check;
+import io.reflex.runtime.check.ConfigException;
+import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.lsl.LslSampleSource;
-import io.reflex.runtime.time.NanoClock;
+import io.reflex.runtime.pipeline.SampleSource;
+import io.reflex.runtime.source.BroadbandGenerator;
+import io.reflex.runtime.source.PacedSource;
 import java.util.List;
 import java.util.TreeSet;
+import org.agrona.concurrent.NanoClock;
 
 /** Creates the source a config names. A new source type adds one case here and one name to the config's list. */
 public final class Sources {

@@ -1,9 +1,9 @@
 package io.reflex.runtime.source;
 
-import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.pipeline.SampleBlock;
-import io.reflex.runtime.time.NanoClock;
+import io.reflex.runtime.pipeline.SampleSource;
 import java.util.List;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Turns a {@link SampleGenerator} into a real-time source: sample {@code n} becomes available at

@@ -3,7 +3,6 @@ package io.reflex.runtime.stim;
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.OutputSink;
-import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimFault;
@@ -13,6 +12,7 @@ import io.reflex.stim.policy.StimPolicy;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * The closed loop's stimulation stage, an {@link OutputSink} on the emit thread (which owns the

@@ -9,7 +9,6 @@ import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.journal.FreeSpaceGuard;
 import io.reflex.runtime.journal.JournalFaults;
 import io.reflex.runtime.pipeline.Frame;
-import io.reflex.runtime.time.NanoClock;
 import io.reflex.stim.InMemoryStimJournal;
 import io.reflex.stim.SafetyEnvelope;
 import io.reflex.stim.StimAlarm;
@@ -36,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
 
 /**
  * Everything closed-loop stimulation needs for one run, built from a {@link StimConfig}: the envelope, the

@@ -1,17 +1,18 @@
 package io.reflex.runtime.journal;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
-import io.reflex.runtime.time.ManualNanoClock;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 
 /** The free-space guard on a fake disk, driven with a manual clock: the start refusal, the interval, the trip. */
@@ -21,7 +22,7 @@ class FreeSpaceGuardTest {
 
     @Test
     void startIsRefusedBelowTheReservePlusOneBlockNamingDirFreeBytesAndReserve() {
-        FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, new ManualNanoClock(0), false);
+        FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, clockAt(0), false);
         long free = 12 * MIB - 1;
         assertThatThrownBy(() -> guard.watch(JournalFaults.DATA, "journal.dir", DIR, () -> free, 4 * MIB, r -> { }))
                 .isInstanceOf(ConfigException.class)
@@ -38,7 +39,7 @@ class FreeSpaceGuardTest {
 
     @Test
     void anUnreadableDiskIsRefusedAtStart() {
-        FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, new ManualNanoClock(0), false);
+        FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, clockAt(0), false);
         assertThatThrownBy(() -> guard.watch(JournalFaults.STIM, "stim.journal", DIR, () -> {
             throw new IOException("statvfs: EIO");
         }, 4 * MIB, r -> { })).isInstanceOf(ConfigException.class).hasMessageStartingWith("stim.journal: ")
@@ -47,7 +48,7 @@ class FreeSpaceGuardTest {
 
     @Test
     void readsTheSpaceOncePerIntervalAndTripsOnceBelowTheReserve() {
-        ManualNanoClock clock = new ManualNanoClock(1_000_000_000L);
+        CachedNanoClock clock = clockAt(1_000_000_000L);
         FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, clock, false);
         AtomicLong free = new AtomicLong(64 * MIB);
         AtomicInteger reads = new AtomicInteger();
@@ -59,34 +60,34 @@ class FreeSpaceGuardTest {
         assertThat(reads.get()).isEqualTo(1); // the start check
         assertThat(guard.doWork()).isEqualTo(1);
         assertThat(reads.get()).isEqualTo(2);
-        clock.advanceNs(FreeSpaceGuard.CHECK_INTERVAL_NS - 1);
+        clock.advance(FreeSpaceGuard.CHECK_INTERVAL_NS - 1);
         assertThat(guard.doWork()).isZero();
         assertThat(reads.get()).isEqualTo(2);
-        clock.advanceNs(1);
+        clock.advance(1);
         guard.doWork();
         assertThat(reads.get()).isEqualTo(3);
         assertThat(reasons).isEmpty();
         // at the reserve: still fine; one byte below: the journal faults, once
         free.set(8 * MIB);
-        clock.advanceNs(FreeSpaceGuard.CHECK_INTERVAL_NS);
+        clock.advance(FreeSpaceGuard.CHECK_INTERVAL_NS);
         guard.doWork();
         assertThat(reasons).isEmpty();
         free.set(8 * MIB - 1);
-        clock.advanceNs(FreeSpaceGuard.CHECK_INTERVAL_NS);
+        clock.advance(FreeSpaceGuard.CHECK_INTERVAL_NS);
         guard.doWork();
         assertThat(reasons).hasSize(1);
         assertThat(reasons.get(0)).contains("disk full", DIR.toString(), (8 * MIB - 1) + " bytes",
                 "journal.reserveMiB = 8 MiB");
         assertThat(w.low()).isTrue();
         assertThat(w.check()).isFalse();
-        clock.advanceNs(FreeSpaceGuard.CHECK_INTERVAL_NS);
+        clock.advance(FreeSpaceGuard.CHECK_INTERVAL_NS);
         guard.doWork();
         assertThat(reasons).hasSize(1);
     }
 
     @Test
     void aJournalsOwnCheckBeforeANewBlockTripsTooAndAClosedWatchIsNotRead() {
-        ManualNanoClock clock = new ManualNanoClock(0);
+        CachedNanoClock clock = clockAt(0);
         FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, clock, false);
         AtomicLong free = new AtomicLong(64 * MIB);
         List<String> reasons = new ArrayList<>();
@@ -105,14 +106,14 @@ class FreeSpaceGuardTest {
         }, 4 * MIB, reasons::add);
         other.close();
         int before = reads.get();
-        clock.advanceNs(FreeSpaceGuard.CHECK_INTERVAL_NS);
+        clock.advance(FreeSpaceGuard.CHECK_INTERVAL_NS);
         guard.doWork();
         assertThat(reads.get()).isEqualTo(before);
     }
 
     @Test
     void aDiskThatCannotBeReadWhileRunningFaultsTheJournal() {
-        ManualNanoClock clock = new ManualNanoClock(0);
+        CachedNanoClock clock = clockAt(0);
         FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, clock, false);
         boolean[] broken = {false};
         List<String> reasons = new ArrayList<>();

@@ -9,7 +9,6 @@ import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
 import io.reflex.runtime.source.PacedSource;
-import io.reflex.runtime.time.NanoClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +18,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +41,7 @@ class JournalDiskFullTest {
         try (Tmpfs fs = Tmpfs.mount(tmp.resolve("disk"), 24)) {
             fs.fillLeaving(10 * MIB, "filler");
             Path dir = fs.dir().resolve("run");
-            try (FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, NanoClock.SYSTEM)) {
+            try (FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, SystemNanoClock.INSTANCE)) {
                 assertThatThrownBy(() -> Journal.open(dir, "{}", 0, guard, new JournalFaults()))
                         .isInstanceOf(ConfigException.class)
                         .satisfies(e -> assertThat(((ConfigException) e).field()).isEqualTo("journal.dir"))
@@ -66,7 +67,7 @@ class JournalDiskFullTest {
             JournalFaults faults = new JournalFaults().listener((journal, reason) -> told.add(journal + ": " + reason));
             long written;
             long usableAtFault;
-            try (FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, NanoClock.SYSTEM);
+            try (FreeSpaceGuard guard = new FreeSpaceGuard(8 * MIB, SystemNanoClock.INSTANCE);
                  Journal journal = Journal.open(dir, "{\"run\":\"disk-full\"}", 0, guard, faults);
                  Pipeline p = pipeline(journal, new ArrayList<>())) {
                 p.start();
@@ -158,7 +159,7 @@ class JournalDiskFullTest {
             for (int k = 0; k < r.length; k++) {
                 r[k] = rnd.nextDouble();
             }
-        }, NanoClock.SYSTEM, Long.MAX_VALUE);
+        }, SystemNanoClock.INSTANCE, Long.MAX_VALUE);
         return new Pipeline(new Pipeline.Context().source(src).channels(CH).binWidthUs(5_000)
                 .deadlineUs(60_000_000).observer("journal", journal)
                 .errorHandler((source, e) -> errors.add(source + ": " + e)));

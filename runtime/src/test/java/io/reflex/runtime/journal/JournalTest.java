@@ -1,5 +1,6 @@
 package io.reflex.runtime.journal;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +9,6 @@ import io.reflex.decoders.Decoder;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.source.PacedSource;
-import io.reflex.runtime.time.ManualNanoClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,6 +21,7 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,7 @@ class JournalTest {
 
     @Test
     void everyFrameWrittenIsReadBackIdentical(@TempDir Path dir) throws Exception {
-        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        CachedNanoClock clock = clockAt(5_000_000_000L);
         SplittableRandom rnd = new SplittableRandom(7);
         PacedSource src = new PacedSource("random", CH, 1000, java.util.List.of("px", "py", "vx", "vy"), (v, r) -> {
             for (int c = 0; c < v.length; c++) {
@@ -58,7 +59,7 @@ class JournalTest {
                      .observer("journal", journal))) {
             Agent agent = p.startManual();
             for (int ms = 0; ms < frames * 10; ms++) {
-                clock.advanceNs(1_000_000);
+                clock.advance(1_000_000);
                 agent.doWork();
             }
         }
@@ -113,7 +114,7 @@ class JournalTest {
 
     @Test
     void markersAreJournaledBetweenTheFramesWithTheirTimesAndTexts(@TempDir Path dir) throws Exception {
-        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        CachedNanoClock clock = clockAt(5_000_000_000L);
         PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
         ArrayBlockingQueue<Journal.Marker> feed = new ArrayBlockingQueue<>(16);
         // a marker that came before the journal opened waits for it
@@ -126,7 +127,7 @@ class JournalTest {
                 .clock(clock).decoder(new Mean(CH)).observer("journal", journal))) {
             Agent agent = p.startManual();
             for (int ms = 0; ms < 500; ms++) {
-                clock.advanceNs(1_000_000);
+                clock.advance(1_000_000);
                 agent.doWork();
                 if (ms == 200) {
                     feed.add(new Journal.Marker(2.5, "target_on 3 0.0000 0.1000"));
@@ -193,7 +194,7 @@ class JournalTest {
 
     @Test
     void aQueueFileCutAnywhereAfterItsHeaderIsReportedNeverReadAsWhole(@TempDir Path dir) throws Exception {
-        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        CachedNanoClock clock = clockAt(5_000_000_000L);
         PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
         Path jdir = dir.resolve("j");
         try (Journal journal = Journal.open(jdir, "{\"run\":\"cut\"}");
@@ -201,7 +202,7 @@ class JournalTest {
                      .clock(clock).decoder(new Mean(CH)).observer("journal", journal))) {
             Agent agent = p.startManual();
             for (int ms = 0; ms < 500; ms++) {
-                clock.advanceNs(1_000_000);
+                clock.advance(1_000_000);
                 agent.doWork();
             }
         }
@@ -245,7 +246,7 @@ class JournalTest {
 
     @Test
     void markersOfAFaultedJournalAreCountedNotWritten(@TempDir Path dir) throws Exception {
-        ManualNanoClock clock = new ManualNanoClock(5_000_000_000L);
+        CachedNanoClock clock = clockAt(5_000_000_000L);
         PacedSource src = new PacedSource("zeros", CH, 1000, List.of(), (v, r) -> { }, clock, Long.MAX_VALUE);
         ArrayBlockingQueue<Journal.Marker> feed = new ArrayBlockingQueue<>(16);
         Journal journal = Journal.open(dir.resolve("j"), null);
@@ -255,7 +256,7 @@ class JournalTest {
             Agent agent = p.startManual();
             feed.add(new Journal.Marker(1.0, "written"));
             for (int ms = 0; ms < 100; ms++) {
-                clock.advanceNs(1_000_000);
+                clock.advance(1_000_000);
                 agent.doWork();
                 if (ms == 50) {
                     journal.fail("test: the disk is full");

@@ -1,5 +1,6 @@
 package io.reflex.runtime.journal;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.decoders.CalibrationSet;
@@ -10,11 +11,11 @@ import io.reflex.runtime.pipeline.Pipeline;
 import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.session.Sources;
 import io.reflex.runtime.source.PacedSource;
-import io.reflex.runtime.time.ManualNanoClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +26,7 @@ class ReplayTest {
     private static final int LIVE = 150;
 
     /** Runs calibrate → fit → live on {@code source}; returns the emitted outputs of the live frames. */
-    private static List<float[]> closedLoop(SampleSource source, ManualNanoClock clock, Journal journal)
+    private static List<float[]> closedLoop(SampleSource source, CachedNanoClock clock, Journal journal)
             throws Exception {
         CalibrationSet set = new CalibrationSet(CALIBRATION, CH, 2);
         List<float[]> live = new ArrayList<>();
@@ -43,14 +44,14 @@ class ReplayTest {
         try (Pipeline p = new Pipeline(ctx)) {
             Agent agent = p.startManual();
             while (p.counters().framesOut.get() < CALIBRATION) {
-                clock.advanceNs(1_000_000);
+                clock.advance(1_000_000);
                 agent.doWork();
             }
             TrainableDecoder kalman = Decoders.create("kalman", CH, null);
             kalman.fit(set);
             p.installDecoder(kalman);
             while (p.counters().framesOut.get() < CALIBRATION + LIVE && !p.ingestStopped()) {
-                clock.advanceNs(1_000_000);
+                clock.advance(1_000_000);
                 agent.doWork();
             }
         }
@@ -59,7 +60,7 @@ class ReplayTest {
 
     @Test
     void aReplayedRunDecodesToTheSameOutputs(@TempDir Path dir) throws Exception {
-        ManualNanoClock clock = new ManualNanoClock(1_000_000_000L);
+        CachedNanoClock clock = clockAt(1_000_000_000L);
         CenterOutSource gen = new CenterOutSource(new CenterOutSource.Context().channels(CH).seed(5));
         PacedSource source = new PacedSource("center-out", CH, 1000, Sources.KINEMATICS, gen::nextSample, clock,
                 (CALIBRATION + LIVE) * 20L);
@@ -71,7 +72,7 @@ class ReplayTest {
 
         List<float[]> replayed;
         try (JournalSource replay = new JournalSource(dir.resolve("run"), 1000, Sources.KINEMATICS)) {
-            replayed = closedLoop(replay, new ManualNanoClock(0), null);
+            replayed = closedLoop(replay, clockAt(0), null);
         }
         assertThat(replayed).hasSize(LIVE);
         for (int i = 0; i < LIVE; i++) {

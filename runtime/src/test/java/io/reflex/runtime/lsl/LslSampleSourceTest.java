@@ -1,19 +1,18 @@
 package io.reflex.runtime.lsl;
 
-import io.reflex.lsl.InletOptions;
-import io.reflex.lsl.JavaInlet;
-import io.reflex.lsl.JavaLsl;
-import io.reflex.lsl.LslBackend;
-import io.reflex.lsl.LslErrorHandler;
-import io.reflex.lsl.StreamInfo;
-import io.reflex.lsl.StreamOutlet;
-import io.reflex.lsl.LslTestSupport;
-
 import static io.reflex.lsl.LslTestSupport.config;
 import static io.reflex.lsl.LslTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reflex.lsl.InletOptions;
+import io.reflex.lsl.JavaInlet;
+import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.LslBackend;
+import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslTestSupport;
+import io.reflex.lsl.StreamInfo;
+import io.reflex.lsl.StreamOutlet;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.SampleBlock;
 import java.util.List;
@@ -147,14 +146,14 @@ class LslSampleSourceTest {
                             + "\"lsl\":{\"sourceId\":\"" + name + "\",\"network\":\"loopback\",\"resolveTimeoutS\":5}},"
                             + "\"pipeline\":{\"binWidthUs\":20000}}");
             try (io.reflex.runtime.pipeline.SampleSource s = io.reflex.runtime.session.Sources.create(c.source,
-                    io.reflex.runtime.time.NanoClock.SYSTEM)) {
+                    org.agrona.concurrent.SystemNanoClock.INSTANCE)) {
                 assertThat(s).isInstanceOf(LslSampleSource.class);
                 assertThat(s.channels()).isEqualTo(6);
                 assertThat(s.referenceNames()).containsExactly("px", "py", "vx", "vy");
             }
             c.source.sampleRateHz = 1000;
             assertThatThrownBy(() -> io.reflex.runtime.session.Sources.create(c.source,
-                    io.reflex.runtime.time.NanoClock.SYSTEM))
+                    org.agrona.concurrent.SystemNanoClock.INSTANCE))
                     .isInstanceOf(io.reflex.runtime.check.ConfigException.class)
                     .hasMessageContaining("source.sampleRateHz").hasMessageContaining("500.0 Hz");
             assertThat(pub.published()).isZero();

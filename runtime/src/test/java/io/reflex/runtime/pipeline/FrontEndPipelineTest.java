@@ -1,5 +1,6 @@
 package io.reflex.runtime.pipeline;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.runtime.frontend.FrontEnd;
@@ -7,10 +8,10 @@ import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.session.DetectionScorer;
 import io.reflex.runtime.session.Sources;
 import io.reflex.runtime.source.BroadbandGenerator;
-import io.reflex.runtime.time.ManualNanoClock;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 
 /** The broadband front end in the features stage, fed in LSL-like chunks that do not divide the bin. */
@@ -96,7 +97,7 @@ class FrontEndPipelineTest {
         FrontEnd.Context fc = new FrontEnd.Context().rmsSeconds(0.5)
                 .outputs(List.of("crossings", "power"));
         try (Pipeline p = new Pipeline(new Pipeline.Context().source(new ChunkedSource(gen, samples)).channels(CH)
-                .binWidthUs(1_000).clock(new ManualNanoClock(0)).decoder(new TestDecoders.Sum(2 * CH))
+                .binWidthUs(1_000).clock(clockAt(0)).decoder(new TestDecoders.Sum(2 * CH))
                 .frontEnd(fc).observer("copy", f -> {
                     features.add(f.features.clone());
                     flags.add(f.flags);

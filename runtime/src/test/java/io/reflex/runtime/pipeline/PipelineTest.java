@@ -1,15 +1,17 @@
 package io.reflex.runtime.pipeline;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.source.PacedSource;
-import io.reflex.runtime.time.ManualNanoClock;
-import io.reflex.runtime.time.NanoClock;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.CachedNanoClock;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,7 +20,7 @@ class PipelineTest {
     private static final long MS = 1_000_000L;
     private static final long T0 = 1_000_000 * MS;
 
-    private final ManualNanoClock clock = new ManualNanoClock(T0);
+    private final CachedNanoClock clock = clockAt(T0);
 
     /** Sample n has every channel equal to 1, except NaN at sample {@code nanAt}; reference = (n, 2n). */
     private PacedSource source(int channels, long nanAt, long maxSamples) {
@@ -33,10 +35,10 @@ class PipelineTest {
         }, clock, maxSamples);
     }
 
-    private static void run(Agent agent, ManualNanoClock clock, int ms) throws Exception {
+    private static void run(Agent agent, CachedNanoClock clock, int ms) throws Exception {
         for (int i = 0; i < ms; i++) {
             agent.doWork();
-            clock.advanceNs(MS);
+            clock.advance(MS);
         }
         agent.doWork();
     }
@@ -108,7 +110,7 @@ class PipelineTest {
             run(p.ingestAgent(), clock, 19);
             assertThat(p.counters().framesIn.get()).isEqualTo(1);
             // The stages behind ingest get to the frame 6 ms after it was published.
-            clock.advanceNs(6 * MS);
+            clock.advance(6 * MS);
             p.startManual().doWork();
             assertThat(p.counters().decodeDeadlineMisses.get()).isEqualTo(1);
         }
@@ -125,7 +127,7 @@ class PipelineTest {
             run(ingest, clock, 99);
             assertThat(p.counters().framesIn.get()).isEqualTo(5);
             // The ingest thread is held up for 1 s (e.g. a stage on its thread blocked), then the run stops.
-            clock.advanceNs(1_000 * MS);
+            clock.advance(1_000 * MS);
             ingest.requestStop();
             ingest.doWork();
             // 1.1 s of a 1 kHz source is 55 bins of 20 samples: 5 came in, the bin in progress at the stop is
@@ -282,7 +284,7 @@ class PipelineTest {
         for (Topology t : Topology.values()) {
             CollectingSink sink = new CollectingSink(5);
             PacedSource src = new PacedSource("rt", CH, 1000, java.util.List.of(), (v, r) -> java.util.Arrays.fill(v, 1f),
-                    NanoClock.SYSTEM, 100);
+                    SystemNanoClock.INSTANCE, 100);
             long[] observed = {0};
             try (Pipeline p = new Pipeline(new Pipeline.Context().source(src).channels(CH).topology(t)
                     .decoder(new TestDecoders.Sum(CH)).sink(sink).observer("count", f -> observed[0]++))) {

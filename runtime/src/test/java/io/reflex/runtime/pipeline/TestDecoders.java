@@ -2,7 +2,7 @@ package io.reflex.runtime.pipeline;
 
 import io.reflex.decoders.DecodeStatus;
 import io.reflex.decoders.Decoder;
-import io.reflex.runtime.time.ManualNanoClock;
+import org.agrona.concurrent.CachedNanoClock;
 
 /** Small decoders whose outputs tests can predict. */
 final class TestDecoders {
@@ -67,10 +67,10 @@ final class TestDecoders {
 
     /** A {@link Sum} whose decode takes {@code decodeNs} of (manual) clock time. */
     static final class Slow extends Sum {
-        private final ManualNanoClock clock;
+        private final CachedNanoClock clock;
         volatile long decodeNs;
 
-        Slow(int inputs, ManualNanoClock clock, long decodeNs) {
+        Slow(int inputs, CachedNanoClock clock, long decodeNs) {
             super(inputs);
             this.clock = clock;
             this.decodeNs = decodeNs;
@@ -78,7 +78,7 @@ final class TestDecoders {
 
         @Override
         public int decode(float[] features, float[] out) {
-            clock.advanceNs(decodeNs);
+            clock.advance(decodeNs);
             return super.decode(features, out);
         }
     }

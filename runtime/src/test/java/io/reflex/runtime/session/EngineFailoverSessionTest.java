@@ -8,12 +8,13 @@ import io.reflex.fpga.rtlsim.RtlSimBuilds;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
-import io.reflex.runtime.time.NanoClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -65,7 +66,7 @@ class EngineFailoverSessionTest {
         // real time (a simulated bin takes milliseconds of the 20 ms bin, so the simulation keeps the pace): 10 s of
         // live run give the fault at bin 150 room on both sides
         c.run.seconds = 10.0;
-        failoverMidRun(c, "rtl-sim", NanoClock.SYSTEM);
+        failoverMidRun(c, "rtl-sim", SystemNanoClock.INSTANCE);
     }
 
     /** Runs the session with a fault injected into {@code first} at its 150th step; asserts the bumpless takeover. */

@@ -1,6 +1,5 @@
 package io.reflex.runtime.session;
 
-import io.reflex.runtime.config.SavedDecoder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,15 +7,16 @@ import io.reflex.decoders.TrainableDecoder;
 import io.reflex.decoders.file.DecoderFile;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.config.SavedDecoder;
 import io.reflex.runtime.journal.JournalReader;
 import io.reflex.runtime.journal.JournalRecord;
 import io.reflex.runtime.pipeline.Frame;
-import io.reflex.runtime.time.NanoClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.NanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

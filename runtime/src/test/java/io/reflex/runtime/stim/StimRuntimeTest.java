@@ -1,18 +1,18 @@
 package io.reflex.runtime.stim;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
-import io.reflex.runtime.check.ConfigException;
+import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaOutlet;
-import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.LslConfig;
 import io.reflex.lsl.LslErrorHandler;
+import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.stim.InMemoryStimJournal;
-import io.reflex.stim.ManualNanoClock;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
 import io.reflex.stim.StimEvent;
@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,7 +100,7 @@ class StimRuntimeTest {
         cfg.decoderTimeoutUs = 10_000_000;
         cfg.linkHeartbeatIntervalMs = 1_000; // nor the link's own silence timeout
         cfg.linkHeartbeatTimeoutMs = 10_000;
-        ManualNanoClock clock = new ManualNanoClock(System.nanoTime());
+        CachedNanoClock clock = clockAt(System.nanoTime());
         Path journalDir = dir.resolve("stale");
         final long t = clock.nanoTime();
         try (StimSystem s = StimSystem.start(cfg, journalDir, 20_000, clock::nanoTime, null, (src, err) -> { })) {
@@ -275,7 +276,7 @@ class StimRuntimeTest {
     void stageArmsOnFirstDecodeStimulatesOnThresholdAndStopsOnADeadlineMiss() {
         StimConfig cfg = new StimConfig();
         cfg.armOnStart = "test: closed loop started";
-        ManualNanoClock clock = new ManualNanoClock(System.nanoTime());
+        CachedNanoClock clock = clockAt(System.nanoTime());
         try (StimSystem s = StimSystem.start(cfg, dir.resolve("j"), 20_000, clock::nanoTime, null,
                 (src, err) -> { })) {
             StimStage stage = s.stage();
@@ -384,7 +385,7 @@ class StimRuntimeTest {
         StimConfig cfg = new StimConfig();
         cfg.threshold = -100; // a frame at 1 crosses it, one at -200 re-arms the hysteresis
         cfg.refractoryMs = 0;
-        ManualNanoClock clock = new ManualNanoClock(1_000_000_000L);
+        CachedNanoClock clock = clockAt(1_000_000_000L);
         StimWatchdog watchdog = new StimWatchdog.Context().clock(clock::nanoTime).heartbeatTimeoutNs(60_000_000L)
                 .decoderTimeoutNs(60_000_000L).conclude();
         List<Long> sent = new ArrayList<>();

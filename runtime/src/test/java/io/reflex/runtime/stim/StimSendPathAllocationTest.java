@@ -1,9 +1,9 @@
 package io.reflex.runtime.stim;
 
+import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.stim.ElectrodeLimits;
-import io.reflex.stim.ManualNanoClock;
 import io.reflex.stim.SafetyEnvelope;
 import io.reflex.stim.StimCommand;
 import io.reflex.stim.StimController;
@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,7 +70,7 @@ class StimSendPathAllocationTest {
      * and stands still while the ACK is awaited. Shared with the JMH benchmark.
      */
     static final class StimSendPath implements AutoCloseable {
-        final ManualNanoClock clock = new ManualNanoClock(1_000_000_000L);
+        final CachedNanoClock clock = clockAt(1_000_000_000L);
         final SimulatedStimulator simulator;
         final TcpStimulatorDriver driver;
         final ChronicleStimJournal journal;
