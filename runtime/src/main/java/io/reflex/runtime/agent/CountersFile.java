@@ -115,14 +115,17 @@ public final class CountersFile implements AutoCloseable {
         return path;
     }
 
-    /** Unmaps and deletes the file: a reader then finds no writer. */
+    /**
+     * Deletes the file: a reader then finds no writer. The mapping is left to the garbage collector rather than
+     * unmapped here: the pipeline's threads write their counters into it, and a thread that outlived its pipeline's
+     * close (a stage stuck in a decoder) must find memory there, not a hole that would crash the process.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        unmap(mapped);
         try {
             Files.deleteIfExists(path);
         } catch (IOException ignored) {

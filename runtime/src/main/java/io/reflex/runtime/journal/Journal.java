@@ -1,7 +1,7 @@
 package io.reflex.runtime.journal;
 
+import io.reflex.runtime.agent.HeapCounters;
 import io.reflex.runtime.check.ConfigException;
-import io.reflex.runtime.pipeline.Counter;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
 import io.reflex.runtime.pipeline.SampleBlock;
@@ -17,6 +17,8 @@ import net.openhft.chronicle.queue.ChronicleQueue;
 import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.RollCycles;
 import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
 
 /**
  * Records every frame (input samples, features, output, stage stamps) into a Chronicle Queue, as a pipeline
@@ -45,13 +47,15 @@ public final class Journal implements FrameHandler, AutoCloseable {
     private final long blockBytes;
     private final long maxRecordBytes;
     private final JournalFaults faults;
-    private final Counter framesWritten = new Counter("journal_frames");
-    private final Counter pairedWritten = new Counter("journal_paired_targets");
-    private final Counter framesNotWritten = new Counter("journal_frames_not_written");
-    private final Counter markersWritten = new Counter("journal_markers");
-    private final Counter markersNotWritten = new Counter("journal_markers_not_written");
-    private final Counter controlWritten = new Counter("journal_control_actions");
-    private final Counter controlNotWritten = new Counter("journal_control_actions_not_written");
+    /** The journal's own counts (read through its accessors), in this process's heap. */
+    private final CountersManager counters = HeapCounters.create(7);
+    private final AtomicCounter framesWritten = counters.newCounter("journal.frames");
+    private final AtomicCounter pairedWritten = counters.newCounter("journal.paired_targets");
+    private final AtomicCounter framesNotWritten = counters.newCounter("journal.frames_not_written");
+    private final AtomicCounter markersWritten = counters.newCounter("journal.markers");
+    private final AtomicCounter markersNotWritten = counters.newCounter("journal.markers_not_written");
+    private final AtomicCounter controlWritten = counters.newCounter("journal.control_actions");
+    private final AtomicCounter controlNotWritten = counters.newCounter("journal.control_actions_not_written");
     /** Where markers wait for the journal's thread, or null while none are journaled. */
     private volatile Queue<Marker> markerFeed;
     /** Control actions (the control API's), journaled as marker records whose text starts with {@link #CONTROL_PREFIX}. */
@@ -297,7 +301,7 @@ public final class Journal implements FrameHandler, AutoCloseable {
         return new long[] {controlWritten.get(), controlNotWritten.get()};
     }
 
-    private void drain(Queue<Marker> feed, Counter written, Counter notWritten) {
+    private void drain(Queue<Marker> feed, AtomicCounter written, AtomicCounter notWritten) {
         Marker m;
         while ((m = feed.poll()) != null) {
             if (closed || appender == null || fault.get() != null) {

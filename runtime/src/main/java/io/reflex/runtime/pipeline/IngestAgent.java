@@ -125,7 +125,7 @@ final class IngestAgent implements Agent {
         final long dueSamples = (long) Math.floor(dueS * rate + 1e-9) + 1;
         final long missingBins = (dueSamples - samplesSeen) / samplesPerFrame;
         if (missingBins > 0) {
-            counters.notTakenIn.add(missingBins);
+            counters.notTakenIn.getAndAdd(missingBins);
         }
     }
 

@@ -44,7 +44,7 @@ public final class Pipeline implements AutoCloseable {
 
     private final Context ctx;
     private final RingBuffer<Frame> ring;
-    private final PipelineCounters counters = new PipelineCounters();
+    private final PipelineCounters counters;
     private final LatencyStats latency = new LatencyStats();
     private final IngestAgent ingest;
     private final DecodeStage decodeStage;
@@ -60,6 +60,12 @@ public final class Pipeline implements AutoCloseable {
     public Pipeline(Context ctx) {
         ctx.conclude();
         this.ctx = ctx;
+        if (ctx.counters != null) {
+            counters = ctx.counters;
+            counters.reset();
+        } else {
+            counters = new PipelineCounters();
+        }
         // Every consumer is an EventPoller, which never waits on the ring's wait strategy, so the strategy is only
         // ever asked to signal. The default (BlockingWaitStrategy) takes a monitor and calls notifyAll on every
         // publish: cheap in a hot loop, but 4-5 µs of cold JVM runtime code per frame when frames are 20 ms apart
@@ -301,6 +307,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<OutputSink> sinks = new ArrayList<>();
         private final Map<String, FrameHandler> observers = new LinkedHashMap<>();
         private ErrorHandler errorHandler = ErrorHandler.stderr();
+        private PipelineCounters counters;
         private int availableProcessors = Runtime.getRuntime().availableProcessors();
         private FrontEnd.Context frontEnd;
         private int featureCount;
@@ -402,6 +409,15 @@ public final class Pipeline implements AutoCloseable {
         /** Receives errors from stages, sinks and observers (default: one line on stderr). */
         public Context errorHandler(ErrorHandler errorHandler) {
             this.errorHandler = errorHandler;
+            return this;
+        }
+
+        /**
+         * Where the pipeline counts (default: counters of its own in this process's heap), e.g. counters registered in
+         * a counters file that another process reads. The pipeline sets them to 0 when it is built.
+         */
+        public Context counters(PipelineCounters counters) {
+            this.counters = counters;
             return this;
         }
 

@@ -5,6 +5,7 @@ import com.lmax.disruptor.Sequence;
 import io.reflex.runtime.agent.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * Polls one Disruptor consumer sequence and runs a {@link FrameHandler} on each frame. A critical stage stamps the
@@ -25,7 +26,7 @@ final class StageAgent implements Agent, EventPoller.Handler<Frame> {
     private final LatencyStats latency;
     private final int[] tracks;
     private final int endToEndTrack;
-    private final Counter errors;
+    private final AtomicCounter errors;
     private final ErrorHandler errorHandler;
     private int batch;
 
@@ -36,7 +37,7 @@ final class StageAgent implements Agent, EventPoller.Handler<Frame> {
      * @param endToEndTrack latency track for ingest-to-emit (used by the EMIT stage only)
      */
     StageAgent(String name, EventPoller<Frame> poller, FrameHandler handler, Stage stage, NanoClock clock,
-               LatencyStats latency, int[] tracks, int endToEndTrack, Counter errors, ErrorHandler errorHandler) {
+               LatencyStats latency, int[] tracks, int endToEndTrack, AtomicCounter errors, ErrorHandler errorHandler) {
         this.name = name;
         this.poller = poller;
         this.handler = handler;

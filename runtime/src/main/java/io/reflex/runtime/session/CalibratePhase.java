@@ -23,7 +23,7 @@ final class CalibratePhase {
             return true;
         }
         SessionReport report = r.report;
-        env.publish(SessionCounters.CALIBRATION, r);
+        env.publish(SessionCounters.CALIBRATION);
         env.listener().onPhase("calibration", r.calibrationBins + " bins (" + r.cfg.calibration.seconds + " s)");
         long t0 = System.nanoTime();
         double timeoutS = r.cfg.calibration.effectiveTimeoutS();
@@ -46,7 +46,7 @@ final class CalibratePhase {
             ClosedLoopSession.Progress p = r.progress("calibration", t0, r.cfg.calibration.seconds);
             p.calibrationFrames = r.recorder.recorded;
             p.calibrationTarget = r.calibrationBins;
-            env.publish(SessionCounters.CALIBRATION, r);
+            env.publish(SessionCounters.CALIBRATION);
             env.listener().onTick(p);
         }
         report.calibrationFrames = r.recorder.recorded;

@@ -546,6 +546,9 @@ public final class ClosedLoopSession {
                 .deadlineUs(cfg.pipeline.deadlineUs).topology(Topology.byKey(cfg.pipeline.topology))
                 .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(errors)
                 .frontEnd(cfg.frontend == null ? null : cfg.frontend.toContext());
+        if (ctx.counters != null) {
+            pc.counters(ctx.counters.pipeline());
+        }
         for (OutputSink s : ctx.sinks) {
             pc.sink(s);
         }
@@ -690,7 +693,8 @@ public final class ClosedLoopSession {
 
         /**
          * Counters another process can read while the run goes on (run, phase, heartbeat, the pipeline's counters),
-         * set at every progress tick and phase change; shared by the runs of one process (default: none).
+         * the session sets its own at every progress tick and phase change, the pipeline counts in its own as it goes; shared by
+         * the runs of one process (default: none).
          */
         public Context counters(SessionCounters counters) {
             this.counters = counters;

@@ -26,7 +26,7 @@ final class DrainPhase {
         long gcCount1 = LiveBaseline.gcCount(r.gcs);
         long gcTime1 = LiveBaseline.gcTime(r.gcs);
         long alloc1 = LiveBaseline.allocated(r.pipeline.threads());
-        env.publish(SessionCounters.DRAIN, r);
+        env.publish(SessionCounters.DRAIN);
         env.listener().onPhase("drain", "stopping ingest, draining the ring, closing the journal");
         r.pipeline.close();
         if (r.journal != null) {
@@ -92,7 +92,7 @@ final class DrainPhase {
         r.engines.close();
         env.lab().poll(env.listener());
         env.lab().report(report);
-        env.publish(SessionCounters.ENDED, r);
+        env.publish(SessionCounters.ENDED);
         return report;
     }
 

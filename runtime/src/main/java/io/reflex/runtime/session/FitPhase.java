@@ -24,7 +24,7 @@ final class FitPhase {
         if (r.set == null) {
             return;
         }
-        env.publish(SessionCounters.FIT, r);
+        env.publish(SessionCounters.FIT);
         env.listener().onPhase("fit", "fitting " + r.live.name() + (r.compare.isEmpty() ? "" : " and "
                 + names(r.compare)) + " on " + r.set.size() + " bins");
         long f0 = System.nanoTime();

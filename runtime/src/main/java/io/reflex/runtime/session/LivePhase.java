@@ -49,7 +49,7 @@ final class LivePhase {
         pipeline.installDecoder(r.live);
         swaps.open(pipeline, r.live, pipeline.decoderGeneration() + 1, r.cfg, r.engines);
         double liveS = r.cfg.run.seconds;
-        env.publish(SessionCounters.LIVE, r);
+        env.publish(SessionCounters.LIVE);
         env.listener().onPhase("live", r.live.name() + (liveS > 0 ? " for " + liveS + " s" : " until stopped"));
         long endNs = liveS > 0 ? liveStartNs + (long) (liveS * 1e9) : Long.MAX_VALUE;
         while (!env.stopping() && !env.faults().any()) {
@@ -76,7 +76,7 @@ final class LivePhase {
             if (liveRun != null) {
                 liveRun.progress(p);
             }
-            env.publish(SessionCounters.LIVE, r);
+            env.publish(SessionCounters.LIVE);
             env.listener().onTick(p);
         }
         int finalGeneration = swaps.close(report);

@@ -19,10 +19,10 @@ import java.util.function.BooleanSupplier;
 record PhaseEnv(ClosedLoopSession.Listener listener, LabStreams lab, JournalFaults faults, long tickMs,
                 BooleanSupplier stopRequested, CountDownLatch stop, SessionCounters counters) {
 
-    /** Sets the outside counters (if any): the phase and the run's pipeline counters. */
-    void publish(int phase, SessionRun r) {
+    /** Sets the outside counters (if any): the phase and the heartbeat (the pipeline counts in them itself). */
+    void publish(int phase) {
         if (counters != null) {
-            counters.publish(phase, r.counters());
+            counters.publish(phase);
         }
     }
 

@@ -6,10 +6,10 @@ import org.agrona.concurrent.status.AtomicCounter;
 
 /**
  * A session's figures in a {@link CountersFile}, for another process to read while the runs go on
- * ({@code reflex counters FILE}): the run number, its phase, a heartbeat, and the pipeline's counters since the
- * pipeline of the run started. The session's own thread sets them at every progress tick and phase change; the
- * pipeline's threads are not touched. A reader that sees the heartbeat stop moving while the writer's process is
- * alive knows the session thread is stalled.
+ * ({@code reflex counters FILE}): the run number, its phase and a heartbeat, which the session's own thread sets at
+ * every progress tick and phase change, and the pipeline's counters since the pipeline of the run started, which
+ * the pipeline's threads count in as they go ({@link PipelineCounters}). A reader that sees the heartbeat stop
+ * moving while the writer's process is alive knows the session thread is stalled.
  */
 public final class SessionCounters {
     /** Phase codes of {@link #PHASE}. */
@@ -24,39 +24,20 @@ public final class SessionCounters {
     public static final String HEARTBEAT = "session.heartbeat_epoch_ms";
     public static final String RUN = "session.run";
     public static final String PHASE = "session.phase";
-    public static final String FRAMES = "pipeline.frames_out";
-    public static final String DROPPED = "pipeline.dropped";
-    public static final String DEADLINE_MISSES = "pipeline.deadline_misses";
-    public static final String SAFE_OUTPUTS = "pipeline.safe_outputs";
-    public static final String DECODE_FAULTS = "pipeline.decode_faults";
-    public static final String INVALID_INPUT = "pipeline.invalid_input";
-    public static final String SOURCE_ERRORS = "pipeline.source_errors";
     /** Counters this registers. */
-    public static final int COUNT = 10;
+    public static final int COUNT = 3 + PipelineCounters.COUNT;
 
     private final AtomicCounter heartbeat;
     private final AtomicCounter run;
     private final AtomicCounter phase;
-    private final AtomicCounter frames;
-    private final AtomicCounter dropped;
-    private final AtomicCounter deadlineMisses;
-    private final AtomicCounter safeOutputs;
-    private final AtomicCounter decodeFaults;
-    private final AtomicCounter invalidInput;
-    private final AtomicCounter sourceErrors;
+    private final PipelineCounters pipeline;
 
     /** Registers the session's counters in {@code file}. */
     public SessionCounters(CountersFile file) {
         heartbeat = file.counter(HEARTBEAT);
         run = file.counter(RUN);
         phase = file.counter(PHASE);
-        frames = file.counter(FRAMES);
-        dropped = file.counter(DROPPED);
-        deadlineMisses = file.counter(DEADLINE_MISSES);
-        safeOutputs = file.counter(SAFE_OUTPUTS);
-        decodeFaults = file.counter(DECODE_FAULTS);
-        invalidInput = file.counter(INVALID_INPUT);
-        sourceErrors = file.counter(SOURCE_ERRORS);
+        pipeline = new PipelineCounters(file::counter);
         heartbeat.setRelease(System.currentTimeMillis());
     }
 
@@ -64,24 +45,20 @@ public final class SessionCounters {
     void runStarted() {
         run.incrementRelease();
         phase.setRelease(STARTING);
-        for (AtomicCounter c : new AtomicCounter[] {frames, dropped, deadlineMisses, safeOutputs, decodeFaults,
-                invalidInput, sourceErrors}) {
-            c.setRelease(0);
-        }
+        pipeline.reset();
         heartbeat.setRelease(System.currentTimeMillis());
     }
 
-    /** The phase now and the pipeline's counters (null: none yet). */
-    void publish(int phaseCode, PipelineCounters c) {
-        if (c != null) {
-            frames.setRelease(c.framesOut.get());
-            dropped.setRelease(c.dropped.get());
-            deadlineMisses.setRelease(c.deadlineMisses());
-            safeOutputs.setRelease(c.safeOutputs.get());
-            decodeFaults.setRelease(c.decodeFaults.get());
-            invalidInput.setRelease(c.invalidInput.get());
-            sourceErrors.setRelease(c.sourceErrors.get());
-        }
+    /**
+     * The pipeline's counters in the file ({@code pipeline.frames_out} and so on), for each run's pipeline to count
+     * in as it goes: the pipeline's own threads write them, and a pipeline sets them to 0 when it is built.
+     */
+    PipelineCounters pipeline() {
+        return pipeline;
+    }
+
+    /** The phase now, and a heartbeat. */
+    void publish(int phaseCode) {
         phase.setRelease(phaseCode);
         heartbeat.setRelease(System.currentTimeMillis());
     }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.decoders.DecodeStatus;
+import io.reflex.runtime.agent.CountersFile;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.source.PacedSource;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.CachedNanoClock;
@@ -14,6 +17,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 class PipelineTest {
     private static final int CH = 4;
@@ -65,6 +69,32 @@ class PipelineTest {
             assertThat(st[Stage.INGEST.ordinal()]).isEqualTo(T0 + (20 * i + 19) * MS);
             // Sinks run inside the emit stage, so they see every stamp up to decode.
             assertThat(st[Stage.DECODE.ordinal()]).isEqualTo(st[Stage.INGEST.ordinal()]);
+        }
+    }
+
+    @Test
+    void countsInACountersFileAsEachFrameGoesThroughAndStartsAtZero(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("counters.dat");
+        try (CountersFile f = CountersFile.create(file, PipelineCounters.COUNT)) {
+            PipelineCounters shared = new PipelineCounters(f::counter);
+            shared.framesOut.set(77); // left by an earlier pipeline
+            try (Pipeline p = new Pipeline(new Pipeline.Context().source(source(CH, -1, Long.MAX_VALUE)).channels(CH)
+                    .binWidthUs(20_000).clock(clock).decoder(new TestDecoders.Sum(CH)).sink(new CollectingSink(5))
+                    .counters(shared))) {
+                assertThat(p.counters()).isSameAs(shared);
+                assertThat(CountersFile.read(file).counters())
+                        .containsEntry("pipeline.frames_out", 0L);
+                Agent a = p.startManual();
+                for (int frame = 1; frame <= 3; frame++) {
+                    run(a, clock, 20);
+                    // read by another reader of the file, with nobody copying: the stages wrote it
+                    Map<String, Long> m = CountersFile.read(file).counters();
+                    assertThat(m).containsEntry("pipeline.frames_out", (long) frame)
+                            .containsEntry("pipeline.frames_in", (long) frame)
+                            .containsEntry("pipeline.dropped", 0L);
+                    assertThat(m).hasSize(PipelineCounters.COUNT);
+                }
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.runtime.agent.CountersFile;
 import io.reflex.runtime.config.ReflexConfig;
+import io.reflex.runtime.pipeline.PipelineCounters;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,10 +47,10 @@ class SessionCountersTest {
                 Map<String, Long> end = CountersFile.read(file).counters();
                 assertThat(end.get(SessionCounters.PHASE)).isEqualTo(SessionCounters.ENDED);
                 assertThat(end.get(SessionCounters.RUN)).isEqualTo(run);
-                assertThat(end.get(SessionCounters.FRAMES)).as("calibration and live frames of this run only")
+                assertThat(end.get(PipelineCounters.PREFIX + "frames_out")).as("calibration and live frames of this run only")
                         .isGreaterThanOrEqualTo(r.calibrationFrames + r.frames)
                         .isLessThan(2L * (r.calibrationFrames + r.frames) + 100);
-                assertThat(end.get(SessionCounters.DROPPED)).isZero();
+                assertThat(end.get(PipelineCounters.PREFIX + "dropped")).isZero();
                 assertThat(end.get(SessionCounters.HEARTBEAT)).isGreaterThan(System.currentTimeMillis() - 60_000);
             }
         }
