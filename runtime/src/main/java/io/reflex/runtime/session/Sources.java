@@ -1,5 +1,6 @@
 package io.reflex.runtime.session;
 
+import io.reflex.lsl.LslError;
 import io.reflex.runtime.pipeline.SampleSource;
 import io.reflex.runtime.source.PacedSource;
 import io.reflex.runtime.source.BroadbandGenerator;
@@ -10,7 +11,6 @@ import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.runtime.time.NanoClock;
 import java.util.List;
@@ -40,7 +40,7 @@ public final class Sources {
             throw new ConfigException("source.lsl.network", e.getMessage());
         }
         try {
-            return LslBackend.select(c.backend, net, LslErrorHandler.logging());
+            return LslBackend.select(c.backend, net, LslError.logging());
         } catch (IllegalStateException e) {
             throw new ConfigException("source.lsl.backend", e.getMessage());
         }
