@@ -7,7 +7,7 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.StreamOutlet;
@@ -26,7 +26,7 @@ class LibraryUsageTest {
     @Test
     void anOutletAndAnInletFromOutsideThePackage() {
         String name = "example-" + UUID.randomUUID();
-        LslBackend lsl = new JavaLsl(LslConfig.loopback(), LslErrorHandler.logging());
+        LslBackend lsl = new JavaLsl(LslConfig.loopback(), LslError.logging());
         StreamInfo info = StreamInfo.builder(name, "EEG", 8, 500, ChannelFormat.FLOAT32, name).build();
         try (StreamOutlet outlet = lsl.createOutlet(info)) {
             List<StreamInfo> found = lsl.resolve("name='" + name + "'", 1, 5.0);

@@ -5,7 +5,7 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import io.reflex.lsl.Resolver;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamInlet;
@@ -88,7 +88,7 @@ final class LslCommand implements Callable<Integer> {
             LslConfig cfg = LslConfig.loopback().conclude();
             LslBackend backend;
             try {
-                backend = which.equals("java") || liblsl != null ? new JavaLsl(cfg, LslErrorHandler.logging())
+                backend = which.equals("java") || liblsl != null ? new JavaLsl(cfg, LslError.logging())
                         : new NativeLsl(cfg);
             } catch (RuntimeException e) {
                 out.put("ok", false).put("failed_step", "setup").put("error", e.getMessage());

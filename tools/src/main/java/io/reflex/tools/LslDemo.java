@@ -32,7 +32,7 @@ final class LslDemo implements AutoCloseable {
 
     LslDemo(int channels, double rateHz, long seed, double seconds, long binWidthUs, String backendName) {
         LslConfig cfg = LslConfig.loopback().conclude();
-        LslBackend backend = LslBackend.select(backendName, cfg, (w, m, c) -> { });
+        LslBackend backend = LslBackend.select(backendName, cfg, e -> { });
         long pid = ProcessHandle.current().pid();
         this.streamName = "reflex-demo-" + pid;
         List<String> cmd = new ArrayList<>();

@@ -2,7 +2,7 @@ package io.reflex.tools;
 
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -42,7 +42,7 @@ final class LslOptions {
 
     /** The backend these options select. */
     LslBackend backend(LslConfig cfg) {
-        return LslBackend.select(backend, cfg, LslErrorHandler.logging());
+        return LslBackend.select(backend, cfg, LslError.logging());
     }
 
     /** A short description of the network mode for reports. */

@@ -3,7 +3,7 @@ package io.reflex.tools;
 import io.reflex.lsl.JavaOutlet;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.RateLimitedErrorHandler;
 import io.reflex.runtime.config.ReflexConfig;
@@ -129,29 +129,28 @@ final class StimRun implements AutoCloseable {
         ErrorHandler print = (kind, error) -> System.err.println("reflex lsl: "
                 + (error instanceof RateLimitedErrorHandler.RepeatedError ? kind + ": " : "") + error.getMessage());
         RateLimitedErrorHandler warmUp = new RateLimitedErrorHandler((kind, error) -> { }, 1, 1, System::nanoTime);
-        LslErrorHandler byKind = lslErrorsByKind(warmUp);
-        byKind.onError("outlet 'x' connection /127.0.0.1:1", "class loading", null);
-        byKind.onError("outlet 'x' connection /127.0.0.1:2", "class loading", null);
+        org.agrona.ErrorHandler byKind = lslErrorsByKind(warmUp);
+        byKind.onError(new LslError("outlet 'x' connection /127.0.0.1:1", "class loading", null));
+        byKind.onError(new LslError("outlet 'x' connection /127.0.0.1:2", "class loading", null));
         warmUp.flush();
         return new RateLimitedErrorHandler(print, LSL_ERRORS_SHOWN, LSL_ERROR_SUMMARY_NS, System::nanoTime);
     }
 
-    /** Passes LSL errors on, one kind per component (the peer's address left out of the kind). */
-    static LslErrorHandler lslErrorsByKind(RateLimitedErrorHandler limited) {
-        return (where, message, cause) -> {
+    /**
+     * Passes LSL errors on as they come (an {@link LslError}: its message is {@code where: what}), one kind per
+     * component: the error's {@link LslError#where()} with the peer's address left out.
+     */
+    static org.agrona.ErrorHandler lslErrorsByKind(RateLimitedErrorHandler limited) {
+        return error -> {
+            if (!(error instanceof LslError e)) {
+                limited.onError("lsl", error); // the LSL library reports nothing else
+                return;
+            }
+            String where = e.where();
             int peer = where.indexOf(" connection ");
             String kind = peer < 0 ? where : where.substring(0, peer + " connection".length());
-            limited.onError("lsl " + kind, new LslError(where + ": " + message));
+            limited.onError("lsl " + kind, error);
         };
-    }
-
-    /** One LSL error, as the rate limiter's unit; no stack trace (the message says where). */
-    static final class LslError extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        LslError(String message) {
-            super(message, null, false, false);
-        }
     }
 
     /** The stimulation LSL outlet ({@code stim.lsl}), or null. */

@@ -1,11 +1,11 @@
 package io.reflex.tools;
 
+import io.reflex.lsl.LslError;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.LabStreamsConfig;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.xdf.XdfFormat.ChannelFormat;
 import io.reflex.runtime.xdf.XdfPlayback;
 import io.reflex.runtime.xdf.XdfReader;
@@ -117,7 +117,7 @@ final class XdfDemo implements AutoCloseable {
 
     /** Starts playing the file on loopback LSL. */
     void start(String backend) {
-        LslBackend lsl = LslBackend.select(backend, LslConfig.loopback().conclude(), LslErrorHandler.logging());
+        LslBackend lsl = LslBackend.select(backend, LslConfig.loopback().conclude(), LslError.logging());
         playback = CompletableFuture.supplyAsync(() -> {
             try {
                 return XdfPlayback.play(file, lsl, List.of(), 1.0, LEAD_S, stop::get);

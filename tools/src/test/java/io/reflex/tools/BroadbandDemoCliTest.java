@@ -203,7 +203,7 @@ class BroadbandDemoCliTest {
         BroadbandGenerator gen = new BroadbandGenerator(new BroadbandGenerator.Context().channels(32)
                 .sampleRateHz(30_000).seed(1).deadChannels(29, 30, 31));
         try (BroadbandLslPublisher pub = BroadbandLslPublisher.int16(new JavaLsl(LslConfig.loopback(),
-                (w, m, c) -> { }), amp, amp, gen, 30, 0.25, task, 30)) {
+                e -> { }), amp, amp, gen, 30, 0.25, task, 30)) {
             Thread t = new Thread(() -> pub.run(0, stop::get), "test-int16-amplifier");
             t.start();
             Object[] r;

@@ -166,7 +166,7 @@ class LabSetupCliTest {
         String decoded = unique("decoded");
         Path cfg = labConfig(dir, amp, task, decoded);
         AtomicBoolean stop = new AtomicBoolean();
-        try (SplitLslPublisher pub = new SplitLslPublisher(new JavaLsl(LslConfig.loopback(), (w, m, c) -> { }), amp,
+        try (SplitLslPublisher pub = new SplitLslPublisher(new JavaLsl(LslConfig.loopback(), e -> { }), amp,
                 task, 16, 1000, 10, 1)) {
             Thread t = new Thread(() -> pub.run(0, stop::get), "test-publisher");
             t.start();
@@ -192,7 +192,7 @@ class LabSetupCliTest {
         String decoded = unique("decoded");
         Path cfg = labConfig(dir, amp, task, decoded);
         AtomicBoolean stop = new AtomicBoolean();
-        try (SplitLslPublisher pub = new SplitLslPublisher(new JavaLsl(LslConfig.loopback(), (w, m, c) -> { }), amp,
+        try (SplitLslPublisher pub = new SplitLslPublisher(new JavaLsl(LslConfig.loopback(), e -> { }), amp,
                 task, 16, 1000, 10, 1)) {
             Thread t = new Thread(() -> pub.run(0, stop::get), "test-publisher");
             t.start();

@@ -33,7 +33,7 @@ class LslCliTest {
     void streamsJsonListsAVisibleOutlet() throws Exception {
         String name = "cli-" + UUID.randomUUID().toString().substring(0, 8);
         try (JavaOutlet outlet = new JavaOutlet(StreamInfo.builder(name, "EEG", 4, 250, ChannelFormat.INT16, "cli")
-                .build(), LslConfig.loopback(), (w, m, c) -> { })) {
+                .build(), LslConfig.loopback(), e -> { })) {
             Object[] r = run("streams", "--loopback", "--json", "--timeout", "1", "--query", "name='" + name + "'");
             assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
             JsonNode j = Json.mapper().readTree(((String) r[1]).strip());
@@ -150,7 +150,7 @@ class LslCliTest {
         Assumptions.assumeTrue(NativeLsl.unavailableReason() == null, "skipped: liblsl not installed");
         String name = "cli-n-" + UUID.randomUUID().toString().substring(0, 8);
         try (JavaOutlet outlet = new JavaOutlet(StreamInfo.builder(name, "EEG", 4, 250, ChannelFormat.INT16, "cli")
-                .build(), LslConfig.loopback(), (w, m, c) -> { })) {
+                .build(), LslConfig.loopback(), e -> { })) {
             Object[] r = run("streams", "--loopback", "--json", "--timeout", "1", "--backend", "native");
             assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
             JsonNode j = Json.mapper().readTree(((String) r[1]).strip());

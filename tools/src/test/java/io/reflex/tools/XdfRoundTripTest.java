@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.reflex.lsl.LslError;
 import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.runtime.session.ClosedLoopSession;
 import io.reflex.runtime.session.SessionReport;
@@ -96,7 +96,7 @@ class XdfRoundTripTest {
         assertThat(original.headers).hasSizeGreaterThanOrEqualTo(5);
 
         LslConfig cfg = LslConfig.loopback().conclude();
-        LslBackend lsl = new JavaLsl(cfg, LslErrorHandler.logging());
+        LslBackend lsl = new JavaLsl(cfg, LslError.logging());
         // the streams of this export only (other tests may publish on loopback at the same time)
         StringBuilder query = new StringBuilder();
         for (XdfStream s : original.headers.values()) {

@@ -51,9 +51,9 @@ public final class LslLatencyHarness {
         StreamInfo desc = StreamInfo.builder("bench-" + ProcessHandle.current().pid(), "Bench", channels, rateHz,
                 ChannelFormat.FLOAT32, "bench").build();
         Histogram h = new Histogram(10_000_000_000L, 3);
-        try (JavaOutlet outlet = new JavaOutlet(desc, cfg, LslErrorHandler.logging());
+        try (JavaOutlet outlet = new JavaOutlet(desc, cfg, LslError.logging());
              JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), cfg,
-                     new InletOptions(), LslErrorHandler.logging())) {
+                     new InletOptions(), LslError.logging())) {
             int total = samples + drop;
             Thread receiver = new Thread(() -> {
                 float[] v = new float[channels];
@@ -107,9 +107,9 @@ public final class LslLatencyHarness {
         java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
         long startNs;
         long endNs;
-        try (JavaOutlet outlet = new JavaOutlet(desc, big, LslErrorHandler.logging());
+        try (JavaOutlet outlet = new JavaOutlet(desc, big, LslError.logging());
              JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), big,
-                     new InletOptions(), LslErrorHandler.logging())) {
+                     new InletOptions(), LslError.logging())) {
             inlet.open(5);
             float[] v = new float[channels];
             Thread receiver = new Thread(() -> {

@@ -39,9 +39,9 @@ public class LslPushPullBenchmark {
     public void setUp() {
         LslConfig cfg = LslConfig.loopback().conclude();
         outlet = new JavaOutlet(StreamInfo.builder("jmh-" + System.nanoTime(), "Bench", channels, 1000,
-                ChannelFormat.FLOAT32, "jmh").build(), cfg, LslErrorHandler.logging());
+                ChannelFormat.FLOAT32, "jmh").build(), cfg, LslError.logging());
         inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), cfg, new InletOptions(),
-                LslErrorHandler.logging());
+                LslError.logging());
         inlet.open(5);
         out = new float[channels];
         in = new float[channels];

@@ -34,7 +34,7 @@ public final class LslTimeCorrectionHarness {
 
     private static void outlet(LslConfig cfg, String name, double seconds) {
         StreamInfo desc = StreamInfo.builder(name, "Bench", 1, 100, ChannelFormat.FLOAT32, name).build();
-        try (JavaOutlet outlet = new JavaOutlet(desc, cfg, LslErrorHandler.logging())) {
+        try (JavaOutlet outlet = new JavaOutlet(desc, cfg, LslError.logging())) {
             System.out.println("outlet " + name + " up");
             long endNs = System.nanoTime() + (long) (seconds * 1e9);
             float[] v = new float[1];
@@ -56,7 +56,7 @@ public final class LslTimeCorrectionHarness {
         double[] rtt = new double[estimates];
         int n = 0;
         try (JavaInlet inlet = new JavaInlet(found.get(0), cfg, new InletOptions().timeCorrection(true),
-                LslErrorHandler.logging())) {
+                LslError.logging())) {
             inlet.timeCorrection(10);
             TimeCorrector c = inlet.timeCorrector();
             long seen = c.waves();

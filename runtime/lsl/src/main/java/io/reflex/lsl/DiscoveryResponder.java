@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.ErrorHandler;
 
 /**
  * The discovery responder on the multicast port (16571): one per process and listen address, shared by every
@@ -29,7 +30,7 @@ final class DiscoveryResponder implements Runnable {
     private final String key;
     private final DatagramChannel channel;
     private final Thread thread;
-    private final LslErrorHandler errors;
+    private final ErrorHandler errors;
     private volatile Registration[] registrations = new Registration[0];
     private int refs;
     private final AtomicLong answered = new AtomicLong();
@@ -46,7 +47,7 @@ final class DiscoveryResponder implements Runnable {
         }
     }
 
-    private DiscoveryResponder(String key, DatagramChannel channel, LslErrorHandler errors) {
+    private DiscoveryResponder(String key, DatagramChannel channel, ErrorHandler errors) {
         this.key = key;
         this.channel = channel;
         this.errors = errors;
@@ -55,7 +56,7 @@ final class DiscoveryResponder implements Runnable {
     }
 
     /** Registers an outlet, starting the shared responder if needed; null if the port cannot be bound. */
-    static synchronized DiscoveryResponder register(LslConfig cfg, Registration reg, LslErrorHandler errors) {
+    static synchronized DiscoveryResponder register(LslConfig cfg, Registration reg, ErrorHandler errors) {
         String listen = cfg.listenAddress().isEmpty() ? "0.0.0.0" : cfg.listenAddress();
         String key = listen + ":" + cfg.multicastPort();
         DiscoveryResponder r = SHARED.get(key);
@@ -63,8 +64,8 @@ final class DiscoveryResponder implements Runnable {
             try {
                 r = open(cfg, listen, key, errors);
             } catch (IOException e) {
-                errors.onError("discovery responder " + key, "cannot bind (" + e.getMessage()
-                        + "); this process's outlets are found through their service ports only", e);
+                errors.onError(new LslError("discovery responder " + key, "cannot bind (" + e.getMessage()
+                        + "); this process's outlets are found through their service ports only", e));
                 return null;
             }
             SHARED.put(key, r);
@@ -104,7 +105,7 @@ final class DiscoveryResponder implements Runnable {
         }
     }
 
-    private static DiscoveryResponder open(LslConfig cfg, String listen, String key, LslErrorHandler errors)
+    private static DiscoveryResponder open(LslConfig cfg, String listen, String key, ErrorHandler errors)
             throws IOException {
         DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET);
         try {
@@ -121,7 +122,7 @@ final class DiscoveryResponder implements Runnable {
         return new DiscoveryResponder(key, ch, errors);
     }
 
-    private static void joinGroups(DatagramChannel ch, LslConfig cfg, LslErrorHandler errors) throws IOException {
+    private static void joinGroups(DatagramChannel ch, LslConfig cfg, ErrorHandler errors) throws IOException {
         for (String a : cfg.discoveryAddresses()) {
             InetAddress group = InetAddress.getByName(a);
             if (!group.isMulticastAddress() || a.contains(":")) {
@@ -135,8 +136,8 @@ final class DiscoveryResponder implements Runnable {
                         ch.join(group, ni);
                     }
                 } catch (IOException e) {
-                    errors.onError("discovery responder", "cannot join " + a + " on " + ni.getName() + ": "
-                            + e.getMessage(), e);
+                    errors.onError(new LslError("discovery responder", "cannot join " + a + " on " + ni.getName()
+                            + ": " + e.getMessage(), e));
                 }
             }
         }
@@ -168,7 +169,7 @@ final class DiscoveryResponder implements Runnable {
                 if (!channel.isOpen()) {
                     return;
                 }
-                errors.onError("discovery responder " + key, e.toString(), e);
+                errors.onError(new LslError("discovery responder " + key, e.toString(), e));
             }
         }
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import org.agrona.ErrorHandler;
 
 /**
  * An inlet's receiver thread: connects, runs the handshake ({@link FeedHeaders}), hands the data phase to the
@@ -23,10 +24,16 @@ final class InletReceiver implements Runnable {
     private static final int STATE_IDLE = 0;
     private static final int STATE_CONNECTED = 1;
     private static final int STATE_FAILED = 2;
+    /**
+     * Loaded with this class, as the outlet's connection classes are ({@code JavaOutlet.CONNECTION_CLASSES}): a
+     * connect that fails because descriptors ran out is reported with one, and then no class can be loaded from a
+     * directory on the class path.
+     */
+    private static final Class<?> ERROR_CLASS = LslError.class;
 
     private final LslConfig config;
     private final boolean recover;
-    private final LslErrorHandler errors;
+    private final ErrorHandler errors;
     private final SampleQueue queue;
     private final SampleReader reader;
     /** Told about a switch to a restarted outlet (the time correction follows it). */
@@ -44,7 +51,7 @@ final class InletReceiver implements Runnable {
     final AtomicLong errorCount = new AtomicLong();
     final AtomicLong samplesReceived = new AtomicLong();
 
-    InletReceiver(StreamInfo info, LslConfig config, boolean recover, LslErrorHandler errors, SampleQueue queue,
+    InletReceiver(StreamInfo info, LslConfig config, boolean recover, ErrorHandler errors, SampleQueue queue,
             Consumer<StreamInfo> onSwitch) {
         this.current = info;
         this.config = config;
@@ -154,7 +161,7 @@ final class InletReceiver implements Runnable {
             lastFailure = message;
             stateLock.notifyAll();
         }
-        errors.onError("inlet '" + current.name() + "'", message, cause);
+        errors.onError(new LslError("inlet '" + current.name() + "'", message, cause));
     }
 
     private void markLost(String why) {

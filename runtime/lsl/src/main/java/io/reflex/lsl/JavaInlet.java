@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
+import org.agrona.ErrorHandler;
 
 /**
  * Pure-Java LSL inlet speaking protocol 1.10 (docs/lsl-wire.md A3–A7).
@@ -23,7 +24,7 @@ import org.HdrHistogram.Histogram;
 public final class JavaInlet implements StreamInlet {
     private final LslConfig config;
     private final InletOptions options;
-    private final LslErrorHandler errors;
+    private final ErrorHandler errors;
     private final ChannelFormat format;
     private final int channels;
     private final SampleQueue queue;
@@ -35,7 +36,7 @@ public final class JavaInlet implements StreamInlet {
     private volatile boolean closed;
 
     /** An inlet for a resolved stream; nothing connects until {@link #open} or the first pull. */
-    public JavaInlet(StreamInfo info, LslConfig config, InletOptions options, LslErrorHandler errors) {
+    public JavaInlet(StreamInfo info, LslConfig config, InletOptions options, ErrorHandler errors) {
         this.config = config.conclude();
         this.options = options.conclude();
         this.errors = errors;
@@ -60,9 +61,9 @@ public final class JavaInlet implements StreamInlet {
         this.receiver = new InletReceiver(info, this.config, this.options.recover(), errors, queue, this::retarget);
     }
 
-    /** An inlet with default options and the logging error handler. */
+    /** An inlet with default options and the logging error handler ({@link LslError#logging()}). */
     public JavaInlet(StreamInfo info, LslConfig config) {
-        this(info, config, new InletOptions(), LslErrorHandler.logging());
+        this(info, config, new InletOptions(), LslError.logging());
     }
 
     @Override

@@ -1,18 +1,19 @@
 package io.reflex.lsl;
 
 import java.util.List;
+import org.agrona.ErrorHandler;
 
 /** The pure-Java backend: {@link JavaOutlet}, {@link JavaInlet}, {@link Resolver}. */
 public final class JavaLsl implements LslBackend {
     private final LslConfig config;
-    private final LslErrorHandler errors;
+    private final ErrorHandler errors;
 
     /** The network and buffer settings this backend was made with. */
     public LslConfig config() {
         return config;
     }
 
-    public JavaLsl(LslConfig config, LslErrorHandler errors) {
+    public JavaLsl(LslConfig config, ErrorHandler errors) {
         this.config = config.conclude();
         this.errors = errors;
     }

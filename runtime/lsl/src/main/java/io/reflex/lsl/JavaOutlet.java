@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.agrona.ErrorHandler;
 
 /**
  * Pure-Java LSL outlet speaking protocol 1.10 (docs/lsl-wire.md A3–A6).
@@ -36,7 +37,7 @@ public final class JavaOutlet implements StreamOutlet {
     private static final int SENDER_SPIN_ITERATIONS = 200;
 
     private final LslConfig config;
-    private final LslErrorHandler errors;
+    private final ErrorHandler errors;
     private final StreamInfo info;
     private final ChannelFormat format;
     private final int channels;
@@ -57,11 +58,12 @@ public final class JavaOutlet implements StreamOutlet {
     /**
      * Classes that only a connection uses, loaded with this class: a process out of file descriptors cannot load a
      * class from a directory on the class path, and a failed resolution is final (JVMS 5.4.3), so an outlet that
-     * first met a peer while out of descriptors would never serve a consumer again.
+     * first met a peer while out of descriptors would never serve a consumer again. {@link LslError} is among them:
+     * the acceptor reports "accept failed" with one exactly when descriptors have run out.
      */
     private static final Class<?>[] CONNECTION_CLASSES = {Connection.class, SampleQueue.class,
         Net.DeadlineInput.class, SocketTimeoutException.class, TestPattern.class, FeedHeaders.class,
-        FeedHeaders.Feed.class, FeedHeaders.Refusal.class, FeedHeaders.StreamLines.class};
+        FeedHeaders.Feed.class, FeedHeaders.Refusal.class, FeedHeaders.StreamLines.class, LslError.class};
     /** The test pattern (A5) for little- and big-endian consumers, made once (its classes loaded with it). */
     private final byte[] testPatternLittle;
     private final byte[] testPatternBig;
@@ -86,7 +88,7 @@ public final class JavaOutlet implements StreamOutlet {
      *
      * @param description name, type, channels, format, rate, source_id and desc; uid and ports are assigned here
      */
-    public JavaOutlet(StreamInfo description, LslConfig config, LslErrorHandler errors) {
+    public JavaOutlet(StreamInfo description, LslConfig config, ErrorHandler errors) {
         this.config = config.conclude();
         this.errors = errors;
         this.format = description.channelFormat();
@@ -366,8 +368,8 @@ public final class JavaOutlet implements StreamOutlet {
                 continue;
             }
             if (backoffNs != 0) {
-                errors.onError("outlet '" + info.name() + "' acceptor", "accepting again after "
-                        + acceptFailures.get() + " failed accepts in total", null);
+                errors.onError(new LslError("outlet '" + info.name() + "' acceptor", "accepting again after "
+                        + acceptFailures.get() + " failed accepts in total", null));
                 backoffNs = 0;
             }
             connectionsAccepted.incrementAndGet();
@@ -446,7 +448,7 @@ public final class JavaOutlet implements StreamOutlet {
 
     private void error(String where, String message, Throwable cause) {
         errorCount.incrementAndGet();
-        errors.onError("outlet '" + info.name() + "' " + where, message, cause);
+        errors.onError(new LslError("outlet '" + info.name() + "' " + where, message, cause));
     }
 
     /** Serves one TCP connection: dispatches on the request line, then (for a feed) runs the sender loop. */

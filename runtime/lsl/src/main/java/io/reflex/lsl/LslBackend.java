@@ -2,6 +2,7 @@ package io.reflex.lsl;
 
 import java.util.List;
 import java.util.Locale;
+import org.agrona.ErrorHandler;
 
 /**
  * One implementation of LSL: the pure-Java one ({@link JavaLsl}, always available) or the liblsl binding
@@ -32,7 +33,7 @@ public interface LslBackend {
      * @param which {@code java}, {@code native} (fails with the loader's reason if liblsl is missing) or
      *              {@code auto}
      */
-    static LslBackend select(String which, LslConfig config, LslErrorHandler errors) {
+    static LslBackend select(String which, LslConfig config, ErrorHandler errors) {
         String w = which == null ? "auto" : which.trim().toLowerCase(Locale.ROOT);
         switch (w) {
             case "java":

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.agrona.ErrorHandler;
 
 /**
  * Estimates the offset between an outlet's clock and ours (docs/lsl-wire.md A6): every
@@ -24,7 +25,7 @@ public final class TimeCorrector implements AutoCloseable {
     private static final AtomicBoolean WARMED = new AtomicBoolean();
     private static final byte[] PROBE_HEAD = "LSL:timedata\r\n".getBytes(StandardCharsets.US_ASCII);
     private final LslConfig config;
-    private final LslErrorHandler errors;
+    private final ErrorHandler errors;
     private final String where;
     private final DatagramSocket socket;
     private volatile InetSocketAddress target;
@@ -44,7 +45,7 @@ public final class TimeCorrector implements AutoCloseable {
     private double bestRttS;
     private double bestOffsetS;
 
-    TimeCorrector(InetSocketAddress target, LslConfig config, LslErrorHandler errors, String where) {
+    TimeCorrector(InetSocketAddress target, LslConfig config, ErrorHandler errors, String where) {
         this.config = config;
         this.errors = errors;
         this.where = where;
@@ -136,7 +137,7 @@ public final class TimeCorrector implements AutoCloseable {
                 return;
             }
             // Not fatal: the waves work unwarmed, only less accurately.
-            errors.onError("time correction " + where, "warm-up: " + e, e);
+            errors.onError(new LslError("time correction " + where, "warm-up: " + e, e));
         }
         while (!closed) {
             long start = System.nanoTime();
@@ -147,7 +148,7 @@ public final class TimeCorrector implements AutoCloseable {
                     return;
                 }
                 failedWaves.incrementAndGet();
-                errors.onError("time correction " + where, e.toString(), e);
+                errors.onError(new LslError("time correction " + where, e.toString(), e));
             }
             long wakeAt = start + intervalNs;
             synchronized (estimateLock) {

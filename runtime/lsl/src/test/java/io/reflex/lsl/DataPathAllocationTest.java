@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,7 +26,7 @@ class DataPathAllocationTest {
         Assumptions.assumeTrue(bean instanceof com.sun.management.ThreadMXBean,
                 "skipped: this JVM has no per-thread allocation counters");
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) bean;
-        LslErrorHandler quiet = (w, m, c) -> { };
+        ErrorHandler quiet = e -> { };
         String name = uniqueName("alloc");
         try (JavaOutlet outlet = new JavaOutlet(StreamInfo.builder(name, "T", 64, 1000, ChannelFormat.FLOAT32, "a")
                 .build(), config(), quiet);

@@ -97,7 +97,7 @@ class HostilePeerTest {
         }
         // After all that a well-behaved inlet still gets its data.
         try (JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),
-                new InletOptions(), (w, m, c) -> { })) {
+                new InletOptions(), e -> { })) {
             int before = outlet.consumerCount();
             inlet.open(5);
             LslTestSupport.await(() -> outlet.consumerCount() == before + 1);
@@ -107,7 +107,23 @@ class HostilePeerTest {
             assertThat(v).containsExactly(3, 4);
         }
         assertThat(outlet.requestsRefused()).isGreaterThanOrEqualTo(8);
-        assertThat(errors.contains("refused")).isTrue();
+        // Each error reaches the Agrona ErrorHandler as an LslError: where (outlet and peer), what, and the cause.
+        String connection = "outlet '" + outlet.info().name() + "' connection /127.0.0.1:";
+        LslTestSupport.await(() -> errors.first("refused 'GET / HTTP/1.1'") != null);
+        assertThat(errors.first("refused 'GET / HTTP/1.1'")).isInstanceOfSatisfying(LslError.class, e -> {
+            assertThat(e.where()).startsWith(connection);
+            assertThat(e.what()).isEqualTo("refused 'GET / HTTP/1.1' with 400 Bad request");
+            assertThat(e.getMessage()).isEqualTo(e.where() + ": " + e.what());
+            assertThat(e.getCause()).isNull();
+            assertThat(e.getStackTrace()).as("no stack trace of its own").isEmpty();
+        });
+        LslTestSupport.await(() -> errors.first("line longer than") != null);
+        assertThat(errors.first("line longer than")).isInstanceOfSatisfying(LslError.class, e -> {
+            assertThat(e.where()).startsWith(connection);
+            assertThat(e.getCause()).isInstanceOf(IOException.class).hasMessageStartingWith("line longer than");
+            assertThat(e.what()).isEqualTo(e.getCause().toString());
+        });
+        assertThat(errors.errors).allMatch(e -> e instanceof LslError);
         outlet.close();
         assertNoLeakedThreads();
     }
@@ -282,7 +298,7 @@ class HostilePeerTest {
         try (FakeOutlet fake = new FakeOutlet("LSL/110 505 Version not supported".getBytes(StandardCharsets.US_ASCII),
                 false);
              JavaInlet inlet = new JavaInlet(fake.info(ChannelFormat.FLOAT32, 1), config(),
-                     new InletOptions().recover(false), (w, m, c) -> { })) {
+                     new InletOptions().recover(false), e -> { })) {
             assertThatThrownBy(() -> inlet.open(5)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("505 Version not supported");
         }
@@ -293,7 +309,7 @@ class HostilePeerTest {
     void garbageResponseIsRefused() throws Exception {
         try (FakeOutlet fake = new FakeOutlet("HTTP/1.1 200 OK\r\n\r\n".getBytes(StandardCharsets.US_ASCII), false);
              JavaInlet inlet = new JavaInlet(fake.info(ChannelFormat.FLOAT32, 1), config(),
-                     new InletOptions().recover(false), (w, m, c) -> { })) {
+                     new InletOptions().recover(false), e -> { })) {
             assertThatThrownBy(() -> inlet.open(5)).hasMessageContaining("not an LSL response");
         }
         assertNoLeakedThreads();

@@ -5,12 +5,13 @@ import static io.reflex.lsl.LslTestSupport.info;
 import static io.reflex.lsl.LslTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class LatestModeTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     @Test
     void latestModeHandsOutOnlyTheNewestAndCountsTheRest() {

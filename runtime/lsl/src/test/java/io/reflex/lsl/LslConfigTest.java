@@ -79,10 +79,10 @@ class LslConfigTest {
 
     @Test
     void backendSelectionFallsBackToJava() {
-        LslBackend b = LslBackend.select("auto", LslConfig.loopback(), LslErrorHandler.logging());
+        LslBackend b = LslBackend.select("auto", LslConfig.loopback(), LslError.logging());
         assertThat(b.name()).isIn("java", "native");
-        assertThat(LslBackend.select("java", LslConfig.loopback(), LslErrorHandler.logging()).name()).isEqualTo("java");
-        assertThatThrownBy(() -> LslBackend.select("fpga", LslConfig.loopback(), LslErrorHandler.logging()))
+        assertThat(LslBackend.select("java", LslConfig.loopback(), LslError.logging()).name()).isEqualTo("java");
+        assertThatThrownBy(() -> LslBackend.select("fpga", LslConfig.loopback(), LslError.logging()))
                 .hasMessageContaining("java, native or auto");
     }
 }

@@ -1,8 +1,11 @@
 package io.reflex.lsl;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import org.agrona.ErrorHandler;
 
 /** Helpers shared by the LSL tests: the loopback configuration, unique names, thread accounting. */
 public final class LslTestSupport {
@@ -57,13 +60,22 @@ public final class LslTestSupport {
         return true;
     }
 
-    /** Collects errors reported by LSL components. */
-    public static final class Errors implements LslErrorHandler {
-        public final java.util.List<String> messages = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    /** Collects errors reported by LSL components: each {@link LslError} and its message ({@code where: what}). */
+    public static final class Errors implements ErrorHandler {
+        public final List<String> messages = Collections.synchronizedList(new ArrayList<>());
+        public final List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public void onError(String where, String message, Throwable cause) {
-            messages.add(where + ": " + message);
+        public void onError(Throwable error) {
+            errors.add(error);
+            messages.add(error.getMessage());
+        }
+
+        /** The first error whose message contains {@code fragment}, or null. */
+        public Throwable first(String fragment) {
+            synchronized (errors) {
+                return errors.stream().filter(e -> e.getMessage().contains(fragment)).findFirst().orElse(null);
+            }
         }
 
         public boolean contains(String fragment) {

@@ -15,7 +15,7 @@ public final class MulticastProbe {
                 + "LinkAddresses = {}\n", "multicast-probe").conclude();
         String name = "mcast-" + ProcessHandle.current().pid();
         try (JavaOutlet outlet = new JavaOutlet(StreamInfo.builder(name, "Probe", 1, 0, ChannelFormat.FLOAT32, "m")
-                .build(), cfg, LslErrorHandler.logging())) {
+                .build(), cfg, LslError.logging())) {
             List<StreamInfo> found = new Resolver(cfg).resolve(Resolver.byProperty("name", name), 1, 5);
             boolean ok = found.size() == 1 && found.get(0).uid().equals(outlet.info().uid());
             System.out.println("targets=" + cfg.discoveryAddresses().size() + " multicast="

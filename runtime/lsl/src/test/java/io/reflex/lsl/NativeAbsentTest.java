@@ -15,8 +15,8 @@ class NativeAbsentTest {
     void missingLiblslIsReportedNotFatal() {
         Assumptions.assumeTrue(NativeLsl.unavailableReason() != null, "skipped: liblsl is installed");
         assertThat(NativeLsl.unavailableReason()).isNotBlank();
-        assertThat(LslBackend.select("auto", config(), LslErrorHandler.logging())).isInstanceOf(JavaLsl.class);
-        assertThatThrownBy(() -> LslBackend.select("native", config(), LslErrorHandler.logging()))
+        assertThat(LslBackend.select("auto", config(), LslError.logging())).isInstanceOf(JavaLsl.class);
+        assertThatThrownBy(() -> LslBackend.select("native", config(), LslError.logging()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("liblsl cannot be loaded");
     }
 }

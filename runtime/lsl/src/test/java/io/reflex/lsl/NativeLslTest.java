@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.reflex.lsl.nativelsl.NativeLsl;
 import io.reflex.lsl.nativelsl.NativeLslException;
 import java.util.List;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 /** Interoperability with liblsl through the JNA binding; runs only where liblsl is installed. */
 @Timeout(60)
 class NativeLslTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     /**
      * The tests' loopback configuration with liblsl's default TimeUpdateInterval: the 0.5 s the Java tests use is

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +16,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(30)
 class RoundTripTest {
 
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     private static JavaInlet connect(JavaOutlet outlet) {
         JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetSocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
  * warmed, this median was about -0.1 ms on an idle machine.
  */
 class TimeCorrectionAccuracyTest {
-    private static final LslErrorHandler QUIET = (where, message, cause) -> { };
+    private static final ErrorHandler QUIET = e -> { };
     private static final int WAVES = 25;
     private static final double MAX_MEDIAN_S = 20e-6;
 

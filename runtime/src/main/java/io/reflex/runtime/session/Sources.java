@@ -4,7 +4,7 @@ import io.reflex.decoders.lfads.LorenzStream;
 import io.reflex.decoders.synth.CenterOutSource;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import io.reflex.runtime.check.Check;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.config.ReflexConfig;
@@ -40,7 +40,7 @@ public final class Sources {
             throw new ConfigException("source.lsl.network", e.getMessage());
         }
         try {
-            return LslBackend.select(c.backend, net, LslErrorHandler.logging());
+            return LslBackend.select(c.backend, net, LslError.logging());
         } catch (IllegalStateException e) {
             throw new ConfigException("source.lsl.backend", e.getMessage());
         }

@@ -4,7 +4,6 @@ import io.reflex.lsl.ChannelFormat;
 import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.StreamOutlet;
@@ -18,13 +17,14 @@ import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.pipeline.SampleBlock;
 import io.reflex.runtime.source.BroadbandGenerator;
 import java.util.List;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The broadband source over loopback LSL in chunks, into the front end: the same features as in process. */
 @Timeout(120)
 class BroadbandLslTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
     private static final int CH = 16;
     private static final int BIN = 30;
 

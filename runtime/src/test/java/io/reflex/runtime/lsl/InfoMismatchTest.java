@@ -5,7 +5,6 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.StreamOutlet;
@@ -29,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -105,7 +105,7 @@ class InfoMismatchTest {
     }
 
     /** A backend whose discovery answers with the given short info; inlets are the pure-Java ones. */
-    private static LslBackend discovering(StreamInfo shortInfo, LslErrorHandler errors) {
+    private static LslBackend discovering(StreamInfo shortInfo, ErrorHandler errors) {
         JavaLsl java = new JavaLsl(config(), errors);
         return new LslBackend() {
             @Override

@@ -6,7 +6,6 @@ import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslClock;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
 import io.reflex.lsl.XmlElement;
@@ -19,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
 
 import java.util.List;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class KinematicsInletTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
     private static final double GAP_S = 0.1;
     private static final double WAIT_S = 0.5;
 

@@ -9,19 +9,19 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.LslTestSupport;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.SampleBlock;
 import java.util.List;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(60)
 class LslSampleSourceTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     @Test
     void syntheticStreamArrivesAsNeuralChannelsPlusReferenceKinematics() {

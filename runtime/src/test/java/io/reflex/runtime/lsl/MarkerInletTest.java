@@ -4,7 +4,6 @@ import io.reflex.lsl.ChannelFormat;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslClock;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
 
@@ -16,12 +15,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.reflex.runtime.config.ReflexConfig;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** The daemon's reader of a task's marker stream ({@code source.lsl.markers}), and the keys that configure it. */
 class MarkerInletTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)

@@ -13,7 +13,6 @@ import io.reflex.lsl.ChannelFormat;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslClock;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
@@ -25,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * task's markers (format 3), and {@link JournalFit} fits a decoder from it.
  */
 class JournalFitTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)

@@ -41,10 +41,10 @@ class LabStreamsAllocationTest {
         com.sun.management.ThreadMXBean mx = allocationCounters();
         LslConfig net = LslConfig.loopback().conclude();
         String name = "alloc-out-" + UUID.randomUUID().toString().substring(0, 8);
-        try (DecodedOutlet out = new DecodedOutlet(new JavaLsl(net, (w, m, c) -> { }).createOutlet(
+        try (DecodedOutlet out = new DecodedOutlet(new JavaLsl(net, e -> { }).createOutlet(
                 DecodedOutlet.describe(name, "Control", "", List.of("vx", "vy"), 20_000)));
              JavaInlet display = new JavaInlet(out.outlet().info().toBuilder().v4address("127.0.0.1").build(), net,
-                     new InletOptions(), (w, m, c) -> { })) {
+                     new InletOptions(), e -> { })) {
             display.open(5);
             Frame f = new Frame(4, 20, 0, 2);
             float[] got = new float[2];
@@ -71,7 +71,7 @@ class LabStreamsAllocationTest {
     void pairingFramesWithKinematicsAllocatesNothing() {
         com.sun.management.ThreadMXBean mx = allocationCounters();
         LslConfig net = LslConfig.loopback().conclude();
-        JavaLsl lsl = new JavaLsl(net, (w, m, c) -> { });
+        JavaLsl lsl = new JavaLsl(net, e -> { });
         String name = "alloc-kin-" + UUID.randomUUID().toString().substring(0, 8);
         StreamInfo.Builder b = StreamInfo.builder(name, "Kinematics", 2, 50, ChannelFormat.FLOAT32, name);
         XmlElement chans = b.desc().appendChild("channels");

@@ -10,7 +10,6 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.lsl.Resolver;
 import io.reflex.runtime.lsl.SplitLslPublisher;
 import io.reflex.lsl.StreamInfo;
@@ -25,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.ErrorHandler;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Timeout;
  * separate stream, and the decoded output published for the task's display (docs/lab-setup.md).
  */
 class LabStreamsSessionTest {
-    private static final LslErrorHandler QUIET = (w, m, c) -> { };
+    private static final ErrorHandler QUIET = e -> { };
 
     private static String unique(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

@@ -9,7 +9,6 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaOutlet;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.stim.InMemoryStimJournal;
@@ -24,6 +23,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -355,7 +355,7 @@ class StimRuntimeTest {
     @Test
     @Timeout(value = 30, unit = TimeUnit.SECONDS)
     void lslOutletPublishesAcceptedCommandsOnLoopback() {
-        LslErrorHandler quiet = (w, m, c) -> { };
+        ErrorHandler quiet = e -> { };
         LslConfig config = LslConfig.loopback();
         JavaOutlet outlet = new JavaOutlet(LslStimOutlet.streamInfo("stim-test-" + ProcessHandle.current().pid(), 4),
                 config, quiet);

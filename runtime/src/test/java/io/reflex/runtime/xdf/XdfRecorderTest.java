@@ -7,7 +7,7 @@ import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamInlet;
 import io.reflex.lsl.StreamOutlet;
@@ -135,7 +135,7 @@ class XdfRecorderTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void anInletThatFailsStopsOnlyItsStreamAndTheFileKeepsEverything(@TempDir Path dir) throws Exception {
-        LslBackend real = new JavaLsl(LslConfig.loopback().conclude(), LslErrorHandler.logging());
+        LslBackend real = new JavaLsl(LslConfig.loopback().conclude(), LslError.logging());
         String tag = UUID.randomUUID().toString().substring(0, 8);
         StreamInfo good = StreamInfo.builder("good-" + tag, "Test", 2, 100, ChannelFormat.FLOAT32, "good-" + tag)
                 .build();

@@ -6,7 +6,7 @@ import io.reflex.lsl.ChannelFormat;
 import io.reflex.lsl.JavaOutlet;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslConfig;
-import io.reflex.lsl.LslErrorHandler;
+import io.reflex.lsl.LslError;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
 import io.reflex.lsl.XmlElement;
@@ -54,7 +54,7 @@ public final class RigPeers {
 
     /** The loopback-only LSL backend every rig process uses (the pure-Java one: consumers can be counted). */
     static LslBackend backend() {
-        return LslBackend.select("java", LslConfig.loopback().conclude(), LslErrorHandler.logging());
+        return LslBackend.select("java", LslConfig.loopback().conclude(), LslError.logging());
     }
 
     /** What the source publishes. */

@@ -57,7 +57,7 @@ class FdLimitFaultTest {
             try (FaultDaemon d = FaultDaemon.start(cfg)) {
                 assertThat(monitor.awaitCommands(1, Duration.ofSeconds(60))).as("stimulating; stderr:\n%s",
                         d.stderr()).isTrue();
-                LslBackend lsl = LslBackend.select("java", LslConfig.loopback(), (w, m, c) -> { });
+                LslBackend lsl = LslBackend.select("java", LslConfig.loopback(), e -> { });
                 List<StreamInfo> found = lsl.resolve("name='" + stream + "'", 1, 20);
                 assertThat(found).as("the stimulation outlet is discoverable").hasSize(1);
                 StreamInfo info = found.get(0);

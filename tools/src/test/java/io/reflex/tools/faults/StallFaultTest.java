@@ -43,7 +43,7 @@ class StallFaultTest {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void anAmplifierThatStallsStopsStimulation(@TempDir Path dir) throws Exception {
         String stream = "reflex-stall-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
-        LslBackend lsl = LslBackend.select("java", LslConfig.loopback(), (where, message, cause) -> { });
+        LslBackend lsl = LslBackend.select("java", LslConfig.loopback(), e -> { });
         try (CommandMonitor monitor = new CommandMonitor();
                 SyntheticLslPublisher amp = new SyntheticLslPublisher(lsl, stream, stream, 16, 1000, 7)) {
             Amplifier amplifier = new Amplifier(amp);
