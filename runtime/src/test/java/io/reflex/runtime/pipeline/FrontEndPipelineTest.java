@@ -11,7 +11,6 @@ import io.reflex.runtime.source.BroadbandGenerator;
 import java.util.ArrayList;
 import java.util.List;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.CachedNanoClock;
 import org.junit.jupiter.api.Test;
 
 /** The broadband front end in the features stage, fed in LSL-like chunks that do not divide the bin. */

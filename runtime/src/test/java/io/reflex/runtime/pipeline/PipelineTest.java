@@ -4,7 +4,6 @@ import static io.reflex.runtime.TestClocks.clockAt;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.reflex.decoders.DecodeStatus;
 import io.reflex.runtime.agent.CountersFile;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.source.PacedSource;
@@ -13,7 +12,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.CachedNanoClock;
-import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.reflex.lsl.LslBackend;
-import io.reflex.lsl.LslClock;
 import io.reflex.lsl.LslConfig;
 import io.reflex.runtime.lsl.SyntheticLslPublisher;
 import io.reflex.runtime.stim.StimConfig;
@@ -25,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
