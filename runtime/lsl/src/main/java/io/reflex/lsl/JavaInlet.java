@@ -281,6 +281,13 @@ public final class JavaInlet implements StreamInlet {
         }
     }
 
+    private void checkRange(int length, int offset) {
+        if (offset < 0 || offset > length - channels) {
+            throw new IllegalArgumentException("destination holds " + length + " values; the stream's " + channels
+                    + " channels do not fit from offset " + offset);
+        }
+    }
+
     private void checkNumeric() {
         if (!format.isNumeric()) {
             throw new IllegalArgumentException("stream '" + info().name() + "' carries strings; pull String[]");
@@ -292,6 +299,14 @@ public final class JavaInlet implements StreamInlet {
         checkNumeric();
         checkLength(dst.length);
         return pull(dst, INTO_FLOAT, 0, timeoutS);
+    }
+
+    /** Decodes the sample from its queue slot straight into {@code dst} at {@code offset}: no copy in between. */
+    @Override
+    public double pullSample(float[] dst, int offset, double timeoutS) {
+        checkNumeric();
+        checkRange(dst.length, offset);
+        return pull(dst, INTO_FLOAT, offset, timeoutS);
     }
 
     @Override

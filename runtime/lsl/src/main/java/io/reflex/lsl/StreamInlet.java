@@ -21,6 +21,15 @@ public interface StreamInlet extends AutoCloseable {
 
     double pullSample(float[] dst, double timeoutS);
 
+    /**
+     * As {@link #pullSample(float[], double)}, but writes the channel values to {@code dst[offset]} onwards and
+     * touches nothing else in {@code dst} (e.g. straight into a frame's block). When nothing arrives (0.0 returned)
+     * the values there are unspecified: the caller must not count them as a sample.
+     *
+     * @throws IllegalArgumentException if {@code dst} does not hold the stream's channels from {@code offset}
+     */
+    double pullSample(float[] dst, int offset, double timeoutS);
+
     double pullSample(double[] dst, double timeoutS);
 
     double pullSample(int[] dst, double timeoutS);

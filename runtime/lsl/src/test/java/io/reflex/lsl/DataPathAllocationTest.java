@@ -35,10 +35,11 @@ class DataPathAllocationTest {
             inlet.open(5);
             float[] out = new float[64];
             float[] in = new float[64];
+            float[] wide = new float[3 * 64]; // every other sample pulled to an offset, as into a frame's block
             for (int i = 0; i < 100_000; i++) {
                 out[0] = i;
                 outlet.pushSample(out, 1.0 + i);
-                inlet.pullSample(in, 10);
+                pull(inlet, i, in, wide);
             }
             // The data path: the outlet's sender and the inlet's receiver (the service and acceptor threads answer
             // discovery and time probes from anyone on the port range, which is not the data path).
@@ -56,7 +57,7 @@ class DataPathAllocationTest {
             for (int i = 0; i < 20_000; i++) {
                 out[0] = i;
                 outlet.pushSample(out, 1.0 + i);
-                inlet.pullSample(in, 10);
+                pull(inlet, i, in, wide);
             }
             long callerBytes = mx.getCurrentThreadAllocatedBytes() - callerBefore;
             for (Thread t : lsl) {
@@ -64,7 +65,16 @@ class DataPathAllocationTest {
                 assertThat(bytes).as("bytes allocated by %s over 20000 samples", t.getName()).isZero();
             }
             assertThat(callerBytes).as("bytes allocated by the pushing/pulling thread").isZero();
-            assertThat(in[0]).isEqualTo(19_999f);
+            assertThat(in[0]).isEqualTo(19_998f);
+            assertThat(wide[64]).isEqualTo(19_999f);
+        }
+    }
+
+    private static void pull(JavaInlet inlet, int i, float[] in, float[] wide) {
+        if (i % 2 == 0) {
+            inlet.pullSample(in, 10);
+        } else {
+            inlet.pullSample(wide, 64, 10);
         }
     }
 }

@@ -18,7 +18,8 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * The pipeline's source for an LSL stream: resolves it by name, type and/or source_id, opens an inlet (clock
  * post-processing on, so timestamps are on the local LSL clock) and appends pulled samples to the ingest block
- * without blocking or allocating.
+ * without blocking or allocating. When the neural channels come first (the usual case) the inlet decodes each
+ * sample from its queue slot straight into the block ({@link SampleBlock#reserve}, {@link SampleBlock#commit}).
  *
  * <p>Channels labelled {@code px}, {@code py}, {@code vx} or {@code vy} in the stream's
  * {@code desc/channels/channel/label} are reference values (the true kinematics a synthetic source publishes,
@@ -36,7 +37,10 @@ public final class LslSampleSource implements SampleSource {
     private final StreamInfo info;
     private final int totalChannels;
     private final int[] neuralIndex;
-    /** The neural channels are the stream's first ones, in order: a sample goes into the block without a gather. */
+    /**
+     * The neural channels are the stream's first ones, in order: a sample is decoded from the inlet's queue slot
+     * straight into the block, with no array in between.
+     */
     private final boolean neuralFirst;
     private final int[] referenceIndex;
     private final List<String> referenceNames;
@@ -206,20 +210,21 @@ public final class LslSampleSource implements SampleSource {
     public int poll(SampleBlock block) {
         int n = 0;
         while (block.remaining() > 0) {
-            double ts = inlet.pullSample(sample, 0.0);
-            if (ts == 0.0) {
-                break;
-            }
-            for (int i = 0; i < referenceIndex.length; i++) {
-                reference[i] = sample[referenceIndex[i]];
-            }
-            if (neuralFirst) {
-                block.append(sample, 0, ts, reference);
-            } else {
-                for (int i = 0; i < neuralIndex.length; i++) {
-                    neural[i] = sample[neuralIndex[i]];
+            int at = block.reserve();
+            float[] values = block.samples();
+            if (neuralFirst && at + totalChannels <= values.length) {
+                // decoded from the inlet's queue slot straight into the block; trailing reference channels land
+                // just past the sample, in room the block does not hold yet, and are taken from there
+                double ts = inlet.pullSample(values, at, 0.0);
+                if (ts == 0.0) {
+                    break; // nothing committed: the next try writes over whatever the pull left there
                 }
-                block.append(neural, 0, ts, reference);
+                for (int i = 0; i < referenceIndex.length; i++) {
+                    reference[i] = values[at + referenceIndex[i]];
+                }
+                block.commit(ts, reference);
+            } else if (!pullGathered(block)) {
+                break;
             }
             n++;
         }
@@ -231,6 +236,32 @@ public final class LslSampleSource implements SampleSource {
             return END_OF_STREAM;
         }
         return n;
+    }
+
+    /**
+     * One sample through {@link #sample}: neural channels that do not come first are gathered into {@link #neural};
+     * a stream whose neural channels come first takes this path only when its trailing reference channels would
+     * not fit past the block's last sample.
+     *
+     * @return false when nothing arrived
+     */
+    private boolean pullGathered(SampleBlock block) {
+        double ts = inlet.pullSample(sample, 0.0);
+        if (ts == 0.0) {
+            return false;
+        }
+        for (int i = 0; i < referenceIndex.length; i++) {
+            reference[i] = sample[referenceIndex[i]];
+        }
+        if (neuralFirst) {
+            block.append(sample, 0, ts, reference);
+        } else {
+            for (int i = 0; i < neuralIndex.length; i++) {
+                neural[i] = sample[neuralIndex[i]];
+            }
+            block.append(neural, 0, ts, reference);
+        }
+        return true;
     }
 
     /** Outage bookkeeping: one clock read per poll, no allocation. */

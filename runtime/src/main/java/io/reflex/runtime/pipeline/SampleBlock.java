@@ -40,6 +40,41 @@ public final class SampleBlock {
             return false;
         }
         System.arraycopy(values, offset, samples, size * channels, channels);
+        held(timestampS, ref);
+        return true;
+    }
+
+    /**
+     * Where the next sample's {@code channels} values go in {@link #samples()}, for a writer that decodes a sample
+     * straight into the block (no array in between): it writes them there, then calls {@link #commit}. Until the
+     * commit the block holds no more than before, so a writer that finds no sample just does not commit and the
+     * next reserve gives the same place. The writer may also use the array beyond that sample, up to its end, as
+     * room to spare (e.g. for values it separates out before the commit): nothing past {@link #size()} samples is
+     * read, and a later sample overwrites it.
+     *
+     * @return the offset ({@code size() * channels()}), or -1 when the block is full
+     */
+    public int reserve() {
+        return size == capacity ? -1 : size * channels;
+    }
+
+    /**
+     * Makes the sample written at {@link #reserve()}'s offset the block's next one, with its timestamp and
+     * reference values, as {@link #append} would.
+     *
+     * @param timestampS acquisition time, LSL clock seconds
+     * @param ref        {@code referenceCount} reference values (may be null when referenceCount is 0)
+     * @throws IllegalStateException when the block is full (nothing was reserved)
+     */
+    public void commit(double timestampS, double[] ref) {
+        if (size == capacity) {
+            throw new IllegalStateException("commit on a full block (" + capacity + " samples)");
+        }
+        held(timestampS, ref);
+    }
+
+    /** The sample at {@code size * channels} is in place: its timestamp and reference values, then size++. */
+    private void held(double timestampS, double[] ref) {
         timestamps[size] = timestampS;
         if (referenceCount > 0) {
             int base = size * referenceCount;
@@ -48,7 +83,6 @@ public final class SampleBlock {
             }
         }
         size++;
-        return true;
     }
 
     /** Copies everything from {@code other} (same shape) into this block. */

@@ -5,13 +5,16 @@ import static io.reflex.lsl.LslTestSupport.uniqueName;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.reflex.lsl.ChannelFormat;
 import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.JavaLsl;
+import io.reflex.lsl.JavaOutlet;
 import io.reflex.lsl.LslBackend;
 import io.reflex.lsl.LslTestSupport;
 import io.reflex.lsl.StreamInfo;
 import io.reflex.lsl.StreamOutlet;
+import io.reflex.lsl.XmlElement;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.SampleBlock;
 import java.util.List;
@@ -85,6 +88,116 @@ class LslSampleSourceTest {
                         .containsExactly(100 + i, 200 + i, 300 + i);
             }
         }
+    }
+
+    /** A stream whose first {@code neural} channels are neural and whose trailing ones carry {@code refs}. */
+    private static StreamInfo neuralThenReference(String name, ChannelFormat format, int neural, String... refs) {
+        StreamInfo.Builder b = StreamInfo.builder(name, "EEG", neural + refs.length, 1000, format, name);
+        XmlElement chans = b.desc().appendChild("channels");
+        for (int i = 0; i < neural; i++) {
+            chans.appendChild("channel").appendChildValue("label", "e" + i);
+        }
+        for (String r : refs) {
+            chans.appendChild("channel").appendChildValue("label", r);
+        }
+        return b.build();
+    }
+
+    /**
+     * The samples pushed by {@code push} fill {@code block} (capacity 5: four samples are decoded straight into it,
+     * the last, whose trailing reference channels would not fit past the block's end, goes through the source's
+     * own array) with the values a plain {@code pullSample(float[])} gives, bit for bit: what the source appended
+     * before it decoded into the block.
+     */
+    private static void sameValuesAsAPlainPull(StreamInfo info, int neural, int refs,
+                                               java.util.function.BiConsumer<StreamOutlet, Integer> push) {
+        LslBackend backend = new JavaLsl(config(), QUIET);
+        int total = neural + refs;
+        try (JavaOutlet out = (JavaOutlet) backend.createOutlet(info);
+             LslSampleSource src = LslSampleSource.open(backend, new LslSampleSource.Selector().name(info.name())
+                     .sourceId(info.sourceId()), 5);
+             JavaInlet plain = new JavaInlet(out.info().toBuilder().v4address("127.0.0.1").build(), config(),
+                     new InletOptions(), QUIET)) {
+            plain.open(5);
+            LslTestSupport.await(() -> out.consumers() == 2);
+            SampleBlock block = new SampleBlock(neural, 5, refs);
+            assertThat(src.poll(block)).as("nothing pushed yet").isZero();
+            assertThat(block.size()).isZero();
+            for (int round = 0; round < 2; round++) {
+                block.clear();
+                for (int s = 0; s < 5; s++) {
+                    push.accept(out, round * 5 + s);
+                }
+                LslTestSupport.await(() -> {
+                    src.poll(block);
+                    return block.isFull();
+                });
+                float[] expected = new float[total];
+                for (int s = 0; s < 5; s++) {
+                    double ts = plain.pullSample(expected, 5);
+                    assertThat(ts).isEqualTo(100.0 + (round * 5 + s) * 0.001);
+                    // time-corrected by the source (same clock here): close, not equal
+                    assertThat(block.timestamps()[s]).isCloseTo(ts, org.assertj.core.data.Offset.offset(0.05));
+                    for (int c = 0; c < neural; c++) {
+                        assertThat(Float.floatToRawIntBits(block.samples()[s * neural + c]))
+                                .as("round %d sample %d channel %d", round, s, c)
+                                .isEqualTo(Float.floatToRawIntBits(expected[c]));
+                    }
+                    for (int k = 0; k < refs; k++) {
+                        double widened = expected[neural + k];
+                        assertThat(Float.floatToRawIntBits(block.reference()[s * refs + k]))
+                                .as("round %d sample %d reference %d", round, s, k)
+                                .isEqualTo(Float.floatToRawIntBits((float) widened));
+                    }
+                }
+            }
+            assertThat(src.pulled()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void float32SamplesFillTheBlockBitForBitAsAPlainPullDoes() {
+        String name = uniqueName("f32block");
+        float[][] values = {
+                {0f, -0f, Float.NaN, Float.intBitsToFloat(0x7fa0_0001), 1.5f, -2f, 3f},
+                {Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, 3.4e-40f, Float.NaN, 0f, -0f},
+                {Float.MAX_VALUE, -Float.MAX_VALUE, 1e-3f, -7.25f, 1e30f, -1e-30f, Float.NEGATIVE_INFINITY},
+        };
+        sameValuesAsAPlainPull(neuralThenReference(name, ChannelFormat.FLOAT32, 4, "px", "vx", "vy"), 4, 3,
+                (out, i) -> {
+                    float[] v = values[i % values.length].clone();
+                    v[0] += i; // tell the samples apart
+                    out.pushSample(v, 100.0 + i * 0.001);
+                });
+    }
+
+    @Test
+    void int16SamplesFillTheBlockBitForBitAsAPlainPullDoes() {
+        String name = uniqueName("i16block");
+        short[][] values = {
+                {0, 1, -1, Short.MAX_VALUE, Short.MIN_VALUE},
+                {1234, -4321, 32766, -32767, 7},
+        };
+        sameValuesAsAPlainPull(neuralThenReference(name, ChannelFormat.INT16, 3, "vx", "vy"), 3, 2,
+                (out, i) -> {
+                    short[] v = values[i % values.length].clone();
+                    v[1] = (short) (v[1] + i);
+                    out.pushSample(v, 100.0 + i * 0.001);
+                });
+    }
+
+    @Test
+    void aNeuralOnlyStreamIsDecodedIntoTheWholeBlock() {
+        String name = uniqueName("neuralonly");
+        sameValuesAsAPlainPull(neuralThenReference(name, ChannelFormat.FLOAT32, 6), 6, 0,
+                (out, i) -> {
+                    float[] v = new float[6];
+                    for (int c = 0; c < 6; c++) {
+                        v[c] = i * 10 + c - 0.5f;
+                    }
+                    v[5] = i % 2 == 0 ? Float.NaN : -0f;
+                    out.pushSample(v, 100.0 + i * 0.001);
+                });
     }
 
     @Test

@@ -63,6 +63,11 @@ class XdfRecorderTest {
         }
 
         @Override
+        public double pullSample(float[] dst, int offset, double timeoutS) {
+            return check(real.pullSample(dst, offset, timeoutS));
+        }
+
+        @Override
         public double pullSample(double[] dst, double timeoutS) {
             return check(real.pullSample(dst, timeoutS));
         }

@@ -21,6 +21,8 @@ final class NativeInlet implements StreamInlet {
     private Pointer handle;
     private final StreamInfo info;
     private final int channels;
+    /** The pull thread's sample for {@link #pullSample(float[], int, double)}, made at its first call. */
+    private float[] scratch;
     private volatile boolean lost;
 
     NativeInlet(NativeLsl backend, Pointer handle, StreamInfo info) {
@@ -126,6 +128,28 @@ final class NativeInlet implements StreamInlet {
     @Override
     public double pullSample(float[] dst, double timeoutS) {
         return result(lib.lsl_pull_sample_f(into(dst.length), dst, channels, timeoutS, ec));
+    }
+
+    /**
+     * liblsl writes from the start of the array JNA hands it, so the sample goes through a scratch array and is
+     * copied to {@code offset} only when one arrived (nothing else in {@code dst} is touched).
+     */
+    @Override
+    public double pullSample(float[] dst, int offset, double timeoutS) {
+        if (offset < 0 || offset > dst.length - channels) {
+            throw new IllegalArgumentException("destination holds " + dst.length + " values; the stream's "
+                    + channels + " channels do not fit from offset " + offset);
+        }
+        float[] s = scratch;
+        if (s == null) {
+            s = new float[channels];
+            scratch = s;
+        }
+        double ts = lib.lsl_pull_sample_f(forPull(), s, channels, timeoutS, ec);
+        if (ec.getValue() == 0) {
+            System.arraycopy(s, 0, dst, offset, channels);
+        }
+        return result(ts);
     }
 
     @Override

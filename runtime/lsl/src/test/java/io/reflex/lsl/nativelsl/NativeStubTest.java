@@ -195,6 +195,27 @@ class NativeStubTest {
     }
 
     @Test
+    void aPullToAnOffsetWritesTheSampleThereOnlyWhenOneArrived() {
+        try (StreamInlet in = inlet()) {
+            float[] dst = {-1f, -1f, -1f, -1f, -1f};
+            assertThat(in.pullSample(dst, 2, 0.1)).isEqualTo(42.0);
+            assertThat(dst).containsExactly(-1f, -1f, 10f, 11f, -1f);
+            stub.pullCode = LslLibrary.TIMEOUT_ERROR;
+            float[] untouched = {-1f, -1f, -1f, -1f, -1f};
+            assertThat(in.pullSample(untouched, 1, 0.1)).isZero();
+            assertThat(untouched).containsOnly(-1f);
+            stub.pullCode = LslLibrary.INTERNAL_ERROR;
+            assertThatThrownBy(() -> in.pullSample(untouched, 3, 0.1)).isInstanceOf(NativeLslException.class);
+            assertThat(untouched).containsOnly(-1f);
+            stub.pullCode = 0;
+            assertThatThrownBy(() -> in.pullSample(new float[5], 4, 0.1))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("from offset 4");
+            assertThatThrownBy(() -> in.pullSample(new float[5], -1, 0.1))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
     void timeCorrectionErrorsAreNaN() {
         try (StreamInlet in = inlet()) {
             assertThat(in.timeCorrection(0.1)).isEqualTo(0.25);

@@ -365,6 +365,10 @@ final class StubLsl implements LslLibrary {
     @Override
     public double lsl_pull_sample_f(Pointer inlet, float[] buffer, int bufferElements, double timeout,
                                     IntByReference ec) {
+        // values 10, 11, ...; on an error, debris (nothing promises what liblsl leaves in the buffer then)
+        for (int i = 0; i < Math.min(bufferElements, buffer.length); i++) {
+            buffer[i] = pullCode == 0 ? 10 + i : -99f;
+        }
         return pull(inlet, ec);
     }
 
