@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.reflex.runtime.agent.IdleStrategies;
+import io.reflex.runtime.agent.Realtime;
 import io.reflex.runtime.frontend.FrontEnd;
 import io.reflex.runtime.journal.ChronicleSettings;
 import io.reflex.runtime.journal.Journal;
@@ -220,6 +221,11 @@ public final class ReflexConfig {
         public String hotIdle = "backoff";
         /** Idle strategy of every other thread. */
         public String idle = "park";
+        /**
+         * {@code SCHED_FIFO} priority (1-98) of the critical-path threads, 0 (the default): the normal scheduler. Needs
+         * root or CAP_SYS_NICE; the run refuses to start when the kernel refuses it.
+         */
+        public int realtimePriority;
     }
 
     /** The decoder that runs live, and those scored beside it. */
@@ -566,6 +572,7 @@ public final class ReflexConfig {
         Check.oneOf("pipeline.topology", pipeline.topology, Topology.keys());
         Check.oneOf("pipeline.hotIdle", pipeline.hotIdle, IdleStrategies.NAMES);
         Check.oneOf("pipeline.idle", pipeline.idle, IdleStrategies.NAMES);
+        Check.range("pipeline.realtimePriority", pipeline.realtimePriority, 0, Realtime.MAX_PRIORITY);
         Check.present("decoder.name", decoder.name, "a decoder name");
         Check.present("decoder.options", decoder.options, "an object of strings");
         DecoderCatalog.check("decoder.name", decoder.name, source.channels, decoder.options, source.type);

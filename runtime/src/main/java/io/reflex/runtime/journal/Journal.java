@@ -1,6 +1,6 @@
 package io.reflex.runtime.journal;
 
-import io.reflex.runtime.agent.HeapCounters;
+import io.reflex.runtime.agent.LocalCounters;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.pipeline.Frame;
 import io.reflex.runtime.pipeline.FrameHandler;
@@ -47,8 +47,8 @@ public final class Journal implements FrameHandler, AutoCloseable {
     private final long blockBytes;
     private final long maxRecordBytes;
     private final JournalFaults faults;
-    /** The journal's own counts (read through its accessors), in this process's heap. */
-    private final CountersManager counters = HeapCounters.create(7);
+    /** The journal's own counts (read through its accessors), in this process's memory. */
+    private final CountersManager counters = LocalCounters.create(7);
     private final AtomicCounter framesWritten = counters.newCounter("journal.frames");
     private final AtomicCounter pairedWritten = counters.newCounter("journal.paired_targets");
     private final AtomicCounter framesNotWritten = counters.newCounter("journal.frames_not_written");

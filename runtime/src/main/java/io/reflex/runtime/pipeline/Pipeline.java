@@ -8,6 +8,7 @@ import io.reflex.decoders.Decoder;
 import io.reflex.runtime.agent.Agents;
 import io.reflex.runtime.agent.ErrorHandler;
 import io.reflex.runtime.agent.IdleStrategies;
+import io.reflex.runtime.agent.Realtime;
 import io.reflex.runtime.check.Check;
 import io.reflex.runtime.check.ConfigException;
 import io.reflex.runtime.frontend.FrontEnd;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.Agent;
@@ -121,28 +123,101 @@ public final class Pipeline implements AutoCloseable {
         List<Agent> critical = new ArrayList<>();
         critical.add(ingest);
         critical.addAll(stages);
+        List<CompletableFuture<String>> realtime = new ArrayList<>();
         switch (ctx.topology) {
             case SINGLE: {
                 List<Agent> all = new ArrayList<>(critical);
                 all.addAll(observers);
-                launch(Agents.composite("pipeline", all), ctx.hotIdle);
+                launch(critical(Agents.composite("pipeline", all), realtime), ctx.hotIdle);
                 break;
             }
             case FUSED:
-                launch(Agents.composite("pipeline", critical), ctx.hotIdle);
+                launch(critical(Agents.composite("pipeline", critical), realtime), ctx.hotIdle);
                 launchObservers();
                 break;
             case PER_STAGE:
-                launch(ingest, ctx.hotIdle);
+                launch(critical(ingest, realtime), ctx.hotIdle);
                 for (StageAgent s : stages) {
-                    launch(s, ctx.idle);
+                    launch(critical(s, realtime), ctx.idle);
                 }
                 launchObservers();
                 break;
             default:
                 throw new IllegalStateException("topology " + ctx.topology);
         }
+        for (CompletableFuture<String> r : realtime) {
+            String refused;
+            try {
+                refused = r.get(Agents.CLOSE_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                refused = "a critical thread did not start within " + Agents.CLOSE_WAIT_MS + " ms: " + e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                refused = "interrupted while the critical threads started";
+            }
+            if (refused != null) {
+                close();
+                throw new ConfigException("pipeline.realtimePriority", ctx.realtimePriority + " refused: " + refused);
+            }
+        }
         return this;
+    }
+
+    /** A critical-path agent: under SCHED_FIFO from its first step when the context asks for a real-time priority. */
+    private Agent critical(Agent agent, List<CompletableFuture<String>> started) {
+        if (ctx.realtimePriority == 0) {
+            return agent;
+        }
+        CompletableFuture<String> done = new CompletableFuture<>();
+        started.add(done);
+        return new RealtimeAgent(agent, ctx.realtimePriority, done);
+    }
+
+    /**
+     * Puts its thread under {@code SCHED_FIFO} before the agent's own {@code onStart()}; when the kernel refuses, the
+     * agent never starts and {@link #start()} closes the pipeline with the reason.
+     */
+    private static final class RealtimeAgent implements Agent {
+        private final Agent agent;
+        private final int priority;
+        private final CompletableFuture<String> done;
+        private boolean started;
+
+        RealtimeAgent(Agent agent, int priority, CompletableFuture<String> done) {
+            this.agent = agent;
+            this.priority = priority;
+            this.done = done;
+        }
+
+        @Override
+        public void onStart() {
+            try {
+                Realtime.fifo(priority);
+            } catch (RuntimeException e) {
+                done.complete(e.getMessage());
+                throw e;
+            }
+            agent.onStart();
+            started = true;
+            done.complete(null);
+        }
+
+        @Override
+        public int doWork() throws Exception {
+            return agent.doWork();
+        }
+
+        @Override
+        public void onClose() {
+            if (started) {
+                agent.onClose();
+            }
+        }
+
+        @Override
+        public String roleName() {
+            return agent.roleName();
+        }
     }
 
     private void launchObservers() {
@@ -300,6 +375,7 @@ public final class Pipeline implements AutoCloseable {
         private long deadlineUs = 5_000;
         private Topology topology = Topology.FUSED;
         private String hotIdle = "backoff";
+        private int realtimePriority;
         private String idle = "park";
         private long drainTimeoutMs = 5_000;
         private NanoClock clock = SystemNanoClock.INSTANCE;
@@ -359,6 +435,18 @@ public final class Pipeline implements AutoCloseable {
         /** Idle strategy of the thread that runs ingest (default {@code backoff}); see {@link IdleStrategies}. */
         public Context hotIdle(String hotIdle) {
             this.hotIdle = hotIdle;
+            return this;
+        }
+
+        /**
+         * {@code SCHED_FIFO} priority of the critical-path threads (ingest, features, decode, emit; not the observers),
+         * 1..{@value Realtime#MAX_PRIORITY}; 0 (the default): the normal scheduler. Only with idle strategies that
+         * sleep ({@code backoff}, {@code park}) on those threads: a real-time thread that spins or yields would keep
+         * its core from every normal thread. When the kernel refuses it, {@link #start()} closes the pipeline and
+         * throws a {@link ConfigException} with the kernel's reason.
+         */
+        public Context realtimePriority(int realtimePriority) {
+            this.realtimePriority = realtimePriority;
             return this;
         }
 
@@ -510,6 +598,17 @@ public final class Pipeline implements AutoCloseable {
                 throw new ConfigException("idle", "topology '" + topology.key() + "' with hotIdle '" + hotIdle
                         + "' and idle '" + idle + "' would busy-spin " + spinning + " threads on "
                         + availableProcessors + " processors; at most " + budget + " allowed");
+            }
+            Check.range("realtimePriority", realtimePriority, 0, Realtime.MAX_PRIORITY);
+            if (realtimePriority > 0) {
+                String spinner = IdleStrategies.spins(hotIdle) || "yield".equals(hotIdle) ? hotIdle
+                        : topology == Topology.PER_STAGE && (IdleStrategies.spins(idle) || "yield".equals(idle)) ? idle
+                        : null;
+                if (spinner != null) {
+                    throw new ConfigException("realtimePriority", "a real-time priority with idle strategy '"
+                            + spinner + "' on a critical thread would keep a core from every other thread; use "
+                            + "'backoff' or 'park'");
+                }
             }
             Check.present("clock", clock, "a clock");
             Check.present("errorHandler", errorHandler, "an error handler");

@@ -1,6 +1,6 @@
 package io.reflex.runtime.pipeline;
 
-import io.reflex.runtime.agent.HeapCounters;
+import io.reflex.runtime.agent.LocalCounters;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -10,7 +10,7 @@ import org.agrona.concurrent.status.AtomicCounter;
  * The counters an operator reads, as Agrona {@link AtomicCounter}s; the Javadoc of each names the stage that bumps
  * it. Each counter has a 128-byte slot of its own, so stages on different threads never write one cache line.
  * Increments are atomic (error counters are shared by the stages of a per-stage topology) and allocate nothing.
- * By default they live in this process's heap; a session with a counters file registers them there
+ * By default they live in this process's memory; a session with a counters file registers them there
  * ({@link #PipelineCounters(Function)}), where another process reads them as the stages write them.
  */
 public final class PipelineCounters {
@@ -50,9 +50,9 @@ public final class PipelineCounters {
     private final AtomicCounter[] all;
     private final String[] names;
 
-    /** Counters in this process's heap. */
+    /** Counters in this process's memory. */
     public PipelineCounters() {
-        this(HeapCounters.create(COUNT)::newCounter);
+        this(LocalCounters.create(COUNT)::newCounter);
     }
 
     /** Counters made by {@code register} (given the label, e.g. a counters file's), each starting at 0. */

@@ -544,7 +544,8 @@ public final class ClosedLoopSession {
         Pipeline.Context pc = new Pipeline.Context().source(source).channels(channels).outputCount(outputs)
                 .binWidthUs(cfg.pipeline.binWidthUs).ringSize(cfg.pipeline.ringSize)
                 .deadlineUs(cfg.pipeline.deadlineUs).topology(Topology.byKey(cfg.pipeline.topology))
-                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle).clock(clock).errorHandler(errors)
+                .hotIdle(cfg.pipeline.hotIdle).idle(cfg.pipeline.idle)
+                .realtimePriority(cfg.pipeline.realtimePriority).clock(clock).errorHandler(errors)
                 .frontEnd(cfg.frontend == null ? null : cfg.frontend.toContext());
         if (ctx.counters != null) {
             pc.counters(ctx.counters.pipeline());

@@ -43,7 +43,7 @@ class ReflexConfigTest {
             {"pipeline":{"deadlineUs":-5}}              | pipeline.deadlineUs: -5 is not allowed; expected an integer in [1, 60000000]
             {"pipeline":{"topology":"triple"}}          | pipeline.topology: "triple" is not allowed; expected one of [single, fused, per-stage]
             {"pipeline":{"hotIdle":"spin"}}             | pipeline.hotIdle: "spin" is not allowed; expected one of [busy-spin, yield, backoff, park]
-            {"pipeline":{"speed":3}}                    | pipeline.speed: unknown field; allowed fields here: [binWidthUs, deadlineUs, hotIdle, idle, ringSize, topology]
+            {"pipeline":{"speed":3}}                    | pipeline.speed: unknown field; allowed fields here: [binWidthUs, deadlineUs, hotIdle, idle, realtimePriority, ringSize, topology]
             {"source":{"channels":"many"}}              | source.channels: "many" is not allowed; expected an integer
             {"source":{"channels":0}}                   | source.channels: 0 is not allowed; expected an integer in [1, 65536]
             {"source":{"type":"lsl-typo"}}              | source.type: "lsl-typo" is not allowed; expected one of [broadband, lorenz, lsl, synthetic]
@@ -79,6 +79,7 @@ class ReflexConfigTest {
             {"source":{"broadband":{"noiseUv":-1}}}     | source.broadband.noiseUv: -1.0 is not allowed
             {"source":{"broadband":{"spikeMinUv":50,"spikeMaxUv":40}}} | source.broadband.spikeMaxUv: 40.0 is not allowed
             {"source":{"lsl":{"name":"a","bufferMiB":0}, "type":"lsl"}} | source.lsl.bufferMiB: 0 is not allowed
+            {"pipeline":{"realtimePriority":99}}        | pipeline.realtimePriority: 99 is not allowed; expected an integer in [0, 98]
             {"control":{"token":"x"}}                   | control.token: unknown field; allowed fields here: [allowNonLoopback, bind, enabled, logFile, port, telemetryChannels, telemetryHz, telemetryMaxClients, tokenFile]
             """)
     void aBadValueIsRefusedNamingTheFieldTheValueAndWhatIsAllowed(String json, String message) {
