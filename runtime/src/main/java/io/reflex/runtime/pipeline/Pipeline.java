@@ -175,7 +175,8 @@ public final class Pipeline implements AutoCloseable {
 
     /**
      * Puts its thread under {@code SCHED_FIFO} before the agent's own {@code onStart()}; when the kernel refuses, the
-     * agent never starts and {@link #start()} closes the pipeline with the reason.
+     * agent never starts and {@link #start()} closes the pipeline with the reason. Once the policy is set, the agent
+     * starts and closes as it would without this wrapper (a failing {@code onStart()} is still closed).
      */
     private static final class RealtimeAgent implements Agent {
         private final Agent agent;
@@ -197,9 +198,10 @@ public final class Pipeline implements AutoCloseable {
                 done.complete(e.getMessage());
                 throw e;
             }
-            agent.onStart();
-            started = true;
+            // the policy is set: from here on the agent's own start and its faults are reported as without one
             done.complete(null);
+            started = true;
+            agent.onStart();
         }
 
         @Override
