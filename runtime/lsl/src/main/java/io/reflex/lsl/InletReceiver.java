@@ -1,11 +1,14 @@
 package io.reflex.lsl;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,7 +43,9 @@ final class InletReceiver implements Runnable {
     private final Consumer<StreamInfo> onSwitch;
     private final Object stateLock = new Object();
     private volatile StreamInfo current;
-    private volatile Socket socket;
+    private volatile SocketChannel socket;
+    /** The receiver thread's selector, opened at its first connect and closed when it ends. */
+    private volatile Selector selector;
     private volatile boolean closed;
     private volatile boolean lost;
     private int state = STATE_IDLE;
@@ -103,9 +108,13 @@ final class InletReceiver implements Runnable {
     void close() {
         closed = true;
         reader.close();
-        Socket s = socket;
+        SocketChannel s = socket;
         if (s != null) {
-            JavaOutlet.closeQuietly(s);
+            closeQuietly(s);
+        }
+        Selector sel = selector;
+        if (sel != null) {
+            sel.wakeup();
         }
         synchronized (stateLock) {
             stateLock.notifyAll();
@@ -114,6 +123,25 @@ final class InletReceiver implements Runnable {
 
     @Override
     public void run() {
+        try {
+            loop();
+        } finally {
+            Selector sel = selector;
+            if (sel != null) {
+                closeQuietly(sel);
+            }
+        }
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing: nothing more to do
+        }
+    }
+
+    private void loop() {
         while (!closed) {
             boolean gone = false;
             try {
@@ -125,10 +153,10 @@ final class InletReceiver implements Runnable {
                 gone = e instanceof FeedHeaders.GoneException || e instanceof ConnectException;
                 fail(describe(e), e instanceof IOException ? null : e);
             } finally {
-                Socket s = socket;
+                SocketChannel s = socket;
                 socket = null;
                 if (s != null) {
-                    JavaOutlet.closeQuietly(s);
+                    closeQuietly(s);
                 }
             }
             if (closed) {
@@ -225,22 +253,34 @@ final class InletReceiver implements Runnable {
 
     private void connectAndStream() throws IOException {
         StreamInfo target = current;
-        Socket s = new Socket();
+        Selector sel = selector;
+        if (sel == null) {
+            sel = Selector.open();
+            selector = sel;
+        } else {
+            sel.selectNow(); // the last connection's key, cancelled when it closed, goes: its descriptor closes
+        }
+        SocketChannel s = SocketChannel.open();
         socket = s;
         if (closed) {
             throw new IOException("closed");
         }
         int handshakeMs = (int) Math.max(1, config.handshakeTimeoutS() * 1000);
-        s.connect(new InetSocketAddress(InetAddress.getByName(Net.address(target)), target.v4dataPort()),
-                handshakeMs);
-        s.setTcpNoDelay(true);
-        // the response and the test pattern within one total deadline (an outlet answering at one byte per second
-        // cannot hold the receiver thread); the data phase reads the socket directly
-        reader.reset(Net.deadlineInput(s, System.nanoTime() + (long) (config.handshakeTimeoutS() * 1e9)),
-                this::handshakeTimeout);
-        OutputStream out = s.getOutputStream();
-        out.write(FeedHeaders.request(target, config.inletBufferS()).getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        s.socket().connect(new InetSocketAddress(InetAddress.getByName(Net.address(target)),
+                target.v4dataPort()), handshakeMs);
+        s.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        ByteBuffer request = ByteBuffer.wrap(FeedHeaders.request(target, config.inletBufferS())
+                .getBytes(StandardCharsets.US_ASCII));
+        while (request.hasRemaining()) {
+            s.write(request); // a few hundred bytes into a new socket's send buffer
+        }
+        // from here on the channel does not block: reads wait in the selector, so that the response and the test
+        // pattern come within one total deadline (an outlet answering at one byte per second cannot hold the
+        // receiver thread) and the data phase's watchdog runs when the stream falls silent
+        s.configureBlocking(false);
+        s.register(sel, SelectionKey.OP_READ);
+        reader.reset(s, sel, this::handshakeTimeout, handshakeMs,
+                System.nanoTime() + (long) (config.handshakeTimeoutS() * 1e9));
         reader.expectTestPattern(FeedHeaders.readResponse(reader, target.uid()));
         connects.incrementAndGet();
         synchronized (stateLock) {
@@ -248,8 +288,8 @@ final class InletReceiver implements Runnable {
             lastFailure = "";
             stateLock.notifyAll();
         }
-        s.setSoTimeout((int) Math.max(1, config.watchdogCheckIntervalS() * 1000));
-        reader.switchInput(s.getInputStream(), this::watchdog);
+        reader.switchInput(this::watchdog, (long) Math.max(1, config.watchdogCheckIntervalS() * 1000),
+                Long.MAX_VALUE);
         reader.readSamples(samplesReceived);
     }
 

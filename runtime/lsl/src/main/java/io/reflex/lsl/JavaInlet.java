@@ -4,18 +4,21 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.agrona.ErrorHandler;
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Pure-Java LSL inlet speaking protocol 1.10 (docs/lsl-wire.md A3–A7).
  *
  * <p>A coordinator: an {@link InletReceiver} thread connects, negotiates ({@link FeedHeaders}: native byte order,
  * Value-Size, protocol 110), has the {@link SampleReader} check both test-pattern samples byte for byte and then
- * decode samples straight into preallocated slots of a {@link SampleQueue}; pulls here copy from a slot into the
- * caller's array. Nothing allocates on that path after connect (string samples excepted). On any error the
+ * queue samples in a {@link SampleQueue}: a numeric sample's values stay in the receive ring the socket was read
+ * into, and a pull here decodes them from there into the caller's array (the one copy in the process; string
+ * samples are copied into slots first). Nothing allocates on that path after connect (string samples excepted). On any error the
  * receiver waits {@link LslConfig#reconnectDelayS()} and reconnects; if the outlet is gone (refused, 404) it
  * re-resolves by source_id, name, type, channel count and format, and follows a single new match (a restarted
  * outlet), retargeting the {@link TimeCorrector}. A watchdog re-resolves when no data came for
@@ -28,6 +31,8 @@ public final class JavaInlet implements StreamInlet {
     private final ChannelFormat format;
     private final int channels;
     private final SampleQueue queue;
+    /** The receive ring numeric samples are decoded from (null for string streams). */
+    private final UnsafeBuffer ring;
     private final Histogram staleness;
     private final InletReceiver receiver;
     private final Object startLock = new Object();
@@ -49,14 +54,18 @@ public final class JavaInlet implements StreamInlet {
         int wanted = options.mode() == InletOptions.Mode.LATEST ? options.latestDepth()
                 : (int) Math.max(1, Math.min(config.outletMaxQueueSamples(),
                         Math.ceil(config.inletBufferS() * Math.max(info.nominalSrate(), 100))));
-        int slotBytes = format.isNumeric() ? format.valueBytes() * channels : 64;
+        // a numeric sample on the wire: tag, timestamp, values; it stays in the receive ring until pulled
+        int slotBytes = format.isNumeric() ? 9 + format.valueBytes() * channels : 64;
         // sized from the peer's channel count and rate: bounded by bytes before anything is allocated
         int capacity = SampleQueue.capacityWithin(wanted, slotBytes, this.config.inletMaxBufferBytes());
         if (capacity < 0) {
             throw new IllegalArgumentException("stream '" + info.name() + "': one sample of " + slotBytes
                     + " bytes exceeds inletMaxBufferBytes " + this.config.inletMaxBufferBytes());
         }
-        this.queue = new SampleQueue(capacity, slotBytes);
+        this.queue = format.isNumeric()
+                ? SampleQueue.inReceiveRing(capacity, slotBytes, this.config.receiveBufferBytes())
+                : new SampleQueue(capacity, slotBytes);
+        this.ring = queue.ring();
         this.staleness = new Histogram(options.stalenessMaxNs(), 3);
         this.receiver = new InletReceiver(info, this.config, this.options.recover(), errors, queue, this::retarget);
     }
@@ -205,59 +214,68 @@ public final class JavaInlet implements StreamInlet {
                 continue;
             }
             double ts = queue.timestamp(slot);
-            byte[] b = queue.buffer(slot);
-            copyOut(b, dst, kind, dstOff);
+            if (kind == INTO_STRING) {
+                Wire.loadStrings(queue.buffer(slot), 0, channels, (String[]) dst, dstOff);
+            } else {
+                copyOut(queue.offset(slot), dst, kind, dstOff);
+            }
+            // a sample dropped meanwhile may have been read over: what was decoded is discarded, the next is taken
             if (queue.commitRead()) {
                 return finish(ts);
             }
         }
     }
 
-    private void copyOut(byte[] b, Object dst, int kind, int off) {
+    /** Decodes the sample whose values start at {@code at} in the receive ring into {@code dst} from {@code off}. */
+    private void copyOut(int at, Object dst, int kind, int off) {
+        UnsafeBuffer b = ring;
         switch (kind) {
             case INTO_FLOAT -> {
                 float[] d = (float[]) dst;
                 if (format == ChannelFormat.FLOAT32) {
                     for (int i = 0; i < channels; i++) {
-                        d[off + i] = (float) Wire.FLOAT_LE.get(b, 4 * i);
+                        d[off + i] = b.getFloat(at + 4 * i, ByteOrder.LITTLE_ENDIAN);
+                    }
+                } else if (format == ChannelFormat.INT16) {
+                    for (int i = 0; i < channels; i++) {
+                        d[off + i] = b.getShort(at + 2 * i, ByteOrder.LITTLE_ENDIAN);
                     }
                 } else {
                     for (int i = 0; i < channels; i++) {
-                        d[off + i] = Wire.loadFloat(format, b, 0, i);
+                        d[off + i] = Wire.loadFloat(format, b, at, i);
                     }
                 }
             }
             case INTO_DOUBLE -> {
                 double[] d = (double[]) dst;
                 for (int i = 0; i < channels; i++) {
-                    d[off + i] = Wire.loadDouble(format, b, 0, i);
+                    d[off + i] = Wire.loadDouble(format, b, at, i);
                 }
             }
             case INTO_INT -> {
                 int[] d = (int[]) dst;
                 for (int i = 0; i < channels; i++) {
-                    d[off + i] = (int) Wire.loadLong(format, b, 0, i);
+                    d[off + i] = (int) Wire.loadLong(format, b, at, i);
                 }
             }
             case INTO_SHORT -> {
                 short[] d = (short[]) dst;
                 for (int i = 0; i < channels; i++) {
-                    d[off + i] = (short) Wire.loadLong(format, b, 0, i);
+                    d[off + i] = (short) Wire.loadLong(format, b, at, i);
                 }
             }
             case INTO_BYTE -> {
                 byte[] d = (byte[]) dst;
                 for (int i = 0; i < channels; i++) {
-                    d[off + i] = (byte) Wire.loadLong(format, b, 0, i);
+                    d[off + i] = (byte) Wire.loadLong(format, b, at, i);
                 }
             }
-            case INTO_LONG -> {
+            default -> {
                 long[] d = (long[]) dst;
                 for (int i = 0; i < channels; i++) {
-                    d[off + i] = Wire.loadLong(format, b, 0, i);
+                    d[off + i] = Wire.loadLong(format, b, at, i);
                 }
             }
-            default -> Wire.loadStrings(b, 0, channels, (String[]) dst, off);
         }
     }
 

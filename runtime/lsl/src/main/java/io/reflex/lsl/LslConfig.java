@@ -498,7 +498,10 @@ public final class LslConfig {
         concluded = false;
         return this;
     }
-    /** Heap bytes an inlet's receive buffer may take (its capacity is cut to fit; default 64 MiB). */
+    /**
+     * Bytes an inlet's queue may take: direct memory for a numeric stream's receive ring, heap for a string stream's
+     * slots (its capacity is cut to fit; default 64 MiB).
+     */
     public long inletMaxBufferBytes() { return inletMaxBufferBytes; }
     public LslConfig inletMaxBufferBytes(long v) { inletMaxBufferBytes = v; concluded = false; return this; }
     /** Longest string value an inlet accepts; longer ones are a protocol error (hostile or broken peer). */
@@ -506,6 +509,10 @@ public final class LslConfig {
     public LslConfig maxStringBytes(int v) { maxStringBytes = v; concluded = false; return this; }
     public int sendBufferBytes() { return sendBufferBytes; }
     public LslConfig sendBufferBytes(int v) { sendBufferBytes = v; concluded = false; return this; }
+    /**
+     * What one socket read may bring into an inlet's receive buffer: for a numeric stream the room kept beyond the
+     * samples its queue holds (which stay in that buffer until pulled), for a string stream the whole buffer.
+     */
     public int receiveBufferBytes() { return receiveBufferBytes; }
     public LslConfig receiveBufferBytes(int v) { receiveBufferBytes = v; concluded = false; return this; }
 }

@@ -4,6 +4,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 /**
  * Byte-level codec of LSL 1.10 samples (docs/lsl-wire.md A4) and of the samples' in-memory form.
@@ -152,6 +154,69 @@ public final class Wire {
             return (float) FLOAT_LE.get(src, off + 4 * i);
         }
         return (float) loadDouble(format, src, off, i);
+    }
+
+    // ---- a receive ring -> caller arrays (values little-endian, as the reader leaves them) ----
+
+    /** Reads value {@code i} of a numeric sample at {@code off} in a receive ring as a double. */
+    public static double loadDouble(ChannelFormat format, DirectBuffer src, int off, int i) {
+        return switch (format) {
+            case FLOAT32 -> src.getFloat(off + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            case DOUBLE64 -> src.getDouble(off + 8 * i, ByteOrder.LITTLE_ENDIAN);
+            case INT8 -> src.getByte(off + i);
+            case INT16 -> src.getShort(off + 2 * i, ByteOrder.LITTLE_ENDIAN);
+            case INT32 -> src.getInt(off + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            case INT64 -> (double) src.getLong(off + 8 * i, ByteOrder.LITTLE_ENDIAN);
+            default -> throw new IllegalArgumentException("not a numeric format: " + format);
+        };
+    }
+
+    /** Reads value {@code i} of a numeric sample in a receive ring as a long (floating values are rounded). */
+    public static long loadLong(ChannelFormat format, DirectBuffer src, int off, int i) {
+        return switch (format) {
+            case FLOAT32 -> Math.round(src.getFloat(off + 4 * i, ByteOrder.LITTLE_ENDIAN));
+            case DOUBLE64 -> Math.round(src.getDouble(off + 8 * i, ByteOrder.LITTLE_ENDIAN));
+            case INT8 -> src.getByte(off + i);
+            case INT16 -> src.getShort(off + 2 * i, ByteOrder.LITTLE_ENDIAN);
+            case INT32 -> src.getInt(off + 4 * i, ByteOrder.LITTLE_ENDIAN);
+            case INT64 -> src.getLong(off + 8 * i, ByteOrder.LITTLE_ENDIAN);
+            default -> throw new IllegalArgumentException("not a numeric format: " + format);
+        };
+    }
+
+    /** Reads value {@code i} of a numeric sample in a receive ring as a float. */
+    public static float loadFloat(ChannelFormat format, DirectBuffer src, int off, int i) {
+        if (format == ChannelFormat.FLOAT32) {
+            return src.getFloat(off + 4 * i, ByteOrder.LITTLE_ENDIAN);
+        }
+        return (float) loadDouble(format, src, off, i);
+    }
+
+    /** Reverses, in place, the byte order of {@code count} values of width {@code w} (a big-endian peer's sample). */
+    static void swapInPlace(MutableDirectBuffer b, int off, int w, int count) {
+        switch (w) {
+            case 2 -> {
+                for (int i = 0; i < count; i++) {
+                    int at = off + 2 * i;
+                    b.putShort(at, Short.reverseBytes(b.getShort(at)));
+                }
+            }
+            case 4 -> {
+                for (int i = 0; i < count; i++) {
+                    int at = off + 4 * i;
+                    b.putInt(at, Integer.reverseBytes(b.getInt(at)));
+                }
+            }
+            case 8 -> {
+                for (int i = 0; i < count; i++) {
+                    int at = off + 8 * i;
+                    b.putLong(at, Long.reverseBytes(b.getLong(at)));
+                }
+            }
+            default -> {
+                // one-byte values have no order
+            }
+        }
     }
 
     // ---- string storage ----

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
@@ -188,9 +189,10 @@ class FeedHeadersTest {
     private static FeedHeaders.LineSource inletLines(String text) {
         SampleReader reader = new SampleReader(info(ChannelFormat.FLOAT32, 1, 100), 256, 1024,
                 new SampleQueue(1, 4));
-        reader.reset(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1)), () -> {
-            throw new IOException("timed out");
-        });
+        reader.reset(Channels.newChannel(new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1))), null,
+                () -> {
+                    throw new IOException("timed out");
+                }, 1000, Long.MAX_VALUE);
         return reader;
     }
 
