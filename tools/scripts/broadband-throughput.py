@@ -14,7 +14,7 @@ deadline_misses, safe_outputs, source outages and inlet_dropped_live all 0, and 
 whole run's, calibration and fit included, is reported beside it).
 
 Prints one JSON object: runs [{channels, holds, frames, dropped, not_taken_in, deadline_misses, safe_outputs,
-inlet_dropped, inlet_dropped_live, fit_ms, samples, outages, longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999,
+inlet_dropped, inlet_dropped_live, staleness_live_us {p50, p99, max}, fit_ms, samples, outages, longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999,
 max}, velocity_r2, load1_before, load1_after, seconds, stderr_tail (the daemon's last 12 progress lines)}], highest_holding (the largest channel count that held, or
 null), config (the settings common to every run), started, host_cpus.
 
@@ -229,6 +229,7 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
         "safe_outputs": d["safe_outputs"],
         "inlet_dropped": src.get("inlet_dropped"),
         "inlet_dropped_live": src.get("inlet_dropped_live"),
+        "staleness_live_us": src.get("staleness_live_us"),
         "fit_ms": d.get("fit_ms"),
         "samples": src.get("samples"),
         "outages": src.get("outages"),

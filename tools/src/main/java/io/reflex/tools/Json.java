@@ -69,8 +69,13 @@ public final class Json {
             return this;
         }
 
+        /** A nested object, or JSON null for a null one. */
         public Obj put(String key, Obj value) {
-            node.set(key, value.node);
+            if (value == null) {
+                node.putNull(key);
+            } else {
+                node.set(key, value.node);
+            }
             return this;
         }
 

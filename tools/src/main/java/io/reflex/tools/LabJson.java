@@ -20,7 +20,10 @@ final class LabJson {
             o.put("source", Json.object().put("outages", s.outages).put("reconnects", s.reconnects)
                     .put("longest_gap_ms", Math.round(s.longestGapMs * 10) / 10.0).put("outage_ms", s.outageMs)
                     .put("samples", s.samples).put("inlet_dropped", s.inletDropped)
-                    .put("inlet_dropped_live", s.inletDroppedLive));
+                    .put("inlet_dropped_live", s.inletDroppedLive)
+                    .put("staleness_live_us", s.stalenessLiveUs == null ? null : Json.object()
+                            .put("p50", round1(s.stalenessLiveUs[0])).put("p99", round1(s.stalenessLiveUs[1]))
+                            .put("max", round1(s.stalenessLiveUs[2]))));
         }
         LabStreams.KinematicsFigures k = r.kinematics;
         if (k != null) {
@@ -73,5 +76,9 @@ final class LabJson {
                     d.name, d.type, d.labels, d.pushed, d.framesEmitted, d.failures > 0 ? ", " + d.failures + " pushes failed" : ""));
         }
         return sb.toString();
+    }
+
+    private static double round1(double v) {
+        return Math.round(v * 10) / 10.0;
     }
 }

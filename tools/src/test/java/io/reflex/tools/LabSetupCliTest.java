@@ -142,6 +142,13 @@ class LabSetupCliTest {
         assertThat(source.get("samples").asLong()).isPositive();
         assertThat(source.get("inlet_dropped").asLong()).isZero();
         assertThat(source.get("inlet_dropped_live").asLong()).isZero();
+        // the age of live samples at the pull: the source stamps each sample when it is due and pushes each chunk
+        // when its last one is, so at least one sample period; less than the run
+        JsonNode staleness = source.get("staleness_live_us");
+        assertThat(staleness.get("p50").asDouble()).isPositive();
+        assertThat(staleness.get("p99").asDouble()).isGreaterThanOrEqualTo(staleness.get("p50").asDouble());
+        assertThat(staleness.get("max").asDouble()).isGreaterThanOrEqualTo(staleness.get("p99").asDouble())
+                .isLessThan(60e6);
         JsonNode kin = j.get("kinematics");
         assertThat(kin.get("stream").asText()).isEqualTo(task);
         assertThat(kin.get("samples").asLong()).isPositive();

@@ -6,6 +6,7 @@ import io.reflex.runtime.config.ReflexConfig;
 import io.reflex.runtime.journal.Journal;
 import io.reflex.runtime.lsl.DecodedOutlet;
 import io.reflex.runtime.lsl.KinematicsInlet;
+import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.LslBackend;
 import io.reflex.runtime.lsl.LslSampleSource;
 import io.reflex.runtime.lsl.MarkerInlet;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
 
 /**
  * A session's links to a lab's other LSL programs (docs/lab-setup.md): the task software's kinematics stream
@@ -47,6 +49,12 @@ public final class LabStreams implements AutoCloseable {
         public long inletDropped;
         /** Of those, the ones discarded in the live phase (-1: the backend does not count, or no live phase). */
         public long inletDroppedLive = -1;
+        /**
+         * Age of each sample when ingest pulled it, live phase: the pull's time minus the sample's time-corrected
+         * timestamp, µs (p50, p99, max; null: the backend does not measure it, or no live phase). The time from
+         * the amplifier's stamp to the frame, the source's own lateness included.
+         */
+        public double[] stalenessLiveUs;
     }
 
     /** The pairing of neural bins with the kinematics stream: {@code kinematics} in reports (whole run). */
@@ -270,8 +278,15 @@ public final class LabStreams implements AutoCloseable {
     void liveStarted() {
         if (lslSource != null) {
             inletDroppedAtLive = lslSource.inletDropped();
+            if (lslSource.inlet() instanceof JavaInlet j) {
+                j.requestStalenessReset(); // done by the pulling thread at its next pull
+                stalenessFromLive = true;
+            }
         }
     }
+
+    /** Whether the inlet's staleness histogram was cleared when the live phase began. */
+    private boolean stalenessFromLive;
 
     void report(SessionReport report) {
         if (lslSource != null) {
@@ -283,6 +298,13 @@ public final class LabStreams implements AutoCloseable {
             s.samples = lslSource.pulled();
             s.inletDropped = lslSource.inletDropped();
             s.inletDroppedLive = inletDroppedAtLive < 0 || s.inletDropped < 0 ? -1 : s.inletDropped - inletDroppedAtLive;
+            if (lslSource.inlet() instanceof JavaInlet j) {
+                Histogram h = j.staleness(); // the ingest thread has stopped: read here
+                if (stalenessFromLive && h.getTotalCount() > 0) {
+                    s.stalenessLiveUs = new double[] {h.getValueAtPercentile(50) / 1e3,
+                            h.getValueAtPercentile(99) / 1e3, h.getMaxValue() / 1e3};
+                }
+            }
             report.lslSource = s;
         }
         if (kinematics != null) {
