@@ -57,7 +57,9 @@ public final class Sources {
         try {
             source = LslSampleSource.open(backend, new LslSampleSource.Selector().name(c.name).type(c.type)
                     .sourceId(c.sourceId), c.resolveTimeoutS);
-        } catch (IllegalStateException e) {
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            // not found, not numeric, not answering; or an inlet its buffer cannot be made for (a stream wider
+            // than source.lsl.bufferMiB, or direct memory the JVM refuses)
             throw new ConfigException("source.lsl", e.getMessage());
         }
         if (Math.abs(source.nominalRateHz() - config.sampleRateHz) > 1e-9) {
