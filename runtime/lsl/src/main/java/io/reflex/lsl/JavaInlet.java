@@ -196,6 +196,10 @@ public final class JavaInlet implements StreamInlet {
     private static final int INTO_BYTE = 4;
     private static final int INTO_LONG = 5;
     private static final int INTO_STRING = 6;
+    private static final int INTO_SPLIT = 7;
+
+    /** The split of the pull in progress (pulling thread only). */
+    private ChannelSplit split;
 
     private volatile boolean stalenessResetRequested;
 
@@ -243,6 +247,28 @@ public final class JavaInlet implements StreamInlet {
                 } else {
                     for (int i = 0; i < channels; i++) {
                         d[off + i] = Wire.loadFloat(format, b, at, i);
+                    }
+                }
+            }
+            case INTO_SPLIT -> {
+                float[] d = (float[]) dst;
+                ChannelSplit sp = split;
+                float[] r = sp.restValues();
+                int main = sp.mainCount();
+                int rest = sp.restCount();
+                if (format == ChannelFormat.INT16) {
+                    for (int i = 0; i < main; i++) {
+                        d[off + i] = b.getShort(at + 2 * sp.mainChannel(i), ByteOrder.LITTLE_ENDIAN);
+                    }
+                    for (int i = 0; i < rest; i++) {
+                        r[i] = b.getShort(at + 2 * sp.restChannel(i), ByteOrder.LITTLE_ENDIAN);
+                    }
+                } else {
+                    for (int i = 0; i < main; i++) {
+                        d[off + i] = Wire.loadFloat(format, b, at, sp.mainChannel(i));
+                    }
+                    for (int i = 0; i < rest; i++) {
+                        r[i] = Wire.loadFloat(format, b, at, sp.restChannel(i));
                     }
                 }
             }
@@ -319,12 +345,21 @@ public final class JavaInlet implements StreamInlet {
         return pull(dst, INTO_FLOAT, 0, timeoutS);
     }
 
-    /** Decodes the sample from its queue slot straight into {@code dst} at {@code offset}: no copy in between. */
+    /** Decodes the sample from the receive ring straight into {@code dst} at {@code offset}: no copy in between. */
     @Override
     public double pullSample(float[] dst, int offset, double timeoutS) {
         checkNumeric();
         checkRange(dst.length, offset);
         return pull(dst, INTO_FLOAT, offset, timeoutS);
+    }
+
+    /** Decodes the main channels from the receive ring straight to {@code dst} and the rest to the split's array. */
+    @Override
+    public double pullSample(float[] dst, int offset, ChannelSplit channelSplit, double timeoutS) {
+        checkNumeric();
+        channelSplit.check(channels, dst, offset);
+        split = channelSplit;
+        return pull(dst, INTO_SPLIT, offset, timeoutS);
     }
 
     @Override

@@ -30,6 +30,24 @@ public interface StreamInlet extends AutoCloseable {
      */
     double pullSample(float[] dst, int offset, double timeoutS);
 
+    /**
+     * Pulls one sample divided as {@code split} says: its main channels to {@code dst[offset]} onwards (nothing
+     * else in {@code dst} touched), its rest channels to {@link ChannelSplit#restValues()}. When nothing arrives
+     * (0.0 returned) the values there are unspecified. This default pulls the whole sample into the split's own
+     * array and spreads it; the Java inlet decodes each channel from its receive buffer straight to its place.
+     *
+     * @throws IllegalArgumentException if the split was made for another channel count, or {@code dst} does not
+     *                                  hold its main channels from {@code offset}
+     */
+    default double pullSample(float[] dst, int offset, ChannelSplit split, double timeoutS) {
+        split.check(info().channelCount(), dst, offset);
+        double ts = pullSample(split.scratch, timeoutS);
+        if (ts != 0.0) {
+            split.scatter(split.scratch, dst, offset);
+        }
+        return ts;
+    }
+
     double pullSample(double[] dst, double timeoutS);
 
     double pullSample(int[] dst, double timeoutS);

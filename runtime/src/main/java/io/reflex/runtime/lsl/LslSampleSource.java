@@ -1,5 +1,6 @@
 package io.reflex.runtime.lsl;
 
+import io.reflex.lsl.ChannelSplit;
 import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaInlet;
 import io.reflex.lsl.LslBackend;
@@ -18,8 +19,9 @@ import org.agrona.concurrent.SystemNanoClock;
 /**
  * The pipeline's source for an LSL stream: resolves it by name, type and/or source_id, opens an inlet (clock
  * post-processing on, so timestamps are on the local LSL clock) and appends pulled samples to the ingest block
- * without blocking or allocating. When the neural channels come first (the usual case) the inlet decodes each
- * sample from its queue slot straight into the block ({@link SampleBlock#reserve}, {@link SampleBlock#commit}).
+ * without blocking or allocating. The inlet decodes each sample straight into the block ({@link SampleBlock#reserve},
+ * {@link SampleBlock#commit}): the whole sample when the neural channels come first (the usual case), else through a
+ * {@link ChannelSplit} that sends the neural channels to the block and the reference channels aside.
  *
  * <p>Channels labelled {@code px}, {@code py}, {@code vx} or {@code vy} in the stream's
  * {@code desc/channels/channel/label} are reference values (the true kinematics a synthetic source publishes,
@@ -38,14 +40,14 @@ public final class LslSampleSource implements SampleSource {
     private final int totalChannels;
     private final int[] neuralIndex;
     /**
-     * The neural channels are the stream's first ones, in order: a sample is decoded from the inlet's queue slot
-     * straight into the block, with no array in between.
+     * The neural channels are the stream's first ones, in order: a sample is decoded from the inlet straight into
+     * the block, its trailing reference channels just past it.
      */
     private final boolean neuralFirst;
     private final int[] referenceIndex;
     private final List<String> referenceNames;
-    private final float[] sample;
-    private final float[] neural;
+    /** Neural channels to the block, reference channels aside: any layout, and the block's last sample. */
+    private final ChannelSplit split;
     private final double[] reference;
     private long pulled;
     private NanoClock clock = SystemNanoClock.INSTANCE;
@@ -162,8 +164,7 @@ public final class LslSampleSource implements SampleSource {
         this.neuralFirst = first;
         this.referenceIndex = refIdx.stream().mapToInt(Integer::intValue).toArray();
         this.referenceNames = List.copyOf(refNames);
-        this.sample = new float[totalChannels];
-        this.neural = new float[neuralIndex.length];
+        this.split = new ChannelSplit(totalChannels, neuralIndex, referenceIndex);
         this.reference = new double[Math.max(1, referenceIndex.length)];
     }
 
@@ -213,8 +214,8 @@ public final class LslSampleSource implements SampleSource {
             int at = block.reserve();
             float[] values = block.samples();
             if (neuralFirst && at + totalChannels <= values.length) {
-                // decoded from the inlet's queue slot straight into the block; trailing reference channels land
-                // just past the sample, in room the block does not hold yet, and are taken from there
+                // decoded from the inlet straight into the block; trailing reference channels land just past the
+                // sample, in room the block does not hold yet, and are taken from there
                 double ts = inlet.pullSample(values, at, 0.0);
                 if (ts == 0.0) {
                     break; // nothing committed: the next try writes over whatever the pull left there
@@ -223,8 +224,18 @@ public final class LslSampleSource implements SampleSource {
                     reference[i] = values[at + referenceIndex[i]];
                 }
                 block.commit(ts, reference);
-            } else if (!pullGathered(block)) {
-                break;
+            } else {
+                // neural channels anywhere in the stream, or the block's last sample: decoded to their places in
+                // the block, the reference channels to the split's array
+                double ts = inlet.pullSample(values, at, split, 0.0);
+                if (ts == 0.0) {
+                    break;
+                }
+                float[] refs = split.restValues();
+                for (int i = 0; i < refs.length; i++) {
+                    reference[i] = refs[i];
+                }
+                block.commit(ts, reference);
             }
             n++;
         }
@@ -236,32 +247,6 @@ public final class LslSampleSource implements SampleSource {
             return END_OF_STREAM;
         }
         return n;
-    }
-
-    /**
-     * One sample through {@link #sample}: neural channels that do not come first are gathered into {@link #neural};
-     * a stream whose neural channels come first takes this path only when its trailing reference channels would
-     * not fit past the block's last sample.
-     *
-     * @return false when nothing arrived
-     */
-    private boolean pullGathered(SampleBlock block) {
-        double ts = inlet.pullSample(sample, 0.0);
-        if (ts == 0.0) {
-            return false;
-        }
-        for (int i = 0; i < referenceIndex.length; i++) {
-            reference[i] = sample[referenceIndex[i]];
-        }
-        if (neuralFirst) {
-            block.append(sample, 0, ts, reference);
-        } else {
-            for (int i = 0; i < neuralIndex.length; i++) {
-                neural[i] = sample[neuralIndex[i]];
-            }
-            block.append(neural, 0, ts, reference);
-        }
-        return true;
     }
 
     /** Outage bookkeeping: one clock read per poll, no allocation. */

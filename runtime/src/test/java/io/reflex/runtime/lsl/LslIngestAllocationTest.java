@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The ingest thread's poll allocates nothing after warm-up, whether the inlet decodes a sample straight into the
- * block or (the block's last sample, whose trailing reference channels do not fit past its end; or reference
- * channels among the neural ones) through the source's own array.
+ * The ingest thread's poll allocates nothing after warm-up, whether the inlet decodes a whole sample straight into
+ * the block or (the block's last sample, whose trailing reference channels do not fit past its end; or reference
+ * channels among the neural ones) through the source's channel split.
  */
 @Timeout(120)
 class LslIngestAllocationTest {

@@ -104,14 +104,23 @@ class LslSampleSourceTest {
     }
 
     /**
-     * The samples pushed by {@code push} fill {@code block} (capacity 5: four samples are decoded straight into it,
-     * the last, whose trailing reference channels would not fit past the block's end, goes through the source's
-     * own array) with the values a plain {@code pullSample(float[])} gives, bit for bit: what the source appended
-     * before it decoded into the block.
+     * The samples pushed by {@code push} fill {@code block} (capacity 5: four samples are decoded straight into it
+     * whole, the last, whose trailing reference channels would not fit past the block's end, through the inlet's
+     * channel split) with the values a plain {@code pullSample(float[])} gives, bit for bit.
      */
     private static void sameValuesAsAPlainPull(StreamInfo info, int neural, int refs,
                                                java.util.function.BiConsumer<StreamOutlet, Integer> push) {
+        int[] neuralIdx = java.util.stream.IntStream.range(0, neural).toArray();
+        int[] refIdx = java.util.stream.IntStream.range(neural, neural + refs).toArray();
+        sameValuesAsAPlainPull(info, neuralIdx, refIdx, push);
+    }
+
+    /** As above for neural channels at {@code neuralIdx} and reference channels at {@code refIdx} in the stream. */
+    private static void sameValuesAsAPlainPull(StreamInfo info, int[] neuralIdx, int[] refIdx,
+                                               java.util.function.BiConsumer<StreamOutlet, Integer> push) {
         LslBackend backend = new JavaLsl(config(), QUIET);
+        int neural = neuralIdx.length;
+        int refs = refIdx.length;
         int total = neural + refs;
         try (JavaOutlet out = (JavaOutlet) backend.createOutlet(info);
              LslSampleSource src = LslSampleSource.open(backend, new LslSampleSource.Selector().name(info.name())
@@ -141,10 +150,10 @@ class LslSampleSourceTest {
                     for (int c = 0; c < neural; c++) {
                         assertThat(Float.floatToRawIntBits(block.samples()[s * neural + c]))
                                 .as("round %d sample %d channel %d", round, s, c)
-                                .isEqualTo(Float.floatToRawIntBits(expected[c]));
+                                .isEqualTo(Float.floatToRawIntBits(expected[neuralIdx[c]]));
                     }
                     for (int k = 0; k < refs; k++) {
-                        double widened = expected[neural + k];
+                        double widened = expected[refIdx[k]];
                         assertThat(Float.floatToRawIntBits(block.reference()[s * refs + k]))
                                 .as("round %d sample %d reference %d", round, s, k)
                                 .isEqualTo(Float.floatToRawIntBits((float) widened));
@@ -184,6 +193,23 @@ class LslSampleSourceTest {
                     v[1] = (short) (v[1] + i);
                     out.pushSample(v, 100.0 + i * 0.001);
                 });
+    }
+
+    @Test
+    void interleavedInt16ChannelsFillTheBlockBitForBitAsAPlainPullDoes() {
+        // reference channels among the neural ones: every sample goes through the inlet's channel split
+        String name = uniqueName("i16split");
+        String[] labels = {"vx", "e0", "e1", "px", "e2", "vy", "e3"};
+        StreamInfo.Builder b = StreamInfo.builder(name, "EEG", labels.length, 1000, ChannelFormat.INT16, name);
+        XmlElement chans = b.desc().appendChild("channels");
+        for (String l : labels) {
+            chans.appendChild("channel").appendChildValue("label", l);
+        }
+        sameValuesAsAPlainPull(b.build(), new int[] {1, 2, 4, 6}, new int[] {0, 3, 5}, (out, i) -> {
+            short[] v = {(short) (100 + i), Short.MIN_VALUE, (short) (-7 * i), Short.MAX_VALUE, (short) (int) i,
+                    (short) (-300 - i), (short) (1234 * (i % 3 - 1))};
+            out.pushSample(v, 100.0 + i * 0.001);
+        });
     }
 
     @Test
