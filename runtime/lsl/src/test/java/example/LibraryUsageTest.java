@@ -3,6 +3,7 @@ package example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.reflex.lsl.ChannelFormat;
+import io.reflex.lsl.ChannelSplit;
 import io.reflex.lsl.InletOptions;
 import io.reflex.lsl.JavaLsl;
 import io.reflex.lsl.LslBackend;
@@ -41,6 +42,13 @@ class LibraryUsageTest {
                 double t = inlet.pullSample(got, 5.0);
                 assertThat(got).containsExactly(sample);
                 assertThat(t).isEqualTo(stamp);
+                // the split pull of the guide: channels 0, 1, 2, 3, 5 to an array at an offset, 4, 6, 7 aside
+                ChannelSplit split = new ChannelSplit(8, new int[] {0, 1, 2, 3, 5}, new int[] {4, 6, 7});
+                outlet.pushSample(new float[] {10, 11, 12, 13, 14, 15, 16, 17}, stamp + 1);
+                float[] dst = new float[7];
+                assertThat(inlet.pullSample(dst, 2, split, 5.0)).isEqualTo(stamp + 1);
+                assertThat(dst).containsExactly(0, 0, 10, 11, 12, 13, 15);
+                assertThat(split.restValues()).containsExactly(14, 16, 17);
             } finally {
                 inlet.close();
             }
