@@ -24,13 +24,6 @@ class ChannelSplitTest {
     private static final int[] MAIN = {1, 4, 2, 6};
     private static final int[] REST = {5, 0};
 
-    private static JavaInlet connect(JavaOutlet outlet) {
-        JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),
-                new InletOptions(), QUIET);
-        inlet.open(5);
-        return inlet;
-    }
-
     @Test
     void float32ChannelsGoToTheirPlacesBitForBitAsAWholePullSpreadThere() {
         float[][] sent = {
@@ -65,8 +58,8 @@ class ChannelSplitTest {
     }
 
     private static void runBothWays(JavaOutlet outlet, Runnable[] pushes) {
-        try (JavaInlet direct = connect(outlet);
-             JavaInlet other = connect(outlet)) {
+        try (JavaInlet direct = LslTestSupport.openInlet(outlet);
+             JavaInlet other = LslTestSupport.openInlet(outlet)) {
             StreamInlet spread = new WholeSamplePulls(other);
             LslTestSupport.await(() -> outlet.consumers() == 2);
             ChannelSplit a = new ChannelSplit(7, MAIN, REST);
@@ -113,7 +106,7 @@ class ChannelSplitTest {
     void aSplitForAnotherStreamOrAnArrayTooShortIsRefusedBeforeAnythingIsPulled() {
         try (JavaOutlet outlet = new JavaOutlet(info(uniqueName("split"), ChannelFormat.FLOAT32, 7, 100), config(),
                 QUIET);
-             JavaInlet inlet = connect(outlet)) {
+             JavaInlet inlet = LslTestSupport.openInlet(outlet)) {
             assertThatThrownBy(() -> inlet.pullSample(new float[8], 0, new ChannelSplit(6, new int[] {0},
                     new int[0]), 0.0)).hasMessageContaining("split made for 6 channels; the stream has 7");
             assertThatThrownBy(() -> inlet.pullSample(new float[5], 2, new ChannelSplit(7, MAIN, REST), 0.0))

@@ -18,6 +18,14 @@ public final class LslTestSupport {
                 .timeProbeIntervalS(0.005).timeProbeMaxRttS(0.05).conclude();
     }
 
+    /** A Java inlet for {@code outlet}'s stream on loopback (this configuration, default options, errors ignored), open. */
+    public static JavaInlet openInlet(JavaOutlet outlet) {
+        JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),
+                new InletOptions(), error -> { });
+        inlet.open(5);
+        return inlet;
+    }
+
     public static String uniqueName(String prefix) {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }

@@ -21,13 +21,6 @@ class OffsetPullTest {
     /** What the array holds outside the pulled sample: a NaN no decode produces. */
     private static final float UNTOUCHED = Float.intBitsToFloat(0x7fc0_1234);
 
-    private static JavaInlet connect(JavaOutlet outlet) {
-        JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),
-                new InletOptions(), QUIET);
-        inlet.open(5);
-        return inlet;
-    }
-
     @Test
     void float32SampleLandsAtTheOffsetBitForBitAndNothingElseIsTouched() {
         int ch = 7;
@@ -38,8 +31,8 @@ class OffsetPullTest {
         };
         try (JavaOutlet outlet = new JavaOutlet(info(uniqueName("off"), ChannelFormat.FLOAT32, ch, 100), config(),
                 QUIET);
-             JavaInlet atOffset = connect(outlet);
-             JavaInlet plain = connect(outlet)) {
+             JavaInlet atOffset = LslTestSupport.openInlet(outlet);
+             JavaInlet plain = LslTestSupport.openInlet(outlet)) {
             LslTestSupport.await(() -> outlet.consumers() == 2);
             for (int s = 0; s < sent.length; s++) {
                 outlet.pushSample(sent[s], 10.0 + s);
@@ -78,8 +71,8 @@ class OffsetPullTest {
         short[][] sent = {{0, 1, -1, Short.MAX_VALUE, Short.MIN_VALUE}, {1234, -4321, 7, -32767, 32766}};
         try (JavaOutlet outlet = new JavaOutlet(info(uniqueName("off16"), ChannelFormat.INT16, ch, 100), config(),
                 QUIET);
-             JavaInlet atOffset = connect(outlet);
-             JavaInlet plain = connect(outlet)) {
+             JavaInlet atOffset = LslTestSupport.openInlet(outlet);
+             JavaInlet plain = LslTestSupport.openInlet(outlet)) {
             LslTestSupport.await(() -> outlet.consumers() == 2);
             for (int s = 0; s < sent.length; s++) {
                 outlet.pushSample(sent[s], 20.0 + s);

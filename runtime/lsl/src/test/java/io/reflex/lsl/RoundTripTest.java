@@ -19,9 +19,7 @@ class RoundTripTest {
     private static final ErrorHandler QUIET = e -> { };
 
     private static JavaInlet connect(JavaOutlet outlet) {
-        JavaInlet inlet = new JavaInlet(outlet.info().toBuilder().v4address("127.0.0.1").build(), config(),
-                new InletOptions(), QUIET);
-        inlet.open(5);
+        JavaInlet inlet = LslTestSupport.openInlet(outlet);
         LslTestSupport.await(outlet::haveConsumers);
         return inlet;
     }
