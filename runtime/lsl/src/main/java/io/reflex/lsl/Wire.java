@@ -376,23 +376,4 @@ public final class Wire {
             default -> System.arraycopy(src, srcOff, dst, dstOff, w * count);
         }
     }
-
-    /** Reads a timestamp from the wire. */
-    static double readDouble(byte[] b, int off, boolean bigEndian) {
-        return (double) (bigEndian ? DOUBLE_BE : DOUBLE_LE).get(b, off);
-    }
-
-    /** Reads an unsigned length field of width 1, 2, 4 or 8; returns -1 if it does not fit in a long. */
-    static long readLength(byte[] b, int off, int width, boolean bigEndian) {
-        return switch (width) {
-            case 1 -> b[off] & 0xFF;
-            case 2 -> ((short) (bigEndian ? SHORT_BE : SHORT_LE).get(b, off)) & 0xFFFF;
-            case 4 -> ((int) (bigEndian ? INT_BE : INT_LE).get(b, off)) & 0xFFFFFFFFL;
-            case 8 -> {
-                long v = (long) (bigEndian ? LONG_BE : LONG_LE).get(b, off);
-                yield v < 0 ? -1 : v;
-            }
-            default -> -1;
-        };
-    }
 }
