@@ -19,7 +19,7 @@ max}, velocity_r2, load1_before, load1_after, seconds, stderr_tail (the daemon's
 null), config (the settings common to every run), started, host_cpus.
 
 usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
-                               [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...] [--vm-steal]
+                               [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...] [--vm-steal] [--stall-probe CPUS]
 
 --fifo PRIO runs the daemon under SCHED_FIFO at that priority (chrt -f; root or CAP_SYS_NICE) instead of nice.
 
@@ -31,11 +31,21 @@ minor page faults and involuntary context switches (summed over its threads, sam
 and without misses (minor_faults_per_miss_interval, minor_faults_per_clean_interval,
 involuntary_switches_per_miss_interval, involuntary_switches_per_clean_interval).
 
+--stall-probe CPUS (e.g. 0,1; root or CAP_SYS_NICE) asks whether the machine itself held the CPUs when a deadline was
+missed: while the daemon runs, one process per listed CPU, pinned there under SCHED_FIFO 95 (above every thread of
+the daemon), wakes every 1 ms on a fixed grid and records each wake-up 500 us or more late: with nothing of higher
+priority to wait for, such a delay is the kernel's interrupt work or the hypervisor holding the vCPU. The run gains
+"stall_probe" {cpus, period_us, threshold_us, wakeups, stalls, stalls_over_1ms, max_us, intervals, miss_intervals:
+[{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late wake-up overlapping the interval, any
+listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed CPU about
+2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up.
+
 --set overrides one key of the daemon's config (dotted path, JSON value), e.g. --set source.lsl.bufferMiB=256
 --set pipeline.topology='"single"'; the overrides are in the output's config.
 """
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import subprocess
@@ -43,6 +53,8 @@ import tempfile
 import threading
 import time
 
+PROBE_PERIOD_US = 1000
+PROBE_THRESHOLD_US = 500
 LIVE = re.compile(r"live\s+([0-9.]+)/[0-9.]+ s\s+frames (\d+)\s+dropped (\d+)\s+deadline misses (\d+)")
 
 
@@ -135,6 +147,70 @@ def steal_report(lines, samples):
     return r
 
 
+def stall_probe(cpu, period_us, threshold_us, stop, out):
+    """In a child process: SCHED_FIFO 95 on one CPU, woken every PERIOD on a fixed grid; every wake-up THRESHOLD or
+    more late goes to OUT as (cpu, due, late_us) at the stop, with the wake-up count."""
+    os.sched_setaffinity(0, {cpu})
+    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(95))
+    period = period_us / 1e6
+    due = time.monotonic() + period
+    stalls, n = [], 0
+    while not stop.is_set():
+        wait = due - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        late = time.monotonic() - due
+        n += 1
+        if late * 1e6 >= threshold_us:
+            stalls.append((cpu, due, late * 1e6))
+        due += period * (1 + int(late // period)) if late > 0 else period   # keep the grid, skip what passed
+    out.send((n, stalls))
+
+
+def start_probes(cpus, period_us, threshold_us):
+    stop = multiprocessing.Event()
+    probes = []
+    for cpu in cpus:
+        mine, theirs = multiprocessing.Pipe(duplex=False)
+        p = multiprocessing.Process(target=stall_probe, args=(cpu, period_us, threshold_us, stop, theirs), daemon=True)
+        p.start()
+        probes.append((p, mine))
+    return stop, probes
+
+
+def stop_probes(stop, probes):
+    stop.set()
+    wakeups, stalls = 0, []
+    for p, pipe in probes:
+        n, s = pipe.recv()
+        p.join(timeout=10)
+        wakeups += n
+        stalls += s
+    return wakeups, sorted(stalls, key=lambda s: s[1])
+
+
+def stall_report(lines, stalls, wakeups, cpus, period_us, threshold_us):
+    """The probe's late wake-ups set beside the daemon's deadline misses per live progress interval: a stall belongs
+    to the interval its lateness overlaps (due to due + late)."""
+    live = [(t, int(m.group(4))) for t, line in lines for m in [LIVE.search(line)] if m]
+    r = {"cpus": cpus, "period_us": period_us, "threshold_us": threshold_us, "wakeups": wakeups,
+         "stalls": len(stalls), "stalls_over_1ms": sum(1 for s in stalls if s[2] >= 1000),
+         "max_us": round(max((s[2] for s in stalls), default=0)), "intervals": 0, "miss_intervals": [],
+         "clean_intervals_with_stall_over_1ms": 0}
+    for (t0, m0), (t1, m1) in zip(live, live[1:]):
+        inside = [s for s in stalls if s[1] < t1 and s[1] + s[2] / 1e6 > t0]
+        longest = max((s[2] for s in inside), default=0)
+        r["intervals"] += 1
+        if m1 > m0:
+            r["miss_intervals"].append({
+                "from_s": round(t0, 3), "to_s": round(t1, 3), "misses": m1 - m0,
+                "longest_stall_us": round(longest),
+                "cpus_stalled_over_1ms": sorted({s[0] for s in inside if s[2] >= 1000})})
+        elif longest >= 1000:
+            r["clean_intervals_with_stall_over_1ms"] += 1
+    return r
+
+
 def config(channels, name, seconds, calibration, journal_dir):
     return {
         "source": {"type": "lsl", "channels": channels, "sampleRateHz": 30000,
@@ -167,7 +243,8 @@ def override(cfg, sets):
     return cfg
 
 
-def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journal_dir, sets, work, vm_steal=False):
+def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journal_dir, sets, work, vm_steal=False,
+            probe_cpus=None):
     name = "bb%d-%d" % (channels, os.getpid())
     cfg_path = os.path.join(work, "bb%d.json" % channels)
     jdir = os.path.join(journal_dir, "ch%d" % channels) if journal_dir else None
@@ -189,7 +266,9 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
     load_before = os.getloadavg()[0]
     t0 = time.time()
     prefix = ["chrt", "-f", str(fifo)] if fifo else ["nice", "-n", str(niceness)]
-    if vm_steal:
+    if probe_cpus:
+        probe_stop, probes = start_probes(probe_cpus, PROBE_PERIOD_US, PROBE_THRESHOLD_US)
+    if vm_steal or probe_cpus:
         samples, lines, stop = [], [], threading.Event()
         proc = subprocess.Popen(prefix + [reflex, "daemon", "--json", "--config", cfg_path], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
@@ -211,6 +290,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
         daemon = subprocess.run(prefix + [reflex, "daemon", "--json", "--config", cfg_path], capture_output=True,
                                 text=True, timeout=seconds + calibration + 600)
     elapsed = time.time() - t0
+    if probe_cpus:
+        wakeups, stalls = stop_probes(probe_stop, probes)
     load_after = os.getloadavg()[0]
     source.terminate()
     source.communicate(timeout=60)
@@ -248,6 +329,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
     }
     if vm_steal:
         run["vm_steal"] = steal_report(lines, samples)
+    if probe_cpus:
+        run["stall_probe"] = stall_report(lines, stalls, wakeups, probe_cpus, PROBE_PERIOD_US, PROBE_THRESHOLD_US)
     run["holds"] = (daemon.returncode == 0 and d["ending"] == "completed" and d["dropped"] == 0
                     and d["not_taken_in"] == 0 and d["deadline_misses"] == 0 and d["safe_outputs"] == 0
                     and src.get("inlet_dropped_live") == 0 and src.get("outages") == 0
@@ -267,14 +350,16 @@ def main():
     ap.add_argument("--journal", default=None)
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--vm-steal", action="store_true")
+    ap.add_argument("--stall-probe", default=None, metavar="CPUS")
     a = ap.parse_args()
+    probe_cpus = sorted({int(c) for c in a.stall_probe.split(",")}) if a.stall_probe else None
     counts = [int(c) for c in a.channels.split(",")]
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     runs = []
     with tempfile.TemporaryDirectory() as work:
         for n in counts:
             runs.append(one_run(a.reflex, n, a.seconds, a.calibration, a.loop, a.nice, a.fifo, a.journal, a.set, work,
-                                a.vm_steal))
+                                a.vm_steal, probe_cpus))
     holding = [r["channels"] for r in runs if r["holds"]]
     print(json.dumps({"runs": runs, "highest_holding": max(holding) if holding else None,
                       "config": {"rate_hz": 30000, "chunk_samples": 30, "format": "int16", "bin_us": 1000,
