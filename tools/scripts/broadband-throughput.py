@@ -20,6 +20,7 @@ null), config (the settings common to every run), started, host_cpus.
 
 usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
                                [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...] [--vm-steal] [--stall-probe CPUS]
+       broadband-throughput.py --stall-probe CPUS --probe-only SECONDS
 
 --fifo PRIO runs the daemon under SCHED_FIFO at that priority (chrt -f; root or CAP_SYS_NICE) instead of nice.
 
@@ -39,6 +40,13 @@ priority to wait for, such a delay is the kernel's interrupt work or the hypervi
 [{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late wake-up overlapping the interval, any
 listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed CPU about
 2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up.
+
+--probe-only SECONDS runs the probe alone on the listed CPUs (nothing else started; run it with the machine
+otherwise quiet) and prints one JSON object: stall_probe {cpus, period_us, threshold_us, seconds, wakeups, stalls,
+stalls_over_1ms, max_us, per_cpu {CPU: {stalls, over_1ms, over_2ms, over_5ms, max_us}}, over_1ms_with_another_cpu (late
+wake-ups over 1 ms that overlapped one over 1 ms on another CPU: the whole machine held), longest [{cpu, at_s, late_us}]
+(the 20 longest)}, started, host_cpus. What a machine must show before it can hold a deadline D: no late wake-up
+anywhere near D less the features stage's time.
 
 --set overrides one key of the daemon's config (dotted path, JSON value), e.g. --set source.lsl.bufferMiB=256
 --set pipeline.topology='"single"'; the overrides are in the output's config.
@@ -211,6 +219,26 @@ def stall_report(lines, stalls, wakeups, cpus, period_us, threshold_us):
     return r
 
 
+def probe_summary(stalls, wakeups, cpus, period_us, threshold_us, seconds):
+    """The probe alone (--probe-only): late wake-ups per CPU by size, how many of those over 1 ms overlapped one over
+    1 ms on another CPU (the whole machine held, not one CPU), and the 20 longest."""
+    over = [s for s in stalls if s[2] >= 1000]
+    per_cpu = {}
+    for cpu in cpus:
+        mine = [s[2] for s in stalls if s[0] == cpu]
+        per_cpu[str(cpu)] = {"stalls": len(mine), "over_1ms": sum(1 for x in mine if x >= 1000),
+                             "over_2ms": sum(1 for x in mine if x >= 2000),
+                             "over_5ms": sum(1 for x in mine if x >= 5000), "max_us": round(max(mine, default=0))}
+    together = sum(1 for a in over if any(b[0] != a[0] and b[1] < a[1] + a[2] / 1e6 and a[1] < b[1] + b[2] / 1e6
+                                          for b in over))
+    longest = sorted(stalls, key=lambda s: -s[2])[:20]
+    return {"cpus": cpus, "period_us": period_us, "threshold_us": threshold_us, "seconds": seconds,
+            "wakeups": wakeups, "stalls": len(stalls), "stalls_over_1ms": len(over),
+            "max_us": round(max((s[2] for s in stalls), default=0)), "per_cpu": per_cpu,
+            "over_1ms_with_another_cpu": together,
+            "longest": [{"cpu": c, "at_s": round(t, 4), "late_us": round(l)} for c, t, l in longest]}
+
+
 def config(channels, name, seconds, calibration, journal_dir):
     return {
         "source": {"type": "lsl", "channels": channels, "sampleRateHz": 30000,
@@ -340,8 +368,8 @@ def one_run(reflex, channels, seconds, calibration, loop, niceness, fifo, journa
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("reflex")
-    ap.add_argument("--channels", required=True)
+    ap.add_argument("reflex", nargs="?")
+    ap.add_argument("--channels")
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--calibration", type=float, default=10)
     ap.add_argument("--loop", type=float, default=6.4)
@@ -351,8 +379,22 @@ def main():
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--vm-steal", action="store_true")
     ap.add_argument("--stall-probe", default=None, metavar="CPUS")
+    ap.add_argument("--probe-only", type=float, default=None, metavar="SECONDS")
     a = ap.parse_args()
     probe_cpus = sorted({int(c) for c in a.stall_probe.split(",")}) if a.stall_probe else None
+    if a.probe_only is not None:
+        if not probe_cpus or not a.probe_only > 0:
+            ap.error("--probe-only SECONDS needs --stall-probe CPUS and SECONDS > 0")
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        stop, probes = start_probes(probe_cpus, PROBE_PERIOD_US, PROBE_THRESHOLD_US)
+        time.sleep(a.probe_only)
+        wakeups, stalls = stop_probes(stop, probes)
+        print(json.dumps({"stall_probe": probe_summary(stalls, wakeups, probe_cpus, PROBE_PERIOD_US,
+                                                       PROBE_THRESHOLD_US, a.probe_only),
+                          "started": started, "host_cpus": os.cpu_count()}))
+        return
+    if not a.reflex or not a.channels:
+        ap.error("REFLEX and --channels are needed (or --probe-only)")
     counts = [int(c) for c in a.channels.split(",")]
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     runs = []

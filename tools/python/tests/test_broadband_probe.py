@@ -52,5 +52,29 @@ class StallReportTest(unittest.TestCase):
         self.assertEqual((0, [], 1, 700), (r["intervals"], r["miss_intervals"], r["stalls"], r["max_us"]))
 
 
+class ProbeSummaryTest(unittest.TestCase):
+    def test_late_wake_ups_by_cpu_and_size_and_those_that_held_both_cpus_at_once(self):
+        stalls = [(0, 5.0, 2400.0), (1, 5.0005, 1900.0),      # both CPUs held at once
+                  (0, 7.0, 1200.0), (1, 7.5, 5600.0),          # each alone (0.5 s apart)
+                  (1, 9.0, 600.0), (0, 9.0002, 1100.0)]        # overlap, but one of them under 1 ms
+        r = bt.probe_summary(stalls, 120000, [0, 1], 1000, 500, 60)
+        self.assertEqual({"0": {"stalls": 3, "over_1ms": 3, "over_2ms": 1, "over_5ms": 0, "max_us": 2400},
+                          "1": {"stalls": 3, "over_1ms": 2, "over_2ms": 1, "over_5ms": 1, "max_us": 5600}},
+                         r["per_cpu"])
+        self.assertEqual((6, 5, 5600, 2), (r["stalls"], r["stalls_over_1ms"], r["max_us"],
+                                           r["over_1ms_with_another_cpu"]))
+        self.assertEqual([5600, 2400, 1900, 1200, 1100, 600], [s["late_us"] for s in r["longest"]])
+
+    def test_two_stalls_on_one_cpu_are_not_the_machine_held(self):
+        r = bt.probe_summary([(0, 1.0, 3000.0), (0, 1.001, 2000.0)], 1000, [0, 1], 1000, 500, 1)
+        self.assertEqual(0, r["over_1ms_with_another_cpu"])
+        self.assertEqual({"stalls": 0, "over_1ms": 0, "over_2ms": 0, "over_5ms": 0, "max_us": 0}, r["per_cpu"]["1"])
+
+    def test_only_the_twenty_longest_are_listed(self):
+        r = bt.probe_summary([(0, float(i), 500.0 + i) for i in range(30)], 30000, [0], 1000, 500, 30)
+        self.assertEqual(20, len(r["longest"]))
+        self.assertEqual(529, r["longest"][0]["late_us"])
+
+
 if __name__ == "__main__":
     unittest.main()
