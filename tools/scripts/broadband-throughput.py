@@ -39,7 +39,8 @@ priority to wait for, such a delay is the kernel's interrupt work or the hypervi
 "stall_probe" {cpus, period_us, threshold_us, wakeups, stalls, stalls_over_1ms, max_us, intervals, miss_intervals:
 [{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late wake-up overlapping the interval, any
 listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed CPU about
-2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up.
+2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up. A probe that cannot get
+its CPU or SCHED_FIFO stops the script before anything starts, with the reason (exit 1).
 
 --probe-only SECONDS runs the probe alone on the listed CPUs (nothing else started; run it with the machine
 otherwise quiet) and prints one JSON object: stall_probe {cpus, period_us, threshold_us, seconds, wakeups, stalls,
@@ -158,8 +159,14 @@ def steal_report(lines, samples):
 def stall_probe(cpu, period_us, threshold_us, stop, out):
     """In a child process: SCHED_FIFO 95 on one CPU, woken every PERIOD on a fixed grid; every wake-up THRESHOLD or
     more late goes to OUT as (cpu, due, late_us) at the stop, with the wake-up count."""
-    os.sched_setaffinity(0, {cpu})
-    os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(95))
+    try:
+        os.sched_setaffinity(0, {cpu})
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(95))
+    except OSError as e:
+        out.send(("error", "the stall probe cannot run under SCHED_FIFO 95 on CPU %d: %s (root or CAP_SYS_NICE, and an "
+                           "online CPU, are needed)" % (cpu, e)))
+        return
+    out.send(("ready", cpu))
     period = period_us / 1e6
     due = time.monotonic() + period
     stalls, n = [], 0
@@ -183,6 +190,11 @@ def start_probes(cpus, period_us, threshold_us):
         p = multiprocessing.Process(target=stall_probe, args=(cpu, period_us, threshold_us, stop, theirs), daemon=True)
         p.start()
         probes.append((p, mine))
+    for p, pipe in probes:
+        said = pipe.recv() if pipe.poll(30) else ("error", "the stall probe did not start within 30 s")
+        if said[0] != "ready":
+            stop.set()
+            raise SystemExit(said[1])
     return stop, probes
 
 

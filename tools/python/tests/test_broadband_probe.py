@@ -76,5 +76,13 @@ class ProbeSummaryTest(unittest.TestCase):
         self.assertEqual(529, r["longest"][0]["late_us"])
 
 
+class ProbeStartTest(unittest.TestCase):
+    def test_a_probe_that_cannot_start_stops_the_run_before_it_begins_and_says_why(self):
+        missing = os.cpu_count() + 8          # no such CPU: refused whether or not this runs as root
+        with self.assertRaises(SystemExit) as cm:
+            bt.start_probes([missing], 1000, 500)
+        self.assertIn("cannot run under SCHED_FIFO 95 on CPU %d" % missing, str(cm.exception))
+
+
 if __name__ == "__main__":
     unittest.main()
