@@ -37,8 +37,8 @@ missed: while the daemon runs, one process per listed CPU, pinned there under SC
 the daemon), wakes every 1 ms on a fixed grid and records each wake-up 500 us or more late: with nothing of higher
 priority to wait for, such a delay is the kernel's own work (interrupts, its few threads above 95) or the hypervisor
 holding the vCPU. The run gains "stall_probe" {cpus, period_us, threshold_us, wakeups, stalls, stalls_over_1ms,
-max_us, intervals, miss_intervals: [{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late wake-up overlapping the interval, any
-listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed CPU about
+max_us, intervals, miss_intervals: [{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late
+wake-up overlapping the interval, any listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed CPU about
 2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up. A probe that cannot get
 its CPU or SCHED_FIFO stops the script before anything starts, with the reason (exit 1).
 
