@@ -13,10 +13,12 @@ A run holds when the daemon lost nothing and missed nothing in its live phase: d
 deadline_misses, safe_outputs, source outages and inlet_dropped_live all 0, and it completed (inlet_dropped, the
 whole run's, calibration and fit included, is reported beside it).
 
-Prints one JSON object: runs [{channels, holds, frames, dropped, not_taken_in, deadline_misses, safe_outputs,
-inlet_dropped, inlet_dropped_live, staleness_live_us {p50, p99, max}, fit_ms, samples, outages, longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999,
-max}, velocity_r2, load1_before, load1_after, seconds, stderr_tail (the daemon's last 12 progress lines)}], highest_holding (the largest channel count that held, or
-null), config (the settings common to every run), started, host_cpus.
+Prints one JSON object: runs [{channels, exit, ending, holds, frames, dropped, not_taken_in, deadline_misses,
+safe_outputs, inlet_dropped, inlet_dropped_live, staleness_live_us {p50, p99, max}, fit_ms, samples, outages,
+longest_gap_ms, features_us {p50, p99, p999, max}, latency_us {p50, p99, p999, max}, velocity_r2, gc_count, gc_time_ms,
+journal_frames, journal_frames_not_written, load1_before, load1_after, seconds, stderr_tail (the daemon's last 12
+progress lines), and vm_steal / stall_probe with those options}], highest_holding (the largest channel count that held,
+or null), config (the settings common to every run), started, host_cpus.
 
 usage: broadband-throughput.py REFLEX --channels N[,N...] [--seconds RUN] [--calibration S] [--loop S] [--nice NICE]
                                [--fifo PRIO] [--journal DIR] [--set PATH=JSON ...] [--vm-steal] [--stall-probe CPUS]
@@ -33,14 +35,14 @@ and without misses (minor_faults_per_miss_interval, minor_faults_per_clean_inter
 involuntary_switches_per_miss_interval, involuntary_switches_per_clean_interval).
 
 --stall-probe CPUS (e.g. 0,1; root or CAP_SYS_NICE) asks whether the machine itself held the CPUs when a deadline was
-missed: while the daemon runs, one process per listed CPU, pinned there under SCHED_FIFO 95 (above every thread of
-the daemon), wakes every 1 ms on a fixed grid and records each wake-up 500 us or more late: with nothing of higher
-priority to wait for, such a delay is the kernel's own work (interrupts, its few threads above 95) or the hypervisor
-holding the vCPU. The run gains "stall_probe" {cpus, period_us, threshold_us, wakeups, stalls, stalls_over_1ms,
-max_us, intervals, miss_intervals: [{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late
-wake-up overlapping the interval, any listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed CPU about
-2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up. A probe that cannot get
-its CPU or SCHED_FIFO stops the script before anything starts, with the reason (exit 1).
+missed: while the daemon runs, one process per listed CPU, pinned there under SCHED_FIFO 95 (above every thread of the
+daemon), wakes every 1 ms on a fixed grid and records each wake-up 500 us or more late: with nothing of higher priority
+to wait for, such a delay is the kernel's own work (interrupts, its few threads above 95) or the hypervisor holding the
+vCPU. The run gains "stall_probe" {cpus, period_us, threshold_us, wakeups, stalls, stalls_over_1ms, max_us, intervals,
+miss_intervals: [{from_s, to_s (CLOCK_MONOTONIC s), misses, longest_stall_us (the longest late wake-up overlapping the
+interval, any listed CPU), cpus_stalled_over_1ms}], clean_intervals_with_stall_over_1ms}. The probe costs each listed
+CPU about 2 % (4.2 CPU-s in 120 s on two) and preempts the pipeline for microseconds at each wake-up. A probe that
+cannot get its CPU or SCHED_FIFO stops the script before anything starts, with the reason (exit 1).
 
 --probe-only SECONDS runs the probe alone on the listed CPUs (nothing else started; run it with the machine
 otherwise quiet) and prints one JSON object: stall_probe {cpus, period_us, threshold_us, seconds, wakeups, stalls,
