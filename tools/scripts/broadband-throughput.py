@@ -103,10 +103,15 @@ def steal_sampler(samples, stop, pid=None):
         stop.wait(0.02)
 
 
+def live_misses(lines):
+    """(time, deadline misses so far) of each of the daemon's live progress lines."""
+    return [(t, int(m.group(4))) for t, line in lines for m in [LIVE.search(line)] if m]
+
+
 def steal_report(lines, samples):
     """Per interval between two of the daemon's live progress lines: its deadline misses and the steal in it."""
     hz = os.sysconf("SC_CLK_TCK")
-    live = [(t, int(m.group(4))) for t, line in lines for m in [LIVE.search(line)] if m]
+    live = live_misses(lines)
 
     def steal_at(t):
         best = None
@@ -214,7 +219,7 @@ def stop_probes(stop, probes):
 def stall_report(lines, stalls, wakeups, cpus, period_us, threshold_us):
     """The probe's late wake-ups set beside the daemon's deadline misses per live progress interval: a stall belongs
     to the interval its lateness overlaps (due to due + late)."""
-    live = [(t, int(m.group(4))) for t, line in lines for m in [LIVE.search(line)] if m]
+    live = live_misses(lines)
     r = {"cpus": cpus, "period_us": period_us, "threshold_us": threshold_us, "wakeups": wakeups,
          "stalls": len(stalls), "stalls_over_1ms": sum(1 for s in stalls if s[2] >= 1000),
          "max_us": round(max((s[2] for s in stalls), default=0)), "intervals": 0, "miss_intervals": [],
